@@ -1,0 +1,7 @@
+"""The one-command local start: DEBUG on, SQLite unless DATABASE_URL is set, eager tasks unless REDIS_URL is set."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-not-secret-jifen-development-key")

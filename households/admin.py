@@ -1,0 +1,53 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Area, Household, HouseholdMove, Membership, Resident, Township, Village
+
+
+@admin.register(Township)
+class TownshipAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "timezone"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Village)
+class VillageAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "township", "code"]
+    list_filter = ["township"]
+
+
+@admin.register(Area)
+class AreaAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "village", "township"]
+    list_filter = ["township"]
+
+
+class ResidentInline(admin.TabularInline):
+    model = Resident
+    extra = 0
+    fields = ["name", "is_head", "gender", "birth_year", "id_number", "mobile", "is_party_member", "township"]
+
+
+@admin.register(Household)
+class HouseholdAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "village", "area", "participation", "township"]
+    list_filter = ["township", "participation"]
+    search_fields = ["number", "members__name"]
+    inlines = [ResidentInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "township", "role"]
+    list_filter = ["township", "role"]
+
+
+@admin.register(HouseholdMove)
+class HouseholdMoveAdmin(admin.ModelAdmin):
+    list_display = ["household", "from_village", "to_village", "moved_by", "moved_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,3 @@
+from .base import TownshipScopedViewSet, exception_handler
+
+__all__ = ["TownshipScopedViewSet", "exception_handler"]

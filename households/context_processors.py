@@ -1,0 +1,18 @@
+from .models import Role
+from .permissions import Action, can, memberships_of
+
+
+def navigation(request):
+    """The user's townships and, inside one, what the navigation may offer to their role."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    membership = getattr(request, "membership", None)
+    context = {"my_memberships": list(memberships_of(user)), "Role": Role}
+    if membership is not None:
+        context["nav"] = {
+            "edit_roster": can(membership, Action.EDIT_ROSTER),
+            "manage_township": can(membership, Action.MANAGE_TOWNSHIP),
+            "view_history": can(membership, Action.VIEW_HISTORY),
+        }
+    return context

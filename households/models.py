@@ -1,0 +1,215 @@
+"""The roster: townships (the tenants), villages, areas, households, residents, memberships and moves."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .tenancy import TownshipScopedManager
+from .validators import mask_id_number, mask_mobile, validate_id_number, validate_mobile
+
+
+class TownshipOwned(models.Model):
+    """Base for every row that belongs to a township (the tenant): its default manager fails closed."""
+
+    township = models.ForeignKey("households.Township", on_delete=models.PROTECT, related_name="+")
+
+    objects = TownshipScopedManager()
+
+    class Meta:
+        abstract = True
+
+
+class Township(models.Model):
+    """乡/镇: the tenant. Not township-scoped itself; access goes through memberships."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("township")
+        verbose_name_plural = _("townships")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    TOWNSHIP_ADMIN = "township_admin", _("Township office")
+    VILLAGE_CLERK = "village_clerk", _("Village clerk")
+    PANEL_MEMBER = "panel_member", _("Review panel member")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    COUNTY_VIEWER = "county_viewer", _("County viewer")
+
+
+class Village(TownshipOwned):
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        constraints = [models.UniqueConstraint(fields=["township", "name"], name="village_name_unique_in_township")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TownshipOwned):
+    """A user's role in one township; clerks and panel members are limited to `villages`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    villages = models.ManyToManyField(Village, blank=True, related_name="+", verbose_name=_("villages"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[villages])
+
+    class Meta:
+        ordering = ["township_id", "role", "id"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "township"], name="one_membership_per_user_and_township"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class Area(TownshipOwned):
+    """片区 / 村民小组: a slice of a village, about 100 households at most."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="areas", verbose_name=_("village"))
+    name = models.CharField(_("name"), max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["village__name", "name", "id"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        constraints = [models.UniqueConstraint(fields=["village", "name"], name="area_name_unique_in_village")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Participation(models.TextChoices):
+    TAKING_PART = "taking_part", _("Taking part")
+    NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+    ELDERLY_OPTED_IN = "elderly_opted_in", _("Elderly, opted in")
+    OPTED_OUT = "opted_out", _("Opted out")
+
+
+TAKING_PART_STATUSES = (Participation.TAKING_PART, Participation.ELDERLY_OPTED_IN)
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def taking_part(self) -> "HouseholdQuerySet":
+        return self.filter(participation__in=TAKING_PART_STATUSES)
+
+
+class Household(TownshipOwned):
+    """农户: the account holder. Its head is the resident marked `is_head`."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households", verbose_name=_("village"))
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="households", verbose_name=_("area"))
+    number = models.CharField(_("household number"), max_length=30)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    participation = models.CharField(
+        _("participation"), max_length=20, choices=Participation.choices, default=Participation.TAKING_PART
+    )
+    participation_reason = models.CharField(_("participation reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = TownshipScopedManager(HouseholdQuerySet)
+
+    class Meta:
+        ordering = ["village__name", "area__name", "number"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        constraints = [
+            models.UniqueConstraint(fields=["township", "number"], name="household_number_unique_in_township"),
+            models.CheckConstraint(condition=Q(participation__in=Participation.values), name="household_participation_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def takes_part(self) -> bool:
+        return self.participation in TAKING_PART_STATUSES
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Resident(TownshipOwned):
+    """A member of a household. ID and mobile numbers are optional, validated, and shown masked."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members", verbose_name=_("household"))
+    name = models.CharField(_("name"), max_length=50)
+    is_head = models.BooleanField(_("head of household"), default=False)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
+    mobile = models.CharField(_("mobile number"), max_length=11, blank=True, validators=[validate_mobile])
+    is_party_member = models.BooleanField(_("party member"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-is_head", "id"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        constraints = [
+            models.UniqueConstraint(fields=["household"], condition=Q(is_head=True), name="one_head_per_household"),
+            models.UniqueConstraint(
+                fields=["township", "id_number"], condition=~Q(id_number=""), name="id_number_unique_in_township"
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900, birth_year__lte=2100),
+                name="resident_birth_year_plausible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)
+
+
+class HouseholdMove(TownshipOwned):
+    """A household moving to another village (or area) of the same township; it keeps its history and points."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="moves")
+    from_village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    from_area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    to_village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    to_area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200)
+    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    moved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-moved_at", "-id"]
+        verbose_name = _("household move")
+        verbose_name_plural = _("household moves")

@@ -1,0 +1,51 @@
+"""The township scope. Every tenant-owned model uses `TownshipScopedManager`: a query outside a scope raises
+`ScopeError` (fails closed). Pages, API and tasks open the scope with `township_scope`; code that truly spans
+townships (admin, county views, management commands) opens `dangerously_all_townships` — greppable on purpose.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import models
+from django_scopes import ScopedManager, scope, scopes_disabled
+from django_scopes.exceptions import ScopeError
+from django_scopes.state import state
+
+__all__ = [
+    "ScopeError",
+    "TownshipScopedManager",
+    "dangerously_all_townships",
+    "no_township_scope",
+    "township_scope",
+]
+
+
+def TownshipScopedManager(queryset_class: type[models.QuerySet] = models.QuerySet):  # noqa: N802
+    """A manager filtered to the active township; raises ScopeError when none is active."""
+    return ScopedManager(_manager_class=models.Manager.from_queryset(queryset_class), township="township")
+
+
+@contextmanager
+def township_scope(township) -> Iterator[None]:
+    # django-scopes treats a None value as "no filter": refuse it so a missing township never widens the scope.
+    if township is None or getattr(township, "pk", None) is None:
+        raise ScopeError("township_scope needs a saved Township, got %r" % (township,))
+    with scope(township=township):
+        yield
+
+
+@contextmanager
+def dangerously_all_townships() -> Iterator[None]:
+    """Every township at once: only for the admin, cross-township views and management commands."""
+    with scopes_disabled():
+        yield
+
+
+@contextmanager
+def no_township_scope() -> Iterator[None]:
+    """Force 'no scope' (e.g. around each request), whatever the caller had open."""
+    token = state.set({"_enabled": True})
+    try:
+        yield
+    finally:
+        state.reset(token)
