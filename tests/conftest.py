@@ -1,5 +1,7 @@
 """Shared fixtures. Tests talk to the real PostgreSQL and Redis (config/settings/test.py decides and says so)."""
 
+import os
+
 import pytest
 from django.conf import settings
 
@@ -75,3 +77,29 @@ def login(client):
         client.force_login(user)
         return client
     return _login
+
+
+# Browser tests: Debian's Chromium, never a downloaded browser (PITFALLS: Playwright) -------------------------
+CHROMIUM = "/usr/bin/chromium"
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright runs an event loop beside live_server
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+ARTIFACTS = settings.BASE_DIR / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

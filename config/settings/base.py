@@ -106,7 +106,8 @@ AXES_RESET_ON_SUCCESS = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# One catalog per part of the project (locale/<part>/zh_Hans/LC_MESSAGES/django.po); msgids are English.
+LOCALE_PATHS = sorted(path for path in (BASE_DIR / "locale").glob("*") if path.is_dir())
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -58,3 +58,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 AXES_ENABLED = True
+
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,71 @@
+# Jifen's verbs. `make run` and `make test` are the two commands; both start with `make install`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEB_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium gettext libzbar0
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PO_FILES := $(wildcard locale/*/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+ONLY ?=
+
+.PHONY: install debs venv messages run worker-start worker-stop test lint format bench backup restore clean
+
+install: debs venv messages
+
+debs:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	$(PYTHON) -c "import ensurepip" 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Jifen needs Python 3.11 or newer"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+messages: $(MO_FILES)
+
+%.mo: %.po
+	@msgfmt --check-format -o $@ $<
+
+run: install
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@if [ -n "$$REDIS_URL" ]; then $(MAKE) --no-print-directory worker-start; fi
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# A real Celery worker when REDIS_URL is set; stopped by its own pidfile, never by name.
+worker-start:
+	@mkdir -p var
+	$(BIN)/celery -A config worker --detach --pidfile=var/celery-worker.pid --logfile=var/celery-worker.log -l info
+	@echo "Celery worker started (pid file var/celery-worker.pid; stop it with: make worker-stop)"
+
+worker-stop:
+	@if [ -f var/celery-worker.pid ]; then kill "$$(cat var/celery-worker.pid)" && echo "worker stopped"; fi
+
+test: install
+	$(BIN)/ruff check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python bench/run.py $(ONLY)
+
+clean:
+	rm -rf var/test-media var/test.sqlite3 test-artifacts

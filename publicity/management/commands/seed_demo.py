@@ -1,0 +1,26 @@
+"""`manage.py seed_demo`: the demo township with every part of Jifen filled in. Idempotent.
+
+It lives in the top app of the dependency chain (publicity → rewards → review → scoring → households) because
+it seeds all of them.
+"""
+
+from django.core.management.base import BaseCommand
+
+from households.demo import DEMO_PASSWORD, seed_roster
+from households.tenancy import township_scope
+from review.demo import seed_panels
+
+
+class Command(BaseCommand):
+    help = "Load the demo township (idempotent: a second run changes nothing) and print the demo logins."
+
+    def handle(self, *args, **options):
+        township, users, created = seed_roster()
+        with township_scope(township):
+            created |= seed_panels(township)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo township {township.name} ({township.slug}): {'created' if created else 'already in place, nothing changed'}."
+        ))
+        self.stdout.write("Demo logins (demo only, password for all: %s):" % DEMO_PASSWORD)
+        for username, description in users.items():
+            self.stdout.write(f"  {username:<17} {description}")

@@ -1,0 +1,38 @@
+import pytest
+from django.core.management import call_command
+
+from households.models import Household, Membership, Resident, Role, Village
+from review.models import PanelMember, ReviewPanel
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return {
+        "villages": Village.objects.count(),
+        "households": Household.objects.count(),
+        "residents": Resident.objects.count(),
+        "memberships": Membership.objects.count(),
+        "panels": ReviewPanel.objects.count(),
+        "panel_members": PanelMember.objects.count(),
+        "household_history": Household.history.count(),
+        "resident_history": Resident.history.count(),
+    }
+
+
+def test_seed_demo_builds_a_township_and_a_second_run_changes_nothing(capsys):
+    call_command("seed_demo")
+    first = _counts()
+    output = capsys.readouterr().out
+    call_command("seed_demo")
+    assert _counts() == first
+    assert "nothing changed" in capsys.readouterr().out
+    assert first["villages"] == 3
+    assert first["households"] == 300  # 10 areas × 30
+    assert first["residents"] > first["households"]
+    assert first["panels"] == 6 and first["panel_members"] == 30
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    for username in ("demo-admin", "demo-clerk", "demo-panel", "demo-supervisor", "demo-county"):
+        assert username in output
+    assert Resident.objects.filter(is_head=True).count() == 300
