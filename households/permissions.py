@@ -20,12 +20,23 @@ class Action(enum.StrEnum):
     EDIT_ROSTER = "edit_roster"  # areas, households, residents, moves, import
     MANAGE_TOWNSHIP = "manage_township"  # villages and memberships
     VIEW_HISTORY = "view_history"  # the audit trail
+    EDIT_SCHEME = "edit_scheme"  # schemes, categories, items, role rules
+    RECORD_ENTRY = "record_entry"  # propose points for households of one's villages
+    APPROVE_ENTRY = "approve_entry"  # make proposed entries count; corrections
 
 
 WHOLE_TOWNSHIP_ROLES = {Role.TOWNSHIP_ADMIN, Role.SUPERVISOR, Role.COUNTY_VIEWER}
 ROLE_ACTIONS: dict[str, set[Action]] = {
-    Role.TOWNSHIP_ADMIN: {Action.VIEW, Action.EDIT_ROSTER, Action.MANAGE_TOWNSHIP, Action.VIEW_HISTORY},
-    Role.VILLAGE_CLERK: {Action.VIEW, Action.EDIT_ROSTER},
+    Role.TOWNSHIP_ADMIN: {
+        Action.VIEW,
+        Action.EDIT_ROSTER,
+        Action.MANAGE_TOWNSHIP,
+        Action.VIEW_HISTORY,
+        Action.EDIT_SCHEME,
+        Action.RECORD_ENTRY,
+        Action.APPROVE_ENTRY,
+    },
+    Role.VILLAGE_CLERK: {Action.VIEW, Action.EDIT_ROSTER, Action.RECORD_ENTRY},
     Role.PANEL_MEMBER: {Action.VIEW},
     Role.SUPERVISOR: {Action.VIEW, Action.VIEW_HISTORY},
     Role.COUNTY_VIEWER: {Action.VIEW},
@@ -96,7 +107,9 @@ def check(membership: Membership, action: Action, obj=None) -> None:
         raise PermissionDenied(_("Your role does not allow this."))
 
 
-def restrict_to_visible(membership: Membership, queryset: QuerySet, village_field: str = "village") -> QuerySet:
+def restrict_to_visible(
+    membership: Membership, queryset: QuerySet, village_field: str = "village"
+) -> QuerySet:
     """The rows of `queryset` the member may see (call inside the township scope)."""
     village_ids = visible_village_ids(membership)
     if village_ids is None:

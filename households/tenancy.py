@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled
 from django_scopes.exceptions import ScopeError
+from django_scopes.manager import DisabledQuerySet
 from django_scopes.state import state
 
 __all__ = [
@@ -22,7 +23,28 @@ __all__ = [
 
 def TownshipScopedManager(queryset_class: type[models.QuerySet] = models.QuerySet):  # noqa: N802
     """A manager filtered to the active township; raises ScopeError when none is active."""
-    return ScopedManager(_manager_class=models.Manager.from_queryset(queryset_class), township="township")
+    manager = ScopedManager(_manager_class=models.Manager.from_queryset(queryset_class), township="township")
+    custom = [
+        n for n in vars(queryset_class) if not n.startswith("_") and callable(getattr(queryset_class, n))
+    ]
+    if not custom:
+        return manager
+    # django-scopes' disabled queryset only knows QuerySet's own methods: refuse the custom ones too.
+    disabled = type(
+        f"Disabled{queryset_class.__name__}",
+        (DisabledQuerySet,),
+        dict.fromkeys(custom, DisabledQuerySet.error),
+    )
+    base_get_queryset = manager.__class__.get_queryset
+
+    def get_queryset(self):
+        queryset = base_get_queryset(self)
+        if isinstance(queryset, DisabledQuerySet):
+            queryset.__class__ = disabled
+        return queryset
+
+    manager.__class__ = type(manager.__class__.__name__, (manager.__class__,), {"get_queryset": get_queryset})
+    return manager
 
 
 @contextmanager

@@ -36,3 +36,8 @@ def test_township_scope_refuses_none(world):
 def test_dangerous_bypass_sees_every_township(world):
     with no_township_scope(), dangerously_all_townships():
         assert Household.objects.count() == 4
+
+
+def test_custom_queryset_methods_also_raise_without_scope(world):
+    with no_township_scope(), pytest.raises(ScopeError):
+        Household.objects.taking_part()

@@ -1,0 +1,41 @@
+"""Evidence files: the type is read from the content (never trusted from the name or the browser)."""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from households.errors import DomainError
+
+ALLOWED = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def check_evidence_file(upload) -> str:
+    """The sniffed content type of an uploaded file, or a DomainError that says what is wrong."""
+    limit = settings.JIFEN_EVIDENCE_MAX_BYTES
+    if upload.size > limit:
+        raise DomainError(
+            _("%(name)s is %(size).1f MB; evidence files may be at most %(limit)d MB.")
+            % {"name": upload.name, "size": upload.size / 1_048_576, "limit": limit // 1_048_576},
+            field="evidence",
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = sniff_content_type(head)
+    if content_type is None:
+        raise DomainError(
+            _("%(name)s is not a photo (JPEG, PNG, WebP) or a PDF document.") % {"name": upload.name},
+            field="evidence",
+        )
+    return content_type

@@ -1,0 +1,367 @@
+"""The rule catalogue (schemes, categories, items, role rules) and the append-only points ledger."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Household, TownshipOwned, Village
+from households.tenancy import TownshipScopedManager
+
+from .periods import Cadence
+
+
+class SchemeState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+
+
+class Scheme(TownshipOwned):
+    """积分方案: one township's rule catalogue for one year ("动态管理": it changes from year to year)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000)])
+    state = models.CharField(
+        _("state"), max_length=10, choices=SchemeState.choices, default=SchemeState.DRAFT
+    )
+    template = models.CharField(_("template"), max_length=40, blank=True)
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    false_declaration_multiplier = models.DecimalField(
+        _("false declaration multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("2"),
+        help_text=_("A declaration proved false costs this many times its value (seed 4: double)."),
+    )
+    allows_transfers = models.BooleanField(_("allows transfers between accounts"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "name"]
+        verbose_name = _("scheme")
+        verbose_name_plural = _("schemes")
+        constraints = [
+            models.UniqueConstraint(fields=["township", "year", "name"], name="scheme_name_unique_per_year"),
+            models.CheckConstraint(condition=Q(state__in=SchemeState.values), name="scheme_state_valid"),
+            models.CheckConstraint(
+                condition=Q(false_declaration_multiplier__gte=1), name="scheme_false_multiplier_at_least_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name}"
+
+
+class Category(TownshipOwned):
+    """积分类别: a base score and a cadence; the category score is clamped to [floor, ceiling] when set."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=100)
+    base_score = models.DecimalField(_("base score"), max_digits=7, decimal_places=2, default=Decimal("0"))
+    cadence = models.CharField(_("cadence"), max_length=10, choices=Cadence.choices, default=Cadence.ANNUAL)
+    floor = models.DecimalField(_("floor"), max_digits=7, decimal_places=2, null=True, blank=True)
+    ceiling = models.DecimalField(_("ceiling"), max_digits=7, decimal_places=2, null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["scheme_id", "order", "id"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "name"], name="category_name_unique_in_scheme"),
+            models.CheckConstraint(condition=Q(cadence__in=Cadence.values), name="category_cadence_valid"),
+            models.CheckConstraint(
+                condition=Q(floor__isnull=True) | Q(ceiling__isnull=True) | Q(floor__lte=models.F("ceiling")),
+                name="category_floor_not_above_ceiling",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ItemKind(models.TextChoices):
+    BONUS = "bonus", _("Bonus")
+    PENALTY = "penalty", _("Penalty")
+
+
+class Item(TownshipOwned):
+    """加分项 / 减分项: a rule with a point value (halves allowed), optional caps and a threshold alert."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="items")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=ItemKind.choices)
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
+    cap_count = models.PositiveSmallIntegerField(
+        _("at most this many times per period"), null=True, blank=True
+    )
+    cap_points = models.DecimalField(
+        _("at most this many points per period"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    evidence_required = models.BooleanField(_("evidence required"), default=False)
+    by_inspection = models.BooleanField(_("recorded by panel inspection"), default=True)
+    by_declaration = models.BooleanField(_("declared by the household"), default=False)
+    by_clerk = models.BooleanField(_("recorded by the clerk"), default=True)
+    disqualifying = models.BooleanField(_("disqualifying (一票否决)"), default=False)
+    verification = models.CharField(_("how it is verified"), max_length=300, blank=True)
+    threshold_count = models.PositiveSmallIntegerField(
+        _("alert at the Nth hit in a period"), null=True, blank=True
+    )
+    threshold_consequence = models.CharField(_("consequence at the threshold"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["category_id", "order", "id"]
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ItemKind.values), name="item_kind_valid"),
+            models.CheckConstraint(condition=Q(points__gt=0), name="item_points_positive"),
+            models.CheckConstraint(
+                condition=Q(cap_points__isnull=True) | Q(cap_points__gt=0), name="item_cap_points_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(by_inspection=True) | Q(by_declaration=True) | Q(by_clerk=True),
+                name="item_has_a_recorder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        sign = "+" if self.kind == ItemKind.BONUS else "−"
+        return f"{self.name} {sign}{self.points.normalize()}"
+
+    @property
+    def signed_points(self) -> Decimal:
+        return self.points if self.kind == ItemKind.BONUS else -self.points
+
+
+class RoleRule(TownshipOwned):
+    """A role inside a scheme (seed 2: students 80 / class officers 85, officers' penalties ×2; party members)."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="role_rules")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    base_score = models.DecimalField(
+        _("base total for this role"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the scheme's base total."),
+    )
+    penalty_multiplier = models.DecimalField(
+        _("penalty multiplier"), max_digits=4, decimal_places=2, default=Decimal("1")
+    )
+
+    class Meta:
+        ordering = ["scheme_id", "code"]
+        verbose_name = _("role rule")
+        verbose_name_plural = _("role rules")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "code"], name="role_code_unique_in_scheme"),
+            models.CheckConstraint(condition=Q(penalty_multiplier__gt=0), name="role_multiplier_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleAssignment(TownshipOwned):
+    """Which role a household (account) holds in a scheme; none means the scheme's defaults."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="assignments")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.ForeignKey(RoleRule, on_delete=models.PROTECT, related_name="assignments")
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "household"], name="one_role_per_household_and_scheme")
+        ]
+
+
+class EntrySource(models.TextChoices):
+    INSPECTION = "inspection", _("Panel inspection")
+    DECLARATION = "declaration", _("Household declaration")
+    CLERK = "clerk", _("Recorded by the clerk")
+    CORRECTION = "correction", _("Correction")
+    OBJECTION = "objection", _("Objection outcome")
+    TRANSFER = "transfer", _("Transfer")
+
+
+class EntryState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class LedgerViolation(Exception):
+    """Raised when code tries to change or delete an approved entry: corrections are new reversing entries."""
+
+
+class EntryQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(state=EntryState.APPROVED)
+
+    def counting_towards_caps(self):
+        return self.exclude(state=EntryState.WITHDRAWN)
+
+    def update(self, **kwargs):
+        if self.filter(state=EntryState.APPROVED).exists():
+            raise LedgerViolation("Approved entries are never updated; record a correction instead.")
+        return super().update(**kwargs)
+
+    def delete(self):
+        raise LedgerViolation("Entries are never deleted; withdraw a proposal or record a correction.")
+
+
+class Entry(TownshipOwned):
+    """积分记录: one signed change to one household's points, with the rule as it was when recorded."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="entries")
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="+", help_text=_("village at the time")
+    )
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="entries")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="entries")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    # The rule as it was when recorded: changing the catalogue never rewrites history.
+    category_name = models.CharField(_("category"), max_length=100)
+    item_name = models.CharField(_("item"), max_length=200)
+    item_kind = models.CharField(_("kind"), max_length=10, choices=ItemKind.choices)
+    item_points = models.DecimalField(_("item points"), max_digits=6, decimal_places=2)
+    multiplier = models.DecimalField(_("multiplier"), max_digits=4, decimal_places=2, default=Decimal("1"))
+    points = models.DecimalField(_("points"), max_digits=8, decimal_places=2)
+    year = models.PositiveSmallIntegerField(_("year"))
+    period = models.CharField(_("period"), max_length=10)
+    occurred_on = models.DateField(_("date it happened"))
+    source = models.CharField(_("source"), max_length=12, choices=EntrySource.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=EntryState.choices, default=EntryState.PROPOSED
+    )
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    idempotency_key = models.CharField(max_length=80, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    decided_reason = models.CharField(_("reason for the decision"), max_length=300, blank=True)
+
+    objects = TownshipScopedManager(EntryQuerySet)
+
+    class Meta:
+        ordering = ["occurred_on", "id"]
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        indexes = [
+            models.Index(fields=["scheme", "state", "household"], name="entry_scheme_state_household"),
+            models.Index(fields=["household", "occurred_on"], name="entry_household_date"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="entry_idempotency_key_once",
+            ),
+            models.CheckConstraint(condition=Q(state__in=EntryState.values), name="entry_state_valid"),
+            models.CheckConstraint(condition=Q(source__in=EntrySource.values), name="entry_source_valid"),
+            models.CheckConstraint(condition=~Q(points=0), name="entry_points_not_zero"),
+            models.CheckConstraint(
+                condition=~Q(source=EntrySource.CORRECTION) | (Q(corrects__isnull=False) & ~Q(reason="")),
+                name="entry_correction_has_target_and_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=EntryState.APPROVED)
+                | Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="entry_approved_says_by_whom",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.item_name} {self.points:+}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and Entry._base_manager.filter(pk=self.pk, state=EntryState.APPROVED).exists():
+            raise LedgerViolation("Approved entries are never updated; record a correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerViolation("Entries are never deleted; withdraw a proposal or record a correction.")
+
+
+def evidence_path(instance, filename: str) -> str:
+    return f"evidence/{instance.township_id}/{instance.entry.year}/{instance.entry_id}/{filename}"
+
+
+class Evidence(TownshipOwned):
+    """A photo or document attached to an entry; type checked by content, size limited."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+
+class ThresholdAlert(TownshipOwned):
+    """The Nth hit of an item in one period (seed 2: the weekly limit leads to supervised Sunday study)."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="alerts")
+    period = models.CharField(max_length=10)
+    hits = models.PositiveSmallIntegerField()
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "item", "period"], name="one_alert_per_item_and_period"
+            )
+        ]
+
+
+class TransferState(models.TextChoices):
+    PENDING = "pending", _("Waiting for both villages")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class Transfer(TownshipOwned):
+    """Points moved between two accounts of one township: two entries, approved by both villages."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="+")
+    debit = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="transfer_debit")
+    credit = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="transfer_credit")
+    state = models.CharField(max_length=10, choices=TransferState.choices, default=TransferState.PENDING)
+    from_village_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_village_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)

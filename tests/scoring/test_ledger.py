@@ -1,0 +1,318 @@
+"""The ledger's rules, checked with hand-computed numbers."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+
+from households.errors import DomainError
+from households.models import Household, Participation
+from households.tenancy import no_township_scope, township_scope
+from scoring import services
+from scoring.models import Entry, EntrySource, EntryState, LedgerViolation, ThresholdAlert
+from scoring.selectors import annual_totals, passbook, with_scores
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+DAY = datetime.date(2026, 3, 10)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def scheme(world):
+    township, actor = world.a.township, world.a.admin
+    scheme = services.create_scheme(actor=actor, township=township, name="村规", year=2026)
+    env = services.add_category(
+        actor=actor,
+        scheme=scheme,
+        name="环境整治",
+        base_score=D("40"),
+        cadence="quarterly",
+        floor=D("0"),
+        order=1,
+    )
+    law = services.add_category(
+        actor=actor,
+        scheme=scheme,
+        name="遵纪守法",
+        base_score=D("20"),
+        cadence="annual",
+        ceiling=D("25"),
+        order=2,
+    )
+    items = {
+        "clean": services.add_item(
+            actor=actor, category=env, name="参加义务劳动", kind="bonus", points=D("1.5"), cap_count=3
+        ),
+        "mess": services.add_item(
+            actor=actor,
+            category=env,
+            name="乱堆乱放",
+            kind="penalty",
+            points=D("20"),
+            threshold_count=2,
+            threshold_consequence="约谈",
+        ),
+        "hero": services.add_item(
+            actor=actor, category=law, name="见义勇为", kind="bonus", points=D("4"), evidence_required=True
+        ),
+        "good": services.add_item(
+            actor=actor, category=law, name="调解纠纷", kind="bonus", points=D("2"), cap_points=D("3")
+        ),
+    }
+    officer = services.add_role_rule(
+        actor=actor,
+        scheme=scheme,
+        code="officer",
+        name="干部户",
+        base_score=D("70"),
+        penalty_multiplier=D("2"),
+    )
+    services.activate_scheme(actor=actor, scheme=scheme)
+    return type("S", (), {"scheme": scheme, "env": env, "law": law, "officer": officer, **items})
+
+
+def _record(world, household, item, **kwargs):
+    kwargs.setdefault("occurred_on", DAY)
+    return services.record_entry(actor=world.a.clerk, household=household, item=item, **kwargs)
+
+
+def _approve(world, *entries):
+    services.approve_entries(actor=world.a.admin, entries=entries)
+
+
+def test_scores_clamp_halves_and_role_multiplier(world, scheme):
+    h1, h2 = world.a.households
+    # h1: 1.5 + 1.5 bonus on 环境整治 → 43; 调解纠纷 2 → 遵纪守法 22 (ceiling 25 not reached). Total 65.
+    _approve(
+        world,
+        _record(world, h1, scheme.clean),
+        _record(world, h1, scheme.clean),
+        _record(world, h1, scheme.good),
+    )
+    # h2 is an officer household: base total 70 instead of 60, 乱堆乱放 −20 ×2 = −40 → 环境整治 40−40 = 0 (floor 0).
+    services.assign_role(actor=world.a.admin, household=h2, role=scheme.officer)
+    mess = _record(world, h2, scheme.mess)
+    assert mess.points == D("-40.00") and mess.multiplier == D("2")
+    _approve(world, mess)
+    # A second 乱堆乱放 would take 环境整治 to −40; the floor keeps it at 0. Total = 0 + 20 + (70 − 60) = 30.
+    _approve(world, _record(world, h2, scheme.mess, occurred_on=datetime.date(2026, 3, 11)))
+    totals = annual_totals(scheme.scheme)
+    assert totals[h1.pk] == D("65.00")
+    assert totals[h2.pk] == D("30.00")
+
+
+def test_proposed_entries_do_not_count_until_approved(world, scheme):
+    h1 = world.a.households[0]
+    entry = _record(world, h1, scheme.clean)
+    assert entry.state == EntryState.PROPOSED
+    assert annual_totals(scheme.scheme)[h1.pk] == D("60.00")
+    _approve(world, entry)
+    assert annual_totals(scheme.scheme)[h1.pk] == D("61.50")
+
+
+def test_ceiling_clamps_the_category(world, scheme):
+    h1 = world.a.households[0]
+    heroes = [
+        _record(
+            world,
+            h1,
+            scheme.hero,
+            occurred_on=datetime.date(2026, 1, d),
+            evidence=[SimpleUploadedFile(f"p{d}.png", PNG)],
+        )
+        for d in (5, 6)
+    ]
+    _approve(world, *heroes)
+    scored = with_scores(Household.objects.filter(pk=h1.pk), scheme.scheme).get()
+    assert getattr(scored, f"category_{scheme.law.pk}") == D("25.00")  # 20 + 8 clamped to the ceiling 25
+    assert scored.total == D("65.00")
+
+
+def test_cap_by_count_is_refused_with_a_message_naming_the_cap(world, scheme):
+    h1 = world.a.households[0]
+    for _ in range(3):
+        _record(world, h1, scheme.clean)
+    with pytest.raises(DomainError) as excinfo:
+        _record(world, h1, scheme.clean)
+    assert "3" in str(excinfo.value.message) and "2026-Q1" in str(excinfo.value.message)
+    assert Entry.objects.filter(household=h1).count() == 3
+    # The next quarter is a new period.
+    assert _record(world, h1, scheme.clean, occurred_on=datetime.date(2026, 4, 2)).period == "2026-Q2"
+
+
+def test_cap_by_points_is_refused(world, scheme):
+    h1 = world.a.households[0]
+    _record(world, h1, scheme.good)
+    with pytest.raises(DomainError, match="3"):
+        _record(world, h1, scheme.good)  # 2 + 2 > 3
+
+
+def test_threshold_raises_one_alert_at_the_nth_hit(world, scheme):
+    h1 = world.a.households[0]
+    _record(world, h1, scheme.mess)
+    assert not ThresholdAlert.objects.exists()
+    second = _record(world, h1, scheme.mess, occurred_on=datetime.date(2026, 3, 12))
+    alert = ThresholdAlert.objects.get()
+    assert (alert.hits, alert.period, alert.entry_id) == (2, "2026-Q1", second.pk)
+    _record(world, h1, scheme.mess, occurred_on=datetime.date(2026, 3, 13))
+    assert ThresholdAlert.objects.count() == 1
+
+
+def test_same_idempotency_key_records_once(world, scheme):
+    h1 = world.a.households[0]
+    first = _record(world, h1, scheme.clean, idempotency_key="form-7f3a")
+    second = _record(world, h1, scheme.clean, idempotency_key="form-7f3a")
+    assert first.pk == second.pk
+    assert Entry.objects.filter(household=h1).count() == 1
+
+
+def test_entry_keeps_the_rule_as_it_was(world, scheme):
+    h1 = world.a.households[0]
+    entry = _record(world, h1, scheme.clean)
+    services.update_item(actor=world.a.admin, item=scheme.clean, name="义务劳动（新）", points=D("3"))
+    entry.refresh_from_db()
+    assert (entry.item_name, entry.item_points, entry.points) == ("参加义务劳动", D("1.50"), D("1.50"))
+
+
+def test_bad_input_is_refused_and_writes_nothing(world, scheme):
+    h1 = world.a.households[0]
+    other = services.create_scheme(actor=world.b.admin, township=world.b.township, name="B", year=2026)
+    cat_b = services.add_category(
+        actor=world.b.admin, scheme=other, name="x", base_score=D("10"), cadence="annual"
+    )
+    item_b = services.add_item(actor=world.b.admin, category=cat_b, name="y", kind="bonus", points=D("1"))
+    services.activate_scheme(actor=world.b.admin, scheme=other)
+    with pytest.raises(DomainError, match="another township"):
+        _record(world, h1, item_b)
+    with pytest.raises(DomainError, match="evidence"):
+        _record(world, h1, scheme.hero)
+    with pytest.raises(DomainError, match="photo"):
+        _record(world, h1, scheme.hero, evidence=[SimpleUploadedFile("x.png", b"MZ\x90\x00 not an image")])
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024 + 1))
+    with pytest.raises(DomainError, match="MB"):
+        _record(world, h1, scheme.hero, evidence=[big])
+    with pytest.raises(DomainError, match="two decimals"):
+        services.add_item(actor=world.a.admin, category=scheme.env, name="z", kind="bonus", points=D("0.125"))
+    h1.participation, h1.participation_reason = Participation.OPTED_OUT, "外出务工"
+    h1.save()
+    with pytest.raises(DomainError, match="does not take part"):
+        _record(world, h1, scheme.clean)
+    draft = services.create_scheme(actor=world.a.admin, township=world.a.township, name="草稿", year=2026)
+    cat = services.add_category(
+        actor=world.a.admin, scheme=draft, name="x", base_score=D("10"), cadence="annual"
+    )
+    item = services.add_item(actor=world.a.admin, category=cat, name="y", kind="bonus", points=D("1"))
+    with pytest.raises(DomainError, match="not active"):
+        _record(world, world.a.households[1], item)
+    assert not Entry.objects.exists()
+
+
+def test_approved_entries_cannot_be_updated_or_deleted_through_the_orm(world, scheme):
+    entry = _record(world, world.a.households[0], scheme.clean)
+    _approve(world, entry)
+    entry.refresh_from_db()
+    entry.points = D("100")
+    with pytest.raises(LedgerViolation):
+        entry.save()
+    with pytest.raises(LedgerViolation):
+        entry.delete()
+    with pytest.raises(LedgerViolation):
+        Entry.objects.filter(pk=entry.pk).update(points=D("100"))
+    with pytest.raises(LedgerViolation):
+        Entry.objects.filter(pk=entry.pk).delete()
+    entry.refresh_from_db()
+    assert entry.points == D("1.50")
+
+
+@pytest.mark.postgres
+def test_postgres_trigger_refuses_raw_sql_on_approved_entries(world, scheme):
+    entry = _record(world, world.a.households[0], scheme.clean)
+    _approve(world, entry)
+    for sql in (
+        "UPDATE scoring_entry SET points = 100 WHERE id = %s",
+        "DELETE FROM scoring_entry WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="never"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [entry.pk])
+    entry.refresh_from_db()
+    assert entry.points == D("1.50") and entry.state == EntryState.APPROVED
+
+
+def test_correction_reverses_and_both_stay_visible(world, scheme):
+    h1 = world.a.households[0]
+    entry = _record(world, h1, scheme.clean)
+    _approve(world, entry)
+    correction = services.correct_entry(actor=world.a.admin, entry=entry, reason="记错了户")
+    assert correction.points == D("-1.50") and correction.source == EntrySource.CORRECTION
+    assert annual_totals(scheme.scheme)[h1.pk] == D("60.00")
+    book = passbook(h1, scheme.scheme)
+    assert [row["running_total"] for row in book["rows"]] == [D("61.50"), D("60.00")]
+    with pytest.raises(DomainError, match="already been corrected"):
+        services.correct_entry(actor=world.a.admin, entry=entry, reason="again")
+
+
+def test_withdrawn_proposal_stays_visible_and_does_not_count(world, scheme):
+    h1 = world.a.households[0]
+    entry = _record(world, h1, scheme.clean)
+    services.withdraw_entry(actor=world.a.admin, entry=entry, reason="重复录入")
+    assert Entry.objects.get(pk=entry.pk).state == EntryState.WITHDRAWN
+    services.approve_entries(actor=world.a.admin, entries=[entry])  # approving a withdrawn one does nothing
+    assert annual_totals(scheme.scheme)[h1.pk] == D("60.00")
+
+
+def test_bulk_recording_is_all_or_nothing(world, scheme):
+    h1, h2 = world.a.households
+    h2.participation, h2.participation_reason = Participation.NOT_ELIGIBLE, "户籍不在本村"
+    h2.save()
+    with pytest.raises(DomainError):
+        services.record_bulk(actor=world.a.clerk, households=[h1, h2], item=scheme.clean, occurred_on=DAY)
+    assert not Entry.objects.exists()
+    h2.participation = Participation.TAKING_PART
+    h2.save()
+    entries = services.record_bulk(
+        actor=world.a.clerk,
+        households=[h1, h2],
+        item=scheme.clean,
+        occurred_on=DAY,
+        idempotency_key="cleanup",
+    )
+    again = services.record_bulk(
+        actor=world.a.clerk,
+        households=[h1, h2],
+        item=scheme.clean,
+        occurred_on=DAY,
+        idempotency_key="cleanup",
+    )
+    assert [e.pk for e in entries] == [e.pk for e in again]
+    assert Entry.objects.count() == 2
+
+
+def test_transfer_counts_only_when_both_villages_approve(world, scheme):
+    scheme.scheme.allows_transfers = True
+    scheme.scheme.save()
+    h1, h2 = world.a.households
+    transfer = services.transfer_points(
+        actor=world.a.admin,
+        scheme=scheme.scheme,
+        from_household=h1,
+        to_household=h2,
+        category=scheme.law,
+        points=D("2.5"),
+        reason="家庭内部转让",
+    )
+    assert annual_totals(scheme.scheme) == {h1.pk: D("60.00"), h2.pk: D("60.00")}
+    services.approve_transfer_side(actor=world.a.clerk, transfer=transfer, side="from")
+    assert annual_totals(scheme.scheme)[h2.pk] == D("60.00")
+    services.approve_transfer_side(actor=world.a.admin, transfer=transfer, side="to")
+    assert annual_totals(scheme.scheme) == {h1.pk: D("57.50"), h2.pk: D("62.50")}
+
+
+def test_scores_query_needs_the_township_scope(world, scheme):
+    with no_township_scope(), pytest.raises(Exception, match="scope"):
+        annual_totals(scheme.scheme)
+    with no_township_scope(), township_scope(world.b.township):
+        assert annual_totals(scheme.scheme) == {}
