@@ -316,3 +316,31 @@ def test_scores_query_needs_the_township_scope(world, scheme):
         annual_totals(scheme.scheme)
     with no_township_scope(), township_scope(world.b.township):
         assert annual_totals(scheme.scheme) == {}
+
+
+def test_job_totals_agree_with_the_page_scores(world, scheme):
+    """annual_totals (hand-tuned SQL on PostgreSQL) and with_scores (the ORM) are two shapes of one rule."""
+    h1, h2 = world.a.households
+    extra = Household.objects.create(
+        township=world.a.township, village=h1.village, area=h1.area, number="A-003"
+    )
+    services.assign_role(actor=world.a.admin, household=h2, role=scheme.officer)
+    hero = _record(world, h1, scheme.hero, evidence=[SimpleUploadedFile("p.png", PNG)])
+    hero2 = _record(
+        world,
+        h1,
+        scheme.hero,
+        occurred_on=datetime.date(2026, 2, 1),
+        evidence=[SimpleUploadedFile("q.png", PNG)],
+    )
+    _approve(world, hero, hero2, _record(world, h2, scheme.mess), _record(world, h2, scheme.clean))
+    _record(world, h1, scheme.clean)  # proposed: not counted
+    page = dict(
+        with_scores(Household.objects.filter(township=world.a.township), scheme.scheme).values_list(
+            "pk", "total"
+        )
+    )
+    # h1: 环境整治 40, 遵纪守法 min(20 + 8, 25) = 25 → 65; h2 (officer, base 70): 环境整治 max(40 − 40 + 1.5, 0) = 1.5,
+    # 遵纪守法 20, + 10 → 31.5; the new household stands at its base 60.
+    assert page == {h1.pk: D("65.00"), h2.pk: D("31.50"), extra.pk: D("60.00")}
+    assert annual_totals(scheme.scheme) == page
