@@ -14,6 +14,12 @@ from households.tenancy import TownshipScopedManager
 from .periods import Cadence
 
 
+def format_points(value: Decimal) -> str:
+    """10.00 → "10", 1.50 → "1.5" (never the scientific notation of Decimal.normalize)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class SchemeState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ACTIVE = "active", _("Active")
@@ -108,7 +114,12 @@ class Item(TownshipOwned):
     by_inspection = models.BooleanField(_("recorded by panel inspection"), default=True)
     by_declaration = models.BooleanField(_("declared by the household"), default=False)
     by_clerk = models.BooleanField(_("recorded by the clerk"), default=True)
-    disqualifying = models.BooleanField(_("disqualifying (一票否决)"), default=False)
+    disqualifying = models.BooleanField(_("disqualifying (one-vote veto)"), default=False)
+    role_multiplier_applies = models.BooleanField(
+        _("role penalty multiplier applies"),
+        default=True,
+        help_text=_("Seed 2: officers' penalties count double, except for study and duty items."),
+    )
     verification = models.CharField(_("how it is verified"), max_length=300, blank=True)
     threshold_count = models.PositiveSmallIntegerField(
         _("alert at the Nth hit in a period"), null=True, blank=True
@@ -135,7 +146,7 @@ class Item(TownshipOwned):
 
     def __str__(self) -> str:
         sign = "+" if self.kind == ItemKind.BONUS else "−"
-        return f"{self.name} {sign}{self.points.normalize()}"
+        return f"{self.name} {sign}{format_points(self.points)}"
 
     @property
     def signed_points(self) -> Decimal:

@@ -77,7 +77,7 @@ def with_scores(
     With `period` (e.g. "2026-Q1") the scores count only that period's entries. For pages (a page of
     households); `annual_totals` is the shape for whole townships.
     """
-    households = households.annotate(
+    households = households.filter(township_id=scheme.township_id).annotate(
         # Only this scheme's approved entries take part in the join (not every entry of the household).
         counted=FilteredRelation(
             "entries", condition=Q(entries__scheme=scheme, entries__state=EntryState.APPROVED)

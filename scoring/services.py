@@ -29,6 +29,7 @@ from .models import (
     ThresholdAlert,
     Transfer,
     TransferState,
+    format_points,
 )
 from .periods import period_of
 
@@ -149,6 +150,8 @@ def add_role_rule(
 
 
 def assign_role(*, actor, household: Household, role: RoleRule) -> RoleAssignment:
+    if role.township_id != household.township_id:
+        raise DomainError(_("This role belongs to another township's scheme."), field="role")
     assignment, _created = RoleAssignment.objects.update_or_create(
         scheme=role.scheme, household=household, defaults={"role": role, "township_id": household.township_id}
     )
@@ -282,7 +285,7 @@ def _record(actor, household, item, occurred_on, source, reason, evidence, idemp
     content_types = [check_evidence_file(f) for f in files]
 
     multiplier = Decimal("1")
-    if item.kind == ItemKind.PENALTY:
+    if item.kind == ItemKind.PENALTY and item.role_multiplier_applies:
         role = (
             RoleAssignment.objects.filter(scheme=scheme, household=household).select_related("role").first()
         )
@@ -315,9 +318,9 @@ def _record(actor, household, item, occurred_on, source, reason, evidence, idemp
             )
             % {
                 "item": item.name,
-                "cap": item.cap_points.normalize(),
+                "cap": format_points(item.cap_points),
                 "period": period,
-                "total": total.normalize(),
+                "total": format_points(total),
             },
             field="item",
         )
@@ -425,6 +428,53 @@ def correct_entry(*, actor, entry: Entry, reason: str, idempotency_key: str = ""
             reason=reason.strip(),
             corrects=entry,
             idempotency_key=idempotency_key,
+            recorded_by=actor,
+            state=EntryState.APPROVED,
+            approved_by=actor,
+            approved_at=now,
+            decided_reason=reason.strip()[:300],
+        )
+
+
+def penalise_false_declaration(*, actor, entry: Entry, reason: str) -> Entry:
+    """Seed 4: a declaration proved false costs `false_declaration_multiplier` (default 2) times its value.
+
+    The declaration itself is withdrawn if still proposed (or corrected if already approved), and an approved
+    penalty of multiplier × its value is recorded against the household.
+    """
+    if not reason.strip():
+        raise DomainError(_("Say how the declaration was proved false."), field="reason")
+    entry = Entry.objects.get(pk=entry.pk)
+    if entry.source != EntrySource.DECLARATION or entry.points <= 0:
+        raise DomainError(_("Only a household's own declaration of a bonus can be found false."))
+    with transaction.atomic():
+        if Entry.objects.filter(corrects=entry, source=EntrySource.DECLARATION).exists():
+            raise DomainError(_("This declaration has already been found false."))
+        if entry.state == EntryState.PROPOSED:
+            withdraw_entry(actor=actor, entry=entry, reason=reason)
+        elif entry.state == EntryState.APPROVED:
+            correct_entry(actor=actor, entry=entry, reason=reason)
+        now = timezone.now()
+        penalty = -(entry.points * entry.scheme.false_declaration_multiplier).quantize(Decimal("0.01"))
+        return Entry.objects.create(
+            township_id=entry.township_id,
+            household=entry.household,
+            village_id=entry.household.village_id,
+            scheme=entry.scheme,
+            category=entry.category,
+            item=entry.item,
+            category_name=entry.category_name,
+            item_name=_("False declaration: %(item)s") % {"item": entry.item_name},
+            item_kind=ItemKind.PENALTY,
+            item_points=entry.item_points,
+            multiplier=entry.scheme.false_declaration_multiplier,
+            points=penalty,
+            year=entry.year,
+            period=entry.period,
+            occurred_on=entry.occurred_on,
+            source=EntrySource.DECLARATION,
+            reason=reason.strip(),
+            corrects=entry,
             recorded_by=actor,
             state=EntryState.APPROVED,
             approved_by=actor,

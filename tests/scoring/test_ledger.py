@@ -344,3 +344,22 @@ def test_job_totals_agree_with_the_page_scores(world, scheme):
     # 遵纪守法 20, + 10 → 31.5; the new household stands at its base 60.
     assert page == {h1.pk: D("65.00"), h2.pk: D("31.50"), extra.pk: D("60.00")}
     assert annual_totals(scheme.scheme) == page
+
+
+def test_a_false_declaration_costs_double_its_value(world, scheme):
+    h1 = world.a.households[0]
+    scheme.good.by_declaration = True
+    scheme.good.save()
+    declared = _record(world, h1, scheme.good, source=EntrySource.DECLARATION)
+    _approve(world, declared)
+    penalty = services.penalise_false_declaration(actor=world.a.admin, entry=declared, reason="经核实无此事")
+    # The +2 declaration is reversed (−2) and costs double (−4): 遵纪守法 20 + 2 − 2 − 4 = 16 → total 56.
+    assert penalty.points == D("-4.00") and penalty.state == EntryState.APPROVED
+    assert annual_totals(scheme.scheme)[h1.pk] == D("56.00")
+    with pytest.raises(DomainError, match="already"):
+        services.penalise_false_declaration(actor=world.a.admin, entry=declared, reason="again")
+
+
+def test_item_snapshot_prints_without_scientific_notation(world, scheme):
+    assert str(scheme.mess) == "乱堆乱放 −20"
+    assert str(scheme.clean) == "参加义务劳动 +1.5"

@@ -1,0 +1,84 @@
+"""`manage.py load_scheme_template NAME --township SLUG --year YYYY [--activate] [--user USERNAME]`."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from households.errors import DomainError
+from households.models import Membership, Township
+from households.permissions import Action, can
+from households.tenancy import township_scope
+from scoring import services
+from scoring.models import Item, RoleRule
+from scoring.scheme_templates import load_template, template_names
+from scoring.selectors import base_total
+
+
+def plain(number: Decimal) -> str:
+    """140.00 → "140", 80.50 → "80.5" (Decimal.normalize() would print 1.4E+2)."""
+    return f"{number:f}".rstrip("0").rstrip(".") if "." in f"{number:f}" else f"{number:f}"
+
+
+class Command(BaseCommand):
+    help = "Create a draft scheme for one township and year from a scheme template shipped with Jifen."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help="template name: %s" % ", ".join(template_names()))
+        parser.add_argument("--township", required=True, help="the township's slug")
+        parser.add_argument("--year", required=True, type=int, help="the scheme's year, e.g. 2026")
+        parser.add_argument("--activate", action="store_true", help="activate the scheme once it is loaded")
+        parser.add_argument(
+            "--user", help="username recorded as the actor; must be allowed to edit the township's schemes"
+        )
+
+    def handle(self, *args, name, township, year, activate, user, **options):
+        township_obj = Township.objects.filter(slug=township).first()
+        if township_obj is None:
+            raise CommandError(_("There is no township with the slug %(slug)s.") % {"slug": township})
+        with township_scope(township_obj):
+            actor = self._actor(user, township_obj)
+            try:
+                with transaction.atomic():
+                    scheme = load_template(actor=actor, township=township_obj, name=name, year=year)
+                    if activate:
+                        services.activate_scheme(actor=actor, scheme=scheme)
+            except DomainError as exc:
+                raise CommandError(str(exc)) from exc
+            categories = scheme.categories.count()
+            items = Item.objects.filter(category__scheme=scheme).count()
+            role_rules = RoleRule.objects.filter(scheme=scheme).count()
+            total = base_total(scheme)
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Created the draft scheme %(scheme)s (template %(template)s) in %(township)s: "
+                    "%(categories)d categories, %(items)d items, %(role_rules)d role rules, base total %(total)s."
+                )
+                % {
+                    "scheme": scheme,
+                    "template": name,
+                    "township": township_obj.name,
+                    "categories": categories,
+                    "items": items,
+                    "role_rules": role_rules,
+                    "total": plain(total),
+                }
+            )
+        )
+        if activate:
+            self.stdout.write(self.style.SUCCESS(_("The scheme is active: it takes entries from now on.")))
+
+    def _actor(self, username: str | None, township: Township):
+        if not username:
+            return None
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        membership = Membership.objects.filter(user=user, township=township).first() if user else None
+        if membership is None or not can(membership, Action.EDIT_SCHEME):
+            raise CommandError(
+                _("The user %(user)s may not edit the schemes of %(township)s.")
+                % {"user": username, "township": township.name}
+            )
+        return user
