@@ -6,13 +6,23 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
-from .models import TAKING_PART_STATUSES, Area, Household, HouseholdMove, Membership, Resident, Role, Township, Village
+from .models import (
+    TAKING_PART_STATUSES,
+    Area,
+    Household,
+    HouseholdMove,
+    Membership,
+    Resident,
+    Role,
+    Township,
+    Village,
+)
 
 
 def _stamp(instance, actor, reason: str = "") -> None:
     """django-simple-history reads these instead of a thread-local request."""
     instance._history_user = actor
-    instance._change_reason = reason or None
+    instance._change_reason = (reason or "")[:100] or None  # simple-history keeps at most 100 characters
 
 
 def _validated_save(instance, actor, reason: str = "") -> None:
@@ -26,7 +36,9 @@ def _validated_save(instance, actor, reason: str = "") -> None:
         with transaction.atomic():
             instance.save()
     except IntegrityError as exc:  # a concurrent writer won a unique constraint race
-        raise DomainError(_("This conflicts with a record saved at the same moment; reload and try again.")) from exc
+        raise DomainError(
+            _("This conflicts with a record saved at the same moment; reload and try again.")
+        ) from exc
 
 
 def _check_participation(participation: str, reason: str) -> None:
@@ -117,7 +129,9 @@ def update_household(*, actor, household: Household, reason: str = "", **fields)
 
 
 def add_resident(*, actor, household: Household, name: str, is_head: bool = False, **fields) -> Resident:
-    resident = Resident(township_id=household.township_id, household=household, name=name.strip(), is_head=is_head)
+    resident = Resident(
+        township_id=household.township_id, household=household, name=name.strip(), is_head=is_head
+    )
     _assign_resident_fields(resident, fields)
     with transaction.atomic():
         if is_head:
@@ -215,3 +229,33 @@ def revoke_membership(*, actor, membership: Membership) -> None:
     """Takes effect on the user's very next request: roles are read per request, never cached in the session."""
     _stamp(membership, actor, "revoked")
     membership.delete()
+
+
+def create_member_account(*, actor, township: Township, username: str, password: str, role: str, villages=()):
+    """A new login account with a first password set by the township office, and its membership.
+
+    Never touches an existing account (its password belongs to its owner): use grant_membership for those.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+
+    user_model = get_user_model()
+    username = username.strip()
+    if user_model.objects.filter(username=username).exists():
+        raise DomainError(_("This username is already taken."), field="username")
+    if not password:
+        raise DomainError(_("Set a first password for the new account."), field="password")
+    user = user_model(username=username)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="password") from exc
+    user.set_password(password)
+    try:
+        user.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
+    with transaction.atomic():
+        user.save()
+        return grant_membership(actor=actor, township=township, user=user, role=role, villages=villages)

@@ -25,7 +25,11 @@ def TownshipScopedManager(queryset_class: type[models.QuerySet] = models.QuerySe
     """A manager filtered to the active township; raises ScopeError when none is active."""
     manager = ScopedManager(_manager_class=models.Manager.from_queryset(queryset_class), township="township")
     custom = [
-        n for n in vars(queryset_class) if not n.startswith("_") and callable(getattr(queryset_class, n))
+        name
+        for name in vars(queryset_class)
+        if not name.startswith("_")
+        and callable(getattr(queryset_class, name))
+        and not hasattr(models.QuerySet, name)
     ]
     if not custom:
         return manager

@@ -8,10 +8,14 @@ add filters; they never replace `get_queryset()`. Outsiders get 404, read-only m
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status, viewsets
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import exceptions, filters, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from ..errors import DomainError
 from ..models import Township
@@ -19,8 +23,49 @@ from ..permissions import Action, can, can_see, enter_township
 from ..tenancy import township_scope
 
 
+class ErrorDetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# A 400 names the fields that need fixing: {"field": ["message", ...]} (nested for nested input) or {"detail": ...}.
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "What to fix, by field name (non_field_errors for the whole object).",
+    "additionalProperties": {},
+}
+
+
+class TownshipAutoSchema(AutoSchema):
+    """Declares the error answers every township route can give, so clients (and schemathesis) expect them."""
+
+    def get_tags(self):
+        basename = getattr(self.view, "basename", None)  # set by the router: villages, areas, households, …
+        return [basename] if basename else super().get_tags()
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        errors = {"400": VALIDATION_ERROR_SCHEMA, "403": ErrorDetailSerializer, "404": ErrorDetailSerializer}
+        for code, body in errors.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(body, code, direction=direction)
+        return responses
+
+
+class NulSafeSearchFilter(filters.SearchFilter):
+    """PostgreSQL refuses NUL characters in text: answer 400 instead of letting the query fail with a 500."""
+
+    def get_search_terms(self, request):
+        if "\x00" in request.query_params.get(self.search_param, ""):
+            raise exceptions.ValidationError(
+                {self.search_param: [_("Remove the NUL character from the search.")]}
+            )
+        return super().get_search_terms(request)
+
+
 class TownshipScopedViewSet(viewsets.ModelViewSet):
     write_action: Action = Action.EDIT_ROSTER
+    schema = TownshipAutoSchema()
+    filter_backends = [DjangoFilterBackend, NulSafeSearchFilter, filters.OrderingFilter]
 
     def dispatch(self, request, *args, **kwargs):
         township = Township.objects.filter(slug=kwargs.get("township_slug", "")).first()
@@ -36,7 +81,9 @@ class TownshipScopedViewSet(viewsets.ModelViewSet):
         super().initial(request, *args, **kwargs)  # authentication first: token users are known only now
         self.township, self.membership = enter_township(request.user, kwargs.get("township_slug", ""))
         if request.method not in SAFE_METHODS and not can(self.membership, self.write_action):
-            raise exceptions.PermissionDenied("Your role does not allow this.")
+            if (self.lookup_url_kwarg or self.lookup_field) in kwargs:
+                self.get_object()  # 404 first: a read-only member must not learn that an unseen object exists
+            raise exceptions.PermissionDenied(_("Your role does not allow this."))
 
     def scoped_queryset(self):
         raise NotImplementedError
@@ -54,6 +101,8 @@ class TownshipScopedViewSet(viewsets.ModelViewSet):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DomainError | DjangoValidationError):
+        set_rollback()  # ATOMIC_REQUESTS: nothing written earlier in this request survives a 400
     if isinstance(exc, DomainError):
         key = exc.field or "non_field_errors"
         return Response({key: [str(exc.message)]}, status=status.HTTP_400_BAD_REQUEST)

@@ -41,3 +41,12 @@ def test_dangerous_bypass_sees_every_township(world):
 def test_custom_queryset_methods_also_raise_without_scope(world):
     with no_township_scope(), pytest.raises(ScopeError):
         Household.objects.taking_part()
+
+
+def test_queryset_building_without_scope_is_allowed_but_evaluating_is_not(world):
+    from households.models import Area
+
+    with no_township_scope():
+        assert list(Area.objects.none()) == []  # .none() is safe: it can never return a row
+        with pytest.raises(ScopeError):
+            list(Area.objects.all())

@@ -1,0 +1,394 @@
+"""REST endpoints for the roster: villages, areas, households (members nested, read-only) and residents.
+
+Every id that arrives in a body or a query parameter is looked up inside the township scope AND among the rows the
+member may see (`permissions.*_visible_to`): an id of another township, or of a village that is not the clerk's,
+reads "does not exist" (400) and nothing is written. Every write goes through `households.services`.
+
+Villages, areas and households cannot be deleted through the API (405): the points ledger will hang on them, so
+they are kept; a household leaves an area by moving (`households/{id}/move/`). Residents are removed with a reason.
+"""
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from .. import services
+from ..models import Area, Household, HouseholdMove, Participation, Resident, Village
+from ..permissions import (
+    Action,
+    areas_visible_to,
+    households_visible_to,
+    is_read_only,
+    residents_visible_to,
+    villages_visible_to,
+)
+from ..validators import mask_id_number, mask_mobile
+from .base import TownshipScopedViewSet
+
+# No DELETE on villages, areas and households: later the ledger points at them (see the module docstring).
+NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
+
+# simple-history keeps a change reason in 100 characters; a longer one would fail in the database.
+REASON_MAX_LENGTH = 100
+
+
+def _empty(model) -> QuerySet:
+    """An empty queryset made without the scoped manager, so it is safe at import time, outside any scope."""
+    return QuerySet(model=model).none()
+
+
+def _member_in(context: dict):
+    """The membership the viewset entered the township with (None when building the schema)."""
+    return getattr(context.get("view"), "membership", None)
+
+
+def _member_of(request):
+    return _member_in(getattr(request, "parser_context", None) or {})
+
+
+def reveals_personal_numbers(membership) -> bool:
+    """Full ID and mobile numbers for those who keep the roster (the office, the village's clerk); masked otherwise."""
+    return membership is not None and not is_read_only(membership)
+
+
+# Serializers ---------------------------------------------------------------------------------------------------
+
+
+class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id looked up inside the township scope and among the rows the member may see, nowhere else."""
+
+    def __init__(self, *, visible, **kwargs):
+        self.visible = visible
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        membership = _member_in(self.context)
+        if membership is None:  # no member, no rows (schema generation builds serializers without a request)
+            return self.queryset.none()
+        return self.visible(membership)
+
+
+class VillageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Village
+        fields = ["id", "name", "code"]
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    village = VisiblePrimaryKeyRelatedField(visible=villages_visible_to, queryset=_empty(Village))
+
+    class Meta:
+        model = Area
+        fields = ["id", "village", "name"]
+        validators = []  # uniqueness is checked by the service, inside the township
+
+    def validate(self, attrs):
+        if self.instance is not None and "village" in attrs and attrs["village"] != self.instance.village:
+            raise serializers.ValidationError(
+                {"village": [_("An area cannot change village; create a new area.")]}
+            )
+        return attrs
+
+
+class ResidentSerializer(serializers.ModelSerializer):
+    """A member of a household. ID and mobile numbers are masked for read-only roles."""
+
+    household = VisiblePrimaryKeyRelatedField(visible=households_visible_to, queryset=_empty(Household))
+
+    class Meta:
+        model = Resident
+        fields = [
+            "id",
+            "household",
+            "name",
+            "is_head",
+            "gender",
+            "birth_year",
+            "id_number",
+            "mobile",
+            "is_party_member",
+        ]
+        validators = []  # uniqueness is checked by the service, inside the township
+
+    def validate(self, attrs):
+        if (
+            self.instance is not None
+            and "household" in attrs
+            and attrs["household"] != self.instance.household
+        ):
+            raise serializers.ValidationError(
+                {"household": [_("A resident cannot change household; remove them here and add them there.")]}
+            )
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not reveals_personal_numbers(_member_in(self.context)):
+            data["id_number"] = mask_id_number(instance.id_number)
+            data["mobile"] = mask_mobile(instance.mobile)
+        return data
+
+
+class HeadSerializer(serializers.ModelSerializer):
+    """The head of a new household, created with it."""
+
+    class Meta:
+        model = Resident
+        fields = ["name", "gender", "birth_year", "id_number", "mobile", "is_party_member"]
+        validators = []
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    area = VisiblePrimaryKeyRelatedField(visible=areas_visible_to, queryset=_empty(Area))
+    head_name = serializers.SerializerMethodField()
+    members = ResidentSerializer(many=True, read_only=True)
+    takes_part = serializers.BooleanField(read_only=True)
+    head = HeadSerializer(
+        write_only=True, required=False, help_text="Only when creating: the head of household."
+    )
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "number",
+            "address",
+            "village",
+            "area",
+            "participation",
+            "participation_reason",
+            "takes_part",
+            "head_name",
+            "members",
+            "head",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["village", "created_at", "updated_at"]
+        validators = []  # uniqueness is checked by the service, inside the township
+
+    def get_head_name(self, household) -> str:
+        # members are prefetched on lists: no query per row
+        return next((member.name for member in household.members.all() if member.is_head), "")
+
+    def validate(self, attrs):
+        if self.instance is None:
+            return attrs
+        if "area" in attrs and attrs["area"] != self.instance.area:
+            raise serializers.ValidationError(
+                {"area": [_("To change a household's area, use its move action.")]}
+            )
+        if "head" in attrs:
+            raise serializers.ValidationError({"head": [_("Change members through the residents endpoint.")]})
+        return attrs
+
+
+class MoveSerializer(serializers.Serializer):
+    to_area = VisiblePrimaryKeyRelatedField(visible=areas_visible_to, queryset=_empty(Area))
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
+
+
+class HouseholdMoveSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HouseholdMove
+        fields = [
+            "id",
+            "household",
+            "from_village",
+            "from_area",
+            "to_village",
+            "to_area",
+            "reason",
+            "moved_at",
+        ]
+        read_only_fields = fields
+
+
+class RemovalSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
+
+
+# Filters -------------------------------------------------------------------------------------------------------
+
+
+def _visible(selector, model):
+    """A filter's choices: the rows the member may see (an unseen id is an invalid choice, 400)."""
+
+    def queryset(request):
+        membership = _member_of(request)
+        return selector(membership) if membership is not None else _empty(model)
+
+    return queryset
+
+
+class AreaFilter(filters.FilterSet):
+    village = filters.ModelChoiceFilter(queryset=_visible(villages_visible_to, Village))
+
+    class Meta:
+        model = Area
+        fields = ["village"]
+
+
+class HouseholdFilter(filters.FilterSet):
+    village = filters.ModelChoiceFilter(queryset=_visible(villages_visible_to, Village))
+    area = filters.ModelChoiceFilter(queryset=_visible(areas_visible_to, Area))
+    participation = filters.ChoiceFilter(choices=Participation.choices)
+
+    class Meta:
+        model = Household
+        fields = ["village", "area", "participation"]
+
+
+class ResidentFilter(filters.FilterSet):
+    household = filters.ModelChoiceFilter(queryset=_visible(households_visible_to, Household))
+
+    class Meta:
+        model = Resident
+        fields = ["household"]
+
+
+# Viewsets ------------------------------------------------------------------------------------------------------
+
+
+class VillageViewSet(TownshipScopedViewSet):
+    """Villages. Members read the villages they may see; only the township office writes. No DELETE (405)."""
+
+    queryset = _empty(Village)
+    serializer_class = VillageSerializer
+    write_action = Action.MANAGE_TOWNSHIP
+    http_method_names = NO_DELETE
+    search_fields = ["name", "code"]
+    ordering_fields = ["name", "code"]
+
+    def scoped_queryset(self):
+        return villages_visible_to(self.membership)
+
+    def perform_create(self, serializer):
+        village = services.create_village(
+            actor=self.request.user, township=self.township, **serializer.validated_data
+        )
+        serializer.instance = self.recheck(village)
+
+    def perform_update(self, serializer):
+        village = serializer.instance
+        fields = {"name": village.name, "code": village.code, **serializer.validated_data}
+        serializer.instance = self.recheck(
+            services.update_village(actor=self.request.user, village=village, **fields)
+        )
+
+
+class AreaViewSet(TownshipScopedViewSet):
+    """Areas (片区/村民小组) of the villages the member may see. No DELETE (405)."""
+
+    queryset = _empty(Area)
+    serializer_class = AreaSerializer
+    filterset_class = AreaFilter
+    http_method_names = NO_DELETE
+    search_fields = ["name"]
+    ordering_fields = ["name"]
+
+    def scoped_queryset(self):
+        return areas_visible_to(self.membership)
+
+    def perform_create(self, serializer):
+        area = services.create_area(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self.recheck(area)
+
+    def perform_update(self, serializer):
+        area = serializer.instance
+        name = serializer.validated_data.get("name", area.name)
+        serializer.instance = self.recheck(
+            services.update_area(actor=self.request.user, area=area, name=name)
+        )
+
+
+class HouseholdViewSet(TownshipScopedViewSet):
+    """Households with their members (read-only here; change members through `residents/`). No DELETE (405)."""
+
+    queryset = _empty(Household)
+    serializer_class = HouseholdSerializer
+    filterset_class = HouseholdFilter
+    http_method_names = NO_DELETE
+    search_fields = ["number", "address", "members__name"]
+    ordering_fields = ["number", "address", "created_at", "updated_at"]
+
+    def scoped_queryset(self):
+        return (
+            households_visible_to(self.membership)
+            .select_related("village", "area")
+            .prefetch_related("members")
+        )
+
+    def perform_create(self, serializer):
+        household = services.create_household(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self.recheck(household)
+
+    def perform_update(self, serializer):
+        fields = {key: value for key, value in serializer.validated_data.items() if key != "area"}
+        household = services.update_household(
+            actor=self.request.user, household=serializer.instance, **fields
+        )
+        serializer.instance = self.recheck(household)
+
+    @extend_schema(request=MoveSerializer, responses={201: HouseholdMoveSerializer})
+    @action(detail=True, methods=["post"], serializer_class=MoveSerializer)
+    def move(self, request, *args, **kwargs):
+        """Move the household to another area of this township (its history goes with it); the move is recorded."""
+        household = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        move = services.move_household(actor=request.user, household=household, **serializer.validated_data)
+        self.recheck(move.household)
+        return Response(HouseholdMoveSerializer(move).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    destroy=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "reason",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                description="Why the resident is removed (or send it as `reason` in the body). Required.",
+            )
+        ]
+    )
+)
+class ResidentViewSet(TownshipScopedViewSet):
+    """Members of the households the member may see. Removing one needs a reason (`?reason=` or in the body)."""
+
+    queryset = _empty(Resident)
+    serializer_class = ResidentSerializer
+    filterset_class = ResidentFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "birth_year"]
+
+    def scoped_queryset(self):
+        return residents_visible_to(self.membership).select_related("household")
+
+    def perform_create(self, serializer):
+        fields = dict(serializer.validated_data)
+        household = fields.pop("household")
+        resident = services.add_resident(actor=self.request.user, household=household, **fields)
+        serializer.instance = self.recheck(resident)
+
+    def perform_update(self, serializer):
+        fields = {key: value for key, value in serializer.validated_data.items() if key != "household"}
+        resident = services.update_resident(actor=self.request.user, resident=serializer.instance, **fields)
+        serializer.instance = self.recheck(resident)
+
+    def destroy(self, request, *args, **kwargs):
+        resident = self.get_object()
+        body = request.data if isinstance(request.data, dict) else {}
+        reason = request.query_params.get("reason", body.get("reason", ""))
+        removal = RemovalSerializer(data={"reason": reason})
+        removal.is_valid(raise_exception=True)
+        services.remove_resident(
+            actor=request.user, resident=resident, reason=removal.validated_data["reason"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
