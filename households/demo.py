@@ -11,9 +11,15 @@ from .models import Area, Household, Membership, Role, Township, Village
 from .tenancy import township_scope
 
 DEMO_PASSWORD = "demo-Jifen-2026"
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+)
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌海波云辉鹏飞宇浩然子涵欣怡梓轩雨桐"
-VILLAGES = [("青山村", "QS", ["一组", "二组", "三组", "四组"]), ("石桥村", "SQ", ["东片", "西片", "南片"]), ("柳河村", "LH", ["上组", "中组", "下组"])]
+VILLAGES = [
+    ("青山村", "QS", ["一组", "二组", "三组", "四组"]),
+    ("石桥村", "SQ", ["东片", "西片", "南片"]),
+    ("柳河村", "LH", ["上组", "中组", "下组"]),
+]
 HOUSEHOLDS_PER_AREA = 30
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -66,7 +72,9 @@ def seed_roster(*, slug: str = "qingshan", name: str = "青山镇") -> tuple[Tow
             for village_name, code, area_names in VILLAGES:
                 village = Village.objects.filter(name=village_name).first()
                 if village is None:
-                    village = services.create_village(actor=actor, township=township, name=village_name, code=code)
+                    village = services.create_village(
+                        actor=actor, township=township, name=village_name, code=code
+                    )
                     created = True
                 villages.append(village)
                 for index, area_name in enumerate(area_names):
@@ -79,7 +87,11 @@ def seed_roster(*, slug: str = "qingshan", name: str = "青山镇") -> tuple[Tow
                 if not Membership.objects.filter(user=users[demo.username]).exists():
                     scoped = [villages[0]] if demo.role in (Role.VILLAGE_CLERK, Role.PANEL_MEMBER) else []
                     services.grant_membership(
-                        actor=actor, township=township, user=users[demo.username], role=demo.role, villages=scoped
+                        actor=actor,
+                        township=township,
+                        user=users[demo.username],
+                        role=demo.role,
+                        villages=scoped,
                     )
                     created = True
     return township, {d.username: d.description for d in DEMO_USERS}, created
@@ -93,7 +105,10 @@ def _seed_area(rng: random.Random, actor, area: Area, prefix: str) -> bool:
         surname = rng.choice(SURNAMES)
         head_year = rng.randint(1940, 1995)
         size = rng.randint(1, 5)
-        members = [(_name(rng, surname if i < 2 else None), rng.randint(1950, 2020), rng.random() < 0.5) for i in range(size)]
+        members = [
+            (_name(rng, surname if i < 2 else None), rng.randint(1950, 2020), rng.random() < 0.5)
+            for i in range(size)
+        ]
         elderly = head_year < 1950
         party = rng.random() < 0.12
         number = f"{prefix}-{n:03d}"
@@ -117,7 +132,11 @@ def _seed_area(rng: random.Random, actor, area: Area, prefix: str) -> bool:
         )
         for member_name, year, female in members[1:]:
             services.add_resident(
-                actor=actor, household=household, name=member_name, gender="female" if female else "male", birth_year=year
+                actor=actor,
+                household=household,
+                name=member_name,
+                gender="female" if female else "male",
+                birth_year=year,
             )
         created = True
     return created

@@ -213,3 +213,46 @@ class HouseholdMove(TownshipOwned):
         ordering = ["-moved_at", "-id"]
         verbose_name = _("household move")
         verbose_name_plural = _("household moves")
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.from_village} → {self.to_village}"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("Ready to import")
+    COMMITTED = "committed", _("Imported")
+    FAILED = "failed", _("Has errors")
+
+
+class ImportBatch(TownshipOwned):
+    """One uploaded roster file: its rows and every error found, kept for the preview and as the record of the import."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    columns = models.JSONField(default=dict)  # field key -> the header as written in the file
+    rows = models.JSONField(default=list)  # [{"row": excel row number, "cells": {field key: value}, "unlabelled": [...]}]
+    errors = models.JSONField(default=list)  # [{"row": n, "column": header, "message": reason}]
+    new_areas = models.JSONField(default=list)  # ["village / area", ...] created on commit
+    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    household_count = models.PositiveIntegerField(_("households"), default=0)
+    resident_count = models.PositiveIntegerField(_("residents"), default=0)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ImportStatus.values), name="import_batch_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status=ImportStatus.COMMITTED, committed_at__isnull=False)
+                | (~Q(status=ImportStatus.COMMITTED) & Q(committed_at__isnull=True)),
+                name="import_batch_committed_at_iff_committed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -29,10 +29,18 @@ def seed_panels(township: Township) -> bool:
                 continue
             members = []
             for k, kind in enumerate(KINDS, start=1):
-                username = "demo-panel" if (village.code == "QS" and index == 1 and k == 1) else f"panel-{village.code}{index}-{k}"
-                user = User.objects.filter(username=username).first() or User.objects.create_user(username, password=None)
+                username = (
+                    "demo-panel"
+                    if (village.code == "QS" and index == 1 and k == 1)
+                    else f"panel-{village.code}{index}-{k}"
+                )
+                user = User.objects.filter(username=username).first() or User.objects.create_user(
+                    username, password=None
+                )
                 if not Membership.objects.filter(user=user).exists():
-                    grant_membership(actor=actor, township=township, user=user, role=Role.PANEL_MEMBER, villages=[village])
+                    grant_membership(
+                        actor=actor, township=township, user=user, role=Role.PANEL_MEMBER, villages=[village]
+                    )
                 members.append((user, kind))
             create_panel(actor=actor, village=village, name=name, home_area=area, members=members)
             created = True

@@ -10,16 +10,22 @@ from households.models import Area, TownshipOwned, Village
 class ReviewPanel(TownshipOwned):
     """At least five people; a panel inspects other areas than its home area (cross-review)."""
 
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
     name = models.CharField(_("name"), max_length=100)
-    home_area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("home area"))
+    home_area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("home area")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["village_id", "name"]
         verbose_name = _("review panel")
         verbose_name_plural = _("review panels")
-        constraints = [models.UniqueConstraint(fields=["village", "name"], name="panel_name_unique_in_village")]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="panel_name_unique_in_village")
+        ]
 
     def __str__(self) -> str:
         return self.name

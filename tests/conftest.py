@@ -7,7 +7,16 @@ from django.conf import settings
 
 from households.models import Role
 from households.tenancy import dangerously_all_townships
-from tests.factories import PASSWORD, AreaFactory, HouseholdFactory, MembershipFactory, ResidentFactory, TownshipFactory, UserFactory, VillageFactory
+from tests.factories import (
+    PASSWORD,
+    AreaFactory,
+    HouseholdFactory,
+    MembershipFactory,
+    ResidentFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -47,7 +56,9 @@ class World:
         area2 = AreaFactory(village=v2, township=township, name="一组")
         h1 = HouseholdFactory(area=area1, number=f"{key.upper()}-001")
         h2 = HouseholdFactory(area=area2, number=f"{key.upper()}-002")
-        r1 = ResidentFactory(household=h1, name="张三明", is_head=True, id_number="11010519491231002X", mobile="13800138000")
+        r1 = ResidentFactory(
+            household=h1, name="张三明", is_head=True, id_number="11010519491231002X", mobile="13800138000"
+        )
         ResidentFactory(household=h2, name="李四", is_head=True)
 
         def member(role, villages=()):
@@ -55,15 +66,22 @@ class World:
             MembershipFactory(user=user, township=township, role=role, villages=list(villages))
             return user
 
-        return type("T", (), {
-            "township": township, "villages": [v1, v2], "areas": [area1, area2], "households": [h1, h2],
-            "resident": r1,
-            "admin": member(Role.TOWNSHIP_ADMIN),
-            "clerk": member(Role.VILLAGE_CLERK, [v1]),
-            "panel": member(Role.PANEL_MEMBER, [v1]),
-            "supervisor": member(Role.SUPERVISOR),
-            "county": member(Role.COUNTY_VIEWER),
-        })
+        return type(
+            "T",
+            (),
+            {
+                "township": township,
+                "villages": [v1, v2],
+                "areas": [area1, area2],
+                "households": [h1, h2],
+                "resident": r1,
+                "admin": member(Role.TOWNSHIP_ADMIN),
+                "clerk": member(Role.VILLAGE_CLERK, [v1]),
+                "panel": member(Role.PANEL_MEMBER, [v1]),
+                "supervisor": member(Role.SUPERVISOR),
+                "county": member(Role.COUNTY_VIEWER),
+            },
+        )
 
 
 @pytest.fixture
@@ -76,6 +94,7 @@ def login(client):
     def _login(user):
         client.force_login(user)
         return client
+
     return _login
 
 
@@ -83,8 +102,14 @@ def login(client):
 CHROMIUM = "/usr/bin/chromium"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright runs an event loop beside live_server
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 ARTIFACTS = settings.BASE_DIR / "test-artifacts"
 

@@ -36,17 +36,23 @@ POSTGRES_AVAILABLE = _reachable(TEST_DATABASE_URL)
 REDIS_AVAILABLE = _reachable(TEST_REDIS_URL)
 missing = [name for name, ok in (("PostgreSQL", POSTGRES_AVAILABLE), ("Redis", REDIS_AVAILABLE)) if not ok]
 if missing and REQUIRE_SERVICES:
-    raise SystemExit(f"JIFEN_REQUIRE_SERVICES=1 but {' and '.join(missing)} unreachable "
-                     f"({TEST_DATABASE_URL}, {TEST_REDIS_URL}): refusing to run the suite without them.")
+    raise SystemExit(
+        f"JIFEN_REQUIRE_SERVICES=1 but {' and '.join(missing)} unreachable "
+        f"({TEST_DATABASE_URL}, {TEST_REDIS_URL}): refusing to run the suite without them."
+    )
 if not POSTGRES_AVAILABLE:
-    _shout(f"PostgreSQL unreachable at {TEST_DATABASE_URL}: running on SQLite, skipping tests marked postgres.")
+    _shout(
+        f"PostgreSQL unreachable at {TEST_DATABASE_URL}: running on SQLite, skipping tests marked postgres."
+    )
 if not REDIS_AVAILABLE:
     _shout(f"Redis unreachable at {TEST_REDIS_URL}: tasks run eagerly, skipping tests marked redis.")
 
 if POSTGRES_AVAILABLE:
     DATABASES = {"default": env.db_url_config(TEST_DATABASE_URL)}
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "var" / "test.sqlite3")}}
+    DATABASES = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 
 # Tests run tasks eagerly unless a test starts a real worker (tests/conftest.py: celery_worker_process).

@@ -1,1 +1,137 @@
-urlpatterns = []
+"""Roster import (upload → preview → commit), the template download, and the roster export."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from .. import importing
+from ..errors import DomainError
+from ..models import ImportStatus
+from ..permissions import Action, can, households_visible_to
+from .base import township_view
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Roster file"),
+        help_text=gettext_lazy(
+            "An Excel .xlsx file (or .csv) laid out like the template, one row per resident."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.JIFEN_IMPORT_MAX_BYTES
+        if upload.size > limit:  # refuse before reading it into memory
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB; split it into smaller files.") % {"mb": limit // 2**20}
+            )
+        return upload
+
+
+def _attachment(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@township_view(Action.EDIT_ROSTER)
+def import_start(request, township, membership):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = importing.create_batch(
+                actor=request.user, membership=membership, filename=upload.name, data=upload.read()
+            )
+        except importing.ImportFileError as exc:
+            for message in exc.messages:
+                form.add_error("file", message)
+        else:
+            return redirect("households:import-preview", township_slug=township.slug, batch_id=batch.pk)
+    batches = importing.batches_visible_to(membership).select_related("uploaded_by")[:20]
+    return render(
+        request,
+        "households/import_start.html",
+        {"township": township, "membership": membership, "form": form, "batches": batches},
+        status=400 if form.errors else 200,
+    )
+
+
+@township_view(Action.EDIT_ROSTER)
+def import_template(request, township, membership):
+    return _attachment(importing.template_workbook(), "jifen-roster-template.xlsx")
+
+
+@township_view(Action.EDIT_ROSTER)
+def import_preview(request, township, membership, batch_id):
+    batch = get_object_or_404(
+        importing.batches_visible_to(membership).select_related("uploaded_by"), pk=batch_id
+    )
+    context = {
+        "township": township,
+        "membership": membership,
+        "batch": batch,
+        "headers": [column.header for column in importing.COLUMNS],
+        "preview_rows": importing.preview_rows(batch) if batch.status == ImportStatus.PREVIEWED else [],
+        "can_commit": batch.status == ImportStatus.PREVIEWED,
+    }
+    return render(request, "households/import_preview.html", context)
+
+
+@township_view(Action.EDIT_ROSTER)
+@require_POST
+def import_commit(request, township, membership, batch_id):
+    batch = get_object_or_404(importing.batches_visible_to(membership), pk=batch_id)
+    preview_url = reverse(
+        "households:import-preview", kwargs={"township_slug": township.slug, "batch_id": batch.pk}
+    )
+    try:
+        result = importing.commit_batch(actor=request.user, membership=membership, batch=batch)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(preview_url)
+    if not result.committed:
+        messages.error(
+            request, _("Nothing was imported: the roster changed since the preview. See the errors below.")
+        )
+        return redirect(preview_url)
+    messages.success(
+        request,
+        _("Imported %(households)d households and %(residents)d residents.")
+        % {"households": result.batch.household_count, "residents": result.batch.resident_count},
+    )
+    for warning in result.warnings:
+        messages.warning(request, warning)
+    try:
+        return redirect(reverse("households:household-list", kwargs={"township_slug": township.slug}))
+    except NoReverseMatch:
+        return redirect(preview_url)
+
+
+@township_view(Action.VIEW)
+def roster_export(request, township, membership):
+    # The full ID and mobile numbers go only to those who keep the roster; read-only roles get them masked.
+    content = importing.export_roster(
+        households_visible_to(membership), full_identity=can(membership, Action.EDIT_ROSTER)
+    )
+    return _attachment(content, f"roster-{township.slug}-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+urlpatterns = [
+    path("import/", import_start, name="import-start"),
+    path("import/template.xlsx", import_template, name="import-template"),
+    path("import/<int:batch_id>/", import_preview, name="import-preview"),
+    path("import/<int:batch_id>/commit/", import_commit, name="import-commit"),
+    path("export.xlsx", roster_export, name="roster-export"),
+]

@@ -1,0 +1,74 @@
+"""Import a roster file from the command line: validate and print every error, or write it with --commit."""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from households import importing
+from households.errors import DomainError
+from households.models import Membership, Township
+from households.permissions import Action, can
+from households.tenancy import township_scope
+
+
+class Command(BaseCommand):
+    help = "Check a roster file (.xlsx or .csv) and, with --commit, import it as USERNAME. Exit code 1 on errors."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--township", required=True, help="the township's slug")
+        parser.add_argument("--user", required=True, help="the username the import is recorded under")
+        parser.add_argument(
+            "--commit", action="store_true", help="write the roster when the file has no errors"
+        )
+
+    def handle(self, *args, file: Path, township: str, user: str, commit: bool, **options):
+        township_obj = Township.objects.filter(slug=township).first()
+        if township_obj is None:
+            raise CommandError(f"No township with slug {township!r}.")
+        actor = get_user_model().objects.filter(username=user, is_active=True).first()
+        if actor is None:
+            raise CommandError(f"No active user {user!r}.")
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc}") from exc
+        with township_scope(township_obj):
+            membership = Membership.objects.filter(user=actor).prefetch_related("villages").first()
+            if membership is None or not can(membership, Action.EDIT_ROSTER):
+                raise CommandError(f"{user} may not edit the roster of {township_obj.slug}.")
+            self._run(actor, membership, file.name, data, commit)
+
+    def _run(self, actor, membership, filename: str, data: bytes, commit: bool) -> None:
+        try:
+            parsed = importing.read_roster_file(data, filename)
+        except importing.ImportFileError as exc:
+            for message in exc.messages:
+                self.stderr.write(message)
+            raise CommandError("The file cannot be imported.", returncode=1) from exc
+        plan = importing.validate_rows(parsed.rows, parsed.columns, membership=membership)
+        self.stdout.write(
+            f"households: {len(plan.households)}, residents: {plan.resident_count}, "
+            f"new areas: {len(plan.new_areas)}"
+            + (f" ({'、'.join(plan.new_area_labels())})" if plan.new_areas else "")
+        )
+        if plan.errors:
+            for error in plan.errors:
+                self.stderr.write(f"row {error.row} [{error.column}]: {error.message}")
+            raise CommandError(f"{len(plan.errors)} errors: nothing imported.", returncode=1)
+        if not commit:
+            self.stdout.write("No errors. Run again with --commit to import.")
+            return
+        batch = importing.create_batch(actor=actor, membership=membership, filename=filename, data=data)
+        try:
+            result = importing.commit_batch(actor=actor, membership=membership, batch=batch)
+        except DomainError as exc:
+            raise CommandError(str(exc.message), returncode=1) from exc
+        if not result.committed:
+            for error in result.batch.errors:
+                self.stderr.write(f"row {error['row']} [{error['column']}]: {error['message']}")
+            raise CommandError("Nothing imported.", returncode=1)
+        for warning in result.warnings:
+            self.stdout.write(self.style.WARNING(warning))
+        self.stdout.write(self.style.SUCCESS(f"Imported as batch {result.batch.pk}."))
