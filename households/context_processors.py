@@ -10,6 +10,7 @@ def navigation(request):
     membership = getattr(request, "membership", None)
     context = {"my_memberships": list(memberships_of(user)), "Role": Role}
     if membership is not None:
+        context.update(township=request.township, membership=membership)
         context["nav"] = {
             "edit_roster": can(membership, Action.EDIT_ROSTER),
             "manage_township": can(membership, Action.MANAGE_TOWNSHIP),

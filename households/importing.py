@@ -27,7 +27,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import services
+from . import jobs, services
 from .errors import DomainError
 from .models import (
     TAKING_PART_STATUSES,
@@ -40,7 +40,7 @@ from .models import (
     Participation,
     Resident,
 )
-from .permissions import WHOLE_TOWNSHIP_ROLES, villages_visible_to
+from .permissions import WHOLE_TOWNSHIP_ROLES, Action, can, households_visible_to, villages_visible_to
 from .validators import id_number_problem, mask_id_number, mask_mobile, validate_mobile
 
 # The file layout -----------------------------------------------------------------------------------------------
@@ -770,14 +770,20 @@ def template_workbook() -> bytes:
     return buffer.getvalue()
 
 
-def roster_rows(households: QuerySet[Household], *, full_identity: bool) -> Iterator[list]:
-    """One row per resident (a household without members gets one row), in the template's column order."""
+def roster_rows(households: QuerySet[Household], *, full_identity: bool, progress=None) -> Iterator[list]:
+    """One row per resident (a household without members gets one row), in the template's column order.
+
+    `progress(done, total)` is called every 500 households when given (export jobs show it).
+    """
+    total = households.count() if progress else 0
     households = (
         households.select_related("village", "area")
         .prefetch_related(Prefetch("members", queryset=Resident.objects.order_by("-is_head", "id")))
         .order_by("village__name", "area__name", "number")
     )
-    for household in households.iterator(chunk_size=2000):
+    for done, household in enumerate(households.iterator(chunk_size=2000)):
+        if progress and done % 500 == 0:
+            progress(done, total)
         base = [
             household.village.name,
             household.area.name,
@@ -825,8 +831,20 @@ def write_roster(rows: Iterable[list]) -> bytes:
     return buffer.getvalue()
 
 
-def export_roster(households: QuerySet[Household], *, full_identity: bool) -> bytes:
-    return write_roster(roster_rows(households, full_identity=full_identity))
+def export_roster(households: QuerySet[Household], *, full_identity: bool, progress=None) -> bytes:
+    return write_roster(roster_rows(households, full_identity=full_identity, progress=progress))
+
+
+@jobs.runner("roster_export")
+def run_roster_export(job, progress) -> tuple[bytes, str]:
+    """The export of a big roster, as a job: the member's view of the roster at the time it runs."""
+    membership = Membership.objects.get(pk=job.params["membership_id"])
+    content = export_roster(
+        households_visible_to(membership),
+        full_identity=can(membership, Action.EDIT_ROSTER),
+        progress=progress,
+    )
+    return content, f"roster-{job.township.slug}-{timezone.localdate():%Y%m%d}.xlsx"
 
 
 def preview_rows(batch: ImportBatch) -> list[list[str]]:

@@ -56,7 +56,9 @@ class Village(TownshipOwned):
         ordering = ["name", "id"]
         verbose_name = _("village")
         verbose_name_plural = _("villages")
-        constraints = [models.UniqueConstraint(fields=["township", "name"], name="village_name_unique_in_township")]
+        constraints = [
+            models.UniqueConstraint(fields=["township", "name"], name="village_name_unique_in_township")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -87,7 +89,9 @@ class Membership(TownshipOwned):
 class Area(TownshipOwned):
     """片区 / 村民小组: a slice of a village, about 100 households at most."""
 
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="areas", verbose_name=_("village"))
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="areas", verbose_name=_("village")
+    )
     name = models.CharField(_("name"), max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -96,7 +100,9 @@ class Area(TownshipOwned):
         ordering = ["village__name", "name", "id"]
         verbose_name = _("area")
         verbose_name_plural = _("areas")
-        constraints = [models.UniqueConstraint(fields=["village", "name"], name="area_name_unique_in_village")]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="area_name_unique_in_village")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -120,8 +126,12 @@ class HouseholdQuerySet(models.QuerySet):
 class Household(TownshipOwned):
     """农户: the account holder. Its head is the resident marked `is_head`."""
 
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households", verbose_name=_("village"))
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="households", verbose_name=_("area"))
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="households", verbose_name=_("village")
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="households", verbose_name=_("area")
+    )
     number = models.CharField(_("household number"), max_length=30)
     address = models.CharField(_("address"), max_length=200, blank=True)
     participation = models.CharField(
@@ -139,8 +149,12 @@ class Household(TownshipOwned):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         constraints = [
-            models.UniqueConstraint(fields=["township", "number"], name="household_number_unique_in_township"),
-            models.CheckConstraint(condition=Q(participation__in=Participation.values), name="household_participation_valid"),
+            models.UniqueConstraint(
+                fields=["township", "number"], name="household_number_unique_in_township"
+            ),
+            models.CheckConstraint(
+                condition=Q(participation__in=Participation.values), name="household_participation_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -159,7 +173,9 @@ class Gender(models.TextChoices):
 class Resident(TownshipOwned):
     """A member of a household. ID and mobile numbers are optional, validated, and shown masked."""
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members", verbose_name=_("household"))
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="members", verbose_name=_("household")
+    )
     name = models.CharField(_("name"), max_length=50)
     is_head = models.BooleanField(_("head of household"), default=False)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
@@ -175,9 +191,13 @@ class Resident(TownshipOwned):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         constraints = [
-            models.UniqueConstraint(fields=["household"], condition=Q(is_head=True), name="one_head_per_household"),
             models.UniqueConstraint(
-                fields=["township", "id_number"], condition=~Q(id_number=""), name="id_number_unique_in_township"
+                fields=["household"], condition=Q(is_head=True), name="one_head_per_household"
+            ),
+            models.UniqueConstraint(
+                fields=["township", "id_number"],
+                condition=~Q(id_number=""),
+                name="id_number_unique_in_township",
             ),
             models.CheckConstraint(
                 condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900, birth_year__lte=2100),
@@ -232,10 +252,14 @@ class ImportBatch(TownshipOwned):
     )
     filename = models.CharField(_("file name"), max_length=255)
     columns = models.JSONField(default=dict)  # field key -> the header as written in the file
-    rows = models.JSONField(default=list)  # [{"row": excel row number, "cells": {field key: value}, "unlabelled": [...]}]
+    rows = models.JSONField(
+        default=list
+    )  # [{"row": excel row number, "cells": {field key: value}, "unlabelled": [...]}]
     errors = models.JSONField(default=list)  # [{"row": n, "column": header, "message": reason}]
     new_areas = models.JSONField(default=list)  # ["village / area", ...] created on commit
-    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+    )
     household_count = models.PositiveIntegerField(_("households"), default=0)
     resident_count = models.PositiveIntegerField(_("residents"), default=0)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
@@ -246,7 +270,9 @@ class ImportBatch(TownshipOwned):
         verbose_name = _("roster import")
         verbose_name_plural = _("roster imports")
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=ImportStatus.values), name="import_batch_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="import_batch_status_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(status=ImportStatus.COMMITTED, committed_at__isnull=False)
                 | (~Q(status=ImportStatus.COMMITTED) & Q(committed_at__isnull=True)),
@@ -256,3 +282,49 @@ class ImportBatch(TownshipOwned):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Waiting for a worker")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+def job_file_path(instance, filename: str) -> str:
+    return f"jobs/{instance.township_id}/{instance.pk}/{filename}"
+
+
+class Job(TownshipOwned):
+    """A slow piece of work (a big export, a PDF batch, the star rating) run by a Celery worker.
+
+    The page shows its progress; the file it makes is kept for download. Runners are registered by kind in
+    `households.jobs`; the task receives the township and the job id and opens the scope itself.
+    """
+
+    kind = models.CharField(max_length=50)
+    params = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    file = models.FileField(upload_to=job_file_path, blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(state__in=JobState.values), name="job_state_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.state == JobState.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0

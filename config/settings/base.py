@@ -177,3 +177,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("JIFEN_LOG_LEVEL", default="INFO")},
 }
 JIFEN_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-jobs": {"task": "households.tasks.requeue_stale_jobs", "schedule": 300.0},
+}
+JIFEN_EXPORT_INLINE_LIMIT = 2000  # larger roster exports run as a job with progress

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .. import importing
+from .. import importing, jobs
 from ..errors import DomainError
 from ..models import ImportStatus
 from ..permissions import Action, can, households_visible_to
@@ -121,6 +121,15 @@ def import_commit(request, township, membership, batch_id):
 
 @township_view(Action.VIEW)
 def roster_export(request, township, membership):
+    households = households_visible_to(membership)
+    if households.count() > settings.JIFEN_EXPORT_INLINE_LIMIT:  # a big roster: a job with progress
+        job = jobs.start_job(
+            actor=request.user,
+            township=township,
+            kind="roster_export",
+            params={"membership_id": membership.pk},
+        )
+        return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
     # The full ID and mobile numbers go only to those who keep the roster; read-only roles get them masked.
     content = importing.export_roster(
         households_visible_to(membership), full_identity=can(membership, Action.EDIT_ROSTER)

@@ -1,0 +1,96 @@
+"""Slow work in a Celery worker, with progress the browser can show and a file kept for download.
+
+A runner is a function `runner(job, progress) -> (content: bytes, filename: str)` registered for a kind with
+`@runner("kind")`. `start_job` records the job and sends the task after the transaction commits; the task opens
+the township scope itself. Running a job twice is harmless: a finished job is not run again, and a re-run of an
+interrupted one writes its file anew.
+"""
+
+import logging
+from collections.abc import Callable
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from .models import Job, JobState, Township
+
+logger = logging.getLogger(__name__)
+RUNNERS: dict[str, Callable] = {}
+# Stored untranslated; the page translates it in the reader's language.
+WAITING_FOR_BROKER = gettext_noop(
+    "Waiting: the job queue is not reachable right now; it will start when it is back."
+)
+
+
+def runner(kind: str):
+    def register(fn):
+        RUNNERS[kind] = fn
+        return fn
+
+    return register
+
+
+def start_job(*, actor, township: Township, kind: str, params: dict | None = None) -> Job:
+    if kind not in RUNNERS:
+        raise ValueError(f"no runner for job kind {kind!r}")
+    job = Job.objects.create(township=township, kind=kind, params=params or {}, created_by=actor)
+    transaction.on_commit(lambda: enqueue(job))
+    return job
+
+
+def enqueue(job: Job, *, connection=None) -> None:
+    """Send the task; if the broker is down the job says it is waiting (the sweeper sends it again later)."""
+    from .tasks import run_job
+
+    try:
+        run_job.apply_async(args=[job.township_id, job.pk], retry=False, connection=connection)
+    except Exception as exc:  # noqa: BLE001 — any broker failure leaves the job queued, never a 500
+        logger.warning("could not enqueue job %s: %s", job.pk, exc)
+        Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(message=WAITING_FOR_BROKER)
+
+
+class Progress:
+    def __init__(self, job: Job):
+        self.job = job
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        Job.objects.filter(pk=self.job.pk).update(done=done, total=total, message=message[:300])
+
+
+def run(job_id: int) -> None:
+    """Run one job inside the township scope the task opened. Idempotent."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.state == JobState.DONE:
+            return
+        job.state, job.started_at, job.attempts = JobState.RUNNING, timezone.now(), job.attempts + 1
+        job.message = ""
+        job.save(update_fields=["state", "started_at", "attempts", "message"])
+    try:
+        content, filename = RUNNERS[job.kind](job, Progress(job))
+    except Exception as exc:
+        logger.exception("job %s failed", job.pk)
+        Job.objects.filter(pk=job.pk).update(
+            state=JobState.FAILED, finished_at=timezone.now(), message=str(exc)[:300]
+        )
+        raise
+    job.refresh_from_db()
+    job.file.save(filename, ContentFile(content), save=False)
+    job.filename, job.state, job.finished_at = filename, JobState.DONE, timezone.now()
+    job.done = job.total = max(job.total, 1)
+    job.save(update_fields=["file", "filename", "state", "finished_at", "done", "total"])
+
+
+def stale_jobs(older_than_minutes: int = 10):
+    cutoff = timezone.now() - timezone.timedelta(minutes=older_than_minutes)
+    return Job.objects.filter(state=JobState.QUEUED, created_at__lt=cutoff)
+
+
+def jobs_visible_to(membership):
+    """A member sees the jobs they started; the township office sees all of its township's."""
+    from .models import Role
+
+    jobs = Job.objects.all()
+    return jobs if membership.role == Role.TOWNSHIP_ADMIN else jobs.filter(created_by=membership.user)

@@ -1,0 +1,23 @@
+"""Celery tasks take ids, open the township scope themselves and call a service (three lines each)."""
+
+from celery import shared_task
+
+from . import importing, jobs  # noqa: F401 — importing registers the roster export runner
+from .models import Township
+from .tenancy import dangerously_all_townships, township_scope
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_job(township_id: int, job_id: int) -> None:
+    with township_scope(Township.objects.get(pk=township_id)):
+        jobs.run(job_id)
+
+
+@shared_task
+def requeue_stale_jobs() -> int:
+    """Periodic sweeper (beat): jobs still queued after 10 minutes are sent again (e.g. Redis was down)."""
+    with dangerously_all_townships():
+        stale = list(jobs.stale_jobs())
+    for job in stale:
+        jobs.enqueue(job)
+    return len(stale)

@@ -1,0 +1,35 @@
+"""A job's progress page (polled by htmx while it runs) and its file."""
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+
+from ..jobs import jobs_visible_to
+from ..models import JobState
+from ..permissions import Action
+from .base import township_view
+
+
+@township_view(Action.VIEW)
+def job_detail(request, township, membership, pk):
+    job = get_object_or_404(jobs_visible_to(membership), pk=pk)
+    template = (
+        "households/_job_status.html" if request.headers.get("HX-Request") else "households/job_detail.html"
+    )
+    return render(
+        request, template, {"job": job, "running": job.state in (JobState.QUEUED, JobState.RUNNING)}
+    )
+
+
+@township_view(Action.VIEW)
+def job_download(request, township, membership, pk):
+    job = get_object_or_404(jobs_visible_to(membership), pk=pk, state=JobState.DONE)
+    if not job.file:
+        raise Http404
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+
+
+urlpatterns = [
+    path("jobs/<int:pk>/", job_detail, name="job-detail"),
+    path("jobs/<int:pk>/download/", job_download, name="job-download"),
+]

@@ -1,0 +1,130 @@
+import io
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from households import jobs
+from households.models import Job, JobState
+from households.tasks import run_job
+from tests.conftest import wait_for
+from tests.factories import HouseholdFactory
+
+
+def _rows(job):
+    job.file.open("rb")
+    sheet = openpyxl.load_workbook(io.BytesIO(job.file.read()), read_only=True).active
+    return list(sheet.iter_rows(values_only=True))
+
+
+@pytest.mark.django_db
+def test_export_job_runs_in_process_without_a_broker_and_twice_is_harmless(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.start_job(
+            actor=world.a.admin,
+            township=world.a.township,
+            kind="roster_export",
+            params={"membership_id": world.a.admin.memberships.get().pk},
+        )
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+    rows = _rows(job)
+    assert rows[0][2] == "户号" and {r[2] for r in rows[1:]} == {"A-001", "A-002"}  # never township B's
+    finished = job.finished_at
+    run_job.apply(args=[world.a.township.pk, job.pk])  # a re-delivered task: nothing happens again
+    job.refresh_from_db()
+    assert job.finished_at == finished and Job.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_big_roster_export_goes_to_a_job_page(world, login, settings, django_capture_on_commit_callbacks):
+    settings.JIFEN_EXPORT_INLINE_LIMIT = 1
+    client = login(world.a.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("households:roster-export", kwargs={"township_slug": "town-a"}))
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/jobs/{job.pk}/")
+    page = client.get(response["Location"])
+    assert "已完成" in page.content.decode()
+    download = client.get(
+        reverse("households:job-download", kwargs={"township_slug": "town-a", "pk": job.pk})
+    )
+    assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
+
+
+@pytest.mark.django_db
+def test_jobs_of_another_township_or_user_are_not_found(world, login, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.start_job(
+            actor=world.a.admin,
+            township=world.a.township,
+            kind="roster_export",
+            params={"membership_id": world.a.admin.memberships.get().pk},
+        )
+    for user, slug in ((world.b.admin, "town-a"), (world.b.admin, "town-b"), (world.a.clerk, "town-a")):
+        client = login(user)
+        for name in ("households:job-detail", "households:job-download"):
+            assert client.get(reverse(name, kwargs={"township_slug": slug, "pk": job.pk})).status_code == 404
+
+
+@pytest.mark.django_db
+def test_job_waits_instead_of_crashing_when_the_broker_is_down(world, login):
+    from config.celery import app
+
+    job = Job.objects.create(
+        township=world.a.township,
+        kind="roster_export",
+        created_by=world.a.admin,
+        params={"membership_id": world.a.admin.memberships.get().pk},
+    )
+    app.conf.task_always_eager = False
+    try:
+        # A real connection attempt to a port where nothing listens.
+        with app.connection_for_write("redis://127.0.0.1:1/0") as down:
+            jobs.enqueue(job, connection=down)
+    finally:
+        app.conf.task_always_eager = True
+    job.refresh_from_db()
+    assert job.state == JobState.QUEUED and "not reachable" in job.message
+    page = login(world.a.admin).get(
+        reverse("households:job-detail", kwargs={"township_slug": "town-a", "pk": job.pk})
+    )
+    assert "任务队列暂时无法连接" in page.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_real_worker_runs_the_export_job_in_the_township_scope(world, celery_worker_process):
+    for n in range(5):
+        HouseholdFactory(area=world.a.areas[0], number=f"A-1{n:02d}")
+    job = jobs.start_job(
+        actor=world.a.admin,
+        township=world.a.township,
+        kind="roster_export",
+        params={"membership_id": world.a.admin.memberships.get().pk},
+    )
+    jobs.enqueue(job)  # transactional test: no surrounding transaction to wait for
+    wait_for(lambda: Job.objects.filter(pk=job.pk, state__in=[JobState.DONE, JobState.FAILED]).exists())
+    job.refresh_from_db()
+    assert job.state == JobState.DONE, job.message
+    numbers = {r[2] for r in _rows(job)[1:]}
+    assert numbers == {"A-001", "A-002", *(f"A-1{n:02d}" for n in range(5))}
+
+
+@pytest.mark.django_db
+def test_sweeper_sends_stale_queued_jobs_again(world):
+    from django.utils import timezone
+
+    job = Job.objects.create(
+        township=world.a.township,
+        kind="roster_export",
+        created_by=world.a.admin,
+        params={"membership_id": world.a.admin.memberships.get().pk},
+    )
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timezone.timedelta(hours=1))
+    call_command("shell", "-c", "from households.tasks import requeue_stale_jobs; requeue_stale_jobs()")
+    job.refresh_from_db()
+    assert job.state == JobState.DONE  # tasks run eagerly in tests
