@@ -29,7 +29,9 @@ def main(argv: list[str]) -> int:
     for name in names:
         print(f"== {name}", flush=True)
         # Each benchmark in its own process: a clean memory reading and no state shared between them.
-        code = subprocess.call([sys.executable, "-c", f"import bench.{name} as b; b.main()"], cwd=ROOT, env=os.environ)
+        code = subprocess.call(
+            [sys.executable, "-c", f"import bench.{name} as b; b.main()"], cwd=ROOT, env=os.environ
+        )
         failed += code != 0
     return 1 if failed else 0
 

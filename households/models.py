@@ -13,7 +13,9 @@ from .validators import mask_id_number, mask_mobile, validate_id_number, validat
 class TownshipOwned(models.Model):
     """Base for every row that belongs to a township (the tenant): its default manager fails closed."""
 
-    township = models.ForeignKey("households.Township", on_delete=models.PROTECT, related_name="+")
+    township = models.ForeignKey(
+        "households.Township", on_delete=models.PROTECT, related_name="+", verbose_name=_("township")
+    )
 
     objects = TownshipScopedManager()
 
@@ -57,7 +59,11 @@ class Village(TownshipOwned):
         verbose_name = _("village")
         verbose_name_plural = _("villages")
         constraints = [
-            models.UniqueConstraint(fields=["township", "name"], name="village_name_unique_in_township")
+            models.UniqueConstraint(
+                fields=["township", "name"],
+                name="village_name_unique_in_township",
+                violation_error_message=_("A village of this name already exists in the township."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -101,7 +107,11 @@ class Area(TownshipOwned):
         verbose_name = _("area")
         verbose_name_plural = _("areas")
         constraints = [
-            models.UniqueConstraint(fields=["village", "name"], name="area_name_unique_in_village")
+            models.UniqueConstraint(
+                fields=["village", "name"],
+                name="area_name_unique_in_village",
+                violation_error_message=_("An area of this name already exists in the village."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -150,7 +160,9 @@ class Household(TownshipOwned):
         verbose_name_plural = _("households")
         constraints = [
             models.UniqueConstraint(
-                fields=["township", "number"], name="household_number_unique_in_township"
+                fields=["township", "number"],
+                name="household_number_unique_in_township",
+                violation_error_message=_("This household number is already used in the township."),
             ),
             models.CheckConstraint(
                 condition=Q(participation__in=Participation.values), name="household_participation_valid"
@@ -198,6 +210,7 @@ class Resident(TownshipOwned):
                 fields=["township", "id_number"],
                 condition=~Q(id_number=""),
                 name="id_number_unique_in_township",
+                violation_error_message=_("This ID number already belongs to a resident of the township."),
             ),
             models.CheckConstraint(
                 condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900, birth_year__lte=2100),

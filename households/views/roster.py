@@ -1,1 +1,347 @@
-urlpatterns = []
+"""Roster pages: villages, areas, households and their members.
+
+Every view enters the township through `township_view` (404 for outsiders, 403 for a role that may not act),
+looks objects up among those the member may see (404 otherwise) and changes state only through services.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+from .. import selectors, services
+from ..errors import DomainError
+from ..forms import (
+    AreaForm,
+    HouseholdCreateForm,
+    HouseholdEditForm,
+    HouseholdFilterForm,
+    MoveForm,
+    RemoveResidentForm,
+    ResidentEditForm,
+    ResidentForm,
+    VillageForm,
+    add_domain_error,
+)
+from ..permissions import (
+    Action,
+    areas_visible_to,
+    can,
+    households_visible_to,
+    residents_visible_to,
+    villages_visible_to,
+)
+from .base import township_view
+
+HOUSEHOLDS_PER_PAGE = 50
+HISTORY_ON_DETAIL = 50
+
+
+def render_page(request, template: str, context: dict | None = None, **kwargs):
+    """Render a township page: the base layout needs the township and the membership for its navigation."""
+    context = {"township": request.township, "membership": request.membership, **(context or {})}
+    return render(request, template, context, **kwargs)
+
+
+def _url(request, name: str, **kwargs) -> str:
+    return reverse(f"households:{name}", kwargs={"township_slug": request.township.slug, **kwargs})
+
+
+def _warn_if_area_too_big(request, area) -> None:
+    if warning := services.area_size_warning(area):
+        messages.warning(request, warning)
+
+
+# Villages ----------------------------------------------------------------------------------------------------
+
+
+@township_view(Action.MANAGE_TOWNSHIP)
+def village_create(request, township, membership):
+    form = VillageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            village = services.create_village(actor=request.user, township=township, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Village %(name)s was created.") % {"name": village.name})
+            return redirect(_url(request, "village-detail", pk=village.pk))
+    return render_page(request, "households/village_form.html", {"form": form, "village": None})
+
+
+@township_view(Action.VIEW)
+def village_detail(request, township, membership, pk):
+    village = get_object_or_404(villages_visible_to(membership), pk=pk)
+    areas = list(selectors.area_summaries(village))
+    context = {
+        "village": village,
+        "areas": areas,
+        "household_total": sum(area.household_count for area in areas),
+        "area_limit": settings.JIFEN_AREA_SOFT_LIMIT,
+        "can_edit_roster": can(membership, Action.EDIT_ROSTER),
+        "can_manage": can(membership, Action.MANAGE_TOWNSHIP),
+    }
+    return render_page(request, "households/village_detail.html", context)
+
+
+@township_view(Action.MANAGE_TOWNSHIP)
+def village_edit(request, township, membership, pk):
+    village = get_object_or_404(villages_visible_to(membership), pk=pk)
+    form = VillageForm(request.POST or None, initial={"name": village.name, "code": village.code})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_village(actor=request.user, village=village, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The village was saved."))
+            return redirect(_url(request, "village-detail", pk=village.pk))
+    return render_page(request, "households/village_form.html", {"form": form, "village": village})
+
+
+# Areas -------------------------------------------------------------------------------------------------------
+
+
+@township_view(Action.EDIT_ROSTER)
+def area_create(request, township, membership, village_pk):
+    village = get_object_or_404(villages_visible_to(membership), pk=village_pk)
+    form = AreaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            area = services.create_area(actor=request.user, village=village, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Area %(name)s was created.") % {"name": area.name})
+            return redirect(_url(request, "village-detail", pk=village.pk))
+    return render_page(request, "households/area_form.html", {"form": form, "village": village, "area": None})
+
+
+@township_view(Action.EDIT_ROSTER)
+def area_edit(request, township, membership, pk):
+    area = get_object_or_404(areas_visible_to(membership).select_related("village"), pk=pk)
+    form = AreaForm(request.POST or None, initial={"name": area.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_area(actor=request.user, area=area, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The area was saved."))
+            return redirect(_url(request, "village-detail", pk=area.village_id))
+    context = {"form": form, "village": area.village, "area": area}
+    return render_page(request, "households/area_form.html", context)
+
+
+# Households --------------------------------------------------------------------------------------------------
+
+
+@township_view(Action.VIEW)
+def household_list(request, township, membership):
+    filter_form = HouseholdFilterForm(
+        request.GET or None,
+        villages=villages_visible_to(membership),
+        areas=selectors.area_choices(membership),
+    )
+    households = selectors.household_list(membership, **filter_form.filters())
+    page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "filter_form": filter_form,
+        "page": page,
+        "can_edit_roster": can(membership, Action.EDIT_ROSTER),
+    }
+    # htmx live search swaps only the results; a plain request gets the whole page.
+    partial = (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Target") == "household-results"
+    )
+    template = "households/_household_results.html" if partial else "households/household_list.html"
+    return render_page(request, template, context)
+
+
+@township_view(Action.EDIT_ROSTER)
+def household_create(request, township, membership):
+    form = HouseholdCreateForm(request.POST or None, areas=selectors.area_choices(membership))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            household = services.create_household(
+                actor=request.user,
+                area=data["area"],
+                number=data["number"],
+                address=data["address"],
+                participation=data["participation"],
+                participation_reason=data["participation_reason"],
+                head={"name": data["name"], **form.resident_fields()},
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Household %(number)s was created.") % {"number": household.number})
+            _warn_if_area_too_big(request, household.area)
+            return redirect(_url(request, "household-detail", pk=household.pk))
+    return render_page(request, "households/household_form.html", {"form": form, "household": None})
+
+
+def _visible_household(membership, pk):
+    return get_object_or_404(households_visible_to(membership).select_related("village", "area"), pk=pk)
+
+
+@township_view(Action.VIEW)
+def household_detail(request, township, membership, pk):
+    household = _visible_household(membership, pk)
+    context = {
+        "household": household,
+        "members": list(household.members.all()),
+        "moves": list(
+            household.moves.select_related("from_village", "from_area", "to_village", "to_area", "moved_by")
+        ),
+        "can_edit_roster": can(membership, Action.EDIT_ROSTER),
+    }
+    if can(membership, Action.VIEW_HISTORY):
+        context["history"] = selectors.history_entries(
+            selectors.household_history(household)[:HISTORY_ON_DETAIL]
+        )
+    return render_page(request, "households/household_detail.html", context)
+
+
+@township_view(Action.EDIT_ROSTER)
+def household_edit(request, township, membership, pk):
+    household = _visible_household(membership, pk)
+    initial = {
+        name: getattr(household, name)
+        for name in ("number", "address", "participation", "participation_reason")
+    }
+    form = HouseholdEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        reason = fields.pop("change_reason")
+        try:
+            services.update_household(actor=request.user, household=household, reason=reason, **fields)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The household was saved."))
+            return redirect(_url(request, "household-detail", pk=household.pk))
+    return render_page(request, "households/household_form.html", {"form": form, "household": household})
+
+
+@township_view(Action.EDIT_ROSTER)
+def household_move(request, township, membership, pk):
+    household = _visible_household(membership, pk)
+    # The target must be an area the member may see (a clerk moves households between their own villages).
+    areas = selectors.area_choices(membership).exclude(pk=household.area_id)
+    form = MoveForm(request.POST or None, areas=areas)
+    if request.method == "POST" and form.is_valid():
+        try:
+            move = services.move_household(
+                actor=request.user,
+                household=household,
+                to_area=form.cleaned_data["to_area"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The household moved to %(village)s · %(area)s.") % {
+                "village": move.to_area.village.name, "area": move.to_area.name,
+            })  # fmt: skip
+            _warn_if_area_too_big(request, move.to_area)
+            return redirect(_url(request, "household-detail", pk=household.pk))
+    return render_page(request, "households/household_move.html", {"form": form, "household": household})
+
+
+# Residents ---------------------------------------------------------------------------------------------------
+
+
+@township_view(Action.EDIT_ROSTER)
+def resident_create(request, township, membership, pk):
+    household = _visible_household(membership, pk)
+    form = ResidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_resident(
+                actor=request.user,
+                household=household,
+                name=data["name"],
+                is_head=data["is_head"],
+                **form.resident_fields(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("%(name)s was added to the household.") % {"name": data["name"]})
+            return redirect(_url(request, "household-detail", pk=household.pk))
+    context = {"form": form, "household": household, "resident": None}
+    return render_page(request, "households/resident_form.html", context)
+
+
+def _visible_resident(membership, pk):
+    residents = residents_visible_to(membership).select_related("household", "household__village")
+    return get_object_or_404(residents, pk=pk)
+
+
+@township_view(Action.EDIT_ROSTER)
+def resident_edit(request, township, membership, pk):
+    resident = _visible_resident(membership, pk)
+    initial = {
+        name: getattr(resident, name)
+        for name in ("name", "is_head", "gender", "birth_year", "is_party_member")
+    }
+    form = ResidentEditForm(request.POST or None, initial=initial, resident=resident)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_resident(
+                actor=request.user,
+                resident=resident,
+                name=data["name"],
+                is_head=data["is_head"],
+                **form.resident_fields(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The member was saved."))
+            return redirect(_url(request, "household-detail", pk=resident.household_id))
+    context = {"form": form, "household": resident.household, "resident": resident}
+    return render_page(request, "households/resident_form.html", context)
+
+
+@township_view(Action.EDIT_ROSTER)
+def resident_remove(request, township, membership, pk):
+    resident = _visible_resident(membership, pk)
+    form = RemoveResidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        household_pk = resident.household_id
+        try:
+            services.remove_resident(
+                actor=request.user, resident=resident, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("%(name)s was removed from the household.") % {"name": resident.name})
+            return redirect(_url(request, "household-detail", pk=household_pk))
+    context = {"form": form, "household": resident.household, "resident": resident}
+    return render_page(request, "households/resident_remove.html", context)
+
+
+urlpatterns = [
+    path("villages/new/", village_create, name="village-create"),
+    path("villages/<int:pk>/", village_detail, name="village-detail"),
+    path("villages/<int:pk>/edit/", village_edit, name="village-edit"),
+    path("villages/<int:village_pk>/areas/new/", area_create, name="area-create"),
+    path("areas/<int:pk>/edit/", area_edit, name="area-edit"),
+    path("households/", household_list, name="household-list"),
+    path("households/new/", household_create, name="household-create"),
+    path("households/<int:pk>/", household_detail, name="household-detail"),
+    path("households/<int:pk>/edit/", household_edit, name="household-edit"),
+    path("households/<int:pk>/move/", household_move, name="household-move"),
+    path("households/<int:pk>/members/new/", resident_create, name="resident-create"),
+    path("residents/<int:pk>/edit/", resident_edit, name="resident-edit"),
+    path("residents/<int:pk>/remove/", resident_remove, name="resident-remove"),
+]

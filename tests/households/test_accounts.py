@@ -51,7 +51,11 @@ def test_password_change_needs_the_old_password(client, world):
     client.force_login(world.a.clerk)
     response = client.post(
         reverse("password_change"),
-        {"old_password": "not-it", "new_password1": "a-much-longer-passphrase-2026", "new_password2": "a-much-longer-passphrase-2026"},
+        {
+            "old_password": "not-it",
+            "new_password1": "a-much-longer-passphrase-2026",
+            "new_password2": "a-much-longer-passphrase-2026",
+        },
     )
     assert response.status_code == 200
     world.a.clerk.refresh_from_db()

@@ -18,9 +18,11 @@ class Command(BaseCommand):
         township, users, created = seed_roster()
         with township_scope(township):
             created |= seed_panels(township)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo township {township.name} ({township.slug}): {'created' if created else 'already in place, nothing changed'}."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo township {township.name} ({township.slug}): {'created' if created else 'already in place, nothing changed'}."
+            )
+        )
         self.stdout.write("Demo logins (demo only, password for all: %s):" % DEMO_PASSWORD)
         for username, description in users.items():
             self.stdout.write(f"  {username:<17} {description}")
