@@ -363,3 +363,17 @@ def test_a_false_declaration_costs_double_its_value(world, scheme):
 def test_item_snapshot_prints_without_scientific_notation(world, scheme):
     assert str(scheme.mess) == "乱堆乱放 −20"
     assert str(scheme.clean) == "参加义务劳动 +1.5"
+
+
+def test_the_admin_cannot_change_or_delete_ledger_entries(world, scheme, client):
+    from django.contrib.auth import get_user_model
+
+    entry = _record(world, world.a.households[0], scheme.clean)
+    _approve(world, entry)
+    root = get_user_model().objects.create_superuser("root", password="x-very-long-password-1")
+    client.force_login(root)
+    assert client.get(f"/admin/scoring/entry/{entry.pk}/change/").status_code == 200  # read-only view
+    assert client.post(f"/admin/scoring/entry/{entry.pk}/change/", {"points": "100"}).status_code == 403
+    assert client.post(f"/admin/scoring/entry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    entry.refresh_from_db()
+    assert entry.points == D("1.50") and entry.state == EntryState.APPROVED
