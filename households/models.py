@@ -195,6 +195,15 @@ class Resident(TownshipOwned):
     id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
     mobile = models.CharField(_("mobile number"), max_length=11, blank=True, validators=[validate_mobile])
     is_party_member = models.BooleanField(_("party member"), default=False)
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resident",
+        verbose_name=_("login account"),
+        help_text=_("The resident's own login, if they have one (e.g. a panel member)."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

@@ -23,6 +23,9 @@ class Action(enum.StrEnum):
     EDIT_SCHEME = "edit_scheme"  # schemes, categories, items, role rules
     RECORD_ENTRY = "record_entry"  # propose points for households of one's villages
     APPROVE_ENTRY = "approve_entry"  # make proposed entries count; corrections
+    RUN_ROUND = "run_round"  # open and move review rounds, declarations at the counter, minutes, objections
+    APPROVE_ROUND = "approve_round"  # the township's approval or return of a round
+    PANEL_WORK = "panel_work"  # inspections, verifying declarations, resolving objections
 
 
 WHOLE_TOWNSHIP_ROLES = {Role.TOWNSHIP_ADMIN, Role.SUPERVISOR, Role.COUNTY_VIEWER}
@@ -35,9 +38,11 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.EDIT_SCHEME,
         Action.RECORD_ENTRY,
         Action.APPROVE_ENTRY,
+        Action.RUN_ROUND,
+        Action.APPROVE_ROUND,
     },
-    Role.VILLAGE_CLERK: {Action.VIEW, Action.EDIT_ROSTER, Action.RECORD_ENTRY},
-    Role.PANEL_MEMBER: {Action.VIEW},
+    Role.VILLAGE_CLERK: {Action.VIEW, Action.EDIT_ROSTER, Action.RECORD_ENTRY, Action.RUN_ROUND},
+    Role.PANEL_MEMBER: {Action.VIEW, Action.PANEL_WORK},
     Role.SUPERVISOR: {Action.VIEW, Action.VIEW_HISTORY},
     Role.COUNTY_VIEWER: {Action.VIEW},
 }

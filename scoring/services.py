@@ -439,8 +439,9 @@ def correct_entry(*, actor, entry: Entry, reason: str, idempotency_key: str = ""
 def penalise_false_declaration(*, actor, entry: Entry, reason: str) -> Entry:
     """Seed 4: a declaration proved false costs `false_declaration_multiplier` (default 2) times its value.
 
-    The declaration itself is withdrawn if still proposed (or corrected if already approved), and an approved
-    penalty of multiplier × its value is recorded against the household.
+    The declaration is withdrawn if still proposed (or reversed by a correction if already approved), and a
+    penalty of multiplier × its value is PROPOSED against the household: like every other point it counts once
+    approved (by the review round it belongs to, or by the township).
     """
     if not reason.strip():
         raise DomainError(_("Say how the declaration was proved false."), field="reason")
@@ -454,7 +455,6 @@ def penalise_false_declaration(*, actor, entry: Entry, reason: str) -> Entry:
             withdraw_entry(actor=actor, entry=entry, reason=reason)
         elif entry.state == EntryState.APPROVED:
             correct_entry(actor=actor, entry=entry, reason=reason)
-        now = timezone.now()
         penalty = -(entry.points * entry.scheme.false_declaration_multiplier).quantize(Decimal("0.01"))
         return Entry.objects.create(
             township_id=entry.township_id,
@@ -476,10 +476,6 @@ def penalise_false_declaration(*, actor, entry: Entry, reason: str) -> Entry:
             reason=reason.strip(),
             corrects=entry,
             recorded_by=actor,
-            state=EntryState.APPROVED,
-            approved_by=actor,
-            approved_at=now,
-            decided_reason=reason.strip()[:300],
         )
 
 

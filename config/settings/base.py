@@ -181,3 +181,4 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-jobs": {"task": "households.tasks.requeue_stale_jobs", "schedule": 300.0},
 }
 JIFEN_EXPORT_INLINE_LIMIT = 2000  # larger roster exports run as a job with progress
+CELERY_BEAT_SCHEDULE["close-ended-notices"] = {"task": "review.tasks.close_ended_notices", "schedule": 300.0}

@@ -353,8 +353,10 @@ def test_a_false_declaration_costs_double_its_value(world, scheme):
     declared = _record(world, h1, scheme.good, source=EntrySource.DECLARATION)
     _approve(world, declared)
     penalty = services.penalise_false_declaration(actor=world.a.admin, entry=declared, reason="经核实无此事")
+    assert penalty.points == D("-4.00") and penalty.state == EntryState.PROPOSED
+    assert annual_totals(scheme.scheme)[h1.pk] == D("60.00")  # reversed at once; the penalty waits for approval
+    _approve(world, penalty)
     # The +2 declaration is reversed (−2) and costs double (−4): 遵纪守法 20 + 2 − 2 − 4 = 16 → total 56.
-    assert penalty.points == D("-4.00") and penalty.state == EntryState.APPROVED
     assert annual_totals(scheme.scheme)[h1.pk] == D("56.00")
     with pytest.raises(DomainError, match="already"):
         services.penalise_false_declaration(actor=world.a.admin, entry=declared, reason="again")
