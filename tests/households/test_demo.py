@@ -3,6 +3,7 @@ from django.core.management import call_command
 
 from households.models import Household, Membership, Resident, Role, Village
 from review.models import PanelMember, ReviewPanel
+from scoring.models import Entry
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +18,8 @@ def _counts():
         "panel_members": PanelMember.objects.count(),
         "household_history": Household.history.count(),
         "resident_history": Resident.history.count(),
+        "entries": Entry.objects.count(),
+        "approved": Entry.objects.filter(state="approved").count(),
     }
 
 
@@ -36,3 +39,4 @@ def test_seed_demo_builds_a_township_and_a_second_run_changes_nothing(capsys):
     for username in ("demo-admin", "demo-clerk", "demo-panel", "demo-supervisor", "demo-county"):
         assert username in output
     assert Resident.objects.filter(is_head=True).count() == 300
+    assert first["entries"] > 100 and first["approved"] == first["entries"]

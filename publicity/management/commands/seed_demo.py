@@ -5,19 +5,24 @@ it seeds all of them.
 """
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from households.demo import DEMO_PASSWORD, seed_roster
 from households.tenancy import township_scope
 from review.demo import seed_panels
+from scoring.demo import seed_scheme
 
 
 class Command(BaseCommand):
     help = "Load the demo township (idempotent: a second run changes nothing) and print the demo logins."
 
+    @transaction.atomic
     def handle(self, *args, **options):
         township, users, created = seed_roster()
         with township_scope(township):
             created |= seed_panels(township)
+            _scheme, scheme_created = seed_scheme(township)
+            created |= scheme_created
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo township {township.name} ({township.slug}): {'created' if created else 'already in place, nothing changed'}."

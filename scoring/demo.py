@@ -1,0 +1,53 @@
+"""Demo scheme and ledger: the village-2026 template, active, with a season of approved entries."""
+
+import datetime
+import random
+
+from django.contrib.auth import get_user_model
+
+from households.errors import DomainError
+from households.models import Household, Township
+
+from . import services
+from .models import Entry, Item, ItemKind, Scheme, SchemeState
+from .scheme_templates import load_template
+
+DEMO_YEAR = 2026
+
+
+def seed_scheme(township: Township) -> tuple[Scheme, bool]:
+    """Load and activate the village-2026 template, then record and approve a few entries per household."""
+    actor = get_user_model().objects.get(username="demo-admin")
+    scheme = Scheme.objects.filter(year=DEMO_YEAR, template="village-2026").first()
+    created = False
+    if scheme is None:
+        scheme = load_template(actor=actor, township=township, name="village-2026", year=DEMO_YEAR)
+        created = True
+    if scheme.state == SchemeState.DRAFT:
+        services.activate_scheme(actor=actor, scheme=scheme)
+        created = True
+    if Entry.objects.filter(scheme=scheme).exists():
+        return scheme, created
+    rng = random.Random(140)
+    items = list(Item.objects.filter(category__scheme=scheme, by_clerk=True, evidence_required=False))
+    bonuses = [i for i in items if i.kind == ItemKind.BONUS]
+    penalties = [i for i in items if i.kind == ItemKind.PENALTY and not i.disqualifying]
+    entries = []
+    for household in Household.objects.taking_part().order_by("id"):
+        for _ in range(rng.randint(0, 3)):
+            pool = penalties if rng.random() < 0.3 else bonuses
+            day = datetime.date(DEMO_YEAR, rng.randint(1, 9), rng.randint(1, 28))
+            try:
+                entries.append(
+                    services.record_entry(
+                        actor=actor,
+                        household=household,
+                        item=rng.choice(pool),
+                        occurred_on=day,
+                        reason="示例数据",
+                    )
+                )
+            except DomainError:  # a cap reached: the demo simply records one entry fewer
+                continue
+    services.approve_entries(actor=actor, entries=entries, reason="示例数据")
+    return scheme, True
