@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from households.errors import DomainError
 from households.tenancy import township_scope
@@ -20,6 +20,13 @@ from tests.review.conftest import Q1_DAY
 
 pytestmark = pytest.mark.django_db
 D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests match the English messages; the Chinese catalog translates them for users."""
+    with translation.override("en"):
+        yield
 
 
 def _quarterly(rw, **kwargs):

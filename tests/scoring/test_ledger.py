@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
+from django.utils import translation
 
 from households.errors import DomainError
 from households.models import Household, Participation
@@ -17,6 +18,15 @@ from scoring.selectors import annual_totals, passbook, with_scores
 
 pytestmark = pytest.mark.django_db
 D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests match the English messages; the Chinese catalog translates them for users."""
+    with translation.override("en"):
+        yield
+
+
 DAY = datetime.date(2026, 3, 10)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -354,7 +364,9 @@ def test_a_false_declaration_costs_double_its_value(world, scheme):
     _approve(world, declared)
     penalty = services.penalise_false_declaration(actor=world.a.admin, entry=declared, reason="经核实无此事")
     assert penalty.points == D("-4.00") and penalty.state == EntryState.PROPOSED
-    assert annual_totals(scheme.scheme)[h1.pk] == D("60.00")  # reversed at once; the penalty waits for approval
+    assert annual_totals(scheme.scheme)[h1.pk] == D(
+        "60.00"
+    )  # reversed at once; the penalty waits for approval
     _approve(world, penalty)
     # The +2 declaration is reversed (−2) and costs double (−4): 遵纪守法 20 + 2 − 2 − 4 = 16 → total 56.
     assert annual_totals(scheme.scheme)[h1.pk] == D("56.00")
