@@ -45,7 +45,7 @@ run: install
 # A real Celery worker when REDIS_URL is set; stopped by its own pidfile, never by name.
 worker-start:
 	@mkdir -p var
-	$(BIN)/celery -A config worker --detach --pidfile=var/celery-worker.pid --logfile=var/celery-worker.log -l info
+	$(BIN)/celery -A config worker -Q celery,documents --max-tasks-per-child 50 --detach --pidfile=var/celery-worker.pid --logfile=var/celery-worker.log -l info
 	@echo "Celery worker started (pid file var/celery-worker.pid; stop it with: make worker-stop)"
 
 worker-stop:

@@ -24,9 +24,15 @@ WAITING_FOR_BROKER = gettext_noop(
 )
 
 
-def runner(kind: str):
+QUEUES: dict[str, str] = {}
+
+
+def runner(kind: str, *, queue: str = "celery"):
+    """Register `fn` as the runner of `kind`; heavy documents go to a queue of their own ("documents")."""
+
     def register(fn):
         RUNNERS[kind] = fn
+        QUEUES[kind] = queue
         return fn
 
     return register
@@ -45,7 +51,9 @@ def enqueue(job: Job, *, connection=None) -> None:
     from .tasks import run_job
 
     try:
-        run_job.apply_async(args=[job.township_id, job.pk], retry=False, connection=connection)
+        run_job.apply_async(
+            args=[job.township_id, job.pk], retry=False, connection=connection, queue=QUEUES.get(job.kind, "celery")
+        )
     except Exception as exc:  # noqa: BLE001 — any broker failure leaves the job queued, never a 500
         logger.warning("could not enqueue job %s: %s", job.pk, exc)
         Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(message=WAITING_FOR_BROKER)

@@ -27,14 +27,21 @@ def base_total(scheme: Scheme) -> Decimal:
 
 
 def _scored(
-    queryset: QuerySet, scheme: Scheme, *, entries: str, household: str, period: str | None = None
+    queryset: QuerySet,
+    scheme: Scheme,
+    *,
+    entries: str,
+    household: str,
+    period: str | None = None,
+    categories: QuerySet[Category] | None = None,
 ) -> QuerySet:
     """Annotate `category_<id>`, `role_base_delta` and `total` on a queryset grouped by household.
 
     `entries` is the path from a row to the counted entries ("" when the queryset is of entries), `household` the
     path to the household ("" when it is of households): one set of score rules for both shapes of query.
     """
-    categories = list(scheme.categories.all())
+    whole_scheme = categories is None
+    categories = list(scheme.categories.all() if whole_scheme else categories)
     annotations = {}
     for category in categories:
         entry_filter = Q(**{f"{entries}category": category})
@@ -49,7 +56,8 @@ def _scored(
             score = Least(score, Value(category.ceiling, output_field=SCORE))
         annotations[category_key(category)] = ExpressionWrapper(score, output_field=SCORE)
     base = Value(base_total(scheme), output_field=SCORE)
-    if scheme.role_rules.filter(base_score__isnull=False).exists():
+    # A role's base changes the whole total, not a subset of categories.
+    if whole_scheme and scheme.role_rules.filter(base_score__isnull=False).exists():
         # A filtered LEFT JOIN (at most one assignment per household and scheme), not a correlated subquery that
         # PostgreSQL would run once per entry row inside the GROUP BY.
         queryset = queryset.annotate(
@@ -70,20 +78,33 @@ def _scored(
 
 
 def with_scores(
-    households: QuerySet[Household], scheme: Scheme, *, period: str | None = None
+    households: QuerySet[Household],
+    scheme: Scheme,
+    *,
+    period: str | None = None,
+    categories: QuerySet[Category] | None = None,
+    also_counting: QuerySet[Entry] | None = None,
 ) -> QuerySet[Household]:
     """Households annotated with `category_<id>` (clamped category score) and `total` for the scheme's year.
 
-    With `period` (e.g. "2026-Q1") the scores count only that period's entries. For pages (a page of
-    households); `annual_totals` is the shape for whole townships.
+    With `period` (e.g. "2026-Q1") the scores count only that period's entries; with `categories` only those
+    categories make the total; `also_counting` adds entries that are not approved yet (a review round's
+    proposals, for its public notice). For pages (a page of households); `annual_totals` is the shape for whole
+    townships.
     """
+    counted = Q(entries__scheme=scheme, entries__state=EntryState.APPROVED)
+    if also_counting is not None:
+        # FilteredRelation takes no subquery: the ids themselves (a round's proposals, a few thousand at most).
+        counted = Q(entries__scheme=scheme) & (
+            Q(entries__state=EntryState.APPROVED) | Q(entries__pk__in=list(also_counting.values_list("pk", flat=True)))
+        )
     households = households.filter(township_id=scheme.township_id).annotate(
-        # Only this scheme's approved entries take part in the join (not every entry of the household).
-        counted=FilteredRelation(
-            "entries", condition=Q(entries__scheme=scheme, entries__state=EntryState.APPROVED)
-        ),
+        # Only this scheme's counted entries take part in the join (not every entry of the household).
+        counted=FilteredRelation("entries", condition=counted),
     )
-    return _scored(households, scheme, entries="counted__", household="", period=period)
+    return _scored(
+        households, scheme, entries="counted__", household="", period=period, categories=categories
+    )
 
 
 ANNUAL_TOTALS_SQL = """
@@ -164,3 +185,119 @@ def quarterly_breakdown(household: Household, scheme: Scheme) -> list[dict]:
         .annotate(net=Sum("points"))
         .order_by("category_id", "period")
     )
+
+
+# Pages: what a member may see of the ledger, and the lists the scoring pages show ---------------------------------
+
+from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Subquery  # noqa: E402
+
+from households.models import Membership, Resident  # noqa: E402
+from households.permissions import households_visible_to, restrict_to_visible  # noqa: E402
+
+from .models import Evidence, Item, SchemeState, ThresholdAlert  # noqa: E402
+
+
+def entries_visible_to(membership: Membership) -> QuerySet[Entry]:
+    """Entries of the households the member sees (by the household's village now, as the roster does)."""
+    return restrict_to_visible(membership, Entry.objects.all(), village_field="household__village")
+
+
+def ledger(
+    membership: Membership,
+    *,
+    scheme: Scheme | None = None,
+    village=None,
+    state: str = "",
+    source: str = "",
+    number: str = "",
+) -> QuerySet[Entry]:
+    """The ledger page: newest first, everything a row shows fetched in a fixed number of queries."""
+    entries = (
+        entries_visible_to(membership)
+        .select_related("household", "household__village", "scheme", "recorded_by", "approved_by", "corrects")
+        .prefetch_related("evidence", "corrections")
+    )
+    if scheme is not None:
+        entries = entries.filter(scheme=scheme)
+    if village is not None:
+        entries = entries.filter(household__village=village)
+    if state:
+        entries = entries.filter(state=state)
+    if source:
+        entries = entries.filter(source=source)
+    if number:
+        entries = entries.filter(household__number__icontains=number)
+    return entries.order_by("-occurred_on", "-id")
+
+
+def alerts_visible_to(membership: Membership) -> QuerySet[ThresholdAlert]:
+    """Threshold alerts of the member's households, the ones nobody has acknowledged first."""
+    return (
+        restrict_to_visible(membership, ThresholdAlert.objects.all(), village_field="household__village")
+        .select_related(
+            "household", "household__village", "item", "item__category", "entry", "acknowledged_by"
+        )
+        .order_by(F("acknowledged_at").asc(nulls_first=True), "-created_at", "-id")
+    )
+
+
+def evidence_visible_to(membership: Membership) -> QuerySet[Evidence]:
+    return restrict_to_visible(
+        membership, Evidence.objects.select_related("entry"), village_field="entry__household__village"
+    )
+
+
+def scheme_summaries() -> QuerySet[Scheme]:
+    """The township's schemes with `base_sum` (the base total) and `item_count`, in one query."""
+    bases = (
+        Category.objects.filter(scheme=OuterRef("pk"))
+        .order_by()
+        .values("scheme")
+        .annotate(s=Sum("base_score"))
+        .values("s")
+    )
+    items = (
+        Item.objects.filter(category__scheme=OuterRef("pk"))
+        .order_by()
+        .values("category__scheme")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Scheme.objects.annotate(
+        base_sum=Coalesce(Subquery(bases, output_field=SCORE), ZERO),
+        item_count=Coalesce(Subquery(items, output_field=IntegerField()), 0),
+    ).order_by("-year", "name", "pk")
+
+
+def recordable_items() -> QuerySet[Item]:
+    """Items that take entries now: active items of active schemes, in scheme and category order."""
+    return (
+        Item.objects.filter(active=True, category__scheme__state=SchemeState.ACTIVE)
+        .select_related("category", "category__scheme")
+        .order_by(
+            "-category__scheme__year",
+            "category__scheme__name",
+            "category__order",
+            "category_id",
+            "order",
+            "pk",
+        )
+    )
+
+
+def recordable_households(
+    membership: Membership, *, query: str = "", village=None, area=None, only_taking_part: bool = True
+) -> QuerySet[Household]:
+    """Households taking part that the member sees, with `head_name`; searched by number or head's name."""
+    households = households_visible_to(membership).select_related("village", "area")
+    if only_taking_part:
+        households = households.taking_part()
+    if query := query.strip():
+        head_named = Resident.objects.filter(household=OuterRef("pk"), is_head=True, name__icontains=query)
+        households = households.filter(Q(number__icontains=query) | Q(Exists(head_named)))
+    if village is not None:
+        households = households.filter(village=village)
+    if area is not None:
+        households = households.filter(area=area)
+    heads = Resident.objects.filter(household=OuterRef("pk"), is_head=True).values("name")[:1]
+    return households.annotate(head_name=Subquery(heads, output_field=CharField())).order_by("number", "pk")

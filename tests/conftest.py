@@ -158,6 +158,8 @@ def celery_worker_process(transactional_db):
             "config",
             "worker",
             "--pool=solo",
+            "-Q",
+            "celery,documents",
             "-n",
             name,
             "-l",

@@ -182,3 +182,5 @@ CELERY_BEAT_SCHEDULE = {
 }
 JIFEN_EXPORT_INLINE_LIMIT = 2000  # larger roster exports run as a job with progress
 CELERY_BEAT_SCHEDULE["close-ended-notices"] = {"task": "review.tasks.close_ended_notices", "schedule": 300.0}
+JIFEN_PUBLIC_BASE_URL = env("JIFEN_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+JIFEN_OBJECTIONS_PER_HOUR = 5

@@ -1,0 +1,1 @@
+"""The scoring REST API: the rule catalogue (`schemes`) and the ledger, passbooks, scores and alerts (`ledger`)."""

@@ -1,0 +1,36 @@
+"""The printed documents: the notice sheet (A4 portrait or A3 landscape) and the passbook print.
+
+Small documents render straight away; big ones (more than `INLINE_ROWS` rows, or a batch) run as a job on the
+"documents" queue, with progress in the browser and the file kept for download.
+"""
+
+from django.utils import translation
+
+from households.jobs import runner
+from review.models import ReviewRound
+
+from .notice import build_notice
+from .pdf import PAGE_SIZES, qr_data_uri, render_pdf
+
+INLINE_ROWS = 300
+
+
+def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4") -> tuple[bytes, str]:
+    with translation.override("zh-hans"):  # the sheet goes on a Chinese village notice board
+        notice = build_notice(round_)
+        content = render_pdf(
+            "publicity/notice_sheet.html",
+            {
+                "notice": notice,
+                "qr": qr_data_uri(notice.url),
+                "page_size": PAGE_SIZES.get(size, PAGE_SIZES["a4"]),
+            },
+        )
+    return content, f"notice-{round_.village.name}-{round_.period}-{size}.pdf"
+
+
+@runner("notice_sheet", queue="documents")
+def run_notice_sheet(job, progress) -> tuple[bytes, str]:
+    round_ = ReviewRound.objects.get(pk=job.params["round_id"])
+    progress(0, 1, "")
+    return notice_sheet_pdf(round_, size=job.params.get("size", "a4"))

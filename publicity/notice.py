@@ -1,0 +1,112 @@
+"""What a public notice shows: every household of a review round with its proposed results.
+
+Names are masked unless the township chose full names; ID and phone numbers never appear on a notice.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.errors import DomainError
+from households.models import Household, Resident
+from households.validators import mask_name
+from review.models import ReviewRound, RoundKind, RoundState
+from scoring.models import Category, Entry
+from scoring.periods import Cadence
+from scoring.selectors import category_key, with_scores
+
+
+@dataclass
+class NoticeRow:
+    area: str
+    number: str
+    head: str
+    scores: list[Decimal]
+    total: Decimal
+
+
+@dataclass
+class Notice:
+    round: ReviewRound
+    categories: list[Category]
+    rows: list[NoticeRow]
+    starts: object
+    ends: object
+    url: str
+    contact: str
+    issuer: str
+    issued_on: object
+
+    @property
+    def title(self) -> str:
+        return _("Results of the points review, on public notice")
+
+
+def round_categories(round_: ReviewRound):
+    categories = Category.objects.filter(scheme=round_.scheme).order_by("order", "id")
+    if round_.kind == RoundKind.QUARTERLY:
+        categories = categories.filter(cadence=Cadence.QUARTERLY)
+    return categories
+
+
+def public_url(round_: ReviewRound) -> str:
+    return settings.JIFEN_PUBLIC_BASE_URL.rstrip("/") + reverse(
+        "publicity:public-notice", kwargs={"token": round_.notice_token}
+    )
+
+
+def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Notice:
+    """The notice's content, in a constant number of queries whatever the number of households."""
+    if require_on_notice and round_.state != RoundState.ON_NOTICE:
+        raise DomainError(
+            _("The round is %(state)s, not on notice: open the notice before printing it.")
+            % {"state": round_.get_state_display()},
+            code="not_on_notice",
+        )
+    categories = list(round_categories(round_))
+    head_name = Resident.objects.filter(household=OuterRef("pk"), is_head=True).values("name")[:1]
+    households = (
+        Household.objects.taking_part()
+        .filter(village=round_.village)
+        .select_related("area")
+        .annotate(head_name=Subquery(head_name))
+    )
+    scored = with_scores(
+        households,
+        round_.scheme,
+        period=round_.period if round_.kind == RoundKind.QUARTERLY else None,
+        categories=categories,
+        also_counting=Entry.objects.filter(round_link__round=round_),
+    ).order_by("area__name", "number")
+    full_names = round_.township.notice_full_names
+    rows = [
+        NoticeRow(
+            area=h.area.name,
+            number=h.number,
+            head=(h.head_name or "") if full_names else mask_name(h.head_name or ""),
+            scores=[getattr(h, category_key(c)) for c in categories],
+            total=h.total,
+        )
+        for h in scored
+    ]
+    if not rows:
+        raise DomainError(
+            _("The round's village has no households taking part: there is nothing to post."),
+            code="empty_round",
+        )
+    return Notice(
+        round=round_,
+        categories=categories,
+        rows=rows,
+        starts=timezone.localtime(round_.notice_opened_at) if round_.notice_opened_at else None,
+        ends=timezone.localtime(round_.notice_ends_at) if round_.notice_ends_at else None,
+        url=public_url(round_),
+        contact=round_.township.notice_contact,
+        issuer=_("%(village)s villagers' committee") % {"village": round_.village.name},
+        issued_on=timezone.localdate(),
+    )

@@ -1,0 +1,136 @@
+"""The printed notice sheet (staff) and the public notice page with its objection form (no login)."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from households import jobs
+from households.errors import DomainError
+from households.models import Household, Resident
+from households.permissions import Action, villages_visible_to
+from households.tenancy import dangerously_all_townships, township_scope
+from households.validators import mask_name
+from households.views.base import township_view
+from review.models import ReviewRound, RoundState
+from review.services import file_objection, notice_is_running
+
+from .documents import INLINE_ROWS, notice_sheet_pdf
+from .forms import ObjectionForm
+from .notice import build_notice
+
+
+@township_view(Action.VIEW)
+def notice_sheet(request, township, membership, pk):
+    round_ = get_object_or_404(ReviewRound.objects.filter(village__in=villages_visible_to(membership)), pk=pk)
+    size = request.GET.get("size", "a4") if request.GET.get("size") in ("a4", "a3") else "a4"
+    try:
+        rows = Household.objects.taking_part().filter(village=round_.village).count()
+        if rows > INLINE_ROWS:
+            if round_.state != RoundState.ON_NOTICE:
+                build_notice(round_)  # says what is wrong before anything is queued
+            job = jobs.start_job(
+                actor=request.user,
+                township=township,
+                kind="notice_sheet",
+                params={"round_id": round_.pk, "size": size},
+            )
+            return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
+        content, filename = notice_sheet_pdf(round_, size=size)
+    except DomainError as exc:
+        return render(
+            request, "publicity/document_error.html", {"message": exc.message, "round": round_}, status=400
+        )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    return response
+
+
+def _client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _over_rate_limit(request) -> bool:
+    """At most `JIFEN_OBJECTIONS_PER_HOUR` objections from one address per hour (the cache counts them)."""
+    key = f"objections:{_client_address(request)}"
+    cache.add(key, 0, timeout=3600)
+    return cache.incr(key) > settings.JIFEN_OBJECTIONS_PER_HOUR
+
+
+@never_cache
+def public_notice(request, token: str):
+    # The token is the only key to the round: the one cross-township lookup a public page makes.
+    with dangerously_all_townships():
+        round_ = ReviewRound.objects.select_related("township", "village").filter(notice_token=token).first()
+    if round_ is None or round_.notice_opened_at is None:
+        raise Http404
+    with township_scope(round_.township):
+        return _public_notice(request, round_)
+
+
+def _public_notice(request, round_):
+    notice = build_notice(round_, require_on_notice=False)
+    running = notice_is_running(round_)
+    households = [
+        (h, f"{h.number} {mask_name(h.head or '')}")
+        for h in Household.objects.taking_part()
+        .filter(village=round_.village)
+        .order_by("number")
+        .annotate(
+            head=Subquery(Resident.objects.filter(household=OuterRef("pk"), is_head=True).values("name")[:1])
+        )
+    ]
+    form = ObjectionForm(request.POST or None, households=households)
+    status = 200
+    if request.method == "POST":
+        if not running:
+            messages.error(request, _("The notice has ended: objections are no longer accepted."))
+            status = 400
+        elif _over_rate_limit(request):
+            messages.error(
+                request,
+                _(
+                    "Too many objections from this connection; please try again in an hour or go to the village office."
+                ),
+            )
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            if data["website"]:  # honeypot filled: a bot. Answer as if accepted, keep nothing.
+                messages.success(request, _("Your objection has been received. The panel will look into it."))
+                return redirect(request.path)
+            household = next((h for h, _label in households if str(h.pk) == data["household"]), None)
+            try:
+                file_objection(
+                    round=round_,
+                    household=household,
+                    objector_name=data["objector_name"],
+                    objector_phone=data["objector_phone"],
+                    reason=data["reason"],
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                status = 400
+            else:
+                messages.success(request, _("Your objection has been received. The panel will look into it."))
+                return redirect(request.path)
+        else:
+            status = 400
+    return render(
+        request,
+        "publicity/public_notice.html",
+        {"notice": notice, "running": running, "form": form},
+        status=status,
+    )
+
+
+urlpatterns = [
+    path("notice/<str:token>/", public_notice, name="public-notice"),
+    path("t/<slug:township_slug>/publicity/rounds/<int:pk>/notice.pdf", notice_sheet, name="notice-sheet"),
+]

@@ -1,0 +1,563 @@
+"""REST endpoints for the points ledger: entries, passbooks, scores and threshold alerts.
+
+Members see the entries, passbooks, scores and alerts of the households they may see (a clerk: their villages).
+Every id in a body or a query parameter is looked up inside the township scope and among what the member may see:
+another township's item, or a household of a village that is not the clerk's, reads "does not exist" (400) and
+nothing is written. Every change goes through `scoring.services`.
+
+The ledger is append-only: PATCH, PUT and DELETE on an entry answer 405 for every member. A proposal is withdrawn,
+an approved entry corrected by a new reversing entry. An `Idempotency-Key` header makes a retried POST record once.
+"""
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from households.api.base import ErrorDetailSerializer, TownshipScopedViewSet
+from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _member_in, _visible
+from households.models import Household, Village
+from households.permissions import (
+    Action,
+    can,
+    check,
+    households_visible_to,
+    restrict_to_visible,
+    villages_visible_to,
+)
+
+from .. import services
+from ..models import Entry, EntrySource, EntryState, Evidence, Item, Scheme, ThresholdAlert
+from ..selectors import category_key, passbook, with_scores
+from .schemes import in_township
+
+# Sources a client may record directly; corrections, objection outcomes and transfers have their own services.
+RECORDABLE_SOURCES = [EntrySource.INSPECTION, EntrySource.DECLARATION, EntrySource.CLERK]
+APPEND_ONLY = {"update", "partial_update", "destroy"}
+MAX_ID = 2**63 - 1  # PostgreSQL's bigint: a larger id is a 400, not a database error
+MAX_BULK = 500
+MAX_EVIDENCE_FILES = 10
+# Letters, digits, "-" and "_" (a UUID fits). No ":": bulk recording derives "<key>:<household id>" per household.
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Send the same key again to retry safely: the first result comes back (200) and nothing new is "
+    "written. Letters, digits, - and _, at most 64.",
+)
+
+
+def person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def idempotency_key_of(request) -> str:
+    key = request.headers.get("Idempotency-Key", "")
+    if key and not IDEMPOTENCY_KEY.fullmatch(key):
+        raise exceptions.ValidationError(
+            {"Idempotency-Key": [_("Use at most 64 letters, digits, - or _ for the Idempotency-Key.")]}
+        )
+    return key
+
+
+def key_reused() -> exceptions.ValidationError:
+    return exceptions.ValidationError(
+        {"Idempotency-Key": [_("This Idempotency-Key was already used for another entry; send a new key.")]}
+    )
+
+
+# Serializers ---------------------------------------------------------------------------------------------------
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Evidence
+        fields = ["id", "original_name", "content_type", "size", "uploaded_at"]
+        read_only_fields = fields
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    """One signed change to a household's points, with the rule as it was when it was recorded."""
+
+    # A plain string: the same choice set as the item's `kind`, not a second enum of the schema.
+    item_kind = serializers.CharField(read_only=True, help_text="bonus or penalty, as recorded.")
+    recorded_by = serializers.SerializerMethodField()
+    approved_by = serializers.SerializerMethodField(help_text="Who approved it (or withdrew the proposal).")
+    evidence = EvidenceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Entry
+        fields = [
+            "id",
+            "household",
+            "village",
+            "scheme",
+            "category",
+            "item",
+            "category_name",
+            "item_name",
+            "item_kind",
+            "item_points",
+            "multiplier",
+            "points",
+            "year",
+            "period",
+            "occurred_on",
+            "source",
+            "reason",
+            "state",
+            "corrects",
+            "recorded_by",
+            "recorded_at",
+            "approved_by",
+            "approved_at",
+            "decided_reason",
+            "evidence",
+        ]
+        read_only_fields = fields
+
+    def get_recorded_by(self, entry) -> str:
+        return person(entry.recorded_by)
+
+    def get_approved_by(self, entry) -> str:
+        return person(entry.approved_by)
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class EvidenceFileField(serializers.FileField):
+    """An uploaded file (multipart), documented as binary rather than as the URL a FileField reads back."""
+
+
+class EntryCreateSerializer(serializers.Serializer):
+    household = VisiblePrimaryKeyRelatedField(visible=households_visible_to, queryset=_empty(Household))
+    item = VisiblePrimaryKeyRelatedField(visible=in_township(Item), queryset=_empty(Item))
+    occurred_on = serializers.DateField(help_text="The date it happened, in the scheme's year.")
+    source = serializers.ChoiceField(
+        choices=EntrySource.choices,
+        default=EntrySource.CLERK,
+        help_text="inspection, declaration or clerk; the other sources have their own actions.",
+    )
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    evidence = serializers.ListField(
+        child=EvidenceFileField(),
+        required=False,
+        default=list,
+        max_length=MAX_EVIDENCE_FILES,
+        help_text="Photos (JPEG, PNG, WebP) or PDF documents, sent as multipart form data.",
+    )
+
+    def validate_source(self, source):
+        if source not in RECORDABLE_SOURCES:
+            raise serializers.ValidationError(
+                _(
+                    "Record an entry by inspection, declaration or the clerk; corrections have their own action."
+                )
+            )
+        return source
+
+
+class BulkEntrySerializer(serializers.Serializer):
+    item = VisiblePrimaryKeyRelatedField(visible=in_township(Item), queryset=_empty(Item))
+    households = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=MAX_BULK
+    )
+    occurred_on = serializers.DateField()
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+    def validate_households(self, ids):
+        if not ids:
+            raise serializers.ValidationError(_("List at least one household."))
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError(_("Each household may be listed only once."))
+        found = {h.pk: h for h in households_visible_to(_member_in(self.context)).filter(pk__in=ids)}
+        missing = [pk for pk in ids if pk not in found]
+        if missing:
+            raise serializers.ValidationError(
+                _("These households do not exist: %(ids)s.") % {"ids": ", ".join(map(str, missing))}
+            )
+        return [found[pk] for pk in ids]
+
+
+class ApproveSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False, max_length=1000
+    )
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ApprovedSerializer(serializers.Serializer):
+    approved = serializers.IntegerField(
+        help_text="How many proposals now count (those already decided stay)."
+    )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class CategoryScoreSerializer(serializers.Serializer):
+    category = serializers.IntegerField()
+    name = serializers.CharField()
+    score = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
+class ScoreSerializer(serializers.Serializer):
+    """A household's category scores (clamped) and total for a scheme; `categories` follow the scheme's order."""
+
+    household = serializers.IntegerField(source="pk")
+    number = serializers.CharField()
+    village = serializers.IntegerField(source="village_id")
+    area = serializers.IntegerField(source="area_id")
+    categories = serializers.SerializerMethodField()
+    total = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+    @extend_schema_field(CategoryScoreSerializer(many=True))
+    def get_categories(self, household):
+        scores = [
+            {"category": c.pk, "name": c.name, "score": getattr(household, category_key(c))}
+            for c in self.context["categories"]
+        ]
+        return CategoryScoreSerializer(scores, many=True).data
+
+
+class PassbookRowSerializer(serializers.Serializer):
+    entry = EntrySerializer()
+    running_total = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        help_text="The total after this entry; only approved entries move it.",
+    )
+
+
+class PassbookSerializer(serializers.Serializer):
+    """行为银行存折: every entry of the scheme's year in `rows` with the running total, the category scores, the total."""
+
+    household = serializers.IntegerField()
+    number = serializers.CharField()
+    scheme = serializers.IntegerField()
+    year = serializers.IntegerField()
+    base_total = serializers.DecimalField(max_digits=10, decimal_places=2)
+    categories = CategoryScoreSerializer(many=True)
+    total = serializers.DecimalField(max_digits=10, decimal_places=2)
+    rows = PassbookRowSerializer(many=True)
+
+
+class SchemeQuerySerializer(serializers.Serializer):
+    scheme = VisiblePrimaryKeyRelatedField(visible=in_township(Scheme), queryset=_empty(Scheme))
+
+
+class ScoreQuerySerializer(SchemeQuerySerializer):
+    village = VisiblePrimaryKeyRelatedField(
+        visible=villages_visible_to, queryset=_empty(Village), required=False
+    )
+    period = serializers.CharField(
+        max_length=10, required=False, help_text="Only this period's entries, e.g. 2026-Q1."
+    )
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    consequence = serializers.CharField(source="item.threshold_consequence", read_only=True)
+    acknowledged_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ThresholdAlert
+        fields = [
+            "id",
+            "household",
+            "item",
+            "item_name",
+            "consequence",
+            "period",
+            "hits",
+            "entry",
+            "created_at",
+            "acknowledged_by",
+            "acknowledged_at",
+        ]
+        read_only_fields = fields
+
+    def get_acknowledged_by(self, alert) -> str:
+        return person(alert.acknowledged_by)
+
+
+# Filters -------------------------------------------------------------------------------------------------------
+
+
+class EntryFilter(filters.FilterSet):
+    scheme = filters.ModelChoiceFilter(queryset=_visible(in_township(Scheme), Scheme))
+    household = filters.ModelChoiceFilter(queryset=_visible(households_visible_to, Household))
+    village = filters.ModelChoiceFilter(
+        queryset=_visible(villages_visible_to, Village), help_text="The village at the time of the entry."
+    )
+    state = filters.ChoiceFilter(choices=EntryState.choices)
+    source = filters.ChoiceFilter(choices=EntrySource.choices)
+    period = filters.CharFilter(max_length=10)
+    year = filters.NumberFilter(min_value=2000, max_value=9999, decimal_places=0)
+
+    class Meta:
+        model = Entry
+        fields = ["scheme", "household", "village", "state", "source", "period", "year"]
+
+
+class AlertFilter(filters.FilterSet):
+    household = filters.ModelChoiceFilter(queryset=_visible(households_visible_to, Household))
+    acknowledged = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = ThresholdAlert
+        fields = ["household", "acknowledged"]
+
+
+# Viewsets ------------------------------------------------------------------------------------------------------
+
+APPEND_ONLY_SCHEMA = extend_schema(
+    request=None,
+    responses={405: ErrorDetailSerializer},
+    description="Always 405: the ledger is append-only. Withdraw a proposal or correct an approved entry instead.",
+)
+
+
+@extend_schema_view(update=APPEND_ONLY_SCHEMA, partial_update=APPEND_ONLY_SCHEMA, destroy=APPEND_ONLY_SCHEMA)
+class EntryViewSet(TownshipScopedViewSet):
+    """积分记录: the append-only points ledger. Entries are never changed or deleted (PATCH, PUT and DELETE answer
+    405): a proposal is withdrawn, an approved entry is corrected by a new reversing entry. Clerks record for the
+    households of their villages; the township office approves and corrects."""
+
+    queryset = _empty(Entry)
+    serializer_class = EntrySerializer
+    filterset_class = EntryFilter
+    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    write_action = Action.RECORD_ENTRY
+    ordering_fields = ["occurred_on", "recorded_at", "points", "id"]
+
+    def scoped_queryset(self):
+        return restrict_to_visible(
+            self.membership,
+            Entry.objects.select_related("recorded_by", "approved_by").prefetch_related("evidence"),
+            village_field="household__village",
+        )
+
+    def initial(self, request, *args, **kwargs):
+        try:
+            super().initial(request, *args, **kwargs)  # outsiders 404 here
+        except exceptions.PermissionDenied:
+            if self.action not in APPEND_ONLY:
+                raise
+        if self.action in APPEND_ONLY:
+            self.get_object()  # 404 for an entry the member cannot see, 405 for every other one
+            raise self._append_only()
+
+    def _append_only(self):
+        return exceptions.MethodNotAllowed(
+            self.request.method,
+            detail=_("Entries are never changed or deleted: withdraw a proposal or record a correction."),
+        )
+
+    def update(self, request, *args, **kwargs):
+        raise self._append_only()
+
+    def partial_update(self, request, *args, **kwargs):
+        raise self._append_only()
+
+    def destroy(self, request, *args, **kwargs):
+        raise self._append_only()
+
+    def _answer(self, entry, code):
+        self.recheck(entry.household)
+        return Response(EntrySerializer(entry, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(
+        request={"multipart/form-data": EntryCreateSerializer, "application/json": EntryCreateSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: EntrySerializer, 200: EntrySerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        """Propose an entry for a household (it counts once approved). Evidence files go as multipart `evidence`."""
+        key = idempotency_key_of(request)
+        serializer = EntryCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if key and (first := Entry.objects.filter(idempotency_key=key).first()) is not None:
+            if (first.household_id, first.item_id) != (data["household"].pk, data["item"].pk):
+                raise key_reused()
+            return self._answer(first, status.HTTP_200_OK)
+        entry = services.record_entry(actor=request.user, idempotency_key=key, **data)
+        return self._answer(entry, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=BulkEntrySerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: EntrySerializer(many=True), 200: EntrySerializer(many=True)},
+    )
+    @action(detail=False, methods=["post"], serializer_class=BulkEntrySerializer)
+    def bulk(self, request, *args, **kwargs):
+        """One item for many households (e.g. everyone at a village clean-up): all proposed, or none."""
+        key = idempotency_key_of(request)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        code = status.HTTP_201_CREATED
+        if key:
+            keys = [f"{key}:{household.pk}" for household in data["households"]]
+            earlier = list(Entry.objects.filter(idempotency_key__in=keys))
+            if any(entry.item_id != data["item"].pk for entry in earlier):
+                raise key_reused()
+            if len(earlier) == len(keys):
+                code = status.HTTP_200_OK
+        entries = services.record_bulk(actor=request.user, idempotency_key=key, **data)
+        for entry in entries:
+            self.recheck(entry.household)
+        return Response(EntrySerializer(entries, many=True, context=self.get_serializer_context()).data, code)
+
+    @extend_schema(request=ApproveSerializer, responses={200: ApprovedSerializer})
+    @action(detail=False, methods=["post"], serializer_class=ApproveSerializer)
+    def approve(self, request, *args, **kwargs):
+        """Make proposals count (township office). Entries already approved or withdrawn are left as they are."""
+        check(self.membership, Action.APPROVE_ENTRY)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids = serializer.validated_data["ids"]
+        entries = list(self.get_queryset().filter(pk__in=ids))
+        missing = sorted(set(ids) - {entry.pk for entry in entries})
+        if missing:
+            raise exceptions.ValidationError(
+                {"ids": [_("These entries do not exist: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]}
+            )
+        approved = services.approve_entries(
+            actor=request.user, entries=entries, reason=serializer.validated_data["reason"]
+        )
+        return Response({"approved": approved})
+
+    @extend_schema(request=ReasonSerializer, responses={200: EntrySerializer})
+    @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
+    def withdraw(self, request, *args, **kwargs):
+        """Withdraw a proposal (the township office, or whoever recorded it). It stays visible, counting nothing."""
+        entry = self.get_object()
+        if not can(self.membership, Action.APPROVE_ENTRY) and entry.recorded_by_id != request.user.pk:
+            raise exceptions.PermissionDenied(
+                _("Only the township office or the person who recorded it can withdraw a proposal.")
+            )
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.withdraw_entry(actor=request.user, entry=entry, **serializer.validated_data)
+        return self._answer(entry, status.HTTP_200_OK)
+
+    @extend_schema(
+        request=ReasonSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: EntrySerializer, 200: EntrySerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
+    def correct(self, request, *args, **kwargs):
+        """Reverse an approved entry with a new approved entry of the opposite sign (township office)."""
+        entry = self.get_object()
+        check(self.membership, Action.APPROVE_ENTRY, entry.household)
+        key = idempotency_key_of(request)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if key and (first := Entry.objects.filter(idempotency_key=key).first()) is not None:
+            if first.corrects_id != entry.pk:
+                raise key_reused()
+            return self._answer(first, status.HTTP_200_OK)
+        correction = services.correct_entry(
+            actor=request.user, entry=entry, idempotency_key=key, **serializer.validated_data
+        )
+        return self._answer(correction, status.HTTP_201_CREATED)
+
+
+class ScoreViewSet(TownshipScopedViewSet):
+    """Scores of the households taking part that the member may see: each category's score (base + approved
+    entries, clamped to its floor and ceiling) and the total, highest first. Computed by the database per page."""
+
+    queryset = _empty(Household)
+    serializer_class = ScoreSerializer
+    filter_backends = []
+    routed_actions = {"list"}
+
+    def scoped_queryset(self):
+        return households_visible_to(self.membership).taking_part()
+
+    @extend_schema(parameters=[ScoreQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        query = ScoreQuerySerializer(data=request.query_params, context=self.get_serializer_context())
+        query.is_valid(raise_exception=True)
+        scheme, village = query.validated_data["scheme"], query.validated_data.get("village")
+        households = self.get_queryset()
+        if village is not None:
+            households = households.filter(village=village)
+        scored = with_scores(households, scheme, period=query.validated_data.get("period")).order_by(
+            "-total", "number", "pk"
+        )
+        page = self.paginate_queryset(scored)
+        context = {**self.get_serializer_context(), "categories": list(scheme.categories.all())}
+        return self.get_paginated_response(ScoreSerializer(page, many=True, context=context).data)
+
+
+class PassbookViewSet(TownshipScopedViewSet):
+    """行为银行存折 of one household the member may see, for one scheme (`?scheme=`)."""
+
+    queryset = _empty(Household)
+    serializer_class = PassbookSerializer
+    lookup_url_kwarg = "household_pk"
+    filter_backends = []
+
+    def scoped_queryset(self):
+        return households_visible_to(self.membership)
+
+    @extend_schema(parameters=[SchemeQuerySerializer])
+    def retrieve(self, request, *args, **kwargs):
+        household = self.get_object()  # 404 before 400: an unseen household is never confirmed
+        query = SchemeQuerySerializer(data=request.query_params, context=self.get_serializer_context())
+        query.is_valid(raise_exception=True)
+        scheme = query.validated_data["scheme"]
+        book = passbook(household, scheme)
+        data = {
+            "household": household.pk,
+            "number": household.number,
+            "scheme": scheme.pk,
+            "year": scheme.year,
+            "base_total": book["base_total"],
+            "categories": [
+                {"category": category.pk, "name": category.name, "score": score}
+                for category, score in book["categories"]
+            ],
+            "total": book["total"],
+            "rows": book["rows"],
+        }
+        return Response(PassbookSerializer(data, context=self.get_serializer_context()).data)
+
+
+class AlertViewSet(TownshipScopedViewSet):
+    """Threshold alerts (the Nth hit of an item in a period, e.g. a week's limit) for the households the member
+    may see. A clerk acknowledges them once dealt with."""
+
+    queryset = _empty(ThresholdAlert)
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["created_at", "period"]
+    write_action = Action.RECORD_ENTRY
+    routed_actions = {"list", "retrieve"}
+
+    def scoped_queryset(self):
+        return restrict_to_visible(
+            self.membership,
+            ThresholdAlert.objects.select_related("item", "acknowledged_by"),
+            village_field="household__village",
+        )
+
+    @extend_schema(request=None, responses={200: AlertSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, *args, **kwargs):
+        """Mark the alert as dealt with (acknowledging twice keeps the first acknowledgement)."""
+        alert = services.acknowledge_alert(actor=request.user, alert=self.get_object())
+        self.recheck(alert.household)
+        return Response(AlertSerializer(alert, context=self.get_serializer_context()).data)
