@@ -1,7 +1,7 @@
 """The printed documents: the notice sheet (A4 portrait or A3 landscape) and the passbook print.
 
-Small documents render straight away; big ones (more than `INLINE_ROWS` rows, or a batch) run as a job on the
-"documents" queue, with progress in the browser and the file kept for download.
+Small documents render straight away; big ones (more than settings.JIFEN_DOCUMENT_INLINE_ROWS rows, or a batch)
+run as a job on the "documents" queue, with progress in the browser and the file kept for download.
 """
 
 from django.utils import translation
@@ -11,8 +11,6 @@ from review.models import ReviewRound
 
 from .notice import build_notice
 from .pdf import PAGE_SIZES, qr_data_uri, render_pdf
-
-INLINE_ROWS = 300
 
 
 def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4") -> tuple[bytes, str]:

@@ -21,7 +21,7 @@ from households.views.base import township_view
 from review.models import ReviewRound, RoundState
 from review.services import file_objection, notice_is_running
 
-from .documents import INLINE_ROWS, notice_sheet_pdf
+from .documents import notice_sheet_pdf
 from .forms import ObjectionForm
 from .notice import build_notice
 
@@ -32,7 +32,7 @@ def notice_sheet(request, township, membership, pk):
     size = request.GET.get("size", "a4") if request.GET.get("size") in ("a4", "a3") else "a4"
     try:
         rows = Household.objects.taking_part().filter(village=round_.village).count()
-        if rows > INLINE_ROWS:
+        if rows > settings.JIFEN_DOCUMENT_INLINE_ROWS:
             if round_.state != RoundState.ON_NOTICE:
                 build_notice(round_)  # says what is wrong before anything is queued
             job = jobs.start_job(

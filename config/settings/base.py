@@ -184,3 +184,4 @@ JIFEN_EXPORT_INLINE_LIMIT = 2000  # larger roster exports run as a job with prog
 CELERY_BEAT_SCHEDULE["close-ended-notices"] = {"task": "review.tasks.close_ended_notices", "schedule": 300.0}
 JIFEN_PUBLIC_BASE_URL = env("JIFEN_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 JIFEN_OBJECTIONS_PER_HOUR = 5
+JIFEN_DOCUMENT_INLINE_ROWS = 300  # bigger documents render in a job on the "documents" queue

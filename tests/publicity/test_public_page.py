@@ -1,0 +1,149 @@
+"""The public notice page (no login) and its objection form."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from review.models import Objection
+from tests.publicity.conftest import on_notice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limit():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _url(round_):
+    return reverse("publicity:public-notice", kwargs={"token": round_.notice_token})
+
+
+def _form(rw, **overrides):
+    data = {
+        "objector_name": "周二",
+        "objector_phone": "13900139000",
+        "household": str(rw.h2.pk),
+        "reason": "我家没有乱堆乱放",
+        "website": "",
+    }
+    return {**data, **overrides}
+
+
+def test_anyone_reads_the_notice_with_masked_names_and_no_personal_numbers(client, rw):
+    round_ = on_notice(rw)
+    page = client.get(_url(round_)).content.decode()
+    assert "a东村" in page and "张*明" in page and "张三明" not in page
+    assert "11010519491231002X" not in page and "13800138000" not in page
+    assert "提出异议" in page
+
+
+def test_an_unknown_or_unopened_notice_is_not_found(client, rw):
+    assert client.get(reverse("publicity:public-notice", kwargs={"token": "x" * 43})).status_code == 404
+
+
+def test_a_villager_files_an_objection_that_lands_in_the_round(client, rw):
+    round_ = on_notice(rw)
+    response = client.post(_url(round_), _form(rw), follow=True)
+    assert "异议已收到" in response.content.decode()
+    objection = Objection.objects.get()
+    assert (objection.round, objection.household, objection.objector_name, objection.filed_by) == (
+        round_,
+        rw.h2,
+        "周二",
+        None,
+    )
+
+
+def test_missing_fields_are_refused_and_nothing_is_stored(client, rw):
+    round_ = on_notice(rw)
+    response = client.post(_url(round_), _form(rw, reason="", objector_phone="12345"))
+    assert response.status_code == 400
+    assert not Objection.objects.exists()
+    response = client.post(_url(round_), _form(rw, household=""))
+    assert response.status_code == 400 and not Objection.objects.exists()
+
+
+def test_the_honeypot_stores_nothing_but_answers_like_success(client, rw):
+    round_ = on_notice(rw)
+    response = client.post(_url(round_), _form(rw, website="http://spam.example"), follow=True)
+    assert "异议已收到" in response.content.decode()
+    assert not Objection.objects.exists()
+
+
+def test_more_than_five_objections_an_hour_from_one_address_are_refused(client, rw):
+    round_ = on_notice(rw)
+    for n in range(5):
+        assert client.post(_url(round_), _form(rw, reason=f"第{n}条")).status_code == 302
+    response = client.post(_url(round_), _form(rw, reason="第六条"))
+    assert response.status_code == 429
+    assert Objection.objects.count() == 5
+
+
+def test_after_the_notice_ends_the_page_says_so_and_refuses_objections(client, rw):
+    round_ = on_notice(rw)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=3, minutes=1), tick=False):
+        page = client.get(_url(round_)).content.decode()
+        assert "不再受理异议" in page and "提交异议" not in page
+        response = client.post(_url(round_), _form(rw))
+    assert response.status_code == 400
+    assert not Objection.objects.exists()
+
+
+def test_nul_bytes_are_a_form_error_not_a_crash(client, rw):
+    round_ = on_notice(rw)
+    response = client.post(_url(round_), _form(rw, reason="坏\x00字符"))
+    assert response.status_code == 400 and not Objection.objects.exists()
+
+
+def test_staff_notice_sheet_download_and_cross_tenant(login, rw, world):
+    round_ = on_notice(rw)
+    url = reverse("publicity:notice-sheet", kwargs={"township_slug": "town-a", "pk": round_.pk})
+    response = login(world.a.supervisor).get(url + "?size=a3")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content[:5] == b"%PDF-"
+    assert login(world.b.admin).get(url).status_code == 404
+    other = reverse("publicity:notice-sheet", kwargs={"township_slug": "town-b", "pk": round_.pk})
+    assert login(world.b.admin).get(other).status_code == 404
+
+
+def test_staff_sheet_of_a_round_not_on_notice_says_why(login, rw, world):
+    from review.services import create_round
+
+    draft = create_round(
+        membership=rw.membership(rw.clerk),
+        village=rw.village,
+        scheme=rw.scheme,
+        kind="quarterly",
+        period="2026-Q3",
+    )
+    url = reverse("publicity:notice-sheet", kwargs={"township_slug": "town-a", "pk": draft.pk})
+    response = login(world.a.clerk).get(url)
+    assert response.status_code == 400 and "不在公示期" in response.content.decode()
+
+
+def test_a_big_village_gets_its_sheet_from_a_job(
+    login, rw, world, settings, django_capture_on_commit_callbacks
+):
+    from households.models import Job
+
+    round_ = on_notice(rw)
+    import publicity.views
+
+    publicity.views.INLINE_ROWS, saved = 1, publicity.views.INLINE_ROWS
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = login(world.a.clerk).get(
+                reverse("publicity:notice-sheet", kwargs={"township_slug": "town-a", "pk": round_.pk})
+            )
+    finally:
+        publicity.views.INLINE_ROWS = saved
+    job = Job.objects.get()
+    assert response.status_code == 302 and job.kind == "notice_sheet" and job.state == "done"
+    assert job.file.read()[:5] == b"%PDF-"
