@@ -134,16 +134,11 @@ def test_a_big_village_gets_its_sheet_from_a_job(
     from households.models import Job
 
     round_ = on_notice(rw)
-    import publicity.views
-
-    publicity.views.INLINE_ROWS, saved = 1, publicity.views.INLINE_ROWS
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = login(world.a.clerk).get(
-                reverse("publicity:notice-sheet", kwargs={"township_slug": "town-a", "pk": round_.pk})
-            )
-    finally:
-        publicity.views.INLINE_ROWS = saved
+    settings.JIFEN_DOCUMENT_INLINE_ROWS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(world.a.clerk).get(
+            reverse("publicity:notice-sheet", kwargs={"township_slug": "town-a", "pk": round_.pk})
+        )
     job = Job.objects.get()
     assert response.status_code == 302 and job.kind == "notice_sheet" and job.state == "done"
     assert job.file.read()[:5] == b"%PDF-"
