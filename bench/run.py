@@ -1,6 +1,7 @@
 """`make bench` runs every benchmark in bench/ (`make bench ONLY=name` one of them).
 
-Each benchmark is a module `bench/<name>.py` with `main()`; each ends with one line
+A module `bench/<module>.py` offers either `main()` (one benchmark named after the module) or a dict
+`BENCHMARKS = {name: function}`. Each benchmark runs in a process of its own and ends with one line
 `BENCH <name> ours=<s> baseline=<s> ratio=<x>` (or `BENCH <name> seconds=… pages=… peak_mb=…`).
 """
 
@@ -14,29 +15,35 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-def benchmarks() -> list[str]:
-    return sorted(p.stem for p in HERE.glob("*.py") if p.stem not in {"__init__", "run", "common"})
+def benchmarks() -> dict[str, str]:
+    """{benchmark name: python expression that runs it}."""
+    found = {}
+    for path in sorted(HERE.glob("*.py")):
+        if path.stem in {"__init__", "run", "common"}:
+            continue
+        module = importlib.import_module(f"bench.{path.stem}")
+        if hasattr(module, "BENCHMARKS"):
+            for name in module.BENCHMARKS:
+                found[name] = f"import bench.{path.stem} as b; b.BENCHMARKS[{name!r}]()"
+        else:
+            found[path.stem] = f"import bench.{path.stem} as b; b.main()"
+    return found
 
 
 def main(argv: list[str]) -> int:
-    only = [name for name in argv if name]
-    names = only or benchmarks()
-    unknown = set(names) - set(benchmarks())
+    known = benchmarks()
+    names = [name for name in argv if name] or list(known)
+    unknown = set(names) - set(known)
     if unknown:
-        print(f"Unknown benchmark(s): {', '.join(sorted(unknown))}. Known: {', '.join(benchmarks())}")
+        print(f"Unknown benchmark(s): {', '.join(sorted(unknown))}. Known: {', '.join(known)}")
         return 2
     failed = 0
     for name in names:
         print(f"== {name}", flush=True)
-        # Each benchmark in its own process: a clean memory reading and no state shared between them.
-        code = subprocess.call(
-            [sys.executable, "-c", f"import bench.{name} as b; b.main()"], cwd=ROOT, env=os.environ
-        )
-        failed += code != 0
+        failed += subprocess.call([sys.executable, "-c", known[name]], cwd=ROOT, env=os.environ) != 0
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    importlib.invalidate_caches()
     sys.exit(main(sys.argv[1:]))
