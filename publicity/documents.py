@@ -7,7 +7,10 @@ run as a job on the "documents" queue, with progress in the browser and the file
 from django.utils import translation
 
 from households.jobs import runner
+from households.models import Area, Household
 from review.models import ReviewRound
+from scoring.models import Scheme
+from scoring.selectors import passbook
 
 from .notice import build_notice
 from .pdf import PAGE_SIZES, qr_data_uri, render_pdf
@@ -32,3 +35,26 @@ def run_notice_sheet(job, progress) -> tuple[bytes, str]:
     round_ = ReviewRound.objects.get(pk=job.params["round_id"])
     progress(0, 1, "")
     return notice_sheet_pdf(round_, size=job.params.get("size", "a4"))
+
+
+def passbooks_pdf(households, scheme: Scheme, progress=None) -> bytes:
+    """行为银行存折: one section per household (page break between), fitting A4."""
+    households = list(households.select_related("village", "area").prefetch_related("members"))
+    books = []
+    for done, household in enumerate(households):
+        if progress and done % 20 == 0:
+            progress(done, len(households))
+        head = next((m.name for m in household.members.all() if m.is_head), "")
+        books.append({"household": household, "head": head, "data": passbook(household, scheme)})
+    with translation.override("zh-hans"):
+        return render_pdf("publicity/passbook.html", {"books": books, "scheme": scheme})
+
+
+@runner("area_passbooks", queue="documents")
+def run_area_passbooks(job, progress) -> tuple[bytes, str]:
+    area = Area.objects.select_related("village").get(pk=job.params["area_id"])
+    scheme = Scheme.objects.get(pk=job.params["scheme_id"])
+    households = Household.objects.filter(area=area).order_by("number")
+    return passbooks_pdf(
+        households, scheme, progress
+    ), f"passbooks-{area.village.name}-{area.name}-{scheme.year}.pdf"

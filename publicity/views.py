@@ -14,14 +14,15 @@ from django.views.decorators.cache import never_cache
 from households import jobs
 from households.errors import DomainError
 from households.models import Household, Resident
-from households.permissions import Action, villages_visible_to
+from households.permissions import Action, areas_visible_to, households_visible_to, villages_visible_to
 from households.tenancy import dangerously_all_townships, township_scope
 from households.validators import mask_name
 from households.views.base import township_view
 from review.models import ReviewRound, RoundState
 from review.services import file_objection, notice_is_running
+from scoring.models import Scheme, SchemeState
 
-from .documents import notice_sheet_pdf
+from .documents import notice_sheet_pdf, passbooks_pdf
 from .forms import ObjectionForm
 from .notice import build_notice
 
@@ -50,6 +51,47 @@ def notice_sheet(request, township, membership, pk):
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
     return response
+
+
+def _scheme_for(request):
+    """The scheme asked for (?scheme=), else the active scheme of the latest year."""
+    schemes = Scheme.objects.order_by("-year", "-id")
+    scheme_id = request.GET.get("scheme", "")
+    if scheme_id.isdigit() and len(scheme_id) < 12:
+        return get_object_or_404(schemes, pk=int(scheme_id))
+    scheme = schemes.filter(state=SchemeState.ACTIVE).first() or schemes.first()
+    if scheme is None:
+        raise Http404
+    return scheme
+
+
+@township_view(Action.VIEW)
+def passbook_print(request, township, membership, pk):
+    household = get_object_or_404(households_visible_to(membership), pk=pk)
+    scheme = _scheme_for(request)
+    try:
+        content = passbooks_pdf(Household.objects.filter(pk=household.pk), scheme)
+    except DomainError as exc:
+        return render(request, "publicity/document_error.html", {"message": exc.message}, status=400)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=False, filename=f"passbook-{household.number}-{scheme.year}.pdf"
+    )
+    return response
+
+
+@township_view(Action.VIEW)
+def area_passbooks(request, township, membership, pk):
+    """A whole area's passbooks: always a job (a batch), with progress and the file kept."""
+    area = get_object_or_404(areas_visible_to(membership), pk=pk)
+    scheme = _scheme_for(request)
+    job = jobs.start_job(
+        actor=request.user,
+        township=township,
+        kind="area_passbooks",
+        params={"area_id": area.pk, "scheme_id": scheme.pk},
+    )
+    return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
 
 
 def _client_address(request) -> str:
@@ -133,4 +175,10 @@ def _public_notice(request, round_):
 urlpatterns = [
     path("notice/<str:token>/", public_notice, name="public-notice"),
     path("t/<slug:township_slug>/publicity/rounds/<int:pk>/notice.pdf", notice_sheet, name="notice-sheet"),
+    path(
+        "t/<slug:township_slug>/publicity/households/<int:pk>/passbook.pdf",
+        passbook_print,
+        name="passbook-print",
+    ),
+    path("t/<slug:township_slug>/publicity/areas/<int:pk>/passbooks/", area_passbooks, name="area-passbooks"),
 ]

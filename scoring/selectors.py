@@ -96,7 +96,8 @@ def with_scores(
     if also_counting is not None:
         # FilteredRelation takes no subquery: the ids themselves (a round's proposals, a few thousand at most).
         counted = Q(entries__scheme=scheme) & (
-            Q(entries__state=EntryState.APPROVED) | Q(entries__pk__in=list(also_counting.values_list("pk", flat=True)))
+            Q(entries__state=EntryState.APPROVED)
+            | Q(entries__pk__in=list(also_counting.values_list("pk", flat=True)))
         )
     households = households.filter(township_id=scheme.township_id).annotate(
         # Only this scheme's counted entries take part in the join (not every entry of the household).

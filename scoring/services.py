@@ -124,6 +124,7 @@ def add_item(*, actor, category: Category, name: str, kind: str, points, **field
 
 def update_item(*, actor, item: Item, **fields) -> Item:
     """Changing a rule never rewrites history: entries keep their own snapshot of name, points and category."""
+    _require_editable(item.category.scheme)
     for name, value in fields.items():
         setattr(item, name, value)
     if "points" in fields:
@@ -207,6 +208,8 @@ def record_entry(
 ) -> Entry:
     """Propose one entry. With an idempotency key a retried submission returns the first entry."""
     if idempotency_key and (existing := Entry.objects.filter(idempotency_key=idempotency_key).first()):
+        if (existing.household_id, existing.item_id) != (household.pk, item.pk):
+            raise DomainError(_("This submission key was already used for another entry; reload the form."))
         return existing
     try:
         with transaction.atomic():
@@ -232,17 +235,26 @@ def record_bulk(
     if not households:
         raise DomainError(_("Choose at least one household."), field="households")
     with transaction.atomic():
-        return [
-            record_entry(
-                actor=actor,
-                household=h,
-                item=item,
-                occurred_on=occurred_on,
-                reason=reason,
-                idempotency_key=f"{idempotency_key}:{h.pk}" if idempotency_key else "",
-            )
-            for h in households
-        ]
+        entries = []
+        for household in households:
+            try:
+                entries.append(
+                    record_entry(
+                        actor=actor,
+                        household=household,
+                        item=item,
+                        occurred_on=occurred_on,
+                        reason=reason,
+                        idempotency_key=f"{idempotency_key}:{household.pk}" if idempotency_key else "",
+                    )
+                )
+            except DomainError as exc:  # say which household stopped the whole batch
+                raise DomainError(
+                    _("Household %(number)s: %(problem)s Nothing was recorded.")
+                    % {"number": household.number, "problem": exc.message},
+                    field=exc.field,
+                ) from exc
+        return entries
 
 
 def _record(actor, household, item, occurred_on, source, reason, evidence, idempotency_key) -> Entry:

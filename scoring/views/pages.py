@@ -1,1 +1,5 @@
-urlpatterns = []
+"""The scoring pages under /t/<township_slug>/scoring/: schemes, the ledger, passbooks, alerts and evidence."""
+
+from . import entries, passbook, schemes
+
+urlpatterns = [*schemes.urlpatterns, *entries.urlpatterns, *passbook.urlpatterns]

@@ -142,3 +142,35 @@ def test_a_big_village_gets_its_sheet_from_a_job(
     job = Job.objects.get()
     assert response.status_code == 302 and job.kind == "notice_sheet" and job.state == "done"
     assert job.file.read()[:5] == b"%PDF-"
+
+
+def test_passbook_prints_for_one_household_and_a_batch_for_an_area(
+    login, rw, world, django_capture_on_commit_callbacks
+):
+    import subprocess
+
+    from households.models import Job
+    from scoring import services as scoring
+
+    entry = scoring.record_entry(
+        actor=rw.clerk, household=rw.h1, item=rw.clean, occurred_on=datetime.date(2026, 3, 2)
+    )
+    scoring.approve_entries(actor=rw.admin, entries=[entry])
+    client = login(world.a.clerk)
+    url = reverse("publicity:passbook-print", kwargs={"township_slug": "town-a", "pk": rw.h1.pk})
+    response = client.get(url)
+    assert response.status_code == 200 and response.content[:5] == b"%PDF-"
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    # h1: 环境整治 40 + 2 = 42, 党的建设 20 → 62.
+    assert "行为银行存折" in text and "庭院整洁" in text and "62" in text and rw.h1.number in text
+    assert login(world.b.admin).get(url).status_code == 404
+    client = login(world.a.clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = client.get(
+            reverse("publicity:area-passbooks", kwargs={"township_slug": "town-a", "pk": rw.area1.pk})
+        )
+    assert batch.status_code == 302, batch.content.decode()[:500]
+    job = Job.objects.get(kind="area_passbooks")
+    assert batch.status_code == 302 and job.state == "done" and job.file.read()[:5] == b"%PDF-"
