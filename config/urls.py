@@ -13,8 +13,10 @@ urlpatterns = [
     path("", include("publicity.urls")),
     path("t/<slug:township_slug>/", include("households.urls")),
     path("t/<slug:township_slug>/scoring/", include("scoring.urls")),
+    path("t/<slug:township_slug>/review/", include("review.urls")),
     path("api/v1/t/<slug:township_slug>/", include("households.api.urls")),
     path("api/v1/t/<slug:township_slug>/", include("scoring.api.urls")),
+    path("api/v1/t/<slug:township_slug>/", include("review.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -88,7 +88,13 @@ def village_of(obj) -> int | None:
         return obj.village_id
     if isinstance(obj, Resident):
         return obj.household.village_id
-    return getattr(obj, "village_id", None)
+    if hasattr(obj, "village_id"):
+        return obj.village_id
+    if hasattr(obj, "round"):  # a review round's declaration, objection, inspection …
+        return obj.round.village_id
+    if hasattr(obj, "household"):
+        return obj.household.village_id
+    return None
 
 
 def can_see(membership: Membership, obj) -> bool:

@@ -51,6 +51,10 @@ def create_panel(*, actor, village: Village, name: str, home_area: Area, members
         )
     if home_area.village_id != village.pk:
         raise DomainError(_("The home area must be in the panel's village."), field="home_area")
+    if len({user.pk for user, _kind in members}) != len(members):
+        raise DomainError(_("A person can sit on a panel only once."), field="members")
+    if ReviewPanel.objects.filter(village=village, name=name).exists():
+        raise DomainError(_("The village already has a panel of this name."), field="name")
     with transaction.atomic():
         panel = ReviewPanel.objects.create(
             township_id=village.township_id, village=village, name=name, home_area=home_area
@@ -385,13 +389,7 @@ def record_inspection(
             field="household",
             code="not_assigned",
         )
-    if Resident.objects.filter(household=household, account=user).exists():
-        raise DomainError(
-            _("You are a member of household %(number)s: another panel member must inspect it.")
-            % {"number": household.number},
-            field="household",
-            code="conflict_of_interest",
-        )
+    _refuse_own_household(user, household)
     if round.kind == RoundKind.QUARTERLY and period_of(Cadence.QUARTERLY, inspected_on) != round.period:
         raise DomainError(
             _("The inspection date must fall in %(period)s.") % {"period": round.period}, field="inspected_on"
@@ -466,6 +464,10 @@ def declare(
     _require_round_item(round, item)
     if not place.strip() or not description.strip():
         raise DomainError(_("Say where it happened and what happened."), field="description")
+    if Declaration.objects.filter(
+        round=round, household=household, item=item, occurred_on=occurred_on, description=description.strip()
+    ).exists():  # a double submit at the counter
+        raise DomainError(_("This declaration has already been taken."), code="duplicate")
     with transaction.atomic():
         entry = record_entry(
             actor=membership.user,
@@ -516,6 +518,7 @@ def decide_declaration(
     if decision != DeclarationState.ACCEPTED and not reason.strip():
         raise DomainError(_("Give the reason for the decision."), field="reason")
     user = membership.user
+    _refuse_own_household(user, declaration.household)
     with transaction.atomic():
         declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
         if declaration.state != DeclarationState.PENDING:
@@ -560,6 +563,7 @@ def change_proposal(
     if not RoundEntry.objects.filter(round=round, entry=entry).exists():
         raise DomainError(_("This entry is not a proposal of the round."), field="entry")
     user = membership.user
+    _refuse_own_household(user, entry.household)
     with transaction.atomic():
         withdraw_entry(actor=user, entry=entry, reason=reason)
         new_entry = None
@@ -780,6 +784,17 @@ def resolve_objection(
                 comment=outcome.strip(),
             )
     return objection
+
+
+def _refuse_own_household(user, household: Household) -> None:
+    """Conflict of interest: nobody inspects, verifies or changes the result of their own household."""
+    if Resident.objects.filter(household=household, account=user).exists():
+        raise DomainError(
+            _("You are a member of household %(number)s: another panel member must handle it.")
+            % {"number": household.number},
+            field="household",
+            code="conflict_of_interest",
+        )
 
 
 def _require(membership: Membership, action: Action, obj) -> None:

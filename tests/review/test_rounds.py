@@ -387,3 +387,31 @@ def test_two_approvals_at_once_post_the_entries_once(rw):
     assert sorted(outcomes) == ["approved", "told"]
     assert Entry.objects.filter(state=EntryState.APPROVED).count() == 2
     assert RoundMove.objects.filter(round=round_, move="approve").count() == 1
+
+
+def test_a_panel_member_cannot_decide_their_own_households_declaration(rw):
+    clerk = rw.membership(rw.clerk)
+    round_ = services.create_round(
+        membership=clerk, village=rw.village, scheme=rw.scheme, kind=RoundKind.ANNUAL, period="2026"
+    )
+    services.apply_rotation(membership=clerk, round=round_)
+    _move(rw, round_, "open")
+    declaration = services.declare(
+        membership=clerk,
+        round=round_,
+        household=rw.h1,
+        item=rw.meeting,
+        occurred_on=Q1_DAY,
+        place="村部",
+        description="党日",
+    )
+    _move(rw, round_, "start_panel_review")
+    head = rw.h1.members.get(is_head=True)
+    head.account = rw.members1[0].user
+    head.save()
+    with pytest.raises(DomainError, match="member of household"):
+        services.decide_declaration(
+            membership=rw.members1[0], declaration=declaration, decision=DeclarationState.ACCEPTED
+        )
+    declaration.refresh_from_db()
+    assert declaration.state == DeclarationState.PENDING

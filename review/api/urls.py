@@ -1,0 +1,17 @@
+"""Review routes under /api/v1/t/<township_slug>/ (a SimpleRouter: no API root, so nothing answers an outsider)."""
+
+from scoring.api.urls import Router
+
+from .decisions import DeclarationViewSet, ObjectionViewSet
+from .panels import PanelViewSet
+from .rounds import RoundViewSet
+
+app_name = "review_api"
+
+router = Router()
+router.register("panels", PanelViewSet, basename="panel")
+router.register("rounds", RoundViewSet, basename="round")
+router.register("declarations", DeclarationViewSet, basename="declaration")
+router.register("objections", ObjectionViewSet, basename="objection")
+
+urlpatterns = router.urls

@@ -1,0 +1,355 @@
+"""Forms of the review pages. They check what a form can (types, choices, required fields); every rule of the review
+is the services' business. Querysets are given per request (never built at import time: tenant queries need a
+scope)."""
+
+import datetime
+import uuid
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Household
+from scoring.models import Item
+
+from .models import DeclarationState, RoundKind
+
+CHANGE_WITHDRAW = "withdraw"
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+idempotency_key_validator = RegexValidator(r"^[0-9a-f]{32}$", _("The form is out of date: submit it again."))
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _text(label, *, required=True, rows=2, max_length=2000, help_text=""):
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+def _user_label(user) -> str:
+    return user.get_full_name() or user.username
+
+
+class ItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Item) -> str:
+        return f"{obj.category.name} · {obj}"
+
+
+class HouseholdNumberField(forms.CharField):
+    """A household typed by its number (as printed on the door plate and the passbook)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Household number"))
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+
+
+class HouseholdLookupMixin:
+    """Finds the typed household among `households` (those of the round's village the member sees)."""
+
+    def clean_household(self) -> Household:
+        number = self.cleaned_data["household"].strip()
+        household = self.households.filter(number=number).first()
+        if household is None:
+            raise forms.ValidationError(
+                _("No household numbered %(number)s in %(village)s: check the number on the passbook."),
+                params={"number": number, "village": self.village_name},
+            )
+        return household
+
+
+# Rounds ----------------------------------------------------------------------------------------------------------
+
+
+class RoundForm(forms.Form):
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None, empty_label=None)
+    scheme = forms.ModelChoiceField(label=_("Scheme"), queryset=None, empty_label=None)
+    kind = forms.ChoiceField(label=_("Kind"), choices=RoundKind.choices)
+    period = forms.CharField(
+        label=_("Period"), max_length=10, help_text=_("2026-Q1 for a quarter, 2026 for the year")
+    )
+    notice_days = forms.IntegerField(
+        label=_("Notice length in days"),
+        min_value=1,
+        max_value=30,
+        initial=3,
+        help_text=_("Three days unless the township decided otherwise."),
+    )
+
+    def __init__(self, *args, villages, schemes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+        self.fields["scheme"].queryset = schemes
+        if not self.is_bound:
+            today = timezone.localdate()
+            self.initial.setdefault("period", f"{today.year}-Q{(today.month - 1) // 3 + 1}")
+
+
+class MoveForm(forms.Form):
+    move = forms.CharField(max_length=30, widget=forms.HiddenInput)
+    comment = _text(_("Comment"), required=False)
+
+
+class AssignForm(forms.Form):
+    panel = forms.ModelChoiceField(label=_("Review panel"), queryset=None)
+    area = forms.ModelChoiceField(label=_("Area it inspects"), queryset=None)
+
+    def __init__(self, *args, panels, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["panel"].queryset = panels
+        self.fields["area"].queryset = areas
+
+
+# Inspections -----------------------------------------------------------------------------------------------------
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotoField(forms.FileField):
+    """Photos taken on the phone; their type and size are checked by the ledger service."""
+
+    def __init__(self, **kwargs):
+        attrs = {"accept": "image/*", "capture": "environment", "multiple": True}
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs=attrs))
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(PhotoField, self).clean(f, initial) for f in files if f]
+
+
+class InspectionForm(forms.Form):
+    findings = forms.ModelMultipleChoiceField(
+        label=_("Findings"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick what you saw. Nothing ticked: the household was inspected and nothing was found."),
+    )
+    comment = _text(_("Comment"), required=False, help_text=_("What you saw, what the neighbours said."))
+    photos = PhotoField(label=_("Photos"))
+    inspected_on = forms.DateField(label=_("Inspected on"), widget=DATE_WIDGET)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, validators=[idempotency_key_validator])
+
+    def __init__(self, *args, items, default_day: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["findings"].queryset = items
+        if not self.is_bound:
+            self.initial.setdefault("inspected_on", default_day)
+            self.initial.setdefault("idempotency_key", new_idempotency_key())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("photos") and not data.get("findings"):
+            self.add_error(
+                "photos", _("A photo is kept with a finding: tick the item the photo shows, or leave it out.")
+            )
+        return data
+
+    def findings_by_category(self):
+        """The checkboxes grouped under their category (bonuses and penalties of each)."""
+        groups: dict[str, list] = {}
+        items = {str(item.pk): item for item in self.fields["findings"].queryset}
+        for box in self["findings"]:
+            item = items[str(box.data["value"])]
+            groups.setdefault(item.category.name, []).append((box, item))
+        return list(groups.items())
+
+
+# Declarations ----------------------------------------------------------------------------------------------------
+
+
+class DeclarationForm(HouseholdLookupMixin, forms.Form):
+    household = HouseholdNumberField()
+    item = ItemChoiceField(label=_("Item"), queryset=None)
+    occurred_on = forms.DateField(label=_("Date it happened"), widget=DATE_WIDGET)
+    place = forms.CharField(label=_("Place"), max_length=200)
+    description = _text(_("What happened"), rows=3)
+    evidence = PhotoField(label=_("Evidence (photos)"))
+    on_behalf = forms.BooleanField(
+        label=_("Declared on the household's behalf (代为申报)"),
+        required=False,
+        help_text=_("Tick when a clerk or grid worker declares for the household."),
+    )
+
+    def __init__(self, *args, households, village_name: str, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.households, self.village_name = households, village_name
+        self.fields["item"].queryset = items
+
+
+DECISIONS = [
+    (DeclarationState.ACCEPTED, _("Accept")),
+    (DeclarationState.ADJUSTED, _("Adjust to another item")),
+    (DeclarationState.REJECTED, _("Reject")),
+    (DeclarationState.FALSE, _("Proved false (costs double)")),
+]
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
+    adjusted_item = ItemChoiceField(
+        label=_("Adjusted item"), queryset=None, required=False, help_text=_("Only when adjusting.")
+    )
+    reason = _text(_("Reason"), required=False, help_text=_("Needed unless the declaration is accepted."))
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["adjusted_item"].queryset = items
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        if decision == DeclarationState.ADJUSTED and not data.get("adjusted_item"):
+            self.add_error("adjusted_item", _("Choose the item the declaration is adjusted to."))
+        if decision and decision != DeclarationState.ACCEPTED and not data.get("reason", "").strip():
+            self.add_error("reason", _("Give the reason for the decision."))
+        return data
+
+
+# Proposal changes (meetings and objections) ----------------------------------------------------------------------
+
+
+class ProposalChangesMixin:
+    """For each open proposal a choice (confirmed / withdrawn / changed to another item) and a reason."""
+
+    def add_change_fields(self, proposals, items) -> None:
+        self.proposals = proposals
+        item_choices = [(f"item:{item.pk}", f"{item.category.name} · {item}") for item in items]
+        self._items = {f"item:{item.pk}": item for item in items}
+        for row in proposals:
+            pk = row.entry.pk
+            self.fields[f"change_{pk}"] = forms.ChoiceField(
+                label=_("Decision"),
+                required=False,
+                choices=[
+                    ("", _("Confirmed as proposed")),
+                    (CHANGE_WITHDRAW, _("Withdraw")),
+                    (_("Change to"), item_choices),
+                ],
+            )
+            self.fields[f"reason_{pk}"] = forms.CharField(label=_("Reason"), required=False, max_length=300)
+
+    def proposal_rows(self):
+        return [
+            (row, self[f"change_{row.entry.pk}"], self[f"reason_{row.entry.pk}"]) for row in self.proposals
+        ]
+
+    def clean_changes(self) -> None:
+        for row in self.proposals:
+            pk = row.entry.pk
+            if (
+                self.cleaned_data.get(f"change_{pk}")
+                and not self.cleaned_data.get(f"reason_{pk}", "").strip()
+            ):
+                self.add_error(f"reason_{pk}", _("Give the reason for the change."))
+
+    def changes(self) -> list[dict]:
+        """The dicts the services take: {entry, reason, new_item (when changed to another item)}."""
+        result = []
+        for row in self.proposals:
+            pk = row.entry.pk
+            choice = self.cleaned_data.get(f"change_{pk}")
+            if not choice:
+                continue
+            change = {"entry": row.entry, "reason": self.cleaned_data[f"reason_{pk}"]}
+            if choice != CHANGE_WITHDRAW:
+                change["new_item"] = self._items[choice]
+            result.append(change)
+        return result
+
+    def changed_fields(self) -> set[str]:
+        return {name for name in self.fields if name.startswith(("change_", "reason_"))}
+
+
+class PanelMeetingForm(ProposalChangesMixin, forms.Form):
+    held_on = forms.DateField(label=_("Held on"), widget=DATE_WIDGET)
+    attendees = forms.MultipleChoiceField(
+        label=_("Attendees"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Quorum: more than half of the panel and at least five people."),
+    )
+    notes = _text(_("Notes"), required=False)
+
+    def __init__(self, *args, members, proposals, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = {str(m.user_id): m.user for m in members}
+        self.fields["attendees"].choices = [
+            (str(m.user_id), f"{_user_label(m.user)} · {m.get_kind_display()}") for m in members
+        ]
+        self.add_change_fields(proposals, items)
+        if not self.is_bound:
+            self.initial.setdefault("held_on", timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        self.clean_changes()
+        return data
+
+    def attendee_users(self) -> list:
+        return [self.members[pk] for pk in self.cleaned_data["attendees"]]
+
+
+class RepresentativesMeetingForm(ProposalChangesMixin, forms.Form):
+    held_on = forms.DateField(label=_("Held on"), widget=DATE_WIDGET)
+    attendee_names = _text(
+        _("Attendees"), help_text=_("Who attended, e.g. 8 party member and 12 villager representatives.")
+    )
+    township_staff = forms.CharField(label=_("Township staff present"), max_length=200)
+    notes = _text(_("Notes"), required=False)
+
+    def __init__(self, *args, proposals, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_change_fields(proposals, items)
+        if not self.is_bound:
+            self.initial.setdefault("held_on", timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        self.clean_changes()
+        return data
+
+
+# Objections ------------------------------------------------------------------------------------------------------
+
+
+class ObjectionForm(HouseholdLookupMixin, forms.Form):
+    household = HouseholdNumberField(help_text=_("The household whose result is challenged."))
+    objector_name = forms.CharField(label=_("Who objects"), max_length=50)
+    objector_phone = forms.CharField(label=_("Their phone"), max_length=20, required=False)
+    reason = _text(_("Why"), rows=3)
+
+    def __init__(self, *args, households, village_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.households, self.village_name = households, village_name
+
+
+OUTCOMES = [("dismissed", _("Dismissed: the result stands")), ("upheld", _("Upheld"))]
+
+
+class ResolveForm(ProposalChangesMixin, forms.Form):
+    outcome_kind = forms.ChoiceField(label=_("Outcome"), choices=OUTCOMES, widget=forms.RadioSelect)
+    outcome = _text(_("Written outcome"), rows=3)
+
+    def __init__(self, *args, proposals, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_change_fields(proposals, items)
+
+    def clean(self):
+        data = super().clean()
+        self.clean_changes()
+        return data
+
+    @property
+    def upheld(self) -> bool:
+        return self.cleaned_data.get("outcome_kind") == "upheld"

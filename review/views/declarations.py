@@ -1,0 +1,93 @@
+"""Declarations (自主申报) of the annual review: the clerk takes them at the counter (or a grid worker on the
+household's behalf); the panel accepts, adjusts, rejects or finds them false during the panel review."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from households.errors import DomainError
+from households.forms import add_domain_error
+from households.permissions import Action, check, households_visible_to
+from households.views.base import township_view
+
+from .. import selectors, services
+from ..forms import DecisionForm, DeclarationForm
+from .common import get_round, get_visible, render_page, round_url
+
+
+@township_view(Action.RUN_ROUND)
+def declaration_create(request, township, membership, pk):
+    round_ = get_round(membership, pk)
+    check(membership, Action.RUN_ROUND, round_.village)
+    form = DeclarationForm(
+        request.POST or None,
+        request.FILES or None,
+        households=households_visible_to(membership).filter(village=round_.village),
+        village_name=round_.village.name,
+        items=selectors.declarable_items(round_),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            declaration = services.declare(
+                membership=membership,
+                round=round_,
+                household=data["household"],
+                item=data["item"],
+                occurred_on=data["occurred_on"],
+                place=data["place"],
+                description=data["description"],
+                evidence=data["evidence"],
+                on_behalf=data["on_behalf"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The declaration of household %(number)s was recorded: %(item)s.")
+                % {"number": declaration.household.number, "item": declaration.item},
+            )
+            return redirect(f"{round_url(request, round_)}#declarations")
+    return render_page(request, "review/declaration_form.html", {"round": round_, "form": form})
+
+
+@township_view(Action.PANEL_WORK)
+def declaration_decide(request, township, membership, pk):
+    declaration = get_visible(
+        selectors.declarations_visible_to(membership).select_related(
+            "round", "round__village", "round__scheme", "household", "item", "declared_by", "decided_by"
+        ),
+        pk,
+    )
+    round_ = declaration.round
+    form = DecisionForm(request.POST or None, items=selectors.round_items(round_).filter(by_declaration=True))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.decide_declaration(
+                membership=membership,
+                declaration=declaration,
+                decision=data["decision"],
+                reason=data["reason"],
+                adjusted_item=data["adjusted_item"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            declaration.refresh_from_db()
+            messages.success(
+                request,
+                _("The declaration of household %(number)s is %(state)s.")
+                % {"number": declaration.household.number, "state": declaration.get_state_display()},
+            )
+            return redirect(f"{round_url(request, round_)}#declarations")
+    context = {"round": round_, "declaration": declaration, "form": form}
+    return render_page(request, "review/declaration_decide.html", context)
+
+
+urlpatterns = [
+    path("rounds/<int:pk>/declarations/new/", declaration_create, name="declaration-create"),
+    path("declarations/<int:pk>/decide/", declaration_decide, name="declaration-decide"),
+]
