@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 
 from .ledger import AlertViewSet, EntryViewSet, PassbookViewSet, ScoreViewSet
 from .schemes import CategoryViewSet, ItemViewSet, RoleRuleViewSet, SchemeViewSet
+from .transfers import TransferViewSet
 
 app_name = "scoring_api"
 
@@ -37,6 +38,7 @@ router.register("role-rules", RoleRuleViewSet, basename="role-rule")
 router.register("entries", EntryViewSet, basename="entry")
 router.register("scores", ScoreViewSet, basename="score")
 router.register("alerts", AlertViewSet, basename="alert")
+router.register("transfers", TransferViewSet, basename="transfer")
 
 urlpatterns = [
     *router.urls,

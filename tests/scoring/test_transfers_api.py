@@ -1,0 +1,99 @@
+"""Transfers through the API: two entries, counting once both villages approve."""
+
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from scoring import services
+from scoring.models import Entry, Transfer
+from scoring.selectors import annual_totals
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def scheme(world):
+    admin = world.a.admin
+    scheme = services.create_scheme(
+        actor=admin, township=world.a.township, name="账户", year=2026, allows_transfers=True
+    )
+    category = services.add_category(
+        actor=admin, scheme=scheme, name="综合", base_score=D("50"), cadence="annual"
+    )
+    services.activate_scheme(actor=admin, scheme=scheme)
+    return scheme, category
+
+
+def _api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_transfer_between_villages_counts_after_both_sides_approve(world, scheme):
+    scheme, category = scheme
+    h1, h2 = world.a.households  # village 0 and village 1
+    body = {
+        "scheme": scheme.pk,
+        "category": category.pk,
+        "from_household": h1.pk,
+        "to_household": h2.pk,
+        "points": "2.5",
+        "reason": "家庭内部转让",
+    }
+    created = _api(world.a.clerk).post("/api/v1/t/town-a/transfers/", body, format="json")
+    assert created.status_code == 201, created.content
+    transfer_id = created.json()["id"]
+    assert annual_totals(scheme) == {h1.pk: D("50.00"), h2.pk: D("50.00")}
+    first = _api(world.a.clerk).post(f"/api/v1/t/town-a/transfers/{transfer_id}/approve/")
+    assert first.status_code == 200 and first.json()["state"] == "pending"  # the clerk keeps village 0 only
+    assert annual_totals(scheme)[h2.pk] == D("50.00")
+    second = _api(world.a.admin).post(f"/api/v1/t/town-a/transfers/{transfer_id}/approve/")
+    assert second.json()["state"] == "approved"
+    assert annual_totals(scheme) == {h1.pk: D("47.50"), h2.pk: D("52.50")}
+
+
+def test_transfers_refuse_outsiders_read_only_members_and_foreign_accounts(world, scheme):
+    scheme, category = scheme
+    h1, h2 = world.a.households
+    body = {
+        "scheme": scheme.pk,
+        "category": category.pk,
+        "from_household": h1.pk,
+        "to_household": h2.pk,
+        "points": "1",
+        "reason": "x",
+    }
+    assert (
+        _api(world.a.supervisor).post("/api/v1/t/town-a/transfers/", body, format="json").status_code == 403
+    )
+    assert _api(world.b.admin).post("/api/v1/t/town-a/transfers/", body, format="json").status_code == 404
+    foreign = {**body, "to_household": world.b.households[0].pk}
+    assert _api(world.a.admin).post("/api/v1/t/town-a/transfers/", foreign, format="json").status_code == 400
+    assert not Transfer.objects.exists() and not Entry.objects.exists()
+    created = _api(world.a.admin).post("/api/v1/t/town-a/transfers/", body, format="json").json()
+    assert _api(world.b.admin).get(f"/api/v1/t/town-b/transfers/{created['id']}/").status_code == 404
+    assert _api(world.b.admin).post(f"/api/v1/t/town-b/transfers/{created['id']}/approve/").status_code == 404
+    assert (
+        _api(world.a.supervisor).post(f"/api/v1/t/town-a/transfers/{created['id']}/approve/").status_code
+        == 403
+    )
+
+
+def test_a_scheme_without_transfers_refuses_them(world, scheme):
+    scheme, category = scheme
+    scheme.allows_transfers = False
+    scheme.save()
+    h1, h2 = world.a.households
+    body = {
+        "scheme": scheme.pk,
+        "category": category.pk,
+        "from_household": h1.pk,
+        "to_household": h2.pk,
+        "points": "1",
+        "reason": "x",
+    }
+    assert _api(world.a.admin).post("/api/v1/t/town-a/transfers/", body, format="json").status_code == 400
+    assert not Entry.objects.exists()
