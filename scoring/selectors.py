@@ -108,44 +108,67 @@ def with_scores(
     )
 
 
-ANNUAL_TOTALS_SQL = """
-WITH counted AS (
-    SELECT e.household_id, e.category_id, SUM(e.points) AS net
-    FROM scoring_entry e
-    WHERE e.township_id = %s AND e.scheme_id = %s AND e.state = 'approved'
-    GROUP BY e.household_id, e.category_id
-)
-SELECT h.id,
-       SUM(LEAST(GREATEST(c.base_score + COALESCE(counted.net, 0), c.floor), c.ceiling))
-         + COALESCE(MAX(r.base_score) - %s, 0) AS total
-FROM households_household h
-CROSS JOIN scoring_category c
-LEFT JOIN counted ON counted.household_id = h.id AND counted.category_id = c.id
-LEFT JOIN scoring_roleassignment ra ON ra.household_id = h.id AND ra.scheme_id = %s
-LEFT JOIN scoring_rolerule r ON r.id = ra.role_id
-WHERE h.township_id = %s AND c.scheme_id = %s AND h.id IN ({households})
-GROUP BY h.id
-"""
+def _annual_totals_sql(categories: list[Category], households_sql: str, with_roles: bool) -> tuple[str, list]:
+    """One statement: the approved entries summed per household with one FILTER per category (a parallel hash
+    aggregate over the ledger, the shape of the bare GROUP BY), then clamped and added per household."""
+    params: list = []
+    sums = []
+    for index, category in enumerate(categories):
+        sums.append(f"SUM(e.points) FILTER (WHERE e.category_id = %s) AS c{index}")
+        params.append(category.pk)
+    # Base, floor and ceiling per category come as parameters; GREATEST/LEAST ignore a NULL floor or ceiling.
+    scores = [
+        f"LEAST(GREATEST(%s + COALESCE(counted.c{index}, 0), %s::numeric), %s::numeric)"
+        for index in range(len(categories))
+    ]
+    role_join = role_term = ""
+    if with_roles:
+        role_join = (
+            "LEFT JOIN scoring_roleassignment ra ON ra.household_id = h.id AND ra.scheme_id = %s "
+            "LEFT JOIN scoring_rolerule r ON r.id = ra.role_id"
+        )
+        role_term = " + COALESCE(r.base_score - %s, 0)"
+    # Only placeholders and this module's own SQL are composed here; every value is a parameter.
+    sql = f"""
+        WITH counted AS (
+            SELECT e.household_id, {", ".join(sums) or "0 AS none"}
+            FROM scoring_entry e
+            WHERE e.township_id = %s AND e.scheme_id = %s AND e.state = 'approved'
+            GROUP BY e.household_id
+        )
+        SELECT h.id, ({" + ".join(scores) or "0"}){role_term} AS total
+        FROM households_household h
+        LEFT JOIN counted ON counted.household_id = h.id
+        {role_join}
+        WHERE h.township_id = %s AND h.id IN ({households_sql})
+    """  # noqa: S608
+    return sql, params
 
 
 def annual_totals(scheme: Scheme, households: QuerySet[Household] | None = None) -> dict[int, Decimal]:
     """{household id: annual total} for the households taking part (default: all of the township's).
 
-    The job path over whole townships. On PostgreSQL it is one hand-tuned statement — the ledger is summed per
-    (household, category) first, then clamped and added up — because the ORM can only say it as one filtered
-    SUM per category over every entry row, measured 2–4× slower (bench/scores.py). GREATEST/LEAST ignore a NULL
-    floor or ceiling. Every table is filtered by the scheme's township explicitly. `with_scores` (the ORM
+    The job path over whole townships. On PostgreSQL it is one hand-tuned statement (`_annual_totals_sql`),
+    because the ORM can only say it as a join of households to every entry row before grouping, measured 2–4×
+    slower (bench/scores.py). Every table is filtered by the scheme's township explicitly. `with_scores` (the ORM
     shape, used by pages) gives the same numbers: tests/scoring/test_ledger.py checks that the two agree.
     """
     households = Household.objects.taking_part() if households is None else households
     households = households.filter(township_id=scheme.township_id).order_by()
     if connection.vendor != "postgresql":
         return dict(with_scores(households, scheme).values_list("pk", "total"))
+    categories = list(scheme.categories.all())
+    with_roles = scheme.role_rules.filter(base_score__isnull=False).exists()
     subquery, sub_params = households.values("pk").query.sql_with_params()
-    township, scheme_id = scheme.township_id, scheme.pk
-    params = [township, scheme_id, base_total(scheme), scheme_id, township, scheme_id, *sub_params]
+    sql, sum_params = _annual_totals_sql(categories, subquery, with_roles)
+    params = [*sum_params, scheme.township_id, scheme.pk]
+    for category in categories:
+        params += [category.base_score, category.floor, category.ceiling]
+    if with_roles:
+        params += [base_total(scheme), scheme.pk]
+    params += [scheme.township_id, *sub_params]
     with connection.cursor() as cursor:
-        cursor.execute(ANNUAL_TOTALS_SQL.format(households=subquery), params)
+        cursor.execute(sql, params)
         return dict(cursor.fetchall())
 
 
