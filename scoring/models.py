@@ -46,6 +46,24 @@ class Scheme(TownshipOwned):
         help_text=_("A declaration proved false costs this many times its value (seed 4: double)."),
     )
     allows_transfers = models.BooleanField(_("allows transfers between accounts"), default=False)
+    # The annual star rating (rewards.services.rate_stars): the top 10 / 20 / 30 % of a village's ranking.
+    star_five_percent = models.PositiveSmallIntegerField(
+        _("five stars: top percent of the village"), default=10
+    )
+    star_four_percent = models.PositiveSmallIntegerField(
+        _("four stars: top percent of the village"), default=20
+    )
+    star_three_percent = models.PositiveSmallIntegerField(
+        _("three stars: top percent of the village"), default=30
+    )
+    star_floor = models.DecimalField(
+        _("lowest total for a star"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the scheme's base total."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -57,6 +75,16 @@ class Scheme(TownshipOwned):
             models.CheckConstraint(condition=Q(state__in=SchemeState.values), name="scheme_state_valid"),
             models.CheckConstraint(
                 condition=Q(false_declaration_multiplier__gte=1), name="scheme_false_multiplier_at_least_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(star_five_percent__gt=0)
+                & Q(star_five_percent__lte=models.F("star_four_percent"))
+                & Q(star_four_percent__lte=models.F("star_three_percent"))
+                & Q(star_three_percent__lte=100),
+                name="scheme_star_bands_ordered",
+                violation_error_message=_(
+                    "Star bands must grow: 0 < five-star percent ≤ four-star percent ≤ three-star percent ≤ 100."
+                ),
             ),
         ]
 

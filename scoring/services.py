@@ -178,6 +178,10 @@ def copy_scheme(*, actor, scheme: Scheme, year: int, name: str | None = None) ->
             copied_from=scheme,
             false_declaration_multiplier=scheme.false_declaration_multiplier,
             allows_transfers=scheme.allows_transfers,
+            star_five_percent=scheme.star_five_percent,
+            star_four_percent=scheme.star_four_percent,
+            star_three_percent=scheme.star_three_percent,
+            star_floor=scheme.star_floor,
         )
         for category in scheme.categories.prefetch_related("items"):
             items = list(category.items.all())

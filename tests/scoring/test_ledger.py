@@ -391,3 +391,12 @@ def test_the_admin_cannot_change_or_delete_ledger_entries(world, scheme, client)
     assert client.post(f"/admin/scoring/entry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     entry.refresh_from_db()
     assert entry.points == D("1.50") and entry.state == EntryState.APPROVED
+
+
+def test_next_years_scheme_copies_the_catalogue_and_the_star_settings(world, scheme):
+    scheme.scheme.star_five_percent, scheme.scheme.star_floor = 15, D("100")
+    scheme.scheme.save()
+    copy = services.copy_scheme(actor=world.a.admin, scheme=scheme.scheme, year=2027)
+    assert (copy.year, copy.state, copy.star_five_percent, copy.star_floor) == (2027, "draft", 15, D("100"))
+    assert sorted(copy.categories.values_list("name", flat=True)) == ["环境整治", "遵纪守法"]
+    assert copy.categories.get(name="环境整治").items.count() == 2

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from .models import StarResult, StarRun
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Star ratings change only through Jifen (rate_stars, publish_run): the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StarRun)
+class StarRunAdmin(ReadOnlyAdmin):
+    list_display = ["scheme", "version", "state", "current", "household_count", "created_at", "township"]
+    list_filter = ["township", "state", "current"]
+
+
+@admin.register(StarResult)
+class StarResultAdmin(ReadOnlyAdmin):
+    list_display = ["household", "village", "total", "rank", "n", "stars", "disqualified", "run"]
+    list_filter = ["township", "stars"]
+    search_fields = ["household__number"]
+    list_select_related = ["household", "village", "run", "run__scheme"]

@@ -1,0 +1,58 @@
+"""The star rating as a job (`households.jobs.start_job(kind="star_rating", params={"scheme_id": …})`).
+
+The worker imports this module (Celery autodiscovery), which registers the runner; the task that runs it is
+`households.tasks.run_job` (late acknowledgement: a killed worker's job is delivered again, and `rate_stars`
+writes all or nothing, so running it again is harmless).
+"""
+
+import io
+
+import openpyxl
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from households.jobs import runner
+from scoring.models import Scheme
+
+from .models import StarRun
+from .selectors import StarChange, village_summary
+from .services import rate_stars
+
+# Stored untranslated in the job's message; the job page translates them for the reader.
+RANKING = gettext_noop("Adding up the year's totals and ranking each village")
+SUMMARISING = gettext_noop("Writing the summary")
+
+
+def star_summary_xlsx(run: StarRun, *, created: bool, changes: list[StarChange]) -> bytes:
+    """Per village: N and the five-, four- and three-star counts; then the households whose stars changed."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = _("Star rating")
+    sheet.append([str(run.scheme), _("Version %(version)d") % {"version": run.version}])
+    sheet.append([_("New version") if created else _("Same inputs as before: no new version")])
+    sheet.append([])
+    sheet.append([_("Village"), _("Households ranked"), _("Five stars"), _("Four stars"), _("Three stars")])
+    for row in village_summary(run):
+        sheet.append([row["village__name"], row["n"], row["five"], row["four"], row["three"]])
+    sheet.column_dimensions["A"].width = 24
+    if changes:
+        changed = workbook.create_sheet(_("Changes"))
+        changed.append([_("Household number"), _("Stars before"), _("Stars now")])
+        for change in changes:
+            changed.append([change.household.number, change.old, change.new])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@runner("star_rating")
+def run_star_rating(job, progress) -> tuple[bytes, str]:
+    scheme = Scheme.objects.get(pk=job.params["scheme_id"])
+    progress(0, 2, RANKING)
+    run, created, changes = rate_stars(actor=job.created_by, scheme=scheme)
+    progress(1, 2, SUMMARISING)
+    with translation.override("zh-hans"):  # the summary goes to the township office
+        content = star_summary_xlsx(run, created=created, changes=changes)
+    progress(2, 2, "")  # the page then says "done", not the last step's message
+    return content, f"stars-{scheme.year}-v{run.version}.xlsx"

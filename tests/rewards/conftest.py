@@ -1,0 +1,98 @@
+"""A tiny scheme (one annual category, base 100) and villages whose households have chosen annual totals.
+
+Households are bulk-created; each household's total is reached with ONE entry recorded and approved through
+scoring.services (an item worth exactly the difference from the base), so the ledger is a real one.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+
+from households.models import Area, Household, Participation, Village
+from scoring import services as scoring
+from scoring.models import Entry
+
+D = Decimal
+BASE = D("100")
+DAY = datetime.date(2026, 3, 10)
+
+
+class StarWorld:
+    def __init__(self, world):
+        self.world = world
+        self.township, self.admin = world.a.township, world.a.admin
+        self.scheme = scoring.create_scheme(
+            actor=self.admin, township=self.township, name="星级评定", year=2026
+        )
+        self.category = scoring.add_category(
+            actor=self.admin, scheme=self.scheme, name="文明新风", base_score=BASE, cadence="annual"
+        )
+        self.veto = scoring.add_item(
+            actor=self.admin,
+            category=self.category,
+            name="违法犯罪",
+            kind="penalty",
+            points=D("1"),
+            disqualifying=True,
+        )
+        scoring.activate_scheme(actor=self.admin, scheme=self.scheme)
+        self._items = {}
+        self._villages = 0
+        # The world's own two households would be villages of N=1 in every rating: keep them out.
+        self.stop_taking_part(world.a.households)
+
+    def item(self, delta: Decimal):
+        """A bonus or penalty item worth exactly |delta| (one per value)."""
+        if delta not in self._items:
+            self._items[delta] = scoring.add_item(
+                actor=self.admin,
+                category=self.category,
+                name=f"{'加' if delta > 0 else '减'}{abs(delta)}",
+                kind="bonus" if delta > 0 else "penalty",
+                points=abs(delta),
+            )
+        return self._items[delta]
+
+    def village(self, totals, *, name: str | None = None) -> list[Household]:
+        """A village whose households (in the order given) end the year with these approved totals."""
+        self._villages += 1
+        code = f"V{self._villages:02d}"
+        village = Village.objects.create(township=self.township, name=name or f"星村{code}")
+        area = Area.objects.create(township=self.township, village=village, name="一组")
+        households = Household.objects.bulk_create(
+            Household(township=self.township, village=village, area=area, number=f"{code}-{i:04d}")
+            for i in range(len(totals))
+        )
+        self.record(zip(households, (D(str(t)) - BASE for t in totals), strict=True))
+        return households
+
+    def record(self, deltas) -> list[Entry]:
+        """Record and approve one entry per (household, delta) through the ledger's services."""
+        by_delta = defaultdict(list)
+        for household, delta in deltas:
+            if delta:
+                by_delta[delta].append(household)
+        entries = []
+        for delta, households in by_delta.items():
+            entries += scoring.record_bulk(
+                actor=self.admin, households=households, item=self.item(delta), occurred_on=DAY
+            )
+        if entries:
+            scoring.approve_entries(actor=self.admin, entries=entries)
+        return entries
+
+    def disqualify(self, household, *, approve: bool = True) -> Entry:
+        entry = scoring.record_entry(actor=self.admin, household=household, item=self.veto, occurred_on=DAY)
+        if approve:
+            scoring.approve_entries(actor=self.admin, entries=[entry])
+        return entry
+
+    def stop_taking_part(self, households, participation=Participation.OPTED_OUT) -> None:
+        Household.objects.filter(pk__in=[h.pk for h in households]).update(participation=participation)
+
+
+@pytest.fixture
+def stars(world):
+    return StarWorld(world)
