@@ -4,11 +4,17 @@ Small documents render straight away; big ones (more than settings.JIFEN_DOCUMEN
 run as a job on the "documents" queue, with progress in the browser and the file kept for download.
 """
 
-from django.utils import translation
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from households.errors import DomainError
 from households.jobs import runner
-from households.models import Area, Household
+from households.models import Area, Household, Resident, Village
+from households.validators import mask_name
 from review.models import ReviewRound
+from rewards.models import StarResult
+from rewards.selectors import published_run
 from scoring.models import Scheme
 from scoring.selectors import passbook
 
@@ -58,3 +64,78 @@ def run_area_passbooks(job, progress) -> tuple[bytes, str]:
     return passbooks_pdf(
         households, scheme, progress
     ), f"passbooks-{area.village.name}-{area.name}-{scheme.year}.pdf"
+
+
+def star_rows(village: Village, scheme: Scheme, *, full_names: bool) -> list[dict]:
+    """The published star households of a village, best first (one query)."""
+    run = published_run(scheme)
+    if run is None:
+        raise DomainError(
+            _("The star rating of %(year)d is not published yet: run and publish it first.")
+            % {"year": scheme.year},
+            code="not_published",
+        )
+    head = Resident.objects.filter(household=OuterRef("household_id"), is_head=True).values("name")[:1]
+    results = (
+        StarResult.objects.filter(run=run, village=village, stars__gt=0)
+        .select_related("household")
+        .annotate(head=Subquery(head))
+        .order_by("-stars", "rank", "household__number")
+    )
+    rows = [
+        {
+            "number": r.household.number,
+            "head": (r.head or "") if full_names else mask_name(r.head or ""),
+            "stars": r.stars,
+            "star_range": range(r.stars),
+            "total": r.total,
+            "village": village.name,
+        }
+        for r in results
+    ]
+    if not rows:
+        raise DomainError(
+            _("No household of %(village)s earned a star in %(year)d.")
+            % {"village": village.name, "year": scheme.year}
+        )
+    return rows
+
+
+def honour_roll_pdf(village: Village, scheme: Scheme) -> bytes:
+    """光荣榜: the village's five-, four- and three-star households of the year (names as the township's notices)."""
+    rows = star_rows(village, scheme, full_names=village.township.notice_full_names)
+    levels = [(level, [r for r in rows if r["stars"] == level]) for level in (5, 4, 3)]
+    with translation.override("zh-hans"):
+        return render_pdf(
+            "publicity/honour_roll.html",
+            {
+                "village": village,
+                "scheme": scheme,
+                "levels": [(lv, rs) for lv, rs in levels if rs],
+                "issued_on": timezone.localdate(),
+            },
+        )
+
+
+def certificates_pdf(village: Village, scheme: Scheme, progress=None) -> bytes:
+    """One certificate page per star household (given to the household itself: its head's full name)."""
+    rows = star_rows(village, scheme, full_names=True)
+    if progress:
+        progress(0, len(rows))
+    with translation.override("zh-hans"):
+        return render_pdf(
+            "publicity/certificates.html",
+            {
+                "rows": rows,
+                "year": scheme.year,
+                "township": village.township.name,
+                "issued_on": timezone.localdate(),
+            },
+        )
+
+
+@runner("certificates", queue="documents")
+def run_certificates(job, progress) -> tuple[bytes, str]:
+    village = Village.objects.get(pk=job.params["village_id"])
+    scheme = Scheme.objects.get(pk=job.params["scheme_id"])
+    return certificates_pdf(village, scheme, progress), f"certificates-{village.name}-{scheme.year}.pdf"

@@ -22,7 +22,7 @@ from review.models import ReviewRound, RoundState
 from review.services import file_objection, notice_is_running
 from scoring.models import Scheme, SchemeState
 
-from .documents import notice_sheet_pdf, passbooks_pdf
+from .documents import honour_roll_pdf, notice_sheet_pdf, passbooks_pdf, star_rows
 from .forms import ObjectionForm
 from .notice import build_notice
 
@@ -90,6 +90,40 @@ def area_passbooks(request, township, membership, pk):
         township=township,
         kind="area_passbooks",
         params={"area_id": area.pk, "scheme_id": scheme.pk},
+    )
+    return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    return response
+
+
+@township_view(Action.VIEW)
+def honour_roll(request, township, membership, pk):
+    village = get_object_or_404(villages_visible_to(membership), pk=pk)
+    scheme = _scheme_for(request)
+    try:
+        return _pdf(honour_roll_pdf(village, scheme), f"honour-roll-{village.name}-{scheme.year}.pdf")
+    except DomainError as exc:
+        return render(request, "publicity/document_error.html", {"message": exc.message}, status=400)
+
+
+@township_view(Action.VIEW)
+def certificates(request, township, membership, pk):
+    """Certificates of a village's star households: a batch, so a job with progress and a kept file."""
+    village = get_object_or_404(villages_visible_to(membership), pk=pk)
+    scheme = _scheme_for(request)
+    try:
+        star_rows(village, scheme, full_names=True)  # says what is wrong before anything is queued
+    except DomainError as exc:
+        return render(request, "publicity/document_error.html", {"message": exc.message}, status=400)
+    job = jobs.start_job(
+        actor=request.user,
+        township=township,
+        kind="certificates",
+        params={"village_id": village.pk, "scheme_id": scheme.pk},
     )
     return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
 
@@ -181,4 +215,10 @@ urlpatterns = [
         name="passbook-print",
     ),
     path("t/<slug:township_slug>/publicity/areas/<int:pk>/passbooks/", area_passbooks, name="area-passbooks"),
+    path(
+        "t/<slug:township_slug>/publicity/villages/<int:pk>/honour-roll.pdf", honour_roll, name="honour-roll"
+    ),
+    path(
+        "t/<slug:township_slug>/publicity/villages/<int:pk>/certificates/", certificates, name="certificates"
+    ),
 ]

@@ -1,0 +1,80 @@
+"""The honour roll (光荣榜) and the certificates of the published star households."""
+
+import datetime
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from households.errors import DomainError
+from publicity.documents import certificates_pdf, honour_roll_pdf
+from rewards.services import publish_run, rate_stars
+from scoring import services as scoring
+from tests.publicity.conftest import add_households
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(content: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
+
+
+@pytest.fixture
+def stars(rw):
+    """12 households in the village; h1 +2 → 62 ranks first (5 stars: 100·1 ≤ 10·12); the other 11 tie at the base 60
+    with rank 2, and 100·2 ≤ 20·12 gives them all four stars (ties share the higher band; 60 ≥ the floor 60)."""
+    add_households(rw, 10)
+    entry = scoring.record_entry(
+        actor=rw.clerk, household=rw.h1, item=rw.clean, occurred_on=datetime.date(2026, 3, 2)
+    )
+    scoring.approve_entries(actor=rw.admin, entries=[entry])
+    run, _created, _changes = rate_stars(actor=rw.admin, scheme=rw.scheme)
+    return run
+
+
+def test_no_honour_roll_before_the_rating_is_published(rw, stars):
+    with pytest.raises(DomainError) as refused:
+        honour_roll_pdf(rw.village, rw.scheme)
+    assert refused.value.code == "not_published"
+
+
+def test_honour_roll_lists_the_published_star_households_by_level(rw, stars):
+    publish_run(actor=rw.admin, run=stars)
+    text = _text(honour_roll_pdf(rw.village, rw.scheme))
+    assert "光荣榜" in text and "a东村" in text
+    assert "5星级文明户（1户）" in text.replace(" ", "") and "4星级文明户（11户）" in text.replace(" ", "")
+    assert "张*明" in text and "张三明" not in text  # the township's notices mask names
+
+
+def test_certificates_name_the_household_in_full(rw, stars, tmp_path):
+    publish_run(actor=rw.admin, run=stars)
+    content = certificates_pdf(rw.village, rw.scheme)
+    path = tmp_path / "certificates.pdf"
+    path.write_bytes(content)
+    pages = next(
+        line
+        for line in subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout.splitlines()
+        if line.startswith("Pages:")
+    )
+    assert pages.split()[1] == "12"  # one certificate per star household
+    text = _text(content)
+    assert "张三明" in text and "5星级文明户" in text.replace(" ", "") and "62" in text
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    assert "NotoSansCJK" in fonts.replace("-", "")
+
+
+def test_honour_roll_pages_are_tenant_scoped(login, rw, world, stars, django_capture_on_commit_callbacks):
+    publish_run(actor=rw.admin, run=stars)
+    roll = reverse("publicity:honour-roll", kwargs={"township_slug": "town-a", "pk": rw.village.pk})
+    assert login(world.a.supervisor).get(roll).content[:5] == b"%PDF-"
+    assert login(world.b.admin).get(roll).status_code == 404
+    other = reverse("publicity:honour-roll", kwargs={"township_slug": "town-b", "pk": rw.village.pk})
+    assert login(world.b.admin).get(other).status_code == 404
+    client = login(world.a.clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(
+            reverse("publicity:certificates", kwargs={"township_slug": "town-a", "pk": rw.village.pk})
+        )
+    assert response.status_code == 302
