@@ -15,6 +15,11 @@ from tests.publicity.conftest import add_households
 pytestmark = pytest.mark.django_db
 
 
+def _embeds_noto(content: bytes) -> bool:
+    fonts = subprocess.run(["pdffonts", "-"], input=content, capture_output=True, check=True).stdout.decode()
+    return any("NotoSansCJK" in line.replace("-", "") and " yes " in line for line in fonts.splitlines())
+
+
 def _text(content: bytes) -> str:
     return subprocess.run(
         ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
@@ -42,7 +47,9 @@ def test_no_honour_roll_before_the_rating_is_published(rw, stars):
 
 def test_honour_roll_lists_the_published_star_households_by_level(rw, stars):
     publish_run(actor=rw.admin, run=stars)
-    text = _text(honour_roll_pdf(rw.village, rw.scheme))
+    content = honour_roll_pdf(rw.village, rw.scheme)
+    assert _embeds_noto(content)
+    text = _text(content)
     assert "光荣榜" in text and "a东村" in text
     assert "5星级文明户（1户）" in text.replace(" ", "") and "4星级文明户（11户）" in text.replace(" ", "")
     assert "张*明" in text and "张三明" not in text  # the township's notices mask names

@@ -165,6 +165,10 @@ def test_passbook_prints_for_one_household_and_a_batch_for_an_area(
     ).stdout.decode()
     # h1: 环境整治 40 + 2 = 42, 党的建设 20 → 62.
     assert "行为银行存折" in text and "庭院整洁" in text and "62" in text and rw.h1.number in text
+    fonts = subprocess.run(
+        ["pdffonts", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert any("NotoSansCJK" in line.replace("-", "") and " yes " in line for line in fonts.splitlines())
     assert login(world.b.admin).get(url).status_code == 404
     client = login(world.a.clerk)
     with django_capture_on_commit_callbacks(execute=True):
