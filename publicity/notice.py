@@ -16,7 +16,9 @@ from households.errors import DomainError
 from households.models import Household, Resident
 from households.validators import mask_name
 from review.models import ReviewRound, RoundKind, RoundState
-from scoring.models import Category, Entry
+from rewards.selectors import StarInput, disqualifying_entries
+from rewards.services import bands_of, rank_households
+from scoring.models import Category, Entry, EntryState
 from scoring.periods import Cadence
 from scoring.selectors import category_key, with_scores
 
@@ -28,6 +30,7 @@ class NoticeRow:
     head: str
     scores: list[Decimal]
     total: Decimal
+    stars: int | None = None  # the proposed stars, on an annual review's notice
 
 
 @dataclass
@@ -60,6 +63,20 @@ def public_url(round_: ReviewRound) -> str:
     )
 
 
+def _propose_stars(round_: ReviewRound, scored, rows: list[NoticeRow]) -> None:
+    """An annual notice shows the stars the results would give (the star-rating rule of rewards, on the
+    proposed totals): a veto counts whether approved already or proposed in this round."""
+    vetoed = set(disqualifying_entries(round_.scheme).values_list("household_id", flat=True)) | set(
+        Entry.objects.filter(
+            round_link__round=round_, state=EntryState.PROPOSED, item__disqualifying=True
+        ).values_list("household_id", flat=True)
+    )
+    inputs = [StarInput(h.pk, h.village_id, h.total, h.pk in vetoed) for h in scored]
+    stars = {r.household_id: r.stars for r in rank_households(inputs, bands_of(round_.scheme))}
+    for household, row in zip(scored, rows, strict=True):
+        row.stars = stars[household.pk]
+
+
 def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Notice:
     """The notice's content, in a constant number of queries whatever the number of households."""
     if require_on_notice and round_.state != RoundState.ON_NOTICE:
@@ -84,6 +101,7 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
         also_counting=Entry.objects.filter(round_link__round=round_),
     ).order_by("area__name", "number")
     full_names = round_.township.notice_full_names
+    scored = list(scored)
     rows = [
         NoticeRow(
             area=h.area.name,
@@ -99,6 +117,8 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
             _("The round's village has no households taking part: there is nothing to post."),
             code="empty_round",
         )
+    if round_.kind == RoundKind.ANNUAL:
+        _propose_stars(round_, scored, rows)
     return Notice(
         round=round_,
         categories=categories,

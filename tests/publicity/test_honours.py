@@ -85,3 +85,20 @@ def test_honour_roll_pages_are_tenant_scoped(login, rw, world, stars, django_cap
             reverse("publicity:certificates", kwargs={"township_slug": "town-a", "pk": rw.village.pk})
         )
     assert response.status_code == 302
+
+
+def test_annual_notice_proposes_stars_with_the_rating_rule(rw):
+    """12 households: h1 63 (rank 1), ten at 60 (rank 2), h2 58. 100·1 ≤ 10·12 → h1 five stars; 100·2 > 10·12 but
+    ≤ 20·12 → the ten tied get four stars; h2 is below the floor 60 → none."""
+    from publicity.notice import build_notice
+    from tests.publicity.conftest import on_notice
+
+    add_households(rw, 10)
+    entry = scoring.record_entry(
+        actor=rw.clerk, household=rw.h2, item=rw.mess, occurred_on=datetime.date(2026, 3, 2)
+    )
+    scoring.approve_entries(actor=rw.admin, entries=[entry])  # h2: 40 − 2 + 20 = 58 < 60: no star
+    round_ = on_notice(rw)  # h1 declares +3 (accepted): 63
+    stars = {row.number: row.stars for row in build_notice(round_).rows}
+    assert stars[rw.h1.number] == 5 and stars[rw.h2.number] == 0
+    assert sorted(v for k, v in stars.items() if k not in (rw.h1.number, rw.h2.number)) == [4] * 10

@@ -41,6 +41,10 @@ def test_sheet_text_names_masked_and_totals(rw, sheet_300):
     # h1: 环境整治 40 + 党的建设 20 + the accepted declaration 3 = 63; everybody else stands at 60.
     assert "63" in text and text.count("60") >= 290
     assert "村民委员会" in text
+    # Proposed stars on the annual notice: N = 300; h1 (63) ranks 1 and the other 299 tie at 60 with rank 2;
+    # 100·2 ≤ 10·300, so every household gets five stars (ties share the band; 60 ≥ the floor 60).
+    flat = text.replace(" ", "")
+    assert flat.count("5星") == 300 and "4星" not in flat and "拟评星级" in flat
 
 
 def test_sheet_embeds_the_noto_cjk_font(sheet_300):
