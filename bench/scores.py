@@ -7,7 +7,7 @@ import os
 import time
 from decimal import Decimal
 
-from bench.common import best_of, fresh_database, report, setup_django
+from bench.common import best_of, fresh_database, report, seed1_scheme, setup_django
 
 HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", "20000"))
 ENTRIES_EACH = int(os.environ.get("BENCH_ENTRIES_EACH", "60"))
@@ -27,24 +27,9 @@ def build():
     user = get_user_model().objects.create_user("bench")
     township = Township.objects.create(slug="bench", name="基准镇")
     with township_scope(township):
-        scheme = services.create_scheme(actor=user, township=township, name="基准", year=2026)
-        bases = [
-            ("党的建设", "20", "annual"),
-            ("民生保障", "20", "annual"),
-            ("环境整治", "40", "quarterly"),
-            ("文明新风", "40", "quarterly"),
-            ("遵纪守法", "20", "annual"),
-        ]
-        for order, (name, base, cadence) in enumerate(bases):
-            category = services.add_category(
-                actor=user,
-                scheme=scheme,
-                name=name,
-                base_score=Decimal(base),
-                cadence=cadence,
-                floor=Decimal("0"),
-                order=order,
-            )
+        scheme, categories = seed1_scheme(actor=user, township=township)
+        for category in categories:
+            name = category.name
             services.add_item(
                 actor=user, category=category, name=f"{name}加分", kind="bonus", points=Decimal("1.5")
             )

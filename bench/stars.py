@@ -14,7 +14,7 @@ import statistics
 import time
 from decimal import Decimal
 
-from bench.common import fresh_database, report, setup_django
+from bench.common import fresh_database, report, seed1_scheme, setup_django
 
 VILLAGES = int(os.environ.get("BENCH_VILLAGES", "1000"))
 PER_VILLAGE = int(os.environ.get("BENCH_PER_VILLAGE", "100"))
@@ -100,24 +100,9 @@ def build():
     user = get_user_model().objects.create_user("bench")
     township = Township.objects.create(slug="bench", name="基准镇")
     with township_scope(township):
-        scheme = services.create_scheme(actor=user, township=township, name="基准", year=2026)
-        bases = [
-            ("党的建设", "20", "annual"),
-            ("民生保障", "20", "annual"),
-            ("环境整治", "40", "quarterly"),
-            ("文明新风", "40", "quarterly"),
-            ("遵纪守法", "20", "annual"),
-        ]
-        for order, (name, base, cadence) in enumerate(bases):
-            category = services.add_category(
-                actor=user,
-                scheme=scheme,
-                name=name,
-                base_score=Decimal(base),
-                cadence=cadence,
-                floor=Decimal("0"),
-                order=order,
-            )
+        scheme, categories = seed1_scheme(actor=user, township=township)
+        for category in categories:
+            name = category.name
             for points in ("0.5", "1", "2", "3"):
                 services.add_item(
                     actor=user,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 
-from .tenancy import dangerously_all_townships
+from .tenancy import dangerously_all_townships, render_in_scope
 
 
 class JifenAdminSite(admin.AdminSite):
@@ -17,10 +17,7 @@ class JifenAdminSite(admin.AdminSite):
 
         def wrapper(request, *args, **kwargs):
             with dangerously_all_townships():
-                response = inner(request, *args, **kwargs)
-                if hasattr(response, "render") and not response.is_rendered:
-                    response.render()
-                return response
+                return render_in_scope(inner(request, *args, **kwargs))
 
         wrapper.__name__ = getattr(view, "__name__", "admin_view")
         wrapper.csrf_exempt = getattr(inner, "csrf_exempt", False)

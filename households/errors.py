@@ -7,3 +7,14 @@ class DomainError(Exception):
         self.message = message
         self.field = field
         self.code = code
+
+
+def full_clean_or_raise(instance) -> None:
+    """Run the model's validation (fields and constraints) and turn its first problem into a DomainError."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc

@@ -52,7 +52,10 @@ def enqueue(job: Job, *, connection=None) -> None:
 
     try:
         run_job.apply_async(
-            args=[job.township_id, job.pk], retry=False, connection=connection, queue=QUEUES.get(job.kind, "celery")
+            args=[job.township_id, job.pk],
+            retry=False,
+            connection=connection,
+            queue=QUEUES.get(job.kind, "celery"),
         )
     except Exception as exc:  # noqa: BLE001 — any broker failure leaves the job queued, never a 500
         logger.warning("could not enqueue job %s: %s", job.pk, exc)

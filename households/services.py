@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .errors import DomainError
+from .errors import DomainError, full_clean_or_raise
 from .models import (
     TAKING_PART_STATUSES,
     Area,
@@ -26,11 +26,7 @@ def _stamp(instance, actor, reason: str = "") -> None:
 
 
 def _validated_save(instance, actor, reason: str = "") -> None:
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
+    full_clean_or_raise(instance)
     _stamp(instance, actor, reason)
     try:
         with transaction.atomic():

@@ -17,6 +17,7 @@ __all__ = [
     "TownshipScopedManager",
     "dangerously_all_townships",
     "no_township_scope",
+    "render_in_scope",
     "township_scope",
 ]
 
@@ -75,3 +76,10 @@ def no_township_scope() -> Iterator[None]:
         yield
     finally:
         state.reset(token)
+
+
+def render_in_scope(response):
+    """Template responses render lazily: render them while the township scope is still open."""
+    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+        response.render()
+    return response

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from households.errors import DomainError
+from households.errors import DomainError, full_clean_or_raise
 from households.models import Area, Household, Membership, Resident, Village
 from households.permissions import Action, can, check
 from households.validators import validate_mobile
@@ -87,7 +87,7 @@ MOVES: dict[str, tuple[set[str], str, Action]] = {
 def create_round(
     *, membership: Membership, village: Village, scheme: Scheme, kind: str, period: str, notice_days: int = 3
 ) -> ReviewRound:
-    _require(membership, Action.RUN_ROUND, village)
+    check(membership, Action.RUN_ROUND, village)
     if scheme.township_id != village.township_id:
         raise DomainError(_("The scheme belongs to another township."), field="scheme")
     if scheme.state != SchemeState.ACTIVE:
@@ -115,7 +115,7 @@ def create_round(
         notice_token=secrets.token_urlsafe(32),
         created_by=membership.user,
     )
-    _clean(round_)
+    full_clean_or_raise(round_)
     round_.save()
     return round_
 
@@ -130,7 +130,7 @@ def move_round(*, membership: Membership, round: ReviewRound, move: str, comment
     if move not in MOVES:
         raise DomainError(_("Unknown move."), field="move")
     sources, target, action = MOVES[move]
-    _require(membership, action, round.village)
+    check(membership, action, round.village)
     with transaction.atomic():
         locked = ReviewRound.objects.select_for_update().get(pk=round.pk)
         if locked.state not in sources:
@@ -304,7 +304,7 @@ def propose_rotation(round_: ReviewRound) -> list[tuple[ReviewPanel, Area]]:
 def assign_panel(
     *, membership: Membership, round: ReviewRound, panel: ReviewPanel, area: Area
 ) -> PanelAssignment:  # noqa: A002
-    _require(membership, Action.RUN_ROUND, round.village)
+    check(membership, Action.RUN_ROUND, round.village)
     if round.state not in (RoundState.DRAFT, RoundState.COLLECTING):
         raise DomainError(_("Panels are assigned before the panel review starts."))
     if panel.village_id != round.village_id or area.village_id != round.village_id:
@@ -377,7 +377,7 @@ def record_inspection(
     comment: str = "",
 ) -> Inspection:
     """A panel member's visit: findings are dicts {item, comment, evidence: [files]}; each becomes a proposal."""
-    _require(membership, Action.PANEL_WORK, household)
+    check(membership, Action.PANEL_WORK, household)
     user = membership.user
     if round.state != RoundState.COLLECTING:
         raise DomainError(_("Inspections are recorded while the round is collecting."), code="illegal_state")
@@ -454,7 +454,7 @@ def declare(
     on_behalf: bool = False,
 ) -> Declaration:
     """A household's own claim, taken at the counter or by a grid worker on its behalf (代为申报)."""
-    _require(membership, Action.RUN_ROUND, household)
+    check(membership, Action.RUN_ROUND, household)
     if round.kind != RoundKind.ANNUAL:
         raise DomainError(_("Households declare in the annual review."))
     if round.state != RoundState.COLLECTING:
@@ -504,7 +504,7 @@ def decide_declaration(
     adjusted_item: Item | None = None,
 ) -> Declaration:
     """The panel accepts, rejects, adjusts (another item) or finds a declaration false (it then costs double)."""
-    _require(membership, Action.PANEL_WORK, declaration.household)
+    check(membership, Action.PANEL_WORK, declaration.household)
     round_ = declaration.round
     if round_.state != RoundState.PANEL_REVIEW:
         raise DomainError(_("Declarations are verified during the panel review."), code="illegal_state")
@@ -663,7 +663,7 @@ def record_representatives_meeting(
     changes: Sequence[dict] = (),
 ) -> Meeting:
     """Annual review: the party members' and villagers' representatives review openly, township staff present."""
-    _require(membership, Action.RUN_ROUND, round.village)
+    check(membership, Action.RUN_ROUND, round.village)
     if round.state != RoundState.REPRESENTATIVES:
         raise DomainError(
             _("The representatives' meeting is recorded at its step of the annual review."),
@@ -795,15 +795,3 @@ def _refuse_own_household(user, household: Household) -> None:
             field="household",
             code="conflict_of_interest",
         )
-
-
-def _require(membership: Membership, action: Action, obj) -> None:
-    check(membership, action, obj)
-
-
-def _clean(instance) -> None:
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc

@@ -4,13 +4,12 @@ import datetime
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.errors import DomainError
+from households.errors import DomainError, full_clean_or_raise
 from households.models import Household, Township
 
 from .evidence import check_evidence_file
@@ -40,14 +39,6 @@ SOURCE_RECORDER = {
 }
 
 
-def _clean(instance) -> None:
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
-
-
 def _require_two_decimals(value: Decimal, field: str) -> Decimal:
     value = Decimal(value)
     if value != value.quantize(Decimal("0.01")):
@@ -60,7 +51,7 @@ def _require_two_decimals(value: Decimal, field: str) -> Decimal:
 
 def create_scheme(*, actor, township: Township, name: str, year: int, **options) -> Scheme:
     scheme = Scheme(township=township, name=name.strip(), year=year, **options)
-    _clean(scheme)
+    full_clean_or_raise(scheme)
     scheme.save()
     return scheme
 
@@ -97,7 +88,7 @@ def add_category(
         ceiling=ceiling,
         order=order,
     )
-    _clean(category)
+    full_clean_or_raise(category)
     category.save()
     return category
 
@@ -117,7 +108,7 @@ def add_item(*, actor, category: Category, name: str, kind: str, points, **field
         points=points,
         **fields,
     )
-    _clean(item)
+    full_clean_or_raise(item)
     item.save()
     return item
 
@@ -129,7 +120,7 @@ def update_item(*, actor, item: Item, **fields) -> Item:
         setattr(item, name, value)
     if "points" in fields:
         item.points = _require_two_decimals(item.points, "points")
-    _clean(item)
+    full_clean_or_raise(item)
     item.save()
     return item
 
@@ -145,7 +136,7 @@ def add_role_rule(
         base_score=base_score,
         penalty_multiplier=penalty_multiplier,
     )
-    _clean(rule)
+    full_clean_or_raise(rule)
     rule.save()
     return rule
 

@@ -1,6 +1,7 @@
 """Shared fixtures. Tests talk to the real PostgreSQL and Redis (config/settings/test.py decides and says so)."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -131,12 +132,11 @@ def artifacts():
 
 
 # A real Celery worker (for behaviour that depends on one): started by its own PID, stopped by it ------------
-@pytest.fixture
-def celery_worker_process(transactional_db):
-    """A real `celery worker` process on the test database and the test Redis; tasks are really sent."""
+@contextmanager
+def celery_worker():
+    """A real `celery worker` process on the test database and the test Redis, stopped by its own PID."""
     import subprocess
     import sys
-    import time
     import uuid
 
     from django.db import connection
@@ -147,35 +147,25 @@ def celery_worker_process(transactional_db):
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "TEST_DATABASE_URL": url}
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
-    app.conf.task_always_eager = False
-    app.control.purge()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            "celery,documents",
-            "-n",
-            name,
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-    )
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "-Q",
+        "celery,documents",
+    ]
+    command += ["-n", name, "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env)
     try:
-        deadline = time.monotonic() + 60
-        while not any(name in reply for reply in (app.control.ping(timeout=0.5) or [])):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the Celery worker did not start")
+        wait_for(
+            lambda: any(name in reply for reply in (app.control.ping(timeout=0.5) or [])) or process.poll()
+        )
+        if process.poll() is not None:
+            raise RuntimeError("the Celery worker did not start")
         yield process
     finally:
         process.terminate()
@@ -184,6 +174,19 @@ def celery_worker_process(transactional_db):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real worker, and tasks really sent to it (not run eagerly) for the duration of the test."""
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    app.control.purge()
+    try:
+        with celery_worker() as process:
+            yield process
+    finally:
         app.conf.task_always_eager = True
 
 

@@ -20,7 +20,7 @@ from rest_framework.views import set_rollback
 from ..errors import DomainError
 from ..models import Township
 from ..permissions import Action, can, can_see, enter_township
-from ..tenancy import township_scope
+from ..tenancy import render_in_scope, township_scope
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -72,10 +72,7 @@ class TownshipScopedViewSet(viewsets.ModelViewSet):
         if township is None:
             return super().dispatch(request, *args, **kwargs)  # initial() answers 404
         with township_scope(township):
-            response = super().dispatch(request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            return response
+            return render_in_scope(super().dispatch(request, *args, **kwargs))
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication first: token users are known only now

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from ..permissions import Action, can, enter_township
-from ..tenancy import township_scope
+from ..tenancy import render_in_scope, township_scope
 
 
 def _enter(request, slug: str, action: Action | None):
@@ -16,13 +16,6 @@ def _enter(request, slug: str, action: Action | None):
     if action is not None and not can(membership, action):
         raise PermissionDenied(_("Your role does not allow this."))
     return township, membership
-
-
-def _render_in_scope(response):
-    # Template responses render lazily; render them while the township scope is still open.
-    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-        response.render()
-    return response
 
 
 class TownshipMixin:
@@ -35,7 +28,7 @@ class TownshipMixin:
             return redirect_to_login(request.get_full_path())
         self.township, self.membership = _enter(request, kwargs["township_slug"], self.required_action)
         with township_scope(self.township):
-            return _render_in_scope(super().dispatch(request, *args, **kwargs))
+            return render_in_scope(super().dispatch(request, *args, **kwargs))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -53,7 +46,7 @@ def township_view(action: Action | None = Action.VIEW):
                 return redirect_to_login(request.get_full_path())
             township, membership = _enter(request, township_slug, action)
             with township_scope(township):
-                return _render_in_scope(view(request, township, membership, *args, **kwargs))
+                return render_in_scope(view(request, township, membership, *args, **kwargs))
 
         return wrapper
 

@@ -102,3 +102,13 @@ def test_annual_notice_proposes_stars_with_the_rating_rule(rw):
     stars = {row.number: row.stars for row in build_notice(round_).rows}
     assert stars[rw.h1.number] == 5 and stars[rw.h2.number] == 0
     assert sorted(v for k, v in stars.items() if k not in (rw.h1.number, rw.h2.number)) == [4] * 10
+
+
+def test_certificates_of_another_township_are_not_found(login, rw, world, stars):
+    from households.models import Job
+
+    publish_run(actor=rw.admin, run=stars)
+    for slug in ("town-a", "town-b"):
+        url = reverse("publicity:certificates", kwargs={"township_slug": slug, "pk": rw.village.pk})
+        assert login(world.b.admin).get(url).status_code == 404
+    assert not Job.objects.exists()

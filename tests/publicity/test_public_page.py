@@ -178,3 +178,12 @@ def test_passbook_prints_for_one_household_and_a_batch_for_an_area(
     assert batch.status_code == 302, batch.content.decode()[:500]
     job = Job.objects.get(kind="area_passbooks")
     assert batch.status_code == 302 and job.state == "done" and job.file.read()[:5] == b"%PDF-"
+
+
+def test_area_passbook_batches_of_another_township_are_not_found(login, rw, world):
+    from households.models import Job
+
+    for slug in ("town-a", "town-b"):
+        url = reverse("publicity:area-passbooks", kwargs={"township_slug": slug, "pk": rw.area1.pk})
+        assert login(world.b.admin).get(url).status_code == 404
+    assert not Job.objects.exists()

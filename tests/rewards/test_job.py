@@ -5,16 +5,11 @@ import io
 import json
 import os
 import signal
-import subprocess
-import sys
-import uuid
-from contextlib import contextmanager
 from decimal import Decimal
 
 import openpyxl
 import psycopg
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
@@ -26,7 +21,7 @@ from households.tenancy import township_scope
 from rewards.models import StarResult, StarRun
 from rewards.selectors import star_inputs
 from rewards.services import bands_of, rank_households
-from tests.conftest import wait_for
+from tests.conftest import celery_worker, wait_for
 
 D = Decimal
 
@@ -155,52 +150,6 @@ def test_the_command_refuses_unknown_townships_years_and_users(stars, world):
 # A real worker, killed in the middle of the rating ---------------------------------------------------------------
 
 
-@contextmanager
-def another_worker():
-    """A second `celery worker` process like tests/conftest.py's, started and stopped by its own PID."""
-    from config.celery import app
-
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "TEST_DATABASE_URL": url}
-    name = f"test-{uuid.uuid4().hex[:8]}@localhost"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            "celery,documents",
-            "-n",
-            name,
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-    )
-    try:
-        wait_for(
-            lambda: any(name in reply for reply in (app.control.ping(timeout=0.5) or [])) or process.poll()
-        )
-        assert process.poll() is None, "the second Celery worker did not start"
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def redeliver_unacknowledged(township_id: int, job_id: int) -> int:
     """What Redis does once the visibility timeout (1 h) has passed: put the killed worker's message back."""
     from config.celery import app
@@ -266,7 +215,7 @@ def test_a_worker_killed_mid_rating_leaves_nothing_and_the_job_runs_again_to_the
     with app.connection_for_write() as conn:
         assert conn.default_channel.client.llen("celery") == 0  # no other copy of the task is waiting
     assert redeliver_unacknowledged(stars.township.pk, job.pk) == 1
-    with another_worker():
+    with celery_worker():
         wait_for(lambda: Job.objects.filter(pk=job.pk, state__in=[JobState.DONE, JobState.FAILED]).exists())
     job.refresh_from_db()
     assert job.state == JobState.DONE and job.attempts == 2, job.message
