@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "review",
     "rewards",
     "publicity",
+    "oversight",
+    "demonstration",
 ]
 
 MIDDLEWARE = [
