@@ -26,6 +26,8 @@ class Action(enum.StrEnum):
     RUN_ROUND = "run_round"  # open and move review rounds, declarations at the counter, minutes, objections
     APPROVE_ROUND = "approve_round"  # the township's approval or return of a round
     PANEL_WORK = "panel_work"  # inspections, verifying declarations, resolving objections
+    MANAGE_REWARDS = "manage_rewards"  # star ratings, reward levels, budgets and their allocations
+    RUN_SHOP = "run_shop"  # the points supermarket of one's villages: products, stock, the counter
 
 
 WHOLE_TOWNSHIP_ROLES = {Role.TOWNSHIP_ADMIN, Role.SUPERVISOR, Role.COUNTY_VIEWER}
@@ -40,8 +42,10 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.APPROVE_ENTRY,
         Action.RUN_ROUND,
         Action.APPROVE_ROUND,
+        Action.MANAGE_REWARDS,
+        Action.RUN_SHOP,
     },
-    Role.VILLAGE_CLERK: {Action.VIEW, Action.EDIT_ROSTER, Action.RECORD_ENTRY, Action.RUN_ROUND},
+    Role.VILLAGE_CLERK: {Action.VIEW, Action.EDIT_ROSTER, Action.RECORD_ENTRY, Action.RUN_ROUND, Action.RUN_SHOP},
     Role.PANEL_MEMBER: {Action.VIEW, Action.PANEL_WORK},
     Role.SUPERVISOR: {Action.VIEW, Action.VIEW_HISTORY},
     Role.COUNTY_VIEWER: {Action.VIEW},
@@ -92,13 +96,29 @@ def village_of(obj) -> int | None:
         return obj.village_id
     if hasattr(obj, "round"):  # a review round's declaration, objection, inspection …
         return obj.round.village_id
+    if hasattr(obj, "shop"):  # the supermarket's products and redemptions
+        return obj.shop.village_id
+    if hasattr(obj, "budget"):  # funding lines and reward allocations
+        return obj.budget.village_id
     if hasattr(obj, "household"):
         return obj.household.village_id
     return None
 
 
+def sees_household_records(membership: Membership) -> bool:
+    """County viewers compare townships and villages (issue 7): a household's own records — roster, residents,
+    ledger, passbook, declarations, objections — stay inside the township, so for them these are "not found"."""
+    return membership.role != Role.COUNTY_VIEWER
+
+
+def _is_household_record(obj) -> bool:
+    return isinstance(obj, Household | Resident) or hasattr(obj, "household_id") or hasattr(obj, "entry_id")
+
+
 def can_see(membership: Membership, obj) -> bool:
     if obj.township_id != membership.township_id:
+        return False
+    if not sees_household_records(membership) and _is_household_record(obj):
         return False
     village_ids = visible_village_ids(membership)
     return village_ids is None or village_of(obj) in village_ids
@@ -122,6 +142,10 @@ def restrict_to_visible(
     membership: Membership, queryset: QuerySet, village_field: str = "village"
 ) -> QuerySet:
     """The rows of `queryset` the member may see (call inside the township scope)."""
+    if not sees_household_records(membership) and (
+        queryset.model in (Household, Resident) or "household" in village_field
+    ):
+        return queryset.none()
     village_ids = visible_village_ids(membership)
     if village_ids is None:
         return queryset

@@ -1,17 +1,29 @@
-"""Read queries for star ratings, shared by pages, API, jobs and the command."""
+"""Read queries for star ratings, budgets and the points supermarket, shared by pages, API, jobs and commands."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from households.models import Household, Village
-from scoring.models import Entry, EntrySource, EntryState, Scheme
+from scoring.models import Entry, EntrySource, EntryState, Scheme, SchemeState, SpendableBasis
 from scoring.selectors import annual_totals
 
-from .models import StarResult, StarRun, StarRunState
+from .models import (
+    Budget,
+    FundingLine,
+    Product,
+    Redemption,
+    RewardAllocation,
+    Shop,
+    StarResult,
+    StarRun,
+    StarRunState,
+)
 
 
 class StarInput(NamedTuple):
@@ -146,3 +158,197 @@ def star_changes(old: StarRun, new: StarRun) -> list[StarChange]:
     changes = [StarChange(r.household, r.old_stars, r.stars) for r in differing]
     changes += [StarChange(r.household, r.stars, None) for r in gone]
     return sorted(changes, key=lambda c: (c.household.number, c.household.pk))
+
+
+# Budgets ---------------------------------------------------------------------------------------------------------
+
+YUAN = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _sum_of(queryset: QuerySet, field: str) -> Coalesce:
+    """A correlated SUM of `field` over `queryset` (already filtered on OuterRef), 0 when empty."""
+    summed = queryset.order_by().values("township_id").annotate(s=Sum(field)).values("s")
+    return Coalesce(Subquery(summed, output_field=YUAN), Value(Decimal("0"), output_field=YUAN))
+
+
+@dataclass(frozen=True)
+class BudgetFigures:
+    """A village's reward money for a year, in yuan: what came in, the cap, and what is promised and spent."""
+
+    funded: Decimal = Decimal("0")
+    residents: int = 0
+    cap_per_resident: Decimal = Decimal("0")
+    committed: Decimal = Decimal("0")  # reward allocations (cancellations deducted)
+    spent: Decimal = Decimal("0")  # the supermarket's cost of goods redeemed (cancellations deducted)
+    budget_id: int | None = None
+
+    @property
+    def cap(self) -> Decimal:
+        return self.cap_per_resident * self.residents
+
+    @property
+    def limit(self) -> Decimal:
+        """What may be drawn: the funding, never more than the cap per resident."""
+        return min(self.funded, self.cap)
+
+    @property
+    def left(self) -> Decimal:
+        return self.limit - self.committed - self.spent
+
+
+def budgets_with_figures(year: int | None = None) -> QuerySet[Budget]:
+    """Budgets annotated with funded, committed and spent (one query; call inside the township scope)."""
+    budgets = Budget.objects.all() if year is None else Budget.objects.filter(year=year)
+    return budgets.select_related("village").annotate(
+        funded=_sum_of(FundingLine.objects.filter(budget=OuterRef("pk")), "amount"),
+        committed=_sum_of(RewardAllocation.objects.filter(budget=OuterRef("pk")), "value"),
+        spent=_sum_of(
+            Redemption.objects.filter(shop__village=OuterRef("village"), year=OuterRef("year")), "cost"
+        ),
+    )
+
+
+def figures_of(budget: Budget) -> BudgetFigures:
+    """The figures of a budget from `budgets_with_figures` (or of a fresh one, read again)."""
+    if not hasattr(budget, "funded"):
+        budget = budgets_with_figures().get(pk=budget.pk)
+    return BudgetFigures(
+        funded=budget.funded,
+        residents=budget.residents,
+        cap_per_resident=budget.cap_per_resident,
+        committed=budget.committed,
+        spent=budget.spent,
+        budget_id=budget.pk,
+    )
+
+
+def budget_figures(*, year: int, village_ids: Iterable[int]) -> dict[int, BudgetFigures]:
+    """{village id: figures} for the year; a village without a budget has zeros. One query."""
+    village_ids = list(village_ids)
+    figures = {village_id: BudgetFigures() for village_id in village_ids}
+    for budget in budgets_with_figures(year).filter(village_id__in=village_ids):
+        figures[budget.village_id] = figures_of(budget)
+    return figures
+
+
+# The points supermarket -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A household's spendable points: what the scheme lets it spend, less what it has spent."""
+
+    earned: Decimal
+    spent: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.earned - self.spent
+
+
+def _earned(household: Household, scheme: Scheme) -> Decimal:
+    if scheme.spendable_basis == SpendableBasis.TOTAL:
+        totals = annual_totals(scheme, Household.objects.filter(pk=household.pk))
+        return totals.get(household.pk, Decimal("0"))
+    net = Entry.objects.approved().filter(household=household, scheme=scheme).aggregate(s=Sum("points"))["s"]
+    return net or Decimal("0")
+
+
+def spendable_balance(household: Household, *, year: int) -> Balance:
+    """Derived, never stored: spending does not lower the score the ranking uses (seed 4: 累计使用, 不清零).
+
+    The year's scheme says what counts (the net of bonuses and penalties, or the total score) and whether the
+    balance starts again each year; otherwise every earlier year's active or closed schemes count too.
+    """
+    schemes = list(
+        Scheme.objects.filter(township_id=household.township_id, year__lte=year)
+        .exclude(state=SchemeState.DRAFT)
+        .prefetch_related("categories")
+    )
+    resets = any(s.spendable_resets_yearly for s in schemes if s.year == year)
+    counted = [s for s in schemes if s.year == year] if resets else schemes
+    earned = sum((_earned(household, scheme) for scheme in counted), Decimal("0"))
+    redemptions = Redemption.objects.filter(household=household)
+    redemptions = redemptions.filter(year=year) if resets else redemptions.filter(year__lte=year)
+    spent = redemptions.aggregate(s=Sum("points"))["s"] or Decimal("0")
+    return Balance(earned=earned, spent=spent)
+
+
+def active_redemptions(year: int) -> QuerySet[Redemption]:
+    """The year's redemptions that stand: not a cancellation and not cancelled."""
+    return Redemption.objects.filter(year=year, reverses__isnull=True, reversed_by__isnull=True)
+
+
+@dataclass(frozen=True)
+class ShopParticipation:
+    """Who took part in the supermarket in a year, among the households taking part in the scheme (seed 3)."""
+
+    households_redeemed: int = 0
+    households_taking_part: int = 0
+    residents_redeemed: int = 0
+    residents_taking_part: int = 0
+
+    @staticmethod
+    def _percent(part: int, whole: int) -> Decimal:
+        if not whole:
+            return Decimal("0.0")
+        return (Decimal(100 * part) / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def household_share(self) -> Decimal:
+        return self._percent(self.households_redeemed, self.households_taking_part)
+
+    @property
+    def resident_share(self) -> Decimal:
+        return self._percent(self.residents_redeemed, self.residents_taking_part)
+
+
+def shop_participation(*, year: int, village_ids: Iterable[int]) -> dict[int, ShopParticipation]:
+    """{village id: participation}: households (and their residents) that redeemed in the year. Two queries."""
+    village_ids = list(village_ids)
+    households = Household.objects.taking_part().filter(village_id__in=village_ids).order_by()
+
+    def counts(queryset) -> dict[int, tuple[int, int]]:
+        rows = queryset.values("village_id").annotate(
+            n=Count("pk", distinct=True), residents=Count("members", distinct=True)
+        )
+        return {row["village_id"]: (row["n"], row["residents"]) for row in rows}
+
+    everyone = counts(households)
+    redeemed = counts(households.filter(Exists(active_redemptions(year).filter(household=OuterRef("pk")))))
+    result = {}
+    for village_id in village_ids:
+        n, residents = everyone.get(village_id, (0, 0))
+        n_redeemed, residents_redeemed = redeemed.get(village_id, (0, 0))
+        result[village_id] = ShopParticipation(n_redeemed, n, residents_redeemed, residents)
+    return result
+
+
+def low_stock_products(shop: Shop) -> QuerySet[Product]:
+    return shop.products.filter(active=True, stock__lte=F("low_stock"))
+
+
+CARD_PREFIX = "JIFEN-HH"
+
+
+def card_code(household: Household) -> str:
+    """The text of the QR code on a household's card: the township and the household number."""
+    return f"{CARD_PREFIX}:{household.township.slug}:{household.number}"
+
+
+def find_households(households: QuerySet[Household], query: str) -> QuerySet[Household]:
+    """The counter's search: by household number, a resident's name or mobile, or the card's QR text."""
+    query = query.strip()
+    if not query:
+        return households.none()
+    if query.upper().startswith(CARD_PREFIX + ":"):
+        parts = query.split(":", 2)
+        if len(parts) != 3:
+            return households.none()
+        return households.filter(township__slug=parts[1], number=parts[2])
+    by_member = Q(members__name__icontains=query) | Q(members__mobile=query)
+    return (
+        households.filter(Q(number=query) | Q(number__istartswith=query) | by_member)
+        .distinct()
+        .order_by("number")
+    )

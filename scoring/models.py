@@ -26,6 +26,11 @@ class SchemeState(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class SpendableBasis(models.TextChoices):
+    NET = "net", _("Net of bonuses and penalties (without the base)")
+    TOTAL = "total", _("The annual total score (with the base)")
+
+
 class Scheme(TownshipOwned):
     """积分方案: one township's rule catalogue for one year ("动态管理": it changes from year to year)."""
 
@@ -63,6 +68,18 @@ class Scheme(TownshipOwned):
         null=True,
         blank=True,
         help_text=_("Empty: the scheme's base total."),
+    )
+    # The points supermarket (rewards.selectors.spendable_balance): spending never lowers the ranking score.
+    spendable_basis = models.CharField(
+        _("points the supermarket can spend"),
+        max_length=10,
+        choices=SpendableBasis.choices,
+        default=SpendableBasis.NET,
+    )
+    spendable_resets_yearly = models.BooleanField(
+        _("spendable points reset each year"),
+        default=False,
+        help_text=_("Off (seed 4): points not spent carry over to the next year; rewards never clear them."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -173,6 +173,8 @@ def copy_scheme(*, actor, scheme: Scheme, year: int, name: str | None = None) ->
             star_four_percent=scheme.star_four_percent,
             star_three_percent=scheme.star_three_percent,
             star_floor=scheme.star_floor,
+            spendable_basis=scheme.spendable_basis,
+            spendable_resets_yearly=scheme.spendable_resets_yearly,
         )
         for category in scheme.categories.prefetch_related("items"):
             items = list(category.items.all())

@@ -31,8 +31,8 @@ from households.permissions import Action, can
 from scoring.models import Scheme, SchemeState
 from scoring.selectors import base_total
 
-from .models import StarResult, StarRun, StarRunState
-from .selectors import StarChange, StarInput, star_changes, star_inputs
+from ..models import StarResult, StarRun, StarRunState
+from ..selectors import StarChange, StarInput, star_changes, star_inputs
 
 BATCH = 2000
 

@@ -1,0 +1,247 @@
+"""The points supermarket (积分超市): products, their stock ledger, and redemptions at the counter.
+
+A redemption locks, in this order, the household, the village's budget (when the goods cost money) and the
+products (by id): two clerks redeeming for the same household, or the same product, run one after the other, and
+neither the spendable balance nor the stock can go below zero (tests/rewards/test_shop.py runs 20 at once).
+"""
+
+from collections import Counter
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.errors import DomainError, full_clean_or_raise
+from households.models import Household, Village
+
+from ..models import Product, Redemption, RedemptionLine, Shop, StockMove, StockReason
+from ..selectors import spendable_balance
+from .budget import budget_for, check_room, lock_budget
+
+PRODUCT_FIELDS = ("name", "photo", "points", "cost", "low_stock", "source", "donor", "active")
+
+
+def open_shop(*, actor, village: Village, name: str = "", opening_hours: str = "") -> Shop:
+    if Shop.objects.filter(village=village).exists():
+        raise DomainError(_("%(village)s already has a points supermarket.") % {"village": village})
+    shop = Shop(
+        township_id=village.township_id,
+        village=village,
+        name=name or _("%(village)s points supermarket") % {"village": village},
+        opening_hours=opening_hours,
+    )
+    full_clean_or_raise(shop)
+    shop.save()
+    return shop
+
+
+def update_shop(*, actor, shop: Shop, name: str, opening_hours: str) -> Shop:
+    shop.name, shop.opening_hours = name, opening_hours
+    full_clean_or_raise(shop)
+    shop.save(update_fields=["name", "opening_hours"])
+    return shop
+
+
+def add_product(*, actor, shop: Shop, stock: int = 0, **fields) -> Product:
+    """A product on the shelf; its first stock comes in as a stock move."""
+    unknown = set(fields) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown product fields: {sorted(unknown)}")
+    if stock < 0:
+        raise DomainError(_("Stock cannot go below zero."), field="stock")
+    product = Product(township_id=shop.township_id, shop=shop, **fields)
+    full_clean_or_raise(product)
+    with transaction.atomic():
+        product.save()
+        if stock:
+            move_stock(
+                actor=actor, product=product, change=stock, reason=StockReason.IN, note=_("Opening stock")
+            )
+            product.refresh_from_db(fields=["stock"])
+    return product
+
+
+def update_product(*, actor, product: Product, **fields) -> Product:
+    """Change a product's description or price (stock changes only through stock moves)."""
+    unknown = set(fields) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown product fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(product, name, value)
+    full_clean_or_raise(product)
+    product.save(update_fields=[*fields])
+    return product
+
+
+def move_stock(*, actor, product: Product, change: int, reason: str, note: str = "") -> StockMove:
+    """Stock in (positive) or out (negative), recorded in the product's ledger; never below zero."""
+    if reason not in (StockReason.IN, StockReason.OUT):
+        raise DomainError(_("Choose stock in or stock out."), field="reason")
+    if not change:
+        raise DomainError(_("Give a number of items other than zero."), field="change")
+    if reason == StockReason.IN and change < 0 or reason == StockReason.OUT and change > 0:
+        change = -change  # the reason says the direction; the clerk types how many
+    if reason == StockReason.OUT and not note.strip():
+        raise DomainError(
+            _("Say why the goods leave the shelf (damaged, expired, returned …)."), field="note"
+        )
+    with transaction.atomic():
+        locked = Product.objects.select_for_update().get(pk=product.pk)
+        if locked.stock + change < 0:
+            raise DomainError(
+                _("Only %(stock)s of %(product)s in stock.") % {"stock": locked.stock, "product": locked},
+                field="change",
+            )
+        Product.objects.filter(pk=product.pk).update(stock=F("stock") + change)
+        return StockMove.objects.create(
+            township_id=product.township_id,
+            product=product,
+            change=change,
+            reason=reason,
+            note=note,
+            created_by=actor,
+        )
+
+
+def redeem(
+    *, actor, household: Household, shop: Shop, items: dict[int, int], idempotency_key: str = ""
+) -> Redemption:
+    """Exchange points for goods: `items` is {product id: quantity}. All checked and recorded, or nothing.
+
+    With an idempotency key, a retried submission (a double tap, a lost answer) returns the first redemption.
+    """
+    if idempotency_key and (existing := Redemption.objects.filter(idempotency_key=idempotency_key).first()):
+        return _same_redemption(existing, household)
+    items = {int(pk): int(quantity) for pk, quantity in items.items() if int(quantity)}
+    if not items:
+        raise DomainError(_("Pick at least one product."), field="items")
+    if any(quantity < 0 for quantity in items.values()):
+        raise DomainError(_("Quantities must be positive."), field="items")
+    if household.village_id != shop.village_id:
+        raise DomainError(
+            _(
+                "Household %(household)s belongs to another village: it redeems at its own village's supermarket."
+            )
+            % {"household": household},
+            field="household",
+        )
+    try:
+        with transaction.atomic():
+            return _redeem_locked(actor, household, shop, items, idempotency_key)
+    except IntegrityError:
+        if idempotency_key and (
+            existing := Redemption.objects.filter(idempotency_key=idempotency_key).first()
+        ):
+            return _same_redemption(existing, household)
+        raise
+
+
+def _same_redemption(existing: Redemption, household: Household) -> Redemption:
+    if existing.household_id != household.pk:
+        raise DomainError(_("This submission key was already used for another household."))
+    return existing
+
+
+def _redeem_locked(actor, household: Household, shop: Shop, items: dict[int, int], key: str) -> Redemption:
+    Household.objects.select_for_update().filter(pk=household.pk).first()
+    if key and (existing := Redemption.objects.filter(idempotency_key=key).first()):
+        return _same_redemption(existing, household)
+    products = list(Product.objects.filter(shop=shop, pk__in=items).order_by("pk"))
+    if len(products) != len(items):
+        raise DomainError(_("A product picked is not sold at this supermarket."), field="items")
+    cost = sum((p.cost * items[p.pk] for p in products), Decimal("0"))
+    year = timezone.localdate().year
+    if cost:  # the budget is locked before the products, as everywhere
+        budget = lock_budget(budget_for(shop.village_id, year))
+        check_room(budget, cost, _("This redemption"))
+    products = list(Product.objects.select_for_update().filter(pk__in=items).order_by("pk"))
+    points = sum((p.points * items[p.pk] for p in products), Decimal("0"))
+    for product in products:
+        if not product.active:
+            raise DomainError(_("%(product)s is not on sale.") % {"product": product}, field="items")
+        if product.stock < items[product.pk]:
+            raise DomainError(
+                _("Only %(stock)s of %(product)s in stock.") % {"stock": product.stock, "product": product},
+                field="items",
+            )
+    balance = spendable_balance(household, year=year)
+    if points > balance.available:
+        raise DomainError(
+            _("These goods cost %(points)s points but household %(household)s has %(available)s to spend.")
+            % {"points": points, "household": household, "available": balance.available},
+            field="items",
+            code="not_enough_points",
+        )
+    redemption = Redemption.objects.create(
+        township_id=shop.township_id,
+        shop=shop,
+        household=household,
+        year=year,
+        points=points,
+        cost=cost,
+        idempotency_key=key,
+        created_by=actor,
+    )
+    RedemptionLine.objects.bulk_create(
+        RedemptionLine(
+            township_id=shop.township_id,
+            redemption=redemption,
+            product=p,
+            quantity=items[p.pk],
+            points=p.points,
+            cost=p.cost,
+        )
+        for p in products
+    )
+    _move_for(actor, redemption, {p.pk: -items[p.pk] for p in products}, StockReason.REDEMPTION)
+    return redemption
+
+
+def _move_for(actor, redemption: Redemption, changes: dict[int, int], reason: str) -> None:
+    for product_id, change in sorted(changes.items()):
+        Product.objects.filter(pk=product_id).update(stock=F("stock") + change)
+    StockMove.objects.bulk_create(
+        StockMove(
+            township_id=redemption.township_id,
+            product_id=product_id,
+            change=change,
+            reason=reason,
+            redemption=redemption,
+            created_by=actor,
+        )
+        for product_id, change in sorted(changes.items())
+    )
+
+
+def cancel_redemption(*, actor, redemption: Redemption, reason: str) -> Redemption:
+    """A reversing redemption: the points come back to the balance, the goods to the shelf, the cost to the budget."""
+    if not reason.strip():
+        raise DomainError(_("Say why the redemption is cancelled."), field="reason")
+    with transaction.atomic():
+        Household.objects.select_for_update().filter(pk=redemption.household_id).first()
+        redemption = Redemption.objects.select_related("shop").get(pk=redemption.pk)
+        if redemption.reverses_id is not None:
+            raise DomainError(_("This is a cancellation; it cannot be cancelled."))
+        if Redemption.objects.filter(reverses=redemption).exists():
+            raise DomainError(_("This redemption is already cancelled."))
+        if redemption.cost:
+            lock_budget(budget_for(redemption.shop.village_id, redemption.year))
+        returned = Counter()
+        for line in redemption.lines.all():
+            returned[line.product_id] += line.quantity
+        list(Product.objects.select_for_update().filter(pk__in=returned).order_by("pk"))
+        reversal = Redemption.objects.create(
+            township_id=redemption.township_id,
+            shop=redemption.shop,
+            household_id=redemption.household_id,
+            year=redemption.year,
+            points=-redemption.points,
+            cost=-redemption.cost,
+            reverses=redemption,
+            reason=reason.strip(),
+            created_by=actor,
+        )
+        _move_for(actor, reversal, dict(returned), StockReason.CANCELLATION)
+        return reversal
