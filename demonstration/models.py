@@ -1,0 +1,327 @@
+"""The demonstration-village programme (seed 3, 示范村): regions above the townships, their officers, the calls a
+county or city opens, and the villages' applications with the figures they applied with.
+
+Regions (county, city) are not tenants: a county contains townships, a city contains counties. A call belongs to a
+region; an application belongs to a village, so it is township-owned and fails closed like every tenant row.
+Only the moves in `demonstration.services` change the state of a call or an application, each one recorded
+(who, when, why), like a review round.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Township, TownshipOwned, Village
+
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class RegionKind(models.TextChoices):
+    COUNTY = "county", _("County")
+    CITY = "city", _("City")
+
+
+class Region(models.Model):
+    """县 / 市: a county contains townships (`RegionTownship`), a city contains counties (`parent`)."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=RegionKind.choices)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("city"),
+        help_text=_("The city a county belongs to; empty for a city."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=RegionKind.values), name="region_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind=RegionKind.CITY) | Q(parent__isnull=True), name="region_city_has_no_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RegionTownship(models.Model):
+    """A township's county: one county per township."""
+
+    county = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="township_links", verbose_name=_("county")
+    )
+    township = models.OneToOneField(
+        Township, on_delete=models.CASCADE, related_name="county_link", verbose_name=_("township")
+    )
+
+    class Meta:
+        verbose_name = _("township of a county")
+        verbose_name_plural = _("townships of counties")
+
+    def __str__(self) -> str:
+        return f"{self.county} · {self.township}"
+
+
+class RegionRole(models.TextChoices):
+    OFFICER = (
+        "officer",
+        _("Programme officer"),
+    )  # acts for the region: pre-selection (county), selection (city)
+    VIEWER = "viewer", _("Programme viewer")  # reads the region's calls and applications
+
+
+class RegionMembership(models.Model):
+    """A user's role at a county or city (县/市农业农村局)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="region_memberships"
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=RegionRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["region__name", "role", "id"]
+        verbose_name = _("region membership")
+        verbose_name_plural = _("region memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "region"], name="one_region_membership_per_user"),
+            models.CheckConstraint(condition=Q(role__in=RegionRole.values), name="region_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.region} · {self.get_role_display()}"
+
+
+class CallState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Taking applications")
+    PRESELECTION = "preselection", _("County pre-selection")
+    SELECTION = "selection", _("Scoring and selection")
+    RESULT_PUBLISHED = "result_published", _("Result published")
+    CLOSED = "closed", _("Closed")
+
+
+class Call(models.Model):
+    """申报通知: a county's or a city's call for demonstration villages (budget, how many, dates, conditions)."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="calls", verbose_name=_("region")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    year = models.PositiveSmallIntegerField(
+        _("year of the figures"), help_text=_("Applications carry the figures of this year.")
+    )
+    budget = models.DecimalField(_("budget (yuan)"), max_digits=12, decimal_places=2)
+    villages_wanted = models.PositiveSmallIntegerField(_("number of villages"))
+    preselect_limit = models.PositiveSmallIntegerField(
+        _("pre-selected villages per county at most"), default=3
+    )
+    min_shop_share = models.DecimalField(
+        _("supermarket participation at least (% of residents)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("30"),
+        validators=PERCENT,
+    )
+    round_grace_days = models.PositiveSmallIntegerField(
+        _("days after a period's end a round counts as on time"), default=15
+    )
+    conditions = models.TextField(_("conditions"), blank=True)
+    applications_open_on = models.DateField(_("applications from"))
+    applications_close_on = models.DateField(_("applications until"))
+    preselection_ends_on = models.DateField(_("pre-selection until"))
+    selection_ends_on = models.DateField(_("selection until"))
+    state = models.CharField(_("state"), max_length=20, choices=CallState.choices, default=CallState.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    result_published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-applications_open_on", "-id"]
+        verbose_name = _("call for demonstration villages")
+        verbose_name_plural = _("calls for demonstration villages")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=CallState.values), name="call_state_valid"),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="call_budget_not_negative"),
+            models.CheckConstraint(condition=Q(villages_wanted__gte=1), name="call_wants_a_village"),
+            models.CheckConstraint(condition=Q(preselect_limit__gte=1), name="call_preselects_a_village"),
+            models.CheckConstraint(
+                condition=Q(min_shop_share__gte=0, min_shop_share__lte=100), name="call_shop_share_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(applications_close_on__gte=F("applications_open_on"))
+                & Q(preselection_ends_on__gt=F("applications_close_on"))
+                & Q(selection_ends_on__gte=F("preselection_ends_on")),
+                name="call_dates_in_order",
+                violation_error_message=_(
+                    "The dates must follow each other: applications, then pre-selection, then selection."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def has_preselection(self) -> bool:
+        """A city's call is pre-selected by each county first; a county's call goes straight to selection."""
+        return self.region.kind == RegionKind.CITY
+
+
+class CallMove(models.Model):
+    """The call's trail: every state change with who, when and why."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="moves")
+    from_state = models.CharField(max_length=20, choices=CallState.choices)
+    to_state = models.CharField(max_length=20, choices=CallState.choices)
+    move = models.CharField(max_length=30)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.call} {self.move}"
+
+
+class ApplicationState(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted to the township")
+    ON_NOTICE = "on_notice", _("Published by the township")
+    FORWARDED = "forwarded", _("Forwarded by the township")
+    REJECTED = "rejected", _("Not forwarded by the township")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    PRESELECTED = "preselected", _("Pre-selected by the county")
+    NOT_PRESELECTED = "not_preselected", _("Not pre-selected")
+    SELECTED = "selected", _("Selected")
+    NOT_SELECTED = "not_selected", _("Not selected")
+    AWARDED = "awarded", _("Awarded")
+
+
+def application_form_path(instance, filename: str) -> str:
+    return f"demonstration/{instance.township_id}/{instance.call_id}/{instance.village_id}/{filename}"
+
+
+class Application(TownshipOwned):
+    """申报: one village's application to one call, with the figures Jifen had when it applied (a snapshot:
+    later changes to the roster, the rounds or the supermarket do not alter what was applied with)."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=ApplicationState.choices, default=ApplicationState.SUBMITTED
+    )
+    statement = models.TextField(_("what the village has done"), blank=True)
+    form = models.FileField(_("application form"), upload_to=application_form_path)
+    form_name = models.CharField(max_length=200)
+    form_content_type = models.CharField(max_length=100)
+    form_size = models.PositiveIntegerField()
+    # The snapshot, taken when applying.
+    figures_at = models.DateTimeField(_("figures taken at"))
+    households_eligible = models.PositiveIntegerField(_("eligible households"))
+    households_taking_part = models.PositiveIntegerField(_("households taking part"))
+    shop_household_share = models.DecimalField(
+        _("supermarket participation (% of households)"), max_digits=5, decimal_places=2, validators=PERCENT
+    )
+    shop_resident_share = models.DecimalField(
+        _("supermarket participation (% of residents)"), max_digits=5, decimal_places=2, validators=PERCENT
+    )
+    rounds_counted = models.PositiveIntegerField(_("review rounds due"))
+    rounds_on_time = models.PositiveIntegerField(_("review rounds approved on time"))
+    objections_total = models.PositiveIntegerField(_("objections filed"))
+    objections_resolved = models.PositiveIntegerField(_("objections resolved"))
+    # The city's (or the county's, for a county call) score and the award.
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    award = models.DecimalField(_("award (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["call_id", "village__name", "id"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "village"],
+                condition=~Q(state=ApplicationState.WITHDRAWN),
+                name="one_live_application_per_village_and_call",
+                violation_error_message=_("This village has already applied to this call."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ApplicationState.values), name="application_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(households_taking_part__lte=F("households_eligible")),
+                name="application_taking_part_within_eligible",
+            ),
+            models.CheckConstraint(
+                condition=Q(rounds_on_time__lte=F("rounds_counted")), name="application_on_time_within_rounds"
+            ),
+            models.CheckConstraint(
+                condition=Q(objections_resolved__lte=F("objections_total")),
+                name="application_resolved_within_objections",
+            ),
+            models.CheckConstraint(
+                condition=Q(shop_household_share__gte=0, shop_household_share__lte=100)
+                & Q(shop_resident_share__gte=0, shop_resident_share__lte=100),
+                name="application_shares_are_percentages",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="application_score_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(award__isnull=True) | Q(award__gte=0), name="application_award_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ApplicationState.AWARDED) | Q(award__isnull=False),
+                name="application_awarded_has_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} · {self.call}"
+
+    @property
+    def participation_share(self) -> Decimal:
+        """Households taking part, in % of the eligible ones (one decimal)."""
+        if not self.households_eligible:
+            return Decimal("0.0")
+        share = Decimal(100 * self.households_taking_part) / Decimal(self.households_eligible)
+        return share.quantize(Decimal("0.1"))
+
+
+class ApplicationMove(TownshipOwned):
+    """The application's trail: applying and every later step, with who, when and why (a score is a step too)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="moves")
+    from_state = models.CharField(max_length=20, choices=ApplicationState.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=ApplicationState.choices)
+    move = models.CharField(max_length=30)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True)
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.move}"
