@@ -1,0 +1,267 @@
+"""A township with one row of (almost) every kind: the ground the API fuzzer and the isolation matrix stand on.
+
+`fill(t)` takes one township of the `world` fixture (tests/conftest.py: World) and adds a scheme with categories,
+items and a role rule, approved and proposed entries with evidence, a threshold alert, a transfer, a review panel,
+a quarterly round (collecting, with an assignment and an inspection), an annual round on notice (declaration,
+meeting, objection), an import batch and a finished job. Rows are created directly where a service would demand a
+whole procedure first: what matters here is that each kind of object exists, with ids in the URL space.
+
+When a new township-owned model gets a route, add its row at the end of `fill()` (the isolation matrix tells you
+which model it could not find an object of).
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from households.models import ImportBatch, Job, JobState, Role
+from review.models import (
+    Declaration,
+    Inspection,
+    Meeting,
+    MeetingKind,
+    Objection,
+    PanelAssignment,
+    PanelMember,
+    PanelMemberKind,
+    ReviewPanel,
+    ReviewRound,
+    RoundEntry,
+    RoundKind,
+    RoundState,
+)
+from scoring import services as scoring
+from scoring.models import Evidence, ThresholdAlert
+from tests.factories import MembershipFactory, UserFactory
+
+D = Decimal
+YEAR = 2026
+# The smallest valid PNG (1×1): evidence files are checked by content.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+)
+
+
+def fill(t) -> None:
+    """Add the rows to township `t` (an attribute bag of World: township, villages, areas, households, users)."""
+    key = t.township.slug.removeprefix("town-")
+    admin, township = t.admin, t.township
+    v1, _v2 = t.villages
+    h1, h2 = t.households
+    area1 = t.areas[0]
+
+    scheme = scoring.create_scheme(
+        actor=admin, township=township, name="乡村治理", year=YEAR, allows_transfers=True
+    )
+    env = scoring.add_category(
+        actor=admin, scheme=scheme, name="环境整治", base_score=D("40"), cadence="quarterly", floor=D("0")
+    )
+    party = scoring.add_category(
+        actor=admin, scheme=scheme, name="党的建设", base_score=D("20"), cadence="annual"
+    )
+    clean = scoring.add_item(
+        actor=admin, category=env, name="庭院整洁", kind="bonus", points=D("2"), threshold_count=1
+    )
+    scoring.add_item(actor=admin, category=env, name="乱堆乱放", kind="penalty", points=D("2"))
+    meeting_item = scoring.add_item(
+        actor=admin, category=party, name="参加党员活动", kind="bonus", points=D("3"), by_declaration=True
+    )
+    scoring.add_role_rule(actor=admin, scheme=scheme, code="party", name="党员", base_score=D("20"))
+    scoring.activate_scheme(actor=admin, scheme=scheme)
+
+    approved = scoring.record_entry(
+        actor=admin, household=h1, item=clean, occurred_on=datetime.date(YEAR, 3, 10), reason="整洁"
+    )
+    scoring.approve_entries(actor=admin, entries=[approved])
+    proposed = scoring.record_entry(
+        actor=t.clerk, household=h1, item=clean, occurred_on=datetime.date(YEAR, 4, 10), reason="整洁"
+    )
+    scoring.record_entry(actor=admin, household=h2, item=clean, occurred_on=datetime.date(YEAR, 3, 12))
+    Evidence.objects.create(
+        township=township,
+        entry=proposed,
+        file=ContentFile(PNG, name="photo.png"),
+        original_name="photo.png",
+        content_type="image/png",
+        size=len(PNG),
+        uploaded_by=t.clerk,
+    )
+    assert ThresholdAlert.objects.filter(township=township).exists()
+    scoring.transfer_points(
+        actor=admin,
+        scheme=scheme,
+        from_household=h1,
+        to_household=h2,
+        category=party,
+        points=D("1"),
+        reason="户口迁移",
+    )
+
+    panel = ReviewPanel.objects.create(township=township, village=v1, name="第一评议小组", home_area=area1)
+    for n, kind in enumerate(PanelMemberKind.values):
+        user = t.panel if n == 0 else UserFactory(username=f"{key}-p{n}")
+        if n:
+            MembershipFactory(user=user, township=township, role=Role.PANEL_MEMBER, villages=[v1])
+        PanelMember.objects.create(township=township, panel=panel, user=user, kind=kind)
+
+    quarterly = ReviewRound.objects.create(
+        township=township,
+        village=v1,
+        scheme=scheme,
+        kind=RoundKind.QUARTERLY,
+        period=f"{YEAR}-Q1",
+        state=RoundState.COLLECTING,
+        notice_token=f"quarterly-{key}-token",
+        created_by=admin,
+    )
+    PanelAssignment.objects.create(township=township, round=quarterly, panel=panel, area=area1)
+    Inspection.objects.create(
+        township=township,
+        round=quarterly,
+        household=h1,
+        inspector=t.panel,
+        inspected_on=datetime.date(YEAR, 3, 10),
+    )
+    now = timezone.now()
+    annual = ReviewRound.objects.create(
+        township=township,
+        village=v1,
+        scheme=scheme,
+        kind=RoundKind.ANNUAL,
+        period=str(YEAR),
+        state=RoundState.ON_NOTICE,
+        notice_opened_at=now,
+        notice_ends_at=now + datetime.timedelta(days=3),
+        notice_number=1,
+        notice_token=f"annual-{key}-token",
+        created_by=admin,
+    )
+    declared = scoring.record_entry(
+        actor=t.clerk,
+        household=h1,
+        item=meeting_item,
+        occurred_on=datetime.date(YEAR, 5, 1),
+        source="declaration",
+        reason="参加党员活动",
+    )
+    declaration = Declaration.objects.create(
+        township=township,
+        round=annual,
+        household=h1,
+        item=meeting_item,
+        occurred_on=datetime.date(YEAR, 5, 1),
+        place="村委会",
+        description="参加党员活动",
+        declared_by=t.clerk,
+    )
+    RoundEntry.objects.create(township=township, round=annual, entry=declared, declaration=declaration)
+    Meeting.objects.create(
+        township=township,
+        round=annual,
+        kind=MeetingKind.values[0],
+        panel=panel,
+        held_on=datetime.date(YEAR, 11, 20),
+        recorded_by=admin,
+    )
+    Objection.objects.create(
+        township=township,
+        round=annual,
+        household=h1,
+        objector_name="王五",
+        reason="分数不对",
+        notice_number=1,
+    )
+    ImportBatch.objects.create(township=township, uploaded_by=admin, filename="roster.xlsx")
+    job = Job.objects.create(
+        township=township,
+        kind="roster-export",
+        state=JobState.DONE,
+        done=1,
+        total=1,
+        filename="roster.xlsx",
+        created_by=admin,
+    )
+    job.file.save("roster.xlsx", ContentFile(b"PK\x03\x04"), save=True)
+
+
+# Which model a URL means: by the path segment before `<pk>` (households/<pk>/ → Household) or by the kwarg's
+# own name (household_pk, batch_id). Model names are matched generically (plural → singular, hyphens dropped,
+# `rounds` → ReviewRound by suffix); SEGMENT_MODELS holds only the names that do not follow from the model.
+SEGMENT_MODELS = {
+    "members": "households.Membership",
+    "import": "households.ImportBatch",
+    "batch": "households.ImportBatch",
+    "alerts": "scoring.ThresholdAlert",
+}
+
+
+def township_models() -> list:
+    from django.apps import apps
+
+    from households.models import TownshipOwned
+
+    return [m for m in apps.get_models() if issubclass(m, TownshipOwned)]
+
+
+def _singular(word: str) -> str:
+    word = word.replace("-", "").replace("_", "")
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def model_for_segment(segment: str):
+    """The township-owned model a path segment (or a kwarg's stem) names, or None when it is unclear."""
+    from django.apps import apps
+
+    if segment in SEGMENT_MODELS:
+        return apps.get_model(SEGMENT_MODELS[segment])
+    name = _singular(segment.lower())
+    models = township_models()
+    exact = [m for m in models if m._meta.model_name == name]
+    if exact:
+        return exact[0]
+    by_suffix = [m for m in models if m._meta.model_name.endswith(name)]
+    return by_suffix[0] if len(by_suffix) == 1 else None
+
+
+def objects_of_segment(segment: str, township):
+    """The township's objects of the kind a path segment names (an empty queryset when none is known)."""
+    from households.tenancy import dangerously_all_townships
+
+    model = model_for_segment(segment)
+    with dangerously_all_townships():
+        if model is None:
+            from households.models import Village
+
+            return Village.objects.none()
+        return model.objects.filter(township=township).order_by("pk")
+
+
+def seed_two_townships(django_db_blocker):
+    """Generator for a module-scoped fixture: World A and B, both filled, rolled back when the module ends.
+
+    Each test still runs in its own savepoint (pytest-django's `db`), so what one test changes the next does not see.
+    """
+    from django.core import signals
+    from django.db import close_old_connections, transaction
+
+    from households.tenancy import dangerously_all_townships
+    from tests.conftest import World
+
+    # Django's test client does the same: a WSGI request must not close the test transaction's connection.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        with django_db_blocker.unblock(), dangerously_all_townships(), transaction.atomic():
+            world = World()
+            fill(world.a)
+            fill(world.b)
+            yield world
+            transaction.set_rollback(True)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)

@@ -1,0 +1,236 @@
+"""The isolation matrix (issue 8.2): every route, every method, as members of township A, on township B's objects.
+
+For every URL pattern (pages and API, walked from the resolver) and every role of A, the test requests
+  1. B's slug with B's objects (`/t/town-b/households/<B's household>/`), and
+  2. A's slug with B's objects (`/t/town-a/households/<B's household>/`) when the route takes an object,
+with GET, POST, PUT, PATCH and DELETE. Every answer must be 404 — except 405 for a method the route refuses for any
+township (checked against a township that does not exist) — and nothing in the database may change (a checksum
+of every table of Jifen's apps, taken before and after each route).
+
+How a route's kwargs are filled, generically (tests/full_township.py):
+  - `township_slug` → the township of the variant;
+  - `pk` → B's first object of the model the path segment before it names (`households/<pk>/` → Household,
+    `rounds/<pk>/` → ReviewRound, `role-rules/<pk>/` → RoleRule);
+  - `<name>_pk` / `<name>_id` → B's first object of the model `<name>` names (`household_pk` → Household);
+  - anything else → KWARGS below, by route name. A route the matrix cannot fill fails the test: add it to
+    KWARGS (or a segment to full_township.SEGMENT_MODELS, or a row of the model to full_township.fill), or, if
+    it carries no township data, to EXEMPT with the reason.
+"""
+
+import re
+from collections.abc import Callable
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from households.tenancy import dangerously_all_townships
+from review.models import ReviewRound
+from tests.full_township import model_for_segment, seed_two_townships
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+METHODS = ["get", "post", "put", "patch", "delete"]
+ROLES = ["admin", "clerk", "panel", "supervisor", "county"]
+GHOST = "no-such-township"
+MISSING_ID = 2_000_000_000
+JIFEN_APPS = ["households", "scoring", "review", "rewards", "publicity", "oversight", "demonstration"]
+
+# Routes that do not serve one township's data, each with the reason. The matrix fails on a route that is neither
+# here nor fillable, so this list is the place where a new non-township route must be justified.
+EXEMPT = {
+    "home": "lists the signed-in user's own townships; no township in the URL",
+    "login": "authentication; no township data",
+    "logout": "authentication; no township data",
+    "password_change": "the user's own password; no township data",
+    "password_change_done": "the user's own password; no township data",
+    "set_language": "Django's language switch; no township data",
+    "api-schema": "the OpenAPI schema; no data",
+    "api-docs": "Swagger UI; no data",
+    "publicity:public-notice": "public on purpose, by an unguessable token (a wrong token: 404, tested below)",
+}
+EXEMPT_PREFIXES = {
+    "admin/": "Django admin: staff only, and township members are not staff (tested below: sent to the admin login)",
+}
+
+# Kwargs the generic rules cannot fill: {route name: {kwarg: function(world.b) -> value}}.
+KWARGS: dict[str, dict[str, Callable]] = {}
+
+
+# The routes ------------------------------------------------------------------------------------------------------
+
+
+def routes() -> list[tuple[str, str, list[str]]]:
+    """(name or route, route text, kwarg names) of every URL pattern, including those of included URLconfs."""
+    found = []
+
+    def walk(patterns, prefix, namespace, kwargs):
+        for p in patterns:
+            names = kwargs + list(p.pattern.regex.groupindex)
+            text = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                ns = ":".join(filter(None, [namespace, p.namespace]))
+                walk(p.url_patterns, text, ns, names)
+            elif isinstance(p, URLPattern):
+                name = ":".join(filter(None, [namespace, p.name])) if p.name else text
+                found.append((name, text, names))
+
+    walk(get_resolver().url_patterns, "", "", [])
+    return found
+
+
+def _clean(route: str) -> list[str]:
+    """Path segments of a route text, with regex anchors dropped (router routes are regexes)."""
+    return [s for s in re.sub(r"[\^$]", "", route).split("/") if s]
+
+
+def model_of_kwarg(route: str, kwarg: str):
+    if kwarg == "pk":
+        segments = _clean(route)
+        index = next(i for i, s in enumerate(segments) if re.search(r"\bpk\b", s))
+        return model_for_segment(segments[index - 1])
+    stem = re.sub(r"_(pk|id)$", "", kwarg)
+    return model_for_segment(stem) if stem != kwarg else None
+
+
+def object_kwargs(name: str, route: str, kwargs: list[str], township) -> dict | str:
+    """The kwargs (other than the slug) that point at `township`'s objects, or a message saying what is missing."""
+    filled = {}
+    for kwarg in kwargs:
+        if kwarg == "township_slug":
+            continue
+        if kwarg in KWARGS.get(name, {}):
+            filled[kwarg] = KWARGS[name][kwarg](township)
+            continue
+        model = model_of_kwarg(route, kwarg)
+        if model is None:
+            return f"{name} ({route}): no rule fills `{kwarg}`; add it to KWARGS or EXEMPT"
+        with dangerously_all_townships():
+            obj = model.objects.filter(township=township).order_by("pk").first()
+        if obj is None:
+            return f"{name} ({route}): township {township.slug} has no {model.__name__}; add one in full_township.fill"
+        filled[kwarg] = obj.pk
+    return filled
+
+
+def is_exempt(name: str, route: str) -> bool:
+    return name in EXEMPT or any(route.startswith(prefix) for prefix in EXEMPT_PREFIXES)
+
+
+# What "changes nothing" means -----------------------------------------------------------------------------------
+
+
+def _tables() -> list[str]:
+    existing = set(connection.introspection.table_names())
+    tables = {
+        model._meta.db_table for label in JIFEN_APPS for model in apps.get_app_config(label).get_models()
+    }
+    return sorted(tables & existing)
+
+
+def checksum() -> dict[str, tuple[int, str]]:
+    """Row count and an md5 of every row of every table of Jifen's apps, in one query (PostgreSQL)."""
+    parts = [
+        f"SELECT '{table}', count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+        f'FROM "{table}" t'
+        for table in _tables()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))
+        return {table: (count, digest) for table, count, digest in cursor.fetchall()}
+
+
+# The matrix ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    yield from seed_two_townships(django_db_blocker)
+
+
+def test_every_route_is_in_the_matrix(seeded):
+    """A new route fails here until the matrix knows how to fill it (or it is exempt, with the reason)."""
+    problems = []
+    for name, route, kwargs in routes():
+        if is_exempt(name, route):
+            continue
+        if "township_slug" not in kwargs:
+            problems.append(f"{name} ({route}): no township in the URL; add it to EXEMPT with the reason")
+            continue
+        filled = object_kwargs(name, route, kwargs, seeded.b.township)
+        if isinstance(filled, str):
+            problems.append(filled)
+    assert not problems, "\n".join(problems)
+
+
+def _request(client, method, url):
+    if method in ("get", "delete"):
+        return getattr(client, method)(url)
+    return getattr(client, method)(url, data="{}", content_type="application/json")
+
+
+def _ghost(name: str, slug: str, objects: dict, b) -> str:
+    """The same route for objects that exist nowhere: B's slug → a township that does not exist; A's → no such id."""
+    if slug == b.township.slug:
+        return reverse(name, kwargs={"township_slug": GHOST, **objects})
+    return reverse(name, kwargs={"township_slug": slug, **dict.fromkeys(objects, MISSING_ID)})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_member_of_township_a_gets_404_on_everything_of_township_b(role, seeded, client):
+    a, b = seeded.a, seeded.b
+    client.force_login(getattr(a, role))
+    failures, tried = [], 0
+    for name, route, kwargs in routes():
+        if is_exempt(name, route) or "township_slug" not in kwargs:
+            continue
+        objects = object_kwargs(name, route, kwargs, b.township)
+        if isinstance(objects, str):
+            continue  # reported by test_every_route_is_in_the_matrix
+        variants = [b.township.slug] + ([a.township.slug] if objects else [])
+        before = checksum()
+        for slug in variants:
+            url = reverse(name, kwargs={"township_slug": slug, **objects})
+            for method in METHODS:
+                tried += 1
+                status = _request(client, method, url).status_code
+                if status == 404:
+                    continue
+                ghost = _ghost(name, slug, objects, b)
+                if status in (403, 405) and _request(client, method, ghost).status_code == status:
+                    # The same answer for what exists nowhere, so decided before any lookup and telling nothing
+                    # about B: 405, the route does not take this method; 403 (only on A's slug: for B's slug the
+                    # ghost township answers 404), A's role may not do this to any object.
+                    continue
+                failures.append(f"{method.upper()} {url} ({name}) → {status}")
+        if checksum() != before:
+            changed = [t for t, v in checksum().items() if before.get(t) != v]
+            failures.append(f"{name}: the attempts changed {', '.join(changed)}")
+    assert tried > 500
+    assert not failures, f"{role} of {a.township.slug}:\n" + "\n".join(failures)
+
+
+# The exempt routes that still touch township data ---------------------------------------------------------------
+
+
+def test_public_notice_page_answers_404_to_a_wrong_token(seeded, client):
+    with dangerously_all_townships():
+        round_ = ReviewRound.objects.filter(township=seeded.b.township, state="on_notice").first()
+
+    assert (
+        client.get(reverse("publicity:public-notice", kwargs={"token": round_.notice_token})).status_code
+        == 200
+    )
+    for token in ["wrong-token", round_.notice_token[:-1], round_.notice_token + "x"]:
+        url = reverse("publicity:public-notice", kwargs={"token": token})
+        assert client.get(url).status_code == 404, token
+        assert client.post(url, {"household": "1", "objector_name": "王五", "reason": "x"}).status_code == 404
+
+
+def test_township_members_do_not_get_into_the_django_admin(seeded, client):
+    client.force_login(seeded.a.admin)
+
+    response = client.get("/admin/households/household/")
+
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
