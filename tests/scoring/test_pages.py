@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -718,7 +719,9 @@ def test_passbook_lists_every_entry_with_running_total_and_quarters(catalogue):
     # Quarterly breakdown of 环境整治: −2 in Q1 (one of its two entries is approved), nothing after.
     quarter_row = re.search(r"<tr><td>环境整治</td>(.*?)</tr>", page, re.S).group(1)
     assert re.findall(r'<td class="points">([^<]+)</td>', quarter_row) == ["−2", "—", "—", "—"]
-    assert "救起落水儿童" in page and "photo.png" in page and "@media print" in page and "size: A4" in page
+    assert "救起落水儿童" in page and "photo.png" in page
+    css = (settings.BASE_DIR / "static" / "css" / "jifen.css").read_text()  # print styles: no inline <style> (CSP)
+    assert "@media print" in css and "size: A4" in css and 'class="passbook"' in page
     assert "a-township_admin" in page  # who recorded and who approved
 
 

@@ -1,0 +1,23 @@
+"""Content-Security-Policy: scripts, styles, images and fonts come only from our own origin.
+
+No inline <script>, no inline <style>, no style="" attribute, no on*= handler: behaviour lives in
+static/js/jifen.js, looks in static/css/jifen.css. tests/security/test_templates.py fails on any template that
+breaks the rule. Only pages get the policy (a PDF shown inline must stay viewable in the browser's viewer); a
+response that already carries its own policy (e.g. an evidence download) keeps it.
+"""
+
+from django.conf import settings
+
+HEADER = "Content-Security-Policy"
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = "; ".join(f"{name} {value}".strip() for name, value in settings.JIFEN_CSP.items())
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if HEADER not in response and response.get("Content-Type", "").startswith("text/html"):
+            response[HEADER] = self.policy
+        return response
