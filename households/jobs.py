@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from .models import Job, JobState, Township
+from .tenancy import township_scope
 
 logger = logging.getLogger(__name__)
 RUNNERS: dict[str, Callable] = {}
@@ -59,7 +60,9 @@ def enqueue(job: Job, *, connection=None) -> None:
         )
     except Exception as exc:  # noqa: BLE001 — any broker failure leaves the job queued, never a 500
         logger.warning("could not enqueue job %s: %s", job.pk, exc)
-        Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(message=WAITING_FOR_BROKER)
+        # After a request's commit (and in the sweeper) no township scope is open any more: open the job's own.
+        with township_scope(job.township):
+            Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(message=WAITING_FOR_BROKER)
 
 
 class Progress:
@@ -88,6 +91,10 @@ def run(job_id: int) -> None:
         )
         raise
     job.refresh_from_db()
+    # An attempt killed after writing its file leaves it behind: replace it, never keep a second copy beside it.
+    stale = job.file.field.generate_filename(job, filename)
+    if job.file.storage.exists(stale):
+        job.file.storage.delete(stale)
     job.file.save(filename, ContentFile(content), save=False)
     job.filename, job.state, job.finished_at = filename, JobState.DONE, timezone.now()
     job.done = job.total = max(job.total, 1)

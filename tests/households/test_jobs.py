@@ -1,4 +1,5 @@
 import io
+from contextlib import contextmanager
 
 import openpyxl
 import pytest
@@ -8,7 +9,7 @@ from django.urls import reverse
 from households import jobs
 from households.models import Job, JobState
 from households.tasks import run_job
-from tests.conftest import wait_for
+from tests.conftest import celery_worker, wait_for
 from tests.factories import HouseholdFactory
 
 
@@ -128,3 +129,130 @@ def test_sweeper_sends_stale_queued_jobs_again(world):
     call_command("shell", "-c", "from households.tasks import requeue_stale_jobs; requeue_stale_jobs()")
     job.refresh_from_db()
     assert job.state == JobState.DONE  # tasks run eagerly in tests
+
+
+# A real Redis of the test's own, stopped and started again (issue 8, faults) -------------------------------------
+FAULT_REDIS_PORT = 6390  # never the shared Redis on 6379: others' tests and workers use it
+
+
+class OwnRedis:
+    """A redis-server on its own port, started with a pidfile and stopped by that PID."""
+
+    def __init__(self, directory, port: int = FAULT_REDIS_PORT):
+        self.port, self.pidfile, self.directory = port, directory / "redis.pid", directory
+        self.url = f"redis://127.0.0.1:{port}/0"
+
+    def _answers(self) -> bool:
+        import socket
+
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def start(self) -> None:
+        import subprocess
+
+        assert not self._answers(), f"something already listens on port {self.port}"
+        subprocess.run(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--daemonize", "yes"]
+            + [
+                "--pidfile",
+                str(self.pidfile),
+                "--dir",
+                str(self.directory),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            check=True,
+        )
+        wait_for(lambda: self._answers() and self.pidfile.exists(), timeout=10)
+
+    def stop(self) -> None:
+        import os
+        import signal
+
+        if not self.pidfile.exists():
+            return
+        pid = int(self.pidfile.read_text())
+        os.kill(pid, signal.SIGTERM)
+        wait_for(lambda: not self._answers() and not self.pidfile.exists(), timeout=10)
+
+
+@contextmanager
+def broker_at(url: str):
+    """Tasks really sent (not eager) to the broker at `url`; the app's connection pools are rebuilt for it."""
+    from config.celery import app
+
+    saved = app.conf.broker_url
+
+    def forget_connections():  # kombu keeps one pool per URL for the process: only drop the app's references
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.broker_url = url
+    forget_connections()
+    app.conf.task_always_eager = False
+    try:
+        yield app
+    finally:
+        app.conf.task_always_eager = True
+        app.conf.broker_url = saved
+        forget_connections()
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_stopped_pages_work_a_started_job_waits_and_runs_once_redis_is_back(
+    world, login, settings, own_redis, monkeypatch
+):
+    from django.utils import timezone
+
+    from households.tasks import requeue_stale_jobs
+
+    settings.JIFEN_EXPORT_INLINE_LIMIT = 1  # the roster export becomes a job
+    monkeypatch.setenv("TEST_REDIS_URL", own_redis.url)  # the worker started below uses the same Redis
+    client = login(world.a.admin)
+    with broker_at(own_redis.url) as app:
+        assert app.control.ping(timeout=0.5) == []  # the broker answers (no worker yet)
+        own_redis.stop()
+
+        for name, kwargs in (("township-home", {}), ("household-list", {})):
+            page = client.get(reverse(f"households:{name}", kwargs={"township_slug": "town-a", **kwargs}))
+            assert page.status_code == 200, name
+        response = client.get(reverse("households:roster-export", kwargs={"township_slug": "town-a"}))
+        job = Job.objects.get()
+        assert response.status_code == 302 and response["Location"].endswith(f"/jobs/{job.pk}/")
+        page = client.get(response["Location"])
+        assert page.status_code == 200 and "任务队列暂时无法连接" in page.content.decode()
+        assert job.state == JobState.QUEUED and "not reachable" in job.message
+
+        Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timezone.timedelta(minutes=11))
+        assert requeue_stale_jobs() == 1  # the sweeper, while Redis is still down: it tries, nothing crashes
+        job.refresh_from_db()
+        assert job.state == JobState.QUEUED and "not reachable" in job.message
+
+        own_redis.start()  # an empty Redis: the task that could not be sent is nowhere
+        assert requeue_stale_jobs() == 1  # the periodic sweeper sends it again
+        with celery_worker():
+            wait_for(
+                lambda: Job.objects.filter(pk=job.pk, state__in=[JobState.DONE, JobState.FAILED]).exists()
+            )
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and job.attempts == 1, job.message
+    assert {r[2] for r in _rows(job)[1:]} == {"A-001", "A-002"} and Job.objects.count() == 1
+    assert "已完成" in client.get(response["Location"]).content.decode()
