@@ -14,6 +14,8 @@ urlpatterns = [
     path("t/<slug:township_slug>/", include("households.urls")),
     path("t/<slug:township_slug>/scoring/", include("scoring.urls")),
     path("t/<slug:township_slug>/review/", include("review.urls")),
+    path("t/<slug:township_slug>/demonstration/", include("demonstration.urls")),
+    path("r/<slug:region_slug>/demonstration/", include("demonstration.region_urls")),
     path("", include("oversight.urls")),
     path("api/v1/t/<slug:township_slug>/", include("households.api.urls")),
     path("api/v1/t/<slug:township_slug>/", include("scoring.api.urls")),

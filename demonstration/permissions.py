@@ -146,3 +146,29 @@ def can_apply_in(membership: Membership) -> bool:
 
 def is_officer_of(user, region: Region) -> bool:
     return region_memberships_of(user).filter(region=region, role=RegionRole.OFFICER).exists()
+
+
+def application_moves_for(user, application: Application) -> list[str]:
+    """The moves of `APPLICATION_MOVES` this user may try on the application now (state, call state and level);
+    the service still checks everything again."""
+    from .services import APPLICATION_MOVES, call_states_for, sources_of
+
+    call = application.call
+    allowed: dict[Level, bool] = {}
+    moves = []
+    for name, (_sources, _target, level) in APPLICATION_MOVES.items():
+        if application.state not in sources_of(call, name) or call.state not in call_states_for(call, name):
+            continue
+        if level not in allowed:
+            allowed[level] = can_act(user, application, level)
+        if allowed[level]:
+            moves.append(name)
+    return moves
+
+
+def call_moves_for(user, call: Call) -> list[str]:
+    from .services import CALL_MOVES
+
+    if not is_officer_of(user, call.region):
+        return []
+    return [name for name, (sources, _target) in CALL_MOVES.items() if call.state in sources]

@@ -18,8 +18,17 @@ from households.permissions import restrict_to_visible
 from households.tenancy import dangerously_all_townships
 from review.models import Objection, ObjectionState, ReviewRound, RoundKind, RoundState
 
-from .models import Application, ApplicationMove, ApplicationState, Call, CallMove, Region, RegionKind
-from .permissions import calls_seen_by_region, townships_of
+from .models import (
+    Application,
+    ApplicationMove,
+    ApplicationState,
+    Call,
+    CallMove,
+    CallState,
+    Region,
+    RegionKind,
+)
+from .permissions import calls_for_township, calls_seen_by_region, townships_of
 
 ZERO = Decimal("0.00")
 
@@ -112,6 +121,16 @@ def applications_visible_to(membership: Membership) -> QuerySet[Application]:
     """The applications of the villages the township member sees."""
     return restrict_to_visible(membership, Application.objects.all()).select_related(
         "call", "call__region", "village", "applied_by"
+    )
+
+
+def township_calls(township) -> QuerySet[Call]:
+    """The calls of the township's county and city, once opened (a draft is the organiser's)."""
+    return (
+        calls_for_township(township)
+        .exclude(state=CallState.DRAFT)
+        .select_related("region", "created_by")
+        .prefetch_related(Prefetch("moves", queryset=CallMove.objects.select_related("actor")))
     )
 
 

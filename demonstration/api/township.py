@@ -17,8 +17,8 @@ from households.permissions import Action, villages_visible_to
 from scoring.api.urls import Router
 
 from .. import selectors, services
-from ..models import Application, ApplicationMove, Call, CallMove, CallState
-from ..permissions import calls_for_township
+from ..models import Application, ApplicationMove, Call
+from ..selectors import township_calls
 from .serializers import ApplicationSerializer, CallSerializer, TownshipMoveSerializer
 
 APPLICATION_MULTIPART = {
@@ -31,15 +31,6 @@ APPLICATION_MULTIPART = {
     },
     "required": ["call", "village", "form"],
 }
-
-
-def township_calls(township):
-    return (
-        calls_for_township(township)
-        .exclude(state=CallState.DRAFT)
-        .select_related("region", "created_by")
-        .prefetch_related(Prefetch("moves", queryset=CallMove.objects.select_related("actor")))
-    )
 
 
 class OpenCallField(serializers.PrimaryKeyRelatedField):

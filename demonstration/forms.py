@@ -1,0 +1,65 @@
+"""Forms of the demonstration pages: types, choices and required fields only; every rule is the services'."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ApplyForm(forms.Form):
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None, empty_label=None)
+    statement = forms.CharField(
+        label=_("What the village has done"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    form = forms.FileField(
+        label=_("Application form"),
+        help_text=_("The filled-in form: PDF, Word (.docx), or a photo (JPEG, PNG)."),
+    )
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+
+
+class CallForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    year = forms.IntegerField(label=_("Year of the figures"), min_value=2000, max_value=2100)
+    budget = forms.DecimalField(label=_("Budget (yuan)"), max_digits=12, decimal_places=2, min_value=0)
+    villages_wanted = forms.IntegerField(label=_("Number of villages"), min_value=1, max_value=1000)
+    preselect_limit = forms.IntegerField(
+        label=_("Pre-selected villages per county at most"), min_value=1, max_value=100, initial=3
+    )
+    min_shop_share = forms.DecimalField(
+        label=_("Supermarket participation at least (% of residents)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        initial=Decimal("30"),
+    )
+    round_grace_days = forms.IntegerField(
+        label=_("Days after a period's end a round counts as on time"), min_value=0, max_value=365, initial=15
+    )
+    conditions = forms.CharField(
+        label=_("Conditions"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    applications_open_on = forms.DateField(label=_("Applications from"), widget=DATE_WIDGET)
+    applications_close_on = forms.DateField(label=_("Applications until"), widget=DATE_WIDGET)
+    preselection_ends_on = forms.DateField(label=_("Pre-selection until"), widget=DATE_WIDGET)
+    selection_ends_on = forms.DateField(label=_("Selection until"), widget=DATE_WIDGET)
+
+
+class MoveForm(forms.Form):
+    move = forms.ChoiceField(
+        choices=[(name, name) for name in [*services.APPLICATION_MOVES, *services.CALL_MOVES]]
+    )
+    comment = forms.CharField(required=False, max_length=2000)
+    score = forms.DecimalField(required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100)
+    amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0)
