@@ -26,6 +26,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+handler404 = "households.api.base.not_found"  # JSON under /api/, the usual page elsewhere
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

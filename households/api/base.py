@@ -7,8 +7,9 @@ add filters; they never replace `get_queryset()`. Outsiders get 404, read-only m
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.defaults import page_not_found
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, filters, serializers, status, viewsets
@@ -95,6 +96,13 @@ class TownshipScopedViewSet(viewsets.ModelViewSet):
         if not can_see(self.membership, obj):
             raise Http404
         return obj
+
+
+def not_found(request, exception):
+    """The project's handler404: a URL under /api/ that matches no route answers JSON like every other API 404."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("Not found."))}, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)
 
 
 def exception_handler(exc, context):

@@ -1,0 +1,36 @@
+"""What the API fuzzer (tests/test_api_fuzz.py) found, each pinned by the test that would have caught it."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(world):
+    token = Token.objects.create(user=world.a.admin)
+    return APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+
+def test_an_api_url_that_matches_no_route_answers_json_404(api, world):
+    # The routers' ids match [^/.]+, so an id like 1.5 (or 6.5e-267) matched no route and got Django's HTML page.
+    for url in [
+        "/api/v1/t/town-a/villages/1.5/",
+        "/api/v1/t/town-a/households/6.5e-267/move/",
+        "/api/v1/nothing/",
+    ]:
+        response = api.get(url)
+
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/json", url
+        assert set(response.json()) == {"detail"}
+
+
+def test_a_page_url_that_matches_no_route_still_answers_the_html_page(client, world):
+    client.force_login(world.a.admin)
+
+    response = client.get("/t/town-a/no-such-page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
