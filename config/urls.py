@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -28,7 +27,5 @@ urlpatterns = [
 
 handler404 = "households.api.base.not_found"  # JSON under /api/, the usual page elsewhere
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Media files (evidence photos, job files) are never served from /media/, not even with DEBUG: a township's files
+# are fetched only through views that check the membership (scoring evidence-download, households job-download).

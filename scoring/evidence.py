@@ -1,6 +1,12 @@
-"""Evidence files: the type is read from the content (never trusted from the name or the browser)."""
+"""Evidence files: the type is read from the content (never trusted from the name or the browser).
+
+A photo must also open as an image of its type (Pillow reads its structure; a file that only starts like a PNG is
+refused), and a decompression bomb is refused before it is decoded. Downloads are served with the sniffed type,
+nosniff and a sandboxing policy (scoring/views/passbook.py: evidence_download).
+"""
 
 from django.conf import settings
+from PIL import Image
 from django.utils.translation import gettext as _
 
 from households.errors import DomainError
@@ -38,4 +44,27 @@ def check_evidence_file(upload) -> str:
             _("%(name)s is not a photo (JPEG, PNG, WebP) or a PDF document.") % {"name": upload.name},
             field="evidence",
         )
+    if content_type.startswith("image/"):
+        _check_image(upload, content_type)
     return content_type
+
+
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
+def _check_image(upload, content_type: str) -> None:
+    try:
+        with Image.open(upload) as image:
+            if image.format != PILLOW_FORMATS[content_type]:
+                raise ValueError(image.format)
+            if image.width * image.height > settings.JIFEN_EVIDENCE_MAX_PIXELS:
+                raise Image.DecompressionBombError(f"{image.width}x{image.height}")
+            image.verify()
+    except Exception as exc:  # Pillow raises many types (OSError, SyntaxError, ValueError…) for a broken file
+        raise DomainError(
+            _("%(name)s cannot be read as a photo: it is damaged or not really a %(kind)s image.")
+            % {"name": upload.name, "kind": PILLOW_FORMATS[content_type]},
+            field="evidence",
+        ) from exc
+    finally:
+        upload.seek(0)

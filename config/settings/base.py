@@ -197,6 +197,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("JIFEN_LOG_LEVEL", default="INFO")},
 }
 JIFEN_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+JIFEN_EVIDENCE_MAX_PIXELS = 50_000_000  # a phone photo is ~12-50 megapixels; more is a decompression bomb
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-jobs": {"task": "households.tasks.requeue_stale_jobs", "schedule": 300.0},
 }

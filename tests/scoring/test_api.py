@@ -22,7 +22,10 @@ from tests.households.test_api import HUGE, count_queries, grow
 pytestmark = pytest.mark.django_db
 D = Decimal
 DAY = datetime.date(2026, 3, 10)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = bytes.fromhex(  # a valid 1×1 PNG: evidence photos must open as images
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63f8"
+    "cfc0f01f00050001ff89993d1d0000000049454e44ae426082"
+)
 ROLES = ["admin", "clerk", "panel", "supervisor", "county"]
 
 api = roster_api.api  # the roster tests' fixture (an API client logged in as a user): pytest finds it here
@@ -382,7 +385,7 @@ def test_evidence_is_uploaded_as_multipart_and_listed_on_the_entry(world, catalo
     assert (evidence["original_name"], evidence["content_type"], evidence["size"]) == (
         "photo.png",
         "image/png",
-        72,
+        70,  # the valid 1×1 PNG above
     )
     assert Evidence.objects.get().entry_id == response.json()["id"]
 

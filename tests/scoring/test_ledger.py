@@ -28,7 +28,10 @@ def english():
 
 
 DAY = datetime.date(2026, 3, 10)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = bytes.fromhex(  # a valid 1×1 PNG: evidence photos must open as images
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63f8"
+    "cfc0f01f00050001ff89993d1d0000000049454e44ae426082"
+)
 
 
 @pytest.fixture

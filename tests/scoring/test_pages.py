@@ -45,7 +45,10 @@ DAY = datetime.date(2026, 3, 10)  # Q1
 NEXT_DAY = datetime.date(2026, 3, 11)  # Q1
 LATER = datetime.date(2026, 5, 4)  # Q2
 NOW = datetime.datetime(2026, 6, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = bytes.fromhex(  # a valid 1×1 PNG: evidence photos must open as images
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63f8"
+    "cfc0f01f00050001ff89993d1d0000000049454e44ae426082"
+)
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
