@@ -14,7 +14,7 @@ from households.models import Area, Household, Resident, Village
 from households.validators import mask_name
 from review.models import ReviewRound
 from rewards.models import StarResult
-from rewards.selectors import published_run
+from rewards.selectors import card_code, published_run
 from scoring.models import Scheme
 from scoring.selectors import passbook
 
@@ -45,13 +45,22 @@ def run_notice_sheet(job, progress) -> tuple[bytes, str]:
 
 def passbooks_pdf(households, scheme: Scheme, progress=None) -> bytes:
     """行为银行存折: one section per household (page break between), fitting A4."""
-    households = list(households.select_related("village", "area").prefetch_related("members"))
+    households = list(households.select_related("village", "area", "township").prefetch_related("members"))
     books = []
     for done, household in enumerate(households):
         if progress and done % 20 == 0:
             progress(done, len(households))
         head = next((m.name for m in household.members.all() if m.is_head), "")
-        books.append({"household": household, "head": head, "data": passbook(household, scheme)})
+        code = card_code(household)  # the counter of the points supermarket finds the household by it
+        books.append(
+            {
+                "household": household,
+                "head": head,
+                "data": passbook(household, scheme),
+                "card_code": code,
+                "card_qr": qr_data_uri(code),
+            }
+        )
     with translation.override("zh-hans"):
         return render_pdf("publicity/passbook.html", {"books": books, "scheme": scheme})
 

@@ -7,6 +7,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -14,16 +15,25 @@ from django.views.decorators.cache import never_cache
 from households import jobs
 from households.errors import DomainError
 from households.models import Household, Resident
-from households.permissions import Action, areas_visible_to, households_visible_to, villages_visible_to
+from households.permissions import (
+    Action,
+    areas_visible_to,
+    households_visible_to,
+    restrict_to_visible,
+    villages_visible_to,
+)
 from households.tenancy import dangerously_all_townships, township_scope
 from households.validators import mask_name
 from households.views.base import township_view
 from review.models import ReviewRound, RoundState
 from review.services import file_objection, notice_is_running
+from rewards.forms import IncentiveListForm
+from rewards.models import Budget
 from scoring.models import Scheme, SchemeState
 
 from .documents import honour_roll_pdf, notice_sheet_pdf, passbooks_pdf, star_rows
 from .forms import ObjectionForm
+from .incentives import incentive_pdf, incentive_rows, incentive_xlsx, reward_list_pdf
 from .notice import build_notice
 
 
@@ -206,8 +216,49 @@ def _public_notice(request, round_):
     )
 
 
+# Incentive lists and the reward list (township office) -------------------------------------------------------
+
+
+@township_view(Action.MANAGE_REWARDS)
+def incentive_lists(request, township, membership):
+    """Pick a year and a purpose; download the star households as .xlsx or PDF."""
+    form = IncentiveListForm(request.GET or None, initial={"year": timezone.localdate().year - 1})
+    error = None
+    if form.is_bound and form.is_valid():
+        year, purpose = form.cleaned_data["year"], form.cleaned_data["purpose"]
+        village_ids = list(villages_visible_to(membership).values_list("pk", flat=True))
+        try:
+            rows = incentive_rows(year, village_ids)
+            name = f"star-households-{purpose}-{year}"
+            if request.GET.get("format") == "pdf":
+                return _pdf(incentive_pdf(township, year, purpose, rows), f"{name}.pdf")
+            response = HttpResponse(incentive_xlsx(township, year, purpose, rows), content_type=XLSX)
+            response["Content-Disposition"] = content_disposition_header(
+                as_attachment=True, filename=f"{name}.xlsx"
+            )
+            return response
+        except DomainError as exc:
+            error = exc.message
+    return render(request, "publicity/incentive_lists.html", {"form": form, "error": error})
+
+
+@township_view(Action.VIEW)
+def reward_list(request, township, membership, pk):
+    budget = get_object_or_404(
+        restrict_to_visible(membership, Budget.objects.select_related("village")), pk=pk
+    )
+    try:
+        return _pdf(reward_list_pdf(budget), f"rewards-{budget.village.name}-{budget.year}.pdf")
+    except DomainError as exc:
+        return render(request, "publicity/document_error.html", {"message": exc.message}, status=400)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 urlpatterns = [
     path("notice/<str:token>/", public_notice, name="public-notice"),
+    path("t/<slug:township_slug>/publicity/incentive-lists/", incentive_lists, name="incentive-lists"),
+    path("t/<slug:township_slug>/publicity/budgets/<int:pk>/rewards.pdf", reward_list, name="reward-list"),
     path("t/<slug:township_slug>/publicity/rounds/<int:pk>/notice.pdf", notice_sheet, name="notice-sheet"),
     path(
         "t/<slug:township_slug>/publicity/households/<int:pk>/passbook.pdf",

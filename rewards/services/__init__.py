@@ -9,7 +9,16 @@ from .budget import (
     set_reward_level,
 )
 from .shop import add_product, cancel_redemption, move_stock, open_shop, redeem, update_product, update_shop
-from .stars import Bands, RankedHousehold, bands_of, fingerprint, publish_run, rank_households, rate_stars
+from .stars import (
+    Bands,
+    RankedHousehold,
+    bands_of,
+    fingerprint,
+    publish_run,
+    rank_households,
+    rate_stars,
+    set_reward_settings,
+)
 
 __all__ = [
     "Bands",
@@ -30,6 +39,7 @@ __all__ = [
     "recount_residents",
     "redeem",
     "set_reward_level",
+    "set_reward_settings",
     "update_product",
     "update_shop",
 ]

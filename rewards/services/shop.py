@@ -20,6 +20,11 @@ from ..models import Product, Redemption, RedemptionLine, Shop, StockMove, Stock
 from ..selectors import spendable_balance
 from .budget import budget_for, check_room, lock_budget
 
+def plain(points: Decimal) -> str:
+    """40.00 → "40", 12.50 → "12.5": points as people write them."""
+    return f"{points.normalize():f}"
+
+
 PRODUCT_FIELDS = ("name", "photo", "points", "cost", "low_stock", "source", "donor", "active")
 
 
@@ -170,7 +175,7 @@ def _redeem_locked(actor, household: Household, shop: Shop, items: dict[int, int
     if points > balance.available:
         raise DomainError(
             _("These goods cost %(points)s points but household %(household)s has %(available)s to spend.")
-            % {"points": points, "household": household, "available": balance.available},
+            % {"points": plain(points), "household": household, "available": plain(balance.available)},
             field="items",
             code="not_enough_points",
         )

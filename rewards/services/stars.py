@@ -25,7 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.errors import DomainError
+from households.errors import DomainError, full_clean_or_raise
 from households.models import Membership
 from households.permissions import Action, can
 from scoring.models import Scheme, SchemeState
@@ -223,3 +223,25 @@ def publish_run(*, actor, run: StarRun) -> StarRun:
         run.state, run.published_by, run.published_at = StarRunState.PUBLISHED, actor, timezone.now()
         run.save(update_fields=["state", "published_by", "published_at"])
     return run
+
+
+SETTINGS_FIELDS = (
+    "star_five_percent",
+    "star_four_percent",
+    "star_three_percent",
+    "star_floor",
+    "spendable_basis",
+    "spendable_resets_yearly",
+)
+
+
+def set_reward_settings(*, actor, scheme: Scheme, **settings) -> Scheme:
+    """The scheme's star bands, the floor and what the supermarket can spend (a new rating uses them)."""
+    unknown = set(settings) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown settings: {sorted(unknown)}")
+    for name, value in settings.items():
+        setattr(scheme, name, value)
+    full_clean_or_raise(scheme)
+    scheme.save(update_fields=[*settings])
+    return scheme

@@ -1,0 +1,242 @@
+"""The points supermarket: shops, products and their stock ledger, the counter, receipts and cancellations.
+
+The counter: find the household (number, name, mobile, or the QR code on its card — a scanner types its text),
+pick goods, see the totals and the balance after, confirm. A hidden key makes a double tap record once.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from households.errors import DomainError
+from households.forms import add_domain_error
+from households.permissions import Action, can, check, households_visible_to, villages_visible_to
+from households.views.base import township_view
+
+from .. import selectors, services
+from ..forms import NewProductForm, ProductForm, ReasonForm, ShopForm, StockForm
+from ..models import StockMove
+from .common import (
+    get_visible,
+    products_visible_to,
+    redemptions_visible_to,
+    render_page,
+    shops_visible_to,
+    this_year,
+    url,
+)
+
+RECENT = 20
+FOUND = 10
+
+
+@township_view(Action.VIEW)
+def shop_list(request, township, membership):
+    shops = list(shops_visible_to(membership).order_by("village__name"))
+    year = this_year()
+    participation = selectors.shop_participation(year=year, village_ids=[s.village_id for s in shops])
+    rows = [{"shop": s, "participation": participation[s.village_id]} for s in shops]
+    form = None
+    if can(membership, Action.RUN_SHOP):
+        without = villages_visible_to(membership).filter(shop__isnull=True).order_by("name")
+        form = ShopForm(request.POST or None, villages=without)
+        if request.method == "POST" and form.is_valid():
+            village = form.cleaned_data.pop("village")
+            check(membership, Action.RUN_SHOP, village)
+            try:
+                shop = services.open_shop(actor=request.user, village=village, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                return redirect(url(request, "shop-detail", pk=shop.pk))
+    elif request.method == "POST":
+        check(membership, Action.RUN_SHOP)
+    return render_page(request, "rewards/shop_list.html", {"rows": rows, "form": form, "year": year})
+
+
+@township_view(Action.VIEW)
+def shop_detail(request, township, membership, pk):
+    shop = get_visible(shops_visible_to(membership), pk)
+    can_run = can(membership, Action.RUN_SHOP, shop.village)
+    form = NewProductForm(request.POST or None, request.FILES or None) if can_run else None
+    if request.method == "POST":
+        check(membership, Action.RUN_SHOP, shop.village)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if v is not None and k != "photo"}
+            if form.cleaned_data.get("photo"):
+                data["photo"] = form.cleaned_data["photo"]
+            try:
+                product = services.add_product(actor=request.user, shop=shop, **data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("%(product)s is on the shelf.") % {"product": product})
+                return redirect(url(request, "shop-detail", pk=shop.pk))
+    year = this_year()
+    context = {
+        "shop": shop,
+        "products": shop.products.all(),
+        "low": list(selectors.low_stock_products(shop)),
+        "participation": selectors.shop_participation(year=year, village_ids=[shop.village_id])[
+            shop.village_id
+        ],
+        "budget": selectors.budget_figures(year=year, village_ids=[shop.village_id])[shop.village_id],
+        "recent": redemptions_visible_to(membership).filter(shop=shop)[:RECENT],
+        "form": form,
+        "can_run": can_run,
+        "year": year,
+    }
+    return render_page(request, "rewards/shop_detail.html", context)
+
+
+@township_view(Action.VIEW)
+def product_detail(request, township, membership, pk):
+    product = get_visible(products_visible_to(membership), pk)
+    can_run = can(membership, Action.RUN_SHOP, product.shop.village)
+    fields = ("name", "points", "cost", "low_stock", "source", "donor", "active")
+    posted = request.POST if request.method == "POST" else None
+    edit = ProductForm(
+        posted if posted and "edit" in posted else None,
+        request.FILES or None,
+        initial={name: getattr(product, name) for name in fields},
+    )
+    stock = StockForm(posted if posted and "stock" in posted else None)
+    if posted is not None:
+        check(membership, Action.RUN_SHOP, product.shop.village)
+        try:
+            if "edit" in posted and edit.is_valid():
+                data = {k: v for k, v in edit.cleaned_data.items() if k in fields and v is not None}
+                if edit.cleaned_data.get("photo"):
+                    data["photo"] = edit.cleaned_data["photo"]
+                services.update_product(actor=request.user, product=product, **data)
+                messages.success(request, _("Saved."))
+                return redirect(url(request, "product-detail", pk=product.pk))
+            if "stock" in posted and stock.is_valid():
+                services.move_stock(actor=request.user, product=product, **stock.cleaned_data)
+                messages.success(request, _("The stock is updated."))
+                return redirect(url(request, "product-detail", pk=product.pk))
+        except DomainError as exc:
+            add_domain_error(edit if "edit" in posted else stock, exc)
+    moves = (
+        StockMove.objects.filter(product=product)
+        .select_related("created_by", "redemption")
+        .order_by("-id")[:50]
+    )
+    context = {"product": product, "edit": edit, "stock": stock, "moves": moves, "can_run": can_run}
+    return render_page(request, "rewards/product_detail.html", context)
+
+
+@township_view(Action.RUN_SHOP)
+def counter(request, township, membership, pk):
+    shop = get_visible(shops_visible_to(membership), pk)
+    check(membership, Action.RUN_SHOP, shop.village)
+    query = request.GET.get("q", "").strip()
+    found = []
+    if query:
+        households = households_visible_to(membership).filter(village=shop.village)
+        found = list(selectors.find_households(households, query)[: FOUND + 1])
+        if len(found) == 1:
+            return redirect(url(request, "counter-household", pk=shop.pk, household_pk=found[0].pk))
+    context = {"shop": shop, "query": query, "found": found[:FOUND], "more": len(found) > FOUND}
+    return render_page(request, "rewards/counter.html", context)
+
+
+def _picked(request, products) -> dict[int, int]:
+    picked = {}
+    for product in products:
+        raw = request.POST.get(f"qty_{product.pk}", "").strip() or "0"
+        try:
+            quantity = int(raw)
+        except ValueError:
+            raise DomainError(_("Quantities are whole numbers.")) from None
+        if quantity < 0:
+            raise DomainError(_("Quantities must be positive."))
+        if quantity:
+            picked[product.pk] = quantity
+    return picked
+
+
+@township_view(Action.RUN_SHOP)
+def counter_household(request, township, membership, pk, household_pk):
+    shop = get_visible(shops_visible_to(membership), pk)
+    check(membership, Action.RUN_SHOP, shop.village)
+    household = get_visible(
+        households_visible_to(membership).filter(village=shop.village).prefetch_related("members"),
+        household_pk,
+    )
+    balance = selectors.spendable_balance(household, year=this_year())
+    products = list(shop.products.filter(active=True, stock__gt=0))
+    context = {"shop": shop, "household": household, "balance": balance, "products": products}
+    if request.method == "POST":
+        try:
+            picked = _picked(request, products)
+            if not picked:
+                raise DomainError(_("Pick at least one product."))
+            if request.POST.get("confirm"):
+                redemption = services.redeem(
+                    actor=request.user,
+                    household=household,
+                    shop=shop,
+                    items=picked,
+                    idempotency_key=request.POST.get("key", "")[:80],
+                )
+                messages.success(request, _("Redeemed. Hand over the goods and the receipt."))
+                return redirect(url(request, "redemption-detail", pk=redemption.pk))
+        except DomainError as exc:
+            context["error"] = exc.message
+        else:
+            lines = [(p, picked[p.pk], p.points * picked[p.pk]) for p in products if p.pk in picked]
+            points = sum((line[2] for line in lines), Decimal("0"))
+            context.update(
+                confirming=True,
+                lines=lines,
+                points=points,
+                after=balance.available - points,
+                key=uuid.uuid4().hex,
+            )
+    context.setdefault("key", uuid.uuid4().hex)
+    return render_page(request, "rewards/counter_household.html", context)
+
+
+@township_view(Action.VIEW)
+def redemption_detail(request, township, membership, pk):
+    """The receipt (printable) and, for the counter, the cancellation."""
+    redemption = get_visible(redemptions_visible_to(membership), pk)
+    can_cancel = (
+        can(membership, Action.RUN_SHOP, redemption.shop.village)
+        and not redemption.is_cancellation
+        and not hasattr(redemption, "reversed_by")
+    )
+    form = ReasonForm(request.POST or None) if can_cancel else None
+    if request.method == "POST":
+        check(membership, Action.RUN_SHOP, redemption.shop.village)
+        if form is not None and form.is_valid():
+            try:
+                services.cancel_redemption(actor=request.user, redemption=redemption, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("Cancelled: the points are back and the goods on the shelf."))
+                return redirect(url(request, "redemption-detail", pk=redemption.pk))
+    source = redemption.reverses if redemption.is_cancellation else redemption
+    context = {
+        "redemption": redemption,
+        "lines": source.lines.select_related("product"),
+        "balance": selectors.spendable_balance(redemption.household, year=redemption.year),
+        "form": form,
+    }
+    return render_page(request, "rewards/receipt.html", context)
+
+
+urlpatterns = [
+    path("shops/", shop_list, name="shop-list"),
+    path("shops/<int:pk>/", shop_detail, name="shop-detail"),
+    path("shops/<int:pk>/counter/", counter, name="counter"),
+    path("shops/<int:pk>/counter/<int:household_pk>/", counter_household, name="counter-household"),
+    path("products/<int:pk>/", product_detail, name="product-detail"),
+    path("redemptions/<int:pk>/", redemption_detail, name="redemption-detail"),
+]
