@@ -985,11 +985,13 @@ def test_read_only_members_get_403_on_every_write_and_nothing_changes(scene, rol
     user = getattr(scene.rw.world.a, role)
     client = client_for(user)
     before = snapshot()
+    # County viewers do not see a household's records (objections, declarations): "not found" (issue 7).
+    refused = (403, 404) if role == "county" else (403,)
     for name, kwargs, data, _user in scene.writes():
-        assert client.post(page_url(name, scene.rw.township, **kwargs), data).status_code == 403, name
+        assert client.post(page_url(name, scene.rw.township, **kwargs), data).status_code in refused, name
     pages = dict(scene.pages())
     for name in WRITE_ONLY_PAGES:
-        assert client.get(page_url(name, scene.rw.township, **pages.get(name, {}))).status_code == 403, name
+        assert client.get(page_url(name, scene.rw.township, **pages.get(name, {}))).status_code in refused, name
     for name in ("round-detail", "assignments"):
         assert client.get(page_url(name, scene.rw.township, **pages[name])).status_code == 200, name
     assert snapshot() == before

@@ -817,7 +817,7 @@ def test_a_clerk_sees_and_acknowledges_the_alert_of_their_village(world, ledger,
 # Permissions: three users per case ------------------------------------------------------------------------------
 
 CATALOGUE_READERS = ("clerk", "panel", "supervisor", "county")
-LEDGER_READERS = ("panel", "supervisor", "county")
+LEDGER_READERS = ("panel", "supervisor")  # county viewers do not see the ledger at all (tests/oversight)
 
 
 def write_requests(world, catalogue, ledger):
@@ -991,7 +991,8 @@ def test_members_who_may_only_read_get_403_and_nothing_changes(world, catalogue,
 
     statuses = [send(api(getattr(world.a, reader)), method, path, body).status_code for reader in readers]
 
-    assert statuses == [403] * len(readers)
+    # County viewers do not see the ledger at all (issue 7): "not found" rather than "denied".
+    assert all(s in ((403, 404) if r == "county" else (403,)) for r, s in zip(readers, statuses, strict=True))
     assert ledger_snapshot() == before
 
 
@@ -1077,7 +1078,7 @@ def read_paths(world, catalogue, ledger):
     ]
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "county"])  # county: tests/oversight
 def test_every_member_reads_the_catalogue_and_the_ledger_they_may_see(world, catalogue, ledger, api, role):
     client = api(getattr(world.a, role))
 

@@ -325,6 +325,8 @@ ALLOWED = {
 def test_page_renders_for_every_role_allowed(catalogue, page):
     t = catalogue.a
     for role in ALLOWED[page.needs]:
+        if role == "county" and page.name in ("passbook", "evidence-download"):
+            continue  # a household's own records: not found for county viewers (tests/oversight)
         response = client_for(getattr(t, role)).get(page.url(t.township, t))
         assert response.status_code == 200, (role, response.status_code)
         if page.chinese:
