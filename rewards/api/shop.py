@@ -1,0 +1,600 @@
+"""The points supermarket (积分超市): shops, products and their stock ledger, redemptions at the counter, the
+counter's household search and balance, and participation.
+
+Members read the supermarkets of the villages they see; the township office and the village's clerk run them
+(products, stock in and out, redemptions and cancellations). Every id in a body or a query parameter is looked up
+inside the township scope and among what the member may see: another village's household or shop reads "does not
+exist" (400). Stock moves and redemptions are never changed or deleted (405): a cancellation reverses a
+redemption. An `Idempotency-Key` header makes a retried redemption record once.
+"""
+
+from django.db.models import Exists, F, OuterRef, Prefetch
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
+from households.models import Household, Village
+from households.permissions import Action, check, households_visible_to, villages_visible_to
+from scoring.api.ledger import IDEMPOTENCY_HEADER, idempotency_key_of
+
+from .. import services
+from ..models import (
+    Product,
+    ProductSource,
+    Redemption,
+    RedemptionLine,
+    Shop,
+    StockMove,
+    StockReason,
+)
+from ..selectors import card_code, find_households, shop_participation, spendable_balance
+from .common import (
+    KEPT_SCHEMA,
+    MAX_ID,
+    CancelSerializer,
+    PersonField,
+    RewardsViewSet,
+    YearQuerySerializer,
+    visible,
+)
+
+LIST_ACTION = {"filter_backends": []}
+MAX_ITEMS = 50
+MAX_QUANTITY = 10_000
+COUNTER_RESULTS = 10
+
+
+def visible_shops(membership):
+    return visible(membership, Shop.objects.all(), "village")
+
+
+def visible_products(membership):
+    return visible(membership, Product.objects.all(), "shop__village")
+
+
+# Shops -----------------------------------------------------------------------------------------------------------
+
+
+class ShopSerializer(serializers.ModelSerializer):
+    village = VisiblePrimaryKeyRelatedField(visible=villages_visible_to, queryset=_empty(Village))
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="Default: <village>积分超市."
+    )
+
+    class Meta:
+        model = Shop
+        fields = ["id", "village", "village_name", "name", "opening_hours", "created_at"]
+        read_only_fields = ["created_at"]
+        validators = []  # one per village: checked by the service, inside the township
+
+    def validate(self, attrs):
+        if self.instance is not None and "village" in attrs and attrs["village"] != self.instance.village:
+            raise serializers.ValidationError(
+                {"village": [_("A supermarket cannot move to another village.")]}
+            )
+        return attrs
+
+
+class ShopFilter(filters.FilterSet):
+    village = filters.ModelChoiceFilter(queryset=_visible(villages_visible_to, Village))
+
+    class Meta:
+        model = Shop
+        fields = ["village"]
+
+
+@extend_schema_view(destroy=KEPT_SCHEMA)
+class ShopViewSet(RewardsViewSet):
+    """积分超市 of a village, with its opening hours. Opened and changed by the township office or the village's
+    clerk; never deleted (405): redemptions name it."""
+
+    queryset = _empty(Shop)
+    serializer_class = ShopSerializer
+    filterset_class = ShopFilter
+    default_write_action = Action.RUN_SHOP
+    ordering_fields = ["name"]
+    kept_detail = _("A points supermarket is never deleted: its redemptions are kept.")
+
+    def scoped_queryset(self):
+        return visible_shops(self.membership).select_related("village").order_by("village__name", "pk")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        check(self.membership, Action.RUN_SHOP, data["village"])
+        shop = services.open_shop(
+            actor=self.request.user,
+            village=data["village"],
+            name=data.get("name", ""),
+            opening_hours=data.get("opening_hours", ""),
+        )
+        serializer.instance = self.recheck(shop)
+
+    def perform_update(self, serializer):
+        shop = serializer.instance
+        check(self.membership, Action.RUN_SHOP, shop)
+        data = serializer.validated_data
+        serializer.instance = services.update_shop(
+            actor=self.request.user,
+            shop=shop,
+            name=data.get("name") or shop.name,
+            opening_hours=data.get("opening_hours", shop.opening_hours),
+        )
+
+
+# Products and their stock ------------------------------------------------------------------------------------------
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    shop = VisiblePrimaryKeyRelatedField(visible=visible_shops, queryset=_empty(Shop))
+    stock = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_QUANTITY,
+        default=0,
+        help_text="On create: the opening stock (a stock move). Afterwards only `stock/` changes it.",
+    )
+    is_low = serializers.BooleanField(read_only=True, help_text="Stock at or below the low-stock warning.")
+    photo = serializers.ImageField(read_only=True)
+    # A plain string: "source" is already the name of the ledger's choice set in the schema (scoring's Entry).
+    source = serializers.CharField(
+        max_length=10, default=ProductSource.BOUGHT, help_text="bought, donated or merchant."
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "shop",
+            "name",
+            "photo",
+            "points",
+            "cost",
+            "stock",
+            "low_stock",
+            "is_low",
+            "source",
+            "donor",
+            "active",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+        validators = []  # the name is unique in its shop: checked by the service (full_clean), inside the township
+
+    def validate_source(self, source):
+        if source not in ProductSource.values:
+            raise serializers.ValidationError(_("Choose bought, donated or merchant."))
+        return source
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            if "shop" in attrs and attrs["shop"] != self.instance.shop:
+                raise serializers.ValidationError(
+                    {"shop": [_("A product cannot move to another supermarket.")]}
+                )
+            if "stock" in self.initial_data and attrs.get("stock") != self.instance.stock:
+                raise serializers.ValidationError(
+                    {"stock": [_("Stock changes only by stock in and out (the product's stock/ action).")]}
+                )
+        return attrs
+
+
+class StockMoveSerializer(serializers.ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    created_by = PersonField()
+
+    class Meta:
+        model = StockMove
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "change",
+            "reason",
+            "note",
+            "redemption",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class StockChangeSerializer(serializers.Serializer):
+    change = serializers.IntegerField(
+        min_value=-MAX_QUANTITY,
+        max_value=MAX_QUANTITY,
+        help_text="How many items; the reason gives the direction (in adds, out takes away).",
+    )
+    reason = serializers.ChoiceField(choices=[StockReason.IN, StockReason.OUT])
+    note = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="Required for stock out."
+    )
+
+
+class ProductFilter(filters.FilterSet):
+    shop = filters.ModelChoiceFilter(queryset=_visible(visible_shops, Shop))
+    low = filters.BooleanFilter(method="filter_low", help_text="Only products at or below their warning.")
+    active = filters.BooleanFilter()
+    source = filters.ChoiceFilter(choices=ProductSource.choices)
+
+    class Meta:
+        model = Product
+        fields = ["shop", "low", "active", "source"]
+
+    def filter_low(self, queryset, name, value):
+        low = queryset.filter(stock__lte=F("low_stock"))
+        return low if value else queryset.exclude(pk__in=low.values("pk"))
+
+
+@extend_schema_view(destroy=KEPT_SCHEMA)
+class ProductViewSet(RewardsViewSet):
+    """Goods on a supermarket's shelf: point price, cost to the budget, stock (changed only by stock moves) and
+    the low-stock warning. Never deleted (405): take it off sale (`active: false`)."""
+
+    queryset = _empty(Product)
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    default_write_action = Action.RUN_SHOP
+    search_fields = ["name", "donor"]
+    ordering_fields = ["name", "stock", "points"]
+    kept_detail = _("A product is never deleted: take it off sale instead.")
+
+    def scoped_queryset(self):
+        return visible_products(self.membership).order_by("shop_id", "name", "pk")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        shop, stock = data.pop("shop"), data.pop("stock", 0)
+        check(self.membership, Action.RUN_SHOP, shop)
+        product = services.add_product(actor=self.request.user, shop=shop, stock=stock, **data)
+        serializer.instance = self.recheck(product)
+
+    def perform_update(self, serializer):
+        product = serializer.instance
+        check(self.membership, Action.RUN_SHOP, product)
+        fields = {k: v for k, v in serializer.validated_data.items() if k not in ("shop", "stock")}
+        serializer.instance = services.update_product(actor=self.request.user, product=product, **fields)
+
+    @extend_schema(request=StockChangeSerializer, responses={201: StockMoveSerializer})
+    @action(detail=True, methods=["post"], **LIST_ACTION)
+    def stock(self, request, *args, **kwargs):
+        """Stock in (delivered, donated) or out (damaged, expired, returned — say why): a move in the product's
+        own ledger. Stock never goes below zero."""
+        product = self.get_object()
+        check(self.membership, Action.RUN_SHOP, product)
+        serializer = StockChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        move = services.move_stock(actor=request.user, product=product, **serializer.validated_data)
+        fresh = StockMove.objects.select_related("product", "created_by").get(pk=move.pk)
+        return Response(StockMoveSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class StockMoveFilter(filters.FilterSet):
+    product = filters.ModelChoiceFilter(queryset=_visible(visible_products, Product))
+    shop = filters.ModelChoiceFilter(field_name="product__shop", queryset=_visible(visible_shops, Shop))
+    reason = filters.ChoiceFilter(choices=StockReason.choices)
+
+    class Meta:
+        model = StockMove
+        fields = ["product", "shop", "reason"]
+
+
+class StockMoveViewSet(RewardsViewSet):
+    """The stock ledger: every change of a product's stock, with who, when and why (read-only)."""
+
+    queryset = _empty(StockMove)
+    serializer_class = StockMoveSerializer
+    filterset_class = StockMoveFilter
+    routed_actions = {"list", "retrieve"}
+    ordering_fields = ["created_at"]
+
+    def scoped_queryset(self):
+        rows = StockMove.objects.select_related("product", "created_by").order_by("-created_at", "-pk")
+        return visible(self.membership, rows, "product__shop__village")
+
+
+# Redemptions -------------------------------------------------------------------------------------------------------
+
+
+class RedemptionLineSerializer(serializers.ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+
+    class Meta:
+        model = RedemptionLine
+        fields = ["product", "product_name", "quantity", "points", "cost"]
+        read_only_fields = fields
+
+
+class RedemptionSerializer(serializers.ModelSerializer):
+    household_number = serializers.CharField(source="household.number", read_only=True)
+    cancelled = serializers.BooleanField(read_only=True, help_text="A cancellation reverses it.")
+    lines = RedemptionLineSerializer(many=True, read_only=True)
+    created_by = PersonField()
+
+    class Meta:
+        model = Redemption
+        fields = [
+            "id",
+            "shop",
+            "household",
+            "household_number",
+            "year",
+            "points",
+            "cost",
+            "lines",
+            "reverses",
+            "cancelled",
+            "reason",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class RedeemItemSerializer(serializers.Serializer):
+    product = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="A product of this supermarket."
+    )
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class RedeemSerializer(serializers.Serializer):
+    household = VisiblePrimaryKeyRelatedField(visible=households_visible_to, queryset=_empty(Household))
+    shop = VisiblePrimaryKeyRelatedField(visible=visible_shops, queryset=_empty(Shop))
+    items = RedeemItemSerializer(many=True, max_length=MAX_ITEMS)
+
+    def validate_items(self, items):
+        if not items:
+            raise serializers.ValidationError(_("Pick at least one product."))
+        products = [item["product"] for item in items]
+        if len(set(products)) != len(products):
+            raise serializers.ValidationError(_("Each product may be listed only once."))
+        return items
+
+
+class RedemptionFilter(filters.FilterSet):
+    household = filters.ModelChoiceFilter(queryset=_visible(households_visible_to, Household))
+    shop = filters.ModelChoiceFilter(queryset=_visible(visible_shops, Shop))
+    year = filters.NumberFilter(min_value=2000, max_value=9999, decimal_places=0)
+    cancellation = filters.BooleanFilter(field_name="reverses", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Redemption
+        fields = ["household", "shop", "year", "cancellation"]
+
+
+def described_redemptions(membership):
+    rows = (
+        Redemption.objects.select_related("household", "created_by")
+        .prefetch_related(
+            Prefetch("lines", queryset=RedemptionLine.objects.select_related("product").order_by("pk"))
+        )
+        .annotate(cancelled=Exists(Redemption.objects.filter(reverses=OuterRef("pk"))))
+    )
+    return visible(membership, rows, "shop__village", household_record=True).order_by("-created_at", "-pk")
+
+
+@extend_schema_view(update=KEPT_SCHEMA, partial_update=KEPT_SCHEMA, destroy=KEPT_SCHEMA)
+class RedemptionViewSet(RewardsViewSet):
+    """积分兑换 at the counter: points exchanged for goods, the balance and the stock checked and taken in one go.
+    Never changed or deleted (405): `cancel/` records a reversing redemption (points, goods and money come back)."""
+
+    queryset = _empty(Redemption)
+    serializer_class = RedemptionSerializer
+    filterset_class = RedemptionFilter
+    default_write_action = Action.RUN_SHOP
+    kept_actions = {"update", "partial_update", "destroy"}
+    kept_detail = _("A redemption is never changed or deleted: cancel it with a reason.")
+    ordering_fields = ["created_at", "points"]
+
+    def scoped_queryset(self):
+        return described_redemptions(self.membership)
+
+    def _answer(self, redemption, code):
+        self.recheck(redemption)
+        fresh = self.get_queryset().get(pk=redemption.pk)
+        return Response(RedemptionSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(
+        request=RedeemSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: RedemptionSerializer, 200: RedemptionSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        """Redeem goods for a household of the supermarket's village: refused (400, saying why) when the balance,
+        the stock or the village's budget does not cover it. A retried key answers the first redemption (200)."""
+        key = idempotency_key_of(request)
+        serializer = RedeemSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        check(self.membership, Action.RUN_SHOP, data["shop"])
+        replay = bool(key) and Redemption.objects.filter(idempotency_key=key).exists()
+        redemption = services.redeem(
+            actor=request.user,
+            household=data["household"],
+            shop=data["shop"],
+            items={item["product"]: item["quantity"] for item in data["items"]},
+            idempotency_key=key,
+        )
+        if replay and redemption.shop_id != data["shop"].pk:
+            raise exceptions.ValidationError(
+                {
+                    "Idempotency-Key": [
+                        _("This Idempotency-Key was already used for another redemption; send a new key.")
+                    ]
+                }
+            )
+        return self._answer(redemption, status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+
+    @extend_schema(request=CancelSerializer, responses={201: RedemptionSerializer})
+    @action(detail=True, methods=["post"], **LIST_ACTION)
+    def cancel(self, request, *args, **kwargs):
+        """Cancel a redemption with a reason: the points come back to the balance, the goods to the shelf, the cost
+        to the budget."""
+        redemption = self.get_object()
+        check(self.membership, Action.RUN_SHOP, redemption)
+        serializer = CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reversal = services.cancel_redemption(
+            actor=request.user, redemption=redemption, reason=serializer.validated_data["reason"]
+        )
+        return self._answer(reversal, status.HTTP_201_CREATED)
+
+
+# The counter -------------------------------------------------------------------------------------------------------
+
+
+class BalanceSerializer(serializers.Serializer):
+    """A household's spendable points: earned (what the scheme lets it spend), spent, available. Spending never
+    lowers the score used for ranking."""
+
+    household = serializers.IntegerField()
+    number = serializers.CharField()
+    year = serializers.IntegerField()
+    earned = serializers.DecimalField(max_digits=12, decimal_places=2)
+    spent = serializers.DecimalField(max_digits=12, decimal_places=2)
+    available = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class CounterHouseholdSerializer(BalanceSerializer):
+    village = serializers.IntegerField()
+    village_name = serializers.CharField()
+    members = serializers.ListField(
+        child=serializers.CharField(), help_text="The residents' names, head first."
+    )
+    card_code = serializers.CharField(help_text="The text of the QR code on the household's card.")
+
+
+class CounterQuerySerializer(YearQuerySerializer):
+    q = serializers.CharField(
+        max_length=100,
+        help_text="A household number (or its start), a resident's name or mobile, or the card's QR text "
+        "(JIFEN-HH:<township>:<number>).",
+    )
+
+
+def balance_row(household, year: int) -> dict:
+    balance = spendable_balance(household, year=year)
+    return {
+        "household": household.pk,
+        "number": household.number,
+        "year": year,
+        "earned": balance.earned,
+        "spent": balance.spent,
+        "available": balance.available,
+    }
+
+
+class CounterHouseholdViewSet(RewardsViewSet):
+    """The counter's search: at most ten households the member sees, each with its spendable balance."""
+
+    queryset = _empty(Household)
+    serializer_class = CounterHouseholdSerializer
+    filter_backends = []
+    pagination_class = None
+    routed_actions = {"list"}
+
+    def scoped_queryset(self):
+        return households_visible_to(self.membership)
+
+    @extend_schema(parameters=[CounterQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        query = CounterQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data["year"]
+        found = (
+            find_households(self.get_queryset(), query.validated_data["q"])
+            .select_related("village", "township")
+            .prefetch_related("members")[:COUNTER_RESULTS]
+        )
+        rows = []
+        for household in found:
+            members = sorted(household.members.all(), key=lambda r: (not r.is_head, r.pk))
+            rows.append(
+                {
+                    **balance_row(household, year),
+                    "village": household.village_id,
+                    "village_name": household.village.name,
+                    "members": [resident.name for resident in members],
+                    "card_code": card_code(household),
+                }
+            )
+        return Response(CounterHouseholdSerializer(rows, many=True).data)
+
+
+class BalanceViewSet(RewardsViewSet):
+    """A household's spendable balance for a year (`?year=`, default this year)."""
+
+    queryset = _empty(Household)
+    serializer_class = BalanceSerializer
+    lookup_url_kwarg = "household_pk"
+    filter_backends = []
+
+    def scoped_queryset(self):
+        return households_visible_to(self.membership)
+
+    @extend_schema(parameters=[YearQuerySerializer])
+    def retrieve(self, request, *args, **kwargs):
+        household = self.get_object()  # 404 before 400: an unseen household is never confirmed
+        query = YearQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(BalanceSerializer(balance_row(household, query.validated_data["year"])).data)
+
+
+# Participation -----------------------------------------------------------------------------------------------------
+
+
+class ParticipationSerializer(serializers.Serializer):
+    village = serializers.IntegerField()
+    village_name = serializers.CharField()
+    year = serializers.IntegerField()
+    households_redeemed = serializers.IntegerField()
+    households_taking_part = serializers.IntegerField()
+    residents_redeemed = serializers.IntegerField()
+    residents_taking_part = serializers.IntegerField()
+    household_share = serializers.DecimalField(max_digits=4, decimal_places=1, help_text="Percent.")
+    resident_share = serializers.DecimalField(
+        max_digits=4, decimal_places=1, help_text="Percent (a demonstration village needs 30)."
+    )
+
+
+class ShopParticipationViewSet(RewardsViewSet):
+    """Per village the member sees: the share of households and of residents taking part that redeemed in the
+    year (redemptions that stand)."""
+
+    queryset = _empty(Village)
+    serializer_class = ParticipationSerializer
+    filter_backends = []
+    pagination_class = None
+    routed_actions = {"list"}
+
+    def scoped_queryset(self):
+        return villages_visible_to(self.membership).order_by("name", "pk")
+
+    @extend_schema(parameters=[YearQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        query = YearQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data["year"]
+        villages = list(self.get_queryset())
+        figures = shop_participation(year=year, village_ids=[v.pk for v in villages])
+        rows = []
+        for village in villages:
+            p = figures[village.pk]
+            rows.append(
+                {
+                    "village": village.pk,
+                    "village_name": village.name,
+                    "year": year,
+                    "households_redeemed": p.households_redeemed,
+                    "households_taking_part": p.households_taking_part,
+                    "residents_redeemed": p.residents_redeemed,
+                    "residents_taking_part": p.residents_taking_part,
+                    "household_share": p.household_share,
+                    "resident_share": p.resident_share,
+                }
+            )
+        return Response(ParticipationSerializer(rows, many=True).data)

@@ -1,0 +1,253 @@
+"""Star ratings (星级文明户) and the rewards of each star level.
+
+Members read the runs of their township and the results of the villages they see; the township office starts a
+rating (a job: `schemes/{id}/rate-stars/`), publishes the current run and sets what each star level brings.
+A run is never changed or deleted (405): the ledger changes, a new version is rated.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from households import jobs
+from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
+from households.errors import DomainError
+from households.models import Village
+from households.permissions import Action, villages_visible_to
+from scoring.api.schemes import in_township
+from scoring.models import Scheme, SchemeState
+
+from .. import services
+from ..models import RewardLevel, StarResult, StarRun, StarRunState
+from .common import KEPT_SCHEMA, PersonField, RewardsViewSet, visible
+
+LIST_ACTION = {"filter_backends": []}
+
+
+# Star runs -------------------------------------------------------------------------------------------------------
+
+
+class StarRunSerializer(serializers.ModelSerializer):
+    scheme_name = serializers.CharField(source="scheme.name", read_only=True)
+    year = serializers.IntegerField(source="scheme.year", read_only=True)
+    state = serializers.CharField(read_only=True, help_text="proposed or published.")
+    created_by = PersonField(help_text="Empty: rated from the command line.")
+    published_by = PersonField()
+
+    class Meta:
+        model = StarRun
+        fields = [
+            "id",
+            "scheme",
+            "scheme_name",
+            "year",
+            "version",
+            "current",
+            "state",
+            "five_percent",
+            "four_percent",
+            "three_percent",
+            "floor",
+            "household_count",
+            "created_by",
+            "created_at",
+            "published_by",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+
+class StarResultSerializer(serializers.ModelSerializer):
+    household_number = serializers.CharField(source="household.number", read_only=True)
+    village_name = serializers.CharField(source="village.name", read_only=True)
+
+    class Meta:
+        model = StarResult
+        fields = [
+            "household",
+            "household_number",
+            "village",
+            "village_name",
+            "total",
+            "rank",
+            "n",
+            "stars",
+            "disqualified",
+        ]
+        read_only_fields = fields
+
+
+class StarRunFilter(filters.FilterSet):
+    scheme = filters.ModelChoiceFilter(queryset=_visible(in_township(Scheme), Scheme))
+    year = filters.NumberFilter(field_name="scheme__year", min_value=2000, max_value=9999, decimal_places=0)
+    state = filters.ChoiceFilter(choices=StarRunState.choices)
+    current = filters.BooleanFilter()
+
+    class Meta:
+        model = StarRun
+        fields = ["scheme", "year", "state", "current"]
+
+
+class StarResultQuerySerializer(serializers.Serializer):
+    village = VisiblePrimaryKeyRelatedField(
+        visible=villages_visible_to, queryset=_empty(Village), required=False
+    )
+    stars = serializers.ChoiceField(choices=[0, 3, 4, 5], required=False)
+
+
+@extend_schema_view(destroy=KEPT_SCHEMA)
+class StarRunViewSet(RewardsViewSet):
+    """星级评定: the versions of each scheme's star rating. Rate with `schemes/{id}/rate-stars/` (a job)."""
+
+    queryset = _empty(StarRun)
+    serializer_class = StarRunSerializer
+    filterset_class = StarRunFilter
+    routed_actions = {"list", "retrieve", "destroy"}
+    write_actions = {"publish": (Action.MANAGE_REWARDS,)}
+    ordering_fields = ["created_at", "version"]
+    kept_detail = _("A star rating is never deleted: rate again and a new version is kept beside it.")
+
+    def scoped_queryset(self):
+        return StarRun.objects.select_related("scheme", "created_by", "published_by").order_by(
+            "-scheme__year", "scheme_id", "-version"
+        )
+
+    @extend_schema(parameters=[StarResultQuerySerializer], responses={200: StarResultSerializer(many=True)})
+    @action(detail=True, methods=["get"], **LIST_ACTION)
+    def results(self, request, *args, **kwargs):
+        """The run's households in the villages the member sees: rank in the village, N, total and stars."""
+        run = self.get_object()
+        query = StarResultQuerySerializer(data=request.query_params, context=self.get_serializer_context())
+        query.is_valid(raise_exception=True)
+        rows = visible(
+            self.membership,
+            StarResult.objects.filter(run=run).select_related("household", "village"),
+            "village",
+            household_record=True,
+        ).order_by("village__name", "village_id", "rank", "household__number")
+        if "village" in query.validated_data:
+            rows = rows.filter(village=query.validated_data["village"])
+        if "stars" in query.validated_data:
+            rows = rows.filter(stars=query.validated_data["stars"])
+        return self.paginated(rows, StarResultSerializer)
+
+    @extend_schema(request=None, responses={200: StarRunSerializer})
+    @action(detail=True, methods=["post"], **LIST_ACTION)
+    def publish(self, request, *args, **kwargs):
+        """Make the current run's stars official (township office); an out-of-date or published run is a 400."""
+        run = services.publish_run(actor=request.user, run=self.get_object())
+        fresh = self.get_queryset().get(pk=run.pk)
+        return Response(StarRunSerializer(fresh, context=self.get_serializer_context()).data)
+
+
+class JobStartedSerializer(serializers.Serializer):
+    job = serializers.IntegerField(help_text="The job's id.")
+    url = serializers.CharField(help_text="The job's page: progress, then the summary (.xlsx) to download.")
+
+
+class SchemeStarsViewSet(RewardsViewSet):
+    """Start the star rating of a scheme's year as a job (township office)."""
+
+    queryset = _empty(Scheme)
+    serializer_class = JobStartedSerializer
+    lookup_url_kwarg = "scheme_pk"
+    filter_backends = []
+    write_actions = {"rate": (Action.MANAGE_REWARDS,)}
+
+    def scoped_queryset(self):
+        return Scheme.objects.all()  # the scope keeps it to the township
+
+    @extend_schema(request=None, responses={202: JobStartedSerializer})
+    def rate(self, request, *args, **kwargs):
+        """Rate the scheme's year in the background: the same ledger gives the same run, a changed one a new
+        version. Answers 202 with the job; its page shows the progress and the summary."""
+        scheme = self.get_object()
+        if scheme.state == SchemeState.DRAFT:
+            raise DomainError(_("This scheme is still a draft: activate it before rating stars."))
+        job = jobs.start_job(
+            actor=request.user, township=self.township, kind="star_rating", params={"scheme_id": scheme.pk}
+        )
+        url = reverse("households:job-detail", kwargs={"township_slug": self.township.slug, "pk": job.pk})
+        return Response({"job": job.pk, "url": url}, status=status.HTTP_202_ACCEPTED)
+
+
+# Reward levels ---------------------------------------------------------------------------------------------------
+
+
+class RewardLevelSerializer(serializers.ModelSerializer):
+    scheme = VisiblePrimaryKeyRelatedField(visible=in_township(Scheme), queryset=_empty(Scheme))
+    plaque = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="Empty: 五星级文明户 and so on."
+    )
+
+    class Meta:
+        model = RewardLevel
+        fields = ["id", "scheme", "stars", "plaque", "reward", "value"]
+        validators = []  # one level per scheme and stars: set_reward_level changes the existing one
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for field in ("scheme", "stars"):
+                if field in attrs and attrs[field] != getattr(self.instance, field):
+                    raise serializers.ValidationError(
+                        {field: [_("A reward level cannot change its scheme or stars; set the other level.")]}
+                    )
+        return attrs
+
+
+class RewardLevelFilter(filters.FilterSet):
+    scheme = filters.ModelChoiceFilter(queryset=_visible(in_township(Scheme), Scheme))
+    stars = filters.TypedChoiceFilter(choices=[(s, str(s)) for s in (3, 4, 5)], coerce=int)
+
+    class Meta:
+        model = RewardLevel
+        fields = ["scheme", "stars"]
+
+
+@extend_schema_view(destroy=KEPT_SCHEMA)
+class RewardLevelViewSet(RewardsViewSet):
+    """What each star level of a scheme brings: a plaque and a material reward worth `value` yuan. Setting a level
+    that exists changes it (200); allocations already made keep what they were given."""
+
+    queryset = _empty(RewardLevel)
+    serializer_class = RewardLevelSerializer
+    filterset_class = RewardLevelFilter
+    ordering_fields = ["stars"]
+    kept_detail = _("A reward level is not deleted: set its reward and value instead.")
+
+    def scoped_queryset(self):
+        return RewardLevel.objects.order_by("scheme_id", "-stars")
+
+    def _set(self, scheme, stars, data) -> RewardLevel:
+        return services.set_reward_level(
+            actor=self.request.user,
+            scheme=scheme,
+            stars=stars,
+            plaque=data.get("plaque", ""),
+            reward=data.get("reward", ""),
+            value=data.get("value", RewardLevel._meta.get_field("value").default),
+        )
+
+    @extend_schema(responses={201: RewardLevelSerializer, 200: RewardLevelSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        existed = RewardLevel.objects.filter(scheme=data["scheme"], stars=data["stars"]).exists()
+        level = self._set(data["scheme"], data["stars"], data)
+        code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        return Response(self.get_serializer(level).data, status=code)
+
+    def perform_update(self, serializer):
+        level = serializer.instance
+        data = {
+            "plaque": level.plaque,
+            "reward": level.reward,
+            "value": level.value,
+            **serializer.validated_data,
+        }
+        serializer.instance = self._set(level.scheme, level.stars, data)

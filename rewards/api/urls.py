@@ -1,0 +1,51 @@
+"""Rewards routes under /api/v1/t/<township_slug>/ (a SimpleRouter: no API root, so nothing answers an outsider).
+
+Two routes hang under other apps' resources: `schemes/<id>/rate-stars/` (scoring's schemes) and
+`households/<id>/balance/` (the roster's households); their routers have no route of that shape, so the URL
+resolver falls through to these.
+"""
+
+from django.urls import path
+
+from scoring.api.urls import Router
+
+from .budgets import AllocationViewSet, BudgetViewSet, FundingLineViewSet
+from .shop import (
+    BalanceViewSet,
+    CounterHouseholdViewSet,
+    ProductViewSet,
+    RedemptionViewSet,
+    ShopParticipationViewSet,
+    ShopViewSet,
+    StockMoveViewSet,
+)
+from .stars import RewardLevelViewSet, SchemeStarsViewSet, StarRunViewSet
+
+app_name = "rewards_api"
+
+router = Router()
+router.register("star-runs", StarRunViewSet, basename="star-run")
+router.register("reward-levels", RewardLevelViewSet, basename="reward-level")
+router.register("budgets", BudgetViewSet, basename="budget")
+router.register("funding-lines", FundingLineViewSet, basename="funding-line")
+router.register("allocations", AllocationViewSet, basename="allocation")
+router.register("shops", ShopViewSet, basename="shop")
+router.register("products", ProductViewSet, basename="product")
+router.register("stock-moves", StockMoveViewSet, basename="stock-move")
+router.register("redemptions", RedemptionViewSet, basename="redemption")
+router.register("counter/households", CounterHouseholdViewSet, basename="counter-household")
+router.register("shop-participation", ShopParticipationViewSet, basename="shop-participation")
+
+urlpatterns = [
+    *router.urls,
+    path(
+        "schemes/<int:scheme_pk>/rate-stars/",
+        SchemeStarsViewSet.as_view({"post": "rate"}, basename="scheme-stars"),
+        name="scheme-rate-stars",
+    ),
+    path(
+        "households/<int:household_pk>/balance/",
+        BalanceViewSet.as_view({"get": "retrieve"}, basename="balance"),
+        name="household-balance",
+    ),
+]
