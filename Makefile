@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEB_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium gettext libzbar0
+DEB_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium gettext libzbar0 postgresql-client
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PO_FILES := $(wildcard locale/*/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
@@ -66,6 +66,15 @@ format:
 
 bench: install
 	$(BIN)/python bench/run.py $(ONLY)
+
+# Backups of a PostgreSQL deployment (DATABASE_URL): var/backups/jifen-<timestamp>.dump + -media.tar.gz.
+# Restore replaces the database's tables (asks first; YES=1 does not ask): make restore FILE=var/backups/….dump
+backup:
+	$(BIN)/python manage.py backup $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
+
+restore:
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/jifen-<timestamp>.dump [YES=1]"; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)" $(if $(YES),--noinput)
 
 clean:
 	rm -rf var/test-media var/test.sqlite3 test-artifacts

@@ -1,0 +1,29 @@
+"""`make backup`: pg_dump of the database (custom format) and a tar of the media files into var/backups/."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from households.backups import BackupError, make_backup
+
+
+class Command(BaseCommand):
+    help = "Back up the PostgreSQL database (pg_dump custom format) and the media files."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dir",
+            type=Path,
+            default=settings.BASE_DIR / "var" / "backups",
+            help="where to write the backup",
+        )
+
+    def handle(self, *args, dir, **options):  # noqa: A002 (the option's name)
+        try:
+            backup = make_backup(Path(dir))
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(f"Database: {backup.dump}"))
+        self.stdout.write(f"Media: {backup.media or 'none (no media directory)'}")
+        self.stdout.write(f"Restore with: make restore FILE={backup.dump}")
