@@ -185,6 +185,46 @@ def fill(t) -> None:
         created_by=admin,
     )
     job.file.save("roster.xlsx", ContentFile(b"PK\x03\x04"), save=True)
+    fill_demonstration(t)
+    _county_officer(t)
+    fill_rewards(t, scheme)
+
+
+def _county_officer(t) -> None:
+    """`t.officer`: the programme officer of the township's county (a region member, not a township member)."""
+    from demonstration.models import RegionMembership, RegionRole
+
+    t.officer = UserFactory(username=f"{t.township.slug}-officer")
+    RegionMembership.objects.create(
+        user=t.officer, region=t.township.county_link.county, role=RegionRole.OFFICER
+    )
+
+
+def fill_rewards(t, scheme) -> None:
+    """A published star rating, a reward level, a budget with funding and an allocation, a supermarket with a
+    product, its stock moves and a redemption (village 1)."""
+    from rewards import services as rewards
+    from rewards.models import RewardAllocation
+
+    admin, v1, h1 = t.admin, t.villages[0], t.households[0]
+    run, _created, _changes = rewards.rate_stars(actor=admin, scheme=scheme)
+    rewards.publish_run(actor=admin, run=run)
+    rewards.set_reward_level(actor=admin, scheme=scheme, stars=5, reward="大米", value=D("0"))
+    budget = rewards.open_budget(actor=admin, village=v1, year=YEAR)
+    # A village of one household has no star (10 % of 1 rounds down): the allocation is written directly.
+    RewardAllocation.objects.create(
+        township=t.township,
+        budget=budget,
+        run=run,
+        household=h1,
+        stars=5,
+        plaque="五星级文明户",
+        value=D("0"),
+        created_by=admin,
+    )
+    shop = rewards.open_shop(actor=admin, village=v1)
+    soap = rewards.add_product(actor=admin, shop=shop, name="肥皂", points=D("1"), cost=D("0"), stock=5)
+    rewards.redeem(actor=admin, household=h1, shop=shop, items={soap.pk: 1})
 
 
 # Which model a URL means: by the path segment before `<pk>` (households/<pk>/ → Household) or by the kwarg's
@@ -199,11 +239,26 @@ SEGMENT_MODELS = {
 
 
 def township_models() -> list:
+    """Township-owned models, and the few that belong to a township another way (see `owned_by`)."""
     from django.apps import apps
 
     from households.models import TownshipOwned
 
-    return [m for m in apps.get_models() if issubclass(m, TownshipOwned)]
+    return [m for m in apps.get_models() if issubclass(m, TownshipOwned)] + [
+        apps.get_model(label) for label in OWNED_ELSEWHERE
+    ]
+
+
+# Models without a township column that still belong to one township's side: {label: lookup from the township}.
+OWNED_ELSEWHERE = {
+    "demonstration.Call": "region__township_links__township",  # a call of the township's own county
+}
+
+
+def owned_by(model, township):
+    """The rows of `model` that belong to `township` (call inside a scope that allows it)."""
+    lookup = OWNED_ELSEWHERE.get(model._meta.label, "township")
+    return model.objects.filter(**{lookup: township}).order_by("pk")
 
 
 def _singular(word: str) -> str:
@@ -238,7 +293,7 @@ def objects_of_segment(segment: str, township):
             from households.models import Village
 
             return Village.objects.none()
-        return model.objects.filter(township=township).order_by("pk")
+        return owned_by(model, township)
 
 
 def seed_two_townships(django_db_blocker):
@@ -265,3 +320,66 @@ def seed_two_townships(django_db_blocker):
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
+
+
+def fill_demonstration(t) -> None:
+    """Demonstration villages: the township in a county of its own (one city for both), a call of that county
+    taking applications, and an application of village 1 with its form and first move."""
+    from demonstration.models import (
+        Application,
+        ApplicationMove,
+        ApplicationState,
+        Call,
+        CallState,
+        Region,
+        RegionKind,
+        RegionTownship,
+    )
+
+    key = t.township.slug.removeprefix("town-")
+    admin, v1 = t.admin, t.villages[0]
+    city, _created = Region.objects.get_or_create(
+        slug="matrix-city", defaults={"kind": RegionKind.CITY, "name": "市"}
+    )
+    county = Region.objects.create(kind=RegionKind.COUNTY, slug=f"county-{key}", name=f"{key}县", parent=city)
+    RegionTownship.objects.create(county=county, township=t.township)
+    call = Call.objects.create(
+        region=county,
+        title=f"{key}县示范村",
+        year=YEAR,
+        budget=D("100000"),
+        villages_wanted=1,
+        applications_open_on=datetime.date(YEAR, 7, 22),
+        applications_close_on=datetime.date(YEAR, 8, 5),
+        preselection_ends_on=datetime.date(YEAR, 8, 12),
+        selection_ends_on=datetime.date(YEAR, 8, 31),
+        state=CallState.OPEN,
+        created_by=admin,
+    )
+    application = Application(
+        township=t.township,
+        call=call,
+        village=v1,
+        form_name="申报表.pdf",
+        form_content_type="application/pdf",
+        form_size=9,
+        figures_at=timezone.now(),
+        households_eligible=1,
+        households_taking_part=1,
+        shop_household_share=D("100"),
+        shop_resident_share=D("50"),
+        rounds_counted=1,
+        rounds_on_time=1,
+        objections_total=1,
+        objections_resolved=0,
+        applied_by=admin,
+    )
+    application.form.save("form.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    ApplicationMove.objects.create(
+        township=t.township,
+        application=application,
+        from_state="",
+        to_state=ApplicationState.SUBMITTED,
+        move="apply",
+        actor=admin,
+    )

@@ -8,7 +8,7 @@ township (checked against a township that does not exist) — and nothing in the
 of every table of Jifen's apps, taken before and after each route).
 
 How a route's kwargs are filled, generically (tests/full_township.py):
-  - `township_slug` → the township of the variant;
+  - `township_slug` → the township of the variant; `region_slug` → that township's county (TENANT_KWARGS);
   - `pk` → B's first object of the model the path segment before it names (`households/<pk>/` → Household,
     `rounds/<pk>/` → ReviewRound, `role-rules/<pk>/` → RoleRule);
   - `<name>_pk` / `<name>_id` → B's first object of the model `<name>` names (`household_pk` → Household);
@@ -27,12 +27,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from households.tenancy import dangerously_all_townships
 from review.models import ReviewRound
-from tests.full_township import model_for_segment, seed_two_townships
+from tests.full_township import model_for_segment, owned_by, seed_two_townships
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 METHODS = ["get", "post", "put", "patch", "delete"]
-ROLES = ["admin", "clerk", "panel", "supervisor", "county"]
+# The roles of A tried on everything of B; `officer` is the programme officer of A's county (a region member).
+ROLES = ["admin", "clerk", "panel", "supervisor", "county", "officer"]
 GHOST = "no-such-township"
 MISSING_ID = 2_000_000_000
 JIFEN_APPS = ["households", "scoring", "review", "rewards", "publicity", "oversight", "demonstration"]
@@ -49,13 +50,29 @@ EXEMPT = {
     "api-schema": "the OpenAPI schema; no data",
     "api-docs": "Swagger UI; no data",
     "publicity:public-notice": "public on purpose, by an unguessable token (a wrong token: 404, tested below)",
+    "oversight:county": "the county comparison of the user's own county-viewer memberships (tested below)",
+    "oversight:county-xlsx": "the same comparison as a workbook",
 }
 EXEMPT_PREFIXES = {
     "admin/": "Django admin: staff only, and township members are not staff (tested below: sent to the admin login)",
+    "r/": "a county's or city's pages (demonstration villages): entered by region membership, township members are "
+    "outsiders (404 for every route and role: tests/demonstration/test_region_isolation.py)",
+    "api/v1/r/": "a county's or city's API (demonstration villages): as r/ above",
 }
 
+
+def _demonstration_call(township) -> int:
+    """A call belongs to a county or city, not a township: the one of the township's county (fill_demonstration)."""
+    from demonstration.models import Call
+
+    return Call.objects.filter(region__township_links__township=township).order_by("pk").first().pk
+
+
 # Kwargs the generic rules cannot fill: {route name: {kwarg: function(world.b) -> value}}.
-KWARGS: dict[str, dict[str, Callable]] = {}
+KWARGS: dict[str, dict[str, Callable]] = {
+    "demonstration:apply": {"pk": _demonstration_call},
+    "demonstration_api:demonstration-call-detail": {"pk": _demonstration_call},
+}
 
 
 # The routes ------------------------------------------------------------------------------------------------------
@@ -94,11 +111,22 @@ def model_of_kwarg(route: str, kwarg: str):
     return model_for_segment(stem) if stem != kwarg else None
 
 
+# The tenant in the URL: a township (`/t/<township_slug>/`) or a region (`/r/<region_slug>/`, B's county).
+TENANT_KWARGS = {
+    "township_slug": lambda side: side.township.slug,
+    "region_slug": lambda side: side.township.county_link.county.slug,
+}
+
+
+def tenant_of(kwargs: list[str]) -> str | None:
+    return next((k for k in kwargs if k in TENANT_KWARGS), None)
+
+
 def object_kwargs(name: str, route: str, kwargs: list[str], township) -> dict | str:
-    """The kwargs (other than the slug) that point at `township`'s objects, or a message saying what is missing."""
+    """The kwargs (other than the tenant) that point at `township`'s objects, or a message saying what is missing."""
     filled = {}
     for kwarg in kwargs:
-        if kwarg == "township_slug":
+        if kwarg in TENANT_KWARGS:
             continue
         if kwarg in KWARGS.get(name, {}):
             filled[kwarg] = KWARGS[name][kwarg](township)
@@ -107,7 +135,7 @@ def object_kwargs(name: str, route: str, kwargs: list[str], township) -> dict | 
         if model is None:
             return f"{name} ({route}): no rule fills `{kwarg}`; add it to KWARGS or EXEMPT"
         with dangerously_all_townships():
-            obj = model.objects.filter(township=township).order_by("pk").first()
+            obj = owned_by(model, township).first()
         if obj is None:
             return f"{name} ({route}): township {township.slug} has no {model.__name__}; add one in full_township.fill"
         filled[kwarg] = obj.pk
@@ -155,7 +183,7 @@ def test_every_route_is_in_the_matrix(seeded):
     for name, route, kwargs in routes():
         if is_exempt(name, route):
             continue
-        if "township_slug" not in kwargs:
+        if tenant_of(kwargs) is None:
             problems.append(f"{name} ({route}): no township in the URL; add it to EXEMPT with the reason")
             continue
         filled = object_kwargs(name, route, kwargs, seeded.b.township)
@@ -170,38 +198,35 @@ def _request(client, method, url):
     return getattr(client, method)(url, data="{}", content_type="application/json")
 
 
-def _ghost(name: str, slug: str, objects: dict, b) -> str:
-    """The same route for objects that exist nowhere: B's slug → a township that does not exist; A's → no such id."""
-    if slug == b.township.slug:
-        return reverse(name, kwargs={"township_slug": GHOST, **objects})
-    return reverse(name, kwargs={"township_slug": slug, **dict.fromkeys(objects, MISSING_ID)})
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_a_member_of_township_a_gets_404_on_everything_of_township_b(role, seeded, client):
     a, b = seeded.a, seeded.b
     client.force_login(getattr(a, role))
     failures, tried = [], 0
     for name, route, kwargs in routes():
-        if is_exempt(name, route) or "township_slug" not in kwargs:
+        tenant = tenant_of(kwargs)
+        if is_exempt(name, route) or tenant is None:
             continue
         objects = object_kwargs(name, route, kwargs, b.township)
         if isinstance(objects, str):
             continue  # reported by test_every_route_is_in_the_matrix
-        variants = [b.township.slug] + ([a.township.slug] if objects else [])
+        b_slug, a_slug = TENANT_KWARGS[tenant](b), TENANT_KWARGS[tenant](a)
+        # The same route for what exists nowhere: a tenant that does not exist (for B's slug), no such id (for A's).
+        ghosts = {
+            b_slug: reverse(name, kwargs={tenant: GHOST, **objects}),
+            a_slug: reverse(name, kwargs={tenant: a_slug, **dict.fromkeys(objects, MISSING_ID)}),
+        }
         before = checksum()
-        for slug in variants:
-            url = reverse(name, kwargs={"township_slug": slug, **objects})
+        for slug in [b_slug] + ([a_slug] if objects else []):
+            url = reverse(name, kwargs={tenant: slug, **objects})
             for method in METHODS:
                 tried += 1
                 status = _request(client, method, url).status_code
                 if status == 404:
                     continue
-                ghost = _ghost(name, slug, objects, b)
-                if status in (403, 405) and _request(client, method, ghost).status_code == status:
-                    # The same answer for what exists nowhere, so decided before any lookup and telling nothing
-                    # about B: 405, the route does not take this method; 403 (only on A's slug: for B's slug the
-                    # ghost township answers 404), A's role may not do this to any object.
+                if status in (403, 405) and _request(client, method, ghosts[slug]).status_code == status:
+                    # Decided before any lookup, so telling nothing about B: 405, the route does not take this
+                    # method; 403 (only on A's slug: B's ghost tenant answers 404), A's role may not do this at all.
                     continue
                 failures.append(f"{method.upper()} {url} ({name}) → {status}")
         if checksum() != before:
