@@ -22,7 +22,14 @@ from households.models import TAKING_PART_STATUSES, Household, Participation, Re
 from review.models import Objection, ObjectionState, ReviewRound, RoundKind, RoundState
 from review.selectors import days_left
 from rewards.models import StarResult, StarRun
-from rewards.selectors import current_run, published_run
+from rewards.selectors import (
+    BudgetFigures,
+    ShopParticipation,
+    budget_figures,
+    current_run,
+    published_run,
+    shop_participation,
+)
 from scoring.models import Category, Entry, EntryState, Scheme, SchemeState
 from scoring.selectors import base_total, category_key, with_scores
 
@@ -393,8 +400,8 @@ class Figures:
     objections: ObjectionCounts = field(default_factory=ObjectionCounts)
     rounds: list[RoundStatus] = field(default_factory=list)
     quarters: dict[int, Decimal] = field(default_factory=dict)  # quarter -> net approved points
-    budget: object | None = None  # rewards.selectors.BudgetFigures
-    shop: object | None = None  # rewards.selectors.ShopParticipation
+    budget: BudgetFigures | BudgetSum | None = None  # villages: rewards' figures; a township: their sum
+    shop: ShopParticipation | None = None
 
     @property
     def rounds_approved(self) -> int:
@@ -540,11 +547,7 @@ def village_dashboard(village: Village, year: int) -> Dashboard:
 
 
 def _add_rewards(rows: dict[int, Figures], year: int, village_ids: list[int]) -> None:
-    """Supermarket participation and budget from the rewards app (two bounded queries), when it offers them."""
-    try:
-        from rewards.selectors import budget_figures, shop_participation
-    except ImportError:  # the rewards app has not published these selectors yet
-        return
+    """Supermarket participation and budget from the rewards app (a bounded number of queries)."""
     budgets = budget_figures(year=year, village_ids=village_ids)
     shops = shop_participation(year=year, village_ids=village_ids)
     for village_id, row in rows.items():

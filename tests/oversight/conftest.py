@@ -208,3 +208,23 @@ class DashWorld:
 @pytest.fixture
 def dash(world):
     return DashWorld(world)
+
+
+@pytest.fixture
+def dash_rewards(dash):
+    """a东村 gets a budget (5 residents: 12.50 yuan funded, limit 10.00) and a supermarket where A-001 and A-003
+    each redeem one soap (3.50 yuan each); a西村 has neither.
+
+    Residents taking part: a东村 A-001 (2), A-003 (1), A-004 (1) = 4, redeemed 3; a西村 A-002 (1), A-007 (1) = 2.
+    """
+    from rewards.services import budget, shop
+
+    ResidentFactory(household=dash.h1, name="张小明")
+    budget.open_budget(actor=dash.admin, village=dash.v1, year=2026)
+    store = shop.open_shop(actor=dash.admin, village=dash.v1)
+    soap = shop.add_product(
+        actor=dash.admin, shop=store, stock=10, name="肥皂", points=D("1"), cost=D("3.50")
+    )
+    for household in (dash.h1, dash.h3):
+        shop.redeem(actor=dash.admin, household=household, shop=store, items={soap.pk: 1})
+    return dash

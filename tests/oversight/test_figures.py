@@ -160,3 +160,39 @@ def test_the_sql_aggregate_agrees_with_scoring_with_scores(dash):
             orm[key].total_sum,
             dict(orm[key].category_sums),
         )
+
+
+def test_supermarket_participation_and_budget_from_the_rewards_app(dash_rewards):
+    board = township(dash_rewards)
+    rows = by_name(board.rows)
+    east, west = rows["a东村"], rows["a西村"]
+
+    assert (east.shop.household_share, east.shop.resident_share) == (D("66.7"), D("75.0"))  # 2/3, 3/4
+    assert (west.shop.household_share, west.shop.resident_share) == (D("0.0"), D("0.0"))
+    assert (board.whole.shop.household_share, board.whole.shop.resident_share) == (
+        D("40.0"),
+        D("50.0"),
+    )  # 2/5, 3/6
+    assert (east.budget.funded, east.budget.limit, east.budget.spent, east.budget.left) == (
+        D("12.50"),
+        D("10.00"),
+        D("7.00"),
+        D("3.00"),
+    )
+    assert (west.budget.funded, west.budget.spent, west.budget.left) == (0, 0, 0)
+    whole = board.whole.budget
+    assert (whole.funded, whole.limit, whole.committed, whole.spent, whole.left) == (
+        D("12.50"),
+        D("10.00"),
+        D("0"),
+        D("7.00"),
+        D("3.00"),
+    )
+
+
+def test_the_village_page_has_its_supermarket_and_budget(dash_rewards):
+    with township_scope(dash_rewards.township):
+        board = selectors.village_dashboard(dash_rewards.v1, 2026)
+
+    assert board.whole.shop.household_share == D("66.7")
+    assert board.whole.budget.left == D("3.00")

@@ -184,3 +184,17 @@ def test_county_viewer_gets_the_village_figures_without_households(dash):
 
     assert response.status_code == 200 and "一组" in body
     assert "A-001" not in body and "约谈户主" not in body
+
+
+def test_the_dashboard_shows_supermarket_participation_and_the_budget(dash_rewards):
+    client = client_for(dash_rewards.admin)
+    body = text(client.get(url("dashboard", dash_rewards.township), {"year": 2026}))
+    village = text(client.get(url("village", dash_rewards.township, pk=dash_rewards.v1.pk), {"year": 2026}))
+    book = read_workbook(client.get(url("dashboard-xlsx", dash_rewards.township), {"year": 2026}))
+    header = [c.value for c in book["概览"][3]]
+    east = [c.value for c in book["概览"][4]]
+
+    assert "积分超市：兑换户比例（%）" in body and "66.7" in body and "40.0" in body
+    assert "66.7 %" in village and "12.50 / 7.00 / 3.00" in village
+    assert east[header.index("积分超市：兑换户比例（%）")] == 66.7
+    assert east[header.index("奖励资金结余（元）")] == 3.0
