@@ -10,15 +10,8 @@ from django.urls import path
 from scoring.api.urls import Router
 
 from .budgets import AllocationViewSet, BudgetViewSet, FundingLineViewSet
-from .shop import (
-    BalanceViewSet,
-    CounterHouseholdViewSet,
-    ProductViewSet,
-    RedemptionViewSet,
-    ShopParticipationViewSet,
-    ShopViewSet,
-    StockMoveViewSet,
-)
+from .counter import BalanceViewSet, CounterHouseholdViewSet, ShopParticipationViewSet
+from .shop import ProductViewSet, RedemptionViewSet, ShopViewSet, StockMoveViewSet
 from .stars import RewardLevelViewSet, SchemeStarsViewSet, StarRunViewSet
 
 app_name = "rewards_api"

@@ -1,0 +1,173 @@
+"""The counter's household search (number, name, mobile or the card's QR text) with each household's spendable
+balance, one household's balance, and the supermarket's participation per village (seed 3: 30 % for a
+demonstration village). Read-only; households are those the member sees (a county viewer sees none).
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from households.api.roster import _empty
+from households.models import Household, Village
+from households.permissions import households_visible_to, villages_visible_to
+
+from ..selectors import card_code, find_households, shop_participation, spendable_balance
+from .common import RewardsViewSet, YearQuerySerializer
+
+COUNTER_RESULTS = 10
+
+
+# The counter -------------------------------------------------------------------------------------------------------
+
+
+class BalanceSerializer(serializers.Serializer):
+    """A household's spendable points: earned (what the scheme lets it spend), spent, available. Spending never
+    lowers the score used for ranking."""
+
+    household = serializers.IntegerField()
+    number = serializers.CharField()
+    year = serializers.IntegerField()
+    earned = serializers.DecimalField(max_digits=12, decimal_places=2)
+    spent = serializers.DecimalField(max_digits=12, decimal_places=2)
+    available = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class CounterHouseholdSerializer(BalanceSerializer):
+    village = serializers.IntegerField()
+    village_name = serializers.CharField()
+    members = serializers.ListField(
+        child=serializers.CharField(), help_text="The residents' names, head first."
+    )
+    card_code = serializers.CharField(help_text="The text of the QR code on the household's card.")
+
+
+class CounterQuerySerializer(YearQuerySerializer):
+    q = serializers.CharField(
+        max_length=100,
+        help_text="A household number (or its start), a resident's name or mobile, or the card's QR text "
+        "(JIFEN-HH:<township>:<number>).",
+    )
+
+
+def balance_row(household, year: int) -> dict:
+    balance = spendable_balance(household, year=year)
+    return {
+        "household": household.pk,
+        "number": household.number,
+        "year": year,
+        "earned": balance.earned,
+        "spent": balance.spent,
+        "available": balance.available,
+    }
+
+
+class CounterHouseholdViewSet(RewardsViewSet):
+    """The counter's search: at most ten households the member sees, each with its spendable balance."""
+
+    queryset = _empty(Household)
+    serializer_class = CounterHouseholdSerializer
+    filter_backends = []
+    pagination_class = None
+    routed_actions = {"list"}
+
+    def scoped_queryset(self):
+        return households_visible_to(self.membership)
+
+    @extend_schema(parameters=[CounterQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        query = CounterQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data["year"]
+        found = (
+            find_households(self.get_queryset(), query.validated_data["q"])
+            .select_related("village", "township")
+            .prefetch_related("members")[:COUNTER_RESULTS]
+        )
+        rows = []
+        for household in found:
+            members = sorted(household.members.all(), key=lambda r: (not r.is_head, r.pk))
+            rows.append(
+                {
+                    **balance_row(household, year),
+                    "village": household.village_id,
+                    "village_name": household.village.name,
+                    "members": [resident.name for resident in members],
+                    "card_code": card_code(household),
+                }
+            )
+        return Response(CounterHouseholdSerializer(rows, many=True).data)
+
+
+class BalanceViewSet(RewardsViewSet):
+    """A household's spendable balance for a year (`?year=`, default this year)."""
+
+    queryset = _empty(Household)
+    serializer_class = BalanceSerializer
+    lookup_url_kwarg = "household_pk"
+    filter_backends = []
+
+    def scoped_queryset(self):
+        return households_visible_to(self.membership)
+
+    @extend_schema(parameters=[YearQuerySerializer])
+    def retrieve(self, request, *args, **kwargs):
+        household = self.get_object()  # 404 before 400: an unseen household is never confirmed
+        query = YearQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(BalanceSerializer(balance_row(household, query.validated_data["year"])).data)
+
+
+# Participation -----------------------------------------------------------------------------------------------------
+
+
+class ParticipationSerializer(serializers.Serializer):
+    village = serializers.IntegerField()
+    village_name = serializers.CharField()
+    year = serializers.IntegerField()
+    households_redeemed = serializers.IntegerField()
+    households_taking_part = serializers.IntegerField()
+    residents_redeemed = serializers.IntegerField()
+    residents_taking_part = serializers.IntegerField()
+    household_share = serializers.DecimalField(max_digits=4, decimal_places=1, help_text="Percent.")
+    resident_share = serializers.DecimalField(
+        max_digits=4, decimal_places=1, help_text="Percent (a demonstration village needs 30)."
+    )
+
+
+class ShopParticipationViewSet(RewardsViewSet):
+    """Per village the member sees: the share of households and of residents taking part that redeemed in the
+    year (redemptions that stand)."""
+
+    queryset = _empty(Village)
+    serializer_class = ParticipationSerializer
+    filter_backends = []
+    pagination_class = None
+    routed_actions = {"list"}
+
+    def scoped_queryset(self):
+        return villages_visible_to(self.membership).order_by("name", "pk")
+
+    @extend_schema(parameters=[YearQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        query = YearQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data["year"]
+        villages = list(self.get_queryset())
+        figures = shop_participation(year=year, village_ids=[v.pk for v in villages])
+        rows = []
+        for village in villages:
+            p = figures[village.pk]
+            rows.append(
+                {
+                    "village": village.pk,
+                    "village_name": village.name,
+                    "year": year,
+                    "households_redeemed": p.households_redeemed,
+                    "households_taking_part": p.households_taking_part,
+                    "residents_redeemed": p.residents_redeemed,
+                    "residents_taking_part": p.residents_taking_part,
+                    "household_share": p.household_share,
+                    "resident_share": p.resident_share,
+                }
+            )
+        return Response(ParticipationSerializer(rows, many=True).data)
