@@ -462,7 +462,8 @@ class Dashboard:
 
     @property
     def all_rounds(self) -> list[RoundStatus]:
-        return [r for row in self.rows for r in row.rounds]
+        """Every round of the villages shown (a village page: the village's own, its areas have none)."""
+        return self.whole.rounds
 
 
 def _empty(year: int, rows: list[Figures]) -> Dashboard:

@@ -57,7 +57,7 @@ def test_village_page_shows_areas_the_biggest_losers_and_the_alerts(dash):
     body = text(response)
 
     assert response.status_code == 200
-    for expected in ("一组", "二组", "A-001", "A-004", "乱堆乱放", "约谈户主", "<svg"):
+    for expected in ("一组", "二组", "A-001", "A-004", "乱堆乱放", "约谈户主", "<svg", "2026-Q2", "公示中"):
         assert expected in body, expected
 
 
