@@ -1,9 +1,10 @@
 """A job's progress page (polled by htmx while it runs) and its file."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 
+from ..files import stored_file_response
 from ..jobs import jobs_visible_to
 from ..models import JobState
 from ..permissions import Action
@@ -26,7 +27,7 @@ def job_download(request, township, membership, pk):
     job = get_object_or_404(jobs_visible_to(membership), pk=pk, state=JobState.DONE)
     if not job.file:
         raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+    return stored_file_response(job.file, filename=job.filename)  # an attachment, typed by its name
 
 
 urlpatterns = [

@@ -6,13 +6,14 @@ alert or file is "not found".
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from households.files import stored_file_response
 from households.models import Resident
 from households.permissions import Action, can, households_visible_to
 from households.views.base import township_view
@@ -109,21 +110,10 @@ def alert_acknowledge(request, township, membership, pk):
 @township_view(Action.VIEW)
 def evidence_download(request, township, membership, pk):
     evidence = get_visible(selectors.evidence_visible_to(membership), pk)
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        content_type=evidence.content_type,
-        as_attachment=evidence.content_type == "application/pdf",
-        filename=evidence.original_name,
+    # Photos inline, PDFs as attachments; nosniff and a sandboxing policy either way (households/files.py).
+    return stored_file_response(
+        evidence.file, filename=evidence.original_name, content_type=evidence.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    # A stored file is never a page: no scripts, no styles, even if a browser were tricked into rendering it.
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 urlpatterns = [
