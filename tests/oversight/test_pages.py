@@ -198,3 +198,25 @@ def test_the_dashboard_shows_supermarket_participation_and_the_budget(dash_rewar
     assert "66.7 %" in village and "12.50 / 7.00 / 3.00" in village
     assert east[header.index("积分超市：兑换户比例（%）")] == 66.7
     assert east[header.index("奖励资金结余（元）")] == 3.0
+
+
+def test_a_township_without_a_scheme_says_so(world):
+    response = client_for(world.b.admin).get(url("dashboard", world.b.township))
+
+    assert response.status_code == 200 and "尚无积分方案" in text(response)
+    assert client_for(world.b.admin).get(url("dashboard-xlsx", world.b.township)).status_code == 404
+
+
+@pytest.mark.parametrize("params", [{"year": 2030}, {"year": "abcd"}, {"year": "20261"}, {"quarter": "9"}])
+def test_odd_years_and_quarters_never_fail(dash, params):
+    client = client_for(dash.admin)
+
+    assert client.get(url("dashboard", dash.township), params).status_code == 200
+    assert client.get(url("village", dash.township, pk=dash.v1.pk), params).status_code == 200
+    assert client.get(url("dashboard-xlsx", dash.township), params).status_code == 200
+
+
+def test_a_year_without_a_scheme_shows_the_villages_with_no_figures(dash):
+    body = text(client_for(dash.admin).get(url("dashboard", dash.township), {"year": 2030}))
+
+    assert "2030年：本年度没有积分方案。" in body and "a东村" in body
