@@ -16,7 +16,8 @@ D = Decimal
 
 
 @pytest.fixture(autouse=True)
-def english():
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

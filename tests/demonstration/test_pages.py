@@ -178,3 +178,19 @@ def test_the_city_opens_a_call_from_the_page(programme, login):
     assert "示范村评选" in page and "Open for applications" in page
     opened = client.post(response["Location"] + "move/", {"move": "open"}, follow=True).content.decode()
     assert "The call is now Taking applications" in opened
+
+
+def test_the_pages_and_refusals_are_in_chinese(programme, login, world, settings):
+    p = programme
+    call = p.call()
+    p.shares[p.villages["a东村"].pk] = ShopParticipation(D("30"), D("18"))
+    client = login(world.a.admin)
+    with translation.override("zh-hans"), time_machine.travel(APPLY_DAY, tick=False):
+        home = client.get(t_page(world.a.township), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        refused = client.post(
+            t_page(world.a.township, f"calls/{call.pk}/apply/"),
+            {"village": p.villages["a东村"].pk, "form": form_file()},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        ).content.decode()
+    assert "示范村" in home and "申报中" in home and "积分兑换人数比例至少" in home
+    assert "a东村 的积分兑换人数占本村总人数的 18%，本通知要求至少 30%。" in refused
