@@ -238,7 +238,7 @@ def county_townships(user) -> list:
 def county_dashboard(user, year: int) -> tuple[Dashboard, list[tuple[str, Figures]]]:
     """Per township (one row each, in its own scope) and every village of them, compared; no household rows."""
     rows, villages = [], []
-    notes = []
+    notes, categories = [], []
     for township in county_townships(user):
         with township_scope(township):
             dashboard = selectors.township_dashboard(Village.objects.all(), year, name=township.name)
@@ -246,6 +246,13 @@ def county_dashboard(user, year: int) -> tuple[Dashboard, list[tuple[str, Figure
         whole.key = township.pk
         rows.append(whole)
         villages += [(township.name, row) for row in dashboard.rows]
+        weakest = whole.weakest_category(dashboard.categories)
+        categories += [
+            [township.name, c.name, c.base_score, average, _("yes") if c == weakest else ""]
+            for c, average in zip(
+                dashboard.categories, whole.category_averages(dashboard.categories), strict=True
+            )
+        ]
         if dashboard.star_run is None:
             notes.append(_("%(township)s: no star rating yet") % {"township": township.name})
         elif dashboard.star_run_published:
@@ -253,7 +260,7 @@ def county_dashboard(user, year: int) -> tuple[Dashboard, list[tuple[str, Figure
         else:
             notes.append(_("%(township)s: proposed star rating, not published") % {"township": township.name})
     county = Dashboard(year, None, [], Decimal("0"), None, rows, selectors.sum_rows(rows, _("All townships")))
-    county.notes = notes
+    county.notes, county.category_rows = notes, categories
     return county, villages
 
 
@@ -278,7 +285,19 @@ def _county(request):
         [township, row.name, row.counts.taking_part, row.counts.share or "–", row.scores.average]
         for township, row in ranked
     ]
-    built = [overview, tables.quarters(county, label=_("Township")), ranking, tables.distribution(county)]
+    by_category = tables.Table(
+        "categories",
+        _("Category averages"),
+        [_("Township"), _("Category"), _("Base score"), _("Average score"), _("Weakest category")],
+        rows=[[cell if cell is not None else "–" for cell in row] for row in county.category_rows],
+    )
+    built = [
+        overview,
+        by_category,
+        tables.quarters(county, label=_("Township")),
+        ranking,
+        tables.distribution(county),
+    ]
     return year, county, villages, ranked, built
 
 

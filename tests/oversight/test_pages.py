@@ -174,6 +174,8 @@ def test_county_xlsx_has_the_townships(dash):
     overview = [[c.value for c in row] for row in book.worksheets[0].iter_rows(min_row=4)]
 
     assert overview[0][:6] == ["A镇", 7, 6, 5, 83.3, 61.2]
+    categories = [[c.value for c in row] for row in book.worksheets[1].iter_rows(min_row=4)]
+    assert categories == [["A镇", "环境整治", 40, 40, None], ["A镇", "党的建设", 20, 21.2, None]]
 
 
 def test_county_viewer_gets_the_village_figures_without_households(dash):
