@@ -25,7 +25,7 @@ from tests.demonstration.conftest import (
     local,
     make_round,
 )
-from tests.factories import HouseholdFactory, UserFactory
+from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -382,3 +382,43 @@ def test_two_counties_officers_at_once_never_exceed_the_limit(world, shares):
         thread.join()
     assert sorted(outcomes) == ["county_limit", "ok"]
     assert Application.objects.filter(state=ApplicationState.PRESELECTED).count() == 1
+
+
+def test_supermarket_participation_comes_from_the_rewards_supermarket(programme, world, monkeypatch):
+    """The real `rewards.selectors.shop_participation`: in a西村, four households take part (A-002 with one
+    resident, three more with 2, 1 and 2 residents: 6 residents); the households with 2 and 2 residents redeem
+    → 2 of 4 households (50.0 %), 4 of 6 residents (66.7 %). A household that opted out is counted in neither."""
+    from rewards import services as rewards
+
+    monkeypatch.undo()  # no stand-in: the rewards app's own figures
+    p = programme
+    a = world.a
+    village, area = a.villages[1], a.areas[1]
+    h3, h4, h5 = (HouseholdFactory(area=area) for _ in range(3))
+    opted_out = HouseholdFactory(area=area, participation=Participation.OPTED_OUT)
+    for household, residents in ((h3, 2), (h4, 1), (h5, 2), (opted_out, 3)):
+        for n in range(residents):
+            ResidentFactory(household=household, is_head=n == 0)
+    with time_machine.travel(APPLY_DAY, tick=False):
+        scheme = scoring.create_scheme(actor=a.admin, township=a.township, name="乡村治理", year=2026)
+        env = scoring.add_category(
+            actor=a.admin, scheme=scheme, name="环境整治", base_score=D("40"), cadence="quarterly"
+        )
+        clean = scoring.add_item(actor=a.admin, category=env, name="庭院整洁", kind="bonus", points=D("2"))
+        scoring.activate_scheme(actor=a.admin, scheme=scheme)
+        entries = [
+            scoring.record_entry(
+                actor=a.admin, household=h, item=clean, occurred_on=APPLY_DAY.date(), reason="整洁"
+            )
+            for h in (h3, h5)
+        ]
+        scoring.approve_entries(actor=a.admin, entries=entries)
+        shop = rewards.open_shop(actor=a.admin, village=village)
+        soap = rewards.add_product(actor=a.admin, shop=shop, name="肥皂", points=D("1"), cost=D("0"), stock=5)
+        for household in (h3, h5):
+            rewards.redeem(actor=a.admin, household=household, shop=shop, items={soap.pk: 1})
+
+    application = p.apply(p.call(), "a西村")
+
+    assert (application.shop_household_share, application.shop_resident_share) == (D("50.00"), D("66.70"))
+    assert (application.households_taking_part, application.households_eligible) == (4, 5)
