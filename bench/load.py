@@ -1,0 +1,339 @@
+"""Load: 50 simulated clerks and panel members for 60 s against gunicorn, PostgreSQL and Redis, on loopback.
+
+The bench database (BENCH_DATABASE_URL) is made afresh and seeded with a township of a realistic size: 15
+villages of 400 households (4 areas of 100), three residents each, seed 1's scheme with six approved entries per
+household, one clerk and one panel member per village, and — when the rewards app has them — a points
+supermarket per village with a donated product. gunicorn is started as production starts it (3 sync workers,
+config.settings.bench on the bench database, REDIS_URL set), with a pidfile, and stopped by that PID.
+
+The scenario (bench/locust/scenario.py, run headless by locust in a process of its own) mixes page and API
+reads (household lists, household pages, passbooks, the ledger), entry recording through the API and — when the
+redemption endpoint exists — a redemption at the village's supermarket counter. Every non-2xx/3xx answer counts
+as an error. Prints `BENCH load seconds=… users=… rps=… p50_ms=… p95_ms=… p99_ms=… errors=…`.
+
+Redis: in Jifen it is the Celery broker only (no cache, no sessions); the scenario's requests enqueue no jobs, so
+Redis runs beside the server but is not on the measured request path.
+"""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+from bench.common import fresh_database, seed1_scheme, setup_django
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+VILLAGES = int(os.environ.get("BENCH_VILLAGES", "15"))
+PER_VILLAGE = int(os.environ.get("BENCH_PER_VILLAGE", "400"))
+AREAS_PER_VILLAGE = 4
+ENTRIES_EACH = int(os.environ.get("BENCH_ENTRIES_EACH", "6"))
+USERS = int(os.environ.get("BENCH_LOAD_USERS", "50"))
+SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+WORKERS = int(os.environ.get("BENCH_LOAD_WORKERS", "3"))  # as the Dockerfile and docker-compose start it
+PORT = int(os.environ.get("BENCH_LOAD_PORT", "8765"))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+PASSWORD = "bench-Jifen-2026"
+SLUG = "bench"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
+
+
+def _sql_seed(cursor, township, scheme, user, items) -> None:
+    """Households, residents and approved entries in a few INSERT … SELECT statements (seconds, not minutes)."""
+    cursor.execute(
+        """
+        INSERT INTO households_household (township_id, village_id, area_id, number, address, participation,
+            participation_reason, created_at, updated_at)
+        SELECT a.township_id, a.village_id, a.id, 'H' || lpad(a.id::text, 4, '0') || '-' || lpad(k::text, 3, '0'),
+            '第' || (k + 1) || '号', CASE WHEN k %% 40 = 7 THEN 'opted_out' ELSE 'taking_part' END, '', now(), now()
+        FROM households_area a CROSS JOIN generate_series(0, %(per)s - 1) AS k
+        WHERE a.township_id = %(township)s
+        """,
+        {"per": PER_VILLAGE // AREAS_PER_VILLAGE, "township": township.pk},
+    )
+    cursor.execute(
+        """
+        INSERT INTO households_resident (township_id, household_id, name, is_head, gender, birth_year, id_number,
+            mobile, is_party_member, created_at)
+        SELECT h.township_id, h.id,
+            substr(%(surnames)s, 1 + (h.id %% 20)::int, 1) || substr(%(given)s, 1 + ((h.id * 7 + m) %% 20)::int, 1)
+                || substr(%(given)s, 1 + ((h.id * 13 + m * 3) %% 20)::int, 1),
+            m = 0, CASE WHEN m = 1 THEN 'female' ELSE 'male' END, 1950 + ((h.id + m * 17) %% 60)::int, '',
+            '138' || lpad(((h.id * 3 + m) %% 100000000)::text, 8, '0'), (h.id + m) %% 9 = 0, now()
+        FROM households_household h CROSS JOIN generate_series(0, 2) AS m
+        WHERE h.township_id = %(township)s
+        """,
+        {"surnames": SURNAMES, "given": GIVEN, "township": township.pk},
+    )
+    cursor.execute(
+        "CREATE TEMP TABLE bench_items (n int, id bigint, category_id bigint, category_name text, name text,"
+        " kind text, points numeric, quarterly bool)"
+    )
+    for n, item in enumerate(items):
+        cursor.execute(
+            "INSERT INTO bench_items VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                n,
+                item.pk,
+                item.category_id,
+                item.category.name,
+                item.name,
+                item.kind,
+                item.signed_points,
+                item.category.cadence == "quarterly",
+            ],
+        )
+    cursor.execute(
+        """
+        INSERT INTO scoring_entry (township_id, household_id, village_id, scheme_id, category_id, item_id,
+            category_name, item_name, item_kind, item_points, multiplier, points, year, period, occurred_on, source,
+            reason, state, idempotency_key, recorded_by_id, recorded_at, approved_by_id, approved_at, decided_reason)
+        SELECT h.township_id, h.id, h.village_id, %(scheme)s, i.category_id, i.id, i.category_name, i.name, i.kind,
+            abs(i.points), 1, i.points, 2026,
+            CASE WHEN i.quarterly THEN '2026-Q' || extract(quarter FROM DATE '2026-01-05' + ((k * 47 + h.id) %% 290)::int)
+                 ELSE '2026' END,
+            DATE '2026-01-05' + ((k * 47 + h.id) %% 290)::int, 'clerk', '', 'approved', '', %(user)s, now(), %(user)s,
+            now(), ''
+        FROM households_household h
+        CROSS JOIN generate_series(0, %(each)s - 1) AS k
+        JOIN bench_items i ON i.n = (h.id * 7919 + k * 104729) %% %(items)s
+        WHERE h.township_id = %(township)s AND h.participation = 'taking_part'
+        """,
+        {
+            "scheme": scheme.pk,
+            "user": user.pk,
+            "each": ENTRIES_EACH,
+            "items": len(items),
+            "township": township.pk,
+        },
+    )
+
+
+def _supermarkets(admin, villages) -> dict[int, dict]:
+    """A supermarket per village with one donated product (no budget needed), when the rewards app has them."""
+    try:
+        from rewards.services import shop as shop_services
+    except ImportError:
+        return {}
+    markets = {}
+    for village in villages:
+        shop = shop_services.open_shop(actor=admin, village=village, name=f"{village.name}积分超市")
+        product = shop_services.add_product(
+            actor=admin,
+            shop=shop,
+            stock=1_000_000,
+            name="洗衣皂",
+            points=Decimal("1"),
+            cost=Decimal("0"),
+            source="donated",
+            donor="爱心企业",
+        )
+        markets[village.pk] = {"shop": shop.pk, "product": product.pk}
+    return markets
+
+
+def _redemption_route() -> str:
+    """The redemption endpoint's path, or "" while the rewards API does not have it."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("rewards_api:redemption-list", kwargs={"township_slug": SLUG})
+    except NoReverseMatch:
+        return ""
+
+
+def seed_township() -> dict:
+    """A fresh bench database with one township of a realistic size; returns what the scenario needs."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from households.models import Area, Membership, Role, Township, Village
+    from households.tenancy import township_scope
+    from scoring import services
+    from scoring.models import Item
+
+    fresh_database()
+    started = time.perf_counter()
+    users = get_user_model().objects
+    with transaction.atomic():
+        admin = users.create_user("bench-admin", password=PASSWORD)
+        township = Township.objects.create(slug=SLUG, name="基准镇")
+        with township_scope(township):
+            Membership.objects.create(user=admin, township=township, role=Role.TOWNSHIP_ADMIN)
+            scheme, categories = seed1_scheme(actor=admin, township=township)
+            for category in categories:
+                for points in ("1", "2", "3"):
+                    services.add_item(
+                        actor=admin,
+                        category=category,
+                        name=f"{category.name}加{points}",
+                        kind="bonus",
+                        points=Decimal(points),
+                    )
+                for points in ("1", "2"):
+                    services.add_item(
+                        actor=admin,
+                        category=category,
+                        name=f"{category.name}减{points}",
+                        kind="penalty",
+                        points=Decimal(points),
+                    )
+            services.activate_scheme(actor=admin, scheme=scheme)
+            villages = Village.objects.bulk_create(
+                Village(township=township, name=f"{SURNAMES[i % 20]}家{'庄湾坪岭沟'[i % 5]}村{i + 1}")
+                for i in range(VILLAGES)
+            )
+            Area.objects.bulk_create(
+                Area(township=township, village=v, name=f"{n + 1}组")
+                for v in villages
+                for n in range(AREAS_PER_VILLAGE)
+            )
+            people = []
+            for n, village in enumerate(villages, start=1):
+                for role, prefix in ((Role.VILLAGE_CLERK, "clerk"), (Role.PANEL_MEMBER, "panel")):
+                    user = users.create_user(f"bench-{prefix}-{n:02d}", password=PASSWORD)
+                    Membership.objects.create(user=user, township=township, role=role).villages.set([village])
+                    people.append({"username": user.username, "role": prefix, "village": village.pk})
+            items = list(
+                Item.objects.filter(category__scheme=scheme).select_related("category").order_by("id")
+            )
+            with connection.cursor() as cursor:
+                _sql_seed(cursor, township, scheme, admin, items)
+            markets = _supermarkets(admin, villages)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute(
+            "SELECT h.village_id, h.id, COALESCE(SUM(e.points), 0) FROM households_household h"
+            " LEFT JOIN scoring_entry e ON e.household_id = h.id AND e.state = 'approved'"
+            " WHERE h.township_id = %s GROUP BY h.village_id, h.id ORDER BY h.id",
+            [township.pk],
+        )
+        rows = cursor.fetchall()
+        cursor.execute("SELECT count(*) FROM households_resident")
+        residents = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM scoring_entry")
+        entries = cursor.fetchone()[0]
+    households = {v.pk: [h for village, h, _net in rows if village == v.pk] for v in villages}
+    # Households that can pay a few points (net bonuses ≥ 5) redeem; the others would rightly be refused (400).
+    solvent = {v.pk: [h for village, h, net in rows if village == v.pk and net >= 5] for v in villages}
+    print(
+        f"seeded {len(rows)} households in {VILLAGES} villages, {residents} residents, {entries} entries, "
+        f"{len(markets)} supermarkets, in {time.perf_counter() - started:.1f}s",
+        flush=True,
+    )
+    return {
+        "slug": SLUG,
+        "password": PASSWORD,
+        "people": people,
+        "households": {str(k): v for k, v in households.items()},
+        "solvent": {str(k): v for k, v in solvent.items()},
+        "scheme": scheme.pk,
+        "items": [item.pk for item in items if item.kind == "bonus"],
+        "markets": {str(k): v for k, v in markets.items()},
+        "redemptions": _redemption_route() if markets else "",
+        "occurred_on": "2026-11-20",
+    }
+
+
+class Gunicorn:
+    """gunicorn on loopback with a pidfile; stopped by that PID."""
+
+    def __init__(self, port: int, workers: int):
+        self.port, self.workers = port, workers
+        self.pidfile, self.log = VAR / "bench-load-gunicorn.pid", VAR / "bench-load-gunicorn.log"
+        self.process = None
+
+    def __enter__(self):
+        VAR.mkdir(exist_ok=True)
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench", "REDIS_URL": REDIS_URL}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}"]
+            + ["--workers", str(self.workers), "--pid", str(self.pidfile), "--error-logfile", str(self.log)]
+            + ["--log-level", "warning"],
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/accounts/login/", timeout=2)
+                return self
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited; see {self.log}") from None
+                time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError("gunicorn did not answer within 60 s")
+
+    def __exit__(self, *exc):
+        pid = int(self.pidfile.read_text()) if self.pidfile.exists() else self.process.pid
+        os.kill(pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.kill(pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def run_locust(plan_path: Path, port: int) -> Path:
+    prefix = VAR / "bench-load"
+    env = {**os.environ, "JIFEN_LOAD_PLAN": str(plan_path)}
+    subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locust" / "scenario.py"), "--headless"]
+        + ["-u", str(USERS), "-r", "10", "-t", f"{SECONDS}s", "--host", f"http://127.0.0.1:{port}"]
+        + ["--csv", str(prefix), "--only-summary", "--stop-timeout", "10", "--exit-code-on-error", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    return prefix
+
+
+def summary(prefix: Path) -> dict:
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    total = next(r for r in rows if r["Name"] == "Aggregated")
+    return {
+        "requests": int(total["Request Count"]),
+        "errors": int(total["Failure Count"]),
+        "rps": float(total["Requests/s"]),
+        "p50": float(total["50%"]),
+        "p95": float(total["95%"]),
+        "p99": float(total["99%"]),
+        "rows": rows,
+    }
+
+
+def main() -> None:
+    setup_django()
+    plan = seed_township()
+    if not plan["redemptions"]:
+        print("note: no redemption endpoint yet (rewards_api:redemption-list): the scenario runs without it")
+    plan_path = VAR / "bench-load-plan.json"
+    VAR.mkdir(exist_ok=True)
+    plan_path.write_text(json.dumps(plan))
+    from django.db import connections
+
+    connections.close_all()
+    with Gunicorn(PORT, WORKERS):
+        prefix = run_locust(plan_path, PORT)
+    result = summary(prefix)
+    for row in result["rows"]:
+        print(
+            f"  {row['Type']:>5} {row['Name']:<44} n={row['Request Count']:>6} err={row['Failure Count']:>3} "
+            f"p50={row['50%']:>5} p95={row['95%']:>5} p99={row['99%']:>5} ms"
+        )
+    if result["errors"] and Path(f"{prefix}_failures.csv").exists():
+        print(Path(f"{prefix}_failures.csv").read_text()[:2000])
+    print(
+        f"BENCH load seconds={SECONDS} users={USERS} rps={result['rps']:.1f} p50_ms={result['p50']:.0f} "
+        f"p95_ms={result['p95']:.0f} p99_ms={result['p99']:.0f} errors={result['errors']}",
+        flush=True,
+    )
