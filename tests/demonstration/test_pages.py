@@ -10,6 +10,7 @@ from django.utils import translation
 from demonstration import services
 from demonstration.models import Application, ApplicationState
 from tests.demonstration.conftest import AFTER_APPLICATIONS, APPLY_DAY, PDF, ShopParticipation, form_file
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -194,3 +195,24 @@ def test_the_pages_and_refusals_are_in_chinese(programme, login, world, settings
         ).content.decode()
     assert "示范村" in home and "申报中" in home and "积分兑换人数比例至少" in home
     assert "a东村 的积分兑换人数占本村总人数的 18%，本通知要求至少 30%。" in refused
+
+
+def test_a_county_officer_finds_the_region_from_the_home_page(programme, login):
+    p = programme
+    page = login(p.east_officer).get("/").content.decode()
+    assert f'href="/r/{p.east.slug}/demonstration/"' in page and "东县" in page
+
+
+def test_the_site_staff_set_up_regions_in_the_admin_and_see_the_trail(programme, client):
+    p = programme
+    application = p.apply(p.call(), "a东村")
+    staff = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    for url in (
+        "/admin/demonstration/region/",
+        f"/admin/demonstration/region/{p.east.pk}/change/",
+        "/admin/demonstration/regionmembership/",
+        "/admin/demonstration/call/",
+        f"/admin/demonstration/application/{application.pk}/change/",
+    ):
+        assert client.get(url).status_code == 200, url
