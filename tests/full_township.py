@@ -235,6 +235,7 @@ SEGMENT_MODELS = {
     "import": "households.ImportBatch",
     "batch": "households.ImportBatch",
     "alerts": "scoring.ThresholdAlert",
+    "stars": "rewards.StarRun",
 }
 
 
