@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Membership, Role, Township
 from households.permissions import can_see, memberships_of
+from households.tenancy import township_scope
 
 from .models import Application, Call, Region, RegionKind, RegionMembership, RegionRole
 
@@ -95,6 +96,12 @@ def _township_membership(user, township_id: int) -> Membership | None:
     return next((m for m in memberships_of(user) if m.township_id == township_id), None)
 
 
+def _member_sees(membership: Membership, application: Application) -> bool:
+    """A clerk's villages are read in the application's own township (region pages run outside any scope)."""
+    with township_scope(application.township):
+        return can_see(membership, application)
+
+
 def _region_sees(region: Region, application: Application) -> bool:
     return (
         townships_of(region).filter(pk=application.township_id).exists()
@@ -104,7 +111,7 @@ def _region_sees(region: Region, application: Application) -> bool:
 
 def can_see_application(user, application: Application) -> bool:
     membership = _township_membership(user, application.township_id)
-    if membership is not None and can_see(membership, application):
+    if membership is not None and _member_sees(membership, application):
         return True
     return any(_region_sees(m.region, application) for m in region_memberships_of(user))
 
@@ -115,7 +122,7 @@ def can_act(user, application: Application, level: Level) -> bool:
         return (
             membership is not None
             and membership.role in TOWNSHIP_ROLES[level]
-            and can_see(membership, application)
+            and _member_sees(membership, application)
         )
     region = county_of(application.township) if level == Level.COUNTY else application.call.region
     if region is None:
@@ -148,22 +155,44 @@ def is_officer_of(user, region: Region) -> bool:
     return region_memberships_of(user).filter(region=region, role=RegionRole.OFFICER).exists()
 
 
-def application_moves_for(user, application: Application) -> list[str]:
+class Authority:
+    """What one user may do, read once: their township memberships and the regions where they are an officer.
+    A page listing many applications asks it for each row without a query per row."""
+
+    def __init__(self, user):
+        self.memberships = {m.township_id: m for m in memberships_of(user)}
+        self.officer_of = set(
+            region_memberships_of(user).filter(role=RegionRole.OFFICER).values_list("region_id", flat=True)
+        )
+
+    def can_act(self, application: Application, level: Level) -> bool:
+        if level in TOWNSHIP_ROLES:
+            membership = self.memberships.get(application.township_id)
+            return (
+                membership is not None
+                and membership.role in TOWNSHIP_ROLES[level]
+                and _member_sees(membership, application)
+            )
+        if level == Level.COUNTY:
+            link = getattr(application.township, "county_link", None)
+            return link is not None and link.county_id in self.officer_of
+        return application.call.region_id in self.officer_of
+
+
+def application_moves_for(user, application: Application, authority: Authority | None = None) -> list[str]:
     """The moves of `APPLICATION_MOVES` this user may try on the application now (state, call state and level);
     the service still checks everything again."""
     from .services import APPLICATION_MOVES, call_states_for, sources_of
 
+    authority = authority or Authority(user)
     call = application.call
-    allowed: dict[Level, bool] = {}
-    moves = []
-    for name, (_sources, _target, level) in APPLICATION_MOVES.items():
-        if application.state not in sources_of(call, name) or call.state not in call_states_for(call, name):
-            continue
-        if level not in allowed:
-            allowed[level] = can_act(user, application, level)
-        if allowed[level]:
-            moves.append(name)
-    return moves
+    return [
+        name
+        for name, (_sources, _target, level) in APPLICATION_MOVES.items()
+        if application.state in sources_of(call, name)
+        and call.state in call_states_for(call, name)
+        and authority.can_act(application, level)
+    ]
 
 
 def call_moves_for(user, call: Call) -> list[str]:

@@ -120,7 +120,7 @@ def village_figures(village: Village, year: int, *, on: datetime.date, grace_day
 def applications_visible_to(membership: Membership) -> QuerySet[Application]:
     """The applications of the villages the township member sees."""
     return restrict_to_visible(membership, Application.objects.all()).select_related(
-        "call", "call__region", "village", "applied_by"
+        "call", "call__region", "village", "township", "township__county_link", "applied_by"
     )
 
 
@@ -150,7 +150,6 @@ def calls_of_region(region: Region) -> list[Call]:
     return list(
         calls_seen_by_region(region)
         .select_related("region", "created_by")
-        .annotate(application_count=Count("applications"))
         .order_by("-applications_open_on", "-id")
     )
 

@@ -26,6 +26,7 @@ from households.views.base import township_view
 from . import selectors, services
 from .forms import ApplyForm, CallForm, MoveForm
 from .permissions import (
+    Authority,
     application_moves_for,
     call_moves_for,
     calls_seen_by_region,
@@ -293,8 +294,11 @@ def call_create(request, region, region_membership):
 def call_detail(request, region, region_membership, pk):
     call = _region_call(region, pk)
     applications = selectors.applications_for_region(region, call=call)
+    authority = Authority(request.user)
     for application in applications:
-        application.moves_for_me = described_moves(application_moves_for(request.user, application))
+        application.moves_for_me = described_moves(
+            application_moves_for(request.user, application, authority)
+        )
     counts = selectors.county_counts(call)
     counties = [region] if region.kind == "county" else list(region.children.order_by("name"))
     county_rows = [{"county": county, "preselected": counts.get(county.pk, 0)} for county in counties]

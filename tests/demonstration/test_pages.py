@@ -216,3 +216,47 @@ def test_the_site_staff_set_up_regions_in_the_admin_and_see_the_trail(programme,
         f"/admin/demonstration/application/{application.pk}/change/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_county_officer_who_is_also_a_village_clerk_works_at_both_levels(programme, login, world):
+    """Region pages run outside any township scope: the clerk's villages are still read where they belong."""
+    from households.models import Role
+    from tests.factories import MembershipFactory
+
+    p = programme
+    MembershipFactory(
+        user=p.east_officer,
+        township=world.a.township,
+        role=Role.VILLAGE_CLERK,
+        villages=[p.villages["a东村"]],
+    )
+    call = p.call()
+    application = p.forward(p.apply(call, "a东村", user=p.east_officer))
+    client = login(p.east_officer)
+    with time_machine.travel(AFTER_APPLICATIONS, tick=False):
+        services.move_call(actor=p.city_officer, call=call, move="close_applications")
+        assert "Pre-select" in client.get(r_page(p.east, f"calls/{call.pk}/")).content.decode()
+        assert client.get(r_page(p.east, f"applications/{application.pk}/")).status_code == 200
+        client.post(r_page(p.east, f"applications/{application.pk}/move/"), {"move": "preselect"})
+        assert client.get(t_page(world.a.township, f"applications/{application.pk}/")).status_code == 200
+    assert Application.objects.get().state == ApplicationState.PRESELECTED
+
+
+def test_the_call_page_costs_the_same_queries_for_one_or_five_applications(programme, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    p = programme
+    small, big = p.call(title="一个村"), p.call(title="五个村")
+    p.forward(p.apply(small, "a东村"))
+    for name in ["a东村", "a西村", "c北村", "c南村", "b东村"]:
+        p.forward(p.apply(big, name))
+    client = login(p.city_officer)
+
+    def count(call):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(r_page(p.city, f"calls/{call.pk}/")).status_code == 200
+        return len(queries)
+
+    with time_machine.travel(AFTER_APPLICATIONS, tick=False):
+        assert count(small) == count(big)
