@@ -483,8 +483,13 @@ def sum_rows(rows: list[Figures], name: str) -> Figures:
     return whole
 
 
-def township_dashboard(villages: QuerySet[Village], year: int, *, name: str = "") -> Dashboard:
-    """Per village of `villages` (the ones the member sees): a fixed number of queries for any size."""
+def township_dashboard(
+    villages: QuerySet[Village], year: int, *, name: str = "", whole_township: bool = False
+) -> Dashboard:
+    """Per village of `villages` (the ones the member sees): a fixed number of queries for any size.
+
+    `whole_township`: the villages are all of the township's, so the ledger is read without a village filter.
+    """
     village_list = list(villages.order_by("name", "pk"))
     ids = [v.pk for v in village_list]
     rows = {v.pk: Figures(v.pk, v.name) for v in village_list}
@@ -495,8 +500,11 @@ def township_dashboard(villages: QuerySet[Village], year: int, *, name: str = ""
     run = star_run_of(scheme)
     for village_id, counts in household_counts("village_id", ids).items():
         rows[village_id].counts = counts
-    for village_id, scores in roll_up(score_groups(scheme, ids), "village").items():
-        rows[village_id].scores = scores
+    for village_id, scores in roll_up(
+        score_groups(scheme, None if whole_township else ids), "village"
+    ).items():
+        if village_id in rows:
+            rows[village_id].scores = scores
     for village_id, stars in star_counts(run, "village_id", ids).items():
         rows[village_id].stars = stars
     for village_id, objections in objection_counts(scheme, "round__village_id", ids).items():

@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 
 from households.errors import DomainError
 from households.models import Role, Village
-from households.permissions import Action, memberships_of, sees_household_records, villages_visible_to
+from households.permissions import (
+    Action,
+    memberships_of,
+    sees_household_records,
+    villages_visible_to,
+    visible_village_ids,
+)
 from households.tenancy import township_scope
 from households.views.base import township_view
 from households.views.roster import render_page
@@ -88,7 +94,12 @@ def _township(request, township, membership):
     year = _year(request)
     if year is None:
         return None, []
-    dashboard = selectors.township_dashboard(villages_visible_to(membership), year, name=township.name)
+    dashboard = selectors.township_dashboard(
+        villages_visible_to(membership),
+        year,
+        name=township.name,
+        whole_township=visible_village_ids(membership) is None,
+    )
     slug = township.slug
 
     def link(row: Figures):
@@ -241,7 +252,9 @@ def county_dashboard(user, year: int) -> tuple[Dashboard, list[tuple[str, Figure
     notes, categories = [], []
     for township in county_townships(user):
         with township_scope(township):
-            dashboard = selectors.township_dashboard(Village.objects.all(), year, name=township.name)
+            dashboard = selectors.township_dashboard(
+                Village.objects.all(), year, name=township.name, whole_township=True
+            )
         whole = dashboard.whole
         whole.key = township.pk
         rows.append(whole)

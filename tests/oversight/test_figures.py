@@ -196,3 +196,13 @@ def test_the_village_page_has_its_supermarket_and_budget(dash_rewards):
 
     assert board.whole.shop.household_share == D("66.7")
     assert board.whole.budget.left == D("3.00")
+
+
+def test_reading_the_whole_township_gives_the_same_figures(dash):
+    with township_scope(dash.township):
+        whole = selectors.township_dashboard(Village.objects.all(), 2026, whole_township=True)
+    filtered = township(dash)
+
+    assert [(r.name, r.scores.n, r.scores.total_sum, dict(r.scores.buckets)) for r in whole.rows] == [
+        (r.name, r.scores.n, r.scores.total_sum, dict(r.scores.buckets)) for r in filtered.rows
+    ]
