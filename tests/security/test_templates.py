@@ -155,3 +155,18 @@ def test_every_mark_safe_says_why_it_is_safe():
         and not re.search(r"noqa: S308\W+\w+", line)
     ]
     assert not unexplained, f"mark_safe without '# noqa: S308 — <why it is safe>': {unexplained}"
+
+
+# Stored files are never served from /media/ (config/urls.py): a template that links `<file>.url` shows a broken
+# image at best. Link a view that looks the object up in the township and returns households.files
+# .stored_file_response instead. Known offenders, to be emptied by their owners:
+MEDIA_URL_PENDING = {
+    "templates/rewards/shop_detail.html",  # product photos: needs a township-checked photo view
+    "templates/rewards/counter_household.html",
+}
+
+
+def test_no_template_links_stored_files_by_their_media_address():
+    media_url = re.compile(r"\.(photo|file|image|form|evidence|attachment)\.url\b")
+    found = {relative(path) for path in PAGE_TEMPLATES if media_url.search(without_comments(path.read_text()))}
+    assert found <= MEDIA_URL_PENDING, f"Serve stored files through a view, not .url: {found - MEDIA_URL_PENDING}"
