@@ -6,8 +6,8 @@ nosniff and a sandboxing policy (scoring/views/passbook.py: evidence_download).
 """
 
 from django.conf import settings
-from PIL import Image
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from households.errors import DomainError
 

@@ -168,5 +168,9 @@ MEDIA_URL_PENDING = {
 
 def test_no_template_links_stored_files_by_their_media_address():
     media_url = re.compile(r"\.(photo|file|image|form|evidence|attachment)\.url\b")
-    found = {relative(path) for path in PAGE_TEMPLATES if media_url.search(without_comments(path.read_text()))}
-    assert found <= MEDIA_URL_PENDING, f"Serve stored files through a view, not .url: {found - MEDIA_URL_PENDING}"
+    found = {
+        relative(path) for path in PAGE_TEMPLATES if media_url.search(without_comments(path.read_text()))
+    }
+    assert found <= MEDIA_URL_PENDING, (
+        f"Serve stored files through a view, not .url: {found - MEDIA_URL_PENDING}"
+    )

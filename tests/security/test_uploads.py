@@ -154,7 +154,9 @@ def test_job_files_download_as_attachments_to_their_township_only(
     assert response["Content-Disposition"].startswith("attachment")
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert "sandbox" in response["Content-Security-Policy"] and response["Cache-Control"] == "private, no-store"
+    assert (
+        "sandbox" in response["Content-Security-Policy"] and response["Cache-Control"] == "private, no-store"
+    )
     outsider = login(world.b.admin)
     assert outsider.get(job_url("town-a")).status_code == 404
     assert outsider.get(job_url("town-b")).status_code == 404
