@@ -210,9 +210,10 @@ def seed_township() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute(
-            "SELECT h.village_id, h.id, COALESCE(SUM(e.points), 0) FROM households_household h"
+            "SELECT h.village_id, h.id, COALESCE(SUM(e.points), 0), h.participation = 'taking_part'"
+            " FROM households_household h"
             " LEFT JOIN scoring_entry e ON e.household_id = h.id AND e.state = 'approved'"
-            " WHERE h.township_id = %s GROUP BY h.village_id, h.id ORDER BY h.id",
+            " WHERE h.township_id = %s GROUP BY h.village_id, h.id, h.participation ORDER BY h.id",
             [township.pk],
         )
         rows = cursor.fetchall()
@@ -220,9 +221,11 @@ def seed_township() -> dict:
         residents = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM scoring_entry")
         entries = cursor.fetchone()[0]
-    households = {v.pk: [h for village, h, _net in rows if village == v.pk] for v in villages}
+    households = {v.pk: [h for village, h, _net, _part in rows if village == v.pk] for v in villages}
+    # Entries are recorded for households taking part (the others are rightly refused, 400).
+    taking_part = {v.pk: [h for village, h, _net, part in rows if village == v.pk and part] for v in villages}
     # Households that can pay a few points (net bonuses ≥ 5) redeem; the others would rightly be refused (400).
-    solvent = {v.pk: [h for village, h, net in rows if village == v.pk and net >= 5] for v in villages}
+    solvent = {v.pk: [h for village, h, net, part in rows if village == v.pk and net >= 5] for v in villages}
     print(
         f"seeded {len(rows)} households in {VILLAGES} villages, {residents} residents, {entries} entries, "
         f"{len(markets)} supermarkets, in {time.perf_counter() - started:.1f}s",
@@ -234,6 +237,7 @@ def seed_township() -> dict:
         "people": people,
         "households": {str(k): v for k, v in households.items()},
         "solvent": {str(k): v for k, v in solvent.items()},
+        "taking_part": {str(k): v for k, v in taking_part.items()},
         "scheme": scheme.pk,
         "items": [item.pk for item in items if item.kind == "bonus"],
         "markets": {str(k): v for k, v in markets.items()},
