@@ -34,3 +34,15 @@ def test_a_page_url_that_matches_no_route_still_answers_the_html_page(client, wo
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_write_with_a_body_drf_cannot_parse_answers_415_and_the_schema_declares_it(api, world, client):
+    # A multipart body without its boundary got a 415 that no operation declared.
+    response = api.generic("POST", "/api/v1/t/town-a/villages/", "name=x", content_type="text/plain")
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+
+    assert response.status_code == 415
+    assert set(response.json()) == {"detail"}
+    villages = paths["/api/v1/t/{township_slug}/villages/"]
+    assert "415" in villages["post"]["responses"] and "415" not in villages["get"]["responses"]
+    assert "415" in paths["/api/v1/t/{township_slug}/households/{id}/"]["patch"]["responses"]

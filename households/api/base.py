@@ -46,6 +46,8 @@ class TownshipAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         errors = {"400": VALIDATION_ERROR_SCHEMA, "403": ErrorDetailSerializer, "404": ErrorDetailSerializer}
+        if self.method in ("POST", "PUT", "PATCH"):  # a body DRF cannot parse as any of the declared media types
+            errors["415"] = ErrorDetailSerializer
         for code, body in errors.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(body, code, direction=direction)
