@@ -259,3 +259,12 @@ def test_township_members_do_not_get_into_the_django_admin(seeded, client):
     response = client.get("/admin/households/household/")
 
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_county_comparison_shows_only_the_viewers_own_townships(seeded, client):
+    client.force_login(seeded.a.county)
+
+    html = client.get(reverse("oversight:county")).content.decode()
+
+    assert seeded.a.township.name in html
+    assert seeded.b.township.name not in html and "b东村" not in html
