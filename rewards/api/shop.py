@@ -12,15 +12,17 @@ participation figures are in `counter.py`.
 from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
+from households.errors import DomainError
 from households.models import Household, Village
 from households.permissions import Action, check, households_visible_to, villages_visible_to
 from scoring.api.ledger import IDEMPOTENCY_HEADER, idempotency_key_of
+from scoring.evidence import check_evidence_file
 
 from .. import services
 from ..models import (
@@ -227,7 +229,37 @@ class ProductFilter(filters.FilterSet):
         return low if value else queryset.exclude(pk__in=low.values("pk"))
 
 
-@extend_schema_view(destroy=KEPT_SCHEMA)
+@extend_schema_field({"type": "string", "format": "binary"})
+class PhotoField(serializers.ImageField):
+    """An uploaded photo (multipart), documented as binary rather than as the URL the product reads back."""
+
+
+class ProductWriteSerializer(ProductSerializer):
+    """A product as sent: the same fields, and `photo` as a JPEG, PNG or WebP file (multipart form data)."""
+
+    photo = PhotoField(required=False, help_text="A JPEG, PNG or WebP photo, sent as multipart form data.")
+
+    def validate_photo(self, photo):
+        try:
+            content_type = check_evidence_file(
+                photo
+            )  # type by content, size and pixel limits, opens as an image
+        except DomainError as exc:
+            raise serializers.ValidationError(str(exc.message)) from exc
+        if not content_type.startswith("image/"):
+            raise serializers.ValidationError(_("A product's photo must be a JPEG, PNG or WebP image."))
+        return photo
+
+
+PRODUCT_WRITE = {"multipart/form-data": ProductWriteSerializer, "application/json": ProductWriteSerializer}
+
+
+@extend_schema_view(
+    create=extend_schema(request=PRODUCT_WRITE, responses={201: ProductSerializer}),
+    update=extend_schema(request=PRODUCT_WRITE, responses={200: ProductSerializer}),
+    partial_update=extend_schema(request=PRODUCT_WRITE, responses={200: ProductSerializer}),
+    destroy=KEPT_SCHEMA,
+)
 class ProductViewSet(RewardsViewSet):
     """Goods on a supermarket's shelf: point price, cost to the budget, stock (changed only by stock moves) and
     the low-stock warning. Never deleted (405): take it off sale (`active: false`)."""
@@ -242,6 +274,11 @@ class ProductViewSet(RewardsViewSet):
 
     def scoped_queryset(self):
         return visible_products(self.membership).order_by("shop_id", "name", "pk")
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return ProductWriteSerializer
+        return ProductSerializer
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -784,3 +784,32 @@ def test_star_runs_are_listed_newest_version_first(w, client):
         (1, False, "published"),
     ]
     assert StarRun.objects.count() == 2
+
+
+def test_a_product_photo_is_uploaded_as_an_image_and_checked_by_content(w, client):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), "red").save(buffer, format="PNG")
+    PNG = buffer.getvalue()
+    client.force_login(w.clerk)
+    photo = SimpleUploadedFile("towel.png", PNG, content_type="image/png")
+    data = {"shop": w.shop.pk, "name": "毛巾", "points": "15", "photo": photo}
+    response = client.post(url("products/"), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 201, response.content
+    assert response.json()["photo"].endswith(".png")
+    assert Product.objects.get(name="毛巾").photo.read() == PNG
+
+    fake = SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
+    response = client.patch(
+        url(f"products/{w.soap.pk}/"),
+        encode_multipart(BOUNDARY, {"photo": fake}),
+        content_type=MULTIPART_CONTENT,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400 and "photo" in response.json()
+    assert not Product.objects.get(pk=w.soap.pk).photo
