@@ -22,6 +22,7 @@ from households.permissions import (
     restrict_to_visible,
     villages_visible_to,
 )
+from households.security import client_ip
 from households.tenancy import dangerously_all_townships, township_scope
 from households.validators import mask_name
 from households.views.base import township_view
@@ -139,7 +140,7 @@ def certificates(request, township, membership, pk):
 
 
 def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+    return client_ip(request) or "unknown"  # the client, not the proxy in front of Jifen
 
 
 def _over_rate_limit(request) -> bool:

@@ -109,6 +109,9 @@ AXES_COOLOFF_TIME = 0.5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# How many proxies append to X-Forwarded-For in front of Jifen (production: 1); 0 trusts only REMOTE_ADDR.
+JIFEN_TRUSTED_PROXIES = env.int("JIFEN_TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "households.security.client_ip"
 
 # Content-Security-Policy (households/csp.py): nothing inline, nothing from another origin. Pico's icons are
 # data: SVGs, hence img-src data:. Django already sends X-Frame-Options: DENY and X-Content-Type-Options: nosniff.

@@ -24,6 +24,7 @@ print(json.dumps({name: getattr(s, name, None) for name in [
     "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "X_FRAME_OPTIONS",
     "SECURE_CONTENT_TYPE_NOSNIFF", "SESSION_COOKIE_AGE", "SESSION_EXPIRE_AT_BROWSER_CLOSE", "MIDDLEWARE",
+    "JIFEN_TRUSTED_PROXIES", "AXES_CLIENT_IP_CALLABLE",
 ]}))
 """
 
@@ -64,6 +65,8 @@ def test_production_settings_secure_cookies_hsts_redirect_and_frames():
     assert values["SECURE_HSTS_SECONDS"] >= 365 * 24 * 3600 and values["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
     assert values["SECURE_SSL_REDIRECT"] is True
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert values["JIFEN_TRUSTED_PROXIES"] == 1
+    assert values["AXES_CLIENT_IP_CALLABLE"] == "households.security.client_ip"
     assert values["X_FRAME_OPTIONS"] == "DENY" and values["SECURE_CONTENT_TYPE_NOSNIFF"]
     assert values["SESSION_COOKIE_AGE"] == 8 * 3600 and values["SESSION_EXPIRE_AT_BROWSER_CLOSE"]
     assert "households.csp.ContentSecurityPolicyMiddleware" in values["MIDDLEWARE"]
@@ -75,6 +78,7 @@ def test_without_a_proxy_a_forged_forwarded_proto_header_is_not_trusted():
         production(["-c", PROBE], JIFEN_BEHIND_PROXY="false", JIFEN_SSL_REDIRECT="false").stdout
     )
     assert values["SECURE_PROXY_SSL_HEADER"] is None
+    assert values["JIFEN_TRUSTED_PROXIES"] == 0
     assert values["SECURE_SSL_REDIRECT"] is False
 
 
@@ -163,3 +167,31 @@ def test_the_lockout_counts_failures_per_username_and_address(client, world):
     other = client.post(reverse("login"), {"username": world.a.admin.username, "password": PASSWORD})
     assert other.status_code == 302
     assert settings.AXES_COOLOFF_TIME and settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+
+
+def login_from(client, username, password, *, proxy="10.0.0.2", forwarded: str):
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_a_proxy_the_lockout_counts_the_client_not_the_proxy(client, world, settings):
+    settings.JIFEN_TRUSTED_PROXIES = 1
+    username = world.a.clerk.username
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        # the guesser writes a fresh address of its own in front each time: the proxy's entry is what counts
+        login_from(client, username, "wrong-password", forwarded=f"1.2.3.{_}, 203.0.113.7")
+    assert login_from(client, username, PASSWORD, forwarded="203.0.113.7").status_code == 429
+    # the clerk, from another address behind the same proxy, still logs in
+    assert login_from(client, username, PASSWORD, forwarded="198.51.100.4").status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forwarded_header_changes_nothing(client, world, settings):
+    settings.JIFEN_TRUSTED_PROXIES = 0
+    username = world.a.clerk.username
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        login_from(client, username, "wrong-password", proxy="203.0.113.7", forwarded=f"1.2.3.{n}")
+    assert login_from(client, username, PASSWORD, proxy="203.0.113.7", forwarded="9.9.9.9").status_code == 429
