@@ -10,6 +10,7 @@ Only the moves in `demonstration.services` change the state of a call or an appl
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -55,6 +56,10 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        if self.kind == RegionKind.COUNTY and self.parent_id and self.parent.kind != RegionKind.CITY:
+            raise ValidationError({"parent": _("A county belongs to a city.")})
+
 
 class RegionTownship(models.Model):
     """A township's county: one county per township."""
@@ -72,6 +77,10 @@ class RegionTownship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county} · {self.township}"
+
+    def clean(self):
+        if self.county_id and self.county.kind != RegionKind.COUNTY:
+            raise ValidationError({"county": _("A township belongs to a county.")})
 
 
 class RegionRole(models.TextChoices):

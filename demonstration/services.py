@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from households.errors import DomainError, full_clean_or_raise
-from households.models import Township, Village
+from households.models import Village
 from households.permissions import can_see, memberships_of
 from households.tenancy import township_scope
 from scoring.evidence import sniff_content_type
@@ -34,9 +34,6 @@ from .models import (
     CallMove,
     CallState,
     Region,
-    RegionKind,
-    RegionMembership,
-    RegionTownship,
 )
 from .permissions import (
     TOWNSHIP_ROLES,
@@ -58,39 +55,6 @@ FORM_TYPES = {
 
 def _form_max_bytes() -> int:
     return getattr(settings, "JIFEN_DEMONSTRATION_FORM_MAX_BYTES", 10 * 1024 * 1024)
-
-
-# Regions -------------------------------------------------------------------------------------------------------
-
-
-def create_region(*, actor, kind: str, slug: str, name: str, parent: Region | None = None) -> Region:
-    """Set-up by the site staff (admin or command); `actor` is who did it."""
-    if not actor.is_staff:
-        raise PermissionDenied(_("Only site staff set up counties and cities."))
-    if kind == RegionKind.COUNTY and parent is not None and parent.kind != RegionKind.CITY:
-        raise DomainError(_("A county belongs to a city."), field="parent")
-    region = Region(kind=kind, slug=slug, name=name, parent=parent)
-    full_clean_or_raise(region)
-    region.save()
-    return region
-
-
-def place_township(*, actor, township: Township, county: Region) -> RegionTownship:
-    if not actor.is_staff:
-        raise PermissionDenied(_("Only site staff set up counties and cities."))
-    if county.kind != RegionKind.COUNTY:
-        raise DomainError(_("A township belongs to a county."), field="county")
-    link, _created = RegionTownship.objects.update_or_create(township=township, defaults={"county": county})
-    return link
-
-
-def grant_region_role(*, actor, user, region: Region, role: str) -> RegionMembership:
-    if not actor.is_staff:
-        raise PermissionDenied(_("Only site staff grant roles at a county or city."))
-    membership, _created = RegionMembership.objects.update_or_create(
-        user=user, region=region, defaults={"role": role}
-    )
-    return membership
 
 
 # Calls ---------------------------------------------------------------------------------------------------------

@@ -422,3 +422,38 @@ def test_supermarket_participation_comes_from_the_rewards_supermarket(programme,
 
     assert (application.shop_household_share, application.shop_resident_share) == (D("50.00"), D("66.70"))
     assert (application.households_taking_part, application.households_eligible) == (4, 5)
+
+
+def test_a_village_withdraws_and_applies_again_and_a_refusal_needs_a_reason(programme):
+    p = programme
+    call = p.call()
+    first = p.apply(call, "a东村")
+    with time_machine.travel(APPLY_DAY, tick=False):
+        with pytest.raises(DomainError, match="Say why"):
+            services.move_application(actor=p.world.a.clerk, application=first, move="withdraw")
+        services.move_application(
+            actor=p.world.a.clerk, application=first, move="withdraw", comment="材料不全"
+        )
+    second = p.apply(call, "a东村")  # a withdrawn application does not block a new one
+    with time_machine.travel(APPLY_DAY, tick=False):
+        with pytest.raises(DomainError, match="Say why"):
+            services.move_application(actor=p.world.a.admin, application=second, move="reject")
+        services.move_application(
+            actor=p.world.a.admin, application=second, move="reject", comment="兑换记录不实"
+        )
+    states = list(Application.objects.order_by("pk").values_list("state", flat=True))
+    assert states == [ApplicationState.WITHDRAWN, ApplicationState.REJECTED]
+    assert ApplicationMove.objects.get(application=second, move="reject").comment == "兑换记录不实"
+
+
+def test_a_county_belongs_to_a_city_and_a_township_to_a_county(programme):
+    from django.core.exceptions import ValidationError
+
+    from demonstration.models import Region, RegionKind, RegionTownship
+    from tests.factories import TownshipFactory
+
+    p = programme
+    with pytest.raises(ValidationError, match="A county belongs to a city"):
+        Region(kind=RegionKind.COUNTY, slug="x", name="X县", parent=p.east).full_clean()
+    with pytest.raises(ValidationError, match="A township belongs to a county"):
+        RegionTownship(county=p.city, township=TownshipFactory()).full_clean()
