@@ -53,6 +53,24 @@ FORM_TYPES = {
 }
 
 
+FORM_EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+}
+
+
+def form_name_for(name: str, content_type: str) -> str:
+    """The uploaded name, with the extension of what the file really is (a Word file named .pdf becomes .docx)."""
+    name = (name or "form").rsplit("/", 1)[-1][:180]
+    extensions = FORM_EXTENSIONS[content_type]
+    if name.lower().endswith(extensions):
+        return name
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return stem + extensions[0]
+
+
 def _form_max_bytes() -> int:
     return getattr(settings, "JIFEN_DEMONSTRATION_FORM_MAX_BYTES", 10 * 1024 * 1024)
 
@@ -319,7 +337,7 @@ def apply(*, actor, call: Call, village: Village, form, statement: str = "") -> 
                 call=call,
                 village=village,
                 statement=statement.strip(),
-                form_name=form.name[:200],
+                form_name=form_name_for(form.name, content_type),
                 form_content_type=content_type,
                 form_size=form.size,
                 figures_at=timezone.now(),
@@ -333,7 +351,7 @@ def apply(*, actor, call: Call, village: Village, form, statement: str = "") -> 
                 objections_total=figures.objections_total,
                 objections_resolved=figures.objections_resolved,
             )
-            application.form.save(form.name, form, save=False)
+            application.form.save(application.form_name, form, save=False)
             application.save()
             ApplicationMove.objects.create(
                 township_id=village.township_id,

@@ -457,3 +457,33 @@ def test_a_county_belongs_to_a_city_and_a_township_to_a_county(programme):
         Region(kind=RegionKind.COUNTY, slug="x", name="X县", parent=p.east).full_clean()
     with pytest.raises(ValidationError, match="A township belongs to a county"):
         RegionTownship(county=p.city, township=TownshipFactory()).full_clean()
+
+
+def _zip(names):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return buffer.getvalue()
+
+
+def test_a_word_form_is_accepted_by_content_and_a_macro_document_is_not(programme):
+    p = programme
+    call = p.call()
+    docx = _zip(["[Content_Types].xml", "word/document.xml"])
+    docm = _zip(["[Content_Types].xml", "word/document.xml", "word/vbaProject.bin"])
+    with time_machine.travel(APPLY_DAY, tick=False):
+        with pytest.raises(DomainError, match="is not a PDF, a Word document"):
+            services.apply(
+                actor=p.world.a.admin, call=call, village=p.villages["a东村"], form=form_file("表.docx", docm)
+            )
+        application = services.apply(
+            actor=p.world.a.admin, call=call, village=p.villages["a东村"], form=form_file("表.pdf", docx)
+        )
+    assert application.form_content_type == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    assert application.form_name == "表.docx"  # named for what it is, not what it was called
