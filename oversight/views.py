@@ -8,32 +8,26 @@ from decimal import Decimal
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from households import jobs
 from households.errors import DomainError
 from households.models import Role, Village
-from households.permissions import (
-    Action,
-    memberships_of,
-    sees_household_records,
-    villages_visible_to,
-    visible_village_ids,
-)
+from households.permissions import Action, memberships_of, villages_visible_to
 from households.tenancy import township_scope
 from households.views.base import township_view
 from households.views.roster import render_page
-from publicity.pdf import render_pdf
-from scoring.selectors import alerts_visible_to
+from publicity.pdf import require_cjk_font
 
-from . import charts, selectors, tables
+from . import charts, reports, selectors, tables
+from .reports import MAX_TREND_SERIES, Report
 from .selectors import BUCKET, QUARTERS, Dashboard, Figures
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_TREND_SERIES = 8
 
 
 def _year(request) -> int | None:
@@ -44,42 +38,6 @@ def _year(request) -> int | None:
     return selectors.default_year()
 
 
-def _quarter_labels() -> list[str]:
-    return [_("Q%(quarter)d") % {"quarter": q} for q in QUARTERS]
-
-
-def dashboard_charts(dashboard: Dashboard, *, whole_name: str, ranking_title: str) -> dict:
-    """The four charts of a dashboard, as SVG markup."""
-    series = [(whole_name, dashboard.whole.quarter_averages)]
-    series += [(row.name, row.quarter_averages) for row in dashboard.rows[: MAX_TREND_SERIES - 1]]
-    return {
-        "histogram": charts.histogram(
-            dashboard.histogram,
-            title=_("Distribution of annual totals"),
-            width_points=BUCKET,
-            axis=_("Annual total (households per band of 10 points)"),
-        ),
-        "categories": charts.horizontal_bars(
-            [
-                (c.name, dashboard.whole.scores.category_average(c.pk), c.base_score)
-                for c in dashboard.categories
-            ],
-            title=_("Category averages"),
-            legend=(_("Average score"), _("Base score")),
-        ),
-        "trend": charts.trend(
-            series,
-            labels=_quarter_labels(),
-            title=_("Trend by quarter"),
-            axis=_("Net points per household"),
-        ),
-        "ranking": charts.horizontal_bars(
-            [(row.name, row.scores.average, None) for row in dashboard.ranking],
-            title=ranking_title,
-        ),
-    }
-
-
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     attachment = content_type == XLSX
@@ -87,83 +45,52 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
+def _start_report(request, township, params: dict):
+    """The yearly report PDF is a job (slow at township scale): say now if the font is missing, then queue it."""
+    try:
+        require_cjk_font()
+    except DomainError as exc:
+        return render(request, "publicity/document_error.html", {"message": exc.message}, status=400)
+    job = jobs.start_job(actor=request.user, township=township, kind="oversight_report", params=params)
+    return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
+
+
 # Township dashboard --------------------------------------------------------------------------------------------
 
 
-def _township(request, township, membership):
+def _township(request, township, membership) -> Report | None:
     year = _year(request)
-    if year is None:
-        return None, []
-    dashboard = selectors.township_dashboard(
-        villages_visible_to(membership),
-        year,
-        name=township.name,
-        whole_township=visible_village_ids(membership) is None,
-    )
-    slug = township.slug
-
-    def link(row: Figures):
-        url = reverse("oversight:village", kwargs={"township_slug": slug, "pk": row.key})
-        return tables.Link(row.name, f"{url}?year={year}")
-
-    names = {row.key: row.name for row in dashboard.rows}
-    built = [
-        tables.overview(dashboard, label=_("Village"), link=link),
-        tables.categories(dashboard, label=_("Village")),
-        tables.quarters(dashboard, label=_("Village")),
-        tables.rounds(dashboard, names=names),
-        tables.distribution(dashboard),
-    ]
-    return dashboard, built
+    return None if year is None else reports.township_report(township, membership, year)
 
 
 @township_view(Action.VIEW)
 def township_dashboard(request, township, membership):
-    dashboard, built = _township(request, township, membership)
-    context = {"dashboard": dashboard, "tables": built, "years": selectors.scheme_years()}
-    if dashboard is not None:
-        context["charts"] = dashboard_charts(
-            dashboard, whole_name=township.name, ranking_title=_("Villages ranked by average total")
-        )
+    report = _township(request, township, membership)
+    context = {"years": selectors.scheme_years()}
+    if report is not None:
+        context.update(dashboard=report.dashboard, tables=report.tables, charts=report.charts)
     return render_page(request, "oversight/township_dashboard.html", context)
 
 
 @township_view(Action.VIEW)
 def township_xlsx(request, township, membership):
-    dashboard, built = _township(request, township, membership)
-    if dashboard is None:
+    report = _township(request, township, membership)
+    if report is None:
         raise Http404
-    heading = _("%(township)s: figures of %(year)d") % {"township": township.name, "year": dashboard.year}
-    content = tables.workbook(built, heading=heading)
-    return _download(content, f"dashboard-{township.slug}-{dashboard.year}.xlsx", XLSX)
+    year = report.dashboard.year
+    heading = _("%(township)s: figures of %(year)d") % {"township": township.name, "year": year}
+    return _download(
+        tables.workbook(report.tables, heading=heading), f"dashboard-{township.slug}-{year}.xlsx", XLSX
+    )
 
 
+@require_POST
 @township_view(Action.VIEW)
 def township_pdf(request, township, membership):
-    dashboard, built = _township(request, township, membership)
-    if dashboard is None:
+    year = _year(request)
+    if year is None:
         raise Http404
-    svg = dashboard_charts(
-        dashboard, whole_name=township.name, ranking_title=_("Villages ranked by average total")
-    )
-    return _report(
-        request, township.name, dashboard, built, svg, f"report-{township.slug}-{dashboard.year}.pdf"
-    )
-
-
-def _report(request, title, dashboard, built, svg, filename):
-    context = {
-        "title": title,
-        "dashboard": dashboard,
-        "tables": built,
-        "charts": {name: charts.data_uri(markup) for name, markup in svg.items()},
-        "issued_on": timezone.localdate(),
-    }
-    try:
-        content = render_pdf("oversight/report_pdf.html", context)
-    except DomainError as exc:
-        return render(request, "publicity/document_error.html", {"message": exc.message}, status=400)
-    return _download(content, filename, "application/pdf")
+    return _start_report(request, township, {"year": year})
 
 
 # The village page ----------------------------------------------------------------------------------------------
@@ -174,68 +101,45 @@ def _quarter(request, year: int) -> int:
     return int(value) if value in ("1", "2", "3", "4") else selectors.current_quarter(year)
 
 
-def _village(request, membership, pk):
-    village = get_object_or_404(villages_visible_to(membership), pk=pk)
+def _village(request, membership, pk) -> tuple[Village, Report | None]:
+    village = get_object_or_404(villages_visible_to(membership).select_related("township"), pk=pk)
     year = _year(request)
     if year is None:
-        return village, None, [], None
-    dashboard = selectors.village_dashboard(village, year)
-    quarter = _quarter(request, year)
-    built = [
-        tables.overview(dashboard, label=_("Area"), with_rounds=False),
-        tables.categories(dashboard, label=_("Area")),
-        tables.quarters(dashboard, label=_("Area")),
-        tables.rounds(dashboard, names={village.pk: village.name}),
-        tables.distribution(dashboard),
-    ]
-    # Households by name: the clerk's and the township's working lists, never a county viewer's.
-    if dashboard.scheme is not None and sees_household_records(membership):
-        built.append(
-            tables.losers(selectors.households_losing_most(dashboard.scheme, village, quarter), quarter)
-        )
-        built.append(tables.alerts(selectors.open_alerts(alerts_visible_to(membership), village)))
-    return village, dashboard, built, quarter
+        return village, None
+    return village, reports.village_report(village, membership, year, _quarter(request, year))
 
 
 @township_view(Action.VIEW)
 def village_page(request, township, membership, pk):
-    village, dashboard, built, quarter = _village(request, membership, pk)
-    context = {
-        "village": village,
-        "dashboard": dashboard,
-        "tables": built,
-        "quarter": quarter,
-        "quarters": QUARTERS,
-        "years": selectors.scheme_years(),
-    }
-    if dashboard is not None:
-        context["charts"] = dashboard_charts(
-            dashboard, whole_name=village.name, ranking_title=_("Areas ranked by average total")
+    village, report = _village(request, membership, pk)
+    context = {"village": village, "quarters": QUARTERS, "years": selectors.scheme_years()}
+    if report is not None:
+        context.update(
+            dashboard=report.dashboard, tables=report.tables, charts=report.charts, quarter=report.quarter
         )
     return render_page(request, "oversight/village_page.html", context)
 
 
 @township_view(Action.VIEW)
 def village_xlsx(request, township, membership, pk):
-    village, dashboard, built, _quarter_ = _village(request, membership, pk)
-    if dashboard is None:
+    village, report = _village(request, membership, pk)
+    if report is None:
         raise Http404
-    heading = _("%(village)s: figures of %(year)d") % {"village": village.name, "year": dashboard.year}
-    return _download(
-        tables.workbook(built, heading=heading), f"dashboard-village-{village.pk}-{dashboard.year}.xlsx", XLSX
-    )
+    year = report.dashboard.year
+    heading = _("%(village)s: figures of %(year)d") % {"village": village.name, "year": year}
+    filename = f"dashboard-village-{village.pk}-{year}.xlsx"
+    return _download(tables.workbook(report.tables, heading=heading), filename, XLSX)
 
 
+@require_POST
 @township_view(Action.VIEW)
 def village_pdf(request, township, membership, pk):
-    village, dashboard, built, _quarter_ = _village(request, membership, pk)
-    if dashboard is None:
+    village = get_object_or_404(villages_visible_to(membership), pk=pk)
+    year = _year(request)
+    if year is None:
         raise Http404
-    svg = dashboard_charts(
-        dashboard, whole_name=village.name, ranking_title=_("Areas ranked by average total")
-    )
-    title = f"{township.name} {village.name}"
-    return _report(request, title, dashboard, built, svg, f"report-village-{village.pk}-{dashboard.year}.pdf")
+    quarter = _quarter(request, year)
+    return _start_report(request, township, {"year": year, "village_id": village.pk, "quarter": quarter})
 
 
 # The county view -----------------------------------------------------------------------------------------------
@@ -327,7 +231,7 @@ def county_view(request):
         ),
         "trend": charts.trend(
             [(row.name, row.quarter_averages) for row in county.rows[:MAX_TREND_SERIES]],
-            labels=_quarter_labels(),
+            labels=reports.quarter_labels(),
             title=_("Trend by quarter"),
             axis=_("Net points per household"),
         ),

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from households.models import Role
+from households.models import Job, JobState, Role
 from tests.factories import MembershipFactory, TownshipFactory, UserFactory, VillageFactory
 
 
@@ -87,10 +87,12 @@ def test_a_clerk_sees_only_their_own_villages(dash):
 def test_a_user_of_another_township_gets_404(dash, name, kwargs):
     outsider = client_for(dash.world.b.admin)
     kwargs = dict.fromkeys(kwargs, dash.v1.pk)
+    send = outsider.post if name.endswith("-pdf") else outsider.get
 
-    assert outsider.get(url(name, dash.township, **kwargs), {"year": 2026}).status_code == 404
+    assert send(url(name, dash.township, **kwargs) + "?year=2026").status_code == 404
     if kwargs:  # their own township's slug with A's village
-        assert outsider.get(url(name, dash.world.b.township, **kwargs), {"year": 2026}).status_code == 404
+        assert send(url(name, dash.world.b.township, **kwargs) + "?year=2026").status_code == 404
+    assert not Job.objects.exists()
 
 
 def test_anonymous_visitors_are_sent_to_log_in(dash):
@@ -132,14 +134,45 @@ def embeds_cjk_font(content: bytes) -> bool:
     return any("NotoSansCJK" in line.replace("-", "") and " yes " in line for line in fonts.splitlines())
 
 
-def test_yearly_reports_are_pdfs_with_the_chinese_font(dash):
+def test_yearly_reports_are_pdf_jobs_with_the_charts_and_the_chinese_font(
+    dash, django_capture_on_commit_callbacks
+):
     client = client_for(dash.admin)
-    for target in (url("dashboard-pdf", dash.township), url("village-pdf", dash.township, pk=dash.v1.pk)):
-        response = client.get(target, {"year": 2026})
-        assert response.status_code == 200
-        assert response["Content-Type"] == "application/pdf"
-        assert response.content.startswith(b"%PDF")
-        assert embeds_cjk_font(response.content)
+    targets = (url("dashboard-pdf", dash.township), url("village-pdf", dash.township, pk=dash.v1.pk))
+    for target in targets:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(target + "?year=2026&quarter=2")
+        job = Job.objects.latest("pk")
+        assert response.status_code == 302
+        assert response["Location"] == reverse(
+            "households:job-detail", kwargs={"township_slug": dash.township.slug, "pk": job.pk}
+        )
+        job.refresh_from_db()
+        assert (job.kind, job.state, job.created_by) == ("oversight_report", JobState.DONE, dash.admin)
+        content = job.file.read()
+        assert content.startswith(b"%PDF") and embeds_cjk_font(content)
+        text_of = subprocess.run(
+            ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
+        ).stdout.decode()  # noqa: S607
+        assert "年度总分分布" in text_of and "各类别平均分" in text_of and "季度趋势" in text_of  # the charts
+    assert job.params == {"year": 2026, "village_id": dash.v1.pk, "quarter": 2}
+
+
+def test_a_report_is_asked_for_with_a_post(dash):
+    assert client_for(dash.admin).get(url("dashboard-pdf", dash.township)).status_code == 405
+    assert not Job.objects.exists()
+
+
+def test_a_county_viewers_village_report_has_no_households(dash, django_capture_on_commit_callbacks):
+    client = client_for(dash.a.county)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url("village-pdf", dash.township, pk=dash.v1.pk) + "?year=2026&quarter=2")
+    content = Job.objects.get().file.read()
+    text_of = subprocess.run(
+        ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()  # noqa: S607
+
+    assert "一组" in text_of and "A-001" not in text_of and "约谈户主" not in text_of
 
 
 # The county view -----------------------------------------------------------------------------------------------

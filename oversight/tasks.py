@@ -1,0 +1,3 @@
+"""Oversight's job runner ("oversight_report") is registered when the worker imports this module (autodiscovery)."""
+
+from . import reports  # noqa: F401
