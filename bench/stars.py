@@ -245,7 +245,7 @@ def main() -> None:
 
     def forget_runs():
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE rewards_starresult, rewards_starrun")
+            cursor.execute("TRUNCATE rewards_starresult, rewards_starrun CASCADE")
 
     def job_path():
         with township_scope(township):
