@@ -3,6 +3,7 @@ from django.core.management import call_command
 
 from households.models import Household, Membership, Resident, Role, Village
 from review.models import PanelMember, ReviewPanel
+from rewards.models import Budget, Product, Redemption, RewardAllocation, Shop, StarRun
 from scoring.models import Entry
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +21,12 @@ def _counts():
         "resident_history": Resident.history.count(),
         "entries": Entry.objects.count(),
         "approved": Entry.objects.filter(state="approved").count(),
+        "star_runs": StarRun.objects.filter(state="published").count(),
+        "budgets": Budget.objects.count(),
+        "allocations": RewardAllocation.objects.count(),
+        "shops": Shop.objects.count(),
+        "products": Product.objects.count(),
+        "redemptions": Redemption.objects.count(),
     }
 
 
@@ -40,3 +47,6 @@ def test_seed_demo_builds_a_township_and_a_second_run_changes_nothing(capsys):
         assert username in output
     assert Resident.objects.filter(is_head=True).count() == 300
     assert first["entries"] > 100 and first["approved"] == first["entries"]
+    # Rewards: the rating published, rewards allocated in each village's budget, a supermarket per village.
+    assert first["star_runs"] == 1 and first["budgets"] == 3 and first["allocations"] > 0
+    assert first["shops"] == 3 and first["products"] == 15 and first["redemptions"] > 0

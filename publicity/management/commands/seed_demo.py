@@ -10,6 +10,7 @@ from django.db import transaction
 from households.demo import DEMO_PASSWORD, seed_roster
 from households.tenancy import township_scope
 from review.demo import seed_panels
+from rewards.demo import seed_rewards
 from scoring.demo import seed_scheme
 
 
@@ -21,8 +22,9 @@ class Command(BaseCommand):
         township, users, created = seed_roster()
         with township_scope(township):
             created |= seed_panels(township)
-            _scheme, scheme_created = seed_scheme(township)
+            scheme, scheme_created = seed_scheme(township)
             created |= scheme_created
+            created |= seed_rewards(scheme)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo township {township.name} ({township.slug}): {'created' if created else 'already in place, nothing changed'}."

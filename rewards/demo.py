@@ -1,0 +1,76 @@
+"""Demo rewards: the demo scheme's star rating published, rewards per level allocated within each village's
+budget, and a points supermarket per village with goods and a few redemptions. Idempotent."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from households.errors import DomainError
+from households.models import Household, Village
+from scoring.models import Scheme
+
+from . import services
+from .models import Budget, Redemption, RewardLevel, Shop, StarRunState
+from .selectors import current_run
+
+LEVELS = {
+    5: ("五星级文明户", "毛巾两条、洗衣液一桶", "20"),
+    4: ("四星级文明户", "毛巾两条", "10"),
+    3: ("三星级文明户", "毛巾一条", "5"),
+}
+GOODS = [
+    ("洗衣皂", "5", "1.50", 40),
+    ("毛巾", "10", "3.00", 30),
+    ("酱油", "8", "2.50", 25),
+    ("大米5斤", "30", "0", 10),  # donated by a merchant: no cost to the budget
+    ("作业本", "3", "0.80", 3),  # runs low: the warning shows
+]
+
+
+def seed_rewards(scheme: Scheme) -> bool:
+    admin = get_user_model().objects.get(username="demo-admin")
+    created = False
+    run = current_run(scheme)
+    if run is None:
+        run, _created, _changes = services.rate_stars(actor=admin, scheme=scheme)
+        created = True
+    if run.state != StarRunState.PUBLISHED:
+        run = services.publish_run(actor=admin, run=run)
+    for stars, (plaque, reward, value) in LEVELS.items():
+        if not RewardLevel.objects.filter(scheme=scheme, stars=stars).exists():
+            services.set_reward_level(
+                actor=admin, scheme=scheme, stars=stars, plaque=plaque, reward=reward, value=Decimal(value)
+            )
+    for village in Village.objects.order_by("id"):
+        if not Budget.objects.filter(village=village, year=scheme.year).exists():
+            budget = services.open_budget(actor=admin, village=village, year=scheme.year)
+            services.add_funding(
+                actor=admin, budget=budget, kind="donation", amount=Decimal("300"), source="青山农商银行"
+            )
+            services.allocate_rewards(actor=admin, run=run, village=village)
+            created = True
+        if not Shop.objects.filter(village=village).exists():
+            shop = services.open_shop(actor=admin, village=village, opening_hours="每周六 9:00–11:30")
+            for name, points, cost, stock in GOODS:
+                services.add_product(
+                    actor=admin,
+                    shop=shop,
+                    name=name,
+                    points=Decimal(points),
+                    cost=Decimal(cost),
+                    stock=stock,
+                    source="merchant" if cost == "0" else "bought",
+                    donor="青山超市" if cost == "0" else "",
+                )
+            created = True
+    shop = Shop.objects.order_by("village_id").first()
+    if scheme.year == timezone.localdate().year and not Redemption.objects.filter(shop=shop).exists():
+        soap = shop.products.get(name="洗衣皂")
+        for household in Household.objects.filter(village=shop.village).order_by("number")[:12]:
+            try:
+                services.redeem(actor=admin, household=household, shop=shop, items={soap.pk: 1})
+            except DomainError:
+                continue  # not enough points: the demo shows what the counter shows
+        created = True
+    return created
