@@ -84,8 +84,8 @@ def township_xlsx(request, township, membership):
     )
 
 
-@require_POST
 @township_view(Action.VIEW)
+@require_POST  # inside the township check: an outsider gets 404 whatever the method
 def township_pdf(request, township, membership):
     year = _year(request)
     if year is None:
@@ -131,8 +131,8 @@ def village_xlsx(request, township, membership, pk):
     return _download(tables.workbook(report.tables, heading=heading), filename, XLSX)
 
 
-@require_POST
 @township_view(Action.VIEW)
+@require_POST  # inside the township check: an outsider gets 404 whatever the method
 def village_pdf(request, township, membership, pk):
     village = get_object_or_404(villages_visible_to(membership), pk=pk)
     year = _year(request)
