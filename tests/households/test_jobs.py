@@ -1,4 +1,9 @@
 import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
 from contextlib import contextmanager
 
 import openpyxl
@@ -136,8 +141,6 @@ def test_sweeper_sends_stale_queued_jobs_again(world):
 
 def free_port() -> int:
     """A port nothing listens on (never the shared Redis on 6379: others' tests and workers use it)."""
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -151,8 +154,6 @@ class OwnRedis:
         self.url = f"redis://127.0.0.1:{port}/0"
 
     def _answers(self) -> bool:
-        import socket
-
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                 return True
@@ -160,8 +161,6 @@ class OwnRedis:
             return False
 
     def start(self) -> None:
-        import subprocess
-
         assert not self._answers(), f"something already listens on port {self.port}"
         subprocess.run(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--daemonize", "yes"]
@@ -180,9 +179,6 @@ class OwnRedis:
         wait_for(lambda: self._answers() and self.pidfile.exists(), timeout=10)
 
     def stop(self) -> None:
-        import os
-        import signal
-
         if not self.pidfile.exists():
             return
         pid = int(self.pidfile.read_text())
@@ -214,8 +210,6 @@ def broker_at(url: str):
 
 @pytest.fixture
 def own_redis(tmp_path):
-    import shutil
-
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed: this test starts and stops a Redis of its own")
     redis = OwnRedis(tmp_path, free_port())
