@@ -1,3 +1,5 @@
+from django.db import connection
+
 from .models import Role
 from .permissions import Action, can, memberships_of
 
@@ -6,6 +8,8 @@ def navigation(request):
     """The user's townships and, inside one, what the navigation may offer to their role."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
+        return {}
+    if connection.needs_rollback:  # an error page (DRF's browsable 404) after a failed transaction
         return {}
     membership = getattr(request, "membership", None)
     context = {"my_memberships": list(memberships_of(user)), "Role": Role}

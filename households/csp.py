@@ -3,7 +3,9 @@
 No inline <script>, no inline <style>, no style="" attribute, no on*= handler: behaviour lives in
 static/js/jifen.js, looks in static/css/jifen.css. tests/security/test_templates.py fails on any template that
 breaks the rule. Only pages get the policy (a PDF shown inline must stay viewable in the browser's viewer); a
-response that already carries its own policy (e.g. an evidence download) keeps it.
+response that already carries its own policy (e.g. an evidence download) keeps it. The developer pages under
+/api/ (DRF's browsable API, Swagger UI) are third-party templates with inline styles: there, and only there,
+inline styles are allowed; scripts stay as strict as everywhere.
 """
 
 from django.conf import settings
@@ -14,10 +16,16 @@ HEADER = "Content-Security-Policy"
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = "; ".join(f"{name} {value}".strip() for name, value in settings.JIFEN_CSP.items())
+        self.policy = self.render(settings.JIFEN_CSP)
+        style = settings.JIFEN_CSP["style-src"]
+        self.api_policy = self.render({**settings.JIFEN_CSP, "style-src": f"{style} 'unsafe-inline'"})
+
+    @staticmethod
+    def render(directives: dict[str, str]) -> str:
+        return "; ".join(f"{name} {value}".strip() for name, value in directives.items())
 
     def __call__(self, request):
         response = self.get_response(request)
         if HEADER not in response and response.get("Content-Type", "").startswith("text/html"):
-            response[HEADER] = self.policy
+            response[HEADER] = self.api_policy if request.path.startswith("/api/") else self.policy
         return response

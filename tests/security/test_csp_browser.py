@@ -124,3 +124,21 @@ def test_the_watcher_does_report_an_inline_style_and_script(
     assert watched.page.evaluate("window.__ran") is None
     directives = " ".join(watched.violations())
     assert "style-src" in directives and "script-src" in directives
+
+
+def test_the_admin_and_the_api_pages_run_under_the_policy(live_server, browser, browser_context_args, world):
+    from tests.factories import UserFactory
+
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    watched = Watched(browser.new_context(**browser_context_args))
+    watched.visit(f"{live_server.url}/admin/login/")
+    watched.page.fill("input[name=username]", "root")
+    watched.page.fill("input[name=password]", PASSWORD)
+    watched.page.click("input[type=submit]")
+    watched.page.wait_for_url(f"{live_server.url}/admin/")
+    watched.assert_clean("admin login")
+    watched.visit(f"{live_server.url}/admin/households/household/")
+    watched.visit(f"{live_server.url}/admin/auth/user/")
+
+    clerk = log_in(browser, browser_context_args, live_server, world.a.clerk.username)
+    clerk.visit(f"{live_server.url}/api/v1/t/{world.a.township.slug}/households/")  # DRF's browsable API

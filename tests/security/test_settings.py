@@ -115,8 +115,12 @@ def test_the_policy_is_for_pages_not_for_data(client, world):
 
 
 def test_the_api_docs_load_their_script_from_a_url_not_inline(client, db):
-    html = client.get("/api/docs/").content.decode()
+    page = client.get("/api/docs/")
+    html = page.content.decode()
     assert "<script>" not in html
+    # third-party developer pages: inline styles allowed under /api/ only, scripts as strict as everywhere
+    assert "style-src 'self' 'unsafe-inline'" in page["Content-Security-Policy"]
+    assert "script-src 'self';" in page["Content-Security-Policy"]
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
 
@@ -195,3 +199,10 @@ def test_without_a_trusted_proxy_a_forwarded_header_changes_nothing(client, worl
     for n in range(settings.AXES_FAILURE_LIMIT):
         login_from(client, username, "wrong-password", proxy="203.0.113.7", forwarded=f"1.2.3.{n}")
     assert login_from(client, username, PASSWORD, proxy="203.0.113.7", forwarded="9.9.9.9").status_code == 429
+
+
+def test_an_outsider_browsing_the_api_in_a_browser_gets_404_not_a_server_error(client, world):
+    client.force_login(world.b.admin)
+    response = client.get(f"/api/v1/t/{world.a.township.slug}/households/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 404
+    assert "script-src 'self';" in response["Content-Security-Policy"]
