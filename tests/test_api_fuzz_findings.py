@@ -46,3 +46,25 @@ def test_a_write_with_a_body_drf_cannot_parse_answers_415_and_the_schema_declare
     villages = paths["/api/v1/t/{township_slug}/villages/"]
     assert "415" in villages["post"]["responses"] and "415" not in villages["get"]["responses"]
     assert "415" in paths["/api/v1/t/{township_slug}/households/{id}/"]["patch"]["responses"]
+
+
+def test_more_form_fields_than_django_accepts_answers_json_400_in_the_api(api, world, settings):
+    # Django refuses the body (TooManyFieldsSent, a SuspiciousOperation) before DRF sees it: its HTML 400 page.
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    fields = {f"field{n}": "x" for n in range(11)}
+
+    response = api.post("/api/v1/t/town-a/entries/approve/", fields, format="multipart")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"detail"}
+
+
+def test_a_page_refusing_too_many_fields_still_answers_the_html_400(client, world, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    client.force_login(world.a.admin)
+
+    response = client.post("/t/town-a/villages/new/", {f"field{n}": "x" for n in range(11)})
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")

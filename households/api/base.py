@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
-from django.views.defaults import page_not_found
+from django.views import defaults
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, filters, serializers, status, viewsets
@@ -46,7 +46,8 @@ class TownshipAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         errors = {"400": VALIDATION_ERROR_SCHEMA, "403": ErrorDetailSerializer, "404": ErrorDetailSerializer}
-        if self.method in ("POST", "PUT", "PATCH"):  # a body DRF cannot parse as any of the declared media types
+        # A write whose body DRF cannot parse as any of the declared media types.
+        if self.method in ("POST", "PUT", "PATCH"):
             errors["415"] = ErrorDetailSerializer
         for code, body in errors.items():
             if code not in responses:
@@ -104,7 +105,15 @@ def not_found(request, exception):
     """The project's handler404: a URL under /api/ that matches no route answers JSON like every other API 404."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": str(_("Not found."))}, status=status.HTTP_404_NOT_FOUND)
-    return page_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """The project's handler400 (a SuspiciousOperation, e.g. more form fields than Django accepts): JSON under /api/."""
+    if request.path.startswith("/api/"):
+        # DRF's own message for an unparsable request, translated by DRF's catalog.
+        return JsonResponse({"detail": str(_("Malformed request."))}, status=status.HTTP_400_BAD_REQUEST)
+    return defaults.bad_request(request, exception)
 
 
 def exception_handler(exc, context):
