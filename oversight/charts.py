@@ -26,13 +26,18 @@ def _number(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _short(label: str, limit: int = 9) -> str:
+    """Long names (a village, a category) are cut so the bars keep their room; the full name is in the table."""
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
 def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:
     font = escape(FONT)
     return mark_safe(  # noqa: S308 — every label below is escaped
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-label="{escape(title)}" class="chart" font-family="{font}" '
-        f'font-size="13" fill="{TEXT}"><title>{escape(title)}</title>'
-        f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="15" font-weight="bold">{escape(title)}</text>'
+        f'font-size="17" fill="{TEXT}"><title>{escape(title)}</title>'
+        f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="19" font-weight="bold">{escape(title)}</text>'
         + "".join(body)
         + "</svg>"
     )
@@ -49,7 +54,7 @@ def _scale(values, *, floor_zero: bool = True) -> tuple[float, float]:
 
 def histogram(bins: list[tuple[Decimal, int]], *, title: str, width_points: Decimal, axis: str) -> SafeString:
     """Vertical bars: households per bucket of totals ("130–140" means 130 ≤ total < 140)."""
-    width, height, left, bottom, top = 640, 300, 48, 56, 34
+    width, height, left, bottom, top = 640, 320, 52, 64, 44
     plot_w, plot_h = width - left - 16, height - top - bottom
     body = []
     if not bins:
@@ -72,10 +77,10 @@ def histogram(bins: list[tuple[Decimal, int]], *, title: str, width_points: Deci
         if count:
             body.append(
                 f'<text x="{x + step / 2:.1f}" y="{top + plot_h - bar_h - 4:.1f}" text-anchor="middle" '
-                f'font-size="11">{count}</text>'
+                f'font-size="15">{count}</text>'
             )
         body.append(
-            f'<text x="{x + step / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11">'
+            f'<text x="{x + step / 2:.1f}" y="{top + plot_h + 20}" text-anchor="middle" font-size="15">'
             f"{escape(_number(low))}</text>"
         )
     body.append(f'<text x="{left + plot_w / 2}" y="{height - 10}" text-anchor="middle">{escape(axis)}</text>')
@@ -89,7 +94,7 @@ def horizontal_bars(
     legend: tuple[str, str] | None = None,
 ) -> SafeString:
     """One bar per row (label, value) with an optional marker (the base score): category bars, village ranking."""
-    label_w, row_h, top = 150, 26, 34
+    label_w, row_h, top = 170, 30, 40
     width = 640
     height = top + row_h * max(len(rows), 1) + (40 if legend else 16)
     plot_w = width - label_w - 60
@@ -104,7 +109,7 @@ def horizontal_bars(
     for i, (label, value, marker) in enumerate(rows):
         y = top + i * row_h
         body.append(
-            f'<text x="{label_w - 8}" y="{y + row_h / 2 + 4:.1f}" text-anchor="end">{escape(label)}</text>'
+            f'<text x="{label_w - 8}" y="{y + row_h / 2 + 5:.1f}" text-anchor="end">{escape(_short(label))}</text>'
         )
         if value is not None:
             x0, x1 = sorted((zero, x_of(value)))
@@ -113,7 +118,7 @@ def horizontal_bars(
                 f'fill="{BAR}"/>'
             )
             body.append(
-                f'<text x="{x1 + 4:.1f}" y="{y + row_h / 2 + 4:.1f}" font-size="12">{escape(_number(value))}</text>'
+                f'<text x="{x1 + 4:.1f}" y="{y + row_h / 2 + 4:.1f}" font-size="15">{escape(_number(value))}</text>'
             )
         if marker is not None:
             xm = x_of(marker)
@@ -140,11 +145,11 @@ def trend(
     series: list[tuple[str, list[Decimal | None]]], *, labels: list[str], title: str, axis: str
 ) -> SafeString:
     """Lines of a value per quarter, one per series (the township, or each village), with a legend."""
-    width, left, top = 640, 48, 34
+    width, left, top = 640, 56, 44
     legend_rows = (len(series) + 3) // 4
     plot_h = 200
-    height = top + plot_h + 40 + legend_rows * 20
-    plot_w = width - left - 24
+    height = top + plot_h + 48 + legend_rows * 24
+    plot_w = width - left - 48
     low, high = _scale([v for _name, values in series for v in values])
     span = high - low
     step = plot_w / max(len(labels) - 1, 1)
@@ -155,14 +160,14 @@ def trend(
     body = []
     for tick in (low, (low + high) / 2, high):
         y = y_of(tick)
-        body.append(f'<line x1="{left}" x2="{width - 24}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
+        body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:.1f}</text>')
     if low < 0 < high:
         y = y_of(0)
-        body.append(f'<line x1="{left}" x2="{width - 24}" y1="{y:.1f}" y2="{y:.1f}" stroke="{TEXT}"/>')
+        body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="{TEXT}"/>')
     for i, label in enumerate(labels):
         body.append(
-            f'<text x="{left + i * step:.1f}" y="{top + plot_h + 18}" text-anchor="middle">{escape(label)}</text>'
+            f'<text x="{left + i * step:.1f}" y="{top + plot_h + 22}" text-anchor="middle">{escape(label)}</text>'
         )
     for n, (name, values) in enumerate(series):
         colour = SERIES[n % len(SERIES)]
@@ -173,11 +178,11 @@ def trend(
         for x, y in points:
             body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>')
         lx = left + (n % 4) * 150
-        ly = top + plot_h + 40 + (n // 4) * 20
+        ly = top + plot_h + 50 + (n // 4) * 24
         body.append(f'<rect x="{lx}" y="{ly - 10}" width="14" height="10" fill="{colour}"/>')
         body.append(f'<text x="{lx + 20}" y="{ly}">{escape(name)}</text>')
     body.append(
-        f'<text x="12" y="{top + plot_h / 2}" text-anchor="middle" font-size="11" '
+        f'<text x="12" y="{top + plot_h / 2}" text-anchor="middle" font-size="15" '
         f'transform="rotate(-90 12 {top + plot_h / 2})">{escape(axis)}</text>'
     )
     return _svg(width, height, title, body)
