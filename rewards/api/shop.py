@@ -10,6 +10,7 @@ participation figures are in `counter.py`.
 """
 
 from django.db.models import Exists, F, OuterRef, Prefetch
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -138,7 +139,9 @@ class ProductSerializer(serializers.ModelSerializer):
         help_text="On create: the opening stock (a stock move). Afterwards only `stock/` changes it.",
     )
     is_low = serializers.BooleanField(read_only=True, help_text="Stock at or below the low-stock warning.")
-    photo = serializers.ImageField(read_only=True)
+    photo = serializers.SerializerMethodField(
+        help_text="Where the photo is served (inside the township: media is never served by its address)."
+    )
     # A plain string: "source" is already the name of the ledger's choice set in the schema (scoring's Entry).
     source = serializers.CharField(
         max_length=10, default=ProductSource.BOUGHT, help_text="bought, donated or merchant."
@@ -234,10 +237,24 @@ class PhotoField(serializers.ImageField):
     """An uploaded photo (multipart), documented as binary rather than as the URL the product reads back."""
 
 
+def _photo_url(serializer, product) -> str | None:
+    if not product.photo:
+        return None
+    view, request = serializer.context["view"], serializer.context["request"]
+    path = reverse("rewards:product-photo", kwargs={"township_slug": view.township.slug, "pk": product.pk})
+    return request.build_absolute_uri(path)
+
+
+ProductSerializer.get_photo = extend_schema_field(serializers.URLField(allow_null=True))(_photo_url)
+
+
 class ProductWriteSerializer(ProductSerializer):
     """A product as sent: the same fields, and `photo` as a JPEG, PNG or WebP file (multipart form data)."""
 
     photo = PhotoField(required=False, help_text="A JPEG, PNG or WebP photo, sent as multipart form data.")
+
+    def to_representation(self, instance):
+        return ProductSerializer(instance, context=self.context).data  # the photo as its served address
 
     def validate_photo(self, photo):
         try:

@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 
 from households.errors import DomainError, full_clean_or_raise
 from households.models import Household, Village
+from scoring.evidence import check_evidence_file
 
 from ..models import Product, Redemption, RedemptionLine, Shop, StockMove, StockReason
 from ..selectors import spendable_balance
 from .budget import budget_for, check_room, lock_budget
+
 
 def plain(points: Decimal) -> str:
     """40.00 → "40", 12.50 → "12.5": points as people write them."""
@@ -49,11 +51,21 @@ def update_shop(*, actor, shop: Shop, name: str, opening_hours: str) -> Shop:
     return shop
 
 
+def _check_photo(fields: dict) -> None:
+    """A product photo must open as a JPEG, PNG or WebP image within the upload limits (type read by content)."""
+    photo = fields.get("photo")
+    if not photo or not hasattr(photo, "read") or getattr(photo, "_committed", False):
+        return  # no new upload (a stored file is already checked)
+    if not check_evidence_file(photo).startswith("image/"):
+        raise DomainError(_("A product's photo must be a JPEG, PNG or WebP image."), field="photo")
+
+
 def add_product(*, actor, shop: Shop, stock: int = 0, **fields) -> Product:
     """A product on the shelf; its first stock comes in as a stock move."""
     unknown = set(fields) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"unknown product fields: {sorted(unknown)}")
+    _check_photo(fields)
     if stock < 0:
         raise DomainError(_("Stock cannot go below zero."), field="stock")
     product = Product(township_id=shop.township_id, shop=shop, **fields)
@@ -73,6 +85,7 @@ def update_product(*, actor, product: Product, **fields) -> Product:
     unknown = set(fields) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"unknown product fields: {sorted(unknown)}")
+    _check_photo(fields)
     for name, value in fields.items():
         setattr(product, name, value)
     full_clean_or_raise(product)

@@ -8,14 +8,17 @@ import uuid
 from decimal import Decimal
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 
 from households.errors import DomainError
+from households.files import stored_file_response
 from households.forms import add_domain_error
 from households.permissions import Action, can, check, households_visible_to, villages_visible_to
 from households.views.base import township_view
+from scoring.evidence import sniff_content_type
 
 from .. import selectors, services
 from ..forms import NewProductForm, ProductForm, ReasonForm, ShopForm, StockForm
@@ -130,6 +133,18 @@ def product_detail(request, township, membership, pk):
     return render_page(request, "rewards/product_detail.html", context)
 
 
+@township_view(Action.VIEW)
+def product_photo(request, township, membership, pk):
+    """A product's photo, found inside the township first (media is never served by its address)."""
+    product = get_visible(products_visible_to(membership), pk)
+    if not product.photo:
+        raise Http404
+    with product.photo.open("rb") as handle:
+        content_type = sniff_content_type(handle.read(16))
+    filename = product.photo.name.rsplit("/", 1)[-1]
+    return stored_file_response(product.photo, filename=filename, content_type=content_type)
+
+
 @township_view(Action.RUN_SHOP)
 def counter(request, township, membership, pk):
     shop = get_visible(shops_visible_to(membership), pk)
@@ -238,5 +253,6 @@ urlpatterns = [
     path("shops/<int:pk>/counter/", counter, name="counter"),
     path("shops/<int:pk>/counter/<int:household_pk>/", counter_household, name="counter-household"),
     path("products/<int:pk>/", product_detail, name="product-detail"),
+    path("products/<int:pk>/photo/", product_photo, name="product-photo"),
     path("redemptions/<int:pk>/", redemption_detail, name="redemption-detail"),
 ]

@@ -801,8 +801,14 @@ def test_a_product_photo_is_uploaded_as_an_image_and_checked_by_content(w, clien
     data = {"shop": w.shop.pk, "name": "毛巾", "points": "15", "photo": photo}
     response = client.post(url("products/"), data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 201, response.content
-    assert response.json()["photo"].endswith(".png")
-    assert Product.objects.get(name="毛巾").photo.read() == PNG
+    towel = Product.objects.get(name="毛巾")
+    assert response.json()["photo"].endswith(
+        f"/rewards/products/{towel.pk}/photo/"
+    )  # never a /media/ address
+    assert towel.photo.read() == PNG
+    served = client.get(response.json()["photo"])
+    assert served["Content-Type"] == "image/png" and served["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(served.streaming_content) == PNG
 
     fake = SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
     response = client.patch(

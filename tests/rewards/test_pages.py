@@ -283,3 +283,32 @@ def test_read_only_members_read_but_cannot_redeem_or_fund(market, world, login):
     assert clerk.post(page(market, "budget-allocate", pk=market.budget.pk), {"run": 1}).status_code == 403
     assert Redemption.objects.count() == 0 and market.budget.funding_lines.count() == 2
     assert StarRun.objects.count() == 0
+
+
+def test_a_product_photo_is_checked_by_content_and_served_only_inside_the_township(market, world, login):
+    import io as _io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = _io.BytesIO()
+    Image.new("RGB", (4, 3), "blue").save(buffer, format="PNG")
+    client = login(market.clerk)
+    shop_url = page(market, "shop-detail", pk=market.shop.pk)
+    fake = SimpleUploadedFile("x.png", b"<script>alert(1)</script>", content_type="image/png")
+    refused = client.post(
+        shop_url,
+        {"name": "假图", "points": "5", "low_stock": 5, "source": "bought", "stock": 0, "photo": fake},
+    )
+    assert refused.status_code == 200 and not market.shop.products.filter(name="假图").exists()
+    photo = SimpleUploadedFile("towel.png", buffer.getvalue(), content_type="image/png")
+    client.post(
+        shop_url,
+        {"name": "毛巾", "points": "5", "low_stock": 5, "source": "bought", "stock": 1, "photo": photo},
+    )
+    towel = market.shop.products.get(name="毛巾")
+    photo_url = page(market, "product-photo", pk=towel.pk)
+    assert photo_url in client.get(shop_url).content.decode()
+    served = client.get(photo_url)
+    assert served["Content-Type"] == "image/png" and served["X-Content-Type-Options"] == "nosniff"
+    assert login(world.b.admin).get(photo_url).status_code == 404
