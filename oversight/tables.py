@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -48,9 +49,9 @@ def overview(dashboard: Dashboard, *, label: str, link=None, with_rounds: bool =
     """Per village (or area): households, taking part and share, average, stars, rounds, objections, rewards."""
     headers = [
         label,
-        _("Households"),
+        pgettext("count", "Households"),
         _("Eligible"),
-        _("Taking part"),
+        pgettext("count", "Taking part"),
         _("Share of eligible (%)"),
         _("Average total"),
         _("5 stars"),
@@ -98,7 +99,7 @@ def overview(dashboard: Dashboard, *, label: str, link=None, with_rounds: bool =
 
     table = Table("overview", _("Overview"), headers)
     table.rows = [cells(row, link(row) if link else row.name) for row in dashboard.rows]
-    table.footer = cells(dashboard.whole, _("Total"))
+    table.footer = cells(dashboard.whole, pgettext("sum row", "Total"))
     if dashboard.star_run is not None:
         table.note = (
             _("Stars: the published rating (version %(version)s).")
@@ -127,7 +128,7 @@ def categories(dashboard: Dashboard, *, label: str) -> Table:
 
     table = Table("categories", _("Category averages"), headers)
     table.rows = [cells(row, row.name) for row in dashboard.rows]
-    table.footer = cells(dashboard.whole, _("Total"))
+    table.footer = cells(dashboard.whole, pgettext("sum row", "Total"))
     table.note = _("The average score of each category per household taking part; the weakest category is the "
                    "one furthest below its base.")  # fmt: skip
     return table
@@ -137,7 +138,7 @@ def quarters(dashboard: Dashboard, *, label: str) -> Table:
     headers = [label, *(_("Q%(quarter)d") % {"quarter": q} for q in QUARTERS)]
     table = Table("quarters", _("Trend by quarter"), headers)
     table.rows = [[row.name, *(_value(v) for v in row.quarter_averages)] for row in dashboard.rows]
-    table.footer = [_("Total"), *(_value(v) for v in dashboard.whole.quarter_averages)]
+    table.footer = [pgettext("sum row", "Total"), *(_value(v) for v in dashboard.whole.quarter_averages)]
     table.note = _("Net approved points recorded in the quarter, per household taking part.")
     return table
 
@@ -155,7 +156,9 @@ def rounds(dashboard: Dashboard, *, names: dict[int, str]) -> Table:
 def distribution(dashboard: Dashboard) -> Table:
     from .selectors import BUCKET
 
-    table = Table("distribution", _("Distribution of totals"), [_("Annual total"), _("Households")])
+    table = Table(
+        "distribution", _("Distribution of totals"), [_("Annual total"), pgettext("count", "Households")]
+    )
     table.rows = [[f"{_number(low)}–{_number(low + BUCKET)}", count] for low, count in dashboard.histogram]
     table.note = _("A band 130-140 counts the households with 130 <= total < 140.")
     return table

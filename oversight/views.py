@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from households import jobs
@@ -193,7 +194,13 @@ def _county(request):
     ranking = tables.Table(
         "villages",
         _("Villages ranked by average total"),
-        [_("Township"), _("Village"), _("Taking part"), _("Share of eligible (%)"), _("Average total")],
+        [
+            _("Township"),
+            _("Village"),
+            pgettext("count", "Taking part"),
+            _("Share of eligible (%)"),
+            _("Average total"),
+        ],
     )
     ranked = sorted(
         (v for v in villages if v[1].scores.n), key=lambda v: (-v[1].scores.average, v[0], v[1].name)
