@@ -159,11 +159,8 @@ def test_every_mark_safe_says_why_it_is_safe():
 
 # Stored files are never served from /media/ (config/urls.py): a template that links `<file>.url` shows a broken
 # image at best. Link a view that looks the object up in the township and returns households.files
-# .stored_file_response instead. Known offenders, to be emptied by their owners:
-MEDIA_URL_PENDING = {
-    "templates/rewards/shop_detail.html",  # product photos: needs a township-checked photo view
-    "templates/rewards/counter_household.html",
-}
+# .stored_file_response instead (rewards' product photos do: rewards:product-photo).
+MEDIA_URL_PENDING: set[str] = set()
 
 
 def test_no_template_links_stored_files_by_their_media_address():
