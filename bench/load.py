@@ -9,8 +9,8 @@ config.settings.bench on the bench database, REDIS_URL set), with a pidfile, and
 The scenario (bench/locust/scenario.py, run headless by locust in a process of its own) mixes page and API
 reads (household lists, household pages, passbooks, the ledger), entry recording through the API and — when the
 redemption endpoint exists — a redemption at the village's supermarket counter. Every non-2xx/3xx answer counts
-as an error. The 50 log in while they are started (10 a second); the figures are reset once all are in (locust
---reset-stats) and cover the 60 s of work that follow. Prints
+as an error. The 50 are started 10 a second and log in through the login form outside the figures; the figures
+are reset once all are started (locust --reset-stats) and cover the 60 s of work that follow. Prints
 `BENCH load seconds=… users=… rps=… p50_ms=… p95_ms=… p99_ms=… errors=…`.
 
 Redis: in Jifen it is the Celery broker only (no cache, no sessions); the scenario's requests enqueue no jobs, so
