@@ -76,7 +76,7 @@ class ReasonForm(forms.Form):
 
 class ShopForm(forms.Form):
     village = forms.ModelChoiceField(label=_("Village"), queryset=None, empty_label=_("Choose a village"))
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    name = forms.CharField(label=_("Supermarket name"), max_length=100, required=False)
     opening_hours = forms.CharField(label=_("Opening hours"), max_length=200, required=False)
 
     def __init__(self, *args, villages, **kwargs):
@@ -85,7 +85,7 @@ class ShopForm(forms.Form):
 
 
 class ProductForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Product name"), max_length=100)
     points = forms.DecimalField(label=_("Price in points"), min_value=Decimal("0.01"), decimal_places=2)
     cost = forms.DecimalField(
         label=_("Cost (yuan)"), min_value=Decimal("0"), decimal_places=2, initial=Decimal("0"), required=False
@@ -103,7 +103,7 @@ class NewProductForm(ProductForm):
 
 class StockForm(forms.Form):
     reason = forms.ChoiceField(
-        label=_("Move"),
+        label=_("In or out"),
         choices=[(StockReason.IN, StockReason.IN.label), (StockReason.OUT, StockReason.OUT.label)],
     )
     change = forms.IntegerField(label=_("How many"), min_value=1)

@@ -87,10 +87,10 @@ class StarResult(TownshipOwned):
         db_constraint=False,
         db_index=False,
     )
-    # The run, village and household keys are checked once per rating as a set (rewards.services.stars
-    # `_check_references`: two anti-joins, ~0.1 s) instead of by PostgreSQL's per-row foreign-key triggers at
-    # commit, which cost more than the whole ranking (bench/stars.py: 1–5 s of a 3–11 s rating of 98,000 rows).
-    # The ORM still cascades and protects as declared.
+    # No database foreign keys on the run, village and household: PostgreSQL's per-row foreign-key triggers at
+    # commit cost more than the whole ranking (bench/stars.py: 1–5 s of a 3–11 s rating of 98,000 rows). The rows
+    # are written by rewards.services.stars from a join with the households themselves (PostgreSQL), or checked
+    # once per rating as a set (`_check_references`, elsewhere). The ORM still cascades and protects as declared.
     run = models.ForeignKey(
         StarRun, on_delete=models.CASCADE, related_name="results", db_index=False, db_constraint=False
     )
@@ -163,7 +163,7 @@ class Budget(TownshipOwned):
     cap_per_resident = models.DecimalField(
         _("cap per resident (yuan)"), max_digits=8, decimal_places=2, default=Decimal("2")
     )
-    residents = models.PositiveIntegerField(_("residents"))
+    residents = models.PositiveIntegerField(_("residents counted"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

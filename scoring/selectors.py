@@ -157,6 +157,16 @@ def annual_totals(scheme: Scheme, households: QuerySet[Household] | None = None)
     households = households.filter(township_id=scheme.township_id).order_by()
     if connection.vendor != "postgresql":
         return dict(with_scores(households, scheme).values_list("pk", "total"))
+    sql, params = annual_totals_statement(scheme, households)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
+def annual_totals_statement(scheme: Scheme, households: QuerySet[Household]) -> tuple[str, list]:
+    """PostgreSQL: `annual_totals`' statement (columns `id`, `total`) and its parameters, for callers that build on
+    it in the database (rewards.services.stars ranks and stores in the same statement)."""
+    households = households.filter(township_id=scheme.township_id).order_by()
     categories = list(scheme.categories.all())
     with_roles = scheme.role_rules.filter(base_score__isnull=False).exists()
     subquery, sub_params = households.values("pk").query.sql_with_params()
@@ -167,9 +177,7 @@ def annual_totals(scheme: Scheme, households: QuerySet[Household] | None = None)
     if with_roles:
         params += [base_total(scheme), scheme.pk]
     params += [scheme.township_id, *sub_params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return dict(cursor.fetchall())
+    return sql, params
 
 
 def passbook(household: Household, scheme: Scheme) -> dict:

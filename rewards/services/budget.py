@@ -192,7 +192,9 @@ def allocate_rewards(*, actor, run: StarRun, village: Village) -> list[RewardAll
     Households already holding a standing allocation of the scheme are skipped (safe to run twice); the total is
     drawn on the village's budget of the scheme's year and refused with the shortfall when it does not fit.
     """
-    run = StarRun.objects.select_related("scheme").get(pk=run.pk)  # as it is now, not as the caller last saw it
+    run = StarRun.objects.select_related("scheme").get(
+        pk=run.pk
+    )  # as it is now, not as the caller last saw it
     if run.state != StarRunState.PUBLISHED:
         raise DomainError(_("Rewards follow the published star rating: publish it first."))
     scheme = run.scheme

@@ -188,7 +188,7 @@ def test_a_worker_killed_mid_rating_leaves_nothing_and_the_job_runs_again_to_the
     stars.village([120, 118, 118, 118, 110, 109, 108, 107, 106, "99.5"])
     db = connection.settings_dict
     # A second connection holds the results table, so the worker stops INSIDE its rating transaction: its run row
-    # is written, the COPY of the results waits. Deterministic "mid-way", whatever the machine's speed.
+    # is written, the INSERT of the ranked results waits. Deterministic "mid-way", whatever the machine's speed.
     blocker = psycopg.connect(
         host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]
     )
@@ -196,7 +196,7 @@ def test_a_worker_killed_mid_rating_leaves_nothing_and_the_job_runs_again_to_the
         blocker.execute("LOCK TABLE rewards_starresult IN EXCLUSIVE MODE")
         job = start(stars)  # no surrounding transaction: the task is sent at once, exactly once
         [stuck] = wait_for(
-            lambda: backends("wait_event_type = 'Lock' AND query ILIKE 'COPY rewards_starresult%'")
+            lambda: backends("wait_event_type = 'Lock' AND query ILIKE '%INSERT INTO rewards_starresult%'")
         )
         assert Job.objects.get(pk=job.pk).state == JobState.RUNNING
         os.kill(celery_worker_process.pid, signal.SIGKILL)

@@ -312,3 +312,47 @@ def test_a_product_photo_is_checked_by_content_and_served_only_inside_the_townsh
     served = client.get(photo_url)
     assert served["Content-Type"] == "image/png" and served["X-Content-Type-Options"] == "nosniff"
     assert login(world.b.admin).get(photo_url).status_code == 404
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_supermarket_and_budget_pages_make_the_same_number_of_queries_whatever_their_length(
+    market, login
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run, _, _ = services.rate_stars(actor=market.admin, scheme=market.scheme)
+    services.publish_run(actor=market.admin, run=run)
+    for stars in (5, 4, 3):
+        services.set_reward_level(actor=market.admin, scheme=market.scheme, stars=stars, value=D("1"))
+    client = login(market.admin)
+    urls = [
+        page(market, "shop-list"),
+        page(market, "shop-detail", pk=market.shop.pk),
+        page(market, "budget-list"),
+        page(market, "budget-detail", pk=market.budget.pk),
+        page(market, "product-detail", pk=market.soap.pk),
+    ]
+
+    def counts():
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    allocations = services.allocate_rewards(actor=market.admin, run=run, village=market.village_)
+    services.redeem(
+        actor=market.admin, household=market.households[0], shop=market.shop, items={market.soap.pk: 1}
+    )
+    before = counts()  # one of each row
+    services.cancel_allocation(actor=market.admin, allocation=allocations[0], reason="搬走")
+    for n in range(3):
+        services.add_product(actor=market.admin, shop=market.shop, name=f"商品{n}", points=D("1"), stock=2)
+    for household in market.households[:3]:
+        services.redeem(actor=market.admin, household=household, shop=market.shop, items={market.soap.pk: 1})
+    services.move_stock(actor=market.admin, product=market.soap, change=3, reason="in")
+    assert counts() == before
+    detail = client.get(page(market, "budget-detail", pk=market.budget.pk)).content.decode()
+    assert "已撤销" in detail or "Cancelled" in detail

@@ -443,3 +443,27 @@ def test_the_database_refuses_a_second_run_of_the_same_inputs_or_version(stars):
     with pytest.raises(IntegrityError), transaction.atomic():
         StarResult.objects.filter(run=run).update(stars=2)
     assert StarRun.objects.count() == 1
+
+
+@pytest.mark.postgres
+def test_the_database_rating_agrees_with_the_python_rule_row_for_row_and_in_its_fingerprint(stars):
+    """PostgreSQL rates in one INSERT … SELECT; `rank_households` (SQLite, the annual notice) must say the same."""
+
+    stars.village(descending(101))
+    stars.village(
+        [150, 150, 150, 140, 140, 130, 120, 99, 99, 98]
+    )  # ties across the bands, totals under the floor
+    vetoed = stars.village(descending(20))
+    stars.disqualify(vetoed[0])
+    run, created, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    assert created
+    bands = bands_of(stars.scheme)
+    inputs = star_inputs(stars.scheme)
+    expected = [tuple(row) for row in rank_households(inputs, bands)]
+    stored = list(
+        StarResult.objects.filter(run=run)
+        .order_by("household_id")
+        .values_list("household_id", "village_id", "total", "rank", "n", "stars", "disqualified")
+    )
+    assert stored == expected and len(stored) == 131
+    assert run.inputs_fingerprint == fingerprint(inputs, bands) and run.household_count == 131
