@@ -115,12 +115,6 @@ def _is_household_record(obj) -> bool:
     return isinstance(obj, Household | Resident) or hasattr(obj, "household_id") or hasattr(obj, "entry_id")
 
 
-def sees_household_records(membership: Membership) -> bool:
-    """County viewers compare townships and villages (issue 7): a household's own records — roster, residents,
-    ledger, passbook, declarations, objections — stay inside the township, so for them these are "not found"."""
-    return membership.role != Role.COUNTY_VIEWER
-
-
 def can_see(membership: Membership, obj) -> bool:
     if obj.township_id != membership.township_id:
         return False
