@@ -175,6 +175,47 @@ class SchemeStarsViewSet(RewardsViewSet):
         return Response({"job": job.pk, "url": url}, status=status.HTTP_202_ACCEPTED)
 
 
+class RewardSettingsSerializer(serializers.ModelSerializer):
+    """A scheme's star bands, the floor (empty: the base total) and what the points supermarket can spend."""
+
+    class Meta:
+        model = Scheme
+        fields = [
+            "id",
+            "star_five_percent",
+            "star_four_percent",
+            "star_three_percent",
+            "star_floor",
+            "spendable_basis",
+            "spendable_resets_yearly",
+        ]
+        read_only_fields = ["id"]
+        extra_kwargs = {
+            "star_five_percent": {"min_value": 1, "max_value": 100},
+            "star_four_percent": {"min_value": 1, "max_value": 100},
+            "star_three_percent": {"min_value": 1, "max_value": 100},
+        }
+        validators = []  # the bands' order is the model's constraint, checked by the service
+
+
+class SchemeRewardSettingsViewSet(RewardsViewSet):
+    """Read (members) or change (township office) a scheme's reward settings; a new rating uses them."""
+
+    queryset = _empty(Scheme)
+    serializer_class = RewardSettingsSerializer
+    lookup_url_kwarg = "scheme_pk"
+    filter_backends = []
+    write_actions = {"update": (Action.MANAGE_REWARDS,), "partial_update": (Action.MANAGE_REWARDS,)}
+
+    def scoped_queryset(self):
+        return Scheme.objects.all()  # the scope keeps it to the township
+
+    def perform_update(self, serializer):
+        serializer.instance = services.set_reward_settings(
+            actor=self.request.user, scheme=serializer.instance, **serializer.validated_data
+        )
+
+
 # Reward levels ---------------------------------------------------------------------------------------------------
 
 

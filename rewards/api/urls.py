@@ -1,6 +1,7 @@
 """Rewards routes under /api/v1/t/<township_slug>/ (a SimpleRouter: no API root, so nothing answers an outsider).
 
-Two routes hang under other apps' resources: `schemes/<id>/rate-stars/` (scoring's schemes) and
+Three routes hang under other apps' resources: `schemes/<id>/rate-stars/` and `schemes/<id>/reward-settings/`
+(scoring's schemes) and
 `households/<id>/balance/` (the roster's households); their routers have no route of that shape, so the URL
 resolver falls through to these.
 """
@@ -12,7 +13,7 @@ from scoring.api.urls import Router
 from .budgets import AllocationViewSet, BudgetViewSet, FundingLineViewSet
 from .counter import BalanceViewSet, CounterHouseholdViewSet, ShopParticipationViewSet
 from .shop import ProductViewSet, RedemptionViewSet, ShopViewSet, StockMoveViewSet
-from .stars import RewardLevelViewSet, SchemeStarsViewSet, StarRunViewSet
+from .stars import RewardLevelViewSet, SchemeRewardSettingsViewSet, SchemeStarsViewSet, StarRunViewSet
 
 app_name = "rewards_api"
 
@@ -35,6 +36,13 @@ urlpatterns = [
         "schemes/<int:scheme_pk>/rate-stars/",
         SchemeStarsViewSet.as_view({"post": "rate"}, basename="scheme-stars"),
         name="scheme-rate-stars",
+    ),
+    path(
+        "schemes/<int:scheme_pk>/reward-settings/",
+        SchemeRewardSettingsViewSet.as_view(
+            {"get": "retrieve", "put": "update", "patch": "partial_update"}, basename="scheme-reward-settings"
+        ),
+        name="scheme-reward-settings",
     ),
     path(
         "households/<int:household_pk>/balance/",

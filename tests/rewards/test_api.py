@@ -819,3 +819,35 @@ def test_a_product_photo_is_uploaded_as_an_image_and_checked_by_content(w, clien
     )
     assert response.status_code == 400 and "photo" in response.json()
     assert not Product.objects.get(pk=w.soap.pk).photo
+
+
+def test_the_township_office_reads_and_changes_a_schemes_reward_settings(w, client):
+    path = f"schemes/{w.scheme.pk}/reward-settings/"
+    read = send(client, w.supervisor, "get", path)
+    assert read.status_code == 200
+    assert read.json() == {
+        "id": w.scheme.pk,
+        "star_five_percent": 10,
+        "star_four_percent": 20,
+        "star_three_percent": 30,
+        "star_floor": None,
+        "spendable_basis": "net",
+        "spendable_resets_yearly": False,
+    }
+    assert send(client, w.supervisor, "patch", path, {"spendable_basis": "total"}).status_code == 403
+    assert send(client, w.clerk, "patch", path, {"spendable_basis": "total"}).status_code == 403
+    assert send(client, w.outsider, "patch", path, {"spendable_basis": "total"}).status_code == 404
+    client.force_login(w.outsider)
+    assert client.get(url(path, "town-b")).status_code == 404
+    refused = send(client, w.admin, "patch", path, {"star_five_percent": 40})  # above the four-star band
+    assert refused.status_code == 400 and "Star bands must grow" in str(refused.json())
+    changed = send(
+        client, w.admin, "patch", path, {"spendable_basis": "total", "spendable_resets_yearly": True}
+    )
+    assert changed.status_code == 200 and changed.json()["spendable_basis"] == "total"
+    w.scheme.refresh_from_db()
+    assert (w.scheme.spendable_basis, w.scheme.spendable_resets_yearly, w.scheme.star_five_percent) == (
+        "total",
+        True,
+        10,
+    )
