@@ -243,7 +243,9 @@ class Balance:
 
     @property
     def available(self) -> Decimal:
-        return self.earned - self.spent
+        """What can be spent now: never below zero (issue 8). A penalty approved after spending does not make a
+        debt to collect at the counter: the household spends again once its earnings pass what it spent."""
+        return max(self.earned - self.spent, Decimal("0"))
 
 
 def _earned(household: Household, scheme: Scheme) -> Decimal:

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, TownshipOwned, Village
@@ -268,7 +268,14 @@ class EntryQuerySet(models.QuerySet):
         return self.filter(state=EntryState.APPROVED)
 
     def counting_towards_caps(self):
-        return self.exclude(state=EntryState.WITHDRAWN)
+        """What caps and thresholds count: entries not withdrawn, neither a correction nor corrected (a corrected
+        entry counts as never recorded, for the number of times as for the points)."""
+        corrected = self.model.objects.filter(corrects=OuterRef("pk")).exclude(state=EntryState.WITHDRAWN)
+        return (
+            self.exclude(state=EntryState.WITHDRAWN)
+            .exclude(source=EntrySource.CORRECTION)
+            .exclude(Exists(corrected))
+        )
 
     def update(self, **kwargs):
         if self.filter(state=EntryState.APPROVED).exists():

@@ -7,7 +7,7 @@ the operations it made, never read back from the code under test) and, after eve
 - each household's annual total (`annual_totals`, and `with_scores` for the page shape) is the base plus the
   approved entries' points, clamped per category to its floor and ceiling;
 - the spendable balance is what the scheme's basis earns (net of approved entries, or the annual total) minus the
-  points of redemptions (a cancellation gives them back), and a redemption never takes it below zero;
+  points of redemptions (a cancellation gives them back), and what can be spent is never below zero;
 - each product's stock is its stock moves' sum, the model's count, never negative; the budget's spend is the
   model's;
 - a refused operation raises DomainError and changes nothing; an approved entry is never changed.
@@ -186,7 +186,7 @@ class LedgerMachine(RuleBasedStateMachine):
         return sum((r["points"] for r in self.redemptions if r["household"] == household), D("0"))
 
     def available(self, household: int) -> Decimal:
-        return self.earned(household) - self.spent(household)
+        return max(self.earned(household) - self.spent(household), D("0"))
 
     def budget_left(self) -> Decimal:
         return BUDGET_LIMIT - sum((r["cost"] for r in self.redemptions), D("0"))
@@ -403,7 +403,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for index, household in enumerate(self.households):
             balance = spendable_balance(household, year=YEAR)
             assert (balance.earned, balance.spent) == (self.earned(index), self.spent(index))
-            assert balance.available == self.available(index)
+            assert balance.available == self.available(index) >= 0
 
     @invariant()
     def stock_is_the_sum_of_its_moves_and_never_negative(self):
@@ -466,9 +466,10 @@ def test_random_ledger_and_supermarket_histories_keep_the_invariants(world):
         assert any(problem in what for what in SEEN), problem
 
 
-def test_a_penalty_after_spending_leaves_the_balance_negative_and_the_counter_refuses(world):
-    """The balance is derived from the ledger, so a later approved penalty can take it below zero (a debt):
-    the supermarket never makes it negative, and refuses every redemption until it is positive again."""
+def test_a_penalty_after_spending_never_makes_the_balance_negative_and_the_counter_refuses(world):
+    """The balance is derived from the ledger: a penalty approved after spending takes earnings below what was
+    spent. What can be spent stays at zero (never negative), and every redemption is refused until earnings pass
+    what was spent again."""
     LedgerMachine.world = world
     machine = LedgerMachine()
     try:
@@ -477,7 +478,8 @@ def test_a_penalty_after_spending_leaves_the_balance_negative_and_the_counter_re
         machine.redeem(0, {2: 2})  # 2 pencils: 5 points
         assert spendable_balance(machine.households[0], year=YEAR).available == D("0")
         machine.record(0, 2, TODAY, approve_now=True)  # −2
-        assert spendable_balance(machine.households[0], year=YEAR).available == D("-2")
+        balance = spendable_balance(machine.households[0], year=YEAR)
+        assert (balance.earned, balance.spent, balance.available) == (D("3"), D("5"), D("0"))
         machine.redeem(0, {2: 1})  # refused: 2.5 points, −2 to spend
         machine.balances_are_earned_minus_spent()
         machine.stock_is_the_sum_of_its_moves_and_never_negative()

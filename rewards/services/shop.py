@@ -2,7 +2,7 @@
 
 A redemption locks, in this order, the household, the village's budget (when the goods cost money) and the
 products (by id): two clerks redeeming for the same household, or the same product, run one after the other, and
-neither the spendable balance nor the stock can go below zero (tests/rewards/test_shop.py runs 20 at once).
+no redemption takes the spendable balance or the stock below zero (tests/rewards/test_shop.py runs 20 at once).
 """
 
 from collections import Counter

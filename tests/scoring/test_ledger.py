@@ -157,6 +157,18 @@ def test_cap_by_count_is_refused_with_a_message_naming_the_cap(world, scheme):
     assert _record(world, h1, scheme.clean, occurred_on=datetime.date(2026, 4, 2)).period == "2026-Q2"
 
 
+def test_a_corrected_entry_no_longer_counts_towards_the_cap(world, scheme):
+    """Found by the ledger-invariant review: an entry and its correction used to count as two hits."""
+    h1 = world.a.households[0]
+    entries = [_record(world, h1, scheme.clean) for _ in range(3)]
+    _approve(world, *entries)
+    services.correct_entry(actor=world.a.admin, entry=entries[0], reason="记错了户")
+    again = _record(world, h1, scheme.clean)  # 3 recorded, 1 corrected away: room for one more
+    assert again.period == "2026-Q1"
+    with pytest.raises(DomainError, match="already recorded 3 times"):
+        _record(world, h1, scheme.clean)
+
+
 def test_cap_by_points_is_refused(world, scheme):
     h1 = world.a.households[0]
     _record(world, h1, scheme.good)
