@@ -220,8 +220,8 @@ def _new_run(
 
 # PostgreSQL: the rule in one INSERT … SELECT over the ledger's own totals statement, no rows through Python.
 # The same rule as `rank_households` (tests/rewards/test_stars.py checks the two agree, row for row, and the
-# fingerprints too); bench/stars.py measured it at 1.64× one bare query computing the stars (a loaded machine),
-# against 2.6–2.8× for reading the inputs into Python, ranking there and copying the results back.
+# fingerprints too); bench/stars.py measured it at 1.90× one bare query computing the stars on a quiet machine
+# (1.64× on a loaded one, where reading the inputs into Python, ranking there and copying back gave 2.63×).
 RANK_AND_STORE = """
     INSERT INTO rewards_starresult
         (township_id, run_id, village_id, household_id, total, rank, n, stars, disqualified)
