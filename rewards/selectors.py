@@ -10,6 +10,7 @@ from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 
 from households.models import Household, Village
+from households.permissions import restrict_to_visible, sees_household_records
 from scoring.models import Entry, EntrySource, EntryState, Scheme, SchemeState, SpendableBasis
 from scoring.selectors import annual_totals
 
@@ -354,3 +355,39 @@ def find_households(households: QuerySet[Household], query: str) -> QuerySet[Hou
         .distinct()
         .order_by("number")
     )
+
+
+# What a member sees (pages and API alike) ---------------------------------------------------------------------
+
+
+def visible_to(
+    membership, queryset: QuerySet, village_field: str, *, household_record: bool = False
+) -> QuerySet:
+    """The rows of the villages the member sees; a household's own records are none of a county viewer's business."""
+    if household_record and not sees_household_records(membership):
+        return queryset.none()
+    return restrict_to_visible(membership, queryset, village_field=village_field)
+
+
+def budgets_visible_to(membership) -> QuerySet[Budget]:
+    return visible_to(membership, Budget.objects.all(), "village")
+
+
+def shops_visible_to(membership) -> QuerySet[Shop]:
+    return visible_to(membership, Shop.objects.all(), "village")
+
+
+def products_visible_to(membership) -> QuerySet[Product]:
+    return visible_to(membership, Product.objects.all(), "shop__village")
+
+
+def redemptions_visible_to(membership) -> QuerySet[Redemption]:
+    return visible_to(membership, Redemption.objects.all(), "shop__village", household_record=True)
+
+
+def allocations_visible_to(membership) -> QuerySet[RewardAllocation]:
+    return visible_to(membership, RewardAllocation.objects.all(), "budget__village", household_record=True)
+
+
+def star_results_visible_to(membership, run: StarRun) -> QuerySet[StarResult]:
+    return visible_to(membership, StarResult.objects.filter(run=run), "village", household_record=True)

@@ -21,15 +21,11 @@ from scoring.api.schemes import in_township
 
 from .. import services
 from ..models import Budget, FundingKind, FundingLine, RewardAllocation, StarRun
-from ..selectors import budgets_with_figures, figures_of
-from .common import KEPT_SCHEMA, CancelSerializer, PersonField, RewardsViewSet, visible
+from ..selectors import budgets_visible_to, budgets_with_figures, figures_of, visible_to
+from .common import KEPT_SCHEMA, CancelSerializer, PersonField, RewardsViewSet
 
 LIST_ACTION = {"filter_backends": []}
 YUAN = {"max_digits": 14, "decimal_places": 2}
-
-
-def visible_budgets(membership):
-    return visible(membership, Budget.objects.all(), "village")
 
 
 # Budgets ---------------------------------------------------------------------------------------------------------
@@ -120,7 +116,7 @@ class BudgetViewSet(RewardsViewSet):
 
     def scoped_queryset(self):
         rows = budgets_with_figures().select_related("created_by").order_by("-year", "village__name", "pk")
-        return visible(self.membership, rows, "village")
+        return visible_to(self.membership, rows, "village")
 
     def _answer(self, budget, code=status.HTTP_200_OK):
         self.recheck(budget)
@@ -147,7 +143,7 @@ class BudgetViewSet(RewardsViewSet):
 
 
 class FundingLineSerializer(serializers.ModelSerializer):
-    budget = VisiblePrimaryKeyRelatedField(visible=visible_budgets, queryset=_empty(Budget))
+    budget = VisiblePrimaryKeyRelatedField(visible=budgets_visible_to, queryset=_empty(Budget))
     amount = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -181,7 +177,7 @@ class FundingLineSerializer(serializers.ModelSerializer):
 
 
 class FundingLineFilter(filters.FilterSet):
-    budget = filters.ModelChoiceFilter(queryset=_visible(visible_budgets, Budget))
+    budget = filters.ModelChoiceFilter(queryset=_visible(budgets_visible_to, Budget))
     kind = filters.ChoiceFilter(choices=FundingKind.choices)
     year = filters.NumberFilter(field_name="budget__year", min_value=2000, max_value=9999, decimal_places=0)
 
@@ -204,7 +200,7 @@ class FundingLineViewSet(RewardsViewSet):
 
     def scoped_queryset(self):
         rows = FundingLine.objects.select_related("created_by").order_by("budget_id", "created_at", "pk")
-        return visible(self.membership, rows, "budget__village")
+        return visible_to(self.membership, rows, "budget__village")
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -279,7 +275,7 @@ def described_allocations(membership):
     rows = RewardAllocation.objects.select_related("budget", "household", "created_by").annotate(
         cancelled=Exists(RewardAllocation.objects.filter(reverses=OuterRef("pk")))
     )
-    return visible(membership, rows, "budget__village", household_record=True).order_by(
+    return visible_to(membership, rows, "budget__village", household_record=True).order_by(
         "-budget__year", "budget_id", "-stars", "household__number", "pk"
     )
 

@@ -1,5 +1,5 @@
 """What every rewards endpoint shares: the viewset base (roles per action; 405 for what is never changed or deleted,
-after the 404 for what the member cannot see), visibility by village, and small fields.
+after the 404 for what the member cannot see) and small fields. What a member sees is rewards.selectors'.
 """
 
 from django.utils import timezone
@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 
 from households.api.base import ErrorDetailSerializer, TownshipScopedViewSet
-from households.permissions import Action, can, restrict_to_visible, sees_household_records
+from households.permissions import Action, can
 from scoring.api.ledger import MAX_ID, person
 
 __all__ = [
@@ -18,7 +18,6 @@ __all__ = [
     "PersonField",
     "RewardsViewSet",
     "YearQuerySerializer",
-    "visible",
 ]
 
 KEPT_SCHEMA = extend_schema(
@@ -26,13 +25,6 @@ KEPT_SCHEMA = extend_schema(
     responses={405: ErrorDetailSerializer},
     description="Always 405: this record is never changed or deleted (a cancellation or a correcting line is).",
 )
-
-
-def visible(membership, queryset, village_field: str, *, household_record: bool = False):
-    """The rows of the villages the member sees; a household's own records are none of a county viewer's business."""
-    if household_record and not sees_household_records(membership):
-        return queryset.none()
-    return restrict_to_visible(membership, queryset, village_field=village_field)
 
 
 class RewardsViewSet(TownshipScopedViewSet):

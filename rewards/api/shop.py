@@ -35,26 +35,18 @@ from ..models import (
     StockMove,
     StockReason,
 )
+from ..selectors import products_visible_to, shops_visible_to, visible_to
 from .common import (
     KEPT_SCHEMA,
     MAX_ID,
     CancelSerializer,
     PersonField,
     RewardsViewSet,
-    visible,
 )
 
 LIST_ACTION = {"filter_backends": []}
 MAX_ITEMS = 50
 MAX_QUANTITY = 10_000
-
-
-def visible_shops(membership):
-    return visible(membership, Shop.objects.all(), "village")
-
-
-def visible_products(membership):
-    return visible(membership, Product.objects.all(), "shop__village")
 
 
 # Shops -----------------------------------------------------------------------------------------------------------
@@ -102,7 +94,7 @@ class ShopViewSet(RewardsViewSet):
     kept_detail = _("A points supermarket is never deleted: its redemptions are kept.")
 
     def scoped_queryset(self):
-        return visible_shops(self.membership).select_related("village").order_by("village__name", "pk")
+        return shops_visible_to(self.membership).select_related("village").order_by("village__name", "pk")
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -131,7 +123,7 @@ class ShopViewSet(RewardsViewSet):
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    shop = VisiblePrimaryKeyRelatedField(visible=visible_shops, queryset=_empty(Shop))
+    shop = VisiblePrimaryKeyRelatedField(visible=shops_visible_to, queryset=_empty(Shop))
     stock = serializers.IntegerField(
         min_value=0,
         max_value=MAX_QUANTITY,
@@ -218,7 +210,7 @@ class StockChangeSerializer(serializers.Serializer):
 
 
 class ProductFilter(filters.FilterSet):
-    shop = filters.ModelChoiceFilter(queryset=_visible(visible_shops, Shop))
+    shop = filters.ModelChoiceFilter(queryset=_visible(shops_visible_to, Shop))
     low = filters.BooleanFilter(method="filter_low", help_text="Only products at or below their warning.")
     active = filters.BooleanFilter()
     source = filters.ChoiceFilter(choices=ProductSource.choices)
@@ -290,7 +282,7 @@ class ProductViewSet(RewardsViewSet):
     kept_detail = _("A product is never deleted: take it off sale instead.")
 
     def scoped_queryset(self):
-        return visible_products(self.membership).order_by("shop_id", "name", "pk")
+        return products_visible_to(self.membership).order_by("shop_id", "name", "pk")
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
@@ -325,8 +317,8 @@ class ProductViewSet(RewardsViewSet):
 
 
 class StockMoveFilter(filters.FilterSet):
-    product = filters.ModelChoiceFilter(queryset=_visible(visible_products, Product))
-    shop = filters.ModelChoiceFilter(field_name="product__shop", queryset=_visible(visible_shops, Shop))
+    product = filters.ModelChoiceFilter(queryset=_visible(products_visible_to, Product))
+    shop = filters.ModelChoiceFilter(field_name="product__shop", queryset=_visible(shops_visible_to, Shop))
     reason = filters.ChoiceFilter(choices=StockReason.choices)
 
     class Meta:
@@ -345,7 +337,7 @@ class StockMoveViewSet(RewardsViewSet):
 
     def scoped_queryset(self):
         rows = StockMove.objects.select_related("product", "created_by").order_by("-created_at", "-pk")
-        return visible(self.membership, rows, "product__shop__village")
+        return visible_to(self.membership, rows, "product__shop__village")
 
 
 # Redemptions -------------------------------------------------------------------------------------------------------
@@ -395,7 +387,7 @@ class RedeemItemSerializer(serializers.Serializer):
 
 class RedeemSerializer(serializers.Serializer):
     household = VisiblePrimaryKeyRelatedField(visible=households_visible_to, queryset=_empty(Household))
-    shop = VisiblePrimaryKeyRelatedField(visible=visible_shops, queryset=_empty(Shop))
+    shop = VisiblePrimaryKeyRelatedField(visible=shops_visible_to, queryset=_empty(Shop))
     items = RedeemItemSerializer(many=True, max_length=MAX_ITEMS)
 
     def validate_items(self, items):
@@ -409,7 +401,7 @@ class RedeemSerializer(serializers.Serializer):
 
 class RedemptionFilter(filters.FilterSet):
     household = filters.ModelChoiceFilter(queryset=_visible(households_visible_to, Household))
-    shop = filters.ModelChoiceFilter(queryset=_visible(visible_shops, Shop))
+    shop = filters.ModelChoiceFilter(queryset=_visible(shops_visible_to, Shop))
     year = filters.NumberFilter(min_value=2000, max_value=9999, decimal_places=0)
     cancellation = filters.BooleanFilter(field_name="reverses", lookup_expr="isnull", exclude=True)
 
@@ -426,7 +418,7 @@ def described_redemptions(membership):
         )
         .annotate(cancelled=Exists(Redemption.objects.filter(reverses=OuterRef("pk"))))
     )
-    return visible(membership, rows, "shop__village", household_record=True).order_by("-created_at", "-pk")
+    return visible_to(membership, rows, "shop__village", household_record=True).order_by("-created_at", "-pk")
 
 
 @extend_schema_view(update=KEPT_SCHEMA, partial_update=KEPT_SCHEMA, destroy=KEPT_SCHEMA)

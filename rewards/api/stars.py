@@ -23,7 +23,8 @@ from scoring.models import Scheme, SchemeState
 
 from .. import services
 from ..models import RewardLevel, StarResult, StarRun, StarRunState
-from .common import KEPT_SCHEMA, PersonField, RewardsViewSet, visible
+from ..selectors import visible_to
+from .common import KEPT_SCHEMA, PersonField, RewardsViewSet
 
 LIST_ACTION = {"filter_backends": []}
 
@@ -123,7 +124,7 @@ class StarRunViewSet(RewardsViewSet):
         run = self.get_object()
         query = StarResultQuerySerializer(data=request.query_params, context=self.get_serializer_context())
         query.is_valid(raise_exception=True)
-        rows = visible(
+        rows = visible_to(
             self.membership,
             StarResult.objects.filter(run=run).select_related("household", "village"),
             "village",

@@ -15,7 +15,8 @@ from households.views.base import township_view
 from .. import selectors, services
 from ..forms import BudgetForm, FundingForm, ReasonForm
 from ..models import StarRun, StarRunState
-from .common import allocations_visible_to, budgets_visible_to, get_visible, render_page, url, year_of
+from ..selectors import allocations_visible_to, budgets_visible_to
+from .common import get_visible, render_page, url, year_of
 
 
 @township_view(Action.VIEW)
@@ -43,7 +44,7 @@ def budget_list(request, township, membership):
 
 @township_view(Action.VIEW)
 def budget_detail(request, township, membership, pk):
-    budget = get_visible(budgets_visible_to(membership), pk)
+    budget = get_visible(budgets_visible_to(membership).select_related("village"), pk)
     can_manage = can(membership, Action.MANAGE_REWARDS)
     form = FundingForm(request.POST or None) if can_manage else None
     if request.method == "POST":
@@ -82,7 +83,7 @@ def budget_detail(request, township, membership, pk):
 def budget_allocate(request, township, membership, pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    budget = get_visible(budgets_visible_to(membership), pk)
+    budget = get_visible(budgets_visible_to(membership).select_related("village"), pk)
     run = get_visible(
         StarRun.objects.filter(scheme__year=budget.year).select_related("scheme"), request.POST.get("run")
     )
@@ -99,7 +100,7 @@ def budget_allocate(request, township, membership, pk):
 def budget_recount(request, township, membership, pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    budget = get_visible(budgets_visible_to(membership), pk)
+    budget = get_visible(budgets_visible_to(membership).select_related("village"), pk)
     budget = services.recount_residents(actor=request.user, budget=budget)
     messages.success(request, _("%(n)d residents counted.") % {"n": budget.residents})
     return redirect(url(request, "budget-detail", pk=budget.pk))

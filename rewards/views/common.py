@@ -1,12 +1,9 @@
-"""Helpers shared by the rewards pages (the review pages' helpers, reused)."""
+"""Helpers shared by the rewards pages (the review pages' helpers, reused; what a member sees is the selectors')."""
 
 from django.urls import reverse
 from django.utils import timezone
 
-from households.permissions import restrict_to_visible
 from review.views.common import get_visible, parse_id, render_page, require_any
-
-from ..models import Budget, Product, Redemption, RewardAllocation, Shop
 
 __all__ = ["get_visible", "parse_id", "render_page", "require_any", "url", "this_year", "year_of"]
 
@@ -26,29 +23,3 @@ def year_of(request) -> int:
     except ValueError:
         return this_year()
     return year if 2000 <= year <= 2100 else this_year()
-
-
-def budgets_visible_to(membership):
-    return restrict_to_visible(membership, Budget.objects.select_related("village"))
-
-
-def shops_visible_to(membership):
-    return restrict_to_visible(membership, Shop.objects.select_related("village"))
-
-
-def products_visible_to(membership):
-    return restrict_to_visible(
-        membership, Product.objects.select_related("shop", "shop__village"), "shop__village"
-    )
-
-
-def redemptions_visible_to(membership):
-    return restrict_to_visible(
-        membership,
-        Redemption.objects.select_related("shop", "household", "created_by", "reverses"),
-        "shop__village",
-    )
-
-
-def allocations_visible_to(membership):
-    return restrict_to_visible(membership, RewardAllocation.objects.all(), "budget__village")

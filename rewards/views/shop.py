@@ -23,15 +23,8 @@ from scoring.evidence import sniff_content_type
 from .. import selectors, services
 from ..forms import NewProductForm, ProductForm, ReasonForm, ShopForm, StockForm
 from ..models import StockMove
-from .common import (
-    get_visible,
-    products_visible_to,
-    redemptions_visible_to,
-    render_page,
-    shops_visible_to,
-    this_year,
-    url,
-)
+from ..selectors import products_visible_to, redemptions_visible_to, shops_visible_to
+from .common import get_visible, render_page, this_year, url
 
 RECENT = 20
 FOUND = 10
@@ -39,7 +32,7 @@ FOUND = 10
 
 @township_view(Action.VIEW)
 def shop_list(request, township, membership):
-    shops = list(shops_visible_to(membership).order_by("village__name"))
+    shops = list(shops_visible_to(membership).select_related("village").order_by("village__name"))
     year = this_year()
     participation = selectors.shop_participation(year=year, village_ids=[s.village_id for s in shops])
     rows = [{"shop": s, "participation": participation[s.village_id]} for s in shops]
@@ -63,7 +56,7 @@ def shop_list(request, township, membership):
 
 @township_view(Action.VIEW)
 def shop_detail(request, township, membership, pk):
-    shop = get_visible(shops_visible_to(membership), pk)
+    shop = get_visible(shops_visible_to(membership).select_related("village"), pk)
     can_run = can(membership, Action.RUN_SHOP, shop.village)
     form = NewProductForm(request.POST or None, request.FILES or None) if can_run else None
     if request.method == "POST":
@@ -88,7 +81,7 @@ def shop_detail(request, township, membership, pk):
             shop.village_id
         ],
         "budget": selectors.budget_figures(year=year, village_ids=[shop.village_id])[shop.village_id],
-        "recent": redemptions_visible_to(membership).filter(shop=shop)[:RECENT],
+        "recent": redemptions_visible_to(membership).filter(shop=shop).select_related("household")[:RECENT],
         "form": form,
         "can_run": can_run,
         "year": year,
@@ -98,7 +91,7 @@ def shop_detail(request, township, membership, pk):
 
 @township_view(Action.VIEW)
 def product_detail(request, township, membership, pk):
-    product = get_visible(products_visible_to(membership), pk)
+    product = get_visible(products_visible_to(membership).select_related("shop", "shop__village"), pk)
     can_run = can(membership, Action.RUN_SHOP, product.shop.village)
     fields = ("name", "points", "cost", "low_stock", "source", "donor", "active")
     posted = request.POST if request.method == "POST" else None
@@ -136,7 +129,7 @@ def product_detail(request, township, membership, pk):
 @township_view(Action.VIEW)
 def product_photo(request, township, membership, pk):
     """A product's photo, found inside the township first (media is never served by its address)."""
-    product = get_visible(products_visible_to(membership), pk)
+    product = get_visible(products_visible_to(membership).select_related("shop", "shop__village"), pk)
     if not product.photo:
         raise Http404
     with product.photo.open("rb") as handle:
@@ -147,7 +140,7 @@ def product_photo(request, township, membership, pk):
 
 @township_view(Action.RUN_SHOP)
 def counter(request, township, membership, pk):
-    shop = get_visible(shops_visible_to(membership), pk)
+    shop = get_visible(shops_visible_to(membership).select_related("village"), pk)
     check(membership, Action.RUN_SHOP, shop.village)
     query = request.GET.get("q", "").strip()
     found = []
@@ -177,7 +170,7 @@ def _picked(request, products) -> dict[int, int]:
 
 @township_view(Action.RUN_SHOP)
 def counter_household(request, township, membership, pk, household_pk):
-    shop = get_visible(shops_visible_to(membership), pk)
+    shop = get_visible(shops_visible_to(membership).select_related("village"), pk)
     check(membership, Action.RUN_SHOP, shop.village)
     household = get_visible(
         households_visible_to(membership).filter(village=shop.village).prefetch_related("members"),
@@ -220,7 +213,12 @@ def counter_household(request, township, membership, pk, household_pk):
 @township_view(Action.VIEW)
 def redemption_detail(request, township, membership, pk):
     """The receipt (printable) and, for the counter, the cancellation."""
-    redemption = get_visible(redemptions_visible_to(membership), pk)
+    redemption = get_visible(
+        redemptions_visible_to(membership).select_related(
+            "shop", "shop__village", "household", "created_by", "reverses"
+        ),
+        pk,
+    )
     can_cancel = (
         can(membership, Action.RUN_SHOP, redemption.shop.village)
         and not redemption.is_cancellation

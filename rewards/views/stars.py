@@ -67,7 +67,11 @@ def run_detail(request, township, membership, pk):
     if village_id:
         village = get_visible(villages, village_id)
         results = Paginator(
-            selectors.run_results(run).filter(village=village).select_related("household"), RESULTS_PER_PAGE
+            selectors.star_results_visible_to(membership, run)
+            .filter(village=village)
+            .select_related("household")
+            .order_by("rank", "household__number"),
+            RESULTS_PER_PAGE,
         ).get_page(request.GET.get("page"))
     context = {
         "run": run,

@@ -356,3 +356,27 @@ def test_the_supermarket_and_budget_pages_make_the_same_number_of_queries_whatev
     assert counts() == before
     detail = client.get(page(market, "budget-detail", pk=market.budget.pk)).content.decode()
     assert "已撤销" in detail or "Cancelled" in detail
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_county_viewer_never_reads_a_households_redemptions_rewards_or_ranking(market, world, login):
+    """Issue 7: a household's own records stay inside the township (the API already says so: pages too)."""
+    redemption = services.redeem(
+        actor=market.admin, household=market.households[0], shop=market.shop, items={market.soap.pk: 1}
+    )
+    run, _, _ = services.rate_stars(actor=market.admin, scheme=market.scheme)
+    client = login(world.a.county)
+    assert client.get(page(market, "redemption-detail", pk=redemption.pk)).status_code == 404
+    shop = client.get(page(market, "shop-detail", pk=market.shop.pk)).content.decode()
+    assert market.households[0].number not in shop
+    ranking = client.get(
+        page(market, "run-detail", pk=run.pk), {"village": market.village_.pk}
+    ).content.decode()
+    assert market.households[0].number not in ranking
+    # The clerk of the village still sees them.
+    clerk = login(market.clerk)
+    assert clerk.get(page(market, "redemption-detail", pk=redemption.pk)).status_code == 200
+    assert (
+        market.households[0].number
+        in clerk.get(page(market, "shop-detail", pk=market.shop.pk)).content.decode()
+    )
