@@ -211,7 +211,10 @@ def broker_at(url: str):
 @pytest.fixture
 def own_redis(tmp_path):
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed: this test starts and stops a Redis of its own")
+        message = "redis-server is not installed: this test starts and stops a Redis of its own"
+        if os.environ.get("JIFEN_REQUIRE_SERVICES"):
+            pytest.fail(message)  # CI requires the services: a missing one is a failure, not a skip
+        pytest.skip(message)
     redis = OwnRedis(tmp_path, free_port())
     redis.start()
     try:
