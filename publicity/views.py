@@ -19,7 +19,7 @@ from households.permissions import (
     Action,
     areas_visible_to,
     households_visible_to,
-    restrict_to_visible,
+    sees_household_records,
     villages_visible_to,
 )
 from households.security import client_ip
@@ -29,7 +29,7 @@ from households.views.base import township_view
 from review.models import ReviewRound, RoundState
 from review.services import file_objection, notice_is_running
 from rewards.forms import IncentiveListForm
-from rewards.models import Budget
+from rewards.selectors import budgets_visible_to
 from scoring.models import Scheme, SchemeState
 
 from .documents import honour_roll_pdf, notice_sheet_pdf, passbooks_pdf, star_rows
@@ -245,9 +245,9 @@ def incentive_lists(request, township, membership):
 
 @township_view(Action.VIEW)
 def reward_list(request, township, membership, pk):
-    budget = get_object_or_404(
-        restrict_to_visible(membership, Budget.objects.select_related("village")), pk=pk
-    )
+    budget = get_object_or_404(budgets_visible_to(membership).select_related("village"), pk=pk)
+    if not sees_household_records(membership):  # the list names each rewarded household and its head
+        raise Http404
     try:
         return _pdf(reward_list_pdf(budget), f"rewards-{budget.village.name}-{budget.year}.pdf")
     except DomainError as exc:

@@ -206,7 +206,7 @@ def test_incentive_lists_download_as_xlsx_and_pdf(market, login):
     assert "党组织" in text and market.households[1].number in text
 
 
-def test_the_reward_list_pdf_has_a_column_to_sign(market, login):
+def test_the_reward_list_pdf_has_a_column_to_sign(market, world, login):
     run, _, _ = services.rate_stars(actor=market.admin, scheme=market.scheme)
     services.publish_run(actor=market.admin, run=run)
     services.set_reward_level(
@@ -223,6 +223,12 @@ def test_the_reward_list_pdf_has_a_column_to_sign(market, login):
         ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
     ).stdout.decode()
     assert "领取人签字" in text and "大米一袋" in text and market.households[0].number in text
+    # It names households and their heads: not for a county viewer, nor for another township.
+    path = reverse(
+        "publicity:reward-list", kwargs={"township_slug": market.township.slug, "pk": market.budget.pk}
+    )
+    assert login(world.a.county).get(path).status_code == 404
+    assert login(world.b.admin).get(path).status_code == 404
 
 
 # Who may do what ------------------------------------------------------------------------------------------------
