@@ -169,12 +169,15 @@ def _redeem_locked(actor, household: Household, shop: Shop, items: dict[int, int
     products = list(Product.objects.filter(shop=shop, pk__in=items).order_by("pk"))
     if len(products) != len(items):
         raise DomainError(_("A product picked is not sold at this supermarket."), field="items")
-    cost = sum((p.cost * items[p.pk] for p in products), Decimal("0"))
     year = timezone.localdate().year
-    if cost:  # the budget is locked before the products, as everywhere
-        budget = lock_budget(budget_for(shop.village_id, year))
-        check_room(budget, cost, _("This redemption"))
+    # The budget is locked before the products, as everywhere: the unlocked read above says whether money is
+    # involved; the cost drawn and recorded is the locked products' own (a price changed meanwhile counts).
+    budget = lock_budget(budget_for(shop.village_id, year)) if any(p.cost for p in products) else None
     products = list(Product.objects.select_for_update().filter(pk__in=items).order_by("pk"))
+    cost = sum((p.cost * items[p.pk] for p in products), Decimal("0"))
+    if cost:
+        budget = budget or lock_budget(budget_for(shop.village_id, year))
+        check_room(budget, cost, _("This redemption"))
     points = sum((p.points * items[p.pk] for p in products), Decimal("0"))
     for product in products:
         if not product.active:
