@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from households.models import Household
 from scoring.models import Item
 
-from .models import DeclarationState, RoundKind
+from .models import MIN_NOTICE_DAYS, ROUND_KINDS_TO_OPEN, DeclarationState
 
 CHANGE_WITHDRAW = "withdraw"
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -52,6 +52,26 @@ class HouseholdNumberField(forms.CharField):
         super().__init__(**kwargs)
 
 
+class OverrideMixin:
+    """The township office's cross-review override: a reason, shown to township members only (and kept in the
+    round's trail by the service)."""
+
+    def add_override_field(self, allowed: bool) -> None:
+        if allowed:
+            self.fields["override_reason"] = forms.CharField(
+                label=_("Township override of cross-review: reason"),
+                required=False,
+                max_length=500,
+                help_text=_(
+                    "Only when no other panel can decide (a member's own household or own area). The reason is "
+                    "shown in the round's trail."
+                ),
+            )
+
+    def override_reason(self) -> str:
+        return self.cleaned_data.get("override_reason", "")
+
+
 class HouseholdLookupMixin:
     """Finds the typed household among `households` (those of the round's village the member sees)."""
 
@@ -72,16 +92,23 @@ class HouseholdLookupMixin:
 class RoundForm(forms.Form):
     village = forms.ModelChoiceField(label=_("Village"), queryset=None, empty_label=None)
     scheme = forms.ModelChoiceField(label=_("Scheme"), queryset=None, empty_label=None)
-    kind = forms.ChoiceField(label=_("Kind"), choices=RoundKind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ROUND_KINDS_TO_OPEN)
     period = forms.CharField(
         label=_("Period"), max_length=10, help_text=_("2026-Q1 for a quarter, 2026 for the year")
     )
     notice_days = forms.IntegerField(
         label=_("Notice length in days"),
-        min_value=1,
+        min_value=MIN_NOTICE_DAYS,
         max_value=30,
-        initial=3,
-        help_text=_("Three days unless the township decided otherwise."),
+        initial=MIN_NOTICE_DAYS,
+        help_text=_(
+            "Whole calendar days after the day it is posted: at least three; the township may lengthen it."
+        ),
+        error_messages={
+            "min_value": _(
+                "A notice runs at least three whole calendar days: the township may lengthen it, never shorten it."
+            )
+        },
     )
 
     def __init__(self, *args, villages, schemes, **kwargs):
@@ -91,6 +118,16 @@ class RoundForm(forms.Form):
         if not self.is_bound:
             today = timezone.localdate()
             self.initial.setdefault("period", f"{today.year}-Q{(today.month - 1) // 3 + 1}")
+
+
+class BatchForm(forms.Form):
+    notice_days = forms.IntegerField(
+        label=_("Notice length in days"),
+        min_value=MIN_NOTICE_DAYS,
+        max_value=30,
+        initial=MIN_NOTICE_DAYS,
+        help_text=_("At least three calendar days; the notice ends at the end of its last day."),
+    )
 
 
 class MoveForm(forms.Form):
@@ -128,7 +165,7 @@ class PhotoField(forms.FileField):
         return [super(PhotoField, self).clean(f, initial) for f in files if f]
 
 
-class InspectionForm(forms.Form):
+class InspectionForm(OverrideMixin, forms.Form):
     findings = forms.ModelMultipleChoiceField(
         label=_("Findings"),
         queryset=None,
@@ -141,9 +178,10 @@ class InspectionForm(forms.Form):
     inspected_on = forms.DateField(label=_("Inspected on"), widget=DATE_WIDGET)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, validators=[idempotency_key_validator])
 
-    def __init__(self, *args, items, default_day: datetime.date, **kwargs):
+    def __init__(self, *args, items, default_day: datetime.date, can_override: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["findings"].queryset = items
+        self.add_override_field(can_override)
         if not self.is_bound:
             self.initial.setdefault("inspected_on", default_day)
             self.initial.setdefault("idempotency_key", new_idempotency_key())
@@ -196,16 +234,17 @@ DECISIONS = [
 ]
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(OverrideMixin, forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
     adjusted_item = ItemChoiceField(
         label=_("Adjusted item"), queryset=None, required=False, help_text=_("Only when adjusting.")
     )
     reason = _text(_("Reason"), required=False, help_text=_("Needed unless the declaration is accepted."))
 
-    def __init__(self, *args, items, **kwargs):
+    def __init__(self, *args, items, can_override: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["adjusted_item"].queryset = items
+        self.add_override_field(can_override)
 
     def clean(self):
         data = super().clean()
@@ -272,7 +311,7 @@ class ProposalChangesMixin:
         return {name for name in self.fields if name.startswith(("change_", "reason_"))}
 
 
-class PanelMeetingForm(ProposalChangesMixin, forms.Form):
+class PanelMeetingForm(OverrideMixin, ProposalChangesMixin, forms.Form):
     held_on = forms.DateField(label=_("Held on"), widget=DATE_WIDGET)
     attendees = forms.MultipleChoiceField(
         label=_("Attendees"),
@@ -281,8 +320,9 @@ class PanelMeetingForm(ProposalChangesMixin, forms.Form):
     )
     notes = _text(_("Notes"), required=False)
 
-    def __init__(self, *args, members, proposals, items, **kwargs):
+    def __init__(self, *args, members, proposals, items, can_override: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_override_field(can_override)
         self.members = {str(m.user_id): m.user for m in members}
         self.fields["attendees"].choices = [
             (str(m.user_id), f"{_user_label(m.user)} · {m.get_kind_display()}") for m in members
@@ -337,12 +377,13 @@ class ObjectionForm(HouseholdLookupMixin, forms.Form):
 OUTCOMES = [("dismissed", _("Dismissed: the result stands")), ("upheld", _("Upheld"))]
 
 
-class ResolveForm(ProposalChangesMixin, forms.Form):
+class ResolveForm(OverrideMixin, ProposalChangesMixin, forms.Form):
     outcome_kind = forms.ChoiceField(label=_("Outcome"), choices=OUTCOMES, widget=forms.RadioSelect)
     outcome = _text(_("Written outcome"), rows=3)
 
-    def __init__(self, *args, proposals, items, **kwargs):
+    def __init__(self, *args, proposals, items, can_override: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_override_field(can_override)
         self.add_change_fields(proposals, items)
 
     def clean(self):

@@ -1,5 +1,8 @@
 """Review panels (评议小组). Rounds, inspections and declarations come with the review issue."""
 
+import datetime
+import zoneinfo
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -51,9 +54,22 @@ class PanelMember(TownshipOwned):
         constraints = [models.UniqueConstraint(fields=["panel", "user"], name="panel_member_once")]
 
 
+MIN_NOTICE_DAYS = 3  # seed 1: 公示三天; a township may lengthen a notice, never shorten it
+
+
 class RoundKind(models.TextChoices):
     QUARTERLY = "quarterly", _("Quarterly inspection")
     ANNUAL = "annual", _("Annual review")
+    # 公示批次: entries recorded directly (clerk, grid worker, bulk, transfers) posted like a round's notice and
+    # approved by the township after it ends (review.services.post_notice_batch).
+    BATCH = "batch", _("Notice batch")
+
+
+# What a member may open as a round; a notice batch is posted by `post_notice_batch`, never created empty.
+ROUND_KINDS_TO_OPEN = [
+    (RoundKind.QUARTERLY, RoundKind.QUARTERLY.label),
+    (RoundKind.ANNUAL, RoundKind.ANNUAL.label),
+]
 
 
 class RoundState(models.TextChoices):
@@ -77,7 +93,9 @@ class ReviewRound(TownshipOwned):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=RoundKind.choices)
     period = models.CharField(
-        _("period"), max_length=10, help_text=_("2026-Q1 for a quarter, 2026 for the year")
+        _("period"),
+        max_length=10,
+        help_text=_("2026-Q1 for a quarter, 2026 for the year, 2026-B03 for a notice batch"),
     )
     state = models.CharField(_("state"), max_length=20, choices=RoundState.choices, default=RoundState.DRAFT)
     notice_days = models.PositiveSmallIntegerField(_("notice length in days"), default=3)
@@ -106,12 +124,31 @@ class ReviewRound(TownshipOwned):
             models.CheckConstraint(condition=models.Q(kind__in=RoundKind.values), name="round_kind_valid"),
             models.CheckConstraint(condition=models.Q(state__in=RoundState.values), name="round_state_valid"),
             models.CheckConstraint(
-                condition=models.Q(notice_days__gte=1), name="round_notice_at_least_a_day"
+                # Rounds whose notice opened under the old one-day minimum keep their recorded length (review
+                # migration 0005); every round whose notice is still to come runs at least three days.
+                condition=models.Q(notice_days__gte=MIN_NOTICE_DAYS)
+                | models.Q(notice_opened_at__isnull=False),
+                name="round_notice_at_least_three_days",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.village} {self.period} {self.get_kind_display()}"
+
+    @property
+    def notice_first_day(self) -> datetime.date | None:
+        """The calendar day the notice was posted, in the township's time zone."""
+        if self.notice_opened_at is None:
+            return None
+        return self.notice_opened_at.astimezone(zoneinfo.ZoneInfo(self.township.timezone)).date()
+
+    @property
+    def notice_last_day(self) -> datetime.date | None:
+        """The last whole calendar day of the notice: it ends at the midnight after it (township's time zone)."""
+        if self.notice_ends_at is None:
+            return None
+        local_end = self.notice_ends_at.astimezone(zoneinfo.ZoneInfo(self.township.timezone))
+        return (local_end - datetime.timedelta(microseconds=1)).date()
 
 
 class RoundMove(TownshipOwned):

@@ -26,8 +26,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from households.models import TAKING_PART_STATUSES, Household, Membership, Resident, Role
-from households.permissions import restrict_to_visible
-from scoring.models import Entry, EntryState, Evidence, Item
+from households.permissions import restrict_to_visible, villages_visible_to
+from scoring.models import Entry, EntryState, Evidence, Item, Scheme, SchemeState, TransferState
 from scoring.periods import Cadence
 
 from . import services
@@ -284,6 +284,7 @@ class Worklist:
     notices: list[ReviewRound] = field(default_factory=list)
     objections: list[Objection] = field(default_factory=list)
     approvals: list[ReviewRound] = field(default_factory=list)
+    batches_to_post: list[dict] = field(default_factory=list)  # {scheme, village_id, village, count}
 
     @property
     def empty(self) -> bool:
@@ -296,6 +297,7 @@ class Worklist:
                 self.notices,
                 self.objections,
                 self.approvals,
+                self.batches_to_post,
             )
         )
 
@@ -324,6 +326,8 @@ def worklist(membership: Membership) -> Worklist:
         )
     elif membership.role == Role.TOWNSHIP_ADMIN:
         work.approvals = approval_queue(membership)
+    if membership.role in (Role.VILLAGE_CLERK, Role.TOWNSHIP_ADMIN):
+        work.batches_to_post = direct_proposals_waiting(membership)
     return work
 
 
@@ -470,3 +474,27 @@ def objections_visible_to(membership: Membership) -> QuerySet[Objection]:
 
 def declarations_visible_to(membership: Membership) -> QuerySet[Declaration]:
     return Declaration.objects.filter(round__in=rounds_visible_to(membership))
+
+
+def villages_with_direct_proposals(membership: Membership, scheme: Scheme) -> list[dict]:
+    """Per visible village: how many direct proposals wait for a notice batch (one query)."""
+    villages = villages_visible_to(membership)
+    rows = (
+        Entry.objects.filter(
+            scheme=scheme, state=EntryState.PROPOSED, round_link__isnull=True, village__in=villages
+        )
+        .exclude(transfer_debit__state__in=[TransferState.PENDING, TransferState.REFUSED])
+        .exclude(transfer_credit__state__in=[TransferState.PENDING, TransferState.REFUSED])
+        .values("village_id", "village__name")
+        .annotate(n=Count("id"))
+        .order_by("village__name", "village_id")
+    )
+    return [{"village_id": r["village_id"], "village": r["village__name"], "count": r["n"]} for r in rows]
+
+
+def direct_proposals_waiting(membership: Membership) -> list[dict]:
+    """For every active scheme: the villages whose direct proposals wait for a notice batch."""
+    rows = []
+    for scheme in Scheme.objects.filter(state=SchemeState.ACTIVE).order_by("-year", "name", "pk"):
+        rows += [{"scheme": scheme, **row} for row in villages_with_direct_proposals(membership, scheme)]
+    return rows

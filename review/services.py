@@ -4,6 +4,7 @@ objections and the township's approval. The acting member is explicit; role chec
 import datetime
 import re
 import secrets
+import zoneinfo
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,11 +18,12 @@ from households.errors import DomainError, full_clean_or_raise
 from households.models import Area, Household, Membership, Resident, Village
 from households.permissions import Action, can, check
 from households.validators import validate_mobile
-from scoring.models import Entry, EntrySource, EntryState, Item, Scheme, SchemeState
+from scoring.models import Entry, EntrySource, EntryState, Item, Scheme, SchemeState, TransferState
 from scoring.periods import Cadence, period_of
 from scoring.services import approve_entries, penalise_false_declaration, record_entry, withdraw_entry
 
 from .models import (
+    MIN_NOTICE_DAYS,
     Declaration,
     DeclarationState,
     Inspection,
@@ -74,18 +76,26 @@ MOVES: dict[str, tuple[set[str], str, Action]] = {
     "start_panel_review": ({RoundState.COLLECTING}, RoundState.PANEL_REVIEW, Action.RUN_ROUND),
     "to_representatives": ({RoundState.PANEL_REVIEW}, RoundState.REPRESENTATIVES, Action.RUN_ROUND),
     "open_notice": (
-        {RoundState.PANEL_REVIEW, RoundState.REPRESENTATIVES},
+        {RoundState.COLLECTING, RoundState.PANEL_REVIEW, RoundState.REPRESENTATIVES},
         RoundState.ON_NOTICE,
         Action.RUN_ROUND,
     ),
     "submit": ({RoundState.ON_NOTICE}, RoundState.SUBMITTED, Action.RUN_ROUND),
+    # A round whose scheme lets its results count at the notice's end (seed 1's quarters): no township step.
+    "finish": ({RoundState.ON_NOTICE}, RoundState.APPROVED, Action.RUN_ROUND),
     "approve": ({RoundState.SUBMITTED}, RoundState.APPROVED, Action.APPROVE_ROUND),
     "return": ({RoundState.SUBMITTED}, RoundState.PANEL_REVIEW, Action.APPROVE_ROUND),
 }
 
 
 def create_round(
-    *, membership: Membership, village: Village, scheme: Scheme, kind: str, period: str, notice_days: int = 3
+    *,
+    membership: Membership,
+    village: Village,
+    scheme: Scheme,
+    kind: str,
+    period: str,
+    notice_days: int = MIN_NOTICE_DAYS,
 ) -> ReviewRound:
     check(membership, Action.RUN_ROUND, village)
     if scheme.township_id != village.township_id:
@@ -103,8 +113,8 @@ def create_round(
             },
             field="period",
         )
-    if notice_days < 1:
-        raise DomainError(_("A notice runs at least one day."), field="notice_days")
+    if notice_days < MIN_NOTICE_DAYS:
+        raise DomainError(NOTICE_TOO_SHORT, field="notice_days", code="notice_too_short")
     round_ = ReviewRound(
         township_id=village.township_id,
         village=village,
@@ -121,6 +131,8 @@ def create_round(
 
 
 def _period_pattern(kind: str, year: int) -> re.Pattern:
+    if kind == RoundKind.BATCH:
+        return re.compile(rf"{year}-B\d{{2,3}}")
     return re.compile(rf"{year}-Q[1-4]") if kind == RoundKind.QUARTERLY else re.compile(str(year))
 
 
@@ -155,11 +167,19 @@ def move_round(*, membership: Membership, round: ReviewRound, move: str, comment
         if move == "open_notice":
             _start_notice(locked, now)
             fields += ["notice_opened_at", "notice_ends_at", "notice_number", "notice_closed_at"]
-        if move == "approve":
-            _post_entries(locked, membership.user, comment)
+        if move in ("submit", "finish") and locked.notice_closed_at is None:
+            locked.notice_closed_at = now  # the notice is over (the beat may not have passed yet)
+            fields.append("notice_closed_at")
+        if target == RoundState.APPROVED:
             locked.approved_at = now
             fields.append("approved_at")
+        # The round is saved approved before its entries: the database lets an entry count only when the round
+        # (or batch) it was posted with is approved after its notice closed (review migration 0004).
         locked.save(update_fields=fields)
+        if move == "open_notice":
+            _show_corrections(locked)
+        if target == RoundState.APPROVED:
+            _post_entries(locked, membership.user, comment)
         RoundMove.objects.create(
             township_id=locked.township_id,
             round=locked,
@@ -173,9 +193,25 @@ def move_round(*, membership: Membership, round: ReviewRound, move: str, comment
     return round
 
 
+NOTICE_TOO_SHORT = _lazy(
+    "A notice runs at least three whole calendar days: the township may lengthen it, never shorten it."
+)
+
+
+def notice_end(opened_at: datetime.datetime, days: int, tz: str | datetime.tzinfo) -> datetime.datetime:
+    """The end of a notice posted at `opened_at`: the end of the `days`-th calendar day after the day it was posted,
+    in the township's time zone (posted 6 Dec at 23:50, three days: 7, 8 and 9 Dec, ending at 10 Dec 00:00)."""
+    zone = zoneinfo.ZoneInfo(tz) if isinstance(tz, str) else tz
+    posted_on = opened_at.astimezone(zone).date()
+    end_day = posted_on + datetime.timedelta(days=days + 1)
+    return datetime.datetime.combine(end_day, datetime.time.min, tzinfo=zone).astimezone(datetime.UTC)
+
+
 def _start_notice(round_: ReviewRound, now) -> None:
+    # A round created under the old one-day minimum still gets a full notice (never shorter than three days).
+    days = max(round_.notice_days, MIN_NOTICE_DAYS)
     round_.notice_opened_at = now
-    round_.notice_ends_at = now + datetime.timedelta(days=round_.notice_days)
+    round_.notice_ends_at = notice_end(now, days, round_.township.timezone)
     round_.notice_number += 1
     round_.notice_closed_at = None
 
@@ -183,11 +219,97 @@ def _start_notice(round_: ReviewRound, now) -> None:
 def _post_entries(round_: ReviewRound, actor, comment: str) -> int:
     """Every proposal of the round becomes an approved ledger entry, in the same transaction as the move."""
     entries = Entry.objects.filter(round_link__round=round_, state=EntryState.PROPOSED)
-    return approve_entries(actor=actor, entries=list(entries), reason=comment or _("Review round approved"))
+    default = _("Notice batch approved") if round_.kind == RoundKind.BATCH else _("Review round approved")
+    return approve_entries(actor=actor, entries=list(entries), reason=comment or default)
 
 
-def _no_precondition(round_: ReviewRound, comment: str) -> None:
-    return None
+def _show_corrections(round_: ReviewRound) -> int:
+    """Corrections of the village's approved entries (township office, with a reason) count at once; they are
+    listed on the village's next notice, whichever round or batch it is, so nothing changes unseen."""
+    unshown = Entry.objects.filter(
+        village=round_.village,
+        scheme=round_.scheme,
+        source=EntrySource.CORRECTION,
+        round_link__isnull=True,
+    ).values_list("pk", flat=True)
+    links = [RoundEntry(township_id=round_.township_id, round=round_, entry_id=pk) for pk in unshown]
+    RoundEntry.objects.bulk_create(links)
+    return len(links)
+
+
+def township_approval_needed(round_: ReviewRound) -> bool:
+    """Whether the round goes to the township after its notice (the scheme says, per round kind)."""
+    if round_.kind == RoundKind.QUARTERLY:
+        return round_.scheme.township_approves_quarterly
+    if round_.kind == RoundKind.ANNUAL:
+        return round_.scheme.township_approves_annual
+    return True  # a notice batch always does
+
+
+def direct_proposals(village: Village, scheme: Scheme):
+    """Entries recorded directly (clerk, grid worker, bulk, transfers) that wait for a notice batch."""
+    undecided = [TransferState.PENDING, TransferState.REFUSED]  # a transfer waits for both villages' consent
+    return (
+        Entry.objects.filter(
+            village=village, scheme=scheme, state=EntryState.PROPOSED, round_link__isnull=True
+        )
+        .exclude(transfer_debit__state__in=undecided)
+        .exclude(transfer_credit__state__in=undecided)
+    )
+
+
+def post_notice_batch(
+    *,
+    membership: Membership,
+    village: Village,
+    scheme: Scheme,
+    notice_days: int = MIN_NOTICE_DAYS,
+    only: Sequence[int] | None = None,
+) -> ReviewRound:
+    """公示批次: every direct proposal of the village not yet posted (or those of `only`) goes on one notice,
+    opened at once. Like a round's notice (printed sheet, public page, objections, QR); the township approves it
+    after it ends."""
+    check(membership, Action.RUN_ROUND, village)
+    if scheme.township_id != village.township_id:
+        raise DomainError(_("The scheme belongs to another township."), field="scheme")
+    if scheme.state != SchemeState.ACTIVE:
+        raise DomainError(_("The scheme %(scheme)s is not active.") % {"scheme": scheme}, field="scheme")
+    with transaction.atomic():
+        Village.objects.select_for_update().filter(pk=village.pk).first()  # one batch at a time per village
+        waiting = direct_proposals(village, scheme)
+        if only is not None:  # some of them (e.g. the ones the clerk ticked)
+            waiting = waiting.filter(pk__in=list(only))
+        entries = list(waiting.values_list("pk", flat=True))
+        if not entries:
+            raise DomainError(
+                _("%(village)s has no directly recorded entries waiting for a notice.")
+                % {"village": village},
+                code="nothing_to_post",
+            )
+        batches = ReviewRound.objects.filter(village=village, scheme=scheme, kind=RoundKind.BATCH).count()
+        round_ = create_round(
+            membership=membership,
+            village=village,
+            scheme=scheme,
+            kind=RoundKind.BATCH,
+            period=f"{scheme.year}-B{batches + 1:02d}",
+            notice_days=notice_days,
+        )
+        RoundEntry.objects.bulk_create(
+            RoundEntry(township_id=round_.township_id, round=round_, entry_id=pk) for pk in entries
+        )
+        RoundMove.objects.create(
+            township_id=round_.township_id,
+            round=round_,
+            from_state=RoundState.DRAFT,
+            to_state=RoundState.COLLECTING,
+            move="post_batch",
+            actor=membership.user,
+            comment=_("%(n)d directly recorded entries posted.") % {"n": len(entries)},
+        )
+        ReviewRound.objects.filter(pk=round_.pk).update(state=RoundState.COLLECTING)
+        round_.state = RoundState.COLLECTING
+        return move_round(membership=membership, round=round_, move="open_notice")
 
 
 def _check_open(round_: ReviewRound, comment: str) -> None:
@@ -228,6 +350,10 @@ def _check_to_representatives(round_: ReviewRound, comment: str) -> None:
 
 
 def _check_open_notice(round_: ReviewRound, comment: str) -> None:
+    if (round_.kind == RoundKind.BATCH) != (round_.state == RoundState.COLLECTING):
+        raise DomainError(_("Only a notice batch goes on notice straight from collecting."))
+    if round_.kind == RoundKind.BATCH:
+        return
     if round_.kind == RoundKind.ANNUAL and round_.state != RoundState.REPRESENTATIVES:
         raise DomainError(_("An annual review goes to the representatives' meeting before the notice."))
     if round_.kind == RoundKind.ANNUAL:
@@ -250,7 +376,36 @@ def _check_submit(round_: ReviewRound, comment: str) -> None:
         raise DomainError(_("%(n)d objections are not resolved yet.") % {"n": open_objections})
 
 
+def _check_finish(round_: ReviewRound, comment: str) -> None:
+    if township_approval_needed(round_):
+        raise DomainError(
+            _("The scheme sends this kind of round to the township: submit it for approval."),
+            code="township_approval_needed",
+        )
+    _check_submit(round_, comment)
+    upheld = round_.objections.filter(state=ObjectionState.UPHELD, notice_number=round_.notice_number).count()
+    if upheld:
+        raise DomainError(
+            _("%(n)d objections to this notice were upheld: submit the round to the township.")
+            % {"n": upheld},
+            code="objection_upheld",
+        )
+
+
+def _check_approve(round_: ReviewRound, comment: str) -> None:
+    if round_.notice_closed_at is None:
+        raise DomainError(_("The round's notice has not ended."), code="notice_running")
+
+
 def _check_return(round_: ReviewRound, comment: str) -> None:
+    if round_.kind == RoundKind.BATCH:
+        raise DomainError(
+            _(
+                "A notice batch has no panel to return to: withdraw the entries the township does not accept, "
+                "with a reason, then approve the batch."
+            ),
+            code="illegal_move",
+        )
     if not comment.strip():
         raise DomainError(_("Say why the round is returned."), field="comment")
 
@@ -261,7 +416,8 @@ PRECONDITIONS = {
     "to_representatives": _check_to_representatives,
     "open_notice": _check_open_notice,
     "submit": _check_submit,
-    "approve": _no_precondition,
+    "finish": _check_finish,
+    "approve": _check_approve,
     "return": _check_return,
 }
 MOVE_LABELS = {
@@ -270,9 +426,42 @@ MOVE_LABELS = {
     "to_representatives": _lazy("send to the representatives' meeting"),
     "open_notice": _lazy("open the public notice"),
     "submit": _lazy("submit to the township"),
+    "finish": _lazy("close the notice: the results count"),
     "approve": _lazy("approve"),
     "return": _lazy("return to the panel"),
 }
+# What the trail says of every row, moves and the other steps alike (not moves a member can ask for).
+TRAIL_LABELS = {
+    **MOVE_LABELS,
+    "post_batch": _lazy("post the directly recorded entries on a notice batch"),
+    "fresh_notice": _lazy("fresh notice after an upheld objection"),
+}
+
+
+def possible_moves(round_: ReviewRound) -> list[str]:
+    """The moves the round's kind and state allow (the member's role and the preconditions still apply)."""
+    moves = []
+    for name, (sources, _target, _action) in MOVES.items():
+        if round_.state not in sources:
+            continue
+        if name == "to_representatives" and round_.kind != RoundKind.ANNUAL:
+            continue
+        if name == "open_notice" and (round_.kind == RoundKind.BATCH) != (
+            round_.state == RoundState.COLLECTING
+        ):
+            continue
+        if (
+            name == "open_notice"
+            and round_.kind == RoundKind.ANNUAL
+            and round_.state != RoundState.REPRESENTATIVES
+        ):
+            continue
+        if name == "finish" and township_approval_needed(round_):
+            continue
+        if name == "return" and round_.kind == RoundKind.BATCH:
+            continue
+        moves.append(name)
+    return moves
 
 
 def close_ended_notices() -> int:
@@ -375,26 +564,34 @@ def record_inspection(
     inspected_on: datetime.date,
     findings: Sequence[dict] = (),
     comment: str = "",
+    override_reason: str = "",
 ) -> Inspection:
-    """A panel member's visit: findings are dicts {item, comment, evidence: [files]}; each becomes a proposal."""
-    check(membership, Action.PANEL_WORK, household)
+    """A panel member's visit: findings are dicts {item, comment, evidence: [files]}; each becomes a proposal.
+    With `override_reason` the township office records it in the assigned panel's place (cross-review override)."""
+    overriding = _check_panel_role(membership, household, override_reason)
     user = membership.user
     if round.state != RoundState.COLLECTING:
         raise DomainError(_("Inspections are recorded while the round is collecting."), code="illegal_state")
     if household.village_id != round.village_id:
         raise DomainError(_("This household is not in the round's village."), field="household")
-    if not _panels_of(user, round).filter(area_id=household.area_id).exists():
+    if not overriding and not _panels_of(user, round).filter(area_id=household.area_id).exists():
         raise DomainError(
             _("Your panel is not assigned to area %(area)s in this round.") % {"area": household.area.name},
             field="household",
             code="not_assigned",
         )
-    _refuse_own_household(user, household)
     if round.kind == RoundKind.QUARTERLY and period_of(Cadence.QUARTERLY, inspected_on) != round.period:
         raise DomainError(
             _("The inspection date must fall in %(period)s.") % {"period": round.period}, field="inspected_on"
         )
     with transaction.atomic():
+        _require_cross_review(
+            membership=membership,
+            round_=round,
+            households=[household],
+            override_reason=override_reason,
+            decision=_("Inspection"),
+        )
         inspection, _created = Inspection.objects.get_or_create(
             round=round,
             household=household,
@@ -431,6 +628,15 @@ def record_inspection(
                 defaults={"township_id": round.township_id, "round": round, "inspection": inspection},
             )
     return inspection
+
+
+def _check_panel_role(membership: Membership, obj, override_reason: str) -> bool:
+    """Panel work is the panel's; the township office may do it in the panel's place with an override reason.
+    True when the township overrides."""
+    if override_reason.strip() and can(membership, Action.APPROVE_ROUND, obj):
+        return True
+    check(membership, Action.PANEL_WORK, obj)
+    return False
 
 
 def _require_round_item(round_: ReviewRound, item: Item) -> None:
@@ -502,9 +708,11 @@ def decide_declaration(
     decision: str,
     reason: str = "",
     adjusted_item: Item | None = None,
+    override_reason: str = "",
 ) -> Declaration:
-    """The panel accepts, rejects, adjusts (another item) or finds a declaration false (it then costs double)."""
-    check(membership, Action.PANEL_WORK, declaration.household)
+    """The panel accepts, rejects, adjusts (another item) or finds a declaration false (it then costs double).
+    Cross-review: never by a member of the household or of its own area's panel, unless the township overrides."""
+    _check_panel_role(membership, declaration.household, override_reason)
     round_ = declaration.round
     if round_.state != RoundState.PANEL_REVIEW:
         raise DomainError(_("Declarations are verified during the panel review."), code="illegal_state")
@@ -518,8 +726,14 @@ def decide_declaration(
     if decision != DeclarationState.ACCEPTED and not reason.strip():
         raise DomainError(_("Give the reason for the decision."), field="reason")
     user = membership.user
-    _refuse_own_household(user, declaration.household)
     with transaction.atomic():
+        _require_cross_review(
+            membership=membership,
+            round_=round_,
+            households=[declaration.household],
+            override_reason=override_reason,
+            decision=_("Declaration decision"),
+        )
         declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
         if declaration.state != DeclarationState.PENDING:
             raise DomainError(
@@ -532,9 +746,7 @@ def decide_declaration(
         elif decision == DeclarationState.ADJUSTED:
             if adjusted_item is None:
                 raise DomainError(_("Choose the item the declaration is adjusted to."), field="adjusted_item")
-            change_proposal(
-                membership=membership, round=round_, entry=entry, reason=reason, new_item=adjusted_item
-            )
+            _change_proposal(user=user, round_=round_, entry=entry, reason=reason, new_item=adjusted_item)
         elif decision == DeclarationState.FALSE:
             penalty = penalise_false_declaration(actor=user, entry=entry, reason=reason)
             RoundEntry.objects.create(township_id=round_.township_id, round=round_, entry=penalty)
@@ -556,19 +768,50 @@ def change_proposal(
     new_item: Item | None = None,
     meeting: Meeting | None = None,
     objection: "Objection | None" = None,
+    override_reason: str = "",
 ) -> ProposalChange:
-    """A proposal changed with a reason: the old one is withdrawn (still visible), the new one proposed."""
+    """A proposal changed with a reason: the old one is withdrawn (still visible), the new one proposed. Cross-review:
+    never by a member of the household or of its own area's panel, unless the township overrides with a reason."""
+    with transaction.atomic():
+        _require_cross_review(
+            membership=membership,
+            round_=round,
+            households=[entry.household],
+            override_reason=override_reason,
+            decision=_("Proposal change"),
+        )
+        return _change_proposal(
+            user=membership.user,
+            round_=round,
+            entry=entry,
+            reason=reason,
+            new_item=new_item,
+            meeting=meeting,
+            objection=objection,
+        )
+
+
+def _change_proposal(
+    *,
+    user,
+    round_: ReviewRound,
+    entry: Entry,
+    reason: str,
+    new_item: Item | None = None,
+    meeting: Meeting | None = None,
+    objection: "Objection | None" = None,
+) -> ProposalChange:
+    """The change itself, once the decision's cross-review is checked (by a meeting, an objection's outcome, a
+    declaration's adjustment or `change_proposal`)."""
     if not reason.strip():
         raise DomainError(_("Give the reason for the change."), field="reason")
-    if not RoundEntry.objects.filter(round=round, entry=entry).exists():
+    if not RoundEntry.objects.filter(round=round_, entry=entry).exists():
         raise DomainError(_("This entry is not a proposal of the round."), field="entry")
-    user = membership.user
-    _refuse_own_household(user, entry.household)
     with transaction.atomic():
         withdraw_entry(actor=user, entry=entry, reason=reason)
         new_entry = None
         if new_item is not None:
-            _require_round_item(round, new_item)
+            _require_round_item(round_, new_item)
             new_entry = record_entry(
                 actor=user,
                 household=entry.household,
@@ -577,10 +820,10 @@ def change_proposal(
                 source=entry.source,
                 reason=reason.strip(),
             )
-            RoundEntry.objects.create(township_id=round.township_id, round=round, entry=new_entry)
+            RoundEntry.objects.create(township_id=round_.township_id, round=round_, entry=new_entry)
         return ProposalChange.objects.create(
-            township_id=round.township_id,
-            round=round,
+            township_id=round_.township_id,
+            round=round_,
             meeting=meeting,
             objection=objection,
             old_entry=entry,
@@ -609,9 +852,12 @@ def record_panel_meeting(
     attendees: Sequence,
     notes: str = "",
     changes: Sequence[dict] = (),
+    override_reason: str = "",
 ) -> Meeting:
     """The whole panel verifies the proposals. Quorum: more than half of the panel and at least five people.
-    `changes` are dicts {entry, reason, new_item (optional)}; every other proposal stands confirmed."""
+    `changes` are dicts {entry, reason, new_item (optional)}; every other proposal stands confirmed. The changes are
+    the meeting's vote: cross-review refuses changes to households of the panel's own area or of an attendee's own
+    household (or own area's panel), unless the township overrides with a reason."""
     if not (
         can(membership, Action.RUN_ROUND, round.village) or can(membership, Action.PANEL_WORK, round.village)
     ):
@@ -647,8 +893,18 @@ def record_panel_meeting(
             recorded_by=membership.user,
         )
         meeting.attendees.set(list(present))
+        if changes:
+            _require_cross_review(
+                membership=membership,
+                round_=round,
+                households=[change["entry"].household for change in changes],
+                override_reason=override_reason,
+                deciders=list(attendees),
+                panel=panel,
+                decision=_("Panel meeting of %(panel)s") % {"panel": panel.name},
+            )
         for change in changes:
-            change_proposal(membership=membership, round=round, meeting=meeting, **change)
+            _change_proposal(user=membership.user, round_=round, meeting=meeting, **change)
     return meeting
 
 
@@ -684,8 +940,9 @@ def record_representatives_meeting(
             notes=notes.strip(),
             recorded_by=membership.user,
         )
+        # Not a panel decision: the representatives decide in the open, township staff present (no cross-review).
         for change in changes:
-            change_proposal(membership=membership, round=round, meeting=meeting, **change)
+            _change_proposal(user=membership.user, round_=round, meeting=meeting, **change)
     return meeting
 
 
@@ -739,9 +996,17 @@ def file_objection(
 
 
 def resolve_objection(
-    *, membership: Membership, objection: Objection, upheld: bool, outcome: str, changes: Sequence[dict] = ()
+    *,
+    membership: Membership,
+    objection: Objection,
+    upheld: bool,
+    outcome: str,
+    changes: Sequence[dict] = (),
+    override_reason: str = "",
 ) -> Objection:
-    """The panel's written outcome. An upheld objection that changes results puts them on a fresh notice."""
+    """The panel's written outcome. An upheld objection that changes results puts them on a fresh notice.
+    Cross-review: never by a member of a household concerned or of its own area's panel, unless the township
+    overrides with a reason."""
     if not (
         can(membership, Action.RUN_ROUND, objection.household)
         or can(membership, Action.PANEL_WORK, objection.household)
@@ -760,8 +1025,15 @@ def resolve_objection(
             raise DomainError(
                 _("Objections are resolved while the round is on notice."), code="illegal_state"
             )
+        _require_cross_review(
+            membership=membership,
+            round_=round_,
+            households=[objection.household, *(change["entry"].household for change in changes)],
+            override_reason=override_reason,
+            decision=_("Objection resolution"),
+        )
         for change in changes:
-            change_proposal(membership=membership, round=round_, objection=objection, **change)
+            _change_proposal(user=membership.user, round_=round_, objection=objection, **change)
         objection.state = ObjectionState.UPHELD if upheld else ObjectionState.DISMISSED
         objection.outcome, objection.resolved_by, objection.resolved_at = (
             outcome.strip(),
@@ -786,12 +1058,95 @@ def resolve_objection(
     return objection
 
 
-def _refuse_own_household(user, household: Household) -> None:
-    """Conflict of interest: nobody inspects, verifies or changes the result of their own household."""
+# Cross-review on every panel decision -----------------------------------------------------------------------------
+
+CROSS_REVIEW_OVERRIDE = "cross_review_override"  # the trail's name for a township override
+
+
+def _cross_review_conflict(user, household: Household) -> DomainError | None:
+    """Why `user` may not decide about `household`: they live in it, or they sit on the panel of its own area."""
     if Resident.objects.filter(household=household, account=user).exists():
-        raise DomainError(
-            _("You are a member of household %(number)s: another panel member must handle it.")
-            % {"number": household.number},
+        return DomainError(
+            _(
+                "%(person)s is a member of household %(number)s and cannot decide about it: another panel must "
+                "decide, or the township office may override with a reason."
+            )
+            % {"person": user.get_full_name() or user.username, "number": household.number},
             field="household",
             code="conflict_of_interest",
         )
+    own_panel = ReviewPanel.objects.filter(home_area_id=household.area_id, members__user=user).first()
+    if own_panel is not None:
+        return DomainError(
+            _(
+                "Cross-review: %(person)s sits on %(panel)s, the panel of household %(number)s's own area: "
+                "another panel must decide, or the township office may override with a reason."
+            )
+            % {
+                "person": user.get_full_name() or user.username,
+                "panel": own_panel.name,
+                "number": household.number,
+            },
+            field="household",
+            code="own_area",
+        )
+    return None
+
+
+def _require_cross_review(
+    *,
+    membership: Membership,
+    round_: ReviewRound,
+    households: Sequence[Household],
+    override_reason: str = "",
+    deciders: Sequence | None = None,
+    panel: ReviewPanel | None = None,
+    decision: str,
+) -> None:
+    """Every panel decision: nobody decides about their own household or their own area's households (the deciders
+    are the acting member unless given, e.g. a meeting's attendees). The township office may override with a
+    reason; the override is written into the round's trail. Call inside the decision's transaction."""
+    reason = override_reason.strip()
+    if reason and not can(membership, Action.APPROVE_ROUND, round_.village):
+        raise DomainError(
+            _("Only the township office can override cross-review."),
+            field="override_reason",
+            code="override_not_allowed",
+        )
+    conflict = None
+    for household in dict.fromkeys(households):  # each once, in order
+        if panel is not None and panel.home_area_id == household.area_id:
+            conflict = DomainError(
+                _(
+                    "Cross-review: %(panel)s cannot decide about household %(number)s of its own home area: "
+                    "another panel must decide, or the township office may override with a reason."
+                )
+                % {"panel": panel.name, "number": household.number},
+                field="changes",
+                code="own_area",
+            )
+        for user in deciders if deciders is not None else [membership.user]:
+            conflict = conflict or _cross_review_conflict(user, household)
+        if conflict is not None:
+            break
+    if conflict is None and not reason:
+        return
+    if not reason:
+        raise conflict
+    RoundMove.objects.create(
+        township_id=round_.township_id,
+        round=round_,
+        from_state=round_.state,
+        to_state=round_.state,
+        move=CROSS_REVIEW_OVERRIDE,
+        actor=membership.user,
+        comment=_("%(decision)s, household %(numbers)s: %(reason)s")
+        % {
+            "decision": decision,
+            "numbers": "、".join(h.number for h in dict.fromkeys(households)),
+            "reason": reason,
+        },
+    )
+
+
+TRAIL_LABELS[CROSS_REVIEW_OVERRIDE] = _lazy("township override of cross-review")  # a trail row, not a move

@@ -51,6 +51,17 @@ class Scheme(TownshipOwned):
         help_text=_("A declaration proved false costs this many times its value (seed 4: double)."),
     )
     allows_transfers = models.BooleanField(_("allows transfers between accounts"), default=False)
+    # Which review rounds go to the township after their public notice (review.services: "finish" or "submit").
+    # Seed 1: a quarter's scores count when its notice ends without an upheld objection; the annual review goes to
+    # the township. Notice batches of directly recorded entries always go to the township.
+    township_approves_quarterly = models.BooleanField(
+        _("quarterly rounds need the township's approval"),
+        default=True,
+        help_text=_("Off: a quarter's scores count when its notice ends without an upheld objection."),
+    )
+    township_approves_annual = models.BooleanField(
+        _("the annual review needs the township's approval"), default=True
+    )
     # The annual star rating (rewards.services.rate_stars): the top 10 / 20 / 30 % of a village's ranking.
     star_five_percent = models.PositiveSmallIntegerField(
         _("five stars: top percent of the village"), default=10

@@ -24,7 +24,13 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "scheme_templates"
 
 SCHEME_KEYS = {
     "required": {"name", "description", "categories"},
-    "optional": {"false_declaration_multiplier", "allows_transfers", "role_rules"},
+    "optional": {
+        "false_declaration_multiplier",
+        "allows_transfers",
+        "township_approves_quarterly",
+        "township_approves_annual",
+        "role_rules",
+    },
 }
 CATEGORY_KEYS = {
     "required": {"name", "base_score", "cadence", "items"},
@@ -114,6 +120,8 @@ def load_template(
                 template=name,
                 false_declaration_multiplier=content["false_declaration_multiplier"],
                 allows_transfers=content["allows_transfers"],
+                township_approves_quarterly=content["township_approves_quarterly"],
+                township_approves_annual=content["township_approves_annual"],
             )
             for category_content in content["categories"]:
                 items = category_content.pop("items")
@@ -232,6 +240,12 @@ class _Checker:
             "description": self.text(raw["description"], "description"),
             "false_declaration_multiplier": multiplier,
             "allows_transfers": self.flag(raw.get("allows_transfers", False), "allows_transfers"),
+            "township_approves_quarterly": self.flag(
+                raw.get("township_approves_quarterly", True), "township_approves_quarterly"
+            ),
+            "township_approves_annual": self.flag(
+                raw.get("township_approves_annual", True), "township_approves_annual"
+            ),
             "categories": [self.category(c, f"categories[{i}]") for i, c in enumerate(categories)],
             "role_rules": [self.role_rule(r, f"role_rules[{i}]") for i, r in enumerate(role_rules)],
         }

@@ -169,6 +169,8 @@ def copy_scheme(*, actor, scheme: Scheme, year: int, name: str | None = None) ->
             copied_from=scheme,
             false_declaration_multiplier=scheme.false_declaration_multiplier,
             allows_transfers=scheme.allows_transfers,
+            township_approves_quarterly=scheme.township_approves_quarterly,
+            township_approves_annual=scheme.township_approves_annual,
             star_five_percent=scheme.star_five_percent,
             star_four_percent=scheme.star_four_percent,
             star_three_percent=scheme.star_three_percent,
@@ -376,16 +378,39 @@ def _record(actor, household, item, occurred_on, source, reason, evidence, idemp
     return entry
 
 
+NOTICE_REQUIRED = "entry_counts_after_notice"  # the database's rule (review migration 0004)
+
+
 def approve_entries(*, actor, entries: Iterable[Entry], reason: str = "") -> int:
-    """Make proposed entries count. Safe to run twice: entries already approved are left as they are."""
+    """Make proposed entries count. Safe to run twice: entries already approved are left as they are.
+
+    No point counts unseen: the database refuses unless every entry was posted with a round or notice batch that
+    is being approved after its notice closed (review.services.move_round is the one caller that can succeed).
+    The refusal leaves every entry as it was.
+    """
     ids = [e.pk for e in entries]
-    with transaction.atomic():
-        return Entry.objects.filter(pk__in=ids, state=EntryState.PROPOSED).update(
-            state=EntryState.APPROVED,
-            approved_by=actor,
-            approved_at=timezone.now(),
-            decided_reason=reason[:300],
-        )
+    try:
+        with transaction.atomic():
+            return Entry.objects.filter(pk__in=ids, state=EntryState.PROPOSED).update(
+                state=EntryState.APPROVED,
+                approved_by=actor,
+                approved_at=timezone.now(),
+                decided_reason=reason[:300],
+            )
+    except IntegrityError as exc:
+        if (
+            NOTICE_REQUIRED not in str(exc)
+            and getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != NOTICE_REQUIRED
+        ):
+            raise
+        raise DomainError(
+            _(
+                "Entries count only after their public notice: post them on a notice batch of their village "
+                "(公示批次) or let their review round run its notice; the township approves the batch or round "
+                "after the notice ends. Nothing was approved."
+            ),
+            code="notice_required",
+        ) from exc
 
 
 def withdraw_entry(*, actor, entry: Entry, reason: str) -> Entry:
@@ -509,7 +534,8 @@ def transfer_points(
     points,
     reason: str,
 ) -> Transfer:
-    """Two entries in one transaction; they count once both villages approve."""
+    """Two entries in one transaction; once both villages agree they go on each village's notice batch and count
+    when the township approves the batches."""
     points = _require_two_decimals(points, "points")
     if not scheme.allows_transfers:
         raise DomainError(_("This scheme does not allow transfers between accounts."))
@@ -555,11 +581,7 @@ def approve_transfer_side(*, actor, transfer: Transfer, side: str) -> Transfer:
             raise DomainError(_("This transfer is already decided."))
         setattr(transfer, f"{side}_village_approved_by", actor)
         if transfer.from_village_approved_by_id and transfer.to_village_approved_by_id:
+            # Both villages agree; the two entries still count only after their villages' notice batches.
             transfer.state = TransferState.APPROVED
-            approve_entries(
-                actor=actor,
-                entries=[transfer.debit, transfer.credit],
-                reason=_("Transfer approved by both villages"),
-            )
         transfer.save()
     return transfer

@@ -35,6 +35,7 @@ from review.models import (
 from scoring import services as scoring
 from scoring.models import Evidence, ThresholdAlert
 from tests.factories import MembershipFactory, UserFactory
+from tests.notices import approve_through_notice
 
 D = Decimal
 YEAR = 2026
@@ -75,7 +76,7 @@ def fill(t) -> None:
     approved = scoring.record_entry(
         actor=admin, household=h1, item=clean, occurred_on=datetime.date(YEAR, 3, 10), reason="整洁"
     )
-    scoring.approve_entries(actor=admin, entries=[approved])
+    approve_through_notice([approved], actor=admin)
     proposed = scoring.record_entry(
         actor=t.clerk, household=h1, item=clean, occurred_on=datetime.date(YEAR, 4, 10), reason="整洁"
     )

@@ -19,6 +19,7 @@ from households.models import Household
 from scoring import services
 from scoring.models import Entry, EntryState
 from scoring.selectors import annual_totals
+from tests.notices import approve_through_notice
 from tests.scoring.test_ledger import PNG
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -107,7 +108,7 @@ def ledger(world, settings, tmp_path):
         entry(h1, mess, 4),
         entry(h2, mess, 5),
     ]
-    services.approve_entries(actor=a.admin, entries=approved)
+    approve_through_notice(approved, actor=a.admin)
     entry(h1, clean, 6)  # proposed: kept, does not count
     return scheme
 

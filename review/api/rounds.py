@@ -26,6 +26,8 @@ from scoring.models import EntryState, Scheme
 
 from .. import services
 from ..models import (
+    MIN_NOTICE_DAYS,
+    ROUND_KINDS_TO_OPEN,
     Declaration,
     DeclarationState,
     Inspection,
@@ -92,7 +94,7 @@ class RoundMoveSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_move_label(self, move) -> str:
-        return str(services.MOVE_LABELS.get(move.move, move.move))
+        return str(services.TRAIL_LABELS.get(move.move, move.move))
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
@@ -161,17 +163,30 @@ class RoundSerializer(serializers.ModelSerializer):
         return services.notice_is_running(round_)
 
     def get_possible_moves(self, round_) -> list[str]:
-        return [
-            move for move, (sources, _target, _action) in services.MOVES.items() if round_.state in sources
-        ]
+        return services.possible_moves(round_)
 
 
 class RoundCreateSerializer(serializers.Serializer):
     village = VisiblePrimaryKeyRelatedField(visible=villages_visible_to, queryset=_empty(Village))
     scheme = VisiblePrimaryKeyRelatedField(visible=in_township(Scheme), queryset=_empty(Scheme))
-    kind = serializers.ChoiceField(choices=RoundKind.choices)
+    kind = serializers.ChoiceField(choices=ROUND_KINDS_TO_OPEN)
     period = serializers.CharField(max_length=10, help_text="2026-Q1 for a quarter, 2026 for the year.")
-    notice_days = serializers.IntegerField(min_value=1, max_value=MAX_NOTICE_DAYS, default=3)
+    notice_days = serializers.IntegerField(
+        min_value=MIN_NOTICE_DAYS,
+        max_value=MAX_NOTICE_DAYS,
+        default=MIN_NOTICE_DAYS,
+        help_text="Whole calendar days after the day the notice is posted (at least three; a township may lengthen "
+        "it). The notice ends at midnight after its last day, in the township's time zone.",
+        error_messages={"min_value": services.NOTICE_TOO_SHORT},
+    )
+
+
+class BatchCreateSerializer(serializers.Serializer):
+    village = VisiblePrimaryKeyRelatedField(visible=villages_visible_to, queryset=_empty(Village))
+    scheme = VisiblePrimaryKeyRelatedField(visible=in_township(Scheme), queryset=_empty(Scheme))
+    notice_days = serializers.IntegerField(
+        min_value=MIN_NOTICE_DAYS, max_value=MAX_NOTICE_DAYS, default=MIN_NOTICE_DAYS
+    )
 
 
 class MoveRoundSerializer(serializers.Serializer):
@@ -263,10 +278,11 @@ class RoundViewSet(ReviewViewSet):
     routed_actions = {"list", "retrieve", "create", "destroy"}
     write_actions = {
         "create": (Action.RUN_ROUND,),
+        "batch": (Action.RUN_ROUND,),
         "move": (Action.RUN_ROUND, Action.APPROVE_ROUND),
         "rotation": (Action.RUN_ROUND,),
         "assignments": (Action.RUN_ROUND,),
-        "inspections": (Action.PANEL_WORK,),
+        "inspections": (Action.PANEL_WORK, Action.APPROVE_ROUND),  # the township: with an override
         "declarations": (Action.RUN_ROUND,),
         "meetings": (Action.RUN_ROUND, Action.PANEL_WORK),
         "objections": (Action.RUN_ROUND,),
@@ -296,6 +312,17 @@ class RoundViewSet(ReviewViewSet):
         serializer = RoundCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         round_ = services.create_round(membership=self.membership, **serializer.validated_data)
+        return self._detail(round_, status.HTTP_201_CREATED)
+
+    @extend_schema(request=BatchCreateSerializer, responses={201: RoundSerializer})
+    @action(detail=False, methods=["post"], **LIST_ACTION)
+    def batch(self, request, *args, **kwargs):
+        """公示批次: post every directly recorded proposal of the village (clerk, grid worker, bulk, agreed
+        transfers) on one public notice, opened at once. The township approves the batch after the notice ends
+        (move `submit`, then `approve`); nothing counts before. 400 `nothing_to_post` when none waits."""
+        serializer = BatchCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        round_ = services.post_notice_batch(membership=self.membership, **serializer.validated_data)
         return self._detail(round_, status.HTTP_201_CREATED)
 
     @extend_schema(request=MoveRoundSerializer, responses={200: RoundSerializer})
@@ -380,6 +407,7 @@ class RoundViewSet(ReviewViewSet):
             inspected_on=data["inspected_on"],
             comment=data["comment"],
             findings=findings,
+            override_reason=data["override_reason"],
         )
         self.recheck(inspection.household)
         fresh = inspections_of(round_).get(pk=inspection.pk)
@@ -444,7 +472,10 @@ class RoundViewSet(ReviewViewSet):
         }
         if data["kind"] == MeetingKind.PANEL:
             meeting = services.record_panel_meeting(
-                panel=data["panel"], attendees=data.get("attendees", []), **common
+                panel=data["panel"],
+                attendees=data.get("attendees", []),
+                override_reason=data["override_reason"],
+                **common,
             )
         else:
             meeting = services.record_representatives_meeting(

@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from households.errors import DomainError
@@ -16,29 +18,19 @@ from households.views.base import township_view
 from scoring.models import Scheme, SchemeState
 
 from .. import selectors, services
-from ..forms import MoveForm, RoundForm
-from ..models import RoundKind, RoundState
-from .common import back, get_round, render_page, require_any, round_url, url
+from ..forms import BatchForm, MoveForm, RoundForm
+from .common import back, get_round, get_visible, render_page, require_any, round_url, url
 
 ROUNDS_PER_PAGE = 30
 
 
 def available_moves(membership, round_) -> list[dict]:
     """The moves this member may try on the round now (the service still checks the preconditions)."""
-    moves = []
-    for name, (sources, _target, action) in services.MOVES.items():
-        if round_.state not in sources or not can(membership, action, round_.village):
-            continue
-        if name == "to_representatives" and round_.kind != RoundKind.ANNUAL:
-            continue
-        if (
-            name == "open_notice"
-            and round_.kind == RoundKind.ANNUAL
-            and round_.state != RoundState.REPRESENTATIVES
-        ):
-            continue
-        moves.append({"name": name, "label": services.MOVE_LABELS[name], "needs_comment": name == "return"})
-    return moves
+    return [
+        {"name": name, "label": services.MOVE_LABELS[name], "needs_comment": name == "return"}
+        for name in services.possible_moves(round_)
+        if can(membership, services.MOVES[name][2], round_.village)
+    ]
 
 
 @township_view(Action.VIEW)
@@ -82,7 +74,7 @@ def round_detail(request, township, membership, pk):
     round_ = get_round(membership, pk)
     detail = selectors.round_detail(round_)
     for move in detail.moves:
-        move.label = services.MOVE_LABELS.get(move.move) or _("fresh notice after an upheld objection")
+        move.label = services.TRAIL_LABELS.get(move.move, move.move)
     village = round_.village
     context = {
         "round": detail.round,
@@ -123,6 +115,38 @@ def round_move(request, township, membership, pk):
     return back(request, round_url(request, round_))
 
 
+@township_view(Action.RUN_ROUND)
+def batch_post(request, township, membership):
+    """公示批次: the villages whose directly recorded entries wait for a notice, one button each."""
+    schemes = Scheme.objects.filter(state=SchemeState.ACTIVE).order_by("-year", "name", "pk")
+    scheme_id = request.POST.get("scheme") or request.GET.get("scheme")
+    scheme = get_visible(schemes, scheme_id) if scheme_id else schemes.first()
+    form = BatchForm(request.POST or None)
+    if request.method == "POST" and scheme is not None and form.is_valid():
+        village = get_visible(villages_visible_to(membership), request.POST.get("village"))
+        try:
+            round_ = services.post_notice_batch(
+                membership=membership, village=village, scheme=scheme, **form.cleaned_data
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The notice batch %(round)s is on public notice until %(end)s. Print the sheet and post it."
+                )
+                % {
+                    "round": round_,
+                    "end": date_format(timezone.localtime(round_.notice_ends_at), "DATETIME_FORMAT"),
+                },
+            )
+            return redirect(round_url(request, round_))
+    rows = selectors.villages_with_direct_proposals(membership, scheme) if scheme else []
+    context = {"scheme": scheme, "schemes": schemes, "rows": rows, "form": form}
+    return render_page(request, "review/batch_post.html", context)
+
+
 @township_view(Action.APPROVE_ROUND)
 def approvals(request, township, membership):
     rounds = selectors.approval_queue(membership)
@@ -136,6 +160,7 @@ urlpatterns = [
     path("work/", worklist, name="worklist"),
     path("new/", round_create, name="round-create"),
     path("approvals/", approvals, name="approvals"),
+    path("batches/new/", batch_post, name="batch-post"),
     path("rounds/<int:pk>/", round_detail, name="round-detail"),
     path("rounds/<int:pk>/move/", round_move, name="round-move"),
 ]

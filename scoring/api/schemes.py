@@ -59,6 +59,8 @@ class SchemeSerializer(serializers.ModelSerializer):
             "copied_from",
             "false_declaration_multiplier",
             "allows_transfers",
+            "township_approves_quarterly",
+            "township_approves_annual",
             "base_total",
             "created_at",
         ]

@@ -15,7 +15,6 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
 from households.errors import DomainError
 from households.permissions import Action, areas_visible_to, can, check, villages_visible_to
@@ -56,6 +55,7 @@ def entry_list(request, township, membership):
         "page": page,
         "can_approve": can(membership, Action.APPROVE_ENTRY),
         "can_record": can(membership, Action.RECORD_ENTRY),
+        "can_post_batch": can(membership, Action.RUN_ROUND),
         "query": request.GET.urlencode(),
     }
     return render_page(request, "scoring/entry_list.html", context)
@@ -68,35 +68,6 @@ def _back_to_list(request):
     kept = {k: v for k, v in kept.items() if k in ("scheme", "village", "state", "source", "number", "page")}
     target = url(request, "entry-list")
     return redirect(f"{target}?{urlencode(kept)}" if kept else target)
-
-
-@township_view(Action.APPROVE_ENTRY)
-@require_POST
-def entry_approve(request, township, membership):
-    ids = parse_ids(request.POST.getlist("entries"))
-    if not ids:
-        messages.error(request, _("Tick the proposed entries to approve first."))
-        return _back_to_list(request)
-    entries = list(selectors.entries_visible_to(membership).filter(pk__in=ids))
-    if len(entries) != len(ids):
-        raise Http404
-    approved = services.approve_entries(actor=request.user, entries=entries)
-    messages.success(
-        request,
-        ngettext("%(count)d entry was approved.", "%(count)d entries were approved.", approved)
-        % {"count": approved},
-    )
-    if skipped := len(entries) - approved:
-        messages.warning(
-            request,
-            ngettext(
-                "%(count)d entry was not proposed any more and was left as it was.",
-                "%(count)d entries were not proposed any more and were left as they were.",
-                skipped,
-            )
-            % {"count": skipped},
-        )
-    return _back_to_list(request)
 
 
 def _visible_entry(membership, pk):
@@ -337,7 +308,6 @@ def entry_bulk(request, township, membership):
 
 urlpatterns = [
     path("entries/", entry_list, name="entry-list"),
-    path("entries/approve/", entry_approve, name="entry-approve"),
     path("entries/new/", entry_record, name="entry-record"),
     path("entries/new/households/", household_search, name="entry-household-search"),
     path("entries/bulk/", entry_bulk, name="entry-bulk"),

@@ -26,6 +26,7 @@ from tests.demonstration.conftest import (
     make_round,
 )
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
+from tests.notices import approve_through_notice
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -412,7 +413,7 @@ def test_supermarket_participation_comes_from_the_rewards_supermarket(programme,
             )
             for h in (h3, h5)
         ]
-        scoring.approve_entries(actor=a.admin, entries=entries)
+        approve_through_notice(entries, actor=a.admin)
         shop = rewards.open_shop(actor=a.admin, village=village)
         soap = rewards.add_product(actor=a.admin, shop=shop, name="肥皂", points=D("1"), cost=D("0"), stock=5)
         for household in (h3, h5):

@@ -31,6 +31,7 @@ from review.models import Objection, ObjectionState, ReviewRound, RoundState
 from rewards.models import StarResult, StarRun, StarRunState
 from scoring import services as scoring
 from tests.factories import HouseholdFactory, ResidentFactory
+from tests.notices import approve_through_notice
 
 D = Decimal
 
@@ -103,7 +104,7 @@ class DashWorld:
             scoring.record_entry(actor=actor, household=h, item=item, occurred_on=when)
             for h, item, when in approved
         ]
-        scoring.approve_entries(actor=actor, entries=entries)
+        approve_through_notice(entries, actor=actor)
         scoring.record_entry(actor=actor, household=self.h3, item=self.clean, occurred_on=day(4, 2))
         Household.objects.filter(pk=self.h5.pk).update(participation=Participation.OPTED_OUT)
         self.rounds = self._rounds()

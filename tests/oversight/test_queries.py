@@ -11,6 +11,7 @@ from django.urls import reverse
 from households.models import Area, Household, Role, Village
 from scoring import services as scoring
 from tests.factories import MembershipFactory, TownshipFactory
+from tests.notices import approve_through_notice
 
 pytestmark = pytest.mark.postgres
 
@@ -43,7 +44,7 @@ def grow(dash, villages: int = 4, each: int = 12) -> None:
         entries = scoring.record_bulk(
             actor=dash.admin, households=households, item=dash.clean, occurred_on=datetime.date(2026, 4, 1)
         )
-        scoring.approve_entries(actor=dash.admin, entries=entries)
+        approve_through_notice(entries, actor=dash.admin)
 
 
 def test_township_dashboard_queries_do_not_grow_with_villages_and_households(
@@ -72,7 +73,7 @@ def test_village_page_queries_do_not_grow_with_areas_and_households(dash):
         entries = scoring.record_bulk(
             actor=dash.admin, households=households, item=dash.mess, occurred_on=datetime.date(2026, 5, 2)
         )
-        scoring.approve_entries(actor=dash.admin, entries=entries)
+        approve_through_notice(entries, actor=dash.admin)
 
     assert count(client, target, {"year": 2026, "quarter": 2}) == small
 

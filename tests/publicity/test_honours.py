@@ -10,6 +10,7 @@ from households.errors import DomainError
 from publicity.documents import certificates_pdf, honour_roll_pdf
 from rewards.services import publish_run, rate_stars
 from scoring import services as scoring
+from tests.notices import approve_through_notice
 from tests.publicity.conftest import add_households
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def stars(rw):
     entry = scoring.record_entry(
         actor=rw.clerk, household=rw.h1, item=rw.clean, occurred_on=datetime.date(2026, 3, 2)
     )
-    scoring.approve_entries(actor=rw.admin, entries=[entry])
+    approve_through_notice([entry], actor=rw.admin)
     run, _created, _changes = rate_stars(actor=rw.admin, scheme=rw.scheme)
     return run
 
@@ -97,7 +98,7 @@ def test_annual_notice_proposes_stars_with_the_rating_rule(rw):
     entry = scoring.record_entry(
         actor=rw.clerk, household=rw.h2, item=rw.mess, occurred_on=datetime.date(2026, 3, 2)
     )
-    scoring.approve_entries(actor=rw.admin, entries=[entry])  # h2: 40 − 2 + 20 = 58 < 60: no star
+    approve_through_notice([entry], actor=rw.admin)  # h2: 40 − 2 + 20 = 58 < 60: no star
     round_ = on_notice(rw)  # h1 declares +3 (accepted): 63
     stars = {row.number: row.stars for row in build_notice(round_).rows}
     assert stars[rw.h1.number] == 5 and stars[rw.h2.number] == 0

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from review.models import Objection
+from tests.notices import approve_through_notice
 from tests.publicity.conftest import on_notice
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,7 @@ def test_passbook_prints_for_one_household_and_a_batch_for_an_area(
     entry = scoring.record_entry(
         actor=rw.clerk, household=rw.h1, item=rw.clean, occurred_on=datetime.date(2026, 3, 2)
     )
-    scoring.approve_entries(actor=rw.admin, entries=[entry])
+    approve_through_notice([entry], actor=rw.admin)
     client = login(world.a.clerk)
     url = reverse("publicity:passbook-print", kwargs={"township_slug": "town-a", "pk": rw.h1.pk})
     response = client.get(url)

@@ -13,6 +13,7 @@ import pytest
 from households.models import Area, Household, Participation, Village
 from scoring import services as scoring
 from scoring.models import Entry
+from tests.notices import approve_through_notice
 
 D = Decimal
 BASE = D("100")
@@ -80,13 +81,13 @@ class StarWorld:
                 actor=self.admin, households=households, item=self.item(delta), occurred_on=DAY
             )
         if entries:
-            scoring.approve_entries(actor=self.admin, entries=entries)
+            approve_through_notice(entries, actor=self.admin)
         return entries
 
     def disqualify(self, household, *, approve: bool = True) -> Entry:
         entry = scoring.record_entry(actor=self.admin, household=household, item=self.veto, occurred_on=DAY)
         if approve:
-            scoring.approve_entries(actor=self.admin, entries=[entry])
+            approve_through_notice([entry], actor=self.admin)
         return entry
 
     def stop_taking_part(self, households, participation=Participation.OPTED_OUT) -> None:

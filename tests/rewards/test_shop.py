@@ -17,6 +17,7 @@ from rewards.selectors import card_code, find_households, shop_participation, sp
 from scoring import services as scoring
 from scoring.models import Scheme, SpendableBasis
 from scoring.selectors import annual_totals
+from tests.notices import approve_through_notice
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -177,7 +178,7 @@ def test_unspent_points_carry_over_unless_the_scheme_resets_them_each_year(shop)
     entry = scoring.record_entry(
         actor=shop.admin, household=first, item=item, occurred_on=datetime.date(2025, 5, 1)
     )
-    scoring.approve_entries(actor=shop.admin, entries=[entry])
+    approve_through_notice([entry], actor=shop.admin)
     assert available(first) == D("70")
     assert available(first, year=2025) == D("20")
     Scheme.objects.filter(pk=shop.scheme.pk).update(spendable_resets_yearly=True)

@@ -18,6 +18,7 @@ from scoring import services
 from scoring.models import Category, Entry, EntryState, Evidence, Item, RoleRule, Scheme, ThresholdAlert
 from tests.households import test_api as roster_api
 from tests.households.test_api import HUGE, count_queries, grow
+from tests.notices import approve_through_notice
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -123,7 +124,7 @@ def ledger(world, catalogue):
     h0, clerk = world.a.households[0], world.a.clerk
     proposed = services.record_entry(actor=clerk, household=h0, item=catalogue.clean, occurred_on=DAY)
     approved = services.record_entry(actor=clerk, household=h0, item=catalogue.mess, occurred_on=DAY)
-    services.approve_entries(actor=world.a.admin, entries=[approved])
+    approve_through_notice([approved], actor=world.a.admin)
     services.record_entry(actor=clerk, household=h0, item=catalogue.mess, occurred_on=DAY)
     draft = services.create_scheme(actor=world.a.admin, township=world.a.township, name="草案", year=2026)
     services.add_category(
@@ -226,7 +227,7 @@ def test_scores_clamp_to_the_floor_and_filter_by_village_and_period(world, catal
         for n in range(3)
     ]
     services.assign_role(actor=world.a.admin, household=h0, role=catalogue.party)  # no base, no multiplier
-    services.approve_entries(actor=world.a.admin, entries=entries)
+    approve_through_notice(entries, actor=world.a.admin)
     client = api(world.a.supervisor)
 
     response = client.get(url("score-list", world.a.township, scheme=catalogue.scheme.pk))
@@ -1257,7 +1258,7 @@ def record_approved(world, catalogue, households, *, days=range(1)):
         for household in households
         for day in days
     ]
-    services.approve_entries(actor=world.a.admin, entries=entries)
+    approve_through_notice(entries, actor=world.a.admin)
 
 
 def test_entry_list_makes_the_same_number_of_queries_for_2_and_20_entries(

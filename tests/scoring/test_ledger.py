@@ -15,6 +15,7 @@ from households.tenancy import no_township_scope, township_scope
 from scoring import services
 from scoring.models import Entry, EntrySource, EntryState, LedgerViolation, ThresholdAlert
 from scoring.selectors import annual_totals, passbook, with_scores
+from tests.notices import approve_through_notice
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -94,7 +95,7 @@ def _record(world, household, item, **kwargs):
 
 
 def _approve(world, *entries):
-    services.approve_entries(actor=world.a.admin, entries=entries)
+    approve_through_notice(entries, actor=world.a.admin)
 
 
 def test_scores_clamp_halves_and_role_multiplier(world, scheme):
@@ -285,7 +286,7 @@ def test_withdrawn_proposal_stays_visible_and_does_not_count(world, scheme):
     entry = _record(world, h1, scheme.clean)
     services.withdraw_entry(actor=world.a.admin, entry=entry, reason="重复录入")
     assert Entry.objects.get(pk=entry.pk).state == EntryState.WITHDRAWN
-    services.approve_entries(actor=world.a.admin, entries=[entry])  # approving a withdrawn one does nothing
+    approve_through_notice([entry], actor=world.a.admin)  # approving a withdrawn one does nothing
     assert annual_totals(scheme.scheme)[h1.pk] == D("60.00")
 
 

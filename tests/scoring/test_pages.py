@@ -36,6 +36,7 @@ from scoring.models import (
     ThresholdAlert,
 )
 from tests.factories import HouseholdFactory, ResidentFactory
+from tests.notices import approve_through_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +107,7 @@ def _catalogue_of(t):
     approved = services.record_entry(
         actor=actor, household=h1, item=hero, occurred_on=DAY, reason="救起落水儿童", evidence=[photo]
     )
-    services.approve_entries(actor=actor, entries=[approved])
+    approve_through_notice([approved], actor=actor)
     services.record_entry(actor=actor, household=h1, item=mess, occurred_on=DAY)
     # The second 乱堆乱放 of the quarter reaches the item's threshold: an alert.
     proposed = services.record_entry(actor=actor, household=h1, item=mess, occurred_on=NEXT_DAY)
@@ -713,7 +714,7 @@ def test_correcting_twice_is_refused_with_a_message(catalogue):
 def test_passbook_lists_every_entry_with_running_total_and_quarters(catalogue):
     t = catalogue.a
     h1 = t.households[0]
-    services.approve_entries(actor=t.admin, entries=[t.c.proposed])  # 乱堆乱放 −2 in Q2 now counts
+    approve_through_notice([t.c.proposed], actor=t.admin)  # 乱堆乱放 −2 in Q2 now counts
     response = client_for(t.supervisor).get(url("passbook", t.township, household_pk=h1.pk))
     page = response.content.decode()
     # Running totals: base 60 → +4 (64) → −2 proposed (64, not counting) → −2 approved on 03-11 (62).
@@ -725,7 +726,9 @@ def test_passbook_lists_every_entry_with_running_total_and_quarters(catalogue):
     quarter_row = re.search(r"<tr><td>环境整治</td>(.*?)</tr>", page, re.S).group(1)
     assert re.findall(r'<td class="points">([^<]+)</td>', quarter_row) == ["−2", "—", "—", "—"]
     assert "救起落水儿童" in page and "photo.png" in page
-    css = (settings.BASE_DIR / "static" / "css" / "jifen.css").read_text()  # print styles: no inline <style> (CSP)
+    css = (
+        settings.BASE_DIR / "static" / "css" / "jifen.css"
+    ).read_text()  # print styles: no inline <style> (CSP)
     assert "@media print" in css and "size: A4" in css and 'class="passbook"' in page
     assert "a-township_admin" in page  # who recorded and who approved
 
@@ -898,7 +901,7 @@ def _entries(t, count: int):
         entry = services.record_entry(
             actor=t.admin, household=household, item=t.c.hero, occurred_on=DAY, evidence=[photo]
         )
-        services.approve_entries(actor=t.admin, entries=[entry])
+        approve_through_notice([entry], actor=t.admin)
         services.correct_entry(actor=t.admin, entry=entry, reason="测试")
     return households
 
@@ -934,7 +937,7 @@ def test_passbook_costs_the_same_queries_for_2_or_20_entries(catalogue, django_a
                 occurred_on=DAY,
                 evidence=[SimpleUploadedFile("p.png", PNG)],
             )
-            services.approve_entries(actor=t.admin, entries=[entry])
+            approve_through_notice([entry], actor=t.admin)
 
     add(2)
     target = url("passbook", t.township, household_pk=household.pk)

@@ -27,6 +27,7 @@ from scoring.models import (
     ThresholdAlert,
 )
 from scoring.selectors import category_key
+from tests.notices import approve_through_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -381,7 +382,7 @@ def test_village_scores_add_quarterly_entries_respect_caps_and_clamp_at_the_floo
         with pytest.raises(DomainError):
             record(a.clerk, h2, fight, datetime.date(2026, 2, 12), source=EntrySource.DECLARATION)
 
-        assert services.approve_entries(actor=a.admin, entries=entries) == 10
+        assert approve_through_notice(entries, actor=a.admin) == 10
         record(a.panel, h1, rubbish, datetime.date(2026, 7, 1))  # proposed, never approved: does not count
 
         # h1: 党的建设 20; 民生保障 20; 环境整治 40 + 1 + 1 + 1 (Q1) + 1 (Q2) − 2 = 42; 文明新风 40 + 1 = 41;
@@ -452,7 +453,7 @@ def test_class_scores_count_halves_weekly_limits_thresholds_and_officers_double_
         assert doubled_half.points == Decimal("-1")
         assert (not_doubled.multiplier, not_doubled.points) == (Decimal("1"), Decimal("-1"))
 
-        assert services.approve_entries(actor=a.admin, entries=entries) == 13
+        assert approve_through_notice(entries, actor=a.admin) == 13
 
         # Student: 学习 30 + 6 × 0.5 − 1 − 1 = 31; 卫生劳动 20; 文体 15 − 0.5 = 14.5; 纪律与其它 15
         #          → 31 + 20 + 14.5 + 15 = 80.5 (role base 80 = the categories' 80: no change).
@@ -497,7 +498,7 @@ def test_social_governance_scores_accumulate_from_zero_and_may_go_below_it(world
         # No panel in seed 4: the grid worker (clerk) records, the household declares.
         with pytest.raises(DomainError):
             record(a.panel, h2, damage, datetime.date(2026, 5, 3), source=EntrySource.INSPECTION)
-        assert services.approve_entries(actor=a.admin, entries=entries) == 6
+        assert approve_through_notice(entries, actor=a.admin) == 6
 
         # Every base is 0 and there is no floor.
         # h1: 思想政治 0; 平安稳定 3 × 1 = 3; 村建设 −2; 奖励惩罚 4 → 3 − 2 + 4 = 5.
