@@ -121,7 +121,10 @@ def exception_handler(exc, context):
         set_rollback()  # ATOMIC_REQUESTS: nothing written earlier in this request survives a 400
     if isinstance(exc, DomainError):
         key = exc.field or "non_field_errors"
-        return Response({key: [str(exc.message)]}, status=status.HTTP_400_BAD_REQUEST)
+        body = {key: [str(exc.message)]}
+        if exc.code != "invalid":  # a refusal a client can act on says which (notice_required, own_area, …)
+            body["code"] = exc.code
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)

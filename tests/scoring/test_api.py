@@ -5,6 +5,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -30,6 +31,9 @@ PNG = bytes.fromhex(  # a valid 1×1 PNG: evidence photos must open as images
 ROLES = ["admin", "clerk", "panel", "supervisor", "county"]
 
 api = roster_api.api  # the roster tests' fixture (an API client logged in as a user): pytest finds it here
+
+
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 
 
 def url(name, township, *args, **query):
@@ -177,8 +181,41 @@ def test_recorded_entries_count_once_approved_and_corrections_reverse_them(world
         "A-002": "60.00",
     }  # proposals do not count
 
-    approved = post(admin, "entry-approve", a, {"ids": [first["id"], second["id"], mess["id"]]})
-    assert (approved.status_code, approved.json()) == (200, {"approved": 3})
+    # No shortcut: approving them straight from the ledger is refused, and nothing changes.
+    before = ledger_snapshot()
+    refused = post(admin, "entry-approve", a, {"ids": [first["id"], second["id"], mess["id"]]})
+    assert refused.status_code == 400, refused.content
+    assert refused.json()["code"] == "notice_required"
+    assert "公示" in refused.json()["non_field_errors"][0]
+    assert ledger_snapshot() == before
+
+    # The route: the clerk posts them on a notice batch; it runs three whole days; the township approves.
+    rounds = "/api/v1/t/town-a/rounds/"
+    with time_machine.travel(datetime.datetime(2026, 3, 20, 9, 0, tzinfo=SHANGHAI), tick=False):
+        batch = clerk.post(f"{rounds}batch/", {"village": h0.village_id, "scheme": catalogue.scheme.pk})
+        assert batch.status_code == 201, batch.content
+        batch = batch.json()
+        assert (batch["kind"], batch["period"], batch["state"], batch["proposed"]) == (
+            "batch",
+            "2026-B01",
+            "on_notice",
+            3,
+        )
+        again = clerk.post(f"{rounds}batch/", {"village": h0.village_id, "scheme": catalogue.scheme.pk})
+        assert (again.status_code, again.json()["code"]) == (400, "nothing_to_post")
+        early = clerk.post(f"{rounds}{batch['id']}/move/", {"move": "submit"})
+        assert (early.status_code, early.json()["code"]) == (400, "notice_running")
+    # Posted on 20 March: 21, 22 and 23 March are its three days; it ends at midnight of the 23rd.
+    with time_machine.travel(datetime.datetime(2026, 3, 24, 0, 1, tzinfo=SHANGHAI), tick=False):
+        assert totals(admin, a, catalogue.scheme) == {"A-001": "60.00", "A-002": "60.00"}
+        assert clerk.post(f"{rounds}{batch['id']}/move/", {"move": "submit"}).status_code == 200
+        assert post(clerk, "entry-approve", a, {"ids": [first["id"]]}).status_code in (400, 403)
+        approved = admin.post(f"{rounds}{batch['id']}/move/", {"move": "approve"})
+        assert (approved.status_code, approved.json()["state"], approved.json()["approved"]) == (
+            200,
+            "approved",
+            3,
+        )
     # 环境整治 40 + 1.5 + 1.5 − 2 = 41; 遵纪守法 20 → 61.
     assert totals(admin, a, catalogue.scheme) == {"A-001": "61.00", "A-002": "60.00"}
 
@@ -581,18 +618,21 @@ def test_approving_ids_of_another_township_changes_nothing(world, ledger, catalo
     assert b_entry.state == EntryState.PROPOSED
 
 
-def test_approving_twice_counts_only_what_changed(world, ledger, api):
+def test_approving_from_the_ledger_is_refused_and_changes_nothing(world, ledger, api):
+    """Issue 12: no shortcut around the notice. Approving proposals straight from the ledger is a 400 that says
+    to post them on a notice batch, whatever else the ids name; the database is unchanged."""
     client = api(world.a.admin)
     ids = {"ids": [ledger.proposed.pk, ledger.approved.pk], "reason": "镇审核"}
+    before = ledger_snapshot()
 
-    assert post(client, "entry-approve", world.a.township, ids).json() == {"approved": 1}
-    assert post(client, "entry-approve", world.a.township, ids).json() == {"approved": 0}
-    ledger.proposed.refresh_from_db()
-    assert (ledger.proposed.state, ledger.proposed.approved_by, ledger.proposed.decided_reason) == (
-        EntryState.APPROVED,
-        world.a.admin,
-        "镇审核",
-    )
+    response = post(client, "entry-approve", world.a.township, ids)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "notice_required"
+    assert ledger_snapshot() == before
+    # Already approved entries alone: nothing to do, nothing refused.
+    only_approved = post(client, "entry-approve", world.a.township, {"ids": [ledger.approved.pk]})
+    assert only_approved.json() == {"approved": 0}
 
 
 # Bulk -----------------------------------------------------------------------------------------------------------

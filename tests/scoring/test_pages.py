@@ -266,13 +266,6 @@ PAGES = [
     ),
     Page("entry-list", "view", chinese="积分台账"),
     Page(
-        "entry-approve",
-        "approve",
-        post=lambda t: {"entries": [t.c.proposed.pk]},
-        get_ok=False,
-        body_ids=True,
-    ),
-    Page(
         "entry-record",
         "record",
         query=lambda t: {"household": t.households[0].pk},
@@ -429,7 +422,6 @@ def test_ids_that_cannot_exist_are_not_found_never_an_error(catalogue):
     assert (
         admin.get(url("entry-list", t.township) + f"?scheme={huge}&village=x&number=%00").status_code == 200
     )
-    assert admin.post(url("entry-approve", t.township), {"entries": [huge]}).status_code == 404
 
 
 # Recording -----------------------------------------------------------------------------------------------------
@@ -637,7 +629,7 @@ def test_bulk_records_none_when_one_household_is_refused(catalogue):
 # Deciding: approve, withdraw, correct -----------------------------------------------------------------------------
 
 
-def test_approve_withdraw_and_correct_change_exactly_what_they_should(catalogue):
+def test_approve_through_a_batch_withdraw_and_correct_change_exactly_what_they_should(catalogue):
     t = catalogue.a
     h1 = t.households[0]
     admin = client_for(t.admin)
@@ -647,8 +639,7 @@ def test_approve_withdraw_and_correct_change_exactly_what_they_should(catalogue)
     first_mess = Entry.objects.get(household=h1, item=t.c.mess, occurred_on=DAY)
     clean = services.record_entry(actor=t.clerk, household=h1, item=t.c.clean, occurred_on=LATER)
 
-    response = admin.post(url("entry-approve", t.township), {"entries": [first_mess.pk, clean.pk]})
-    assert response.status_code == 302
+    approve_through_notice([first_mess, clean], actor=t.admin)  # the ledger page has no approve: the batch does
     states = dict(Entry.objects.filter(household=h1).values_list("pk", "state"))
     assert states == {
         t.c.approved.pk: "approved",

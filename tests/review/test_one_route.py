@@ -1,0 +1,251 @@
+"""Issue 12: one route to the ledger. An entry reaches "approved" only with its round or notice batch, after the
+notice ended; the database refuses any other way; a quarter counts at its notice's end where the scheme says so;
+corrections count at once and are listed on the village's next notice."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+
+from households.errors import DomainError
+from review import services
+from review.models import ObjectionState, ReviewRound, RoundEntry, RoundKind, RoundMove, RoundState
+from scoring import services as scoring
+from scoring.models import Entry, EntryState
+from scoring.selectors import annual_totals
+from tests.notices import approve_through_notice, run_out
+from tests.review.conftest import Q1_DAY
+from tests.review.test_rounds import _move, _quarterly, _through_panel
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+def checksum():
+    """Every row that the route could change: entries, rounds, links and the trail."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT md5(string_agg(e::text, ',' ORDER BY e.id)) FROM scoring_entry e),"
+            " (SELECT md5(string_agg(r::text, ',' ORDER BY r.id)) FROM review_reviewround r),"
+            " (SELECT md5(string_agg(l::text, ',' ORDER BY l.id)) FROM review_roundentry l),"
+            " (SELECT count(*) FROM review_roundmove)"
+        )
+        return cursor.fetchone()
+
+
+def ours(rw):
+    """The annual totals of the round's village's two households (h1, h2)."""
+    totals = annual_totals(rw.scheme)
+    return totals[rw.h1.pk], totals[rw.h2.pk]
+
+
+def _direct(rw, item=None, household=None, day=Q1_DAY):
+    return scoring.record_entry(
+        actor=rw.clerk, household=household or rw.h1, item=item or rw.clean, occurred_on=day
+    )
+
+
+def test_a_clerks_direct_entry_cannot_be_approved_without_a_notice(rw):
+    entry = _direct(rw)
+    before = checksum()
+
+    with pytest.raises(DomainError) as refused:
+        scoring.approve_entries(actor=rw.admin, entries=[entry])
+
+    assert refused.value.code == "notice_required"
+    assert "notice" in str(refused.value.message)
+    assert checksum() == before
+
+
+def test_the_database_refuses_raw_sql_and_inserts_that_skip_the_notice(rw):
+    entry = _direct(rw)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE scoring_entry SET state = 'approved', approved_by_id = %s, approved_at = now() WHERE id = %s",
+            [rw.admin.pk, entry.pk],
+        )
+    copy = Entry.objects.get(pk=entry.pk)
+    copy.pk, copy.state, copy.approved_by, copy.approved_at = (
+        None,
+        EntryState.APPROVED,
+        rw.admin,
+        timezone.now(),
+    )
+    copy.idempotency_key = "copy"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy.save()
+    assert Entry.objects.get(pk=entry.pk).state == EntryState.PROPOSED
+
+
+def test_a_rounds_proposals_are_refused_while_its_notice_runs(rw):
+    round_ = _quarterly(rw)
+    _through_panel(rw, round_)
+    with time_machine.travel(datetime.datetime(2026, 4, 2, 10, 0, tzinfo=SHANGHAI), tick=False):
+        _move(rw, round_, "open_notice")
+        proposals = list(Entry.objects.filter(round_link__round=round_))
+        before = checksum()
+        with pytest.raises(DomainError) as refused:
+            scoring.approve_entries(actor=rw.admin, entries=proposals)
+        assert refused.value.code == "notice_required"
+        with pytest.raises(DomainError) as early:
+            _move(rw, round_, "submit")
+        assert early.value.code == "notice_running"
+        assert checksum() == before
+
+
+def test_a_notice_batch_runs_its_days_then_the_township_approves_it(rw):
+    first, second = _direct(rw), _direct(rw, rw.mess, rw.h2)
+    clerk, admin = rw.membership(rw.clerk), rw.membership(rw.admin)
+    with time_machine.travel(datetime.datetime(2026, 4, 2, 23, 50, tzinfo=SHANGHAI), tick=False):
+        batch = services.post_notice_batch(membership=clerk, village=rw.village, scheme=rw.scheme)
+        assert (batch.kind, batch.period, batch.state, batch.notice_number) == (
+            RoundKind.BATCH,
+            "2026-B01",
+            RoundState.ON_NOTICE,
+            1,
+        )
+        assert set(Entry.objects.filter(round_link__round=batch).values_list("pk", flat=True)) == {
+            first.pk,
+            second.pk,
+        }
+        with pytest.raises(DomainError) as nothing:
+            services.post_notice_batch(membership=clerk, village=rw.village, scheme=rw.scheme)
+        assert nothing.value.code == "nothing_to_post"
+    # Posted late on 2 April: 3, 4 and 5 April are its days; still running at 23:59 on the 5th.
+    with time_machine.travel(datetime.datetime(2026, 4, 5, 23, 59, tzinfo=SHANGHAI), tick=False):
+        assert services.notice_is_running(batch)
+        with pytest.raises(DomainError):
+            _move(rw, batch, "submit")
+    with time_machine.travel(datetime.datetime(2026, 4, 6, 0, 0, 1, tzinfo=SHANGHAI), tick=False):
+        with pytest.raises(DomainError) as not_without_township:
+            _move(rw, batch, "finish")
+        assert not_without_township.value.code == "township_approval_needed"
+        _move(rw, batch, "submit")
+        with pytest.raises(DomainError) as no_return:
+            services.move_round(membership=admin, round=batch, move="return", comment="不同意")
+        assert no_return.value.code == "illegal_move"
+        services.move_round(membership=admin, round=batch, move="approve")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, first.approved_by, second.state) == (
+        EntryState.APPROVED,
+        rw.admin,
+        EntryState.APPROVED,
+    )
+    # 环境整治 40 + 2 + 党的建设 20 = 62 for h1; 40 − 2 + 20 = 58 for h2.
+    assert ours(rw) == (D("62"), D("58"))
+    assert list(RoundMove.objects.filter(round=batch).values_list("move", flat=True)) == [
+        "post_batch",
+        "open_notice",
+        "submit",
+        "approve",
+    ]
+
+
+def test_a_quarter_counts_at_its_notices_end_when_the_scheme_says_so(rw):
+    rw.scheme.township_approves_quarterly = False
+    rw.scheme.save(update_fields=["township_approves_quarterly"])
+    round_ = _quarterly(rw)
+    _through_panel(rw, round_)
+    with time_machine.travel(datetime.datetime(2026, 4, 2, 10, 0, tzinfo=SHANGHAI), tick=False):
+        _move(rw, round_, "open_notice")
+    assert "finish" in services.possible_moves(round_)
+    with time_machine.travel(datetime.datetime(2026, 4, 6, 0, 0, 1, tzinfo=SHANGHAI), tick=False):
+        _move(rw, round_, "finish")
+    round_.refresh_from_db()
+    assert round_.state == RoundState.APPROVED
+    assert not Entry.objects.filter(round_link__round=round_, state=EntryState.PROPOSED).exists()
+    # h1: 40 + 2 + 20 = 62; h2: 40 − 2 + 20 = 58 (the quarterly findings of _through_panel).
+    assert ours(rw) == (D("62"), D("58"))
+
+
+def test_an_upheld_objection_sends_the_quarter_to_the_township(rw):
+    rw.scheme.township_approves_quarterly = False
+    rw.scheme.save(update_fields=["township_approves_quarterly"])
+    round_ = _quarterly(rw)
+    _through_panel(rw, round_)
+    with time_machine.travel(datetime.datetime(2026, 4, 2, 10, 0, tzinfo=SHANGHAI), tick=False):
+        _move(rw, round_, "open_notice")
+        round_.refresh_from_db()
+        objection = services.file_objection(
+            round=round_, household=rw.h2, objector_name="周二", reason="没有乱堆乱放"
+        )
+        services.resolve_objection(
+            membership=rw.membership(rw.clerk),
+            objection=objection,
+            upheld=True,
+            outcome="核实属实，但分数不变",
+        )
+    assert objection.__class__.objects.get(pk=objection.pk).state == ObjectionState.UPHELD
+    with time_machine.travel(datetime.datetime(2026, 4, 6, 0, 0, 1, tzinfo=SHANGHAI), tick=False):
+        before = checksum()
+        with pytest.raises(DomainError) as refused:
+            _move(rw, round_, "finish")
+        assert refused.value.code == "objection_upheld"
+        assert checksum() == before
+        _move(rw, round_, "submit")
+    assert ReviewRound.objects.get(pk=round_.pk).state == RoundState.SUBMITTED
+
+
+def test_the_annual_review_needs_the_township_whatever_the_quarters_do(rw):
+    rw.scheme.township_approves_quarterly = False
+    rw.scheme.save(update_fields=["township_approves_quarterly"])
+    annual = services.create_round(
+        membership=rw.membership(rw.clerk),
+        village=rw.village,
+        scheme=rw.scheme,
+        kind=RoundKind.ANNUAL,
+        period="2026",
+    )
+    assert services.township_approval_needed(annual)
+    quarterly = _quarterly(rw)
+    assert not services.township_approval_needed(quarterly)
+
+
+def test_a_correction_counts_at_once_and_is_listed_on_the_villages_next_notice(rw):
+    entry = _direct(rw)
+    approve_through_notice([entry], actor=rw.admin)
+    correction = scoring.correct_entry(actor=rw.admin, entry=entry, reason="复核：并未清扫")
+    assert correction.state == EntryState.APPROVED
+    assert annual_totals(rw.scheme)[rw.h1.pk] == D("60")
+    _direct(rw, rw.mess, rw.h2)
+    batch = services.post_notice_batch(
+        membership=rw.membership(rw.clerk), village=rw.village, scheme=rw.scheme
+    )
+    assert RoundEntry.objects.filter(round=batch, entry=correction).exists()
+    run_out(batch)
+    _move(rw, batch, "submit")
+    services.move_round(membership=rw.membership(rw.admin), round=batch, move="approve")
+    # The correction was counted once: h1 back to 60; h2 40 − 2 + 20 = 58.
+    assert ours(rw) == (D("60"), D("58"))
+
+
+def test_a_transfer_waits_for_both_villages_then_goes_on_their_batches(rw, world):
+    rw.scheme.allows_transfers = True
+    rw.scheme.save(update_fields=["allows_transfers"])
+    other = world.a.households[1]  # the township's second village
+    transfer = scoring.transfer_points(
+        actor=rw.admin,
+        scheme=rw.scheme,
+        from_household=rw.h1,
+        to_household=other,
+        category=rw.clean.category,
+        points=D("1"),
+        reason="转让",
+    )
+    assert not services.direct_proposals(rw.village, rw.scheme).exists()
+    scoring.approve_transfer_side(actor=rw.admin, transfer=transfer, side="from")
+    scoring.approve_transfer_side(actor=rw.admin, transfer=transfer, side="to")
+    assert Entry.objects.get(pk=transfer.debit_id).state == EntryState.PROPOSED
+    assert list(services.direct_proposals(rw.village, rw.scheme)) == [transfer.debit]
+    assert approve_through_notice([transfer.debit, transfer.credit], actor=rw.admin) == 2
