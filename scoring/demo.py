@@ -1,4 +1,5 @@
-"""Demo scheme and ledger: the village-2026 template, active, with a season of approved entries."""
+"""Demo scheme and ledger: the village-2026 template, active, with a season of recorded entries (they count once
+their villages' notice batches are approved: review.demo.seed_notices)."""
 
 import datetime
 import random
@@ -16,7 +17,7 @@ DEMO_YEAR = 2026
 
 
 def seed_scheme(township: Township) -> tuple[Scheme, bool]:
-    """Load and activate the village-2026 template, then record and approve a few entries per household."""
+    """Load and activate the village-2026 template, then record a few entries per household (proposed)."""
     actor = get_user_model().objects.get(username="demo-admin")
     scheme = Scheme.objects.filter(year=DEMO_YEAR, template="village-2026").first()
     created = False
@@ -32,22 +33,18 @@ def seed_scheme(township: Township) -> tuple[Scheme, bool]:
     items = list(Item.objects.filter(category__scheme=scheme, by_clerk=True, evidence_required=False))
     bonuses = [i for i in items if i.kind == ItemKind.BONUS]
     penalties = [i for i in items if i.kind == ItemKind.PENALTY and not i.disqualifying]
-    entries = []
     for household in Household.objects.taking_part().order_by("id"):
         for _ in range(rng.randint(0, 3)):
             pool = penalties if rng.random() < 0.3 else bonuses
             day = datetime.date(DEMO_YEAR, rng.randint(1, 9), rng.randint(1, 28))
             try:
-                entries.append(
-                    services.record_entry(
-                        actor=actor,
-                        household=household,
-                        item=rng.choice(pool),
-                        occurred_on=day,
-                        reason="示例数据",
-                    )
+                services.record_entry(
+                    actor=actor,
+                    household=household,
+                    item=rng.choice(pool),
+                    occurred_on=day,
+                    reason="示例数据",
                 )
             except DomainError:  # a cap reached: the demo simply records one entry fewer
                 continue
-    services.approve_entries(actor=actor, entries=entries, reason="示例数据")
     return scheme, True

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from households.demo import DEMO_PASSWORD, seed_roster
 from households.tenancy import township_scope
-from review.demo import seed_panels
+from review.demo import seed_notices, seed_panels
 from rewards.demo import seed_rewards
 from scoring.demo import seed_scheme
 
@@ -24,6 +24,7 @@ class Command(BaseCommand):
             created |= seed_panels(township)
             scheme, scheme_created = seed_scheme(township)
             created |= scheme_created
+            created |= seed_notices(township, scheme)
             created |= seed_rewards(scheme)
         self.stdout.write(
             self.style.SUCCESS(
