@@ -18,7 +18,7 @@ from households.validators import mask_name
 from review.models import ReviewRound, RoundKind, RoundState
 from rewards.selectors import StarInput, disqualifying_entries
 from rewards.services import bands_of, rank_households
-from scoring.models import Category, Entry, EntryState
+from scoring.models import Category, Entry, EntrySource, EntryState
 from scoring.periods import Cadence
 from scoring.selectors import category_key, with_scores
 
@@ -34,6 +34,19 @@ class NoticeRow:
 
 
 @dataclass
+class NoticeEntry:
+    """One entry on a notice batch (公示批次): what was recorded for whom, and why it is listed."""
+
+    area: str
+    number: str
+    head: str
+    occurred_on: object
+    item: str
+    points: Decimal
+    correction: bool
+
+
+@dataclass
 class Notice:
     round: ReviewRound
     categories: list[Category]
@@ -44,6 +57,9 @@ class Notice:
     contact: str
     issuer: str
     issued_on: object
+    entries: list[NoticeEntry] | None = None  # a notice batch lists its entries above the totals
+    first_day: object = None  # the day it was posted and its last whole day, in the township's time zone
+    last_day: object = None
 
     @property
     def title(self) -> str:
@@ -77,6 +93,29 @@ def _propose_stars(round_: ReviewRound, scored, rows: list[NoticeRow]) -> None:
         row.stars = stars[household.pk]
 
 
+def _batch_entries(round_: ReviewRound, full_names: bool) -> list[NoticeEntry]:
+    head_name = Resident.objects.filter(household=OuterRef("household_id"), is_head=True).values("name")[:1]
+    rows = (
+        Entry.objects.filter(round_link__round=round_)
+        .exclude(state=EntryState.WITHDRAWN)
+        .select_related("household", "household__area")
+        .annotate(head_name=Subquery(head_name))
+        .order_by("household__area__name", "household__number", "occurred_on", "pk")
+    )
+    return [
+        NoticeEntry(
+            area=e.household.area.name,
+            number=e.household.number,
+            head=(e.head_name or "") if full_names else mask_name(e.head_name or ""),
+            occurred_on=e.occurred_on,
+            item=e.item_name,
+            points=e.points,
+            correction=e.source == EntrySource.CORRECTION,
+        )
+        for e in rows
+    ]
+
+
 def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Notice:
     """The notice's content, in a constant number of queries whatever the number of households."""
     if require_on_notice and round_.state != RoundState.ON_NOTICE:
@@ -100,6 +139,8 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
         categories=categories,
         also_counting=Entry.objects.filter(round_link__round=round_),
     ).order_by("area__name", "number")
+    if round_.kind == RoundKind.BATCH:  # a batch posts the households it concerns, not the whole village
+        scored = scored.filter(pk__in=Entry.objects.filter(round_link__round=round_).values("household_id"))
     full_names = round_.township.notice_full_names
     scored = list(scored)
     rows = [
@@ -119,6 +160,7 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
         )
     if round_.kind == RoundKind.ANNUAL:
         _propose_stars(round_, scored, rows)
+    entries = _batch_entries(round_, full_names) if round_.kind == RoundKind.BATCH else None
     return Notice(
         round=round_,
         categories=categories,
@@ -129,4 +171,7 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
         contact=round_.township.notice_contact,
         issuer=_("%(village)s villagers' committee") % {"village": round_.village.name},
         issued_on=timezone.localdate(),
+        entries=entries,
+        first_day=round_.notice_first_day,
+        last_day=round_.notice_last_day,
     )
