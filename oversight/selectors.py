@@ -266,8 +266,9 @@ class RoundStatus:
 
 
 def round_statuses(scheme: Scheme, village_ids: list[int] | None = None) -> dict[int, list[RoundStatus]]:
-    """{village id: its rounds of the scheme, quarters first, in period order}: one query."""
-    rounds = ReviewRound.objects.filter(scheme=scheme)
+    """{village id: its review rounds of the scheme, quarters first, in period order}: one query. Notice batches
+    of directly recorded entries are not review rounds (the review pages list both)."""
+    rounds = ReviewRound.objects.filter(scheme=scheme).exclude(kind=RoundKind.BATCH)
     if village_ids is not None:
         rounds = rounds.filter(village_id__in=village_ids)
     now = timezone.now()
