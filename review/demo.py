@@ -11,7 +11,7 @@ from households.services import grant_membership
 from scoring.models import Scheme
 
 from .models import PanelMemberKind, ReviewPanel, ReviewRound
-from .services import create_panel, direct_proposals, move_round, notice_end, post_notice_batch
+from .services import create_panel, direct_proposals, move_round, post_notice_batch
 
 KINDS = [
     PanelMemberKind.COMMITTEE,

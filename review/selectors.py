@@ -21,6 +21,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -79,6 +80,7 @@ def days_left(ends_at: datetime.datetime | None, now: datetime.datetime | None =
 
 def _with_notice(rounds: list[ReviewRound]) -> list[ReviewRound]:
     now = timezone.now()
+    prefetch_related_objects(rounds, "township")  # the notice's calendar days are in the township's time zone
     for round_ in rounds:
         round_.days_left = days_left(round_.notice_ends_at, now)
         round_.notice_running = round_.state == RoundState.ON_NOTICE and bool(round_.days_left)

@@ -633,10 +633,17 @@ def record_inspection(
 def _check_panel_role(membership: Membership, obj, override_reason: str) -> bool:
     """Panel work is the panel's; the township office may do it in the panel's place with an override reason.
     True when the township overrides."""
-    if override_reason.strip() and can(membership, Action.APPROVE_ROUND, obj):
-        return True
-    check(membership, Action.PANEL_WORK, obj)
-    return False
+    if not override_reason.strip():
+        check(membership, Action.PANEL_WORK, obj)
+        return False
+    if not can(membership, Action.APPROVE_ROUND, obj):
+        check(membership, Action.PANEL_WORK, obj)  # 404 or 403 first, as without a reason
+        raise DomainError(
+            _("Only the township office can override cross-review."),
+            field="override_reason",
+            code="override_not_allowed",
+        )
+    return True
 
 
 def _require_round_item(round_: ReviewRound, item: Item) -> None:
@@ -1063,33 +1070,38 @@ def resolve_objection(
 CROSS_REVIEW_OVERRIDE = "cross_review_override"  # the trail's name for a township override
 
 
-def _cross_review_conflict(user, household: Household) -> DomainError | None:
-    """Why `user` may not decide about `household`: they live in it, or they sit on the panel of its own area."""
+def _cross_review_conflict(user, household: Household, *, acting: bool) -> DomainError | None:
+    """Why `user` may not decide about `household`: they live in it, or they sit on the panel of its own area.
+    `acting`: the user is the one asking (the message says "you"), else e.g. an attendee of a meeting."""
+    params = {"person": user.get_full_name() or user.username, "number": household.number}
     if Resident.objects.filter(household=household, account=user).exists():
-        return DomainError(
+        message = (
             _(
-                "%(person)s is a member of household %(number)s and cannot decide about it: another panel must "
+                "You are a member of household %(number)s: another panel member must decide, or the township "
+                "office may override with a reason."
+            )
+            if acting
+            else _(
+                "%(person)s is a member of household %(number)s and cannot vote on it: another panel must "
                 "decide, or the township office may override with a reason."
             )
-            % {"person": user.get_full_name() or user.username, "number": household.number},
-            field="household",
-            code="conflict_of_interest",
         )
+        return DomainError(message % params, field="household", code="conflict_of_interest")
     own_panel = ReviewPanel.objects.filter(home_area_id=household.area_id, members__user=user).first()
     if own_panel is not None:
-        return DomainError(
+        params["panel"] = own_panel.name
+        message = (
             _(
+                "Cross-review: you sit on %(panel)s, the panel of household %(number)s's own area: another panel "
+                "must decide, or the township office may override with a reason."
+            )
+            if acting
+            else _(
                 "Cross-review: %(person)s sits on %(panel)s, the panel of household %(number)s's own area: "
                 "another panel must decide, or the township office may override with a reason."
             )
-            % {
-                "person": user.get_full_name() or user.username,
-                "panel": own_panel.name,
-                "number": household.number,
-            },
-            field="household",
-            code="own_area",
         )
+        return DomainError(message % params, field="household", code="own_area")
     return None
 
 
@@ -1126,7 +1138,7 @@ def _require_cross_review(
                 code="own_area",
             )
         for user in deciders if deciders is not None else [membership.user]:
-            conflict = conflict or _cross_review_conflict(user, household)
+            conflict = conflict or _cross_review_conflict(user, household, acting=user == membership.user)
         if conflict is not None:
             break
     if conflict is None and not reason:

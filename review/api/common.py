@@ -107,6 +107,17 @@ class ChangeSerializer(serializers.Serializer):
     new_item = ItemField(required=False, allow_null=True, default=None, help_text="Empty: withdraw it.")
 
 
+def override_reason_field():
+    return serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Township office only: the reason for deciding despite cross-review (a member's own household or "
+        "the panel of its own area). Written into the round's trail.",
+    )
+
+
 def changes_for_service(changes) -> list[dict]:
     return [{"entry": c["entry"], "reason": c["reason"], "new_item": c["new_item"]} for c in changes]
 

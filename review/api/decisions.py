@@ -34,6 +34,7 @@ from .common import (
     PersonField,
     ReviewViewSet,
     changes_for_service,
+    override_reason_field,
 )
 
 DECISIONS = [
@@ -94,6 +95,7 @@ class DecideSerializer(serializers.Serializer):
     adjusted_item = ItemField(
         required=False, allow_null=True, default=None, help_text="For an adjustment: the right item."
     )
+    override_reason = override_reason_field()
 
 
 class ProposalChangeSerializer(serializers.ModelSerializer):
@@ -149,6 +151,7 @@ class ResolveSerializer(serializers.Serializer):
     )
     outcome = serializers.CharField(max_length=2000, help_text="The panel's written outcome.")
     changes = ChangeSerializer(many=True, required=False, default=list, max_length=MAX_CHANGES)
+    override_reason = override_reason_field()
 
 
 # Filters -------------------------------------------------------------------------------------------------------
@@ -183,7 +186,7 @@ class DeclarationViewSet(ReviewViewSet):
     serializer_class = DeclarationSerializer
     filterset_class = DeclarationFilter
     routed_actions = {"list", "retrieve", "destroy"}
-    write_actions = {"decide": (Action.PANEL_WORK,)}
+    write_actions = {"decide": (Action.PANEL_WORK, Action.APPROVE_ROUND)}  # the township: with an override
     ordering_fields = ["declared_at", "occurred_on"]
     kept_detail = _("A declaration is never deleted: the panel rejects it with a reason.")
 
@@ -241,6 +244,7 @@ class ObjectionViewSet(ReviewViewSet):
             upheld=data["upheld"],
             outcome=data["outcome"],
             changes=changes_for_service(data["changes"]),
+            override_reason=data["override_reason"],
         )
         self.recheck(objection.round)
         return Response(self.get_serializer(self.get_queryset().get(pk=resolved.pk)).data)

@@ -114,6 +114,14 @@ class RoundSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text="quarterly or annual.")
     created_by = PersonField()
     notice_running = serializers.SerializerMethodField(help_text="Objections are taken while it runs.")
+    notice_first_day = serializers.DateField(
+        read_only=True, allow_null=True, help_text="The day the notice was posted (the township's time zone)."
+    )
+    notice_last_day = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="Its last whole day: the notice ends at the midnight after it (the township's time zone).",
+    )
     households = serializers.IntegerField(read_only=True, help_text="Households of the village taking part.")
     inspected = serializers.IntegerField(read_only=True, help_text="Households inspected in this round.")
     proposed = serializers.IntegerField(read_only=True, help_text="Proposals waiting for approval.")
@@ -141,6 +149,8 @@ class RoundSerializer(serializers.ModelSerializer):
             "notice_number",
             "notice_opened_at",
             "notice_ends_at",
+            "notice_first_day",
+            "notice_last_day",
             "notice_closed_at",
             "notice_running",
             "created_by",
@@ -252,7 +262,7 @@ def described(rounds):
     """Everything RoundSerializer shows, in a fixed number of queries whatever the number of rounds."""
     return (
         with_counts(rounds)
-        .select_related("village", "created_by")
+        .select_related("village", "created_by", "township")
         .prefetch_related(
             Prefetch("moves", queryset=RoundMove.objects.select_related("actor").order_by("at", "id")),
             Prefetch(

@@ -29,6 +29,7 @@ from .common import (
     ItemField,
     PersonField,
     ProposalsField,
+    override_reason_field,
     township_users,
     visible_panels,
 )
@@ -47,6 +48,10 @@ INSPECTION_MULTIPART = {
         "findings": {
             "type": "string",
             "description": 'A JSON list of findings: [{"item": 12, "comment": "…"}, …].',
+        },
+        "override_reason": {
+            "type": "string",
+            "description": "Township office only: the reason for recording it despite cross-review.",
         },
     },
     "required": ["household", "inspected_on"],
@@ -114,6 +119,7 @@ class InspectionCreateSerializer(serializers.Serializer):
     inspected_on = serializers.DateField()
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     findings = FindingsField(required=False, default=list)
+    override_reason = override_reason_field()
 
 
 class DeclarationCreateSerializer(serializers.Serializer):
@@ -179,6 +185,7 @@ class MeetingCreateSerializer(serializers.Serializer):
     )
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     changes = ChangeSerializer(many=True, required=False, default=list, max_length=MAX_CHANGES)
+    override_reason = override_reason_field()
 
     def validate_attendees(self, ids):
         """One query for all of them: users of this township (the service checks they are of the panel)."""

@@ -8,12 +8,12 @@ from django.utils.translation import gettext as _
 
 from households.errors import DomainError
 from households.forms import add_domain_error
-from households.permissions import Action, check, households_visible_to
+from households.permissions import Action, can, check, households_visible_to
 from households.views.base import township_view
 
 from .. import selectors, services
 from ..forms import DecisionForm, DeclarationForm
-from .common import get_round, get_visible, render_page, round_url
+from .common import get_round, get_visible, render_page, require_any, round_url
 
 
 @township_view(Action.RUN_ROUND)
@@ -53,7 +53,7 @@ def declaration_create(request, township, membership, pk):
     return render_page(request, "review/declaration_form.html", {"round": round_, "form": form})
 
 
-@township_view(Action.PANEL_WORK)
+@township_view(Action.VIEW)
 def declaration_decide(request, township, membership, pk):
     declaration = get_visible(
         selectors.declarations_visible_to(membership).select_related(
@@ -62,7 +62,13 @@ def declaration_decide(request, township, membership, pk):
         pk,
     )
     round_ = declaration.round
-    form = DecisionForm(request.POST or None, items=selectors.round_items(round_).filter(by_declaration=True))
+    # The panel decides; the township office may decide in its place with a cross-review override.
+    require_any(membership, round_.village, Action.PANEL_WORK, Action.APPROVE_ROUND)
+    form = DecisionForm(
+        request.POST or None,
+        items=selectors.round_items(round_).filter(by_declaration=True),
+        can_override=can(membership, Action.APPROVE_ROUND, round_.village),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -72,6 +78,7 @@ def declaration_decide(request, township, membership, pk):
                 decision=data["decision"],
                 reason=data["reason"],
                 adjusted_item=data["adjusted_item"],
+                override_reason=form.override_reason(),
             )
         except DomainError as exc:
             add_domain_error(form, exc)

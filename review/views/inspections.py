@@ -11,14 +11,14 @@ from django.utils.translation import ngettext
 
 from households.errors import DomainError
 from households.forms import add_domain_error
-from households.permissions import Action, households_visible_to
+from households.permissions import Action, can, households_visible_to
 from households.views.base import township_view
 from scoring.models import EntryState
 
 from .. import selectors, services
 from ..forms import InspectionForm
 from ..models import Inspection, RoundEntry, RoundKind, RoundState
-from .common import get_round, get_visible, render_page, url
+from .common import get_round, get_visible, render_page, require_any, url
 
 
 def default_inspection_day(round_, today: datetime.date | None = None) -> datetime.date:
@@ -52,9 +52,11 @@ def inspect_list(request, township, membership, pk):
     return render_page(request, "review/inspect_list.html", context)
 
 
-@township_view(Action.PANEL_WORK)
+@township_view(Action.VIEW)
 def inspect_household(request, township, membership, pk, household_pk):
     round_ = get_round(membership, pk)
+    # A panel member's page; the township office may record in the panel's place with a cross-review override.
+    require_any(membership, round_.village, Action.PANEL_WORK, Action.APPROVE_ROUND)
     household = get_visible(
         households_visible_to(membership).filter(village=round_.village).select_related("area"), household_pk
     )
@@ -63,6 +65,7 @@ def inspect_household(request, township, membership, pk, household_pk):
         request.FILES or None,
         items=selectors.inspectable_items(round_),
         default_day=default_inspection_day(round_),
+        can_override=can(membership, Action.APPROVE_ROUND, round_.village),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -84,6 +87,7 @@ def inspect_household(request, township, membership, pk, household_pk):
                 inspected_on=data["inspected_on"],
                 findings=findings,
                 comment=data["comment"],
+                override_reason=form.override_reason(),
             )
         except DomainError as exc:
             if exc.field == "evidence":  # the ledger's name for what this form calls photos

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from households.errors import DomainError
 from households.forms import add_domain_error
-from households.permissions import Action, check
+from households.permissions import Action, can, check
 from households.views.base import township_view
 
 from .. import selectors, services
@@ -35,6 +35,7 @@ def panel_meeting(request, township, membership, pk):
             members=list(PanelMember.objects.filter(panel=panel).select_related("user").order_by("pk")),
             proposals=selectors.open_proposals(round_, areas=areas),
             items=list(selectors.round_items(round_)),
+            can_override=can(membership, Action.APPROVE_ROUND, round_.village),
         )
     if request.method == "POST" and form is not None and form.is_valid():
         try:
@@ -46,6 +47,7 @@ def panel_meeting(request, township, membership, pk):
                 attendees=form.attendee_users(),
                 notes=form.cleaned_data["notes"],
                 changes=form.changes(),
+                override_reason=form.override_reason(),
             )
         except DomainError as exc:
             add_domain_error(form, exc)

@@ -4,12 +4,12 @@ outcome. An upheld objection that changes results puts them on a fresh notice (t
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import path
-from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from households.errors import DomainError
 from households.forms import add_domain_error
-from households.permissions import Action, check, households_visible_to
+from households.permissions import Action, can, check, households_visible_to
 from households.views.base import township_view
 
 from .. import selectors, services
@@ -64,6 +64,7 @@ def objection_resolve(request, township, membership, pk):
         request.POST or None,
         proposals=selectors.open_proposals(round_, household=objection.household),
         items=list(selectors.round_items(round_)),
+        can_override=can(membership, Action.APPROVE_ROUND, round_.village),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -73,6 +74,7 @@ def objection_resolve(request, township, membership, pk):
                 upheld=form.upheld,
                 outcome=form.cleaned_data["outcome"],
                 changes=form.changes(),
+                override_reason=form.override_reason(),
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -82,8 +84,8 @@ def objection_resolve(request, township, membership, pk):
             if form.changes():
                 messages.warning(
                     request,
-                    _("The changed results are on a fresh notice until %(end)s.")
-                    % {"end": timezone.localtime(round_.notice_ends_at).strftime("%Y-%m-%d %H:%M")},
+                    _("The changed results are on a fresh notice until the end of %(last_day)s.")
+                    % {"last_day": date_format(round_.notice_last_day)},
                 )
             return redirect(f"{round_url(request, round_)}#objections")
     context = {"round": round_, "objection": objection, "form": form}

@@ -50,7 +50,8 @@ def on_notice(rw, *, extra_households: int = 0):
     )
     services.move_round(membership=clerk, round=round_, move="start_panel_review")
     decl = round_.declarations.get()
-    services.decide_declaration(membership=rw.members1[0], declaration=decl, decision="accepted")
+    # Cross-review: h1 lives in area 1, so panel 2 (home area 2) decides.
+    services.decide_declaration(membership=rw.members2[0], declaration=decl, decision="accepted")
     for panel, members in ((rw.panel1, rw.members1), (rw.panel2, rw.members2)):
         services.record_panel_meeting(
             membership=clerk, round=round_, panel=panel, held_on=DAY, attendees=[m.user for m in members]

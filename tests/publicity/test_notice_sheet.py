@@ -1,8 +1,11 @@
 """The printed notice sheet, checked with poppler: text, embedded CJK font, pages, repeated header, QR code."""
 
+import datetime
 import subprocess
+import zoneinfo
 
 import pytest
+import time_machine
 from PIL import Image
 from pyzbar.pyzbar import decode
 
@@ -136,3 +139,13 @@ def test_render_for_eyes(sheet_300, artifacts):
         check=True,
     )
     assert (artifacts / "notice-a4-01.png").exists() or (artifacts / "notice-a4-1.png").exists()
+
+
+def test_the_sheet_shows_the_notices_calendar_days(rw, tmp_path):
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(datetime.datetime(2026, 12, 6, 23, 50, tzinfo=shanghai), tick=False):
+        round_ = on_notice(rw)  # posted late on 6 Dec: 7, 8 and 9 Dec are its three whole days
+        content, _name = notice_sheet_pdf(round_, size="a4")
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(content)
+    assert "公示期：2026年12月6日至12月9日" in _poppler("pdftotext", path).replace(" ", "")

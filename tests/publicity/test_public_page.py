@@ -1,12 +1,12 @@
 """The public notice page (no login) and its objection form."""
 
 import datetime
+import zoneinfo
 
 import pytest
 import time_machine
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import timezone
 
 from review.models import Objection
 from tests.notices import approve_through_notice
@@ -88,10 +88,14 @@ def test_more_than_five_objections_an_hour_from_one_address_are_refused(client, 
 
 
 def test_after_the_notice_ends_the_page_says_so_and_refuses_objections(client, rw):
-    round_ = on_notice(rw)
-    with time_machine.travel(timezone.now() + datetime.timedelta(days=3, minutes=1), tick=False):
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(datetime.datetime(2026, 12, 6, 23, 50, tzinfo=shanghai), tick=False):
+        round_ = on_notice(rw)  # posted on 6 Dec: 7, 8 and 9 Dec are its three days
+        running = client.get(_url(round_)).content.decode()
+    assert "2026年12月6日" in running and "2026年12月9日" in running
+    with time_machine.travel(datetime.datetime(2026, 12, 10, 0, 1, tzinfo=shanghai), tick=False):
         page = client.get(_url(round_)).content.decode()
-        assert "不再受理异议" in page and "提交异议" not in page
+        assert "不再受理异议" in page and "提交异议" not in page and "2026年12月9日" in page
         response = client.post(_url(round_), _form(rw))
     assert response.status_code == 400
     assert not Objection.objects.exists()

@@ -4,6 +4,7 @@ of one round at once on PostgreSQL."""
 
 import datetime
 import threading
+import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -305,7 +306,7 @@ WRITES = [
     Write("assign a panel", _assignment, lambda rw: rw.clerk, 201),
     Write("record an inspection", _inspection, lambda rw: rw.members2[0].user, 201),
     Write("take a declaration", _declaration, lambda rw: rw.clerk, 201),
-    Write("decide a declaration", _decision, lambda rw: rw.members1[0].user, 200),
+    Write("decide a declaration", _decision, lambda rw: rw.members2[0].user, 200),  # h1: another area's panel
     Write("record a meeting", _meeting, lambda rw: rw.clerk, 201),
     Write("file an objection", _objection, lambda rw: rw.clerk, 201),
     Write("resolve an objection", _resolution, lambda rw: rw.members1[0].user, 200),
@@ -779,10 +780,12 @@ def test_panel_review_preconditions_quorum_and_representatives(rw, stages):
 
 def test_the_notice_cannot_be_skipped_and_open_objections_block_submission(rw, stages):
     clerk = as_user(rw, rw.clerk)
-    with time_machine.travel(timezone.now(), tick=False) as clock:
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(datetime.datetime(2026, 12, 6, 23, 50, tzinfo=shanghai), tick=False) as clock:
         round_, objection = stages.objected()
+        clock.move_to(datetime.datetime(2026, 12, 9, 23, 59, tzinfo=shanghai))  # its third and last day
         assert "only after it ends" in refused(clerk, round_, "submit")[1]
-        clock.shift(datetime.timedelta(days=3, seconds=1))
+        clock.move_to(datetime.datetime(2026, 12, 10, 0, 0, tzinfo=shanghai))
         assert refused(clerk, round_, "submit")[1] == "1 objections are not resolved yet."
         resolved = clerk.post(
             f"objections/{objection.pk}/resolve/", {"upheld": False, "outcome": "经核实无误"}
@@ -861,7 +864,10 @@ def test_a_panel_cannot_be_assigned_its_own_home_area(rw, stages):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"area": ["Cross-review: 第一评议小组 cannot inspect its own home area 一组."]}
+    assert response.json() == {
+        "area": ["Cross-review: 第一评议小组 cannot inspect its own home area 一组."],
+        "code": "own_area",
+    }
     assert snapshot() == before
 
 
@@ -882,9 +888,16 @@ def test_a_member_cannot_inspect_their_own_household_nor_an_area_not_assigned_to
 
     assert own.status_code == 400
     assert own.json() == {
-        "household": ["You are a member of household A-201: another panel member must handle it."]
+        "household": [
+            "You are a member of household A-201: another panel member must decide, or the township office may "
+            "override with a reason."
+        ],
+        "code": "conflict_of_interest",
     }
-    assert elsewhere.json() == {"household": ["Your panel is not assigned to area 一组 in this round."]}
+    assert elsewhere.json() == {
+        "household": ["Your panel is not assigned to area 一组 in this round."],
+        "code": "not_assigned",
+    }
     assert snapshot() == before
     assert (
         as_user(rw, rw.members1[0].user)

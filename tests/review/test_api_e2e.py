@@ -5,12 +5,12 @@ round from draft to the township's approval, with the clock moved by time-machin
 import datetime
 import struct
 import zlib
+import zoneinfo
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from households.tenancy import township_scope
@@ -25,7 +25,10 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 Q1_DAY = datetime.date(2026, 3, 10)
 SUMMER_DAY = datetime.date(2026, 6, 1)
-NOTICE = datetime.timedelta(days=3)
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+# Posted on 6 Dec at 23:50: three whole calendar days (7, 8 and 9 Dec); the notice ends at 10 Dec 00:00.
+POSTED = datetime.datetime(2026, 12, 6, 23, 50, tzinfo=SHANGHAI)
+NOTICE_END = datetime.datetime(2026, 12, 10, 0, 0, tzinfo=SHANGHAI)
 KEY = {"Idempotency-Key": "q1-a-001"}
 
 
@@ -213,11 +216,11 @@ def test_a_quarterly_round_through_the_api_counts_once_approved_after_a_notice_t
     meeting = seed.panel_meeting(seed.inspector_of_area1, rid, rw.panel2, rw.members2, Q1_DAY, [change])
     assert len(assert_ok(meeting, 201)["changes"]) == 1
 
-    with time_machine.travel(timezone.now(), tick=False) as clock:
+    with time_machine.travel(POSTED, tick=False) as clock:
         on_notice = assert_ok(seed.clerk.move(rid, "open_notice"))
-        opened = datetime.datetime.fromisoformat(on_notice["notice_opened_at"])
         ends = datetime.datetime.fromisoformat(on_notice["notice_ends_at"])
-        assert (ends - opened, on_notice["notice_running"]) == (NOTICE, True)
+        assert (ends, on_notice["notice_running"]) == (NOTICE_END, True)
+        assert (on_notice["notice_first_day"], on_notice["notice_last_day"]) == ("2026-12-06", "2026-12-09")
         objection = {"household": seed.h2.pk, "objector_name": "周二", "reason": "垃圾分类一项应再核实"}
         filed = assert_ok(seed.clerk.post(f"rounds/{rid}/objections/", objection), 201)
         early = seed.clerk.move(rid, "submit")
@@ -227,7 +230,7 @@ def test_a_quarterly_round_through_the_api_counts_once_approved_after_a_notice_t
             "state"
         ] == ("dismissed")
 
-        clock.shift(NOTICE + datetime.timedelta(seconds=1))
+        clock.move_to(NOTICE_END)
         late = seed.clerk.post(f"rounds/{rid}/objections/", {**objection, "reason": "又有意见"})
         assert late.status_code == 400 and "no longer accepted" in late.json()["non_field_errors"][0]
         assert assert_ok(seed.clerk.move(rid, "submit"))["state"] == "submitted"
@@ -299,21 +302,23 @@ def test_an_annual_round_through_the_api_with_declarations_meetings_a_false_clai
         "findings": [{"item": seed.item("参加法治宣传教育活动").pk, "comment": "参加普法讲座"}],
     }
     assert_ok(seed.inspector_of_area2.post(f"rounds/{rid}/inspections/", check), 201)
-    panel_member = seed.inspector_of_area2
-    too_early = panel_member.post(f"declarations/{kept['id']}/decide/", {"decision": "accepted"})
+    too_early = seed.inspector_of_area1.post(f"declarations/{kept['id']}/decide/", {"decision": "accepted"})
     assert too_early.status_code == 400 and "panel review" in too_early.json()["non_field_errors"][0]
 
     assert_ok(seed.clerk.move(rid, "start_panel_review"))
+    # Cross-review: panel 2 decides about h1 and h3 (area 1), panel 1 about h2 (area 2).
+    by_panel2, by_panel1 = seed.inspector_of_area1, seed.inspector_of_area2
     decisions = [
-        (kept, {"decision": "accepted"}),
-        (on_behalf, {"decision": "accepted"}),
+        (by_panel2, kept, {"decision": "accepted"}),
+        (by_panel2, on_behalf, {"decision": "accepted"}),
         (
+            by_panel2,
             adjusted,
             {"decision": "adjusted", "reason": "属担任志愿者", "adjusted_item": seed.item("担任网格员").pk},
         ),
-        (false, {"decision": "false", "reason": "经核实当天未参与调解"}),
+        (by_panel1, false, {"decision": "false", "reason": "经核实当天未参与调解"}),
     ]
-    for declaration, body in decisions:
+    for panel_member, declaration, body in decisions:
         assert (
             assert_ok(panel_member.post(f"declarations/{declaration['id']}/decide/", body))["state"]
             == (body["decision"])
@@ -340,11 +345,11 @@ def test_an_annual_round_through_the_api_with_declarations_meetings_a_false_clai
     }
     assert_ok(seed.clerk.post(f"rounds/{rid}/meetings/", representatives), 201)
 
-    with time_machine.travel(timezone.now(), tick=False) as clock:
+    with time_machine.travel(POSTED, tick=False) as clock:
         assert_ok(seed.clerk.move(rid, "open_notice"))
         early = seed.clerk.move(rid, "submit")
         assert early.status_code == 400 and "only after it ends" in early.json()["non_field_errors"][0]
-        clock.shift(NOTICE + datetime.timedelta(seconds=1))
+        clock.move_to(NOTICE_END)
         assert_ok(seed.clerk.move(rid, "submit"))
         approved = assert_ok(seed.admin.move(rid, "approve"))
         entries = approved_snapshot(rid)

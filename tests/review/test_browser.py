@@ -10,7 +10,6 @@ import datetime
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from review import services
 from review.models import ReviewRound, RoundState
@@ -86,11 +85,12 @@ def test_a_quarterly_round_from_the_phone_inspection_to_the_passbook(
         clerk.get_by_role("button", name="开始公示").click()
     round_.refresh_from_db()
     assert round_.state == RoundState.ON_NOTICE
-    assert "还剩 3 天" in clerk.inner_text("main")
+    # Posted today: today and the three whole days after it are left (it ends when the fourth day begins).
+    assert "还剩 4 天" in clerk.inner_text("main")
     clerk.screenshot(path=str(artifacts / "review-round-on-notice-phone.png"), full_page=True)
 
-    # Three days and an hour later (sessions last 8 hours: everyone logs in again).
-    with time_machine.travel(timezone.now() + datetime.timedelta(days=3, hours=1), tick=True):
+    # A minute after the notice's last day ends (sessions last 8 hours: everyone logs in again).
+    with time_machine.travel(round_.notice_ends_at + datetime.timedelta(minutes=1), tick=True):
         clerk = _phone(browser, browser_context_args, live_server, rw.clerk.username)
         clerk.goto(f"{base}/work/")
         assert "公示已结束，请报送镇审核。" in clerk.inner_text("main")

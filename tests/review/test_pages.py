@@ -45,6 +45,8 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime.datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI)
+# A three-day notice posted at NOW runs through 16, 17 and 18 Dec and ends when 19 Dec begins.
+NOTICE_END = datetime.datetime(2026, 12, 19, 0, 0, tzinfo=SHANGHAI)
 DAYS = {
     "2026-Q1": datetime.date(2026, 3, 10),
     "2026-Q2": datetime.date(2026, 5, 10),
@@ -434,11 +436,12 @@ def test_the_navigation_links_the_review_and_the_worklist(rw):
 
 def test_the_round_page_shows_state_notice_days_left_trail_areas_and_proposals(rw, clock):
     round_ = make_round(rw, RoundState.ON_NOTICE)
-    clock.shift(datetime.timedelta(hours=30))  # 1 day 6 hours of 3 days gone: 1 day 18 hours left → "2 days"
+    clock.shift(datetime.timedelta(hours=30))  # 16 Dec 16:00: 2 days 8 hours until 19 Dec 00:00 → "3 days"
     body = text(client_for(rw.supervisor).get(page_url("round-detail", rw.township, pk=round_.pk)))
     assert "公示中" in body
-    assert "第 1 次公示：2026-12-15 10:00 至 2026-12-18 10:00" in body
-    assert "还剩 2 天" in body
+    # Posted on the 15th, its last day the 18th.
+    assert "第 1 次公示：2026年12月15日 至 2026年12月18日" in body
+    assert "还剩 3 天" in body
     # The trail, in order, with the actors: the clerk's four moves.
     trail = body[body.index('id="trail"') :]
     for label in ("开始收集", "开始小组评议", "开始公示"):
@@ -522,7 +525,7 @@ def test_quarterly_round_through_the_pages_posts_the_hand_computed_totals(rw, cl
     clerk.post(move_url, {"move": "open_notice", "comment": "张贴于村务公开栏"})
     round_.refresh_from_db()
     assert round_.state == RoundState.ON_NOTICE
-    assert round_.notice_ends_at == NOW + datetime.timedelta(days=3)
+    assert round_.notice_ends_at == NOTICE_END
 
     response = clerk.post(
         page_url("objection-create", t, pk=round_.pk),
@@ -536,7 +539,7 @@ def test_quarterly_round_through_the_pages_posts_the_hand_computed_totals(rw, cl
     objection = Objection.objects.get(round=round_)
     assert (objection.objector_name, objection.filed_by, objection.notice_number) == ("周二", rw.clerk, 1)
     response = clerk.post(move_url, {"move": "submit"}, follow=True)
-    assert "公示期至 2026-12-18 10:00" in text(response)  # the notice cannot be skipped
+    assert "公示期至 2026-12-19 00:00" in text(response)  # the notice cannot be skipped
     panel1.post(
         page_url("objection-resolve", t, pk=objection.pk),
         {"outcome_kind": "dismissed", "outcome": "经复核属实"},
@@ -544,7 +547,7 @@ def test_quarterly_round_through_the_pages_posts_the_hand_computed_totals(rw, cl
     objection.refresh_from_db()
     assert (objection.state, objection.resolved_by) == (ObjectionState.DISMISSED, rw.members1[0].user)
 
-    clock.shift(datetime.timedelta(days=3, seconds=1))
+    clock.move_to(NOTICE_END)
     clerk, admin = client_for(rw.clerk), client_for(rw.admin)  # sessions last 8 hours: a new day, a new login
     response = clerk.post(move_url, {"move": "submit"}, follow=True)
     round_.refresh_from_db()
@@ -650,7 +653,7 @@ def test_annual_review_through_the_pages_with_declarations_meetings_and_a_false_
         },
     )
     clerk.post(move_url, {"move": "open_notice"})
-    clock.shift(datetime.timedelta(days=3, seconds=1))
+    clock.move_to(NOTICE_END)
     clerk, admin = client_for(rw.clerk), client_for(rw.admin)  # sessions last 8 hours: a new day, a new login
     clerk.post(move_url, {"move": "submit"})
     admin.post(move_url, {"move": "approve"})
@@ -736,17 +739,21 @@ def test_an_upheld_objection_that_changes_a_result_puts_it_on_a_fresh_notice(rw,
         },
         follow=True,
     )
-    assert "修改后的结果重新公示，至 2026-12-20 10:00。" in messages_of(response)
+    # Posted again on 17 Dec: 18, 19 and 20 Dec; it ends when 21 Dec begins.
+    assert "修改后的结果重新公示，至 2026年12月20日 结束。" in messages_of(response)
     round_.refresh_from_db()
     objection.refresh_from_db()
     mess.refresh_from_db()
-    assert (round_.notice_number, round_.notice_ends_at) == (2, NOW + datetime.timedelta(days=5))
+    assert (round_.notice_number, round_.notice_ends_at) == (
+        2,
+        datetime.datetime(2026, 12, 21, tzinfo=SHANGHAI),
+    )
     assert (objection.state, mess.state) == (ObjectionState.UPHELD, EntryState.WITHDRAWN)
 
 
 def test_objections_after_the_notice_ends_are_refused_on_the_page(rw, clock):
     round_ = make_round(rw, RoundState.ON_NOTICE)
-    clock.shift(datetime.timedelta(days=3, seconds=1))
+    clock.move_to(NOTICE_END)
     response = client_for(rw.clerk).post(
         page_url("objection-create", rw.township, pk=round_.pk),
         {"household": "A-001", "objector_name": "张三", "reason": "分数太低"},
@@ -839,7 +846,7 @@ def test_a_panel_member_cannot_inspect_another_area_or_their_own_household(rw):
         page_url("inspect-household", rw.township, pk=round_.pk, household_pk=rw.h2.pk),
         {"findings": [rw.clean.pk], "inspected_on": "2026-03-10", "idempotency_key": key()},
     )
-    assert response.status_code == 200 and "您是 A-201 户的成员" in text(response)
+    assert response.status_code == 200 and "您是 A-201 户的家庭成员" in text(response)
     assert not Inspection.objects.exists()
 
 
@@ -991,7 +998,9 @@ def test_read_only_members_get_403_on_every_write_and_nothing_changes(scene, rol
         assert client.post(page_url(name, scene.rw.township, **kwargs), data).status_code in refused, name
     pages = dict(scene.pages())
     for name in WRITE_ONLY_PAGES:
-        assert client.get(page_url(name, scene.rw.township, **pages.get(name, {}))).status_code in refused, name
+        assert client.get(page_url(name, scene.rw.township, **pages.get(name, {}))).status_code in refused, (
+            name
+        )
     for name in ("round-detail", "assignments"):
         assert client.get(page_url(name, scene.rw.township, **pages[name])).status_code == 200, name
     assert snapshot() == before

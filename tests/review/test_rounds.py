@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -20,6 +21,10 @@ from tests.review.conftest import Q1_DAY
 
 pytestmark = pytest.mark.django_db
 D = Decimal
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+POSTED = datetime.datetime(2026, 12, 6, 23, 50, tzinfo=SHANGHAI)
+# Posted on 6 Dec at 23:50 local time: three whole calendar days (7, 8 and 9 Dec), ending at 10 Dec 00:00.
+NOTICE_END = datetime.datetime(2026, 12, 10, 0, 0, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(autouse=True)
@@ -76,13 +81,14 @@ def _through_panel(rw, round_):
 def test_quarterly_round_from_draft_to_approval_posts_every_proposal_once(rw):
     round_ = _quarterly(rw)
     _through_panel(rw, round_)
-    with time_machine.travel(timezone.now(), tick=False) as clock:
+    with time_machine.travel(POSTED, tick=False) as clock:
         _move(rw, round_, "open_notice")
         round_.refresh_from_db()
-        assert round_.notice_ends_at - round_.notice_opened_at == datetime.timedelta(days=3)
+        assert round_.notice_ends_at == NOTICE_END
+        clock.move_to(datetime.datetime(2026, 12, 9, 23, 59, 59, tzinfo=SHANGHAI))
         with pytest.raises(DomainError, match="only after it ends"):
             _move(rw, round_, "submit")
-        clock.shift(datetime.timedelta(days=3, seconds=1))
+        clock.shift(datetime.timedelta(seconds=1))
         _move(rw, round_, "submit")
         assert annual_totals(rw.scheme)[rw.h1.pk] == D("60.00")  # nothing counts before the township approves
         _move(rw, round_, "approve", user=rw.admin, comment="同意")
@@ -201,7 +207,7 @@ def test_quorum_needs_more_than_half_and_at_least_five(rw):
 def test_objections_only_while_the_notice_runs_and_an_upheld_change_restarts_it(rw):
     round_ = _quarterly(rw)
     _through_panel(rw, round_)
-    with time_machine.travel(timezone.now(), tick=False) as clock:
+    with time_machine.travel(POSTED, tick=False) as clock:
         with pytest.raises(DomainError, match="not running"):
             services.file_objection(
                 round=round_, household=rw.h2, objector_name="周二", reason="没有乱堆乱放"
@@ -210,7 +216,7 @@ def test_objections_only_while_the_notice_runs_and_an_upheld_change_restarts_it(
         objection = services.file_objection(
             round=round_, household=rw.h2, objector_name="周二", reason="没有乱堆乱放"
         )
-        clock.shift(datetime.timedelta(days=2))
+        clock.shift(datetime.timedelta(days=2))  # 8 Dec, 23:50
         penalty = Entry.objects.get(household=rw.h2)
         services.resolve_objection(
             membership=rw.membership(rw.clerk),
@@ -221,10 +227,12 @@ def test_objections_only_while_the_notice_runs_and_an_upheld_change_restarts_it(
         )
         round_.refresh_from_db()
         assert round_.notice_number == 2  # the changed result goes on a fresh notice of three days
-        clock.shift(datetime.timedelta(days=2))
+        # Posted again on 8 Dec: 9, 10 and 11 Dec, ending at 12 Dec 00:00.
+        assert round_.notice_ends_at == datetime.datetime(2026, 12, 12, 0, 0, tzinfo=SHANGHAI)
+        clock.move_to(datetime.datetime(2026, 12, 11, 23, 59, tzinfo=SHANGHAI))
         with pytest.raises(DomainError, match="only after it ends"):
             _move(rw, round_, "submit")
-        clock.shift(datetime.timedelta(days=1, seconds=1))
+        clock.move_to(datetime.datetime(2026, 12, 12, 0, 0, tzinfo=SHANGHAI))
         with pytest.raises(DomainError, match="no longer accepted"):
             services.file_objection(round=round_, household=rw.h1, objector_name="张三", reason="分数太低")
         assert services.close_ended_notices() == 1
@@ -239,12 +247,12 @@ def test_objections_only_while_the_notice_runs_and_an_upheld_change_restarts_it(
 def test_open_objection_blocks_submission(rw):
     round_ = _quarterly(rw)
     _through_panel(rw, round_)
-    with time_machine.travel(timezone.now(), tick=False) as clock:
+    with time_machine.travel(POSTED, tick=False) as clock:
         _move(rw, round_, "open_notice")
         objection = services.file_objection(
             round=round_, household=rw.h1, objector_name="张三", reason="分数不对"
         )
-        clock.shift(datetime.timedelta(days=3, seconds=1))
+        clock.move_to(NOTICE_END)
         with pytest.raises(DomainError, match="1 objections"):
             _move(rw, round_, "submit")
         services.resolve_objection(
@@ -294,7 +302,8 @@ def test_annual_review_with_declarations_meetings_and_a_false_claim(rw):
             membership=rw.members1[0], declaration=kept, decision=DeclarationState.ACCEPTED
         )
     _move(rw, round_, "start_panel_review")
-    panel_member = rw.members1[0]
+    # Cross-review: panel 2 decides about h1 (area 1), panel 1 about h2 (area 2).
+    panel_member = rw.members2[0]
     services.decide_declaration(membership=panel_member, declaration=kept, decision=DeclarationState.ACCEPTED)
     services.decide_declaration(
         membership=panel_member,
@@ -304,7 +313,7 @@ def test_annual_review_with_declarations_meetings_and_a_false_claim(rw):
         adjusted_item=rw.volunteer,
     )
     services.decide_declaration(
-        membership=panel_member, declaration=false, decision=DeclarationState.FALSE, reason="当天未到场"
+        membership=rw.members1[0], declaration=false, decision=DeclarationState.FALSE, reason="当天未到场"
     )
     with pytest.raises(DomainError, match="quorum"):
         _move(rw, round_, "to_representatives")
@@ -324,9 +333,9 @@ def test_annual_review_with_declarations_meetings_and_a_false_claim(rw):
         attendee_names="党员代表8人、村民代表12人",
         township_staff="镇驻村干部李明",
     )
-    with time_machine.travel(timezone.now(), tick=False) as clock:
+    with time_machine.travel(POSTED, tick=False) as clock:
         _move(rw, round_, "open_notice")
-        clock.shift(datetime.timedelta(days=3, seconds=1))
+        clock.move_to(NOTICE_END)
         _move(rw, round_, "submit")
         _move(rw, round_, "approve", user=rw.admin)
     # h1: 党的建设 20 + 3 (kept) + 1 (adjusted to 志愿服务) = 24, 环境整治 40 → 64.

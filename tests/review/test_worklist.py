@@ -140,10 +140,11 @@ def test_a_clerk_sees_the_rounds_to_move_the_meetings_the_notices_and_the_object
         (s.review.pk, MeetingKind.PANEL, "第二评议小组"),
         (s.representatives.pk, MeetingKind.REPRESENTATIVES, None),
     ]
-    # The running notice was opened now: 3 days left; the other ended a day ago.
+    # The running notice was opened now (15 Dec, 10:00) and ends when 19 Dec begins: 3 days 14 hours, "4 days"
+    # left (15, 16, 17 and 18 Dec); the other ended a day ago.
     assert [(r.pk, r.days_left, r.open_objection_count) for r in work.notices] == [
         (s.ended.pk, 0, 0),
-        (s.running.pk, 3, 1),
+        (s.running.pk, 4, 1),
     ]
     assert work.objections == [s.objection]
     assert work.approvals == [] and work.inspections == [] and work.declarations == []
@@ -159,7 +160,7 @@ def test_the_clerks_worklist_page_says_what_to_do_next_in_chinese(rw, village_at
         "二组评分依据不足",
         "待记录的会议",
         "第二评议小组",
-        "公示至 2026-12-18 10:00（还剩 3 天）。",
+        "公示至 2026年12月18日 结束（还剩 4 天）。",
         "公示已结束，请报送镇审核。",
         "待处理的异议",
         "周二",
