@@ -18,12 +18,14 @@ from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
 from households.tenancy import township_scope
-from review.models import RoundMove, RoundState
+from review import services as review
+from review.models import RoundKind, RoundMove, RoundState
 from scoring import services as scoring
 from scoring.models import Entry, EntryState
 from scoring.selectors import annual_totals
 from tests.conftest import wait_for
 from tests.factories import HouseholdFactory
+from tests.notices import run_out
 from tests.review.conftest import Q1_DAY
 from tests.review.test_rounds import _move, _quarterly, _through_panel
 
@@ -140,22 +142,39 @@ def test_a_dropped_connection_during_round_approval_leaves_it_unapproved_and_it_
 
 
 def test_a_dropped_connection_during_bulk_approval_approves_none_of_the_entries(rw):
+    """Twenty bulk-recorded entries on one notice batch: the township's approval of the batch is cut off halfway
+    through posting them. None counts, the batch is still waiting for the township, and approving again posts all
+    twenty, once."""
     households = [HouseholdFactory(area=rw.area1, number=f"A-3{n:02d}") for n in range(20)]
     entries = scoring.record_bulk(actor=rw.admin, households=households, item=rw.clean, occurred_on=Q1_DAY)
-    middle = sorted(e.pk for e in entries)[10]  # ten are updated before the approval meets this one
+    ids = sorted(e.pk for e in entries)
+    office = rw.membership(rw.admin)
+    batch = review.post_notice_batch(membership=office, village=rw.village, scheme=rw.scheme, only=ids)
+    assert batch.kind == RoundKind.BATCH and batch.state == RoundState.ON_NOTICE
+    assert sorted(batch.round_entries.values_list("entry_id", flat=True)) == ids
+    run_out(batch)
+    _move(rw, batch, "submit", user=rw.admin)
+    middle = ids[10]  # ten are updated before the approval meets this one
     outcome = killed_halfway(
         rw.township,
-        lambda: scoring.approve_entries(actor=rw.admin, entries=entries, reason="审核通过"),
+        lambda: _move(rw, batch, "approve", user=rw.admin, comment="审核通过"),
         hold="SELECT id FROM scoring_entry WHERE id = %s FOR UPDATE",
         params=[middle],
         waits_with='UPDATE "scoring_entry"',
     )
     assert len(outcome) == 1 and isinstance(outcome[0], OperationalError | InterfaceError), outcome
-    ids = [e.pk for e in entries]
+    batch.refresh_from_db()
+    assert batch.state == RoundState.SUBMITTED and batch.approved_at is None
+    assert not RoundMove.objects.filter(round=batch, move="approve").exists()
     assert Entry.objects.filter(pk__in=ids, state=EntryState.PROPOSED).count() == 20
     assert not Entry.objects.filter(pk__in=ids, approved_at__isnull=False).exists()
+    totals = annual_totals(rw.scheme)
+    assert {totals[h.pk] for h in households} == {D("60.00")}  # 40 + 20, nothing counted
 
-    assert scoring.approve_entries(actor=rw.admin, entries=entries, reason="审核通过") == 20
+    _move(rw, batch, "approve", user=rw.admin, comment="审核通过")  # the office clicks again: all of it, once
+    batch.refresh_from_db()
+    assert batch.state == RoundState.APPROVED and batch.approved_at is not None
+    assert RoundMove.objects.filter(round=batch, move="approve").count() == 1
     assert Entry.objects.filter(pk__in=ids, state=EntryState.APPROVED).count() == 20
     totals = annual_totals(rw.scheme)
     assert {totals[h.pk] for h in households} == {D("62.00")}  # 40 + 2 (庭院整洁) + 20

@@ -13,7 +13,7 @@ from households.errors import DomainError
 from households.models import Household, Participation
 from households.tenancy import no_township_scope, township_scope
 from scoring import services
-from scoring.models import Entry, EntrySource, EntryState, LedgerViolation, ThresholdAlert
+from scoring.models import Entry, EntrySource, EntryState, LedgerViolation, ThresholdAlert, TransferState
 from scoring.selectors import annual_totals, passbook, with_scores
 from tests.notices import approve_through_notice
 
@@ -333,7 +333,20 @@ def test_transfer_counts_only_when_both_villages_approve(world, scheme):
     assert annual_totals(scheme.scheme) == {h1.pk: D("60.00"), h2.pk: D("60.00")}
     services.approve_transfer_side(actor=world.a.clerk, transfer=transfer, side="from")
     assert annual_totals(scheme.scheme)[h2.pk] == D("60.00")
+    # One village's consent is not enough: the transfer's entries cannot even go on a notice yet.
+    with pytest.raises(DomainError) as refused:
+        approve_through_notice([transfer.debit, transfer.credit])
+    assert refused.value.code == "nothing_to_post"
     services.approve_transfer_side(actor=world.a.admin, transfer=transfer, side="to")
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.APPROVED
+    # Both villages agree, but nothing counts before the villages' public notices.
+    assert set(
+        Entry.objects.filter(pk__in=[transfer.debit_id, transfer.credit_id]).values_list("state", flat=True)
+    ) == {EntryState.PROPOSED}
+    assert annual_totals(scheme.scheme) == {h1.pk: D("60.00"), h2.pk: D("60.00")}
+    assert approve_through_notice([transfer.debit, transfer.credit]) == 2
+    # 遵纪守法 (base 20, ceiling 25): h1 gives 2.5 → 40 + 17.5 = 57.5; h2 receives them → 40 + 22.5 = 62.5.
     assert annual_totals(scheme.scheme) == {h1.pk: D("57.50"), h2.pk: D("62.50")}
 
 

@@ -5,9 +5,11 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from review.models import ReviewRound, RoundKind, RoundState
 from scoring import services
 from scoring.models import Entry, Transfer
 from scoring.selectors import annual_totals
+from tests.notices import approve_through_notice
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -51,8 +53,16 @@ def test_transfer_between_villages_counts_after_both_sides_approve(world, scheme
     assert first.status_code == 200 and first.json()["state"] == "pending"  # the clerk keeps village 0 only
     assert annual_totals(scheme)[h2.pk] == D("50.00")
     second = _api(world.a.admin).post(f"/api/v1/t/town-a/transfers/{transfer_id}/approve/")
-    assert second.json()["state"] == "approved"
-    assert annual_totals(scheme) == {h1.pk: D("47.50"), h2.pk: D("52.50")}
+    assert second.status_code == 200 and second.json()["state"] == "approved"
+    # Both villages agree; the two entries still wait for their villages' public notices.
+    transfer = Transfer.objects.get(pk=transfer_id)
+    entries = Entry.objects.filter(pk__in=[transfer.debit_id, transfer.credit_id])
+    assert sorted(entries.values_list("state", flat=True)) == ["proposed", "proposed"]
+    assert annual_totals(scheme) == {h1.pk: D("50.00"), h2.pk: D("50.00")}
+    # One notice batch per village (h1 in village 0, h2 in village 1), both approved by the township.
+    assert approve_through_notice(entries) == 2
+    assert ReviewRound.objects.filter(kind=RoundKind.BATCH, state=RoundState.APPROVED).count() == 2
+    assert annual_totals(scheme) == {h1.pk: D("47.50"), h2.pk: D("52.50")}  # 50 − 2.5, 50 + 2.5
 
 
 def test_transfers_refuse_outsiders_read_only_members_and_foreign_accounts(world, scheme):
