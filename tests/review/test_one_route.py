@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
+from rest_framework.test import APIClient
 
 from households.errors import DomainError
 from review import services
@@ -249,3 +251,35 @@ def test_a_transfer_waits_for_both_villages_then_goes_on_their_batches(rw, world
     assert Entry.objects.get(pk=transfer.debit_id).state == EntryState.PROPOSED
     assert list(services.direct_proposals(rw.village, rw.scheme)) == [transfer.debit]
     assert approve_through_notice([transfer.debit, transfer.credit], actor=rw.admin) == 2
+
+
+def test_only_the_township_office_corrects_and_a_refusal_changes_nothing(rw):
+    entry = _direct(rw)
+    approve_through_notice([entry], actor=rw.admin)
+    before = checksum()
+    for user in (rw.clerk, rw.supervisor, rw.members1[0].user):
+        with pytest.raises(PermissionDenied):
+            scoring.correct_entry(actor=user, entry=entry, reason="复核")
+    assert checksum() == before
+
+
+def test_a_quarter_finishes_through_the_api_when_its_notice_ends(rw):
+    rw.scheme.township_approves_quarterly = False
+    rw.scheme.save(update_fields=["township_approves_quarterly"])
+    round_ = _quarterly(rw)
+    _through_panel(rw, round_)
+    clerk = APIClient()
+    clerk.force_authenticate(rw.clerk)
+    move = f"/api/v1/t/{rw.township.slug}/rounds/{round_.pk}/move/"
+    with time_machine.travel(datetime.datetime(2026, 4, 2, 10, 0, tzinfo=SHANGHAI), tick=False):
+        opened = clerk.post(move, {"move": "open_notice"}, format="json")
+        assert opened.status_code == 200, opened.content
+        assert "finish" in opened.json()["possible_moves"]
+        assert "submit" in opened.json()["possible_moves"]
+        early = clerk.post(move, {"move": "finish"}, format="json")
+        assert (early.status_code, early.json()["code"]) == (400, "notice_running")
+    with time_machine.travel(datetime.datetime(2026, 4, 6, 0, 0, 1, tzinfo=SHANGHAI), tick=False):
+        done = clerk.post(move, {"move": "finish"}, format="json")
+    assert done.status_code == 200, done.content
+    assert (done.json()["state"], done.json()["proposed"], done.json()["approved"]) == ("approved", 0, 2)
+    assert ours(rw) == (D("62"), D("58"))
