@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import StarResult, StarRun
+from .models import StarResult, StarRule, StarRun, StarRunVillage, StarVillageOverride
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -18,8 +18,34 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(StarRun)
 class StarRunAdmin(ReadOnlyAdmin):
-    list_display = ["scheme", "version", "state", "current", "household_count", "created_at", "township"]
+    list_display = [
+        "scheme",
+        "version",
+        "state",
+        "current",
+        "stale_since",
+        "needs_confirmation",
+        "household_count",
+        "created_at",
+        "township",
+    ]
     list_filter = ["township", "state", "current"]
+
+
+@admin.register(StarRunVillage)
+class StarRunVillageAdmin(ReadOnlyAdmin):
+    list_display = ["run", "village", "status", "households", "overflow", "override_reason"]
+    list_filter = ["township", "status"]
+
+
+@admin.register(StarRule)
+class StarRuleAdmin(ReadOnlyAdmin):
+    list_display = ["scheme", "tie_break_fewer_penalties", "tie_break_category", "tie_break_category_first"]
+
+
+@admin.register(StarVillageOverride)
+class StarVillageOverrideAdmin(ReadOnlyAdmin):
+    list_display = ["scheme", "village", "reason", "created_by", "created_at"]
 
 
 @admin.register(StarResult)

@@ -29,6 +29,58 @@ class SchemeRewardSettingsForm(forms.Form):
     spendable_resets_yearly = forms.BooleanField(label=_("Spendable points reset each year"), required=False)
 
 
+class TieBreakForm(forms.Form):
+    """The tie-breakers of the star ranking, in order; households still exactly tied share the higher band."""
+
+    fewer_penalties = forms.BooleanField(
+        label=_("Ties: fewer penalty points rank higher"),
+        required=False,
+        help_text=_("Penalty points: approved penalties not reversed by a correction."),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Then: a higher score in"), queryset=None, required=False, empty_label=_("No category")
+    )
+    category_first = forms.BooleanField(
+        label=_("Compare the category's score before the penalty points"), required=False
+    )
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+
+
+class PublishRunForm(forms.Form):
+    checked = forms.BooleanField(
+        label=_("I have checked the villages, the ties and the stars of this rating: publish it."),
+        required=True,
+    )
+    confirm_overflow = forms.BooleanField(
+        label=_(
+            "The township accepts that tied households make a star band hold more than one household over "
+            "its share (recorded with my name)."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, needs_confirmation: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_confirmation:
+            self.fields["confirm_overflow"].required = True
+        else:
+            del self.fields["confirm_overflow"]
+
+
+class VillageOverrideForm(forms.Form):
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None)
+    reason = forms.CharField(
+        label=_("Why rate it before its annual round is approved"), max_length=300, widget=forms.Textarea
+    )
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+
+
 class RewardLevelForm(forms.Form):
     plaque = forms.CharField(label=_("Plaque"), max_length=100, required=False)
     reward = forms.CharField(label=_("Material reward"), max_length=200, required=False)

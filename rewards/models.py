@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from households.models import Household, TownshipOwned, Village
-from scoring.models import Scheme
+from scoring.models import Category, Scheme
 
 
 class StarRunState(models.TextChoices):
@@ -17,12 +17,34 @@ class StarRunState(models.TextChoices):
     PUBLISHED = "published", pgettext_lazy("star rating", "Published")
 
 
+class StaleCause(models.TextChoices):
+    """What changed an input of a rating after it was rated (written by the database triggers of migration 0006,
+    and by the rewards services for the rating's own settings)."""
+
+    APPROVAL = "approval", _("an entry was approved")
+    CORRECTION = "correction", _("an entry was corrected")
+    WITHDRAWAL = "withdrawal", _("an approved entry was withdrawn")
+    TRANSFER = "transfer", _("a transfer was approved")
+    VETO = "veto", _("a one-vote veto was approved")
+    PARTICIPATION = "participation", _("a household's participation changed")
+    MOVE = "move", _("a household moved to another village")
+    HOUSEHOLD = "household", _("a household was added")
+    ROUND = "round", _("a village's annual round was approved or reopened")
+    SETTINGS = "settings", _("the star settings changed")
+    OVERRIDE = "override", _("the township allowed a village to be rated before its annual round is approved")
+
+
 class StarRun(TownshipOwned):
     """One rating of a scheme's year: versions 1, 2, … — a new version only when the inputs changed.
 
-    The fingerprint is the sha256 of the sorted inputs (household, village, total, disqualified) and of the band
-    settings, so the same ledger never gives two runs. `current` marks the run that matches the ledger as last
-    rated (a ledger changed and changed back makes an older run current again, it is not stored twice).
+    The fingerprint is the sha256 of the sorted inputs (household, village, total, disqualified, penalties,
+    tie-break score), of the band and tie-break settings and of each village's status (rated, not rated and why),
+    so the same ledger never gives two runs. `current` marks the run that matches the ledger as last rated (a
+    ledger changed and changed back makes an older run current again, it is not stored twice).
+
+    `stale_since` is set by database triggers in the same transaction as any change of an input (approval,
+    correction, withdrawal, transfer, veto, participation, a village's annual round); a stale run cannot be
+    published until the scheme is rated again. Rating again clears the mark on the run it makes current.
     """
 
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="star_runs")
@@ -37,7 +59,31 @@ class StarRun(TownshipOwned):
     four_percent = models.PositiveSmallIntegerField()
     three_percent = models.PositiveSmallIntegerField()
     floor = models.DecimalField(_("lowest total for a star"), max_digits=8, decimal_places=2)
+    # The tie-breakers the run used (the scheme's StarRule may change later).
+    tie_break_fewer_penalties = models.BooleanField(_("ties broken by fewer penalty points"), default=False)
+    tie_break_category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ties broken by the higher score in"),
+    )
+    tie_break_category_first = models.BooleanField(
+        _("the category's score before the penalties"), default=False
+    )
     household_count = models.PositiveIntegerField(_("households ranked"))
+    needs_confirmation = models.BooleanField(
+        _("a band overflows"),
+        default=False,
+        help_text=_("Tied households make a star band hold more than one household over its share."),
+    )
+    stale_since = models.DateTimeField(_("stale since"), null=True, blank=True)
+    stale_cause = models.CharField(_("what changed"), max_length=20, choices=StaleCause.choices, blank=True)
+    stale_entry_id = models.BigIntegerField(null=True, blank=True)
+    stale_household_id = models.BigIntegerField(null=True, blank=True)
+    stale_village_id = models.BigIntegerField(null=True, blank=True)
+    stale_changes = models.PositiveIntegerField(_("changes since the rating"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -51,6 +97,10 @@ class StarRun(TownshipOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    overflow_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    overflow_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["scheme_id", "-version"]
@@ -68,10 +118,124 @@ class StarRun(TownshipOwned):
                 | Q(published_by__isnull=False, published_at__isnull=False),
                 name="star_run_published_says_by_whom",
             ),
+            models.CheckConstraint(
+                condition=~Q(state=StarRunState.PUBLISHED, needs_confirmation=True)
+                | Q(overflow_confirmed_by__isnull=False, overflow_confirmed_at__isnull=False),
+                name="star_run_overflow_confirmed_to_publish",
+            ),
+            models.CheckConstraint(
+                condition=Q(stale_since__isnull=True, stale_cause="")
+                | Q(stale_since__isnull=False, stale_cause__in=StaleCause.values),
+                name="star_run_stale_says_why",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.scheme} v{self.version}"
+
+    @property
+    def stale(self) -> bool:
+        return self.stale_since is not None
+
+
+class StarRule(TownshipOwned):
+    """How a scheme's star rating breaks ties of the annual total, in order; households still exactly tied share
+    the higher band. Created with the defaults (fewer penalty points, no category) when first needed."""
+
+    scheme = models.OneToOneField(Scheme, on_delete=models.CASCADE, related_name="star_rule")
+    tie_break_fewer_penalties = models.BooleanField(
+        _("fewer penalty points rank higher"),
+        default=True,
+        help_text=_("Penalty points: approved penalties not reversed by a correction."),
+    )
+    tie_break_category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("then a higher score in"),
+    )
+    tie_break_category_first = models.BooleanField(
+        _("compare the category's score before the penalty points"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("star tie-breakers")
+        verbose_name_plural = _("star tie-breakers")
+
+    def __str__(self) -> str:
+        return f"{self.scheme}"
+
+
+class StarVillageOverride(TownshipOwned):
+    """The township's decision to rate a village before its annual round is approved, with its reason."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating before the annual round")
+        verbose_name_plural = _("ratings before the annual round")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "village"], name="star_override_once_per_village"),
+            models.CheckConstraint(condition=~Q(reason=""), name="star_override_has_a_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} {self.village}"
+
+
+class VillageRating(models.TextChoices):
+    RATED = "rated", _("Rated")
+    OVERRIDDEN = "overridden", _("Rated before its annual round is approved")
+    NO_ENTRIES = "no_entries", _("Not rated: no approved entries in the year")
+    ROUND_NOT_APPROVED = "round_pending", _("Not rated: the annual review is not approved")
+
+
+RATED_STATUSES = (VillageRating.RATED, VillageRating.OVERRIDDEN)
+
+
+class StarRunVillage(TownshipOwned):
+    """Whether a run rated a village (and on what authority), or why not; and how far tied households made a
+    band overflow its share there."""
+
+    run = models.ForeignKey(StarRun, on_delete=models.CASCADE, related_name="villages")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=VillageRating.choices)
+    households = models.PositiveIntegerField(_("households taking part"))
+    overflow = models.PositiveIntegerField(
+        _("households over the band's share"), default=0, help_text=_("The largest over the three bands.")
+    )
+    override_reason = models.CharField(_("reason for rating before the round"), max_length=300, blank=True)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["run_id", "village__name", "village_id"]
+        verbose_name = _("village of a star rating")
+        verbose_name_plural = _("villages of a star rating")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "village"], name="star_run_village_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=VillageRating.values), name="star_run_village_status"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=VillageRating.OVERRIDDEN) | ~Q(override_reason=""),
+                name="star_run_village_override_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.village} {self.status}"
+
+    @property
+    def rated(self) -> bool:
+        return self.status in RATED_STATUSES
 
 
 class StarResult(TownshipOwned):
@@ -101,6 +265,12 @@ class StarResult(TownshipOwned):
         Household, on_delete=models.PROTECT, related_name="star_results", db_constraint=False
     )
     total = models.DecimalField(_("annual total"), max_digits=10, decimal_places=2)
+    penalties = models.DecimalField(
+        _("penalty points"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
+    tie_score = models.DecimalField(
+        _("tie-break category score"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     rank = models.PositiveIntegerField(_("rank"))
     n = models.PositiveIntegerField(_("households ranked in the village"))
     stars = models.PositiveSmallIntegerField(_("stars"))

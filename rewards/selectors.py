@@ -7,12 +7,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Abs, Coalesce
 
 from households.models import Household, Village
 from households.permissions import restrict_to_visible, sees_household_records
-from scoring.models import Entry, EntrySource, EntryState, Scheme, SchemeState, SpendableBasis
-from scoring.selectors import annual_totals
+from review.models import ReviewRound, RoundKind, RoundState
+from scoring.models import (
+    Category,
+    Entry,
+    EntrySource,
+    EntryState,
+    ItemKind,
+    Scheme,
+    SchemeState,
+    SpendableBasis,
+)
+from scoring.selectors import annual_totals, category_key, with_scores
 
 from .models import (
     Budget,
@@ -24,16 +34,38 @@ from .models import (
     StarResult,
     StarRun,
     StarRunState,
+    StarRunVillage,
+    StarVillageOverride,
+    VillageRating,
 )
 
 
 class StarInput(NamedTuple):
-    """What a household's stars depend on: the rating's inputs, hashed into the run's fingerprint."""
+    """What a household's stars depend on: the rating's inputs, hashed into the run's fingerprint.
+
+    `penalties` and `tie_score` break ties of the total (the scheme's StarRule); a caller without them (the annual
+    notice) leaves their defaults and ranks by the total alone.
+    """
 
     household_id: int
     village_id: int
     total: Decimal
     disqualified: bool
+    penalties: Decimal = Decimal("0")
+    tie_score: Decimal | None = None
+
+
+def standing_entries(scheme: Scheme) -> QuerySet[Entry]:
+    """Approved entries of the scheme that are not corrections and that no approved correction has reversed."""
+    reversed_by_correction = Entry.objects.filter(
+        corrects=OuterRef("pk"), state=EntryState.APPROVED, source=EntrySource.CORRECTION
+    )
+    return (
+        Entry.objects.approved()
+        .filter(township_id=scheme.township_id, scheme=scheme)
+        .exclude(source=EntrySource.CORRECTION)
+        .exclude(Exists(reversed_by_correction))
+    )
 
 
 def disqualifying_entries(scheme: Scheme) -> QuerySet[Entry]:
@@ -41,31 +73,129 @@ def disqualifying_entries(scheme: Scheme) -> QuerySet[Entry]:
 
     A correction copies the item of the entry it reverses, so corrections themselves are left out.
     """
-    reversed_by_correction = Entry.objects.filter(
-        corrects=OuterRef("pk"), state=EntryState.APPROVED, source=EntrySource.CORRECTION
-    )
+    return standing_entries(scheme).filter(item__disqualifying=True)
+
+
+def penalty_points(scheme: Scheme) -> QuerySet[Entry]:
+    """Per household (`household_id`, `penalties`): the points of its standing penalties, as a positive number.
+
+    A corrected penalty no longer counts (the correction reverses it); the correction itself is not a penalty.
+    """
     return (
-        Entry.objects.approved()
-        .filter(township_id=scheme.township_id, scheme=scheme, item__disqualifying=True)
-        .exclude(source=EntrySource.CORRECTION)
-        .exclude(Exists(reversed_by_correction))
+        standing_entries(scheme)
+        .filter(item_kind=ItemKind.PENALTY)
+        .order_by()
+        .values("household_id")
+        .annotate(penalties=Sum(Abs("points")))
     )
 
 
-def star_inputs(scheme: Scheme) -> list[StarInput]:
-    """Every household taking part, with its village, approved annual total and disqualification, by household.
+def category_scores(scheme: Scheme, category: Category, households: QuerySet[Household]) -> QuerySet:
+    """Per household (`pk`, `category_<id>`): its score in one category (the scores pages' own rule: base and
+    clamps)."""
+    scored = with_scores(households, scheme, categories=Category.objects.filter(pk=category.pk))
+    return scored.values("pk", category_key(category))
+
+
+def rating_households(scheme: Scheme, villages: Iterable[int] | None = None) -> QuerySet[Household]:
+    """The households a rating ranks: taking part, of the scheme's township (of these villages, if given)."""
+    households = Household.objects.filter(township_id=scheme.township_id).taking_part()
+    if villages is not None:
+        households = households.filter(village_id__in=list(villages))
+    return households
+
+
+def star_inputs(
+    scheme: Scheme,
+    *,
+    villages: Iterable[int] | None = None,
+    tie_break_category: Category | None = None,
+) -> list[StarInput]:
+    """Every household taking part (of these villages), with its village, approved annual total,
+    disqualification, penalty points and (with a tie-break category) its score there, by household.
 
     The totals are `scoring.selectors.annual_totals`: the scores pages' numbers, by construction.
     """
     households = Household.objects.filter(township_id=scheme.township_id)
-    totals = annual_totals(scheme, households.taking_part())
+    ranked = rating_households(scheme, villages)
+    totals = annual_totals(scheme, ranked)
     # Every household's village, not only those taking part: one may stop taking part between the two queries.
-    villages = dict(households.order_by().values_list("pk", "village_id"))
+    village_of = dict(households.order_by().values_list("pk", "village_id"))
     disqualified = set(disqualifying_entries(scheme).order_by().values_list("household_id", flat=True))
+    penalties = dict(penalty_points(scheme).values_list("household_id", "penalties"))
+    scores = {}
+    if tie_break_category is not None:
+        key = category_key(tie_break_category)
+        scores = {row["pk"]: row[key] for row in category_scores(scheme, tie_break_category, ranked)}
     return sorted(
-        StarInput(household_id, villages[household_id], total, household_id in disqualified)
+        StarInput(
+            household_id,
+            village_of[household_id],
+            total,
+            household_id in disqualified,
+            penalties.get(household_id, Decimal("0")),
+            scores.get(household_id) if tie_break_category is not None else None,
+        )
         for household_id, total in totals.items()
     )
+
+
+@dataclass(frozen=True)
+class VillageStatus:
+    """Whether a rating ranks a village, and why (not)."""
+
+    village_id: int
+    status: str
+    households: int
+    override: StarVillageOverride | None = None
+
+    @property
+    def rated(self) -> bool:
+        return self.status in (VillageRating.RATED, VillageRating.OVERRIDDEN)
+
+
+def village_statuses(scheme: Scheme) -> list[VillageStatus]:
+    """Each village with households taking part, by id: rated; rated on the township's override before its
+    annual round is approved; or not rated — no standing approved entry in the year, or the annual round not
+    approved and no override. (Four queries.)"""
+    counts = dict(
+        rating_households(scheme)
+        .order_by()
+        .values("village_id")
+        .annotate(n=Count("pk"))
+        .values_list("village_id", "n")
+    )
+    with_entries = set(
+        standing_entries(scheme)
+        .filter(household__in=rating_households(scheme))
+        .order_by()
+        .values_list("household__village_id", flat=True)
+        .distinct()
+    )
+    approved = set(
+        ReviewRound.objects.filter(
+            scheme=scheme, kind=RoundKind.ANNUAL, state=RoundState.APPROVED
+        ).values_list("village_id", flat=True)
+    )
+    overrides = {o.village_id: o for o in StarVillageOverride.objects.filter(scheme=scheme)}
+    statuses = []
+    for village_id in sorted(counts):
+        override = None
+        if village_id not in with_entries:
+            status = VillageRating.NO_ENTRIES
+        elif village_id in approved:
+            status = VillageRating.RATED
+        elif village_id in overrides:
+            status, override = VillageRating.OVERRIDDEN, overrides[village_id]
+        else:
+            status = VillageRating.ROUND_NOT_APPROVED
+        statuses.append(VillageStatus(village_id, status, counts[village_id], override))
+    return statuses
+
+
+def run_villages(run: StarRun) -> QuerySet[StarRunVillage]:
+    """A run's villages, by name: rated or not and why, with the overflow (one query)."""
+    return StarRunVillage.objects.filter(run=run).select_related("village", "overridden_by")
 
 
 def current_run(scheme: Scheme) -> StarRun | None:

@@ -16,7 +16,7 @@ from households.jobs import runner
 from scoring.models import Scheme
 
 from .models import StarRun
-from .selectors import StarChange, village_summary
+from .selectors import StarChange, run_villages, village_summary
 from .services import rate_stars
 
 # Stored untranslated in the job's message; the job page translates them for the reader.
@@ -35,6 +35,12 @@ def star_summary_xlsx(run: StarRun, *, created: bool, changes: list[StarChange])
     sheet.append([_("Village"), _("Households ranked"), _("Five stars"), _("Four stars"), _("Three stars")])
     for row in village_summary(run):
         sheet.append([row["village__name"], row["n"], row["five"], row["four"], row["three"]])
+    not_rated = [v for v in run_villages(run) if not v.rated]
+    if not_rated:
+        sheet.append([])
+        sheet.append([_("Villages not rated")])
+        for village in not_rated:
+            sheet.append([village.village.name, village.households, village.get_status_display()])
     sheet.column_dimensions["A"].width = 24
     if changes:
         changed = workbook.create_sheet(_("Changes"))

@@ -1,8 +1,10 @@
 """Star ratings (星级文明户) and the rewards of each star level.
 
 Members read the runs of their township and the results of the villages they see; the township office starts a
-rating (a job: `schemes/{id}/rate-stars/`), publishes the current run and sets what each star level brings.
-A run is never changed or deleted (405): the ledger changes, a new version is rated.
+rating (a job: `schemes/{id}/rate-stars/`, optionally rating villages before their annual round is approved, with
+a reason), publishes the current run and sets what each star level brings.
+A run is never changed or deleted (405): the ledger changes, a new version is rated. A run whose inputs changed
+says so (`stale`, `stale_reason`, `rate_again`); publishing it is a 400 with `code` "stale".
 """
 
 from django.urls import reverse
@@ -12,6 +14,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import set_rollback
 
 from households import jobs
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
@@ -19,10 +22,10 @@ from households.errors import DomainError
 from households.models import Village
 from households.permissions import Action, villages_visible_to
 from scoring.api.schemes import in_township
-from scoring.models import Scheme, SchemeState
+from scoring.models import Category, Scheme, SchemeState
 
 from .. import services
-from ..models import RewardLevel, StarResult, StarRun, StarRunState
+from ..models import RewardLevel, StarResult, StarRun, StarRunState, StarRunVillage
 from ..selectors import visible_to
 from .common import KEPT_SCHEMA, PersonField, RewardsViewSet
 
@@ -32,12 +35,54 @@ LIST_ACTION = {"filter_backends": []}
 # Star runs -------------------------------------------------------------------------------------------------------
 
 
+def refused(exc: DomainError) -> Response:
+    """A service's refusal as a 400 that names the field (or non_field_errors) and a stable `code`."""
+    set_rollback()
+    return Response({exc.field or "non_field_errors": [str(exc.message)], "code": exc.code}, status=400)
+
+
+class RefusalSerializer(serializers.Serializer):
+    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+    code = serializers.CharField(
+        help_text="not_current, stale, already_published, overflow_not_confirmed, reason_required, …"
+    )
+
+
+class StarRunVillageSerializer(serializers.ModelSerializer):
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    overridden_by = PersonField()
+
+    class Meta:
+        model = StarRunVillage
+        fields = [
+            "village",
+            "village_name",
+            "status",
+            "status_display",
+            "households",
+            "overflow",
+            "override_reason",
+            "overridden_by",
+        ]
+        read_only_fields = fields
+
+
 class StarRunSerializer(serializers.ModelSerializer):
     scheme_name = serializers.CharField(source="scheme.name", read_only=True)
     year = serializers.IntegerField(source="scheme.year", read_only=True)
     state = serializers.CharField(read_only=True, help_text="proposed or published.")
+    stale = serializers.BooleanField(
+        read_only=True, help_text="An input changed since the rating: rate again before publishing."
+    )
+    stale_reason = serializers.SerializerMethodField(
+        help_text="What changed first, and how many changes since."
+    )
+    rate_again = serializers.SerializerMethodField(help_text="POST here to rate the scheme again (a job).")
+    villages = StarRunVillageSerializer(many=True, read_only=True)
     created_by = PersonField(help_text="Empty: rated from the command line.")
     published_by = PersonField()
+    overflow_confirmed_by = PersonField()
 
     class Meta:
         model = StarRun
@@ -49,17 +94,39 @@ class StarRunSerializer(serializers.ModelSerializer):
             "version",
             "current",
             "state",
+            "stale",
+            "stale_since",
+            "stale_cause",
+            "stale_reason",
+            "stale_changes",
+            "rate_again",
             "five_percent",
             "four_percent",
             "three_percent",
             "floor",
+            "tie_break_fewer_penalties",
+            "tie_break_category",
+            "tie_break_category_first",
             "household_count",
+            "villages",
+            "needs_confirmation",
+            "overflow_confirmed_by",
+            "overflow_confirmed_at",
             "created_by",
             "created_at",
             "published_by",
             "published_at",
         ]
         read_only_fields = fields
+
+    def get_stale_reason(self, run: StarRun) -> str:
+        return services.stale_reason(run)
+
+    def get_rate_again(self, run: StarRun) -> str:
+        return reverse(
+            "rewards_api:scheme-rate-stars",
+            kwargs={"township_slug": run.township.slug, "scheme_pk": run.scheme_id},
+        )
 
 
 class StarResultSerializer(serializers.ModelSerializer):
@@ -74,6 +141,8 @@ class StarResultSerializer(serializers.ModelSerializer):
             "village",
             "village_name",
             "total",
+            "penalties",
+            "tie_score",
             "rank",
             "n",
             "stars",
@@ -100,6 +169,14 @@ class StarResultQuerySerializer(serializers.Serializer):
     stars = serializers.ChoiceField(choices=[0, 3, 4, 5], required=False)
 
 
+class PublishSerializer(serializers.Serializer):
+    confirm_overflow = serializers.BooleanField(
+        default=False,
+        help_text="The township accepts that tied households make a band hold more than one household over its "
+        "share (needed when the run's needs_confirmation is true; recorded).",
+    )
+
+
 @extend_schema_view(destroy=KEPT_SCHEMA)
 class StarRunViewSet(RewardsViewSet):
     """星级评定: the versions of each scheme's star rating. Rate with `schemes/{id}/rate-stars/` (a job)."""
@@ -113,8 +190,12 @@ class StarRunViewSet(RewardsViewSet):
     kept_detail = _("A star rating is never deleted: rate again and a new version is kept beside it.")
 
     def scoped_queryset(self):
-        return StarRun.objects.select_related("scheme", "created_by", "published_by").order_by(
-            "-scheme__year", "scheme_id", "-version"
+        return (
+            StarRun.objects.select_related(
+                "scheme", "township", "created_by", "published_by", "overflow_confirmed_by"
+            )
+            .prefetch_related("villages__village", "villages__overridden_by")
+            .order_by("-scheme__year", "scheme_id", "-version")
         )
 
     @extend_schema(parameters=[StarResultQuerySerializer], responses={200: StarResultSerializer(many=True)})
@@ -136,11 +217,21 @@ class StarRunViewSet(RewardsViewSet):
             rows = rows.filter(stars=query.validated_data["stars"])
         return self.paginated(rows, StarResultSerializer)
 
-    @extend_schema(request=None, responses={200: StarRunSerializer})
+    @extend_schema(request=PublishSerializer, responses={200: StarRunSerializer, 400: RefusalSerializer})
     @action(detail=True, methods=["post"], **LIST_ACTION)
     def publish(self, request, *args, **kwargs):
-        """Make the current run's stars official (township office); an out-of-date or published run is a 400."""
-        run = services.publish_run(actor=request.user, run=self.get_object())
+        """Make the current run's stars official (township office). A 400 with a `code`: a run out of date
+        (`not_current`) or stale (`stale`: rate again), already published, or whose tied households make a band
+        overflow by more than one household without `confirm_overflow: true` (`overflow_not_confirmed`)."""
+        run = self.get_object()
+        body = PublishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            run = services.publish_run(
+                actor=request.user, run=run, confirm_overflow=body.validated_data["confirm_overflow"]
+            )
+        except DomainError as exc:
+            return refused(exc)
         fresh = self.get_queryset().get(pk=run.pk)
         return Response(StarRunSerializer(fresh, context=self.get_serializer_context()).data)
 
@@ -148,6 +239,21 @@ class StarRunViewSet(RewardsViewSet):
 class JobStartedSerializer(serializers.Serializer):
     job = serializers.IntegerField(help_text="The job's id.")
     url = serializers.CharField(help_text="The job's page: progress, then the summary (.xlsx) to download.")
+
+
+class OverrideSerializer(serializers.Serializer):
+    village = VisiblePrimaryKeyRelatedField(visible=villages_visible_to, queryset=_empty(Village))
+    reason = serializers.CharField(
+        max_length=300, help_text="Why the village is rated before its annual round."
+    )
+
+
+class RateSerializer(serializers.Serializer):
+    overrides = OverrideSerializer(
+        many=True,
+        required=False,
+        help_text="Villages to rate before their annual round is approved, each with the township's reason.",
+    )
 
 
 class SchemeStarsViewSet(RewardsViewSet):
@@ -162,13 +268,23 @@ class SchemeStarsViewSet(RewardsViewSet):
     def scoped_queryset(self):
         return Scheme.objects.all()  # the scope keeps it to the township
 
-    @extend_schema(request=None, responses={202: JobStartedSerializer})
+    @extend_schema(request=RateSerializer, responses={202: JobStartedSerializer, 400: RefusalSerializer})
     def rate(self, request, *args, **kwargs):
         """Rate the scheme's year in the background: the same ledger gives the same run, a changed one a new
-        version. Answers 202 with the job; its page shows the progress and the summary."""
+        version. Answers 202 with the job; its page shows the progress and the summary. `overrides` first
+        records the township's decision to rate those villages before their annual round is approved."""
         scheme = self.get_object()
         if scheme.state == SchemeState.DRAFT:
             raise DomainError(_("This scheme is still a draft: activate it before rating stars."))
+        body = RateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        try:
+            for override in body.validated_data.get("overrides", []):
+                services.override_village_round(
+                    actor=request.user, scheme=scheme, village=override["village"], reason=override["reason"]
+                )
+        except DomainError as exc:
+            return refused(exc)
         job = jobs.start_job(
             actor=request.user, township=self.township, kind="star_rating", params={"scheme_id": scheme.pk}
         )
@@ -177,7 +293,24 @@ class SchemeStarsViewSet(RewardsViewSet):
 
 
 class RewardSettingsSerializer(serializers.ModelSerializer):
-    """A scheme's star bands, the floor (empty: the base total) and what the points supermarket can spend."""
+    """A scheme's star bands, the floor (empty: the base total), the tie-breakers of the ranking (in order: fewer
+    penalty points, then a higher score in a category; `tie_break_category_first` swaps them) and what the points
+    supermarket can spend."""
+
+    # Kept by rewards (StarRule), not on the scheme: read through the one-to-one, defaults when it has none yet.
+    tie_break_fewer_penalties = serializers.BooleanField(
+        source="star_rule.tie_break_fewer_penalties", default=True
+    )
+    tie_break_category = VisiblePrimaryKeyRelatedField(
+        source="star_rule.tie_break_category",
+        visible=in_township(Category),
+        queryset=_empty(Category),
+        allow_null=True,
+        required=False,
+    )
+    tie_break_category_first = serializers.BooleanField(
+        source="star_rule.tie_break_category_first", default=False
+    )
 
     class Meta:
         model = Scheme
@@ -187,6 +320,9 @@ class RewardSettingsSerializer(serializers.ModelSerializer):
             "star_four_percent",
             "star_three_percent",
             "star_floor",
+            "tie_break_fewer_penalties",
+            "tie_break_category",
+            "tie_break_category_first",
             "spendable_basis",
             "spendable_resets_yearly",
         ]
@@ -197,6 +333,14 @@ class RewardSettingsSerializer(serializers.ModelSerializer):
             "star_three_percent": {"min_value": 1, "max_value": 100},
         }
         validators = []  # the bands' order is the model's constraint, checked by the service
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        rule = services.star_rule(instance)  # the defaults when the scheme has no StarRule yet
+        data["tie_break_fewer_penalties"] = rule.tie_break_fewer_penalties
+        data["tie_break_category"] = rule.tie_break_category_id
+        data["tie_break_category_first"] = rule.tie_break_category_first
+        return data
 
 
 class SchemeRewardSettingsViewSet(RewardsViewSet):
@@ -212,9 +356,19 @@ class SchemeRewardSettingsViewSet(RewardsViewSet):
         return Scheme.objects.all()  # the scope keeps it to the township
 
     def perform_update(self, serializer):
-        serializer.instance = services.set_reward_settings(
-            actor=self.request.user, scheme=serializer.instance, **serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        tie_break = data.pop("star_rule", {})
+        scheme = serializer.instance
+        if tie_break:
+            rule = services.star_rule(scheme)
+            services.set_star_rule(
+                actor=self.request.user,
+                scheme=scheme,
+                fewer_penalties=tie_break.get("tie_break_fewer_penalties", rule.tie_break_fewer_penalties),
+                category=tie_break.get("tie_break_category", rule.tie_break_category),
+                category_first=tie_break.get("tie_break_category_first", rule.tie_break_category_first),
+            )
+        serializer.instance = services.set_reward_settings(actor=self.request.user, scheme=scheme, **data)
 
 
 # Reward levels ---------------------------------------------------------------------------------------------------

@@ -10,19 +10,37 @@ from .budget import (
 )
 from .shop import add_product, cancel_redemption, move_stock, open_shop, redeem, update_product, update_shop
 from .stars import (
+    NO_TIE_BREAK,
     Bands,
     RankedHousehold,
+    TieBreak,
+    band_overflow,
     bands_of,
     fingerprint,
+    mark_stale,
+    override_village_round,
     publish_run,
     rank_households,
     rate_stars,
     set_reward_settings,
+    set_star_rule,
+    stale_reason,
+    star_rule,
+    tie_break_of,
 )
 
 __all__ = [
+    "NO_TIE_BREAK",
     "Bands",
     "RankedHousehold",
+    "TieBreak",
+    "band_overflow",
+    "mark_stale",
+    "override_village_round",
+    "set_star_rule",
+    "stale_reason",
+    "star_rule",
+    "tie_break_of",
     "add_funding",
     "add_product",
     "allocate_rewards",

@@ -14,11 +14,17 @@ from households.errors import DomainError
 from households.forms import add_domain_error
 from households.permissions import Action, can, villages_visible_to
 from households.views.base import township_view
-from scoring.models import Scheme, SchemeState
+from scoring.models import Category, Scheme, SchemeState
 
 from .. import selectors, services
-from ..forms import RewardLevelForm, SchemeRewardSettingsForm
-from ..models import RewardLevel, StarRun, StarRunState
+from ..forms import (
+    PublishRunForm,
+    RewardLevelForm,
+    SchemeRewardSettingsForm,
+    TieBreakForm,
+    VillageOverrideForm,
+)
+from ..models import RewardLevel, StarRun, StarRunState, VillageRating
 from .common import get_visible, parse_id, render_page, url
 
 RESULTS_PER_PAGE = 50
@@ -56,12 +62,44 @@ def star_rate(request, township, membership, scheme_pk):
     return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
 
 
+def _village_rows(run: StarRun, visible: set[int]) -> list[dict]:
+    """Each village the member sees: its status on the run (rated, rated on an override, not rated and why), its
+    star counts and overflow. Runs from before issue 12 have no statuses: their ranked villages show as rated."""
+    summary = {row["village_id"]: row for row in selectors.village_summary(run)}
+    statuses = {v.village_id: v for v in selectors.run_villages(run)}
+    rows = []
+    for village_id in sorted(set(summary) | set(statuses)):
+        if village_id not in visible:
+            continue
+        status, counts = statuses.get(village_id), summary.get(village_id, {})
+        rows.append(
+            {
+                "village_id": village_id,
+                "name": status.village.name if status else counts["village__name"],
+                "status": status,
+                "rated": status is None or status.rated,
+                "n": counts.get("n", status.households if status else 0),
+                "five": counts.get("five", 0),
+                "four": counts.get("four", 0),
+                "three": counts.get("three", 0),
+                "disqualified": counts.get("disqualified", 0),
+            }
+        )
+    return sorted(rows, key=lambda row: (row["name"], row["village_id"]))
+
+
 @township_view(Action.VIEW)
 def run_detail(request, township, membership, pk):
-    run = get_visible(StarRun.objects.select_related("scheme", "created_by", "published_by"), pk)
+    run = get_visible(
+        StarRun.objects.select_related(
+            "scheme", "created_by", "published_by", "overflow_confirmed_by", "tie_break_category"
+        ),
+        pk,
+    )
     villages = villages_visible_to(membership)
     visible = set(villages.values_list("pk", flat=True))
-    summary = [row for row in selectors.village_summary(run) if row["village_id"] in visible]
+    rows = _village_rows(run, visible)
+    can_manage = can(membership, Action.MANAGE_REWARDS)
     village_id = request.GET.get("village")
     results = None
     if village_id:
@@ -73,13 +111,26 @@ def run_detail(request, township, membership, pk):
             .order_by("rank", "household__number"),
             RESULTS_PER_PAGE,
         ).get_page(request.GET.get("page"))
+    pending = [
+        row for row in rows if row["status"] and row["status"].status == VillageRating.ROUND_NOT_APPROVED
+    ]
+    can_override = can_manage and can(membership, Action.APPROVE_ROUND) and run.current and bool(pending)
     context = {
         "run": run,
-        "summary": summary,
+        "summary": rows,
+        "overflowing": [row for row in rows if row["status"] and row["status"].overflow > 1],
         "results": results,
         "village_id": village_id and parse_id(village_id),
+        "stale_reason": services.stale_reason(run),
+        "can_rate": can_manage,
+        "override_form": VillageOverrideForm(
+            villages=villages.filter(pk__in=[row["village_id"] for row in pending]), initial={}
+        )
+        if can_override
+        else None,
         "can_publish": can(membership, Action.APPROVE_ROUND)
         and run.current
+        and not run.stale
         and run.state == StarRunState.PROPOSED,
     }
     return render_page(request, "rewards/run_detail.html", context)
@@ -87,16 +138,63 @@ def run_detail(request, township, membership, pk):
 
 @township_view(Action.MANAGE_REWARDS)
 def run_publish(request, township, membership, pk):
+    """A confirmation page (what is published, the overflow to accept), then the publication itself."""
+    run = get_visible(StarRun.objects.select_related("scheme", "tie_break_category"), pk)
+    posted = request.POST if request.method == "POST" else None
+    form = PublishRunForm(posted, needs_confirmation=run.needs_confirmation)
+    if posted is not None and form.is_valid():
+        try:
+            services.publish_run(
+                actor=request.user, run=run, confirm_overflow=form.cleaned_data.get("confirm_overflow", False)
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(url(request, "run-detail", pk=run.pk))
+        messages.success(request, _("The star rating %(run)s is published.") % {"run": run})
+        return redirect(url(request, "run-detail", pk=run.pk))
+    visible = set(villages_visible_to(membership).values_list("pk", flat=True))
+    rows = _village_rows(run, visible)
+    context = {
+        "run": run,
+        "form": form,
+        "summary": rows,
+        "overflowing": [row for row in rows if row["status"] and row["status"].overflow > 1],
+        "stale_reason": services.stale_reason(run),
+    }
+    return render_page(request, "rewards/run_publish.html", context)
+
+
+@township_view(Action.MANAGE_REWARDS)
+def star_override(request, township, membership, scheme_pk):
+    """Rate a village before its annual round is approved (the township office, with a reason): records the
+    decision, then starts the rating job."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    run = get_visible(StarRun.objects.select_related("scheme"), pk)
+    scheme = get_visible(_schemes(), scheme_pk)
+    back = redirect(url(request, "star-overview"))
+    run_id = request.POST.get("run", "")
+    if run_id and StarRun.objects.filter(pk=parse_id(run_id), scheme=scheme).exists():
+        back = redirect(url(request, "run-detail", pk=parse_id(run_id)))
+    form = VillageOverrideForm(request.POST, villages=villages_visible_to(membership))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return back
     try:
-        services.publish_run(actor=request.user, run=run)
+        services.override_village_round(
+            actor=request.user,
+            scheme=scheme,
+            village=form.cleaned_data["village"],
+            reason=form.cleaned_data["reason"],
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The star rating %(run)s is published.") % {"run": run})
-    return redirect(url(request, "run-detail", pk=run.pk))
+        return back
+    job = jobs.start_job(
+        actor=request.user, township=township, kind="star_rating", params={"scheme_id": scheme.pk}
+    )
+    return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
 
 
 @township_view(Action.MANAGE_REWARDS)
@@ -124,6 +222,24 @@ def scheme_rewards(request, township, membership, scheme_pk):
         )
         for stars in (5, 4, 3)
     ]
+    rule = services.star_rule(scheme)
+    ties_form = TieBreakForm(
+        posted if posted and "ties" in posted else None,
+        categories=Category.objects.filter(scheme=scheme),
+        initial={
+            "fewer_penalties": rule.tie_break_fewer_penalties,
+            "category": rule.tie_break_category_id,
+            "category_first": rule.tie_break_category_first,
+        },
+    )
+    if posted and "ties" in posted and ties_form.is_valid():
+        try:
+            services.set_star_rule(actor=request.user, scheme=scheme, **ties_form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(ties_form, exc)
+        else:
+            messages.success(request, _("The settings are saved."))
+            return redirect(url(request, "scheme-rewards", scheme_pk=scheme.pk))
     if posted and "settings" in posted and settings_form.is_valid():
         try:
             services.set_reward_settings(actor=request.user, scheme=scheme, **settings_form.cleaned_data)
@@ -137,7 +253,12 @@ def scheme_rewards(request, township, membership, scheme_pk):
             services.set_reward_level(actor=request.user, scheme=scheme, stars=stars, **form.cleaned_data)
         messages.success(request, _("The rewards are saved."))
         return redirect(url(request, "scheme-rewards", scheme_pk=scheme.pk))
-    context = {"scheme": scheme, "settings_form": settings_form, "level_forms": level_forms}
+    context = {
+        "scheme": scheme,
+        "settings_form": settings_form,
+        "ties_form": ties_form,
+        "level_forms": level_forms,
+    }
     return render_page(request, "rewards/scheme_rewards.html", context)
 
 
@@ -147,4 +268,5 @@ urlpatterns = [
     path("stars/scheme/<int:scheme_pk>/settings/", scheme_rewards, name="scheme-rewards"),
     path("stars/<int:pk>/", run_detail, name="run-detail"),
     path("stars/<int:pk>/publish/", run_publish, name="run-publish"),
+    path("stars/scheme/<int:scheme_pk>/override/", star_override, name="star-override"),
 ]

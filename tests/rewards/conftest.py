@@ -5,12 +5,14 @@ scoring.services (an item worth exactly the difference from the base), so the le
 """
 
 import datetime
+import secrets
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
 
 from households.models import Area, Household, Participation, Village
+from review.models import ReviewRound, RoundKind, RoundState
 from scoring import services as scoring
 from scoring.models import Entry
 from tests.notices import approve_through_notice
@@ -44,20 +46,22 @@ class StarWorld:
         # The world's own two households would be villages of N=1 in every rating: keep them out.
         self.stop_taking_part(world.a.households)
 
-    def item(self, delta: Decimal):
-        """A bonus or penalty item worth exactly |delta| (one per value)."""
-        if delta not in self._items:
-            self._items[delta] = scoring.add_item(
+    def item(self, delta: Decimal, category=None):
+        """A bonus or penalty item worth exactly |delta| (one per value and category)."""
+        category = category or self.category
+        if (delta, category.pk) not in self._items:
+            self._items[delta, category.pk] = scoring.add_item(
                 actor=self.admin,
-                category=self.category,
+                category=category,
                 name=f"{'加' if delta > 0 else '减'}{abs(delta)}",
                 kind="bonus" if delta > 0 else "penalty",
                 points=abs(delta),
             )
-        return self._items[delta]
+        return self._items[delta, category.pk]
 
-    def village(self, totals, *, name: str | None = None) -> list[Household]:
-        """A village whose households (in the order given) end the year with these approved totals."""
+    def village(self, totals, *, name: str | None = None, round_approved: bool = True) -> list[Household]:
+        """A village whose households (in the order given) end the year with these approved totals; its annual
+        round approved unless said otherwise (a village is rated only then)."""
         self._villages += 1
         code = f"V{self._villages:02d}"
         village = Village.objects.create(township=self.township, name=name or f"星村{code}")
@@ -67,10 +71,27 @@ class StarWorld:
             for i in range(len(totals))
         )
         self.record(zip(households, (D(str(t)) - BASE for t in totals), strict=True))
+        if round_approved:
+            self.approve_annual_round(village)
         return households
 
-    def record(self, deltas) -> list[Entry]:
-        """Record and approve one entry per (household, delta) through the ledger's services."""
+    def approve_annual_round(self, village) -> ReviewRound:
+        """The village's annual round, approved (written directly: the round's own procedure is review's, tested
+        there; the rating only reads that the round is approved)."""
+        return ReviewRound.objects.create(
+            township=self.township,
+            village=village,
+            scheme=self.scheme,
+            kind=RoundKind.ANNUAL,
+            period=str(self.scheme.year),
+            state=RoundState.APPROVED,
+            notice_token=secrets.token_urlsafe(32),
+            created_by=self.admin,
+        )
+
+    def record(self, deltas, category=None) -> list[Entry]:
+        """Record and approve one entry per (household, delta) through the ledger's services (in the scheme's
+        first category unless said otherwise)."""
         by_delta = defaultdict(list)
         for household, delta in deltas:
             if delta:
@@ -78,7 +99,7 @@ class StarWorld:
         entries = []
         for delta, households in by_delta.items():
             entries += scoring.record_bulk(
-                actor=self.admin, households=households, item=self.item(delta), occurred_on=DAY
+                actor=self.admin, households=households, item=self.item(delta, category), occurred_on=DAY
             )
         if entries:
             approve_through_notice(entries, actor=self.admin)
@@ -97,3 +118,22 @@ class StarWorld:
 @pytest.fixture
 def stars(world):
     return StarWorld(world)
+
+
+def database_checksum() -> dict[str, tuple[int, int]]:
+    """Row count and a sum of row hashes of every table of the apps a rating reads or writes (PostgreSQL)."""
+    from django.apps import apps
+    from django.db import connection
+
+    tables = sorted(
+        model._meta.db_table
+        for label in ("households", "scoring", "review", "rewards")
+        for model in apps.get_app_config(label).get_models()
+    )
+    parts = [
+        f"SELECT '{table}', count(*), coalesce(sum(hashtext(t::text)::bigint), 0) FROM \"{table}\" t"  # noqa: S608
+        for table in tables
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))
+        return {table: (count, digest) for table, count, digest in cursor.fetchall()}

@@ -831,6 +831,9 @@ def test_the_township_office_reads_and_changes_a_schemes_reward_settings(w, clie
         "star_four_percent": 20,
         "star_three_percent": 30,
         "star_floor": None,
+        "tie_break_fewer_penalties": True,
+        "tie_break_category": None,
+        "tie_break_category_first": False,
         "spendable_basis": "net",
         "spendable_resets_yearly": False,
     }

@@ -180,7 +180,12 @@ def test_the_star_pages_start_a_rating_job_and_publish(market, login):
         page(market, "run-detail", pk=run.pk), {"village": market.village_.pk}
     ).content.decode()
     assert market.households[0].number in detail and "5★" in detail
-    client.post(page(market, "run-publish", pk=run.pk))
+    confirm = client.get(page(market, "run-publish", pk=run.pk)).content.decode()
+    assert 'name="checked"' in confirm and 'name="confirm_overflow"' not in confirm  # no band overflows
+    client.post(page(market, "run-publish", pk=run.pk))  # the checkbox not ticked: nothing is published
+    run.refresh_from_db()
+    assert run.state == "proposed"
+    client.post(page(market, "run-publish", pk=run.pk), {"checked": "on"})
     run.refresh_from_db()
     assert run.state == "published"
 

@@ -21,9 +21,10 @@ from rewards.services import (
     publish_run,
     rank_households,
     rate_stars,
+    tie_break_of,
 )
 from scoring import services as scoring
-from scoring.models import Scheme
+from scoring.models import Category, Scheme
 from scoring.selectors import annual_totals
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,36 @@ def stars_of(households) -> list[int]:
 
 def result(household) -> StarResult:
     return StarResult.objects.get(run__current=True, household=household)
+
+
+STORED = (
+    "household_id",
+    "village_id",
+    "total",
+    "rank",
+    "n",
+    "stars",
+    "disqualified",
+    "penalties",
+    "tie_score",
+)
+
+
+def stored_rows(run) -> list[tuple]:
+    return list(StarResult.objects.filter(run=run).order_by("household_id").values_list(*STORED))
+
+
+def python_rule(scheme) -> tuple[list[tuple], str]:
+    """The oracle: the Python rule over the Python-read inputs of the rated villages, and their fingerprint."""
+    statuses = selectors.village_statuses(scheme)
+    tie_break = tie_break_of(scheme)
+    category = Category.objects.get(pk=tie_break.category_id) if tie_break.category_id else None
+    inputs = star_inputs(
+        scheme, villages=[v.village_id for v in statuses if v.rated], tie_break_category=category
+    )
+    bands = bands_of(scheme)
+    rows = [tuple(row) for row in rank_households(inputs, bands, tie_break)]
+    return rows, fingerprint(inputs, bands, tie_break, statuses)
 
 
 def descending(n: int) -> list[int]:
@@ -126,12 +157,13 @@ def test_a_village_where_nobody_reaches_the_base_total_gets_no_stars(stars):
 
 def test_a_disqualified_household_gets_no_star_and_the_others_keep_their_rank(stars):
     households = stars.village(descending(10))  # 110 … 101
-    stars.disqualify(households[0])  # approved veto: −1 → 109, tied with the second, both rank 1
+    stars.disqualify(households[0])  # approved veto: −1 → 109, tied with the second on the total
     stars.disqualify(households[5], approve=False)  # a proposal does not count
     rate_stars(actor=stars.admin, scheme=stars.scheme)
     first = result(households[0])
-    assert first.disqualified and first.total == D("109.00") and first.rank == 1
-    # The second (109) shares rank 1 → five; rank 3 (108) → three; the disqualified one gets none.
+    # The veto is 1 penalty point: the tie with the second (109, no penalty) breaks in the second's favour.
+    assert first.disqualified and first.total == D("109.00") and first.rank == 2 and first.penalties == 1
+    # The second (109) rank 1 → five; rank 3 (108) → three; the disqualified one gets none.
     assert stars_of(households) == [0, 5, 3, 0, 0, 0, 0, 0, 0, 0]
     assert not result(households[5]).disqualified
 
@@ -252,18 +284,9 @@ def test_stored_results_are_the_rule_applied_to_the_ledger_totals(stars):
     households = stars.village(descending(23))
     stars.disqualify(households[1])
     run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
-    inputs = star_inputs(stars.scheme)
-    bands = bands_of(stars.scheme)
-    assert run.inputs_fingerprint == fingerprint(inputs, bands)
-    stored = list(
-        StarResult.objects.filter(run=run)
-        .order_by("household_id")
-        .values_list("household_id", "village_id", "total", "rank", "n", "stars", "disqualified")
-    )
-    expected = [
-        (r.household_id, r.village_id, r.total, r.rank, r.n, r.stars, r.disqualified)
-        for r in rank_households(inputs, bands)
-    ]
+    expected, digest = python_rule(stars.scheme)
+    assert run.inputs_fingerprint == digest
+    stored = stored_rows(run)
     assert stored == expected and len(stored) == 33
     assert {r[0]: r[2] for r in stored} == annual_totals(stars.scheme)
 
@@ -296,8 +319,10 @@ def test_ratings_of_one_township_never_include_another(stars, world):
         )
         scoring.activate_scheme(actor=world.b.admin, scheme=other)
         run_b, _, _ = rate_stars(actor=world.b.admin, scheme=other)
-        assert set(StarResult.objects.filter(run=run_b).values_list("household__township", flat=True)) == {
-            world.b.township.pk
+        # B's villages have no approved entries: listed on B's run as not rated, and no result anywhere.
+        assert not StarResult.objects.filter(run=run_b).exists()
+        assert set(run_b.villages.values_list("village__township", "status")) == {
+            (world.b.township.pk, "no_entries")
         }
     with township_scope(stars.township):
         run_a, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
@@ -457,13 +482,6 @@ def test_the_database_rating_agrees_with_the_python_rule_row_for_row_and_in_its_
     stars.disqualify(vetoed[0])
     run, created, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
     assert created
-    bands = bands_of(stars.scheme)
-    inputs = star_inputs(stars.scheme)
-    expected = [tuple(row) for row in rank_households(inputs, bands)]
-    stored = list(
-        StarResult.objects.filter(run=run)
-        .order_by("household_id")
-        .values_list("household_id", "village_id", "total", "rank", "n", "stars", "disqualified")
-    )
-    assert stored == expected and len(stored) == 131
-    assert run.inputs_fingerprint == fingerprint(inputs, bands) and run.household_count == 131
+    expected, digest = python_rule(stars.scheme)
+    assert stored_rows(run) == expected and len(expected) == 131
+    assert run.inputs_fingerprint == digest and run.household_count == 131
