@@ -3,11 +3,13 @@
 Names are masked unless the township chose full names; ID and phone numbers never appear on a notice.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Abs
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,9 +18,9 @@ from households.errors import DomainError
 from households.models import Household, Resident
 from households.validators import mask_name
 from review.models import ReviewRound, RoundKind, RoundState
-from rewards.selectors import StarInput, disqualifying_entries
-from rewards.services import bands_of, rank_households
-from scoring.models import Category, Entry, EntrySource, EntryState
+from rewards.selectors import StarInput, disqualifying_entries, penalty_points
+from rewards.services import bands_of, rank_households, tie_break_of
+from scoring.models import Category, Entry, EntrySource, EntryState, ItemKind
 from scoring.periods import Cadence
 from scoring.selectors import category_key, with_scores
 
@@ -80,15 +82,40 @@ def public_url(round_: ReviewRound) -> str:
 
 
 def _propose_stars(round_: ReviewRound, scored, rows: list[NoticeRow]) -> None:
-    """An annual notice shows the stars the results would give (the star-rating rule of rewards, on the
-    proposed totals): a veto counts whether approved already or proposed in this round."""
-    vetoed = set(disqualifying_entries(round_.scheme).values_list("household_id", flat=True)) | set(
-        Entry.objects.filter(
-            round_link__round=round_, state=EntryState.PROPOSED, item__disqualifying=True
-        ).values_list("household_id", flat=True)
+    """An annual notice shows the stars the results would give (the star-rating rule of rewards, with the
+    scheme's tie-breakers, on the proposed totals): a veto or a penalty counts whether approved already or proposed
+    in this round."""
+    scheme = round_.scheme
+    proposed = Entry.objects.filter(round_link__round=round_, state=EntryState.PROPOSED)
+    vetoed = set(disqualifying_entries(scheme).values_list("household_id", flat=True)) | set(
+        proposed.filter(item__disqualifying=True).values_list("household_id", flat=True)
     )
-    inputs = [StarInput(h.pk, h.village_id, h.total, h.pk in vetoed) for h in scored]
-    stars = {r.household_id: r.stars for r in rank_households(inputs, bands_of(round_.scheme))}
+    penalties: dict[int, Decimal] = defaultdict(Decimal)
+    for household_id, points in penalty_points(scheme).values_list("household_id", "penalties"):
+        penalties[household_id] += points
+    for household_id, points in (
+        proposed.filter(item_kind=ItemKind.PENALTY)
+        .order_by()
+        .values("household_id")
+        .annotate(points=Sum(Abs("points")))
+        .values_list("household_id", "points")
+    ):
+        penalties[household_id] += points
+    tie_break = tie_break_of(scheme)
+    tie_key = f"category_{tie_break.category_id}" if tie_break.category_id else None
+    inputs = [
+        StarInput(
+            h.pk,
+            h.village_id,
+            h.total,
+            h.pk in vetoed,
+            penalties[h.pk],
+            getattr(h, tie_key, None) if tie_key else None,
+        )
+        for h in scored
+    ]
+    ranked = rank_households(inputs, bands_of(scheme), tie_break)
+    stars = {r.household_id: r.stars for r in ranked}
     for household, row in zip(scored, rows, strict=True):
         row.stars = stars[household.pk]
 

@@ -14,7 +14,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 from households import jobs
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
@@ -33,12 +32,6 @@ LIST_ACTION = {"filter_backends": []}
 
 
 # Star runs -------------------------------------------------------------------------------------------------------
-
-
-def refused(exc: DomainError) -> Response:
-    """A service's refusal as a 400 that names the field (or non_field_errors) and a stable `code`."""
-    set_rollback()
-    return Response({exc.field or "non_field_errors": [str(exc.message)], "code": exc.code}, status=400)
 
 
 class RefusalSerializer(serializers.Serializer):
@@ -226,12 +219,9 @@ class StarRunViewSet(RewardsViewSet):
         run = self.get_object()
         body = PublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            run = services.publish_run(
-                actor=request.user, run=run, confirm_overflow=body.validated_data["confirm_overflow"]
-            )
-        except DomainError as exc:
-            return refused(exc)
+        run = services.publish_run(  # a refusal is a 400 with its `code` (households.api.base)
+            actor=request.user, run=run, confirm_overflow=body.validated_data["confirm_overflow"]
+        )
         fresh = self.get_queryset().get(pk=run.pk)
         return Response(StarRunSerializer(fresh, context=self.get_serializer_context()).data)
 
@@ -278,13 +268,10 @@ class SchemeStarsViewSet(RewardsViewSet):
             raise DomainError(_("This scheme is still a draft: activate it before rating stars."))
         body = RateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        try:
-            for override in body.validated_data.get("overrides", []):
-                services.override_village_round(
-                    actor=request.user, scheme=scheme, village=override["village"], reason=override["reason"]
-                )
-        except DomainError as exc:
-            return refused(exc)
+        for override in body.validated_data.get("overrides", []):
+            services.override_village_round(
+                actor=request.user, scheme=scheme, village=override["village"], reason=override["reason"]
+            )
         job = jobs.start_job(
             actor=request.user, township=self.township, kind="star_rating", params={"scheme_id": scheme.pk}
         )

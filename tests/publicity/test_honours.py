@@ -121,3 +121,26 @@ def test_certificates_of_another_township_are_not_found(login, rw, world, stars)
         url = reverse("publicity:certificates", kwargs={"township_slug": slug, "pk": rw.village.pk})
         assert login(world.b.admin).get(url).status_code == 404
     assert not Job.objects.exists()
+
+
+def test_annual_notice_breaks_ties_as_the_rating_does(rw):
+    """As above, but N-0000 also has 乱堆乱放 −2 and 庭院整洁 +2 approved: still 60, with 2 penalty points. The
+    scheme's default tie-breaker (fewer penalty points) puts it behind the nine others at 60: rank 11, and
+    100·11 > 30·12 → no star; the nine keep rank 2 and four stars; h1 five."""
+    from households.models import Household
+    from publicity.notice import build_notice
+    from tests.publicity.conftest import on_notice
+
+    add_households(rw, 10)
+    day = datetime.date(2026, 3, 2)
+    penalised = Household.objects.get(number="N-0000")
+    entries = [
+        scoring.record_entry(actor=rw.clerk, household=rw.h2, item=rw.mess, occurred_on=day),
+        scoring.record_entry(actor=rw.clerk, household=penalised, item=rw.mess, occurred_on=day),
+        scoring.record_entry(actor=rw.clerk, household=penalised, item=rw.clean, occurred_on=day),
+    ]
+    approve_through_notice(entries, actor=rw.admin)
+    round_ = on_notice(rw)  # h1 declares +3 (accepted): 63
+    stars = {row.number: row.stars for row in build_notice(round_).rows}
+    assert (stars[rw.h1.number], stars[rw.h2.number], stars["N-0000"]) == (5, 0, 0)
+    assert sorted(v for k, v in stars.items() if k.startswith("N-") and k != "N-0000") == [4] * 9
