@@ -31,7 +31,7 @@ from rewards.selectors import (
     shop_participation,
 )
 from scoring.models import Category, Entry, EntryState, Scheme, SchemeState
-from scoring.selectors import base_total, category_key, with_scores
+from scoring.selectors import annual_totals_statement
 
 BUCKET = Decimal("10")  # width of a bar of the distribution histogram, in points
 ONE_DECIMAL = Decimal("0.1")
@@ -98,105 +98,33 @@ class Scores:
 GroupKey = tuple[int, int, Decimal]  # (village id, area id, bucket lower bound)
 
 
-def _scores_sql(categories: list[Category], *, with_roles: bool, by_village: bool) -> str:
-    """The same rules as `scoring.selectors` (base + approved entries per category, clamped, plus a role's base
-    change), in the shape of `annual_totals` (one FILTER sum per category over the ledger), then grouped."""
-    sums = [f"SUM(e.points) FILTER (WHERE e.category_id = %s) AS c{i}" for i in range(len(categories))]
-    scores = [
-        f"LEAST(GREATEST(%s + COALESCE(counted.c{i}, 0), %s::numeric), %s::numeric) AS s{i}"
-        for i in range(len(categories))
-    ]
-    role_join = role_term = ""
-    if with_roles:
-        role_join = (
-            "LEFT JOIN scoring_roleassignment ra ON ra.household_id = h.id AND ra.scheme_id = %s "
-            "LEFT JOIN scoring_rolerule r ON r.id = ra.role_id"
-        )
-        role_term = "COALESCE(r.base_score - %s, 0)"
-    village_filter = "AND h.village_id = ANY(%s)" if by_village else ""
-    entry_filter = (
-        "AND e.household_id IN (SELECT id FROM households_household WHERE township_id = %s AND village_id = ANY(%s))"
-        if by_village
-        else ""
-    )
-    total = " + ".join([*(f"s{i}" for i in range(len(categories))), "role_delta"])
-    category_sums = "".join(f", SUM(s{i})" for i in range(len(categories)))
-    # Only placeholders and this module's own SQL are composed here; every value is a parameter.
-    return f"""
-        WITH counted AS (
-            SELECT e.household_id, {", ".join(sums) or "0 AS none"}
-            FROM scoring_entry e
-            WHERE e.township_id = %s AND e.scheme_id = %s AND e.state = 'approved' {entry_filter}
-            GROUP BY e.household_id
-        ), scored AS (
-            SELECT h.village_id, h.area_id {"".join(", " + s for s in scores)}, {role_term or "0"} AS role_delta
-            FROM households_household h
-            LEFT JOIN counted ON counted.household_id = h.id
-            {role_join}
-            WHERE h.township_id = %s AND h.participation = ANY(%s) {village_filter}
-        ), totals AS (
-            SELECT *, ({total}) AS total FROM scored
-        )
-        SELECT village_id, area_id, FLOOR(total / %s) * %s AS bucket, COUNT(*), SUM(total) {category_sums}
-        FROM totals
-        GROUP BY village_id, area_id, bucket
-    """  # noqa: S608
-
-
-def _scores_params(scheme, categories, *, with_roles, village_ids) -> list:
-    params: list = [c.pk for c in categories]
-    params += [scheme.township_id, scheme.pk]
-    if village_ids is not None:
-        params += [scheme.township_id, list(village_ids)]
-    for category in categories:
-        params += [category.base_score, category.floor, category.ceiling]
-    if with_roles:
-        params += [base_total(scheme), scheme.pk]
-    params += [scheme.township_id, list(TAKING_PART_STATUSES)]
-    if village_ids is not None:
-        params.append(list(village_ids))
-    return [*params, BUCKET, BUCKET]
+# The scores of the households taking part, grouped by village, area and bucket of the total: the one statement of
+# the annual scores (scoring.selectors.annual_totals_statement), grouped in the database.
+GROUPED = """
+    SELECT h.village_id, h.area_id, FLOOR(t.total / %s) * %s AS bucket, COUNT(*), SUM(t.total) {category_sums}
+    FROM ({scores}) t
+    JOIN households_household h ON h.id = t.id
+    GROUP BY h.village_id, h.area_id, bucket
+"""
 
 
 def score_groups(scheme: Scheme, village_ids: list[int] | None = None) -> dict[GroupKey, Scores]:
     """{(village, area, bucket): Scores} of the households taking part (all villages, or these): one query."""
     categories = list(scheme.categories.all())
-    if connection.vendor != "postgresql":
-        return score_groups_orm(scheme, categories, village_ids)
-    with_roles = scheme.role_rules.filter(base_score__isnull=False).exists()
-    sql = _scores_sql(categories, with_roles=with_roles, by_village=village_ids is not None)
-    params = _scores_params(scheme, categories, with_roles=with_roles, village_ids=village_ids)
-    groups: dict[GroupKey, Scores] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for village_id, area_id, bucket, n, total_sum, *category_sums in cursor.fetchall():
-            scores = Scores(n=n, total_sum=total_sum)
-            for category, value in zip(categories, category_sums, strict=True):
-                scores.category_sums[category.pk] = value
-            scores.buckets[Decimal(bucket)] = n
-            groups[(village_id, area_id, Decimal(bucket))] = scores
-    return groups
-
-
-def score_groups_orm(
-    scheme: Scheme, categories: list[Category], village_ids: list[int] | None = None
-) -> dict[GroupKey, Scores]:
-    """The same groups from `scoring.selectors.with_scores` (SQLite; and the cross-check of the SQL above)."""
     households = Household.objects.taking_part()
     if village_ids is not None:
-        households = households.filter(village_id__in=village_ids)
-    keys = [category_key(c) for c in categories]
+        households = households.filter(village_id__in=list(village_ids))
+    scores, params = annual_totals_statement(scheme, households, only_their_entries=village_ids is not None)
+    category_sums = "".join(f", SUM(t.s{i})" for i in range(len(categories)))
     groups: dict[GroupKey, Scores] = {}
-    for village_id, area_id, total, *values in with_scores(households, scheme).values_list(
-        "village_id", "area_id", "total", *keys
-    ):
-        bucket = (Decimal(total) / BUCKET).to_integral_value(rounding="ROUND_FLOOR") * BUCKET
-        scores = groups.setdefault((village_id, area_id, bucket), Scores())
-        scores.n += 1
-        scores.total_sum += total
-        scores.buckets[bucket] += 1
-        for category, value in zip(categories, values, strict=True):
-            scores.category_sums[category.pk] += value
+    with connection.cursor() as cursor:
+        cursor.execute(GROUPED.format(category_sums=category_sums, scores=scores), [BUCKET, BUCKET, *params])
+        for village_id, area_id, bucket, n, total_sum, *category_sums_row in cursor.fetchall():
+            group = Scores(n=n, total_sum=total_sum)
+            for category, value in zip(categories, category_sums_row, strict=True):
+                group.category_sums[category.pk] = value
+            group.buckets[Decimal(bucket)] = n
+            groups[(village_id, area_id, Decimal(bucket))] = group
     return groups
 
 

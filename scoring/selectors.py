@@ -108,9 +108,13 @@ def with_scores(
     )
 
 
-def _annual_totals_sql(categories: list[Category], households_sql: str, with_roles: bool) -> tuple[str, list]:
+def _annual_totals_sql(
+    categories: list[Category], households_sql: str, with_roles: bool, only_their_entries: bool
+) -> tuple[str, list]:
     """One statement: the approved entries summed per household with one FILTER per category (a parallel hash
-    aggregate over the ledger, the shape of the bare GROUP BY), then clamped and added per household."""
+    aggregate over the ledger, the shape of the bare GROUP BY), then clamped per category (`s0`, `s1`, …) and
+    added (`total`) per household. `only_their_entries` restricts the aggregate to the households' own entries
+    (a village's page), instead of the whole township's ledger (the township's jobs)."""
     params: list = []
     sums = []
     for index, category in enumerate(categories):
@@ -118,29 +122,34 @@ def _annual_totals_sql(categories: list[Category], households_sql: str, with_rol
         params.append(category.pk)
     # Base, floor and ceiling per category come as parameters; GREATEST/LEAST ignore a NULL floor or ceiling.
     scores = [
-        f"LEAST(GREATEST(%s + COALESCE(counted.c{index}, 0), %s::numeric), %s::numeric)"
+        f"LEAST(GREATEST(%s + COALESCE(counted.c{index}, 0), %s::numeric), %s::numeric) AS s{index}"
         for index in range(len(categories))
     ]
-    role_join = role_term = ""
+    role_join = ""
+    role_term = "0"
     if with_roles:
         role_join = (
             "LEFT JOIN scoring_roleassignment ra ON ra.household_id = h.id AND ra.scheme_id = %s "
             "LEFT JOIN scoring_rolerule r ON r.id = ra.role_id"
         )
-        role_term = " + COALESCE(r.base_score - %s, 0)"
+        role_term = "COALESCE(r.base_score - %s, 0)"
+    entry_filter = f"AND e.household_id IN ({households_sql})" if only_their_entries else ""
+    total = " + ".join([*(f"s{index}" for index in range(len(categories))), "role_delta"])
     # Only placeholders and this module's own SQL are composed here; every value is a parameter.
     sql = f"""
         WITH counted AS (
             SELECT e.household_id, {", ".join(sums) or "0 AS none"}
             FROM scoring_entry e
-            WHERE e.township_id = %s AND e.scheme_id = %s AND e.state = 'approved'
+            WHERE e.township_id = %s AND e.scheme_id = %s AND e.state = 'approved' {entry_filter}
             GROUP BY e.household_id
+        ), scored AS (
+            SELECT h.id {"".join(", " + score for score in scores)}, {role_term} AS role_delta
+            FROM households_household h
+            LEFT JOIN counted ON counted.household_id = h.id
+            {role_join}
+            WHERE h.township_id = %s AND h.id IN ({households_sql})
         )
-        SELECT h.id, ({" + ".join(scores) or "0"}){role_term} AS total
-        FROM households_household h
-        LEFT JOIN counted ON counted.household_id = h.id
-        {role_join}
-        WHERE h.township_id = %s AND h.id IN ({households_sql})
+        SELECT *, ({total}) AS total FROM scored
     """  # noqa: S608
     return sql, params
 
@@ -148,30 +157,32 @@ def _annual_totals_sql(categories: list[Category], households_sql: str, with_rol
 def annual_totals(scheme: Scheme, households: QuerySet[Household] | None = None) -> dict[int, Decimal]:
     """{household id: annual total} for the households taking part (default: all of the township's).
 
-    The job path over whole townships. On PostgreSQL it is one hand-tuned statement (`_annual_totals_sql`),
-    because the ORM can only say it as a join of households to every entry row before grouping, measured 2–4×
-    slower (bench/scores.py). Every table is filtered by the scheme's township explicitly. `with_scores` (the ORM
-    shape, used by pages) gives the same numbers: tests/scoring/test_ledger.py checks that the two agree.
+    The job path over whole townships: `annual_totals_statement`, one hand-tuned statement, because the ORM can
+    only say it as a join of households to every entry row before grouping, measured 2–4× slower
+    (bench/scores.py). Every table is filtered by the scheme's township explicitly. `with_scores` (the ORM shape,
+    used by pages) gives the same numbers: tests/scoring/test_ledger.py checks that the two agree.
     """
     households = Household.objects.taking_part() if households is None else households
-    households = households.filter(township_id=scheme.township_id).order_by()
-    if connection.vendor != "postgresql":
-        return dict(with_scores(households, scheme).values_list("pk", "total"))
     sql, params = annual_totals_statement(scheme, households)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"SELECT id, total FROM ({sql}) t", params)  # noqa: S608
         return dict(cursor.fetchall())
 
 
-def annual_totals_statement(scheme: Scheme, households: QuerySet[Household]) -> tuple[str, list]:
-    """PostgreSQL: `annual_totals`' statement (columns `id`, `total`) and its parameters, for callers that build on
-    it in the database (rewards.services.stars ranks and stores in the same statement)."""
+def annual_totals_statement(
+    scheme: Scheme, households: QuerySet[Household], *, only_their_entries: bool = False
+) -> tuple[str, list]:
+    """The one statement of the annual scores (columns `id`, `s0`… per category in `scheme.categories` order,
+    `role_delta`, `total`) and its parameters, for callers that build on it in the database: `annual_totals`,
+    rewards.services.stars (ranks and stores in the same statement) and oversight's dashboards (groups it)."""
     households = households.filter(township_id=scheme.township_id).order_by()
     categories = list(scheme.categories.all())
     with_roles = scheme.role_rules.filter(base_score__isnull=False).exists()
     subquery, sub_params = households.values("pk").query.sql_with_params()
-    sql, sum_params = _annual_totals_sql(categories, subquery, with_roles)
+    sql, sum_params = _annual_totals_sql(categories, subquery, with_roles, only_their_entries)
     params = [*sum_params, scheme.township_id, scheme.pk]
+    if only_their_entries:
+        params += sub_params
     for category in categories:
         params += [category.base_score, category.floor, category.ceiling]
     if with_roles:

@@ -151,7 +151,7 @@ def test_households_that_lost_most_in_a_quarter_and_the_alerts(dash):
 def test_the_sql_aggregate_agrees_with_scoring_with_scores(dash):
     with township_scope(dash.township):
         sql = selectors.score_groups(dash.scheme)
-        orm = selectors.score_groups_orm(dash.scheme, list(dash.scheme.categories.all()))
+        orm = score_groups_orm(dash.scheme, list(dash.scheme.categories.all()))
 
     assert set(sql) == set(orm)
     for key in sql:
@@ -206,3 +206,28 @@ def test_reading_the_whole_township_gives_the_same_figures(dash):
     assert [(r.name, r.scores.n, r.scores.total_sum, dict(r.scores.buckets)) for r in whole.rows] == [
         (r.name, r.scores.n, r.scores.total_sum, dict(r.scores.buckets)) for r in filtered.rows
     ]
+
+
+def score_groups_orm(scheme, categories, village_ids=None):
+    """The test oracle: the groups of `selectors.score_groups` computed from `scoring.selectors.with_scores`,
+    the pages' ORM shape, in Python (it used to be a second production path; now only the tests use it)."""
+    from households.models import Household
+    from oversight.selectors import BUCKET, Scores
+    from scoring.selectors import category_key, with_scores
+
+    households = Household.objects.taking_part()
+    if village_ids is not None:
+        households = households.filter(village_id__in=village_ids)
+    keys = [category_key(c) for c in categories]
+    groups = {}
+    for village_id, area_id, total, *values in with_scores(households, scheme).values_list(
+        "village_id", "area_id", "total", *keys
+    ):
+        bucket = (Decimal(total) / BUCKET).to_integral_value(rounding="ROUND_FLOOR") * BUCKET
+        scores = groups.setdefault((village_id, area_id, bucket), Scores())
+        scores.n += 1
+        scores.total_sum += total
+        scores.buckets[bucket] += 1
+        for category, value in zip(categories, values, strict=True):
+            scores.category_sums[category.pk] += value
+    return groups
