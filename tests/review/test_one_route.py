@@ -283,3 +283,64 @@ def test_a_quarter_finishes_through_the_api_when_its_notice_ends(rw):
     assert done.status_code == 200, done.content
     assert (done.json()["state"], done.json()["proposed"], done.json()["approved"]) == ("approved", 0, 2)
     assert ours(rw) == (D("62"), D("58"))
+
+
+def test_the_clerk_posts_a_batch_from_the_page_and_the_worklist_says_what_waits(rw, world):
+    from django.test import Client
+    from django.urls import reverse
+
+    _direct(rw)
+    _direct(rw, rw.mess, rw.h2)
+    clerk = Client()
+    clerk.force_login(rw.clerk)
+    work = clerk.get(reverse("review:worklist", kwargs={"township_slug": rw.township.slug}))
+    assert "等待公示的直接录入记录" in work.content.decode()
+    page_url = reverse("review:batch-post", kwargs={"township_slug": rw.township.slug})
+    page = clerk.get(page_url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert "2 条直接录入的记录等待公示" in page.content.decode()
+
+    # A supervisor reads but may not post; nothing changes.
+    supervisor = Client()
+    supervisor.force_login(rw.supervisor)
+    before = checksum()
+    body = {"scheme": rw.scheme.pk, "village": rw.village.pk, "notice_days": 3}
+    assert supervisor.post(page_url, body).status_code == 403
+    # A notice shorter than three days is a form error; nothing changes.
+    assert clerk.post(page_url, {**body, "notice_days": 2}).status_code == 200
+    assert checksum() == before
+
+    response = clerk.post(page_url, body)
+    batch = ReviewRound.objects.get(kind=RoundKind.BATCH)
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/rounds/{batch.pk}/")
+    detail = clerk.get(response["Location"]).content.decode()
+    assert "公示批次" in detail and "2026-B01" in detail
+    # The public page lists the batch's entries and the households concerned only.
+    public = Client().get(reverse("publicity:public-notice", kwargs={"token": batch.notice_token}))
+    html = public.content.decode()
+    assert public.status_code == 200
+    assert "本次公示的积分记录" in html and "庭院整洁" in html and "乱堆乱放" in html
+    assert world.a.households[1].number not in html  # the other village's household is not on it
+
+
+def test_a_village_of_another_township_cannot_be_posted(rw, world):
+    from django.test import Client
+    from django.urls import reverse
+
+    b_entry_village = world.b.villages[0]
+    clerk = Client()
+    clerk.force_login(rw.clerk)
+    before = checksum()
+    page_url = reverse("review:batch-post", kwargs={"township_slug": rw.township.slug})
+    response = clerk.post(page_url, {"scheme": rw.scheme.pk, "village": b_entry_village.pk, "notice_days": 3})
+    assert response.status_code == 404
+    api = APIClient()
+    api.force_authenticate(rw.clerk)
+    answer = api.post(
+        f"/api/v1/t/{rw.township.slug}/rounds/batch/",
+        {"village": b_entry_village.pk, "scheme": rw.scheme.pk},
+        format="json",
+    )
+    assert (answer.status_code, answer.json()["field"]) == (400, "village")
+    assert checksum() == before
