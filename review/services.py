@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -367,8 +368,8 @@ def _check_submit(round_: ReviewRound, comment: str) -> None:
     now = timezone.now()
     if round_.notice_ends_at is None or now < round_.notice_ends_at:
         raise DomainError(
-            _("The notice runs until %(end)s; the round can be submitted only after it ends.")
-            % {"end": timezone.localtime(round_.notice_ends_at).strftime("%Y-%m-%d %H:%M")},
+            _("The notice runs to the end of %(day)s; the round can be submitted only after it ends.")
+            % {"day": date_format(round_.notice_last_day, "DATE_FORMAT") if round_.notice_ends_at else "—"},
             code="notice_running",
         )
     open_objections = round_.objections.filter(state=ObjectionState.OPEN).count()

@@ -539,7 +539,7 @@ def test_quarterly_round_through_the_pages_posts_the_hand_computed_totals(rw, cl
     objection = Objection.objects.get(round=round_)
     assert (objection.objector_name, objection.filed_by, objection.notice_number) == ("周二", rw.clerk, 1)
     response = clerk.post(move_url, {"move": "submit"}, follow=True)
-    assert "公示期至 2026-12-19 00:00" in text(response)  # the notice cannot be skipped
+    assert "公示期至 2026年12月18日 结束" in text(response)  # the notice cannot be skipped
     panel1.post(
         page_url("objection-resolve", t, pk=objection.pk),
         {"outcome_kind": "dismissed", "outcome": "经复核属实"},
