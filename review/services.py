@@ -466,10 +466,42 @@ def possible_moves(round_: ReviewRound) -> list[str]:
 
 
 def close_ended_notices() -> int:
-    """Periodic (beat): mark notices whose time is up. Never a task scheduled days ahead."""
-    return ReviewRound.objects.filter(
+    """Periodic (beat): mark notices whose time is up, and let the rounds whose scheme needs no township step
+    count (`finish_at_notice_end`). Never a task scheduled days ahead. Safe to run twice."""
+    ended = ReviewRound.objects.filter(
         state=RoundState.ON_NOTICE, notice_ends_at__lte=timezone.now(), notice_closed_at__isnull=True
-    ).update(notice_closed_at=timezone.now())
+    )
+    ids = list(ended.values_list("pk", flat=True))
+    closed = ReviewRound.objects.filter(pk__in=ids).update(notice_closed_at=timezone.now())
+    for round_ in ReviewRound.objects.filter(pk__in=ids).select_related("scheme", "village", "township"):
+        finish_at_notice_end(round_)
+    return closed
+
+
+def finish_at_notice_end(round_: ReviewRound) -> bool:
+    """Seed 1's quarter counts when its notice ends without an upheld objection: the one who opened the notice
+    finishes it (their move, in the trail). Anything that needs a person — an open or upheld objection, the
+    township's approval, an opener no longer allowed — leaves the round for the pages."""
+    if township_approval_needed(round_):
+        return False
+    opened = round_.moves.filter(move__in=["open_notice", "fresh_notice"]).order_by("-at", "-pk").first()
+    membership = (
+        Membership.objects.filter(user_id=opened.actor_id, township_id=round_.township_id).first()
+        if opened
+        else None
+    )
+    if membership is None or not can(membership, Action.RUN_ROUND, round_.village):
+        return False
+    try:
+        move_round(
+            membership=membership,
+            round=round_,
+            move="finish",
+            comment=_("The notice ended without an upheld objection: the results count."),
+        )
+    except DomainError:
+        return False
+    return True
 
 
 # Cross-review ----------------------------------------------------------------------------------------------------

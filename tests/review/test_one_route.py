@@ -344,3 +344,34 @@ def test_a_village_of_another_township_cannot_be_posted(rw, world):
     )
     assert (answer.status_code, answer.json()["field"]) == (400, "village")
     assert checksum() == before
+
+
+def test_the_sweeper_makes_a_quarter_count_at_its_notices_end_and_leaves_the_rest(rw):
+    """Seed 1: nobody has to press a button for a quarter to count when its notice ends quietly; a round with an
+    open objection, or one the township approves, waits for people."""
+    rw.scheme.township_approves_quarterly = False
+    rw.scheme.save(update_fields=["township_approves_quarterly"])
+    quiet = _quarterly(rw)
+    _through_panel(rw, quiet)
+    batch_entry = _direct(rw, rw.clean, rw.h2, day=datetime.date(2026, 3, 20))
+    with time_machine.travel(datetime.datetime(2026, 4, 2, 10, 0, tzinfo=SHANGHAI), tick=False):
+        _move(rw, quiet, "open_notice")
+        batch = services.post_notice_batch(
+            membership=rw.membership(rw.clerk), village=rw.village, scheme=rw.scheme
+        )
+    with time_machine.travel(datetime.datetime(2026, 4, 5, 23, 0, tzinfo=SHANGHAI), tick=False):
+        assert services.close_ended_notices() == 0  # not yet
+    with time_machine.travel(datetime.datetime(2026, 4, 6, 0, 5, tzinfo=SHANGHAI), tick=False):
+        assert services.close_ended_notices() == 2
+        assert services.close_ended_notices() == 0  # twice changes nothing
+    quiet.refresh_from_db()
+    batch.refresh_from_db()
+    assert (quiet.state, batch.state) == (
+        RoundState.APPROVED,
+        RoundState.ON_NOTICE,
+    )  # a batch waits for the township
+    finish = quiet.moves.get(move="finish")
+    assert finish.actor == rw.clerk  # who opened the notice
+    assert Entry.objects.get(pk=batch_entry.pk).state == EntryState.PROPOSED
+    assert {e.approved_by for e in Entry.objects.filter(round_link__round=quiet)} == {rw.clerk}
+    assert ours(rw) == (D("62"), D("58"))
