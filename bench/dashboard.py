@@ -9,7 +9,15 @@ import os
 import time
 from decimal import Decimal
 
-from bench.common import best_of, fresh_database, report, seed1_scheme, setup_django
+from bench.common import (
+    approved_rounds,
+    best_of,
+    fresh_database,
+    insert_through_rounds,
+    report,
+    seed1_scheme,
+    setup_django,
+)
 
 HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", "20000"))
 ENTRIES_EACH = int(os.environ.get("BENCH_ENTRIES_EACH", "60"))
@@ -83,12 +91,17 @@ def build():
                 "INSERT INTO bench_items VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 [n, item.pk, item.category_id, item.category.name, item.name, item.kind, item.signed_points],
             )
-        # 60 approved entries per household taking part, spread over the year and pseudo-randomly over the items.
-        cursor.execute(
+        # 60 approved entries per household taking part, spread over the year and pseudo-randomly over the items,
+        # recorded by the clerk and posted on the village's notice batch, approved after its notice (the one route
+        # to the ledger).
+        approved_rounds(cursor, township=township, scheme=scheme, user=user)
+        ledger = time.perf_counter()
+        insert_through_rounds(
+            cursor,
+            """township_id, household_id, village_id, scheme_id, category_id, item_id, category_name, item_name,
+            item_kind, item_points, multiplier, points, year, period, occurred_on, source, reason, state,
+            idempotency_key, recorded_by_id, recorded_at, approved_by_id, approved_at, decided_reason""",
             """
-            INSERT INTO scoring_entry (township_id, household_id, village_id, scheme_id, category_id, item_id,
-                category_name, item_name, item_kind, item_points, multiplier, points, year, period, occurred_on, source,
-                reason, state, idempotency_key, recorded_by_id, recorded_at, approved_by_id, approved_at, decided_reason)
             SELECT h.township_id, h.id, h.village_id, %(scheme)s, i.category_id, i.id, i.category_name, i.name, i.kind,
                 abs(i.points), 1, i.points, 2026, '2026', DATE '2026-01-01' + ((k * 5 + h.id) %% 330)::int, 'clerk', '',
                 'approved', '', %(user)s, now(), %(user)s, now(), ''
@@ -99,19 +112,24 @@ def build():
             """,
             {**params, "items": len(items)},
         )
-        # Every village: quarters 1-3 approved, quarter 4 on notice (ends in two days), the annual round collecting.
+        ledger = time.perf_counter() - ledger
+        # Every village: quarters 1-3 approved after their notices (three days, posted five days after the
+        # quarter), quarter 4 on notice (ends in two days), the annual round collecting.
         cursor.execute(
             """
             INSERT INTO review_reviewround (township_id, village_id, scheme_id, kind, period, state, notice_days,
                 notice_opened_at, notice_ends_at, notice_number, notice_closed_at, notice_token, created_by_id,
                 created_at, approved_at)
             SELECT %(township)s, v.id, %(scheme)s, p.kind, p.period, p.state, 3,
-                CASE WHEN p.state = 'on_notice' THEN now() - interval '1 day' END,
-                CASE WHEN p.state = 'on_notice' THEN now() + interval '2 days' END, 1, NULL,
-                md5(v.id::text || p.period), %(user)s, now(), CASE WHEN p.state = 'approved' THEN now() END
-            FROM households_village v CROSS JOIN (VALUES ('quarterly', '2026-Q1', 'approved'),
-                ('quarterly', '2026-Q2', 'approved'), ('quarterly', '2026-Q3', 'approved'),
-                ('quarterly', '2026-Q4', 'on_notice'), ('annual', '2026', 'collecting')) AS p(kind, period, state)
+                CASE WHEN p.state = 'on_notice' THEN now() - interval '1 day' ELSE p.opened END,
+                CASE WHEN p.state = 'on_notice' THEN now() + interval '2 days' ELSE p.ends END, 1, p.ends,
+                md5(v.id::text || p.period), %(user)s, now(), p.ends + interval '1 day'
+            FROM households_village v CROSS JOIN (VALUES
+                ('quarterly', '2026-Q1', 'approved', TIMESTAMPTZ '2026-04-06 09:00+08', TIMESTAMPTZ '2026-04-10 00:00+08'),
+                ('quarterly', '2026-Q2', 'approved', TIMESTAMPTZ '2026-07-06 09:00+08', TIMESTAMPTZ '2026-07-10 00:00+08'),
+                ('quarterly', '2026-Q3', 'approved', TIMESTAMPTZ '2026-10-06 09:00+08', TIMESTAMPTZ '2026-10-10 00:00+08'),
+                ('quarterly', '2026-Q4', 'on_notice', NULL, NULL), ('annual', '2026', 'collecting', NULL, NULL))
+                AS p(kind, period, state, opened, ends)
             WHERE v.township_id = %(township)s
             """,
             params,
@@ -133,18 +151,19 @@ def build():
             """
             INSERT INTO rewards_starrun (township_id, scheme_id, version, inputs_fingerprint, current, state,
                 five_percent, four_percent, three_percent, floor, household_count, created_by_id, created_at,
-                published_by_id, published_at)
+                published_by_id, published_at, needs_confirmation, stale_cause, stale_changes,
+                tie_break_fewer_penalties, tie_break_category_first)
             VALUES (%(township)s, %(scheme)s, 1, 'bench', true, 'published', 10, 20, 30, 140, 0, %(user)s, now(),
-                %(user)s, now()) RETURNING id
+                %(user)s, now(), false, '', 0, true, false) RETURNING id
             """,
             params,
         )
         run_id = cursor.fetchone()[0]
         cursor.execute(
             """
-            INSERT INTO rewards_starresult (township_id, run_id, village_id, household_id, total, rank, n, stars,
-                disqualified)
-            SELECT h.township_id, %(run)s, h.village_id, h.id, 140, r.rank, r.n,
+            INSERT INTO rewards_starresult (township_id, run_id, village_id, household_id, total, penalties,
+                tie_score, rank, n, stars, disqualified)
+            SELECT h.township_id, %(run)s, h.village_id, h.id, 140, 0, NULL, r.rank, r.n,
                 CASE WHEN 10 * r.rank <= r.n THEN 5 WHEN 5 * r.rank <= r.n THEN 4 WHEN 10 * r.rank <= 3 * r.n THEN 3
                      ELSE 0 END, false
             FROM households_household h JOIN (
@@ -210,7 +229,7 @@ def build():
         cursor.execute("ANALYZE")
     print(
         f"built {HOUSEHOLDS} households × {ENTRIES_EACH} entries in {VILLAGES} villages in "
-        f"{time.perf_counter() - started:.1f}s",
+        f"{time.perf_counter() - started:.1f}s (the ledger through the notice batches: {ledger:.1f}s)",
         flush=True,
     )
     return township, scheme, user, run_id

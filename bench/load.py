@@ -29,7 +29,7 @@ import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
-from bench.common import fresh_database, seed1_scheme, setup_django
+from bench.common import approved_rounds, fresh_database, insert_through_rounds, seed1_scheme, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -51,7 +51,9 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
 
 
 def _sql_seed(cursor, township, scheme, user, items) -> None:
-    """Households, residents and approved entries in a few INSERT … SELECT statements (seconds, not minutes)."""
+    """Households, residents and approved entries in a few INSERT … SELECT statements (seconds, not minutes); the
+    entries, recorded by the clerk, were posted on their village's notice batch and count after its notice (the
+    one route to the ledger)."""
     cursor.execute(
         """
         INSERT INTO households_household (township_id, village_id, area_id, number, address, participation,
@@ -95,11 +97,13 @@ def _sql_seed(cursor, township, scheme, user, items) -> None:
                 item.category.cadence == "quarterly",
             ],
         )
-    cursor.execute(
+    approved_rounds(cursor, township=township, scheme=scheme, user=user)
+    insert_through_rounds(
+        cursor,
+        """township_id, household_id, village_id, scheme_id, category_id, item_id, category_name, item_name,
+        item_kind, item_points, multiplier, points, year, period, occurred_on, source, reason, state,
+        idempotency_key, recorded_by_id, recorded_at, approved_by_id, approved_at, decided_reason""",
         """
-        INSERT INTO scoring_entry (township_id, household_id, village_id, scheme_id, category_id, item_id,
-            category_name, item_name, item_kind, item_points, multiplier, points, year, period, occurred_on, source,
-            reason, state, idempotency_key, recorded_by_id, recorded_at, approved_by_id, approved_at, decided_reason)
         SELECT h.township_id, h.id, h.village_id, %(scheme)s, i.category_id, i.id, i.category_name, i.name, i.kind,
             abs(i.points), 1, i.points, 2026,
             CASE WHEN i.quarterly THEN '2026-Q' || extract(quarter FROM DATE '2026-01-05' + ((k * 47 + h.id) %% 290)::int)

@@ -14,7 +14,14 @@ import statistics
 import time
 from decimal import Decimal
 
-from bench.common import fresh_database, report, seed1_scheme, setup_django
+from bench.common import (
+    approved_rounds,
+    fresh_database,
+    insert_through_rounds,
+    report,
+    seed1_scheme,
+    setup_django,
+)
 
 VILLAGES = int(os.environ.get("BENCH_VILLAGES", "1000"))
 PER_VILLAGE = int(os.environ.get("BENCH_PER_VILLAGE", "100"))
@@ -30,7 +37,7 @@ vetoed AS (
                       WHERE c.corrects_id = e.id AND c.state = 'approved' AND c.source = 'correction')
 ), ranked AS (
     SELECT t.id, t.total, v.household_id IS NOT NULL AS vetoed,
-           RANK() OVER (PARTITION BY t.village_id ORDER BY t.total DESC) AS r,
+           RANK() OVER (PARTITION BY t.village_id ORDER BY t.total DESC, t.penalties ASC) AS r,
            COUNT(*) OVER (PARTITION BY t.village_id) AS n
     FROM totals t LEFT JOIN vetoed v ON v.household_id = t.id
 )
@@ -45,7 +52,9 @@ FROM ranked
 
 def baseline_sql(categories) -> str:
     """The baseline: the ledger summed per household with one FILTER per category (the fastest shape we know,
-    the one scoring.selectors.annual_totals uses), clamped, then ranked with window functions."""
+    the one scoring.selectors.annual_totals uses), clamped, then ranked with window functions: by total, then by
+    fewer penalty points (the default tie-breaker since issue 12), summed in the same pass — a correction copies
+    the item of the penalty it reverses, so the penalties' signed sum leaves out the corrected ones."""
     sums = ", ".join(
         f"SUM(points) FILTER (WHERE category_id = {c.pk}) AS c{i}" for i, c in enumerate(categories)
     )
@@ -56,12 +65,12 @@ def baseline_sql(categories) -> str:
     )
     return f"""
 WITH counted AS (
-    SELECT household_id, {sums}
+    SELECT household_id, {sums}, -SUM(points) FILTER (WHERE item_kind = 'penalty') AS penalties
     FROM scoring_entry
     WHERE scheme_id = %(scheme)s AND state = 'approved'
     GROUP BY household_id
 ), totals AS (
-    SELECT h.id, h.village_id, ({scores}) AS total
+    SELECT h.id, h.village_id, ({scores}) AS total, COALESCE(counted.penalties, 0) AS penalties
     FROM households_household h LEFT JOIN counted ON counted.household_id = h.id
     WHERE h.township_id = %(township)s AND h.participation IN ('taking_part', 'elderly_opted_in')
 ), {VETOED_AND_RANKED}"""
@@ -70,13 +79,15 @@ WITH counted AS (
 # The plainer hand-written shape (sum per household and category, then per household): printed for comparison.
 GROUP_BY_SQL = f"""
 WITH counted AS (
-    SELECT household_id, category_id, SUM(points) AS net
+    SELECT household_id, category_id, SUM(points) AS net,
+           -SUM(points) FILTER (WHERE item_kind = 'penalty') AS penalties
     FROM scoring_entry
     WHERE scheme_id = %(scheme)s AND state = 'approved'
     GROUP BY household_id, category_id
 ), totals AS (
     SELECT h.id, h.village_id,
-           SUM(LEAST(GREATEST(c.base_score + COALESCE(n.net, 0), c.floor), c.ceiling)) AS total
+           SUM(LEAST(GREATEST(c.base_score + COALESCE(n.net, 0), c.floor), c.ceiling)) AS total,
+           COALESCE(SUM(n.penalties), 0) AS penalties
     FROM households_household h
     CROSS JOIN scoring_category c
     LEFT JOIN counted n ON n.household_id = h.id AND n.category_id = c.id
@@ -157,10 +168,16 @@ def build():
         entry_columns = """township_id, household_id, village_id, scheme_id, category_id, item_id, category_name,
             item_name, item_kind, item_points, multiplier, points, year, period, occurred_on, source, reason, state,
             idempotency_key, recorded_by_id, recorded_at, approved_by_id, approved_at, decided_reason"""
+        # Every village's annual round approved (so that the village is rated) and a notice batch approved after
+        # its notice, which the clerk's entries below were posted on (the one route to the ledger).
+        approved_rounds(cursor, township=township, scheme=scheme, user=user, kind="annual", period="2026")
+        approved_rounds(cursor, township=township, scheme=scheme, user=user)
+        ledger = time.perf_counter()
         # Approved entries spread pseudo-randomly over the items: totals vary, with realistic ties.
-        cursor.execute(
-            f"""
-            INSERT INTO scoring_entry ({entry_columns})
+        insert_through_rounds(
+            cursor,
+            entry_columns,
+            """
             SELECT h.township_id, h.id, h.village_id, %(scheme)s, i.category_id, i.id, i.category_name, i.name, i.kind,
                 abs(i.points), 1, i.points, 2026, '2026', DATE '2026-01-01' + (k %% 300), 'clerk', '', 'approved', '',
                 %(user)s, now(), %(user)s, now(), ''
@@ -178,9 +195,10 @@ def build():
             },
         )
         # One household in 200 is vetoed (一票否决); half of those vetoes are reversed by a correction.
-        cursor.execute(
-            f"""
-            INSERT INTO scoring_entry ({entry_columns})
+        insert_through_rounds(
+            cursor,
+            entry_columns,
+            """
             SELECT h.township_id, h.id, h.village_id, %(scheme)s, %(category)s, %(veto)s, '遵纪守法', '违法犯罪',
                 'penalty', 5, 1, -5, 2026, '2026', DATE '2026-06-01', 'clerk', '', 'approved', '',
                 %(user)s, now(), %(user)s, now(), ''
@@ -205,13 +223,15 @@ def build():
             """,
             {"veto": veto.pk},
         )
+        ledger = time.perf_counter() - ledger
         cursor.execute("ANALYZE")
         cursor.execute("SELECT count(*) FROM households_household")
         households = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM scoring_entry")
         entries = cursor.fetchone()[0]
     print(
-        f"built {households} households in {VILLAGES} villages, {entries} entries, in {time.perf_counter() - started:.1f}s",
+        f"built {households} households in {VILLAGES} villages, {entries} entries, in "
+        f"{time.perf_counter() - started:.1f}s (the ledger through the notice batches: {ledger:.1f}s)",
         flush=True,
     )
     return user, township, scheme
