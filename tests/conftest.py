@@ -1,4 +1,4 @@
-"""Shared fixtures. Tests talk to the real PostgreSQL and Redis (config/settings/test.py decides and says so)."""
+"""Shared fixtures. Tests talk to a real PostgreSQL and Redis, system or embedded (config/settings/test.py)."""
 
 import os
 from contextlib import contextmanager
@@ -18,16 +18,6 @@ from tests.factories import (
     UserFactory,
     VillageFactory,
 )
-
-
-def pytest_collection_modifyitems(config, items):
-    skip_pg = pytest.mark.skip(reason="PostgreSQL unreachable: this test needs it (see the warning above)")
-    skip_redis = pytest.mark.skip(reason="Redis unreachable: this test needs it (see the warning above)")
-    for item in items:
-        if "postgres" in item.keywords and not settings.POSTGRES_AVAILABLE:
-            item.add_marker(skip_pg)
-        if "redis" in item.keywords and not settings.REDIS_AVAILABLE:
-            item.add_marker(skip_redis)
 
 
 @pytest.fixture(autouse=True)
@@ -142,9 +132,9 @@ def celery_worker():
     from django.db import connection
 
     from config.celery import app
+    from config.embedded import database_url
 
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    url = database_url(connection.settings_dict)  # the test database, also on an embedded server's socket
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "TEST_DATABASE_URL": url}
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     command = [

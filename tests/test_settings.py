@@ -1,12 +1,21 @@
-"""The test settings' promise: the real services when reachable, loud fallback otherwise, never a silent skip in CI."""
+"""The test settings' promise: the system services when they let us log in, the embedded ones otherwise (loudly),
+and in CI (JIFEN_REQUIRE_SERVICES=1) the system ones or nothing."""
 
+import json
 import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
-PROBE = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+from config import embedded
+
+PROBE = (
+    "import json, django; django.setup(); from django.conf import settings; db = settings.DATABASES['default'];"
+    "print(json.dumps([db['ENGINE'], db['HOST'], db['NAME'], settings.CELERY_BROKER_URL]))"
+)
+REFUSED_LOGIN = "postgres://no_such_role_jifen@127.0.0.1:5432/jifen"  # the port answers, the login fails
 
 
 def _settings_process(**env):
@@ -16,8 +25,15 @@ def _settings_process(**env):
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
+
+
+@pytest.fixture
+def embedded_dir(tmp_path):
+    yield tmp_path
+    embedded.stop_redis(tmp_path / "test-redis")
+    embedded.stop_postgres(tmp_path / "test-postgres")
 
 
 def test_unreachable_service_fails_when_services_are_required():
@@ -26,13 +42,38 @@ def test_unreachable_service_fails_when_services_are_required():
     assert "Redis" in result.stderr and "unreachable" in result.stderr
 
 
-def test_unreachable_database_falls_back_to_sqlite_loudly_when_not_required():
+@pytest.mark.postgres
+def test_a_postgresql_refusing_the_login_fails_when_services_are_required_and_starts_nothing(embedded_dir):
     result = _settings_process(
-        JIFEN_REQUIRE_SERVICES="0", TEST_DATABASE_URL="postgres://postgres@127.0.0.1:1/jifen"
+        JIFEN_REQUIRE_SERVICES="1", TEST_DATABASE_URL=REFUSED_LOGIN, JIFEN_TEST_EMBEDDED_DIR=str(embedded_dir)
     )
-    assert result.returncode == 0
-    assert result.stdout.strip() == "django.db.backends.sqlite3"
-    assert "PostgreSQL unreachable" in result.stderr
+    assert result.returncode != 0
+    assert "PostgreSQL" in result.stderr and "refusing the login" in result.stderr
+    assert list(embedded_dir.iterdir()) == []
+
+
+@pytest.mark.embedded
+def test_settings_use_the_embedded_servers_loudly_when_the_configured_ones_refuse_and_none_are_required(
+    embedded_dir,
+):
+    result = _settings_process(
+        JIFEN_REQUIRE_SERVICES="0",
+        TEST_DATABASE_URL=REFUSED_LOGIN,
+        TEST_REDIS_URL="redis://127.0.0.1:1/0",
+        JIFEN_TEST_EMBEDDED_DIR=str(embedded_dir),
+    )
+    assert result.returncode == 0, result.stderr
+    engine, host, name, broker = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (engine, host, name) == (
+        "django.db.backends.postgresql",
+        str(embedded_dir / "test-postgres"),
+        "jifen",
+    )
+    assert broker == f"redis+socket://{embedded_dir / 'test-redis' / 'redis.sock'}"
+    assert "PostgreSQL does not let us log in" in result.stderr and "Redis does not answer" in result.stderr
+    assert embedded.postgres_pid(embedded_dir / "test-postgres") and embedded.redis_pid(
+        embedded_dir / "test-redis"
+    )
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():

@@ -5,6 +5,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from config import embedded
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -74,16 +76,14 @@ TEMPLATES = [
     },
 ]
 
-# Without DATABASE_URL the one-command local start uses an embedded SQLite file.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'jifen.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and immediate transactions so two writers do not trample each other (PITFALLS: SQLite).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
+# Always PostgreSQL. Without DATABASE_URL: the embedded server under var/postgres/ that `make run` starts
+# (config/embedded.py; reading its address starts nothing). Also libpq's socket form `postgresql://u@/db?host=/dir`.
+DATABASE_URL = env("DATABASE_URL", default="")
+DATABASES = {
+    "default": embedded.database_config(DATABASE_URL)
+    if DATABASE_URL
+    else embedded.postgres_config(embedded.RUN_POSTGRES)
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -176,7 +176,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Without REDIS_URL tasks run in-process (eagerly); with it, a real Celery worker takes them.
+# Without REDIS_URL tasks run in-process (eagerly); with it, a real Celery worker takes them. `make run` without
+# REDIS_URL starts the embedded Redis and sets REDIS_URL=redis+socket://…/var/redis/redis.sock for its processes.
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"

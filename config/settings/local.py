@@ -1,4 +1,4 @@
-"""The one-command local start: DEBUG on, SQLite unless DATABASE_URL is set, eager tasks unless REDIS_URL is set."""
+"""The one-command local start (`make run`): DEBUG on; the embedded PostgreSQL unless DATABASE_URL is set."""
 
 from .base import *  # noqa: F403
 from .base import env

@@ -1,12 +1,16 @@
-"""Test settings: the real PostgreSQL and Redis when reachable (default: the local ones).
+"""Test settings: PostgreSQL and Redis always; the system ones when they let us log in (default: the local ones).
 
-When one is unreachable the suite says so loudly and falls back (SQLite / no worker), skipping only the tests
-that need the missing service. With JIFEN_REQUIRE_SERVICES=1 (set by .ci/run) an unreachable service is an error.
+When one does not (down, or asking for a password), the suite says so loudly and starts the embedded one instead
+(config/embedded.py: var/test-postgres/, var/test-redis/; processes started by the tests find it running and share
+it), so a fresh machine needs no system database. `make test` stops them when it ends; after a bare `pytest` they
+keep running for the next run until `make stop`. With JIFEN_REQUIRE_SERVICES=1 (set by .ci/run) the system
+services must answer: one that does not is an error.
 """
 
-import socket
 import sys
-from urllib.parse import urlparse
+from pathlib import Path
+
+from config import embedded
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env
@@ -16,15 +20,8 @@ DEBUG = False
 REQUIRE_SERVICES = env.bool("JIFEN_REQUIRE_SERVICES", default=False)
 TEST_DATABASE_URL = env("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/jifen")
 TEST_REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
-
-
-def _reachable(url: str) -> bool:
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname, parsed.port), timeout=1.5):
-            return True
-    except OSError:
-        return False
+# Where the embedded fallback lives (a test of this very fallback points it at a temporary folder).
+EMBEDDED_DIR = Path(env("JIFEN_TEST_EMBEDDED_DIR", default=str(embedded.VAR)))
 
 
 def _shout(message: str) -> None:
@@ -32,33 +29,34 @@ def _shout(message: str) -> None:
     sys.stderr.write(f"\n{bar}\n!! {message}\n{bar}\n\n")
 
 
-POSTGRES_AVAILABLE = _reachable(TEST_DATABASE_URL)
-REDIS_AVAILABLE = _reachable(TEST_REDIS_URL)
-missing = [name for name, ok in (("PostgreSQL", POSTGRES_AVAILABLE), ("Redis", REDIS_AVAILABLE)) if not ok]
+_database = embedded.database_config(TEST_DATABASE_URL)
+POSTGRES_LOGS_IN = embedded.postgres_logs_in(_database)
+REDIS_ANSWERS = embedded.redis_answers(TEST_REDIS_URL)
+missing = [name for name, ok in (("PostgreSQL", POSTGRES_LOGS_IN), ("Redis", REDIS_ANSWERS)) if not ok]
 if missing and REQUIRE_SERVICES:
     raise SystemExit(
-        f"JIFEN_REQUIRE_SERVICES=1 but {' and '.join(missing)} unreachable "
+        f"JIFEN_REQUIRE_SERVICES=1 but {' and '.join(missing)} unreachable or refusing the login "
         f"({TEST_DATABASE_URL}, {TEST_REDIS_URL}): refusing to run the suite without them."
     )
-if not POSTGRES_AVAILABLE:
-    _shout(
-        f"PostgreSQL unreachable at {TEST_DATABASE_URL}: running on SQLite, skipping tests marked postgres."
-    )
-if not REDIS_AVAILABLE:
-    _shout(f"Redis unreachable at {TEST_REDIS_URL}: tasks run eagerly, skipping tests marked redis.")
 
-if POSTGRES_AVAILABLE:
-    DATABASES = {"default": env.db_url_config(TEST_DATABASE_URL)}
-else:
-    DATABASES = {
-        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "var" / "test.sqlite3")}
-    }
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if not POSTGRES_LOGS_IN:
+    _folder = EMBEDDED_DIR / embedded.TEST_POSTGRES.name
+    _name = _database["NAME"] or embedded.DATABASE
+    embedded.start_postgres(_folder, database=_name)  # the tests' own database is test_<name>, made by Django
+    _database = embedded.postgres_config(_folder, _name)
+    _shout(f"PostgreSQL does not let us log in at {TEST_DATABASE_URL}: using the embedded one in {_folder}.")
+if not REDIS_ANSWERS:
+    _folder = EMBEDDED_DIR / embedded.TEST_REDIS.name
+    embedded.start_redis(_folder)
+    _shout(f"Redis does not answer at {TEST_REDIS_URL}: using the embedded one in {_folder}.")
+    TEST_REDIS_URL = embedded.redis_url(_folder)
+
+DATABASES = {"default": {**_database, "ATOMIC_REQUESTS": True}}
 
 # Tests run tasks eagerly unless a test starts a real worker (tests/conftest.py: celery_worker_process).
-REDIS_URL = TEST_REDIS_URL if REDIS_AVAILABLE else ""
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+REDIS_URL = TEST_REDIS_URL
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = True
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
