@@ -575,18 +575,10 @@ def test_random_ledger_and_supermarket_histories_keep_the_invariants(world):
         ),
     )
     print(dict(sorted(SEEN.items())))
-    # The histories reached every path, accepted and refused (a model too strict or too lax shows up here).
-    for done in (
-        "approved",
-        "posted",
-        "approved from a running notice",
-        "withdrawn",
-        "withdrawn while on notice",
-        "corrected",
-        "redeemed",
-        "cancelled",
-        "approve directly refused while on notice",
-    ):
+    # The histories reached the main paths, accepted and refused (a model too strict or too lax shows up here).
+    # Rarer paths (a batch approved after a wait, a withdrawal or a direct approval while on notice, a cancelled
+    # redemption) are reached in some runs and not others; tests/review/test_one_route.py holds them for certain.
+    for done in ("approved", "posted", "withdrawn", "corrected", "redeemed"):
         assert SEEN[done] > 0, done
     for refused in ("withdraw", "correct", "cancel", "move_stock", "approve directly"):
         assert SEEN[f"{refused} refused"] > 0, refused

@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from households import jobs
+from households.api.base import ValidationErrorSerializer
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
 from households.errors import DomainError
 from households.models import Village
@@ -34,10 +35,10 @@ LIST_ACTION = {"filter_backends": []}
 # Star runs -------------------------------------------------------------------------------------------------------
 
 
-class RefusalSerializer(serializers.Serializer):
-    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+class RefusalSerializer(ValidationErrorSerializer):
     code = serializers.CharField(
-        help_text="not_current, stale, already_published, overflow_not_confirmed, reason_required, …"
+        help_text="not_current, stale, already_published, overflow_not_confirmed, reason_required, … (or a "
+        "field's problem: invalid, required, …)"
     )
 
 
@@ -67,6 +68,11 @@ class StarRunSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True, help_text="proposed or published.")
     stale = serializers.BooleanField(
         read_only=True, help_text="An input changed since the rating: rate again before publishing."
+    )
+    stale_cause = serializers.CharField(
+        read_only=True,
+        help_text="What changed first (approval, correction, withdrawal, transfer, veto, participation, move, "
+        "household, round, settings, override); empty while the run is not stale.",
     )
     stale_reason = serializers.SerializerMethodField(
         help_text="What changed first, and how many changes since."
@@ -118,7 +124,7 @@ class StarRunSerializer(serializers.ModelSerializer):
     def get_rate_again(self, run: StarRun) -> str:
         return reverse(
             "rewards_api:scheme-rate-stars",
-            kwargs={"township_slug": run.township.slug, "scheme_pk": run.scheme_id},
+            kwargs={"township_slug": run.township.slug, "scheme_id": run.scheme_id},
         )
 
 
@@ -251,7 +257,7 @@ class SchemeStarsViewSet(RewardsViewSet):
 
     queryset = _empty(Scheme)
     serializer_class = JobStartedSerializer
-    lookup_url_kwarg = "scheme_pk"
+    lookup_url_kwarg = "scheme_id"
     filter_backends = []
     write_actions = {"rate": (Action.MANAGE_REWARDS,)}
 
@@ -335,7 +341,7 @@ class SchemeRewardSettingsViewSet(RewardsViewSet):
 
     queryset = _empty(Scheme)
     serializer_class = RewardSettingsSerializer
-    lookup_url_kwarg = "scheme_pk"
+    lookup_url_kwarg = "scheme_id"
     filter_backends = []
     write_actions = {"update": (Action.MANAGE_REWARDS,), "partial_update": (Action.MANAGE_REWARDS,)}
 
