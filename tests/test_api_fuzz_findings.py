@@ -4,6 +4,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.api_errors import error
+
 pytestmark = pytest.mark.django_db
 
 
@@ -24,7 +26,7 @@ def test_an_api_url_that_matches_no_route_answers_json_404(api, world):
 
         assert response.status_code == 404, url
         assert response["Content-Type"] == "application/json", url
-        assert set(response.json()) == {"detail"}
+        assert response.json() == error("not_found", "未找到。")
 
 
 def test_a_page_url_that_matches_no_route_still_answers_the_html_page(client, world):
@@ -42,7 +44,7 @@ def test_a_write_with_a_body_drf_cannot_parse_answers_415_and_the_schema_declare
     paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
 
     assert response.status_code == 415
-    assert set(response.json()) == {"detail"}
+    assert response.json() == error("unsupported_media_type", "不支持请求中的媒体类型 “text/plain”。")
     villages = paths["/api/v1/t/{township_slug}/villages/"]
     assert "415" in villages["post"]["responses"] and "415" not in villages["get"]["responses"]
     assert "415" in paths["/api/v1/t/{township_slug}/households/{id}/"]["patch"]["responses"]
@@ -57,7 +59,10 @@ def test_more_form_fields_than_django_accepts_answers_json_400_in_the_api(api, w
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
-    assert set(response.json()) == {"detail"}
+    assert response.json() == {
+        **error("parse_error", "错误的请求。"),
+        "errors": {"non_field_errors": ["错误的请求。"]},
+    }
 
 
 def test_a_page_refusing_too_many_fields_still_answers_the_html_400(client, world, settings):

@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from households.api.base import TownshipAutoSchema
+from households.api.base import APIDefaults
 from households.api.roster import _empty
 from scoring.api.urls import Router
 
@@ -33,10 +33,9 @@ from .serializers import (
 MAX_ID = 2**31 - 1
 
 
-class RegionViewSet(viewsets.GenericViewSet):
+class RegionViewSet(APIDefaults, viewsets.GenericViewSet):
     """Enters the region from the URL after authentication: outsiders 404, viewers 403 on writes."""
 
-    schema = TownshipAutoSchema()
     filter_backends = []
 
     def initial(self, request, *args, **kwargs):

@@ -13,10 +13,10 @@ from django.views import defaults
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, filters, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
-from rest_framework.views import set_rollback
 
 from ..errors import DomainError
 from ..models import Township
@@ -25,15 +25,27 @@ from ..tenancy import render_in_scope, township_scope
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+    """Every API error body (README, "API changelog"): what went wrong, in the request's language."""
+
+    code = serializers.CharField(
+        help_text="Stable and machine-readable: invalid, required, not_authenticated, permission_denied, not_found, "
+        "method_not_allowed, throttled, parse_error, unsupported_media_type, or a refusal of the service "
+        "(notice_required, own_area, …)."
+    )
+    detail = serializers.CharField(help_text="The message, in the request's language (zh-Hans by default).")
+    field = serializers.CharField(
+        allow_null=True, help_text="The input the message is about (dotted for nested input), or null."
+    )
 
 
-# A 400 names the fields that need fixing: {"field": ["message", ...]} (nested for nested input) or {"detail": ...}.
-VALIDATION_ERROR_SCHEMA = {
-    "type": "object",
-    "description": "What to fix, by field name (non_field_errors for the whole object).",
-    "additionalProperties": {},
-}
+class ValidationErrorSerializer(ErrorDetailSerializer):
+    """A 400: `code`, `detail` and `field` describe the first problem, `errors` all of them by field."""
+
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Every message by field (dotted for nested input: `findings.0.item`); `non_field_errors` for "
+        "the whole object.",
+    )
 
 
 class TownshipAutoSchema(AutoSchema):
@@ -45,7 +57,12 @@ class TownshipAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        errors = {"400": VALIDATION_ERROR_SCHEMA, "403": ErrorDetailSerializer, "404": ErrorDetailSerializer}
+        errors = {
+            "400": ValidationErrorSerializer,
+            "401": ErrorDetailSerializer,
+            "403": ErrorDetailSerializer,
+            "404": ErrorDetailSerializer,
+        }
         # A write whose body DRF cannot parse as any of the declared media types.
         if self.method in ("POST", "PUT", "PATCH"):
             errors["415"] = ErrorDetailSerializer
@@ -66,9 +83,27 @@ class NulSafeSearchFilter(filters.SearchFilter):
         return super().get_search_terms(request)
 
 
-class TownshipScopedViewSet(viewsets.ModelViewSet):
-    write_action: Action = Action.EDIT_ROSTER
+class Pagination(PageNumberPagination):
+    """Every list: `page` (from 1) and `page_size` (default the PAGE_SIZE setting, 50; at most 200)."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class APIDefaults:
+    """What every Jifen viewset shares (township and region sides).
+
+    Token first: DRF answers an anonymous call 401 with the first class's `WWW-Authenticate` (`Token`); session
+    authentication (the browsable API, pages' scripts) still follows, CSRF-checked as before.
+    """
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    pagination_class = Pagination
     schema = TownshipAutoSchema()
+
+
+class TownshipScopedViewSet(APIDefaults, viewsets.ModelViewSet):
+    write_action: Action = Action.EDIT_ROSTER
     filter_backends = [DjangoFilterBackend, NulSafeSearchFilter, filters.OrderingFilter]
 
     def dispatch(self, request, *args, **kwargs):
@@ -101,10 +136,15 @@ class TownshipScopedViewSet(viewsets.ModelViewSet):
         return obj
 
 
+def error_body(code: str, detail, field: str | None = None) -> dict:
+    return {"code": str(code), "detail": str(detail), "field": field}
+
+
 def not_found(request, exception):
     """The project's handler404: a URL under /api/ that matches no route answers JSON like every other API 404."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": str(_("Not found."))}, status=status.HTTP_404_NOT_FOUND)
+        body = error_body(exceptions.NotFound.default_code, exceptions.NotFound.default_detail)
+        return JsonResponse(body, status=status.HTTP_404_NOT_FOUND)
     return defaults.page_not_found(request, exception)
 
 
@@ -112,22 +152,73 @@ def bad_request(request, exception):
     """The project's handler400 (a SuspiciousOperation, e.g. more form fields than Django accepts): JSON under /api/."""
     if request.path.startswith("/api/"):
         # DRF's own message for an unparsable request, translated by DRF's catalog.
-        return JsonResponse({"detail": str(_("Malformed request."))}, status=status.HTTP_400_BAD_REQUEST)
+        body = error_body(exceptions.ParseError.default_code, exceptions.ParseError.default_detail)
+        body["errors"] = {NON_FIELD: [body["detail"]]}  # every 400 carries `errors`
+        return JsonResponse(body, status=status.HTTP_400_BAD_REQUEST)
     return defaults.bad_request(request, exception)
 
 
+NON_FIELD = "non_field_errors"
+
+
+def flat_errors(detail, prefix: str = "") -> dict[str, list]:
+    """DRF's error detail (dicts and lists, nested like the input) as {dotted field: [ErrorDetail, …]}."""
+    if isinstance(detail, dict):
+        flat: dict[str, list] = {}
+        for key, value in detail.items():
+            flat.update(flat_errors(value, f"{prefix}{key}."))
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(flat_errors(item, f"{prefix}{index}."))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix.removesuffix(".") or NON_FIELD: messages} if messages else {}
+
+
+def validation_body(detail) -> dict:
+    """One 400 body: the first problem as {code, detail, field}, and every message in `errors`."""
+    errors = flat_errors(detail)
+    if not errors:  # a ValidationError without a message (not raised by Jifen; kept safe)
+        errors = {NON_FIELD: [exceptions.ValidationError.default_detail]}
+    key, messages = next(iter(errors.items()))
+    first = messages[0]
+    field = None if key == NON_FIELD else key.removesuffix(f".{NON_FIELD}")
+    body = error_body(getattr(first, "code", None) or exceptions.ValidationError.default_code, first, field)
+    body["errors"] = {name: [str(message) for message in messages] for name, messages in errors.items()}
+    return body
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, DomainError | DjangoValidationError):
-        set_rollback()  # ATOMIC_REQUESTS: nothing written earlier in this request survives a 400
+    """Every API error as {code, detail, field} (400s add `errors`), in the request's language; README, "API
+    changelog". A 404 never names the model ("No Household matches the given query." would)."""
     if isinstance(exc, DomainError):
-        key = exc.field or "non_field_errors"
-        body = {key: [str(exc.message)]}
-        if exc.code != "invalid":  # a refusal a client can act on says which (notice_required, own_area, …)
-            body["code"] = exc.code
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, DjangoPermissionDenied):
+        field = exc.field or NON_FIELD
+        exc = exceptions.ValidationError({field: [exceptions.ErrorDetail(str(exc.message), code=exc.code)]})
+    elif isinstance(exc, DjangoValidationError):
+        by_field = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages}
+        exc = exceptions.ValidationError(
+            {NON_FIELD if field == "__all__" else field: messages for field, messages in by_field.items()}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(
+        exc, context
+    )  # rolls back (ATOMIC_REQUESTS), sets WWW-Authenticate, Retry-After
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = validation_body(exc.detail)
+    else:
+        detail = exc.detail
+        if isinstance(detail, list | dict):  # an APIException raised with a structure: keep its first message
+            detail = next(iter(flat_errors(detail).values()), [exc.default_detail])[0]
+        response.data = error_body(getattr(detail, "code", None) or exc.default_code, detail)
+        if (
+            response.status_code == status.HTTP_400_BAD_REQUEST
+        ):  # an unparsable body: every 400 carries `errors`
+            response.data["errors"] = {NON_FIELD: [response.data["detail"]]}
+    return response

@@ -349,25 +349,26 @@ class RoundViewSet(ReviewViewSet):
 
     @extend_schema(methods=["GET"], responses={200: RotationSerializer(many=True)})
     @extend_schema(methods=["POST"], request=None, responses={200: AssignmentSerializer(many=True)})
-    @action(detail=True, methods=["get", "post"], pagination_class=None, **LIST_ACTION)
+    @action(detail=True, methods=["get", "post"], **LIST_ACTION)
     def rotation(self, request, *args, **kwargs):
-        """GET: the proposed cross-review (each area to a panel whose home it is not). POST: assign it."""
+        """GET: the proposed cross-review (each area to a panel whose home it is not), paginated. POST: assign it
+        (the answer lists every assignment made, unpaginated)."""
         round_ = self.get_object()
         if request.method == "GET":
             proposal = [{"panel": panel, "area": area} for panel, area in services.propose_rotation(round_)]
-            return Response(RotationSerializer(proposal, many=True).data)
+            return self.paginated(proposal, RotationSerializer)
         assignments = services.apply_rotation(membership=self.membership, round=round_)
         return Response(AssignmentSerializer(assignments, many=True).data)
 
     @extend_schema(methods=["GET"], responses={200: AssignmentSerializer(many=True)})
     @extend_schema(methods=["POST"], request=AssignSerializer, responses={201: AssignmentSerializer})
-    @action(detail=True, methods=["get", "post"], pagination_class=None, **LIST_ACTION)
+    @action(detail=True, methods=["get", "post"], **LIST_ACTION)
     def assignments(self, request, *args, **kwargs):
         """Which panel inspects which area. POST assigns one (never a panel to its own home area)."""
         round_ = self.get_object()
         if request.method == "GET":
             rows = round_.assignments.select_related("panel", "area").order_by("area__name", "id")
-            return Response(AssignmentSerializer(rows, many=True).data)
+            return self.paginated(rows, AssignmentSerializer)
         serializer = AssignSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         assignment = services.assign_panel(
@@ -376,10 +377,10 @@ class RoundViewSet(ReviewViewSet):
         return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: ProgressSerializer(many=True)})
-    @action(detail=True, methods=["get"], pagination_class=None, **LIST_ACTION)
+    @action(detail=True, methods=["get"], **LIST_ACTION)
     def progress(self, request, *args, **kwargs):
         """Per area: how many households taking part are inspected ("37 of 92")."""
-        return Response(ProgressSerializer(services.inspection_progress(self.get_object()), many=True).data)
+        return self.paginated(services.inspection_progress(self.get_object()), ProgressSerializer)
 
     @extend_schema(methods=["GET"], responses={200: InspectionSerializer(many=True)})
     @extend_schema(

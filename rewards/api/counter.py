@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from households.api.base import Pagination
 from households.api.roster import _empty
 from households.models import Household, Village
 from households.permissions import households_visible_to, villages_visible_to
@@ -14,7 +15,9 @@ from households.permissions import households_visible_to, villages_visible_to
 from ..selectors import card_code, find_households, shop_participation, spendable_balance
 from .common import RewardsViewSet, YearQuerySerializer
 
-COUNTER_RESULTS = 10
+
+class CounterPagination(Pagination):
+    page_size = 10  # what the counter's screen shows; `page_size` asks for more
 
 
 # The counter -------------------------------------------------------------------------------------------------------
@@ -42,7 +45,7 @@ class CounterHouseholdSerializer(BalanceSerializer):
 
 
 class CounterQuerySerializer(YearQuerySerializer):
-    q = serializers.CharField(
+    search = serializers.CharField(
         max_length=100,
         help_text="A household number (or its start), a resident's name or mobile, or the card's QR text "
         "(JIFEN-HH:<township>:<number>).",
@@ -62,12 +65,12 @@ def balance_row(household, year: int) -> dict:
 
 
 class CounterHouseholdViewSet(RewardsViewSet):
-    """The counter's search: at most ten households the member sees, each with its spendable balance."""
+    """The counter's search: the households the member sees, ten a page, each with its spendable balance."""
 
     queryset = _empty(Household)
     serializer_class = CounterHouseholdSerializer
     filter_backends = []
-    pagination_class = None
+    pagination_class = CounterPagination
     routed_actions = {"list"}
 
     def scoped_queryset(self):
@@ -78,10 +81,10 @@ class CounterHouseholdViewSet(RewardsViewSet):
         query = CounterQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         year = query.validated_data["year"]
-        found = (
-            find_households(self.get_queryset(), query.validated_data["q"])
+        found = self.paginate_queryset(
+            find_households(self.get_queryset(), query.validated_data["search"])
             .select_related("village", "township")
-            .prefetch_related("members")[:COUNTER_RESULTS]
+            .prefetch_related("members")
         )
         rows = []
         for household in found:
@@ -95,7 +98,7 @@ class CounterHouseholdViewSet(RewardsViewSet):
                     "card_code": card_code(household),
                 }
             )
-        return Response(CounterHouseholdSerializer(rows, many=True).data)
+        return self.get_paginated_response(CounterHouseholdSerializer(rows, many=True).data)
 
 
 class BalanceViewSet(RewardsViewSet):
@@ -103,7 +106,7 @@ class BalanceViewSet(RewardsViewSet):
 
     queryset = _empty(Household)
     serializer_class = BalanceSerializer
-    lookup_url_kwarg = "household_pk"
+    lookup_url_kwarg = "household_id"
     filter_backends = []
 
     def scoped_queryset(self):
@@ -141,7 +144,6 @@ class ShopParticipationViewSet(RewardsViewSet):
     queryset = _empty(Village)
     serializer_class = ParticipationSerializer
     filter_backends = []
-    pagination_class = None
     routed_actions = {"list"}
 
     def scoped_queryset(self):
@@ -152,7 +154,7 @@ class ShopParticipationViewSet(RewardsViewSet):
         query = YearQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         year = query.validated_data["year"]
-        villages = list(self.get_queryset())
+        villages = self.paginate_queryset(self.get_queryset())
         figures = shop_participation(year=year, village_ids=[v.pk for v in villages])
         rows = []
         for village in villages:
@@ -170,4 +172,4 @@ class ShopParticipationViewSet(RewardsViewSet):
                     "resident_share": p.resident_share,
                 }
             )
-        return Response(ParticipationSerializer(rows, many=True).data)
+        return self.get_paginated_response(ParticipationSerializer(rows, many=True).data)

@@ -33,19 +33,19 @@ router.register("shop-participation", ShopParticipationViewSet, basename="shop-p
 urlpatterns = [
     *router.urls,
     path(
-        "schemes/<int:scheme_pk>/rate-stars/",
+        "schemes/<int:scheme_id>/rate-stars/",
         SchemeStarsViewSet.as_view({"post": "rate"}, basename="scheme-stars"),
         name="scheme-rate-stars",
     ),
     path(
-        "schemes/<int:scheme_pk>/reward-settings/",
+        "schemes/<int:scheme_id>/reward-settings/",
         SchemeRewardSettingsViewSet.as_view(
             {"get": "retrieve", "put": "update", "patch": "partial_update"}, basename="scheme-reward-settings"
         ),
         name="scheme-reward-settings",
     ),
     path(
-        "households/<int:household_pk>/balance/",
+        "households/<int:household_id>/balance/",
         BalanceViewSet.as_view({"get": "retrieve"}, basename="balance"),
         name="household-balance",
     ),

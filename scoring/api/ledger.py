@@ -506,7 +506,7 @@ class PassbookViewSet(TownshipScopedViewSet):
 
     queryset = _empty(Household)
     serializer_class = PassbookSerializer
-    lookup_url_kwarg = "household_pk"
+    lookup_url_kwarg = "household_id"
     filter_backends = []
 
     def scoped_queryset(self):

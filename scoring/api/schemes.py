@@ -242,10 +242,11 @@ class SchemeViewSet(TownshipScopedViewSet):
         return self._answer(new, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: TemplateSerializer(many=True)})
-    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(detail=False, methods=["get"], filter_backends=[])
     def templates(self, request, *args, **kwargs):
         """The scheme templates shipped with Jifen (load one with `load-template`)."""
-        return Response(TemplateSerializer(scheme_templates.available_templates(), many=True).data)
+        page = self.paginate_queryset(scheme_templates.available_templates())
+        return self.get_paginated_response(TemplateSerializer(page, many=True).data)
 
     @extend_schema(request=TemplateLoadSerializer, responses={201: SchemeSerializer})
     @action(detail=False, methods=["post"], url_path="load-template", serializer_class=TemplateLoadSerializer)

@@ -43,7 +43,7 @@ router.register("transfers", TransferViewSet, basename="transfer")
 urlpatterns = [
     *router.urls,
     path(
-        "households/<int:household_pk>/passbook/",
+        "households/<int:household_id>/passbook/",
         PassbookViewSet.as_view({"get": "retrieve"}, basename="passbook"),
         name="household-passbook",
     ),

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from demonstration import services
 from demonstration.models import Application, ApplicationState, Call, CallState
+from tests.api_errors import fields, invalid, refusal
 from tests.demonstration.conftest import AFTER_APPLICATIONS, APPLY_DAY, ShopParticipation, form_file
 
 pytestmark = pytest.mark.django_db
@@ -60,11 +61,14 @@ def test_an_application_under_the_threshold_is_a_400_that_says_the_figure(progra
     p.shares[p.villages["a东村"].pk] = ShopParticipation(D("20"), D("12.5"))
     response = post_apply(login(world.a.admin), world.a.township, call, p.villages["a东村"])
     assert response.status_code == 400
-    assert response.json() == {
-        "village": [
-            "Supermarket participation of a东村 is 12.50 % of its residents; the call requires at least 30 %."
-        ]
-    }
+    assert response.json() == invalid(
+        {
+            "village": [
+                "Supermarket participation of a东村 is 12.50 % of its residents; the call requires at least 30 %."
+            ]
+        },
+        code="below_threshold",
+    )
     assert not Application.objects.exists()
 
 
@@ -81,7 +85,7 @@ def test_a_file_that_is_not_a_form_is_refused(programme, login, world):
             },
         )
     assert response.status_code == 400
-    assert "is not a PDF, a Word document" in response.json()["form"][0]
+    assert "is not a PDF, a Word document" in response.json()["errors"]["form"][0]
 
 
 def test_a_clerk_applies_only_for_their_village_and_cannot_publish(programme, login, world):
@@ -89,7 +93,7 @@ def test_a_clerk_applies_only_for_their_village_and_cannot_publish(programme, lo
     call = p.call()
     client = login(world.a.clerk)
     refused = post_apply(client, world.a.township, call, p.villages["a西村"])
-    assert refused.status_code == 400 and "village" in refused.json()
+    assert refused.status_code == 400 and "village" in fields(refused)
     made = post_apply(client, world.a.township, call, p.villages["a东村"])
     assert made.status_code == 201
     with time_machine.travel(APPLY_DAY, tick=False):
@@ -143,7 +147,7 @@ def test_the_township_publishes_and_forwards_through_the_api(programme, login, w
         body = client.post(url, {"move": "forward"}).json()
         again = client.post(url, {"move": "forward"})
     assert body["state"] == "forwarded"
-    assert again.status_code == 400 and "is not possible now" in again.json()["non_field_errors"][0]
+    assert again.status_code == 400 and "is not possible now" in again.json()["errors"]["non_field_errors"][0]
 
 
 def test_counties_see_their_own_townships_and_the_city_sees_all(programme, login, world):
@@ -187,9 +191,10 @@ def test_county_preselection_over_the_api_with_the_limit_and_readers(programme, 
         )
     assert ok.status_code == 200 and ok.json()["state"] == "preselected"
     assert over.status_code == 400
-    assert over.json()["non_field_errors"] == [
-        "东县 has already pre-selected 1 villages for this call; the limit is 1 per county."
-    ]
+    assert over.json() == refusal(
+        over.json()["code"],
+        "东县 has already pre-selected 1 villages for this call; the limit is 1 per county.",
+    )
     assert city.status_code == 403  # the city sees it, but pre-selection is the county's
     assert Application.objects.get(pk=second.pk).state == ApplicationState.FORWARDED
 

@@ -11,6 +11,7 @@ from households.api import exception_handler
 from households.errors import DomainError
 from households.models import Area, Household, HouseholdMove, Resident, Village
 from households.tenancy import dangerously_all_townships
+from tests.api_errors import error, fields, invalid, refusal
 from tests.factories import HouseholdFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +231,7 @@ def test_an_area_cannot_change_village(world, api):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"village": ["An area cannot change village; create a new area."]}
+    assert response.json() == invalid({"village": ["An area cannot change village; create a new area."]})
     assert roster_snapshot() == before
 
 
@@ -277,7 +278,7 @@ def test_household_not_taking_part_needs_a_reason(world, api):
     response = api(world.a.admin).post(url("household-list", world.a.township), body, format="json")
 
     assert response.status_code == 400
-    assert list(response.json()) == ["participation_reason"]
+    assert fields(response) == {"participation_reason"}
     assert roster_snapshot() == before
 
 
@@ -292,8 +293,8 @@ def test_household_with_a_bad_head_id_number_writes_nothing(world, api):
     response = api(world.a.admin).post(url("household-list", world.a.township), body, format="json")
 
     assert response.status_code == 400
-    assert list(response.json()) == ["head"]
-    assert list(response.json()["head"]) == ["id_number"]
+    assert fields(response) == {"head.id_number"}
+    assert response.json()["field"] == "head.id_number"
     assert roster_snapshot() == before
 
 
@@ -322,7 +323,7 @@ def test_household_area_changes_only_through_the_move_action(world, api):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"area": ["To change a household's area, use its move action."]}
+    assert response.json() == invalid({"area": ["To change a household's area, use its move action."]})
     assert roster_snapshot() == before
 
 
@@ -356,8 +357,8 @@ def test_move_to_the_same_area_or_without_reason_is_refused(world, api):
     same = client.post(move_url, {"to_area": world.a.areas[0].pk, "reason": "x"}, format="json")
     no_reason = client.post(move_url, {"to_area": world.a.areas[1].pk, "reason": ""}, format="json")
 
-    assert (same.status_code, list(same.json())) == (400, ["to_area"])
-    assert (no_reason.status_code, list(no_reason.json())) == (400, ["reason"])
+    assert (same.status_code, fields(same)) == (400, {"to_area"})
+    assert (no_reason.status_code, fields(no_reason)) == (400, {"reason"})
     assert roster_snapshot() == before
 
 
@@ -372,8 +373,9 @@ def test_clerk_cannot_move_a_household_into_a_village_that_is_not_theirs(world, 
     )
 
     assert response.status_code == 400
-    assert list(response.json()) == ["to_area"]
-    assert "does not exist" in response.json()["to_area"][0]
+    assert fields(response) == {"to_area"}
+    assert (response.json()["code"], response.json()["field"]) == ("does_not_exist", "to_area")
+    assert "does not exist" in response.json()["detail"]
     assert roster_snapshot() == before
 
 
@@ -428,7 +430,7 @@ def test_removing_a_resident_needs_a_reason_in_the_query_or_the_body(world, api)
     without = client.delete(url("resident-detail", world.a.township, resident.pk))
     blank = client.delete(url("resident-detail", world.a.township, resident.pk, reason=""))
 
-    assert (without.status_code, list(without.json())) == (400, ["reason"])
+    assert (without.status_code, fields(without)) == (400, {"reason"})
     assert blank.status_code == 400
     assert roster_snapshot() == before
     in_body = client.delete(
@@ -446,7 +448,7 @@ def test_a_resident_cannot_change_household(world, api):
         url("resident-detail", world.a.township, world.a.resident.pk), {"household": other.pk}, format="json"
     )
 
-    assert (response.status_code, list(response.json())) == (400, ["household"])
+    assert (response.status_code, fields(response)) == (400, {"household"})
     assert roster_snapshot() == before
 
 
@@ -459,7 +461,7 @@ def test_invalid_id_number_is_a_400_on_the_field(world, api):
         format="json",
     )
 
-    assert (response.status_code, list(response.json())) == (400, ["id_number"])
+    assert (response.status_code, fields(response)) == (400, {"id_number"})
     assert roster_snapshot() == before
 
 
@@ -653,9 +655,9 @@ def test_unauthenticated_requests_get_no_data_and_write_nothing(world):
     read = client.get(url("household-list", world.a.township))
     write = client.post(url("household-list", world.a.township), {"area": world.a.areas[0].pk, "number": "X"})
 
-    assert read.status_code in (401, 403)
-    assert write.status_code in (401, 403)
-    assert set(read.json()) == {"detail"}
+    assert (read.status_code, write.status_code) == (401, 401)
+    assert read["WWW-Authenticate"] == write["WWW-Authenticate"] == "Token"
+    assert read.json() == write.json() == error("not_authenticated", "身份认证信息未提供。")
     assert roster_snapshot() == before
 
 
@@ -691,10 +693,19 @@ def test_ids_of_another_township_in_a_body_are_400_does_not_exist_and_nothing_is
         format="json",
     )
 
-    assert area.json() == {"village": [f'Invalid pk "{b.villages[0].pk}" - object does not exist.']}
-    assert household.json() == {"area": [f'Invalid pk "{b.areas[0].pk}" - object does not exist.']}
-    assert resident.json() == {"household": [f'Invalid pk "{b.households[0].pk}" - object does not exist.']}
-    assert move.json() == {"to_area": [f'Invalid pk "{b.areas[0].pk}" - object does not exist.']}
+    missing = "does_not_exist"
+    assert area.json() == invalid(
+        {"village": [f'Invalid pk "{b.villages[0].pk}" - object does not exist.']}, code=missing
+    )
+    assert household.json() == invalid(
+        {"area": [f'Invalid pk "{b.areas[0].pk}" - object does not exist.']}, code=missing
+    )
+    assert resident.json() == invalid(
+        {"household": [f'Invalid pk "{b.households[0].pk}" - object does not exist.']}, code=missing
+    )
+    assert move.json() == invalid(
+        {"to_area": [f'Invalid pk "{b.areas[0].pk}" - object does not exist.']}, code=missing
+    )
     assert {area.status_code, household.status_code, resident.status_code, move.status_code} == {400}
     assert roster_snapshot() == before
 
@@ -712,9 +723,9 @@ def test_clerk_cannot_create_in_a_village_of_their_township_that_is_not_theirs(w
         url("resident-list", world.a.township), {"household": h1.pk, "name": "x"}, format="json"
     )
 
-    assert (area.status_code, list(area.json())) == (400, ["village"])
-    assert (household.status_code, list(household.json())) == (400, ["area"])
-    assert (resident.status_code, list(resident.json())) == (400, ["household"])
+    assert (area.status_code, fields(area)) == (400, {"village"})
+    assert (household.status_code, fields(household)) == (400, {"area"})
+    assert (resident.status_code, fields(resident)) == (400, {"household"})
     assert roster_snapshot() == before
 
 
@@ -792,7 +803,7 @@ def test_an_over_long_change_reason_is_a_400(world, api):
         format="json",
     )
 
-    assert (response.status_code, list(response.json())) == (400, ["reason"])
+    assert (response.status_code, fields(response)) == (400, {"reason"})
     assert roster_snapshot() == before
 
 
@@ -842,8 +853,9 @@ def test_a_wrong_token_is_refused(world):
 
     response = client.get(url("household-list", world.a.township))
 
-    assert response.status_code in (401, 403)
-    assert set(response.json()) == {"detail"}
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == error("authentication_failed", "认证令牌无效。")
 
 
 def test_a_token_of_another_township_gets_404(world):
@@ -932,7 +944,7 @@ def test_api_errors_are_in_chinese_by_default(world):
         format="json",
     )
 
-    assert response.json() == {"area": ["要调整农户所在片区，请使用“迁移”操作。"]}
+    assert response.json() == invalid({"area": ["要调整农户所在片区，请使用“迁移”操作。"]})
 
 
 # Errors --------------------------------------------------------------------------------------------------------
@@ -944,5 +956,102 @@ def test_a_domain_error_answers_400_on_its_field_and_rolls_the_request_back(db):
         rolled_back = transaction.get_rollback()
         transaction.set_rollback(False)  # let the test's own transaction go on
 
-    assert (response.status_code, response.data) == (400, {"reason": ["Say why."]})
+    assert (response.status_code, response.data) == (400, invalid({"reason": ["Say why."]}))
     assert rolled_back is True
+
+
+# The API's basics (issue 13): 401, one error shape in the request's language, generic 404s, pages ----------------
+
+
+def test_an_anonymous_call_is_401_with_a_challenge_in_english_when_asked(world):
+    response = APIClient(HTTP_ACCEPT_LANGUAGE="en").get(url("household-list", world.a.township))
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == error("not_authenticated", "Authentication credentials were not provided.")
+
+
+def test_an_anonymous_call_to_an_unknown_township_is_401_too(world):
+    response = APIClient().get(url("household-list", "no-such-town"))
+
+    assert response.status_code == 401
+
+
+def test_the_browsable_api_still_answers_a_logged_in_member(world):
+    client = APIClient()
+    client.force_login(world.a.clerk)
+
+    response = client.get(url("household-list", world.a.township), HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_404_names_no_model_and_speaks_the_requests_language(world, api):
+    unseen = world.b.households[0].pk
+    chinese = APIClient()
+    chinese.force_login(world.a.clerk)
+
+    english = api(world.a.clerk).get(url("household-detail", world.a.township, unseen))
+    default = chinese.get(url("household-detail", world.a.township, unseen))
+    no_route = chinese.get(f"/api/v1/t/{world.a.township.slug}/no-such-thing/")
+
+    assert (english.status_code, default.status_code, no_route.status_code) == (404, 404, 404)
+    assert english.json() == error("not_found", "Not found.")
+    assert default.json() == no_route.json() == error("not_found", "未找到。")
+
+
+def test_a_403_405_and_415_have_the_one_error_shape(world, api):
+    household = world.a.households[0]
+    supervisor = api(world.a.supervisor)
+    admin = api(world.a.admin)
+
+    forbidden = supervisor.patch(url("household-detail", world.a.township, household.pk), {}, format="json")
+    not_allowed = admin.delete(url("household-detail", world.a.township, household.pk))
+    unsupported = admin.generic(
+        "POST", url("household-list", world.a.township), "x", content_type="text/x-unknown"
+    )
+
+    assert forbidden.json() == error("permission_denied", "Your role does not allow this.")
+    assert not_allowed.json() == error("method_not_allowed", 'Method "DELETE" not allowed.')
+    assert unsupported.json() == error(
+        "unsupported_media_type", 'Unsupported media type "text/x-unknown" in request.'
+    )
+
+
+def test_a_400_keeps_every_field_message_and_names_the_first(world, api):
+    response = api(world.a.admin).post(url("household-list", world.a.township), {}, format="json")
+
+    body = response.json()
+    assert response.status_code == 400
+    assert set(body["errors"]) == {"area", "number"}
+    assert body == invalid(body["errors"], code="required")
+    assert body["detail"] == "This field is required."
+
+
+def test_a_domain_error_keeps_its_code_and_field(world, api):
+    household = world.a.households[0]
+
+    response = api(world.a.admin).post(
+        url("household-move", world.a.township, household.pk),
+        {"to_area": household.area_id, "reason": "x"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "to_area"
+    assert response.json() == refusal(response.json()["code"], response.json()["detail"], "to_area")
+
+
+def test_page_size_is_asked_for_up_to_200(world, api):
+    for n in range(205):
+        HouseholdFactory(area=world.a.areas[n % 2], number=f"P-{n:03}")
+    client = api(world.a.admin)
+
+    def served(**query):
+        response = client.get(url("household-list", world.a.township), query)
+        assert response.status_code == 200
+        return len(response.json()["results"])
+
+    assert [served(), served(page_size=2), served(page_size=200), served(page_size=5000)] == [50, 2, 200, 200]
+    assert served(page_size="x") == 50  # not a number: the default

@@ -51,7 +51,7 @@ def test_county_viewer_cannot_read_a_household_through_the_api(dash):
     assert client.get(page("api:household-detail", t, pk=h1.pk)).status_code == 404
     assert client.get(page("api:resident-detail", t, pk=dash.a.resident.pk)).status_code == 404
     assert client.get(page("scoring_api:entry-detail", t, pk=entry.pk)).status_code == 404
-    assert client.get(page("scoring_api:household-passbook", t, household_pk=h1.pk)).status_code == 404
+    assert client.get(page("scoring_api:household-passbook", t, household_id=h1.pk)).status_code == 404
     for name in (
         "api:household-list",
         "api:resident-list",

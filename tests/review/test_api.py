@@ -33,6 +33,7 @@ from review.models import (
 )
 from scoring import services as scoring
 from scoring.models import Entry, EntryState, Evidence
+from tests.api_errors import error, fields, invalid, refusal
 from tests.factories import HouseholdFactory, MembershipFactory, UserFactory
 from tests.review.conftest import Q1_DAY
 from tests.review.test_api_e2e import Api, tiny_png
@@ -335,7 +336,7 @@ def test_read_only_members_get_403_for_each_write_and_nothing_changes(rw, stages
     response = as_user(rw, getattr(rw.world.a, reader)).post(path, body)
 
     assert response.status_code == 403, response.json()
-    assert response.json() == {"detail": "Your role does not allow this."}
+    assert response.json() == error("permission_denied", "Your role does not allow this.")
     assert snapshot() == before
 
 
@@ -352,7 +353,7 @@ def test_an_outsider_gets_404_for_each_write_through_either_township_and_nothing
     if write.url_has_ids:
         assert through_b.status_code == 404
     else:  # A's ids only in the body: each reads "does not exist" in B, naming the field
-        assert through_b.status_code == 400 and "village" in through_b.json()
+        assert through_b.status_code == 400 and "village" in fields(through_b)
     assert snapshot() == before
 
 
@@ -552,19 +553,21 @@ def test_a_panel_needs_five_panel_members_of_the_village_each_once_and_a_free_na
     unseen_area = client.post("panels/", {**body, "home_area": rw.world.a.areas[1].pk})
     wrong_area = as_user(rw, rw.admin).post("panels/", {**body, "home_area": rw.world.a.areas[1].pk})
 
-    assert four.json() == {"members": ["A review panel needs at least 5 members."]}
-    assert twice.json() == {"members": ["Each person may be listed only once."]}
-    assert stranger.json() == {
-        "members": ["These people are not panel members of a东村: not-a-panel-member."]
-    }
-    assert b_member.json() == {
-        "members": {"4": {"user": [f'Invalid pk "{rw.world.b.panel.pk}" - object does not exist.']}}
-    }
-    assert taken.json() == {"name": ["a东村 already has a panel with this name."]}
-    assert unseen_area.json() == {
-        "home_area": [f'Invalid pk "{rw.world.a.areas[1].pk}" - object does not exist.']
-    }
-    assert wrong_area.json() == {"home_area": ["The home area must be in the panel's village."]}
+    assert four.json() == invalid({"members": ["A review panel needs at least 5 members."]})
+    assert twice.json() == invalid({"members": ["Each person may be listed only once."]})
+    assert stranger.json() == invalid(
+        {"members": ["These people are not panel members of a东村: not-a-panel-member."]}
+    )
+    assert b_member.json() == invalid(
+        {"members.4.user": [f'Invalid pk "{rw.world.b.panel.pk}" - object does not exist.']},
+        code="does_not_exist",
+    )
+    assert taken.json() == invalid({"name": ["a东村 already has a panel with this name."]})
+    assert unseen_area.json() == invalid(
+        {"home_area": [f'Invalid pk "{rw.world.a.areas[1].pk}" - object does not exist.']},
+        code="does_not_exist",
+    )
+    assert wrong_area.json() == invalid({"home_area": ["The home area must be in the panel's village."]})
     assert snapshot() == before
 
 
@@ -577,13 +580,13 @@ def test_foreign_ids_in_a_new_round_are_400_naming_the_field(rw):
     base = {"village": rw.village.pk, "scheme": rw.scheme.pk, "kind": "quarterly", "period": "2026-Q2"}
     before = snapshot()
 
-    assert set(client.post("rounds/", {**base, "village": rw.world.b.villages[0].pk}).json()) == {"village"}
-    assert set(client.post("rounds/", {**base, "village": rw.world.a.villages[1].pk}).json()) == {"village"}
-    assert set(client.post("rounds/", {**base, "scheme": b["scheme"].pk}).json()) == {"scheme"}
-    assert set(client.post("rounds/", {**base, "village": HUGE}).json()) == {"village"}
-    assert client.post("rounds/", {**base, "period": "2027-Q1"}).json() == {
-        "period": ["A Quarterly inspection round of 2026 has a period like 2026-Q1."]
-    }
+    assert fields(client.post("rounds/", {**base, "village": rw.world.b.villages[0].pk})) == {"village"}
+    assert fields(client.post("rounds/", {**base, "village": rw.world.a.villages[1].pk})) == {"village"}
+    assert fields(client.post("rounds/", {**base, "scheme": b["scheme"].pk})) == {"scheme"}
+    assert fields(client.post("rounds/", {**base, "village": HUGE})) == {"village"}
+    assert client.post("rounds/", {**base, "period": "2027-Q1"}).json() == invalid(
+        {"period": ["A Quarterly inspection round of 2026 has a period like 2026-Q1."]}
+    )
     assert snapshot() == before
 
 
@@ -594,9 +597,10 @@ def test_foreign_ids_in_the_steps_of_a_round_are_400_naming_the_field_and_nothin
     visit = {"household": rw.h1.pk, "inspected_on": Q1_DAY.isoformat(), "findings": [{"item": rw.clean.pk}]}
     before = snapshot()
 
-    def fields(response):
+    def errors(response):
         assert response.status_code == 400, response.json()
-        return response.json()
+        assert response.json() == invalid(response.json()["errors"], code=response.json()["code"])
+        return response.json()["errors"]
 
     assert set(
         fields(clerk.post(f"rounds/{draft.pk}/assignments/", {"panel": b["panel"].pk, "area": rw.area2.pk}))
@@ -611,11 +615,11 @@ def test_foreign_ids_in_the_steps_of_a_round_are_400_naming_the_field_and_nothin
     assert set(fields(inspector.post(inspections, {**visit, "household": rw.world.a.households[1].pk}))) == {
         "household"
     }  # village 1: a panel member of village 0 does not see it
-    assert fields(inspector.post(inspections, {**visit, "findings": [{"item": b["item"].pk}]})) == {
-        "findings": {"0": {"item": [f'Invalid pk "{b["item"].pk}" - object does not exist.']}}
+    assert errors(inspector.post(inspections, {**visit, "findings": [{"item": b["item"].pk}]})) == {
+        "findings.0.item": [f'Invalid pk "{b["item"].pk}" - object does not exist.']
     }
     assert set(fields(inspector.post(inspections, {**visit, "household": HUGE}))) == {"household"}
-    assert fields(inspector.post(inspections, {**visit, "findings": "not json"})) == {
+    assert errors(inspector.post(inspections, {**visit, "findings": "not json"})) == {
         "findings": ['Send the findings as a JSON list, like [{"item": 12, "comment": "…"}].']
     }
     assert snapshot() == before
@@ -671,15 +675,16 @@ def test_foreign_ids_in_meetings_objections_and_decisions_are_400_and_nothing_is
         },
     )
 
-    assert (with_b_user.status_code, set(with_b_user.json())) == (400, {"attendees"})
-    assert (with_b_panel.status_code, set(with_b_panel.json())) == (400, {"panel"})
-    assert entry_elsewhere.json() == {
-        "changes": {"0": {"entry": [f'Invalid pk "{other_entry.pk}" - object does not exist.']}}
-    }
-    assert (objection_of_b.status_code, set(objection_of_b.json())) == (400, {"household"})
-    assert (decided_to_b_item.status_code, set(decided_to_b_item.json())) == (400, {"adjusted_item"})
-    assert (resolved_elsewhere.status_code, set(resolved_elsewhere.json())) == (400, {"changes"})
-    assert (b_declared_item.status_code, set(b_declared_item.json())) == (400, {"item"})
+    assert (with_b_user.status_code, fields(with_b_user)) == (400, {"attendees"})
+    assert (with_b_panel.status_code, fields(with_b_panel)) == (400, {"panel"})
+    assert entry_elsewhere.json() == invalid(
+        {"changes.0.entry": [f'Invalid pk "{other_entry.pk}" - object does not exist.']},
+        code="does_not_exist",
+    )
+    assert (objection_of_b.status_code, fields(objection_of_b)) == (400, {"household"})
+    assert (decided_to_b_item.status_code, fields(decided_to_b_item)) == (400, {"adjusted_item"})
+    assert (resolved_elsewhere.status_code, fields(resolved_elsewhere)) == (400, {"changes.0.entry"})
+    assert (b_declared_item.status_code, fields(b_declared_item)) == (400, {"item"})
     assert other_round.state == RoundState.DRAFT
     assert snapshot() == before
 
@@ -693,8 +698,9 @@ def refused(client, round_, move, comment=""):
     response = client.post(f"rounds/{round_.pk}/move/", {"move": move, "comment": comment})
     assert response.status_code == 400, (move, response.json())
     assert snapshot() == before
-    field, messages = next(iter(response.json().items()))
-    return field, messages[0]
+    body = response.json()
+    assert body == refusal(body["code"], body["detail"], body["field"])
+    return body["field"] or "non_field_errors", body["detail"]
 
 
 def assert_no_other_move(client, round_, state_label):
@@ -764,7 +770,9 @@ def test_each_precondition_of_a_quarterly_round_refuses_the_move_with_what_to_do
         "2 households taking part have not been inspected yet."
     )
     unknown = clerk.post(f"rounds/{collecting.pk}/move/", {"move": "skip_to_approval"})
-    assert unknown.json() == {"move": ['"skip_to_approval" is not a valid choice.']}
+    assert unknown.json() == invalid(
+        {"move": ['"skip_to_approval" is not a valid choice.']}, code="invalid_choice"
+    )
 
 
 def test_panel_review_preconditions_quorum_and_representatives(rw, stages):
@@ -836,7 +844,9 @@ def test_an_annual_review_needs_the_representatives_meeting_before_the_notice(rw
         f"rounds/{annual.pk}/meetings/",
         {"kind": "representatives", "held_on": SUMMER_DAY.isoformat(), "attendee_names": "代表20人"},
     )
-    assert missing_staff.json() == {"township_staff": ["Name the township staff who supervised the meeting."]}
+    assert missing_staff.json() == invalid(
+        {"township_staff": ["Name the township staff who supervised the meeting."]}
+    )
     with_a_panel = clerk.post(
         f"rounds/{annual.pk}/meetings/",
         {
@@ -847,9 +857,9 @@ def test_an_annual_review_needs_the_representatives_meeting_before_the_notice(rw
             "panel": rw.panel1.pk,
         },
     )
-    assert with_a_panel.json() == {
-        "panel": ["A representatives' meeting lists its attendees by name, not a panel."]
-    }
+    assert with_a_panel.json() == invalid(
+        {"panel": ["A representatives' meeting lists its attendees by name, not a panel."]}
+    )
 
 
 # Conflicts of interest -------------------------------------------------------------------------------------------
@@ -864,10 +874,9 @@ def test_a_panel_cannot_be_assigned_its_own_home_area(rw, stages):
     )
 
     assert response.status_code == 400
-    assert response.json() == {
-        "area": ["Cross-review: 第一评议小组 cannot inspect its own home area 一组."],
-        "code": "own_area",
-    }
+    assert response.json() == refusal(
+        "own_area", "Cross-review: 第一评议小组 cannot inspect its own home area 一组.", "area"
+    )
     assert snapshot() == before
 
 
@@ -887,17 +896,15 @@ def test_a_member_cannot_inspect_their_own_household_nor_an_area_not_assigned_to
     )
 
     assert own.status_code == 400
-    assert own.json() == {
-        "household": [
-            "You are a member of household A-201: another panel member must decide, or the township office may "
-            "override with a reason."
-        ],
-        "code": "conflict_of_interest",
-    }
-    assert elsewhere.json() == {
-        "household": ["Your panel is not assigned to area 一组 in this round."],
-        "code": "not_assigned",
-    }
+    assert own.json() == refusal(
+        "conflict_of_interest",
+        "You are a member of household A-201: another panel member must decide, or the township office may "
+        "override with a reason.",
+        "household",
+    )
+    assert elsewhere.json() == refusal(
+        "not_assigned", "Your panel is not assigned to area 一组 in this round.", "household"
+    )
     assert snapshot() == before
     assert (
         as_user(rw, rw.members1[0].user)
@@ -926,14 +933,16 @@ def test_evidence_sent_for_no_finding_or_not_a_photo_is_400_and_nothing_is_writt
     stray = inspector.post(path, {**visit, "evidence_1": png}, multipart=True)
     wrong_type = inspector.post(path, {**visit, "evidence_0": text}, multipart=True)
 
-    assert stray.json() == {
-        "evidence_1": [
-            "There is no finding for this file: send finding n's files as evidence_<n>, counting the findings from 0."
-        ]
-    }
-    assert wrong_type.json() == {
-        "evidence": ["notes.png is not a photo (JPEG, PNG, WebP) or a PDF document."]
-    }
+    assert stray.json() == invalid(
+        {
+            "evidence_1": [
+                "There is no finding for this file: send finding n's files as evidence_<n>, counting the findings from 0."
+            ]
+        }
+    )
+    assert wrong_type.json() == invalid(
+        {"evidence": ["notes.png is not a photo (JPEG, PNG, WebP) or a PDF document."]}
+    )
     assert snapshot() == before
 
 
@@ -961,10 +970,10 @@ def test_an_idempotency_key_used_for_other_findings_is_400(rw, stages):
         headers={"Idempotency-Key": "no spaces please"},
     )
 
-    assert other.json() == {
-        "Idempotency-Key": ["This Idempotency-Key was already used for another entry; send a new key."]
-    }
-    assert set(malformed.json()) == {"Idempotency-Key"}
+    assert other.json() == invalid(
+        {"Idempotency-Key": ["This Idempotency-Key was already used for another entry; send a new key."]}
+    )
+    assert fields(malformed) == {"Idempotency-Key"}
     assert snapshot() == before
 
 
@@ -1002,7 +1011,7 @@ def test_the_refusal_to_delete_speaks_chinese_by_default(rw, everything):
         f"/api/v1/t/town-a/rounds/{everything['round'].pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
     )
 
-    assert response.json() == {"detail": "评议不会被删除：全部流程记录都要保留。"}
+    assert response.json() == error("method_not_allowed", "评议不会被删除：全部流程记录都要保留。")
 
 
 # Constant queries ------------------------------------------------------------------------------------------------

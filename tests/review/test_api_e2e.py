@@ -150,7 +150,7 @@ def test_a_quarterly_round_through_the_api_counts_once_approved_after_a_notice_t
     rid = round_["id"]
     assert (round_["state"], round_["households"], round_["trail"]) == ("draft", 4, [])
 
-    proposal = assert_ok(seed.clerk.get(f"rounds/{rid}/rotation/"))
+    proposal = assert_ok(seed.clerk.get(f"rounds/{rid}/rotation/"))["results"]
     assert [(r["panel"], r["area"]) for r in proposal] == [
         (rw.panel2.pk, rw.area1.pk),
         (rw.panel1.pk, rw.area2.pk),
@@ -197,7 +197,7 @@ def test_a_quarterly_round_through_the_api_counts_once_approved_after_a_notice_t
     assert_ok(seed.inspector_of_area2.post(f"rounds/{rid}/inspections/", h2_visit), 201)
     h4_visit = {"household": seed.h4.pk, "inspected_on": Q1_DAY.isoformat(), "comment": "无"}
     assert_ok(seed.inspector_of_area2_b.post(f"rounds/{rid}/inspections/", h4_visit), 201)
-    progress = assert_ok(seed.clerk.get(f"rounds/{rid}/progress/"))
+    progress = assert_ok(seed.clerk.get(f"rounds/{rid}/progress/"))["results"]
     assert [(p["area_name"], p["inspected"], p["total"]) for p in progress] == [
         ("一组", 2, 2),
         ("二组", 2, 2),
@@ -205,7 +205,7 @@ def test_a_quarterly_round_through_the_api_counts_once_approved_after_a_notice_t
 
     assert assert_ok(seed.clerk.move(rid, "start_panel_review"))["state"] == "panel_review"
     short = seed.panel_meeting(seed.inspector_of_area2, rid, rw.panel1, rw.members1[:3], Q1_DAY)
-    assert short.status_code == 400 and "No quorum: 3 of 5" in short.json()["attendees"][0]
+    assert short.status_code == 400 and "No quorum: 3 of 5" in short.json()["errors"]["attendees"][0]
     assert_ok(seed.panel_meeting(seed.inspector_of_area2, rid, rw.panel1, rw.members1, Q1_DAY), 201)
     better = seed.item("孝老爱亲")
     change = {
@@ -224,7 +224,9 @@ def test_a_quarterly_round_through_the_api_counts_once_approved_after_a_notice_t
         objection = {"household": seed.h2.pk, "objector_name": "周二", "reason": "垃圾分类一项应再核实"}
         filed = assert_ok(seed.clerk.post(f"rounds/{rid}/objections/", objection), 201)
         early = seed.clerk.move(rid, "submit")
-        assert early.status_code == 400 and "only after it ends" in early.json()["non_field_errors"][0]
+        assert (
+            early.status_code == 400 and "only after it ends" in early.json()["errors"]["non_field_errors"][0]
+        )
         dismissed = {"upheld": False, "outcome": "经复核，该户垃圾分类到位，维持原结果"}
         assert assert_ok(seed.inspector_of_area2.post(f"objections/{filed['id']}/resolve/", dismissed))[
             "state"
@@ -232,7 +234,9 @@ def test_a_quarterly_round_through_the_api_counts_once_approved_after_a_notice_t
 
         clock.move_to(NOTICE_END)
         late = seed.clerk.post(f"rounds/{rid}/objections/", {**objection, "reason": "又有意见"})
-        assert late.status_code == 400 and "no longer accepted" in late.json()["non_field_errors"][0]
+        assert (
+            late.status_code == 400 and "no longer accepted" in late.json()["errors"]["non_field_errors"][0]
+        )
         assert assert_ok(seed.clerk.move(rid, "submit"))["state"] == "submitted"
         before_approval = annual_totals(seed.scheme)
         assert before_approval[seed.h1.pk] == D("140.00")  # nothing counts before the township approves
@@ -245,7 +249,7 @@ def test_a_quarterly_round_through_the_api_counts_once_approved_after_a_notice_t
         )
         entries = approved_snapshot(rid)
         again = seed.admin.move(rid, "approve")
-        assert again.status_code == 400 and "cannot be moved" in again.json()["non_field_errors"][0]
+        assert again.status_code == 400 and "cannot be moved" in again.json()["errors"]["non_field_errors"][0]
         assert approved_snapshot(rid) == entries
     assert [m["move"] for m in approved["trail"]] == [
         "open",
@@ -303,7 +307,9 @@ def test_an_annual_round_through_the_api_with_declarations_meetings_a_false_clai
     }
     assert_ok(seed.inspector_of_area2.post(f"rounds/{rid}/inspections/", check), 201)
     too_early = seed.inspector_of_area1.post(f"declarations/{kept['id']}/decide/", {"decision": "accepted"})
-    assert too_early.status_code == 400 and "panel review" in too_early.json()["non_field_errors"][0]
+    assert (
+        too_early.status_code == 400 and "panel review" in too_early.json()["errors"]["non_field_errors"][0]
+    )
 
     assert_ok(seed.clerk.move(rid, "start_panel_review"))
     # Cross-review: panel 2 decides about h1 and h3 (area 1), panel 1 about h2 (area 2).
@@ -324,11 +330,13 @@ def test_an_annual_round_through_the_api_with_declarations_meetings_a_false_clai
             == (body["decision"])
         )
     pending = seed.clerk.move(rid, "to_representatives")
-    assert pending.status_code == 400 and "quorum" in pending.json()["non_field_errors"][0]
+    assert pending.status_code == 400 and "quorum" in pending.json()["errors"]["non_field_errors"][0]
     assert_ok(seed.panel_meeting(seed.clerk, rid, rw.panel1, rw.members1, SUMMER_DAY), 201)
     assert_ok(seed.panel_meeting(seed.clerk, rid, rw.panel2, rw.members2, SUMMER_DAY), 201)
     skipping = seed.clerk.move(rid, "open_notice")
-    assert skipping.status_code == 400 and "representatives" in skipping.json()["non_field_errors"][0]
+    assert (
+        skipping.status_code == 400 and "representatives" in skipping.json()["errors"]["non_field_errors"][0]
+    )
     assert assert_ok(seed.clerk.move(rid, "to_representatives"))["state"] == "representatives"
     representatives = {
         "kind": "representatives",
@@ -348,7 +356,9 @@ def test_an_annual_round_through_the_api_with_declarations_meetings_a_false_clai
     with time_machine.travel(POSTED, tick=False) as clock:
         assert_ok(seed.clerk.move(rid, "open_notice"))
         early = seed.clerk.move(rid, "submit")
-        assert early.status_code == 400 and "only after it ends" in early.json()["non_field_errors"][0]
+        assert (
+            early.status_code == 400 and "only after it ends" in early.json()["errors"]["non_field_errors"][0]
+        )
         clock.move_to(NOTICE_END)
         assert_ok(seed.clerk.move(rid, "submit"))
         approved = assert_ok(seed.admin.move(rid, "approve"))

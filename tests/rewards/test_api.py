@@ -20,6 +20,7 @@ from households.models import Job, Membership
 from rewards import services
 from rewards.models import Product, Redemption, RewardAllocation, StarRun, StockMove
 from scoring import services as scoring
+from tests.api_errors import fields
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -274,7 +275,7 @@ READS = [
     "products/",
     "stock-moves/",
     "redemptions/",
-    "counter/households/?q=V01",
+    "counter/households/?search=V01",
     "shop-participation/",
 ]
 
@@ -356,7 +357,7 @@ def test_the_clerk_does_not_see_another_villages_supermarket(w, client):
         },
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"household", "shop"}
+    assert fields(response) == {"household", "shop"}
     budgets = send(client, w.clerk, "get", "budgets/").json()["results"]
     assert [b["id"] for b in budgets] == [w.budget.pk]
     assert snapshot() == before
@@ -397,7 +398,7 @@ def test_publishing_an_out_of_date_rating_is_refused(w, client):
     response = send(client, w.admin, "post", f"star-runs/{w.run.pk}/publish/")
 
     assert response.status_code == 400
-    assert "out of date" in response.json()["non_field_errors"][0]
+    assert "out of date" in response.json()["errors"]["non_field_errors"][0]
 
 
 def test_a_budget_shows_funded_cap_limit_committed_spent_and_left(w, client):
@@ -422,7 +423,7 @@ def test_a_budget_shows_funded_cap_limit_committed_spent_and_left(w, client):
 def test_opening_a_second_budget_for_the_year_is_a_400_on_the_year(w, client):
     response = send(client, w.admin, "post", "budgets/", {"village": w.v1.pk, "year": 2026})
     assert response.status_code == 400
-    assert "already has a budget" in response.json()["year"][0]
+    assert "already has a budget" in response.json()["errors"]["year"][0]
 
 
 def test_allocating_over_the_budget_is_refused_with_the_shortfall(w, client):
@@ -432,7 +433,7 @@ def test_allocating_over_the_budget_is_refused_with_the_shortfall(w, client):
     response = send(client, w.admin, "post", "allocations/allocate/", {"run": w.run.pk, "village": w.v1.pk})
 
     assert response.status_code == 400
-    message = response.json()["non_field_errors"][0]
+    message = response.json()["errors"]["non_field_errors"][0]
     assert "¥45.00" in message and "¥40.00 left" in message and "¥5.00 short" in message
     assert snapshot() == before
 
@@ -458,14 +459,14 @@ def test_allocating_and_cancelling_give_and_take_back_the_money(w, client):
     listed = send(client, w.admin, "get", "allocations/", {"household": w.households[0].pk}).json()["results"]
     assert sorted((a["value"], a["cancelled"]) for a in listed) == [("-15.00", False), ("15.00", True)]
     twice = send(client, w.admin, "post", f"allocations/{five['id']}/cancel/", {"reason": "again"})
-    assert twice.status_code == 400 and "already cancelled" in twice.json()["non_field_errors"][0]
+    assert twice.status_code == 400 and "already cancelled" in twice.json()["errors"]["non_field_errors"][0]
 
 
 def test_a_funding_correction_needs_a_note(w, client):
     response = send(
         client, w.admin, "post", "funding-lines/", {"budget": w.budget.pk, "kind": "donation", "amount": "-5"}
     )
-    assert response.status_code == 400 and "note" in response.json()
+    assert response.status_code == 400 and "note" in fields(response)
 
 
 # The counter -------------------------------------------------------------------------------------------------------
@@ -528,7 +529,7 @@ def test_a_refused_redemption_is_a_400_that_says_why_and_changes_nothing(
     response = send(client, w.clerk, "post", "redemptions/", body)
 
     assert response.status_code == 400
-    message = response.json()[field][0]
+    message = response.json()["errors"][field][0]
     assert all(word in message for word in words), message
     assert snapshot() == before
 
@@ -544,7 +545,10 @@ def test_redemption_input_errors_are_400s(w, client):
         "items": [{"product": w.other_soap.pk, "quantity": 1}],
     }
     response = send(client, w.admin, "post", "redemptions/", foreign)
-    assert response.status_code == 400 and "not sold at this supermarket" in response.json()["items"][0]
+    assert (
+        response.status_code == 400
+        and "not sold at this supermarket" in response.json()["errors"]["items"][0]
+    )
     assert snapshot() == before
 
 
@@ -564,9 +568,9 @@ def test_a_retried_redemption_with_the_same_key_records_once(w, client):
     assert available(client, w, w.households[0]) == D("90")
     other = {**body, "household": w.households[1].pk}
     reused = send(client, w.clerk, "post", "redemptions/", other, HTTP_IDEMPOTENCY_KEY="tap-1")
-    assert reused.status_code == 400 and "another household" in reused.json()["non_field_errors"][0]
+    assert reused.status_code == 400 and "another household" in reused.json()["errors"]["non_field_errors"][0]
     bad = send(client, w.clerk, "post", "redemptions/", body, HTTP_IDEMPOTENCY_KEY="not a key!")
-    assert bad.status_code == 400 and "Idempotency-Key" in bad.json()
+    assert bad.status_code == 400 and "Idempotency-Key" in fields(bad)
     assert Redemption.objects.count() == 1
 
 
@@ -595,18 +599,18 @@ def test_cancelling_a_redemption_gives_points_goods_and_money_back(w, client):
     listed = send(client, w.clerk, "get", "redemptions/", {"household": w.households[0].pk}).json()["results"]
     assert sorted((r["points"], r["cancelled"]) for r in listed) == [("-45.00", False), ("45.00", True)]
     twice = send(client, w.clerk, "post", f"redemptions/{redemption.pk}/cancel/", {"reason": "again"})
-    assert twice.status_code == 400 and "already cancelled" in twice.json()["non_field_errors"][0]
+    assert twice.status_code == 400 and "already cancelled" in twice.json()["errors"]["non_field_errors"][0]
     no_reason = send(client, w.clerk, "post", f"redemptions/{body['id']}/cancel/", {"reason": ""})
     assert no_reason.status_code == 400
 
 
 def test_stock_out_needs_a_reason_and_never_goes_below_zero(w, client):
     response = send(client, w.clerk, "post", f"products/{w.oil.pk}/stock/", {"change": 1, "reason": "out"})
-    assert response.status_code == 400 and "note" in response.json()
+    assert response.status_code == 400 and "note" in fields(response)
     response = send(
         client, w.clerk, "post", f"products/{w.oil.pk}/stock/", {"change": 3, "reason": "out", "note": "过期"}
     )
-    assert response.status_code == 400 and "Only 2" in response.json()["change"][0]
+    assert response.status_code == 400 and "Only 2" in response.json()["errors"]["change"][0]
     response = send(
         client, w.clerk, "post", f"products/{w.oil.pk}/stock/", {"change": 2, "reason": "out", "note": "过期"}
     )
@@ -617,15 +621,15 @@ def test_stock_out_needs_a_reason_and_never_goes_below_zero(w, client):
 
 def test_a_products_stock_is_not_changed_by_an_update(w, client):
     response = send(client, w.clerk, "patch", f"products/{w.soap.pk}/", {"stock": 100})
-    assert response.status_code == 400 and "stock" in response.json()
+    assert response.status_code == 400 and "stock" in fields(response)
     assert Product.objects.get(pk=w.soap.pk).stock == 7
 
 
 def test_the_counter_finds_households_by_number_name_mobile_and_card(w, client):
-    def found(q, user=w.clerk):
-        response = send(client, user, "get", "counter/households/", {"q": q})
+    def found(search, user=w.clerk, **page):
+        response = send(client, user, "get", "counter/households/", {"search": search, **page})
         assert response.status_code == 200, response.content
-        return response.json()
+        return response.json()["results"]
 
     card = found("JIFEN-HH:town-a:V01-0001")
     assert [(h["number"], h["available"], h["card_code"]) for h in card] == [
@@ -634,20 +638,25 @@ def test_the_counter_finds_households_by_number_name_mobile_and_card(w, client):
     assert card[0]["members"] == ["V01-0001-0", "V01-0001-1"]
     assert [h["number"] for h in found("V01-0003-1")] == ["V01-0003"]
     assert [h["number"] for h in found("13900000004")] == ["V01-0004"]
-    assert len(found("V01")) == 10
+    assert len(found("V01")) == 10  # ten a page, the counter's screen
+    assert [h["number"] for h in found("V01", page=2, page_size=3)] == ["V01-0003", "V01-0004", "V01-0005"]
     assert found("V02", user=w.clerk) == []  # not the clerk's village
     assert [h["number"] for h in found("V02", user=w.admin)] == ["V02-0000"]
     assert found("JIFEN-HH:town-b:B-002", user=w.admin) == []
-    assert send(client, w.clerk, "get", "counter/households/", {"q": "a\x00b"}).status_code == 400
+    assert send(client, w.clerk, "get", "counter/households/", {"search": "a\x00b"}).status_code == 400
+    assert fields(send(client, w.clerk, "get", "counter/households/", {"q": "V01"})) == {"search"}
 
 
 def test_the_counter_search_makes_a_bounded_number_of_queries(w, client):
     w.village([120] * 15, name="大村")  # 15 more households numbered V03-…
     client.force_login(w.admin)
     with CaptureQueriesContext(connection) as few:
-        assert len(send(client, w.admin, "get", "counter/households/", {"q": "V02"}).json()) == 1
+        assert send(client, w.admin, "get", "counter/households/", {"search": "V02"}).json()["count"] == 1
     with CaptureQueriesContext(connection) as many:
-        assert len(send(client, w.admin, "get", "counter/households/", {"q": "V03"}).json()) == 10
+        assert (
+            len(send(client, w.admin, "get", "counter/households/", {"search": "V03"}).json()["results"])
+            == 10
+        )
     assert len(many) <= len(few) + 9 * 6  # at most a few queries per balance, at most ten balances
 
 
@@ -656,7 +665,7 @@ def test_shop_participation_per_visible_village(w, client):
     cancelled = services.redeem(actor=w.admin, household=w.households[1], shop=w.shop, items={w.soap.pk: 1})
     services.cancel_redemption(actor=w.admin, redemption=cancelled, reason="退货")
 
-    rows = send(client, w.clerk, "get", "shop-participation/", {"year": 2026}).json()
+    rows = send(client, w.clerk, "get", "shop-participation/", {"year": 2026}).json()["results"]
 
     by_village = {row["village"]: row for row in rows}
     assert set(by_village) == {w.v1.pk, w.world.a.villages[0].pk}
@@ -817,7 +826,7 @@ def test_a_product_photo_is_uploaded_as_an_image_and_checked_by_content(w, clien
         content_type=MULTIPART_CONTENT,
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert response.status_code == 400 and "photo" in response.json()
+    assert response.status_code == 400 and "photo" in fields(response)
     assert not Product.objects.get(pk=w.soap.pk).photo
 
 
