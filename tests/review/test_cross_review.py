@@ -276,7 +276,8 @@ def test_the_api_refuses_each_decision_type_with_a_code_and_writes_nothing(rw, s
     )
 
     assert (decided.status_code, decided.json()["code"]) == (400, "own_area")
-    assert "another panel must decide" in decided.json()["household"][0]
+    assert decided.json()["field"] == "household"
+    assert "another panel must decide" in decided.json()["errors"]["household"][0]
     assert (resolved.status_code, resolved.json()["code"]) == (400, "own_area")
     assert (overriding.status_code, overriding.json()["code"]) == (400, "override_not_allowed")
     assert snapshot() == before
