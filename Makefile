@@ -68,6 +68,7 @@ worker-stop:
 # stopped when the suite ends.
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	@trap '$(BIN)/python -m config.embedded stop test' EXIT; \
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run && \
 	$(BIN)/pytest $(PYTEST_ARGS)

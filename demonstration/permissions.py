@@ -177,27 +177,3 @@ class Authority:
             link = getattr(application.township, "county_link", None)
             return link is not None and link.county_id in self.officer_of
         return application.call.region_id in self.officer_of
-
-
-def application_moves_for(user, application: Application, authority: Authority | None = None) -> list[str]:
-    """The moves of `APPLICATION_MOVES` this user may try on the application now (state, call state and level);
-    the service still checks everything again."""
-    from .services import APPLICATION_MOVES, call_states_for, sources_of
-
-    authority = authority or Authority(user)
-    call = application.call
-    return [
-        name
-        for name, (_sources, _target, level) in APPLICATION_MOVES.items()
-        if application.state in sources_of(call, name)
-        and call.state in call_states_for(call, name)
-        and authority.can_act(application, level)
-    ]
-
-
-def call_moves_for(user, call: Call) -> list[str]:
-    from .services import CALL_MOVES
-
-    if not is_officer_of(user, call.region):
-        return []
-    return [name for name, (sources, _target) in CALL_MOVES.items() if call.state in sources]

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from households.errors import DomainError, full_clean_or_raise
+from core.errors import DomainError, full_clean_or_raise
 from households.models import Village
 from households.permissions import can_see, memberships_of
 from households.tenancy import township_scope
@@ -37,6 +37,7 @@ from .models import (
 )
 from .permissions import (
     TOWNSHIP_ROLES,
+    Authority,
     Level,
     calls_for_township,
     check_application,
@@ -538,3 +539,26 @@ def _award(amount, call: Call) -> Decimal:
             code="over_budget",
         )
     return amount
+
+
+# What a member may try now (the pages list them; the service still checks everything) ---------------------
+
+
+def application_moves_for(user, application: Application, authority: Authority | None = None) -> list[str]:
+    """The moves of `APPLICATION_MOVES` this user may try on the application now (state, call state and level);
+    the service still checks everything again."""
+    authority = authority or Authority(user)
+    call = application.call
+    return [
+        name
+        for name, (_sources, _target, level) in APPLICATION_MOVES.items()
+        if application.state in sources_of(call, name)
+        and call.state in call_states_for(call, name)
+        and authority.can_act(application, level)
+    ]
+
+
+def call_moves_for(user, call: Call) -> list[str]:
+    if not is_officer_of(user, call.region):
+        return []
+    return [name for name, (sources, _target) in CALL_MOVES.items() if call.state in sources]

@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.forms import add_domain_error
 from households.permissions import Action, villages_visible_to
 from households.views.base import township_view
@@ -27,8 +27,6 @@ from . import selectors, services
 from .forms import ApplyForm, CallForm, MoveForm
 from .permissions import (
     Authority,
-    application_moves_for,
-    call_moves_for,
     calls_seen_by_region,
     can_apply_in,
     enter_region,
@@ -200,7 +198,7 @@ def township_application(request, township, membership, pk):
         "membership": membership,
         "application": application,
         "trail": trail_rows(selectors.application_trail(application), services.APPLICATION_MOVE_LABELS),
-        "moves": described_moves(application_moves_for(request.user, application)),
+        "moves": described_moves(services.application_moves_for(request.user, application)),
         "move_url": t_url(township, "application-move", pk=application.pk),
         "form_url": t_url(township, "application-form", pk=application.pk),
         "back_url": t_url(township, "home"),
@@ -297,7 +295,7 @@ def call_detail(request, region, region_membership, pk):
     authority = Authority(request.user)
     for application in applications:
         application.moves_for_me = described_moves(
-            application_moves_for(request.user, application, authority)
+            services.application_moves_for(request.user, application, authority)
         )
     counts = selectors.county_counts(call)
     counties = [region] if region.kind == "county" else list(region.children.order_by("name"))
@@ -309,7 +307,7 @@ def call_detail(request, region, region_membership, pk):
         "totals": selectors.call_totals(call),
         "call_moves": [
             {"name": name, "label": services.CALL_MOVE_LABELS[name]}
-            for name in call_moves_for(request.user, call)
+            for name in services.call_moves_for(request.user, call)
         ],
         "trail": trail_rows(selectors.call_trail(call), services.CALL_MOVE_LABELS),
         "township_count": townships_of(region).count(),
@@ -346,7 +344,7 @@ def region_application(request, region, region_membership, pk):
     context = {
         "application": application,
         "trail": trail_rows(application.moves.all(), services.APPLICATION_MOVE_LABELS),
-        "moves": described_moves(application_moves_for(request.user, application)),
+        "moves": described_moves(services.application_moves_for(request.user, application)),
         "move_url": r_url(region, "application-move", pk=application.pk),
         "form_url": r_url(region, "application-form", pk=application.pk),
         "back_url": r_url(region, "call", pk=application.call_id),

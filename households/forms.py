@@ -6,7 +6,8 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .errors import DomainError
+from core.errors import DomainError
+
 from .models import Area, Gender, Household, Membership, Participation, Resident, Role, Village
 from .validators import validate_id_number, validate_mobile
 

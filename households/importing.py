@@ -27,8 +27,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.errors import DomainError
+
 from . import jobs, services
-from .errors import DomainError
 from .models import (
     TAKING_PART_STATUSES,
     Area,

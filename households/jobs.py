@@ -9,6 +9,7 @@ interrupted one writes its file anew.
 import logging
 from collections.abc import Callable
 
+from celery import current_app
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -49,8 +50,8 @@ def start_job(*, actor, township: Township, kind: str, params: dict | None = Non
 
 def enqueue(job: Job, *, connection=None) -> None:
     """Send the task; if the broker is down the job says it is waiting (the sweeper sends it again later)."""
-    from .tasks import run_job
-
+    # The task by its registered name: jobs (the service) do not import tasks (their caller), no cycle.
+    run_job = current_app.tasks["households.tasks.run_job"]
     try:
         run_job.apply_async(
             args=[job.township_id, job.pk],

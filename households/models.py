@@ -29,17 +29,6 @@ class Township(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=100)
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
-    notice_full_names = models.BooleanField(
-        _("show full names on public notices"),
-        default=False,
-        help_text=_("Off: names are masked (张*明). ID and phone numbers never appear on a notice."),
-    )
-    notice_contact = models.CharField(
-        _("how to object"),
-        max_length=300,
-        blank=True,
-        help_text=_("Printed on notices: where and how villagers raise an objection (office, phone)."),
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

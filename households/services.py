@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .errors import DomainError, full_clean_or_raise
+from core.errors import DomainError, full_clean_or_raise
+
 from .models import (
     TAKING_PART_STATUSES,
     Area,

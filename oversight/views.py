@@ -15,14 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
+from core.pdf import require_cjk_font
 from households import jobs
-from households.errors import DomainError
 from households.models import Role, Village
 from households.permissions import Action, memberships_of, villages_visible_to
 from households.tenancy import township_scope
 from households.views.base import township_view
 from households.views.roster import render_page
-from publicity.pdf import require_cjk_font
 
 from . import charts, reports, selectors, tables
 from .reports import MAX_TREND_SERIES, Report

@@ -8,7 +8,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from households.errors import DomainError
+from core.errors import DomainError
+from core.pdf import PAGE_SIZES, qr_data_uri, render_pdf
 from households.jobs import runner
 from households.models import Area, Household, Resident, Village
 from households.validators import mask_name
@@ -19,7 +20,7 @@ from scoring.models import Scheme
 from scoring.selectors import passbook
 
 from .notice import build_notice
-from .pdf import PAGE_SIZES, qr_data_uri, render_pdf
+from .selectors import notice_settings
 
 
 def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4") -> tuple[bytes, str]:
@@ -112,7 +113,7 @@ def star_rows(village: Village, scheme: Scheme, *, full_names: bool) -> list[dic
 
 def honour_roll_pdf(village: Village, scheme: Scheme) -> bytes:
     """光荣榜: the village's five-, four- and three-star households of the year (names as the township's notices)."""
-    rows = star_rows(village, scheme, full_names=village.township.notice_full_names)
+    rows = star_rows(village, scheme, full_names=notice_settings(village.township_id).full_names)
     levels = [(level, [r for r in rows if r["stars"] == level]) for level in (5, 4, 3)]
     with translation.override("zh-hans"):
         return render_pdf(

@@ -9,13 +9,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from households.errors import DomainError
+from core.errors import DomainError
+from core.pdf import render_pdf
 from households.models import Resident
 from households.validators import mask_id_number, mask_mobile
 from rewards.models import Budget, RewardAllocation
 from rewards.selectors import star_households
-
-from .pdf import render_pdf
 
 PURPOSES = {
     "bank": gettext_lazy("Star households for the bank (credit lines, 积分贷)"),

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.models import Household, Resident
 from households.validators import mask_name
 from review.models import ReviewRound, RoundKind, RoundState
@@ -23,6 +23,8 @@ from rewards.services import bands_of, rank_households, tie_break_of
 from scoring.models import Category, Entry, EntrySource, EntryState, ItemKind
 from scoring.periods import Cadence
 from scoring.selectors import category_key, with_scores
+
+from .selectors import notice_settings
 
 
 @dataclass
@@ -168,7 +170,8 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
     ).order_by("area__name", "number")
     if round_.kind == RoundKind.BATCH:  # a batch posts the households it concerns, not the whole village
         scored = scored.filter(pk__in=Entry.objects.filter(round_link__round=round_).values("household_id"))
-    full_names = round_.township.notice_full_names
+    shown = notice_settings(round_.township_id)
+    full_names = shown.full_names
     scored = list(scored)
     rows = [
         NoticeRow(
@@ -195,7 +198,7 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
         starts=timezone.localtime(round_.notice_opened_at) if round_.notice_opened_at else None,
         ends=timezone.localtime(round_.notice_ends_at) if round_.notice_ends_at else None,
         url=public_url(round_),
-        contact=round_.township.notice_contact,
+        contact=shown.contact,
         issuer=_("%(village)s villagers' committee") % {"village": round_.village.name},
         issued_on=timezone.localdate(),
         entries=entries,

@@ -12,8 +12,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from core.errors import DomainError
 from households import jobs
-from households.errors import DomainError
 from households.models import Household, Resident
 from households.permissions import (
     Action,

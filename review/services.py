@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from households.errors import DomainError, full_clean_or_raise
+from core.errors import DomainError, full_clean_or_raise
 from households.models import Area, Household, Membership, Resident, Village
 from households.permissions import Action, can, check
 from households.validators import validate_mobile

@@ -40,7 +40,16 @@ class StarRunVillageAdmin(ReadOnlyAdmin):
 
 @admin.register(StarRule)
 class StarRuleAdmin(ReadOnlyAdmin):
-    list_display = ["scheme", "tie_break_fewer_penalties", "tie_break_category", "tie_break_category_first"]
+    list_display = [
+        "scheme",
+        "star_five_percent",
+        "star_four_percent",
+        "star_three_percent",
+        "star_floor",
+        "tie_break_fewer_penalties",
+        "tie_break_category",
+        "spendable_basis",
+    ]
 
 
 @admin.register(StarVillageOverride)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.models import Household, Village
 from scoring.models import Scheme
 

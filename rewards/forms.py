@@ -5,9 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from scoring.models import SpendableBasis
-
-from .models import FundingKind, ProductSource, StockReason
+from .models import FundingKind, ProductSource, SpendableBasis, StockReason
 
 
 class SchemeRewardSettingsForm(forms.Form):

@@ -138,11 +138,35 @@ class StarRun(TownshipOwned):
         return self.stale_since is not None
 
 
+class SpendableBasis(models.TextChoices):
+    NET = "net", _("Net of bonuses and penalties (without the base)")
+    TOTAL = "total", _("The annual total score (with the base)")
+
+
 class StarRule(TownshipOwned):
-    """How a scheme's star rating breaks ties of the annual total, in order; households still exactly tied share
-    the higher band. Created with the defaults (fewer penalty points, no category) when first needed."""
+    """A scheme's reward settings (created when first needed; a copied scheme starts from its source's):
+    the star bands and floor (rewards.services.rate_stars: the top 10 / 20 / 30 % of a village's ranking), how the
+    rating breaks ties of the annual total, in order (households still exactly tied share the higher band), and
+    what the points supermarket can spend (rewards.selectors.spendable_balance)."""
 
     scheme = models.OneToOneField(Scheme, on_delete=models.CASCADE, related_name="star_rule")
+    star_five_percent = models.PositiveSmallIntegerField(
+        _("five stars: top percent of the village"), default=10
+    )
+    star_four_percent = models.PositiveSmallIntegerField(
+        _("four stars: top percent of the village"), default=20
+    )
+    star_three_percent = models.PositiveSmallIntegerField(
+        _("three stars: top percent of the village"), default=30
+    )
+    star_floor = models.DecimalField(
+        _("lowest total for a star"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the scheme's base total."),
+    )
     tie_break_fewer_penalties = models.BooleanField(
         _("fewer penalty points rank higher"),
         default=True,
@@ -159,10 +183,34 @@ class StarRule(TownshipOwned):
     tie_break_category_first = models.BooleanField(
         _("compare the category's score before the penalty points"), default=False
     )
+    # Spending never lowers the ranking score.
+    spendable_basis = models.CharField(
+        _("points the supermarket can spend"),
+        max_length=10,
+        choices=SpendableBasis.choices,
+        default=SpendableBasis.NET,
+    )
+    spendable_resets_yearly = models.BooleanField(
+        _("spendable points reset each year"),
+        default=False,
+        help_text=_("Off (seed 4): points not spent carry over to the next year; rewards never clear them."),
+    )
 
     class Meta:
-        verbose_name = _("star tie-breakers")
-        verbose_name_plural = _("star tie-breakers")
+        verbose_name = _("reward settings")
+        verbose_name_plural = _("reward settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(star_five_percent__gt=0)
+                & Q(star_five_percent__lte=models.F("star_four_percent"))
+                & Q(star_four_percent__lte=models.F("star_three_percent"))
+                & Q(star_three_percent__lte=100),
+                name="star_rule_bands_ordered",
+                violation_error_message=_(
+                    "Star bands must grow: 0 < five-star percent ≤ four-star percent ≤ three-star percent ≤ 100."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.scheme}"

@@ -20,7 +20,6 @@ from scoring.models import (
     ItemKind,
     Scheme,
     SchemeState,
-    SpendableBasis,
 )
 from scoring.selectors import annual_totals, category_key, with_scores
 
@@ -31,7 +30,9 @@ from .models import (
     Redemption,
     RewardAllocation,
     Shop,
+    SpendableBasis,
     StarResult,
+    StarRule,
     StarRun,
     StarRunState,
     StarRunVillage,
@@ -362,6 +363,39 @@ def budget_figures(*, year: int, village_ids: Iterable[int]) -> dict[int, Budget
     return figures
 
 
+# A scheme's reward settings ---------------------------------------------------------------------------------------
+
+# What a copied scheme takes over from its source (the tie-breakers name the source's categories: they are not).
+INHERITED_SETTINGS = (
+    "star_five_percent",
+    "star_four_percent",
+    "star_three_percent",
+    "star_floor",
+    "spendable_basis",
+    "spendable_resets_yearly",
+)
+
+
+def inherited_settings(scheme: Scheme) -> dict:
+    """The settings a scheme without its own StarRule starts from: those of the nearest scheme it was copied from
+    that has one (scoring.services.copy_scheme copies the catalogue, rewards its own settings), else none."""
+    source_id, seen = scheme.copied_from_id, set()
+    while source_id is not None and source_id not in seen:
+        seen.add(source_id)
+        rule = StarRule.objects.filter(scheme_id=source_id).first()
+        if rule is not None:
+            return {name: getattr(rule, name) for name in INHERITED_SETTINGS}
+        source_id = Scheme.objects.filter(pk=source_id).values_list("copied_from_id", flat=True).first()
+    return {}
+
+
+def star_rule(scheme: Scheme) -> StarRule:
+    """The scheme's reward settings; unsaved when it has none yet (its source's settings, else the defaults)."""
+    return StarRule.objects.filter(scheme=scheme).first() or StarRule(
+        township_id=scheme.township_id, scheme=scheme, **inherited_settings(scheme)
+    )
+
+
 # The points supermarket -------------------------------------------------------------------------------------------
 
 
@@ -379,8 +413,8 @@ class Balance:
         return max(self.earned - self.spent, Decimal("0"))
 
 
-def _earned(household: Household, scheme: Scheme) -> Decimal:
-    if scheme.spendable_basis == SpendableBasis.TOTAL:
+def _earned(household: Household, scheme: Scheme, rule: StarRule) -> Decimal:
+    if rule.spendable_basis == SpendableBasis.TOTAL:
         totals = annual_totals(scheme, Household.objects.filter(pk=household.pk))
         return totals.get(household.pk, Decimal("0"))
     net = Entry.objects.approved().filter(household=household, scheme=scheme).aggregate(s=Sum("points"))["s"]
@@ -398,9 +432,11 @@ def spendable_balance(household: Household, *, year: int) -> Balance:
         .exclude(state=SchemeState.DRAFT)
         .prefetch_related("categories")
     )
-    resets = any(s.spendable_resets_yearly for s in schemes if s.year == year)
+    rules = {rule.scheme_id: rule for rule in StarRule.objects.filter(scheme__in=schemes)}
+    rules |= {s.pk: star_rule(s) for s in schemes if s.pk not in rules}  # none yet: the inherited or defaults
+    resets = any(rules[s.pk].spendable_resets_yearly for s in schemes if s.year == year)
     counted = [s for s in schemes if s.year == year] if resets else schemes
-    earned = sum((_earned(household, scheme) for scheme in counted), Decimal("0"))
+    earned = sum((_earned(household, scheme, rules[scheme.pk]) for scheme in counted), Decimal("0"))
     redemptions = Redemption.objects.filter(household=household)
     redemptions = redemptions.filter(year=year) if resets else redemptions.filter(year__lte=year)
     spent = redemptions.aggregate(s=Sum("points"))["s"] or Decimal("0")

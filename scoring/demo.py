@@ -6,7 +6,7 @@ import random
 
 from django.contrib.auth import get_user_model
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.models import Household, Township
 
 from . import services

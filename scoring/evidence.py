@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from households.errors import DomainError
+from core.errors import DomainError
 
 ALLOWED = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.models import Area
 
 from .models import Category, EntrySource, EntryState, Item, ItemKind, RoleRule, Scheme

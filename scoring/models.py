@@ -26,11 +26,6 @@ class SchemeState(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class SpendableBasis(models.TextChoices):
-    NET = "net", _("Net of bonuses and penalties (without the base)")
-    TOTAL = "total", _("The annual total score (with the base)")
-
-
 class Scheme(TownshipOwned):
     """积分方案: one township's rule catalogue for one year ("动态管理": it changes from year to year)."""
 
@@ -62,36 +57,6 @@ class Scheme(TownshipOwned):
     township_approves_annual = models.BooleanField(
         _("the annual review needs the township's approval"), default=True
     )
-    # The annual star rating (rewards.services.rate_stars): the top 10 / 20 / 30 % of a village's ranking.
-    star_five_percent = models.PositiveSmallIntegerField(
-        _("five stars: top percent of the village"), default=10
-    )
-    star_four_percent = models.PositiveSmallIntegerField(
-        _("four stars: top percent of the village"), default=20
-    )
-    star_three_percent = models.PositiveSmallIntegerField(
-        _("three stars: top percent of the village"), default=30
-    )
-    star_floor = models.DecimalField(
-        _("lowest total for a star"),
-        max_digits=8,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("Empty: the scheme's base total."),
-    )
-    # The points supermarket (rewards.selectors.spendable_balance): spending never lowers the ranking score.
-    spendable_basis = models.CharField(
-        _("points the supermarket can spend"),
-        max_length=10,
-        choices=SpendableBasis.choices,
-        default=SpendableBasis.NET,
-    )
-    spendable_resets_yearly = models.BooleanField(
-        _("spendable points reset each year"),
-        default=False,
-        help_text=_("Off (seed 4): points not spent carry over to the next year; rewards never clear them."),
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -103,16 +68,6 @@ class Scheme(TownshipOwned):
             models.CheckConstraint(condition=Q(state__in=SchemeState.values), name="scheme_state_valid"),
             models.CheckConstraint(
                 condition=Q(false_declaration_multiplier__gte=1), name="scheme_false_multiplier_at_least_1"
-            ),
-            models.CheckConstraint(
-                condition=Q(star_five_percent__gt=0)
-                & Q(star_five_percent__lte=models.F("star_four_percent"))
-                & Q(star_four_percent__lte=models.F("star_three_percent"))
-                & Q(star_three_percent__lte=100),
-                name="scheme_star_bands_ordered",
-                violation_error_message=_(
-                    "Star bands must grow: 0 < five-star percent ≤ four-star percent ≤ three-star percent ≤ 100."
-                ),
             ),
         ]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.models import Township
 
 from . import services

@@ -10,7 +10,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.errors import DomainError, full_clean_or_raise
+from core.errors import DomainError, full_clean_or_raise
 from households.models import Household, Membership, Township
 from households.permissions import Action, can
 
@@ -160,7 +160,8 @@ def _require_editable(scheme: Scheme) -> None:
 
 
 def copy_scheme(*, actor, scheme: Scheme, year: int, name: str | None = None) -> Scheme:
-    """A new year's draft scheme, starting as a copy of `scheme` (categories, items and role rules)."""
+    """A new year's draft scheme, starting as a copy of `scheme` (categories, items and role rules); rewards starts
+    its settings from the source's (`copied_from`)."""
     with transaction.atomic():
         new = create_scheme(
             actor=actor,
@@ -173,12 +174,6 @@ def copy_scheme(*, actor, scheme: Scheme, year: int, name: str | None = None) ->
             allows_transfers=scheme.allows_transfers,
             township_approves_quarterly=scheme.township_approves_quarterly,
             township_approves_annual=scheme.township_approves_annual,
-            star_five_percent=scheme.star_five_percent,
-            star_four_percent=scheme.star_four_percent,
-            star_three_percent=scheme.star_three_percent,
-            star_floor=scheme.star_floor,
-            spendable_basis=scheme.spendable_basis,
-            spendable_resets_yearly=scheme.spendable_resets_yearly,
         )
         for category in scheme.categories.prefetch_related("items"):
             items = list(category.items.all())

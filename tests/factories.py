@@ -82,3 +82,14 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     def villages(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.villages.set(extracted)
+
+
+def store_reward_settings(scheme, **values):
+    """Write a scheme's reward settings straight into its StarRule row (no service: no stale mark, no checks)."""
+    from rewards.models import StarRule
+
+    rule, _created = StarRule.objects.get_or_create(
+        scheme=scheme, defaults={"township_id": scheme.township_id}
+    )
+    StarRule.objects.filter(pk=rule.pk).update(**values)
+    return rule

@@ -38,16 +38,17 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.models import Area, Household, Village
 from review import services as review
 from review.models import ReviewRound, RoundEntry, RoundKind, RoundMove, RoundState
 from rewards import services as rewards
-from rewards.models import Product, Redemption, StockMove, StockReason
+from rewards.models import Product, Redemption, SpendableBasis, StarRule, StockMove, StockReason
 from rewards.selectors import budget_figures, spendable_balance
 from scoring import services as scoring
-from scoring.models import Entry, EntryState, Scheme, SpendableBasis
+from scoring.models import Entry, EntryState
 from scoring.selectors import annual_totals, with_scores
+from tests.factories import store_reward_settings
 from tests.notices import admin_membership, approve_through_notice, run_out
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -116,9 +117,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def build(self, basis):
         township, self.actor = self.world.a.township, self.world.a.admin
         self.basis = basis
-        self.scheme = scoring.create_scheme(
-            actor=self.actor, township=township, name="不变量", year=YEAR, spendable_basis=basis
-        )
+        self.scheme = scoring.create_scheme(actor=self.actor, township=township, name="不变量", year=YEAR)
+        store_reward_settings(self.scheme, spendable_basis=basis)
         self.categories = {
             key: scoring.add_category(
                 actor=self.actor,
@@ -603,6 +603,6 @@ def test_a_penalty_after_spending_never_makes_the_balance_negative_and_the_count
         machine.redeem(0, {2: 1})  # refused: 2.5 points, −2 to spend
         machine.balances_are_earned_minus_spent()
         machine.stock_is_the_sum_of_its_moves_and_never_negative()
-        assert Scheme.objects.get(pk=machine.scheme.pk).spendable_basis == SpendableBasis.NET
+        assert StarRule.objects.get(scheme=machine.scheme).spendable_basis == SpendableBasis.NET
     finally:
         machine.teardown()

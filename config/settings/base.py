@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_scopes",
     "axes",
     "simple_history",
+    "core",
     "households",
     "scoring",
     "review",

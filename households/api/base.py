@@ -18,7 +18,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from ..errors import DomainError
+from core.errors import DomainError
+
 from ..models import Township
 from ..permissions import Action, can, can_see, enter_township
 from ..tenancy import render_in_scope, township_scope

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
+
 from .. import importing, jobs
-from ..errors import DomainError
 from ..models import ImportStatus
 from ..permissions import Action, can, households_visible_to
 from .base import township_view

@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
+
 from .. import selectors, services
-from ..errors import DomainError
 from ..forms import (
     AreaForm,
     HouseholdCreateForm,

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
+
 from .. import selectors, services
-from ..errors import DomainError
 from ..forms import MembershipForm, add_domain_error
 from ..models import Membership, Village
 from ..permissions import Action, can

@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.forms import add_domain_error
 from households.models import Area
 from households.permissions import Action, can, check

@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.forms import add_domain_error
 from households.permissions import Action, can, households_visible_to
 from households.views.base import township_view

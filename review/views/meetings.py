@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.forms import add_domain_error
 from households.permissions import Action, can, check
 from households.views.base import township_view

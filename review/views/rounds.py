@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.forms import add_domain_error
 from households.permissions import Action, can, villages_visible_to
 from households.views.base import township_view

@@ -18,8 +18,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.errors import DomainError
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
-from households.errors import DomainError
 from households.models import Household, Village
 from households.permissions import Action, check, households_visible_to, villages_visible_to
 from scoring.api.ledger import IDEMPOTENCY_HEADER, idempotency_key_of

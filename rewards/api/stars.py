@@ -15,17 +15,17 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.errors import DomainError
 from households import jobs
 from households.api.base import ValidationErrorSerializer
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
-from households.errors import DomainError
 from households.models import Village
 from households.permissions import Action, villages_visible_to
 from scoring.api.schemes import in_township
 from scoring.models import Category, Scheme, SchemeState
 
 from .. import services
-from ..models import RewardLevel, StarResult, StarRun, StarRunState, StarRunVillage
+from ..models import RewardLevel, StarResult, StarRule, StarRun, StarRunState, StarRunVillage
 from ..selectors import visible_to
 from .common import KEPT_SCHEMA, PersonField, RewardsViewSet
 
@@ -288,25 +288,19 @@ class SchemeStarsViewSet(RewardsViewSet):
 class RewardSettingsSerializer(serializers.ModelSerializer):
     """A scheme's star bands, the floor (empty: the base total), the tie-breakers of the ranking (in order: fewer
     penalty points, then a higher score in a category; `tie_break_category_first` swaps them) and what the points
-    supermarket can spend."""
+    supermarket can spend. Kept by rewards (StarRule): a scheme without its own yet shows the settings it starts
+    from (its source's when copied, else the defaults)."""
 
-    # Kept by rewards (StarRule), not on the scheme: read through the one-to-one, defaults when it has none yet.
-    tie_break_fewer_penalties = serializers.BooleanField(
-        source="star_rule.tie_break_fewer_penalties", default=True
-    )
+    id = serializers.IntegerField(source="scheme_id", read_only=True, help_text="The scheme.")
     tie_break_category = VisiblePrimaryKeyRelatedField(
-        source="star_rule.tie_break_category",
         visible=in_township(Category),
         queryset=_empty(Category),
         allow_null=True,
         required=False,
     )
-    tie_break_category_first = serializers.BooleanField(
-        source="star_rule.tie_break_category_first", default=False
-    )
 
     class Meta:
-        model = Scheme
+        model = StarRule
         fields = [
             "id",
             "star_five_percent",
@@ -319,7 +313,6 @@ class RewardSettingsSerializer(serializers.ModelSerializer):
             "spendable_basis",
             "spendable_resets_yearly",
         ]
-        read_only_fields = ["id"]
         extra_kwargs = {
             "star_five_percent": {"min_value": 1, "max_value": 100},
             "star_four_percent": {"min_value": 1, "max_value": 100},
@@ -327,13 +320,8 @@ class RewardSettingsSerializer(serializers.ModelSerializer):
         }
         validators = []  # the bands' order is the model's constraint, checked by the service
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        rule = services.star_rule(instance)  # the defaults when the scheme has no StarRule yet
-        data["tie_break_fewer_penalties"] = rule.tie_break_fewer_penalties
-        data["tie_break_category"] = rule.tie_break_category_id
-        data["tie_break_category_first"] = rule.tie_break_category_first
-        return data
+
+TIE_BREAK_FIELDS = ("tie_break_fewer_penalties", "tie_break_category", "tie_break_category_first")
 
 
 class SchemeRewardSettingsViewSet(RewardsViewSet):
@@ -348,12 +336,14 @@ class SchemeRewardSettingsViewSet(RewardsViewSet):
     def scoped_queryset(self):
         return Scheme.objects.all()  # the scope keeps it to the township
 
+    def get_object(self):
+        return services.star_rule(super().get_object())  # unsaved when the scheme has none yet
+
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        tie_break = data.pop("star_rule", {})
-        scheme = serializer.instance
+        tie_break = {name: data.pop(name) for name in TIE_BREAK_FIELDS if name in data}
+        rule, scheme = serializer.instance, serializer.instance.scheme
         if tie_break:
-            rule = services.star_rule(scheme)
             services.set_star_rule(
                 actor=self.request.user,
                 scheme=scheme,

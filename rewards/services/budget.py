@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from households.errors import DomainError, full_clean_or_raise
+from core.errors import DomainError, full_clean_or_raise
 from households.models import Resident, Village
 from scoring.models import Scheme
 

@@ -34,7 +34,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.errors import DomainError, full_clean_or_raise
+from core.errors import DomainError, full_clean_or_raise
 from households.models import Household, Membership, Village
 from households.permissions import Action, can
 from review.models import ReviewRound, RoundKind, RoundState
@@ -50,14 +50,17 @@ from ..models import (
     StarVillageOverride,
 )
 from ..selectors import (
+    INHERITED_SETTINGS,
     StarChange,
     StarInput,
     VillageStatus,
     category_scores,
     disqualifying_entries,
+    inherited_settings,
     penalty_points,
     rating_households,
     star_changes,
+    star_rule,
     village_statuses,
     village_summary,
 )
@@ -80,8 +83,9 @@ class Bands:
 
 
 def bands_of(scheme: Scheme) -> Bands:
-    floor = scheme.star_floor if scheme.star_floor is not None else base_total(scheme)
-    return Bands(scheme.star_five_percent, scheme.star_four_percent, scheme.star_three_percent, floor)
+    rule = star_rule(scheme)
+    floor = rule.star_floor if rule.star_floor is not None else base_total(scheme)
+    return Bands(rule.star_five_percent, rule.star_four_percent, rule.star_three_percent, floor)
 
 
 @dataclass(frozen=True)
@@ -534,7 +538,7 @@ def set_star_rule(
         )
     with transaction.atomic():
         rule, _created = StarRule.objects.get_or_create(
-            scheme=scheme, defaults={"township_id": scheme.township_id}
+            scheme=scheme, defaults={"township_id": scheme.township_id, **inherited_settings(scheme)}
         )
         before = tie_break_of(scheme)
         rule.tie_break_fewer_penalties = fewer_penalties
@@ -546,34 +550,32 @@ def set_star_rule(
     return rule
 
 
-def star_rule(scheme: Scheme) -> StarRule:
-    """The scheme's StarRule, unsaved with the defaults when it has none yet (for forms and serializers)."""
-    return StarRule.objects.filter(scheme=scheme).first() or StarRule(
-        township_id=scheme.township_id, scheme=scheme
-    )
+# The bands, the floor and the supermarket's settings (the tie-breakers: set_star_rule).
+SETTINGS_FIELDS = INHERITED_SETTINGS
 
 
-SETTINGS_FIELDS = (
-    "star_five_percent",
-    "star_four_percent",
-    "star_three_percent",
-    "star_floor",
-    "spendable_basis",
-    "spendable_resets_yearly",
-)
-
-
-def set_reward_settings(*, actor, scheme: Scheme, **settings) -> Scheme:
+def set_reward_settings(*, actor, scheme: Scheme, **settings) -> StarRule:
     """The scheme's star bands, the floor and what the supermarket can spend (a new rating uses them)."""
     unknown = set(settings) - set(SETTINGS_FIELDS)
     if unknown:
         raise TypeError(f"unknown settings: {sorted(unknown)}")
     before = bands_of(scheme)
+    rule = star_rule(scheme)
     for name, value in settings.items():
-        setattr(scheme, name, value)
-    full_clean_or_raise(scheme)
+        setattr(rule, name, value)
+    full_clean_or_raise(rule)
     with transaction.atomic():
-        scheme.save(update_fields=[*settings])
+        _keep_copies_settings(scheme)
+        rule.save()
         if bands_of(scheme) != before:
             mark_stale(scheme=scheme, cause=StaleCause.SETTINGS)
-    return scheme
+    return rule
+
+
+def _keep_copies_settings(scheme: Scheme) -> None:
+    """Schemes copied from this one without settings of their own keep the settings they were copied with."""
+    copies = Scheme.objects.filter(copied_from=scheme, star_rule__isnull=True)
+    inherited = {name: getattr(star_rule(scheme), name) for name in INHERITED_SETTINGS}
+    StarRule.objects.bulk_create(
+        StarRule(township_id=copy.township_id, scheme=copy, **inherited) for copy in copies
+    )

@@ -9,8 +9,8 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from households import jobs
-from households.errors import DomainError
 from households.forms import add_domain_error
 from households.permissions import Action, can, villages_visible_to
 from households.views.base import township_view
@@ -202,7 +202,8 @@ def scheme_rewards(request, township, membership, scheme_pk):
     """The scheme's star bands and spendable points, and the three reward levels, on one page."""
     scheme = get_visible(_schemes(), scheme_pk)
     levels = {level.stars: level for level in RewardLevel.objects.filter(scheme=scheme)}
-    initial = {name: getattr(scheme, name) for name in services.stars.SETTINGS_FIELDS}
+    rule = services.star_rule(scheme)  # unsaved with the inherited or default settings when it has none yet
+    initial = {name: getattr(rule, name) for name in services.stars.SETTINGS_FIELDS}
     posted = request.POST if request.method == "POST" else None
     settings_form = SchemeRewardSettingsForm(
         posted if posted and "settings" in posted else None, initial=initial
@@ -222,7 +223,6 @@ def scheme_rewards(request, township, membership, scheme_pk):
         )
         for stars in (5, 4, 3)
     ]
-    rule = services.star_rule(scheme)
     ties_form = TieBreakForm(
         posted if posted and "ties" in posted else None,
         categories=Category.objects.filter(scheme=scheme),

@@ -16,7 +16,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.permissions import Action, areas_visible_to, can, check, villages_visible_to
 from households.views.base import township_view
 

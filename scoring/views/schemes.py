@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.permissions import Action, can
 from households.views.base import township_view
 

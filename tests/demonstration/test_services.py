@@ -10,9 +10,9 @@ from django.db import connection
 from django.http import Http404
 from django.utils import translation
 
+from core.errors import DomainError
 from demonstration import selectors, services
 from demonstration.models import Application, ApplicationMove, ApplicationState, CallMove, CallState
-from households.errors import DomainError
 from households.models import Participation
 from review.models import Objection, ObjectionState, RoundKind
 from scoring import services as scoring

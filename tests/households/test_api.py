@@ -7,8 +7,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.errors import DomainError
 from households.api import exception_handler
-from households.errors import DomainError
 from households.models import Area, Household, HouseholdMove, Resident, Village
 from households.tenancy import dangerously_all_townships
 from tests.api_errors import error, fields, invalid, refusal

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.errors import DomainError
 from households import importing
-from households.errors import DomainError
 from households.models import Area, Household, ImportBatch, ImportStatus, Participation, Resident
 from households.tenancy import no_township_scope, township_scope
 from tests.factories import HouseholdFactory, ResidentFactory

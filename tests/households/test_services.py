@@ -3,8 +3,8 @@
 import pytest
 from django.db import IntegrityError, transaction
 
+from core.errors import DomainError
 from households import services
-from households.errors import DomainError
 from households.models import Household, HouseholdMove, Membership, Participation, Resident, Role
 from households.tenancy import no_township_scope, township_scope
 from tests.factories import AreaFactory, HouseholdFactory, ResidentFactory, UserFactory

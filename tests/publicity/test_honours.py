@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from households.errors import DomainError
+from core.errors import DomainError
 from publicity.documents import certificates_pdf, honour_roll_pdf
 from rewards.services import publish_run, rate_stars
 from scoring import services as scoring

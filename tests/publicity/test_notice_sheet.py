@@ -9,9 +9,10 @@ import time_machine
 from PIL import Image
 from pyzbar.pyzbar import decode
 
-from households.errors import DomainError
-from publicity import pdf
+from core import pdf
+from core.errors import DomainError
 from publicity.documents import notice_sheet_pdf
+from publicity.models import NoticeSettings
 from publicity.notice import public_url
 from tests.publicity.conftest import on_notice
 
@@ -84,13 +85,13 @@ def test_qr_code_on_the_sheet_opens_the_public_page(sheet_300, tmp_path):
 
 
 def test_full_names_when_the_township_says_so_and_a3_landscape(rw, tmp_path):
-    rw.township.notice_full_names = True
-    rw.township.save()
+    NoticeSettings.objects.create(township=rw.township, full_names=True, contact="镇综治办 0571-1234")
     round_ = on_notice(rw)
     content, _name = notice_sheet_pdf(round_, size="a3")
     path = tmp_path / "a3.pdf"
     path.write_bytes(content)
     assert "张三明" in _poppler("pdftotext", path)
+    assert "镇综治办 0571-1234" in _poppler("pdftotext", path)  # the township's way to object
     size = next(line for line in _poppler("pdfinfo", path).splitlines() if line.startswith("Page size"))
     assert "1190.55 x 841.89" in size  # A3 landscape in points
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
-from households.errors import DomainError
+from core.errors import DomainError
 from review import services
 from review.models import (
     DeclarationState,

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from households.errors import DomainError
+from core.errors import DomainError
 from review import services
 from review.models import ReviewRound, RoundState
 from tests.review.test_api import Stages, as_user, snapshot

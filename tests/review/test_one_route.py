@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from households.errors import DomainError
+from core.errors import DomainError
 from review import services
 from review.models import ObjectionState, ReviewRound, RoundEntry, RoundKind, RoundMove, RoundState
 from scoring import services as scoring

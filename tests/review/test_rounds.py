@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone, translation
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.tenancy import township_scope
 from review import services
 from review.models import Declaration, DeclarationState, ObjectionState, RoundKind, RoundMove, RoundState

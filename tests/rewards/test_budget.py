@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from households.errors import DomainError
+from core.errors import DomainError
 from rewards import services
 from rewards.models import FundingKind, RewardAllocation
 from rewards.selectors import budget_figures, figures_of

@@ -9,14 +9,14 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.tenancy import township_scope
 from rewards import services
-from rewards.models import Product, Redemption, StockMove, StockReason
+from rewards.models import Product, Redemption, SpendableBasis, StockMove, StockReason
 from rewards.selectors import card_code, find_households, shop_participation, spendable_balance
 from scoring import services as scoring
-from scoring.models import Scheme, SpendableBasis
 from scoring.selectors import annual_totals
+from tests.factories import store_reward_settings
 from tests.notices import approve_through_notice
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_the_spendable_balance_is_the_net_of_bonuses_and_penalties_by_default(sh
 
 
 def test_the_scheme_can_make_the_whole_total_spendable(shop):
-    Scheme.objects.filter(pk=shop.scheme.pk).update(spendable_basis=SpendableBasis.TOTAL)
+    store_reward_settings(shop.scheme, spendable_basis=SpendableBasis.TOTAL)
     assert [available(h) for h in shop.households] == [D("150"), D("130"), D("100")]
 
 
@@ -97,7 +97,7 @@ def test_a_redemption_over_the_balance_is_refused_and_nothing_changes(shop):
 
 
 def test_a_redemption_over_the_stock_is_refused_with_what_is_left(shop):
-    Scheme.objects.filter(pk=shop.scheme.pk).update(spendable_basis=SpendableBasis.TOTAL)
+    store_reward_settings(shop.scheme, spendable_basis=SpendableBasis.TOTAL)
     with pytest.raises(DomainError, match="Only 2 of 食用油 in stock"):
         redeem(shop, shop.households[0], {shop.oil.pk: 3})
     assert Redemption.objects.count() == 0
@@ -181,7 +181,7 @@ def test_unspent_points_carry_over_unless_the_scheme_resets_them_each_year(shop)
     approve_through_notice([entry], actor=shop.admin)
     assert available(first) == D("70")
     assert available(first, year=2025) == D("20")
-    Scheme.objects.filter(pk=shop.scheme.pk).update(spendable_resets_yearly=True)
+    store_reward_settings(shop.scheme, spendable_resets_yearly=True)
     assert available(first) == D("50")
 
 

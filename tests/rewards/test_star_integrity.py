@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.models import Household, Participation, Village
 from rewards import services
 from rewards.models import StarResult, StarRun, StarRunState
@@ -154,6 +154,25 @@ def test_changing_the_star_settings_makes_the_run_stale(stars):
     run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
     services.set_star_rule(actor=stars.admin, scheme=stars.scheme, fewer_penalties=False, category=None)
     assert fresh(run).stale_cause == "settings"
+
+
+def test_next_years_scheme_starts_from_its_sources_reward_settings_and_keeps_them(stars):
+    services.set_reward_settings(
+        actor=stars.admin,
+        scheme=stars.scheme,
+        star_five_percent=15,
+        star_floor=D("100"),
+        spendable_basis="total",
+    )
+    copy = scoring.copy_scheme(actor=stars.admin, scheme=stars.scheme, year=2027)
+    assert services.bands_of(copy) == services.Bands(15, 20, 30, D("100"))
+    assert services.star_rule(copy).spendable_basis == "total"
+    # The source changes afterwards: the copy keeps what it was copied with.
+    services.set_reward_settings(actor=stars.admin, scheme=stars.scheme, star_five_percent=5, star_floor=None)
+    assert services.bands_of(copy) == services.Bands(15, 20, 30, D("100"))
+    services.set_reward_settings(actor=stars.admin, scheme=copy, star_four_percent=25)
+    assert services.bands_of(copy) == services.Bands(15, 25, 30, D("100"))
+    assert services.bands_of(stars.scheme).five == 5
 
 
 def test_rating_again_with_the_same_inputs_clears_the_mark_on_the_same_run(stars):

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import translation
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.models import Participation
 from households.tenancy import ScopeError, no_township_scope, township_scope
 from rewards import selectors
@@ -24,8 +24,9 @@ from rewards.services import (
     tie_break_of,
 )
 from scoring import services as scoring
-from scoring.models import Category, Scheme
+from scoring.models import Category
 from scoring.selectors import annual_totals
+from tests.factories import store_reward_settings
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -110,7 +111,7 @@ def test_bands_for_10_95_100_and_101_households(stars):
 
 def test_percentages_are_compared_exactly_not_as_floats(stars):
     # 0.29 × 100 is 28.999999999999996 in floating point; in integers 100·29 ≤ 29·100 holds: rank 29 gets three.
-    Scheme.objects.filter(pk=stars.scheme.pk).update(star_three_percent=29)
+    store_reward_settings(stars.scheme, star_three_percent=29)
     households = stars.village(descending(100))
     rate_stars(actor=stars.admin, scheme=stars.scheme)
     assert stars_of(households)[28:30] == [3, 0]
@@ -140,7 +141,7 @@ def test_totals_below_the_floor_get_no_star(stars):
 
 
 def test_the_scheme_can_set_its_own_floor(stars):
-    Scheme.objects.filter(pk=stars.scheme.pk).update(star_floor=D("105"))
+    store_reward_settings(stars.scheme, star_floor=D("105"))
     households = stars.village([110, 105, "104.5", 90, 90, 90, 90, 90, 90, 90])
     run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
     assert run.floor == D("105")
@@ -246,9 +247,7 @@ def test_a_household_leaving_is_a_change_and_shrinks_n(stars):
 def test_changed_band_settings_are_a_new_version(stars):
     households = stars.village(descending(10))
     rate_stars(actor=stars.admin, scheme=stars.scheme)
-    Scheme.objects.filter(pk=stars.scheme.pk).update(
-        star_five_percent=20, star_four_percent=30, star_three_percent=40
-    )
+    store_reward_settings(stars.scheme, star_five_percent=20, star_four_percent=30, star_three_percent=40)
     run, created, changes = rate_stars(actor=stars.admin, scheme=stars.scheme)
     # N=10: five r≤2, four r≤3, three r≤4.
     assert (
@@ -264,11 +263,11 @@ def test_the_band_settings_must_grow(stars):
     from django.db import IntegrityError
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Scheme.objects.filter(pk=stars.scheme.pk).update(star_five_percent=30, star_four_percent=20)
+        store_reward_settings(stars.scheme, star_five_percent=30, star_four_percent=20)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Scheme.objects.filter(pk=stars.scheme.pk).update(star_five_percent=0)
+        store_reward_settings(stars.scheme, star_five_percent=0)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Scheme.objects.filter(pk=stars.scheme.pk).update(star_three_percent=101)
+        store_reward_settings(stars.scheme, star_three_percent=101)
 
 
 def test_a_draft_scheme_is_not_rated(stars):

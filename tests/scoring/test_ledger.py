@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.utils import translation
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.models import Household, Participation
 from households.tenancy import no_township_scope, township_scope
 from scoring import services
@@ -422,10 +422,8 @@ def test_the_admin_cannot_change_or_delete_ledger_entries(world, scheme, client)
     assert entry.points == D("1.50") and entry.state == EntryState.APPROVED
 
 
-def test_next_years_scheme_copies_the_catalogue_and_the_star_settings(world, scheme):
-    scheme.scheme.star_five_percent, scheme.scheme.star_floor = 15, D("100")
-    scheme.scheme.save()
+def test_next_years_scheme_copies_the_catalogue(world, scheme):
     copy = services.copy_scheme(actor=world.a.admin, scheme=scheme.scheme, year=2027)
-    assert (copy.year, copy.state, copy.star_five_percent, copy.star_floor) == (2027, "draft", 15, D("100"))
+    assert (copy.year, copy.state, copy.copied_from_id) == (2027, "draft", scheme.scheme.pk)
     assert sorted(copy.categories.values_list("name", flat=True)) == ["环境整治", "遵纪守法"]
     assert copy.categories.get(name="环境整治").items.count() == 2

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from households.errors import DomainError
+from core.errors import DomainError
 from households.tenancy import no_township_scope, township_scope
 from scoring import scheme_templates, selectors, services
 from scoring.management.commands.load_scheme_template import Command

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
+from core.errors import DomainError
 from households import jobs
-from households.errors import DomainError
 from scoring import services
 
 D = Decimal

@@ -5,8 +5,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import DomainError
 from households import importing
-from households.errors import DomainError
 from households.models import Membership, Township
 from households.permissions import Action, can
 from households.tenancy import township_scope

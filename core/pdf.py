@@ -8,7 +8,7 @@ import segno
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from households.errors import DomainError
+from core.errors import DomainError
 
 CJK_FONT = "Noto Sans CJK SC"
 PAGE_SIZES = {"a4": "A4 portrait", "a3": "A3 landscape"}
