@@ -265,3 +265,24 @@ def test_with_redis_stopped_pages_work_a_started_job_waits_and_runs_once_redis_i
     assert job.state == JobState.DONE and job.attempts == 1, job.message
     assert {r[2] for r in _rows(job)[1:]} == {"A-001", "A-002"} and Job.objects.count() == 1
     assert "已完成" in client.get(response["Location"]).content.decode()
+
+
+def test_a_fresh_process_knows_the_job_task_by_name_without_importing_tasks_itself():
+    """households.jobs sends `households.tasks.run_job` by its registered name (no import cycle): every Django
+    process must register it at start-up, or a command or a web worker could not start a job (bench found it)."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    probe = "from celery import current_app; print('households.tasks.run_job' in current_app.tasks)"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", probe],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+    )
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr
