@@ -88,12 +88,7 @@ def start_postgres(folder: Path, *, database: str | None = DATABASE) -> bool:
 
 def stop_postgres(folder: Path, timeout: float = 30) -> bool:
     """Fast shutdown (SIGINT) of the server whose pid file is in `folder`; True if one was running."""
-    pid = postgres_pid(folder)
-    if pid is None:
-        return False
-    os.kill(pid, signal.SIGINT)
-    _wait_gone(pid, timeout)
-    return True
+    return _signal_and_wait(postgres_pid(folder), signal.SIGINT, timeout)
 
 
 def connect_kwargs(config: dict) -> dict:
@@ -191,10 +186,14 @@ def start_redis(folder: Path, timeout: float = 10) -> bool:
 
 def stop_redis(folder: Path, timeout: float = 30) -> bool:
     """SIGTERM (Redis saves and exits) to the server whose pid file is in `folder`; True if one was running."""
-    pid = redis_pid(folder)
+    return _signal_and_wait(redis_pid(folder), signal.SIGTERM, timeout)
+
+
+def _signal_and_wait(pid: int | None, sig: int, timeout: float) -> bool:
+    """Signal the process of a pid file and wait until it is gone; False if there was none."""
     if pid is None:
         return False
-    os.kill(pid, signal.SIGTERM)
+    os.kill(pid, sig)
     _wait_gone(pid, timeout)
     return True
 

@@ -45,7 +45,13 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.MANAGE_REWARDS,
         Action.RUN_SHOP,
     },
-    Role.VILLAGE_CLERK: {Action.VIEW, Action.EDIT_ROSTER, Action.RECORD_ENTRY, Action.RUN_ROUND, Action.RUN_SHOP},
+    Role.VILLAGE_CLERK: {
+        Action.VIEW,
+        Action.EDIT_ROSTER,
+        Action.RECORD_ENTRY,
+        Action.RUN_ROUND,
+        Action.RUN_SHOP,
+    },
     Role.PANEL_MEMBER: {Action.VIEW, Action.PANEL_WORK},
     Role.SUPERVISOR: {Action.VIEW, Action.VIEW_HISTORY},
     Role.COUNTY_VIEWER: {Action.VIEW},
@@ -128,6 +134,24 @@ def can(membership: Membership, action: Action, obj=None) -> bool:
     if action not in ROLE_ACTIONS[membership.role]:
         return False
     return obj is None or can_see(membership, obj)
+
+
+def membership_of(user, township_id: int) -> Membership | None:
+    """The user's membership in one township (None for no user or no membership): for services that are given
+    the acting user and check its right themselves."""
+    if user is None:
+        return None
+    return Membership.objects.filter(user=user, township_id=township_id).first()
+
+
+def require_action(
+    user, township_id: int, action: Action, obj=None, *, message: str | None = None
+) -> Membership:
+    """The acting user's membership if it allows `action` (on `obj`), else PermissionDenied with `message`."""
+    membership = membership_of(user, township_id)
+    if membership is None or not can(membership, action, obj):
+        raise PermissionDenied(message or _("Your role does not allow this."))
+    return membership
 
 
 def check(membership: Membership, action: Action, obj=None) -> None:

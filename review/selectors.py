@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from households.models import TAKING_PART_STATUSES, Household, Membership, Resident, Role
 from households.permissions import restrict_to_visible, villages_visible_to
-from scoring.models import Entry, EntryState, Evidence, Item, Scheme, SchemeState, TransferState
+from scoring.models import Entry, EntryState, Evidence, Item, Scheme, SchemeState
 from scoring.periods import Cadence
 
 from . import services
@@ -482,11 +482,8 @@ def villages_with_direct_proposals(membership: Membership, scheme: Scheme) -> li
     """Per visible village: how many direct proposals wait for a notice batch (one query)."""
     villages = villages_visible_to(membership)
     rows = (
-        Entry.objects.filter(
-            scheme=scheme, state=EntryState.PROPOSED, round_link__isnull=True, village__in=villages
-        )
-        .exclude(transfer_debit__state__in=[TransferState.PENDING, TransferState.REFUSED])
-        .exclude(transfer_credit__state__in=[TransferState.PENDING, TransferState.REFUSED])
+        services.waiting_for_a_notice(scheme)
+        .filter(village__in=villages)
         .values("village_id", "village__name")
         .annotate(n=Count("id"))
         .order_by("village__name", "village_id")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from core.errors import DomainError, full_clean_or_raise
 from households.models import Area, Household, Membership, Resident, Village
-from households.permissions import Action, can, check
+from households.permissions import Action, can, check, membership_of
 from households.validators import validate_mobile
 from scoring.models import Entry, EntrySource, EntryState, Item, Scheme, SchemeState, TransferState
 from scoring.periods import Cadence, period_of
@@ -181,17 +181,31 @@ def move_round(*, membership: Membership, round: ReviewRound, move: str, comment
             _show_corrections(locked)
         if target == RoundState.APPROVED:
             _post_entries(locked, membership.user, comment)
-        RoundMove.objects.create(
-            township_id=locked.township_id,
-            round=locked,
-            from_state=from_state,
-            to_state=target,
+        _trail(
+            locked,
             move=move,
             actor=membership.user,
             comment=comment.strip(),
+            from_state=from_state,
+            to_state=target,
         )
     round.refresh_from_db()
     return round
+
+
+def _trail(
+    round_: ReviewRound, *, move: str, actor, comment: str = "", from_state=None, to_state=None
+) -> RoundMove:
+    """One row of the round's trail: who did what, when and why (from/to default to the round's state)."""
+    return RoundMove.objects.create(
+        township_id=round_.township_id,
+        round=round_,
+        from_state=from_state or round_.state,
+        to_state=to_state or round_.state,
+        move=move,
+        actor=actor,
+        comment=comment,
+    )
 
 
 NOTICE_TOO_SHORT = _lazy(
@@ -247,16 +261,20 @@ def township_approval_needed(round_: ReviewRound) -> bool:
     return True  # a notice batch always does
 
 
-def direct_proposals(village: Village, scheme: Scheme):
-    """Entries recorded directly (clerk, grid worker, bulk, transfers) that wait for a notice batch."""
+def waiting_for_a_notice(scheme: Scheme):
+    """The scheme's entries recorded directly (clerk, grid worker, bulk, agreed transfers) that wait for a notice
+    batch: proposed and on no round yet."""
     undecided = [TransferState.PENDING, TransferState.REFUSED]  # a transfer waits for both villages' consent
     return (
-        Entry.objects.filter(
-            village=village, scheme=scheme, state=EntryState.PROPOSED, round_link__isnull=True
-        )
+        Entry.objects.filter(scheme=scheme, state=EntryState.PROPOSED, round_link__isnull=True)
         .exclude(transfer_debit__state__in=undecided)
         .exclude(transfer_credit__state__in=undecided)
     )
+
+
+def direct_proposals(village: Village, scheme: Scheme):
+    """The village's entries waiting for a notice batch."""
+    return waiting_for_a_notice(scheme).filter(village=village)
 
 
 def post_notice_batch(
@@ -299,14 +317,12 @@ def post_notice_batch(
         RoundEntry.objects.bulk_create(
             RoundEntry(township_id=round_.township_id, round=round_, entry_id=pk) for pk in entries
         )
-        RoundMove.objects.create(
-            township_id=round_.township_id,
-            round=round_,
-            from_state=RoundState.DRAFT,
-            to_state=RoundState.COLLECTING,
+        _trail(
+            round_,
             move="post_batch",
             actor=membership.user,
             comment=_("%(n)d directly recorded entries posted.") % {"n": len(entries)},
+            to_state=RoundState.COLLECTING,
         )
         ReviewRound.objects.filter(pk=round_.pk).update(state=RoundState.COLLECTING)
         round_.state = RoundState.COLLECTING
@@ -485,11 +501,7 @@ def finish_at_notice_end(round_: ReviewRound) -> bool:
     if township_approval_needed(round_):
         return False
     opened = round_.moves.filter(move__in=["open_notice", "fresh_notice"]).order_by("-at", "-pk").first()
-    membership = (
-        Membership.objects.filter(user_id=opened.actor_id, township_id=round_.township_id).first()
-        if opened
-        else None
-    )
+    membership = membership_of(opened.actor, round_.township_id) if opened else None
     if membership is None or not can(membership, Action.RUN_ROUND, round_.village):
         return False
     try:
@@ -1086,15 +1098,7 @@ def resolve_objection(
             round_.save(
                 update_fields=["notice_opened_at", "notice_ends_at", "notice_number", "notice_closed_at"]
             )
-            RoundMove.objects.create(
-                township_id=round_.township_id,
-                round=round_,
-                from_state=round_.state,
-                to_state=round_.state,
-                move="fresh_notice",
-                actor=membership.user,
-                comment=outcome.strip(),
-            )
+            _trail(round_, move="fresh_notice", actor=membership.user, comment=outcome.strip())
     return objection
 
 
@@ -1178,11 +1182,8 @@ def _require_cross_review(
         return
     if not reason:
         raise conflict
-    RoundMove.objects.create(
-        township_id=round_.township_id,
-        round=round_,
-        from_state=round_.state,
-        to_state=round_.state,
+    _trail(
+        round_,
         move=CROSS_REVIEW_OVERRIDE,
         actor=membership.user,
         comment=_("%(decision)s, household %(numbers)s: %(reason)s")

@@ -4,15 +4,14 @@ import datetime
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, full_clean_or_raise
-from households.models import Household, Membership, Township
-from households.permissions import Action, can
+from households.models import Household, Township
+from households.permissions import Action, require_action
 
 from .evidence import check_evidence_file
 from .models import (
@@ -434,9 +433,13 @@ def correct_entry(*, actor, entry: Entry, reason: str, idempotency_key: str = ""
     if not reason.strip():
         raise DomainError(_("Say why the entry is corrected."), field="reason")
     entry = Entry.objects.get(pk=entry.pk)  # the stored state, not a stale copy
-    membership = Membership.objects.filter(user=actor, township_id=entry.township_id).first()
-    if membership is None or not can(membership, Action.APPROVE_ENTRY, entry.household):
-        raise PermissionDenied(_("Only the township office corrects approved entries."))
+    require_action(
+        actor,
+        entry.township_id,
+        Action.APPROVE_ENTRY,
+        entry.household,
+        message=_("Only the township office corrects approved entries."),
+    )
     if entry.state != EntryState.APPROVED:
         raise DomainError(_("Only an approved entry needs a correction; withdraw a proposal instead."))
     if entry.source == EntrySource.CORRECTION:

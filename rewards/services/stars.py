@@ -28,15 +28,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, full_clean_or_raise
-from households.models import Household, Membership, Village
-from households.permissions import Action, can
+from households.models import Household, Village
+from households.permissions import Action, require_action
 from review.models import ReviewRound, RoundKind, RoundState
 from scoring.models import Category, Scheme, SchemeState
 from scoring.selectors import annual_totals_statement, base_total
@@ -207,18 +206,6 @@ def fingerprint(
 
 
 # The services ----------------------------------------------------------------------------------------------------
-
-
-def _membership(actor, township_id: int) -> Membership | None:
-    if actor is None:
-        return None
-    return Membership.objects.filter(user=actor, township_id=township_id).first()
-
-
-def _require(actor, township_id: int, action: Action, message: str) -> None:
-    membership = _membership(actor, township_id)
-    if membership is None or not can(membership, action):
-        raise PermissionDenied(message)
 
 
 def mark_stale(*, scheme: Scheme, cause: str, village: Village | None = None) -> None:
@@ -429,7 +416,9 @@ def _store_villages(run: StarRun, bands: Bands, statuses: list[VillageStatus]) -
 def override_village_round(*, actor, scheme: Scheme, village: Village, reason: str) -> StarVillageOverride:
     """The township office lets a village be rated before its annual round is approved, saying why (shown on
     every run that rates it so). The current run goes stale: the next rating includes the village."""
-    _require(actor, scheme.township_id, Action.APPROVE_ROUND, _("Only the township office decides this."))
+    require_action(
+        actor, scheme.township_id, Action.APPROVE_ROUND, message=_("Only the township office decides this.")
+    )
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(
@@ -466,8 +455,11 @@ def publish_run(*, actor, run: StarRun, confirm_overflow: bool = False) -> StarR
     published one, and — unless `confirm_overflow` — one where tied households make a band overflow by more than
     one household; the confirmation is recorded (who, when).
     """
-    _require(
-        actor, run.township_id, Action.APPROVE_ROUND, _("Only the township office publishes star ratings.")
+    require_action(
+        actor,
+        run.township_id,
+        Action.APPROVE_ROUND,
+        message=_("Only the township office publishes star ratings."),
     )
     with transaction.atomic():
         run = StarRun.objects.select_for_update().get(pk=run.pk)
@@ -529,8 +521,11 @@ def set_star_rule(
     *, actor, scheme: Scheme, fewer_penalties: bool, category: Category | None, category_first: bool = False
 ) -> StarRule:
     """The scheme's tie-breakers (township office); the current run goes stale when they change."""
-    _require(
-        actor, scheme.township_id, Action.MANAGE_REWARDS, _("Only the township office sets the star rules.")
+    require_action(
+        actor,
+        scheme.township_id,
+        Action.MANAGE_REWARDS,
+        message=_("Only the township office sets the star rules."),
     )
     if category is not None and category.scheme_id != scheme.pk:
         raise DomainError(

@@ -420,7 +420,9 @@ class EntryViewSet(TownshipScopedViewSet):
     @extend_schema(request=ApproveSerializer, responses={200: ApprovedSerializer})
     @action(detail=False, methods=["post"], serializer_class=ApproveSerializer)
     def approve(self, request, *args, **kwargs):
-        """Make proposals count (township office). Entries already approved or withdrawn are left as they are."""
+        """Refused for proposals (400 `notice_required`): an entry counts only with its round or notice batch,
+        approved after the notice ends (`POST rounds/batch/`, then the round's moves). Ids of entries already
+        approved or withdrawn change nothing (`approved: 0`)."""
         check(self.membership, Action.APPROVE_ENTRY)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -375,3 +375,32 @@ def test_the_sweeper_makes_a_quarter_count_at_its_notices_end_and_leaves_the_res
     assert Entry.objects.get(pk=batch_entry.pk).state == EntryState.PROPOSED
     assert {e.approved_by for e in Entry.objects.filter(round_link__round=quiet)} == {rw.clerk}
     assert ours(rw) == (D("62"), D("58"))
+
+
+def test_a_correction_that_does_not_reverse_an_approved_entry_exactly_is_refused_by_the_database(rw):
+    """A correction counts at once only because it reverses one approved entry: one that adds points of its own,
+    names a proposal, or another household's entry would be points without a notice."""
+    entry = _direct(rw)
+    approve_through_notice([entry], actor=rw.admin)
+    proposal = _direct(rw, rw.mess)
+    before = checksum()
+
+    def insert(corrects, points, household):
+        copy = Entry.objects.get(pk=entry.pk)
+        copy.pk, copy.idempotency_key = None, ""
+        copy.source, copy.reason, copy.corrects_id = "correction", "伪造更正", corrects.pk
+        copy.points, copy.household = points, household
+        copy.approved_by, copy.approved_at = rw.admin, timezone.now()
+        with transaction.atomic():
+            copy.save()
+
+    for corrects, points, household in (
+        (entry, D("5"), rw.h1),  # more than it reverses
+        (proposal, D("2"), rw.h1),  # a proposal never counted
+        (entry, D("-2"), rw.h2),  # another household
+    ):
+        with pytest.raises(IntegrityError):
+            insert(corrects, points, household)
+    assert checksum() == before
+    insert(entry, -entry.points, rw.h1)  # the exact reversal is what correct_entry writes
+    assert ours(rw) == (D("60"), D("60"))
