@@ -69,6 +69,7 @@ worker-stop:
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	@trap '$(BIN)/python -m config.embedded stop test' EXIT; \
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run && \
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -27,8 +27,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-handler400 = "households.api.base.bad_request"  # JSON under /api/, the usual page elsewhere
-handler404 = "households.api.base.not_found"
+handler400 = "core.api.bad_request"  # JSON under /api/, the usual page elsewhere
+handler404 = "core.api.not_found"
 
 # Media files (evidence photos, job files) are never served from /media/, not even with DEBUG: a township's files
 # are fetched only through views that check the membership (scoring evidence-download, households job-download).

@@ -7,6 +7,5 @@ class HouseholdsConfig(AppConfig):
     verbose_name = _("Roster")
 
     def ready(self):
-        # The job task and the roster export runner are registered in every process (web, commands, workers):
-        # households.jobs sends the task by its registered name.
-        from . import tasks  # noqa: F401
+        # The roster export runner is registered in every process (web, commands, workers).
+        from .importing import jobs  # noqa: F401

@@ -1,7 +1,8 @@
 from django.db import connection
 
+from core.permissions import Action, can, memberships_of
+
 from .models import Role
-from .permissions import Action, can, memberships_of
 
 
 def navigation(request):
@@ -19,5 +20,6 @@ def navigation(request):
             "edit_roster": can(membership, Action.EDIT_ROSTER),
             "manage_township": can(membership, Action.MANAGE_TOWNSHIP),
             "view_history": can(membership, Action.VIEW_HISTORY),
+            "record_entry": can(membership, Action.RECORD_ENTRY),
         }
     return context

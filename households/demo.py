@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from core.tenancy import township_scope
+
 from . import services
 from .models import Area, Household, Membership, Role, Township, Village
-from .tenancy import township_scope
 
 DEMO_PASSWORD = "demo-Jifen-2026"
 SURNAMES = (
@@ -66,29 +67,27 @@ def seed_roster(*, slug: str = "qingshan", name: str = "青山镇") -> tuple[Tow
                 user = User.objects.create_user(demo.username, password=DEMO_PASSWORD)
                 created = True
             users[demo.username] = user
-        actor = users["demo-admin"]
         with township_scope(township):
+            office, made = _township_office(township, users["demo-admin"])
+            created |= made
             villages = []
             for village_name, code, area_names in VILLAGES:
                 village = Village.objects.filter(name=village_name).first()
                 if village is None:
-                    village = services.create_village(
-                        actor=actor, township=township, name=village_name, code=code
-                    )
+                    village = services.create_village(membership=office, name=village_name, code=code)
                     created = True
                 villages.append(village)
                 for index, area_name in enumerate(area_names):
                     area = Area.objects.filter(village=village, name=area_name).first()
                     if area is None:
-                        area = services.create_area(actor=actor, village=village, name=area_name)
+                        area = services.create_area(membership=office, village=village, name=area_name)
                         created = True
-                    created |= _seed_area(rng, actor, area, f"{code}{index + 1}")
+                    created |= _seed_area(rng, office, area, f"{code}{index + 1}")
             for demo in DEMO_USERS:
                 if not Membership.objects.filter(user=users[demo.username]).exists():
                     scoped = [villages[0]] if demo.role in (Role.VILLAGE_CLERK, Role.PANEL_MEMBER) else []
                     services.grant_membership(
-                        actor=actor,
-                        township=township,
+                        membership=office,
                         user=users[demo.username],
                         role=demo.role,
                         villages=scoped,
@@ -97,7 +96,16 @@ def seed_roster(*, slug: str = "qingshan", name: str = "青山镇") -> tuple[Tow
     return township, {d.username: d.description for d in DEMO_USERS}, created
 
 
-def _seed_area(rng: random.Random, actor, area: Area, prefix: str) -> bool:
+def _township_office(township: Township, user) -> tuple[Membership, bool]:
+    """The demo's township office, who seeds everything else through the services. A new township's first
+    membership has no member to grant it (like `createsuperuser`), so it is made here, recorded as by the system."""
+    office = Membership.objects.filter(user=user).first()
+    if office is not None:
+        return office, False
+    return Membership.objects.create(township=township, user=user, role=Role.TOWNSHIP_ADMIN), True
+
+
+def _seed_area(rng: random.Random, office: Membership, area: Area, prefix: str) -> bool:
     existing = set(Household.objects.filter(area=area).values_list("number", flat=True))
     created = False
     for n in range(1, HOUSEHOLDS_PER_AREA + 1):
@@ -116,7 +124,7 @@ def _seed_area(rng: random.Random, actor, area: Area, prefix: str) -> bool:
             continue
         head_female = rng.random() < 0.2
         household = services.create_household(
-            actor=actor,
+            membership=office,
             area=area,
             number=number,
             address=f"{area.village.name}{area.name}{n}号",
@@ -132,7 +140,7 @@ def _seed_area(rng: random.Random, actor, area: Area, prefix: str) -> bool:
         )
         for member_name, year, female in members[1:]:
             services.add_resident(
-                actor=actor,
+                membership=office,
                 household=household,
                 name=member_name,
                 gender="female" if female else "male",

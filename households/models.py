@@ -6,21 +6,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .tenancy import TownshipScopedManager
+from core.models import TownshipOwned
+from core.permissions import Role
+from core.tenancy import TownshipScopedManager
+
 from .validators import mask_id_number, mask_mobile, validate_id_number, validate_mobile
-
-
-class TownshipOwned(models.Model):
-    """Base for every row that belongs to a township (the tenant): its default manager fails closed."""
-
-    township = models.ForeignKey(
-        "households.Township", on_delete=models.PROTECT, related_name="+", verbose_name=_("township")
-    )
-
-    objects = TownshipScopedManager()
-
-    class Meta:
-        abstract = True
 
 
 class Township(models.Model):
@@ -40,15 +30,8 @@ class Township(models.Model):
         return self.name
 
 
-class Role(models.TextChoices):
-    TOWNSHIP_ADMIN = "township_admin", _("Township office")
-    VILLAGE_CLERK = "village_clerk", _("Village clerk")
-    PANEL_MEMBER = "panel_member", _("Review panel member")
-    SUPERVISOR = "supervisor", _("Supervisor")
-    COUNTY_VIEWER = "county_viewer", _("County viewer")
-
-
 class Village(TownshipOwned):
+    village_path = ""
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -73,6 +56,8 @@ class Village(TownshipOwned):
 class Membership(TownshipOwned):
     """A user's role in one township; clerks and panel members are limited to `villages`."""
 
+    village_path = None
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     villages = models.ManyToManyField(Village, blank=True, related_name="+", verbose_name=_("villages"))
@@ -94,6 +79,8 @@ class Membership(TownshipOwned):
 
 class Area(TownshipOwned):
     """片区 / 村民小组: a slice of a village, about 100 households at most."""
+
+    village_path = "village"
 
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="areas", verbose_name=_("village")
@@ -135,6 +122,9 @@ class HouseholdQuerySet(models.QuerySet):
 
 class Household(TownshipOwned):
     """农户: the account holder. Its head is the resident marked `is_head`."""
+
+    village_path = "village"
+    household_record = True
 
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="households", verbose_name=_("village")
@@ -184,6 +174,9 @@ class Gender(models.TextChoices):
 
 class Resident(TownshipOwned):
     """A member of a household. ID and mobile numbers are optional, validated, and shown masked."""
+
+    village_path = "household__village"
+    household_record = True
 
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="members", verbose_name=_("household")
@@ -242,6 +235,9 @@ class Resident(TownshipOwned):
 class HouseholdMove(TownshipOwned):
     """A household moving to another village (or area) of the same township; it keeps its history and points."""
 
+    village_path = "household__village"
+    household_record = True
+
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="moves")
     from_village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
     from_area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
@@ -268,6 +264,8 @@ class ImportStatus(models.TextChoices):
 
 class ImportBatch(TownshipOwned):
     """One uploaded roster file: its rows and every error found, kept for the preview and as the record of the import."""
+
+    village_path = None
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
@@ -304,49 +302,3 @@ class ImportBatch(TownshipOwned):
 
     def __str__(self) -> str:
         return self.filename
-
-
-class JobState(models.TextChoices):
-    QUEUED = "queued", _("Waiting for a worker")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
-
-
-def job_file_path(instance, filename: str) -> str:
-    return f"jobs/{instance.township_id}/{instance.pk}/{filename}"
-
-
-class Job(TownshipOwned):
-    """A slow piece of work (a big export, a PDF batch, the star rating) run by a Celery worker.
-
-    The page shows its progress; the file it makes is kept for download. Runners are registered by kind in
-    `households.jobs`; the task receives the township and the job id and opens the scope itself.
-    """
-
-    kind = models.CharField(max_length=50)
-    params = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED)
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    message = models.CharField(max_length=300, blank=True)
-    file = models.FileField(upload_to=job_file_path, blank=True)
-    filename = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(state__in=JobState.values), name="job_state_valid")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} #{self.pk}"
-
-    @property
-    def percent(self) -> int:
-        if self.state == JobState.DONE:
-            return 100
-        return int(100 * self.done / self.total) if self.total else 0

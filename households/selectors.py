@@ -4,23 +4,46 @@ Every list here costs a fixed number of queries whatever the number of rows: cou
 annotated in SQL, related rows are fetched in one batch per model.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from core.permissions import restrict_to_visible
+
 from .models import Area, Household, Membership, Resident, Township, Village
-from .permissions import areas_visible_to, households_visible_to, villages_visible_to
 from .validators import mask_id_number, mask_mobile
+
+# What a member sees of the roster -----------------------------------------------------------------------------
+
+
+def villages_visible_to(membership: Membership) -> QuerySet[Village]:
+    return restrict_to_visible(membership, Village.objects.all())
+
+
+def areas_visible_to(membership: Membership) -> QuerySet[Area]:
+    return restrict_to_visible(membership, Area.objects.all())
+
+
+def households_visible_to(membership: Membership) -> QuerySet[Household]:
+    return restrict_to_visible(membership, Household.objects.all())
+
+
+def residents_visible_to(membership: Membership) -> QuerySet[Resident]:
+    return restrict_to_visible(membership, Resident.objects.all())
+
 
 # Roster ------------------------------------------------------------------------------------------------------
 
 
-def _count_of(model, fk: str) -> Coalesce:
+def _count_of(model: Any, fk: str) -> Coalesce:
     """A correlated COUNT(*) of `model` rows pointing at the outer row: one query for the whole list."""
     rows = (
         model.objects.filter(**{fk: OuterRef("pk")}).order_by().values(fk).annotate(n=Count("pk")).values("n")
@@ -72,9 +95,22 @@ def area_choices(membership: Membership) -> QuerySet[Area]:
     return areas_visible_to(membership).select_related("village").order_by("village__name", "name", "pk")
 
 
+def area_size_warning(area: Area, extra: int = 0) -> str | None:
+    """Seed 1 keeps areas at about 100 households: above that Jifen warns, it does not refuse."""
+    count = area.households.count() + extra
+    limit = settings.JIFEN_AREA_SOFT_LIMIT
+    if count > limit:
+        return _("Area %(area)s now has %(count)d households, more than the recommended %(limit)d.") % {
+            "area": area.name,
+            "count": count,
+            "limit": limit,
+        }
+    return None
+
+
 # History -----------------------------------------------------------------------------------------------------
 
-HISTORY_MODELS: dict[str, type] = {
+HISTORY_MODELS: dict[str, Any] = {
     "village": Village,
     "area": Area,
     "household": Household,
@@ -105,7 +141,7 @@ class HistoryEntry:
     changes: list[FieldChange] = field(default_factory=list)
 
 
-def _history_rows(model, **filters) -> QuerySet:
+def _history_rows(model: Any, **filters: Any) -> QuerySet:
     """(kind, history_id, history_date) of one historical table, ready to be UNIONed with the others."""
     kind = next(key for key, m in HISTORY_MODELS.items() if m is model)
     return (
@@ -129,7 +165,7 @@ def household_history(household: Household) -> QuerySet:
     return own.union(members, all=True).order_by("-history_date", "-history_id")
 
 
-def history_entries(rows) -> list[HistoryEntry]:
+def history_entries(rows: Iterable[dict[str, Any]]) -> list[HistoryEntry]:
     """Turn rows of `township_history`/`household_history` into readable entries with before → after.
 
     A fixed number of queries per page: per model one for the records (with the id of the previous record of
@@ -137,8 +173,8 @@ def history_entries(rows) -> list[HistoryEntry]:
     households and users the entries mention, and one for membership villages.
     """
     rows = list(rows)
-    records: dict[tuple[str, int], object] = {}
-    previous: dict[tuple[str, int], object] = {}
+    records: dict[tuple[str, int], Any] = {}
+    previous: dict[tuple[str, int], Any] = {}
     for kind, model in HISTORY_MODELS.items():
         ids = [row["history_id"] for row in rows if row["kind"] == kind]
         if not ids:
@@ -174,7 +210,7 @@ def history_entries(rows) -> list[HistoryEntry]:
 class _NameBook:
     """Names of the villages, areas, households and users that a page of history mentions, fetched in batches."""
 
-    def __init__(self, records: list):
+    def __init__(self, records: list[Any]) -> None:
         village_ids, area_ids, household_ids, user_ids, membership_history_ids = (
             set(),
             set(),
@@ -205,19 +241,19 @@ class _NameBook:
         self.users = self._names(get_user_model().objects, user_ids, "username")
 
     @staticmethod
-    def _names(manager, ids: set, attribute: str) -> dict[int, str]:
+    def _names(manager: Any, ids: set[Any], attribute: str) -> dict[int, str]:
         ids.discard(None)
         if not ids:
             return {}
         return dict(manager.filter(pk__in=ids).order_by().values_list("pk", attribute))
 
-    def name(self, book: str, pk) -> str:
+    def name(self, book: str, pk: int | None) -> str:
         if pk is None:
             return ""
         # Deleted objects keep their number so the trail stays readable.
         return getattr(self, book).get(pk) or f"#{pk}"
 
-    def village_list(self, record) -> str:
+    def village_list(self, record: Any) -> str:
         ids = sorted(
             self.membership_villages.get(record.history_id, []), key=lambda pk: self.name("villages", pk)
         )
@@ -227,7 +263,7 @@ class _NameBook:
 _FOREIGN_KEY_BOOKS = {"village": "villages", "area": "areas", "household": "households", "user": "users"}
 
 
-def _display(record, field_name: str, names: _NameBook) -> str:
+def _display(record: Any, field_name: str, names: _NameBook) -> str:
     model_field = record.instance_type._meta.get_field(field_name)
     if field_name in _FOREIGN_KEY_BOOKS:
         return names.name(_FOREIGN_KEY_BOOKS[field_name], getattr(record, f"{field_name}_id"))
@@ -243,13 +279,13 @@ def _display(record, field_name: str, names: _NameBook) -> str:
     return str(value)
 
 
-def _label(record, field_name: str) -> str:
+def _label(record: Any, field_name: str) -> str:
     if record.instance_type is Resident and field_name == "name":
         return _("Full name")  # the model's "name" reads as 名称; a person has a 姓名
     return str(capfirst(record.instance_type._meta.get_field(field_name).verbose_name))
 
 
-def _object_label(kind: str, record, names: _NameBook) -> str:
+def _object_label(kind: str, record: Any, names: _NameBook) -> str:
     if kind == "area":
         return f"{names.name('villages', record.village_id)} · {record.name}"
     if kind == "household":
@@ -261,7 +297,7 @@ def _object_label(kind: str, record, names: _NameBook) -> str:
     return record.name
 
 
-def _entry(kind: str, record, before, names: _NameBook) -> HistoryEntry:
+def _entry(kind: str, record: Any, before: Any, names: _NameBook) -> HistoryEntry:
     model = record.instance_type
     shown = [f.name for f in record.tracked_fields if f.name not in _NOT_SHOWN]
     changes = []

@@ -1,11 +1,17 @@
-"""Every change to the roster. The acting user is always explicit and is written into the audit history."""
+"""Every change to the roster. The acting member is always explicit: each service checks the member's right
+itself (`core.permissions.require`) and writes the member's user into the audit history."""
 
-from django.conf import settings
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, full_clean_or_raise
+from core.permissions import Action, require
 
 from .models import (
     TAKING_PART_STATUSES,
@@ -15,20 +21,23 @@ from .models import (
     Membership,
     Resident,
     Role,
-    Township,
     Village,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # settings.AUTH_USER_MODEL
 
-def _stamp(instance, actor, reason: str = "") -> None:
+
+def _stamp(instance: models.Model, membership: Membership, reason: str = "") -> None:
     """django-simple-history reads these instead of a thread-local request."""
-    instance._history_user = actor
-    instance._change_reason = (reason or "")[:100] or None  # simple-history keeps at most 100 characters
+    instance._history_user = membership.user  # type: ignore[attr-defined]
+    # simple-history keeps at most 100 characters
+    instance._change_reason = (reason or "")[:100] or None  # type: ignore[attr-defined]
 
 
-def _validated_save(instance, actor, reason: str = "") -> None:
+def _validated_save(instance: models.Model, membership: Membership, reason: str = "") -> None:
     full_clean_or_raise(instance)
-    _stamp(instance, actor, reason)
+    _stamp(instance, membership, reason)
     try:
         with transaction.atomic():
             instance.save()
@@ -46,41 +55,33 @@ def _check_participation(participation: str, reason: str) -> None:
 # Villages and areas --------------------------------------------------------------------------------------------
 
 
-def create_village(*, actor, township: Township, name: str, code: str = "") -> Village:
-    village = Village(township=township, name=name.strip(), code=code.strip())
-    _validated_save(village, actor)
+def create_village(*, membership: Membership, name: str, code: str = "") -> Village:
+    """A village of the member's township (the township office's)."""
+    require(membership, Action.MANAGE_TOWNSHIP)
+    village = Village(township_id=membership.township_id, name=name.strip(), code=code.strip())
+    _validated_save(village, membership)
     return village
 
 
-def update_village(*, actor, village: Village, name: str, code: str = "") -> Village:
+def update_village(*, membership: Membership, village: Village, name: str, code: str = "") -> Village:
+    require(membership, Action.MANAGE_TOWNSHIP, village)
     village.name, village.code = name.strip(), code.strip()
-    _validated_save(village, actor)
+    _validated_save(village, membership)
     return village
 
 
-def create_area(*, actor, village: Village, name: str) -> Area:
+def create_area(*, membership: Membership, village: Village, name: str) -> Area:
+    require(membership, Action.EDIT_ROSTER, village)
     area = Area(township_id=village.township_id, village=village, name=name.strip())
-    _validated_save(area, actor)
+    _validated_save(area, membership)
     return area
 
 
-def update_area(*, actor, area: Area, name: str) -> Area:
+def update_area(*, membership: Membership, area: Area, name: str) -> Area:
+    require(membership, Action.EDIT_ROSTER, area)
     area.name = name.strip()
-    _validated_save(area, actor)
+    _validated_save(area, membership)
     return area
-
-
-def area_size_warning(area: Area, extra: int = 0) -> str | None:
-    """Seed 1 keeps areas at about 100 households: above that Jifen warns, it does not refuse."""
-    count = area.households.count() + extra
-    limit = settings.JIFEN_AREA_SOFT_LIMIT
-    if count > limit:
-        return _("Area %(area)s now has %(count)d households, more than the recommended %(limit)d.") % {
-            "area": area.name,
-            "count": count,
-            "limit": limit,
-        }
-    return None
 
 
 # Households and residents --------------------------------------------------------------------------------------
@@ -88,15 +89,16 @@ def area_size_warning(area: Area, extra: int = 0) -> str | None:
 
 def create_household(
     *,
-    actor,
+    membership: Membership,
     area: Area,
     number: str,
     address: str = "",
     participation: str = "taking_part",
     participation_reason: str = "",
-    head: dict | None = None,
+    head: dict[str, Any] | None = None,
 ) -> Household:
     """A household in `area`, optionally with its head (a dict of Resident fields)."""
+    require(membership, Action.EDIT_ROSTER, area)
     _check_participation(participation, participation_reason)
     household = Household(
         township_id=area.township_id,
@@ -108,49 +110,56 @@ def create_household(
         participation_reason=participation_reason.strip(),
     )
     with transaction.atomic():
-        _validated_save(household, actor)
+        _validated_save(household, membership)
         if head:
-            add_resident(actor=actor, household=household, **{**head, "is_head": True})
+            add_resident(membership=membership, household=household, **{**head, "is_head": True})
     return household
 
 
-def update_household(*, actor, household: Household, reason: str = "", **fields) -> Household:
+def update_household(
+    *, membership: Membership, household: Household, reason: str = "", **fields: Any
+) -> Household:
+    require(membership, Action.EDIT_ROSTER, household)
     allowed = {"number", "address", "participation", "participation_reason"}
     if unknown := set(fields) - allowed:
         raise DomainError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
     for name, value in fields.items():
         setattr(household, name, value.strip() if isinstance(value, str) else value)
     _check_participation(household.participation, household.participation_reason)
-    _validated_save(household, actor, reason)
+    _validated_save(household, membership, reason)
     return household
 
 
-def add_resident(*, actor, household: Household, name: str, is_head: bool = False, **fields) -> Resident:
+def add_resident(
+    *, membership: Membership, household: Household, name: str, is_head: bool = False, **fields: Any
+) -> Resident:
+    require(membership, Action.EDIT_ROSTER, household)
     resident = Resident(
         township_id=household.township_id, household=household, name=name.strip(), is_head=is_head
     )
     _assign_resident_fields(resident, fields)
     with transaction.atomic():
         if is_head:
-            _demote_head(actor, household)
-        _validated_save(resident, actor)
+            _demote_head(membership, household)
+        _validated_save(resident, membership)
     return resident
 
 
-def update_resident(*, actor, resident: Resident, **fields) -> Resident:
+def update_resident(*, membership: Membership, resident: Resident, **fields: Any) -> Resident:
+    require(membership, Action.EDIT_ROSTER, resident)
     with transaction.atomic():
         if fields.get("is_head") and not resident.is_head:
-            _demote_head(actor, resident.household)
+            _demote_head(membership, resident.household)
         if "name" in fields:
             resident.name = fields.pop("name").strip()
         if "is_head" in fields:
             resident.is_head = bool(fields.pop("is_head"))
         _assign_resident_fields(resident, fields)
-        _validated_save(resident, actor)
+        _validated_save(resident, membership)
     return resident
 
 
-def _assign_resident_fields(resident: Resident, fields: dict) -> None:
+def _assign_resident_fields(resident: Resident, fields: dict[str, Any]) -> None:
     allowed = {"gender", "birth_year", "id_number", "mobile", "is_party_member"}
     if unknown := set(fields) - allowed:
         raise DomainError(_("Unknown resident fields: %s") % ", ".join(sorted(unknown)))
@@ -160,24 +169,31 @@ def _assign_resident_fields(resident: Resident, fields: dict) -> None:
         setattr(resident, name, value)
 
 
-def _demote_head(actor, household: Household) -> None:
+def _demote_head(membership: Membership, household: Household) -> None:
     for previous in Resident.objects.filter(household=household, is_head=True).select_for_update():
         previous.is_head = False
-        _stamp(previous, actor, "new head of household")
+        _stamp(previous, membership, "new head of household")
         previous.save(update_fields=["is_head"])
 
 
-def remove_resident(*, actor, resident: Resident, reason: str) -> None:
+def remove_resident(*, membership: Membership, resident: Resident, reason: str) -> None:
+    require(membership, Action.EDIT_ROSTER, resident)
     if not reason.strip():
         raise DomainError(_("Say why the resident is removed."), field="reason")
-    _stamp(resident, actor, reason)
+    _stamp(resident, membership, reason)
     resident.delete()
 
 
-def move_household(*, actor, household: Household, to_area: Area, reason: str) -> HouseholdMove:
-    """Move to another area (of this or another village of the same township). History and points go along."""
+def move_household(
+    *, membership: Membership, household: Household, to_area: Area, reason: str
+) -> HouseholdMove:
+    """Move to another area (of this or another village of the same township). History and points go along.
+
+    The member must keep both ends: a clerk moves households between their own villages only."""
+    require(membership, Action.EDIT_ROSTER, household)
     if to_area.township_id != household.township_id:
         raise DomainError(_("A household can only move within its own township."), field="to_area")
+    require(membership, Action.EDIT_ROSTER, to_area)
     if to_area.pk == household.area_id:
         raise DomainError(_("The household is already in this area."), field="to_area")
     if not reason.strip():
@@ -192,10 +208,10 @@ def move_household(*, actor, household: Household, to_area: Area, reason: str) -
             to_village_id=to_area.village_id,
             to_area=to_area,
             reason=reason.strip(),
-            moved_by=actor,
+            moved_by=membership.user,
         )
         household.village_id, household.area = to_area.village_id, to_area
-        _stamp(household, actor, reason)
+        _stamp(household, membership, reason)
         household.save(update_fields=["village", "area", "updated_at"])
     return move
 
@@ -203,39 +219,51 @@ def move_household(*, actor, household: Household, to_area: Area, reason: str) -
 # Memberships ---------------------------------------------------------------------------------------------------
 
 
-def grant_membership(*, actor, township: Township, user, role: str, villages=()) -> Membership:
-    """Create or change a user's role in a township. Clerks and panel members need at least one village."""
+def grant_membership(
+    *, membership: Membership, user: "User", role: str, villages: Iterable[Village] = ()
+) -> Membership:
+    """Create or change a user's role in the member's township (the township office's). Clerks and panel members
+    need at least one village."""
+    require(membership, Action.MANAGE_TOWNSHIP)
     if role not in Role.values:
         raise DomainError(_("Unknown role."), field="role")
     villages = list(villages)
-    if any(v.township_id != township.pk for v in villages):
+    if any(v.township_id != membership.township_id for v in villages):
         raise DomainError(_("Villages must belong to this township."), field="villages")
     if role in (Role.VILLAGE_CLERK, Role.PANEL_MEMBER) and not villages:
         raise DomainError(_("Choose the villages this member works in."), field="villages")
     with transaction.atomic():
-        membership = Membership.objects.filter(township=township, user=user).first()
-        if membership is None:
-            membership = Membership(township=township, user=user)
-        membership.role = role
-        _validated_save(membership, actor)
-        membership.villages.set(villages)
-    return membership
+        granted = Membership.objects.filter(township_id=membership.township_id, user=user).first()
+        if granted is None:
+            granted = Membership(township_id=membership.township_id, user=user)
+        granted.role = role
+        _validated_save(granted, membership)
+        granted.villages.set(villages)
+    return granted
 
 
-def revoke_membership(*, actor, membership: Membership) -> None:
+def revoke_membership(*, membership: Membership, target: Membership) -> None:
     """Takes effect on the user's very next request: roles are read per request, never cached in the session."""
-    _stamp(membership, actor, "revoked")
-    membership.delete()
+    require(membership, Action.MANAGE_TOWNSHIP, target)
+    if target.pk == membership.pk:
+        raise DomainError(_("You cannot revoke your own membership; ask another township administrator."))
+    _stamp(target, membership, "revoked")
+    target.delete()
 
 
-def create_member_account(*, actor, township: Township, username: str, password: str, role: str, villages=()):
+def create_member_account(
+    *,
+    membership: Membership,
+    username: str,
+    password: str,
+    role: str,
+    villages: Iterable[Village] = (),
+) -> Membership:
     """A new login account with a first password set by the township office, and its membership.
 
     Never touches an existing account (its password belongs to its owner): use grant_membership for those.
     """
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.password_validation import validate_password
-
+    require(membership, Action.MANAGE_TOWNSHIP)
     user_model = get_user_model()
     username = username.strip()
     if user_model.objects.filter(username=username).exists():
@@ -255,4 +283,4 @@ def create_member_account(*, actor, township: Township, username: str, password:
         raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
     with transaction.atomic():
         user.save()
-        return grant_membership(actor=actor, township=township, user=user, role=role, villages=villages)
+        return grant_membership(membership=membership, user=user, role=role, villages=villages)

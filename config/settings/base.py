@@ -17,7 +17,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "households.admin_site.JifenAdminConfig",
+    "core.admin_site.JifenAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,7 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "households.csp.ContentSecurityPolicyMiddleware",
+    "core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -53,7 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "households.middleware.NoTownshipScopeMiddleware",
+    "core.middleware.NoTownshipScopeMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -87,6 +87,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The tenant and a user's place in it: the roster's models, read by the platform (core) like AUTH_USER_MODEL.
+JIFEN_TOWNSHIP_MODEL = "households.Township"
+JIFEN_MEMBERSHIP_MODEL = "households.Membership"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -112,7 +115,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # How many proxies append to X-Forwarded-For in front of Jifen (production: 1); 0 trusts only REMOTE_ADDR.
 JIFEN_TRUSTED_PROXIES = env.int("JIFEN_TRUSTED_PROXIES", default=0)
-AXES_CLIENT_IP_CALLABLE = "households.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 
 # Content-Security-Policy (households/csp.py): nothing inline, nothing from another origin. Pico's icons are
 # data: SVGs, hence img-src data:. Django already sends X-Frame-Options: DENY and X-Content-Type-Options: nosniff.
@@ -152,9 +155,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REST_FRAMEWORK = {
+    # Token first, as core.api.APIDefaults: an anonymous call gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -165,7 +169,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "households.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jifen API",
@@ -204,7 +208,7 @@ LOGGING = {
 JIFEN_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 JIFEN_EVIDENCE_MAX_PIXELS = 50_000_000  # a phone photo is ~12-50 megapixels; more is a decompression bomb
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stale-jobs": {"task": "households.tasks.requeue_stale_jobs", "schedule": 300.0},
+    "requeue-stale-jobs": {"task": "core.tasks.requeue_stale_jobs", "schedule": 300.0},
 }
 JIFEN_EXPORT_INLINE_LIMIT = 2000  # larger roster exports run as a job with progress
 CELERY_BEAT_SCHEDULE["close-ended-notices"] = {"task": "review.tasks.close_ended_notices", "schedule": 300.0}

@@ -1,8 +1,9 @@
 """REST endpoints for the roster: villages, areas, households (members nested, read-only) and residents.
 
 Every id that arrives in a body or a query parameter is looked up inside the township scope AND among the rows the
-member may see (`permissions.*_visible_to`): an id of another township, or of a village that is not the clerk's,
-reads "does not exist" (400) and nothing is written. Every write goes through `households.services`.
+member may see (`households.selectors.*_visible_to`): an id of another township, or of a village that is not the
+clerk's, reads "does not exist" (400) and nothing is written. Every write goes through `households.services`, which
+checks the member's right itself (a refusal is a 403 through `core.api.exception_handler`).
 
 Villages, areas and households cannot be deleted through the API (405): the points ledger will hang on them, so
 they are kept; a household leaves an area by moving (`households/{id}/move/`). Residents are removed with a reason.
@@ -17,18 +18,18 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .. import services
-from ..models import Area, Household, HouseholdMove, Participation, Resident, Village
-from ..permissions import (
-    Action,
+from core.api import TownshipScopedViewSet
+from core.permissions import Action, is_read_only
+from households.selectors import (
     areas_visible_to,
     households_visible_to,
-    is_read_only,
     residents_visible_to,
     villages_visible_to,
 )
+
+from .. import services
+from ..models import Area, Household, HouseholdMove, Participation, Resident, Village
 from ..validators import mask_id_number, mask_mobile
-from .base import TownshipScopedViewSet
 
 # No DELETE on villages, areas and households: later the ledger points at them (see the module docstring).
 NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
@@ -273,16 +274,14 @@ class VillageViewSet(TownshipScopedViewSet):
         return villages_visible_to(self.membership)
 
     def perform_create(self, serializer):
-        village = services.create_village(
-            actor=self.request.user, township=self.township, **serializer.validated_data
-        )
+        village = services.create_village(membership=self.membership, **serializer.validated_data)
         serializer.instance = self.recheck(village)
 
     def perform_update(self, serializer):
         village = serializer.instance
         fields = {"name": village.name, "code": village.code, **serializer.validated_data}
         serializer.instance = self.recheck(
-            services.update_village(actor=self.request.user, village=village, **fields)
+            services.update_village(membership=self.membership, village=village, **fields)
         )
 
 
@@ -300,14 +299,14 @@ class AreaViewSet(TownshipScopedViewSet):
         return areas_visible_to(self.membership)
 
     def perform_create(self, serializer):
-        area = services.create_area(actor=self.request.user, **serializer.validated_data)
+        area = services.create_area(membership=self.membership, **serializer.validated_data)
         serializer.instance = self.recheck(area)
 
     def perform_update(self, serializer):
         area = serializer.instance
         name = serializer.validated_data.get("name", area.name)
         serializer.instance = self.recheck(
-            services.update_area(actor=self.request.user, area=area, name=name)
+            services.update_area(membership=self.membership, area=area, name=name)
         )
 
 
@@ -329,13 +328,13 @@ class HouseholdViewSet(TownshipScopedViewSet):
         )
 
     def perform_create(self, serializer):
-        household = services.create_household(actor=self.request.user, **serializer.validated_data)
+        household = services.create_household(membership=self.membership, **serializer.validated_data)
         serializer.instance = self.recheck(household)
 
     def perform_update(self, serializer):
         fields = {key: value for key, value in serializer.validated_data.items() if key != "area"}
         household = services.update_household(
-            actor=self.request.user, household=serializer.instance, **fields
+            membership=self.membership, household=serializer.instance, **fields
         )
         serializer.instance = self.recheck(household)
 
@@ -346,7 +345,9 @@ class HouseholdViewSet(TownshipScopedViewSet):
         household = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        move = services.move_household(actor=request.user, household=household, **serializer.validated_data)
+        move = services.move_household(
+            membership=self.membership, household=household, **serializer.validated_data
+        )
         self.recheck(move.household)
         return Response(HouseholdMoveSerializer(move).data, status=status.HTTP_201_CREATED)
 
@@ -378,12 +379,14 @@ class ResidentViewSet(TownshipScopedViewSet):
     def perform_create(self, serializer):
         fields = dict(serializer.validated_data)
         household = fields.pop("household")
-        resident = services.add_resident(actor=self.request.user, household=household, **fields)
+        resident = services.add_resident(membership=self.membership, household=household, **fields)
         serializer.instance = self.recheck(resident)
 
     def perform_update(self, serializer):
         fields = {key: value for key, value in serializer.validated_data.items() if key != "household"}
-        resident = services.update_resident(actor=self.request.user, resident=serializer.instance, **fields)
+        resident = services.update_resident(
+            membership=self.membership, resident=serializer.instance, **fields
+        )
         serializer.instance = self.recheck(resident)
 
     def destroy(self, request, *args, **kwargs):
@@ -393,6 +396,6 @@ class ResidentViewSet(TownshipScopedViewSet):
         removal = RemovalSerializer(data={"reason": reason})
         removal.is_valid(raise_exception=True)
         services.remove_resident(
-            actor=request.user, resident=resident, reason=removal.validated_data["reason"]
+            membership=self.membership, resident=resident, reason=removal.validated_data["reason"]
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

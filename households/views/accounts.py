@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from ..permissions import memberships_of
+from core.permissions import memberships_of
 
 
 @login_required

@@ -11,12 +11,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core import jobs
 from core.errors import DomainError
+from core.permissions import Action, can
+from core.views import township_view
+from households.selectors import households_visible_to
 
-from .. import importing, jobs
+from ..importing.export import export_roster, template_workbook
+from ..importing.layout import COLUMNS
+from ..importing.parsing import ImportFileError
+from ..importing.selectors import batches_visible_to, preview_rows
+from ..importing.services import commit_batch, create_batch
 from ..models import ImportStatus
-from ..permissions import Action, can, households_visible_to
-from .base import township_view
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -52,15 +58,13 @@ def import_start(request, township, membership):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            batch = importing.create_batch(
-                actor=request.user, membership=membership, filename=upload.name, data=upload.read()
-            )
-        except importing.ImportFileError as exc:
+            batch = create_batch(membership=membership, filename=upload.name, data=upload.read())
+        except ImportFileError as exc:
             for message in exc.messages:
                 form.add_error("file", message)
         else:
             return redirect("households:import-preview", township_slug=township.slug, batch_id=batch.pk)
-    batches = importing.batches_visible_to(membership).select_related("uploaded_by")[:20]
+    batches = batches_visible_to(membership).select_related("uploaded_by")[:20]
     return render(
         request,
         "households/import_start.html",
@@ -71,20 +75,18 @@ def import_start(request, township, membership):
 
 @township_view(Action.EDIT_ROSTER)
 def import_template(request, township, membership):
-    return _attachment(importing.template_workbook(), "jifen-roster-template.xlsx")
+    return _attachment(template_workbook(), "jifen-roster-template.xlsx")
 
 
 @township_view(Action.EDIT_ROSTER)
 def import_preview(request, township, membership, batch_id):
-    batch = get_object_or_404(
-        importing.batches_visible_to(membership).select_related("uploaded_by"), pk=batch_id
-    )
+    batch = get_object_or_404(batches_visible_to(membership).select_related("uploaded_by"), pk=batch_id)
     context = {
         "township": township,
         "membership": membership,
         "batch": batch,
-        "headers": [column.header for column in importing.COLUMNS],
-        "preview_rows": importing.preview_rows(batch) if batch.status == ImportStatus.PREVIEWED else [],
+        "headers": [column.header for column in COLUMNS],
+        "preview_rows": preview_rows(batch) if batch.status == ImportStatus.PREVIEWED else [],
         "can_commit": batch.status == ImportStatus.PREVIEWED,
     }
     return render(request, "households/import_preview.html", context)
@@ -93,12 +95,12 @@ def import_preview(request, township, membership, batch_id):
 @township_view(Action.EDIT_ROSTER)
 @require_POST
 def import_commit(request, township, membership, batch_id):
-    batch = get_object_or_404(importing.batches_visible_to(membership), pk=batch_id)
+    batch = get_object_or_404(batches_visible_to(membership), pk=batch_id)
     preview_url = reverse(
         "households:import-preview", kwargs={"township_slug": township.slug, "batch_id": batch.pk}
     )
     try:
-        result = importing.commit_batch(actor=request.user, membership=membership, batch=batch)
+        result = commit_batch(membership=membership, batch=batch)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(preview_url)
@@ -125,14 +127,13 @@ def roster_export(request, township, membership):
     households = households_visible_to(membership)
     if households.count() > settings.JIFEN_EXPORT_INLINE_LIMIT:  # a big roster: a job with progress
         job = jobs.start_job(
-            actor=request.user,
-            township=township,
+            membership=membership,
             kind="roster_export",
             params={"membership_id": membership.pk},
         )
         return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
     # The full ID and mobile numbers go only to those who keep the roster; read-only roles get them masked.
-    content = importing.export_roster(
+    content = export_roster(
         households_visible_to(membership), full_identity=can(membership, Action.EDIT_ROSTER)
     )
     return _attachment(content, f"roster-{township.slug}-{timezone.localdate():%Y%m%d}.xlsx")

@@ -4,19 +4,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 
-from ..files import stored_file_response
-from ..jobs import jobs_visible_to
-from ..models import JobState
-from ..permissions import Action
-from .base import township_view
+from core.files import stored_file_response
+from core.jobs import jobs_visible_to
+from core.models import JobState
+from core.permissions import Action
+from core.views import township_view
 
 
 @township_view(Action.VIEW)
 def job_detail(request, township, membership, pk):
     job = get_object_or_404(jobs_visible_to(membership), pk=pk)
-    template = (
-        "households/_job_status.html" if request.headers.get("HX-Request") else "households/job_detail.html"
-    )
+    template = "core/_job_status.html" if request.headers.get("HX-Request") else "households/job_detail.html"
     return render(
         request, template, {"job": job, "running": job.state in (JobState.QUEUED, JobState.RUNNING)}
     )

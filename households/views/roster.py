@@ -7,11 +7,19 @@ looks objects up among those the member may see (404 otherwise) and changes stat
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.permissions import Action, can
+from core.views import render_page, township_view
+from households.selectors import (
+    areas_visible_to,
+    households_visible_to,
+    residents_visible_to,
+    villages_visible_to,
+)
 
 from .. import selectors, services
 from ..forms import (
@@ -26,24 +34,9 @@ from ..forms import (
     VillageForm,
     add_domain_error,
 )
-from ..permissions import (
-    Action,
-    areas_visible_to,
-    can,
-    households_visible_to,
-    residents_visible_to,
-    villages_visible_to,
-)
-from .base import township_view
 
 HOUSEHOLDS_PER_PAGE = 50
 HISTORY_ON_DETAIL = 50
-
-
-def render_page(request, template: str, context: dict | None = None, **kwargs):
-    """Render a township page: the base layout needs the township and the membership for its navigation."""
-    context = {"township": request.township, "membership": request.membership, **(context or {})}
-    return render(request, template, context, **kwargs)
 
 
 def _url(request, name: str, **kwargs) -> str:
@@ -51,7 +44,7 @@ def _url(request, name: str, **kwargs) -> str:
 
 
 def _warn_if_area_too_big(request, area) -> None:
-    if warning := services.area_size_warning(area):
+    if warning := selectors.area_size_warning(area):
         messages.warning(request, warning)
 
 
@@ -63,7 +56,7 @@ def village_create(request, township, membership):
     form = VillageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            village = services.create_village(actor=request.user, township=township, **form.cleaned_data)
+            village = services.create_village(membership=membership, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -93,7 +86,7 @@ def village_edit(request, township, membership, pk):
     form = VillageForm(request.POST or None, initial={"name": village.name, "code": village.code})
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_village(actor=request.user, village=village, **form.cleaned_data)
+            services.update_village(membership=membership, village=village, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -111,7 +104,7 @@ def area_create(request, township, membership, village_pk):
     form = AreaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            area = services.create_area(actor=request.user, village=village, **form.cleaned_data)
+            area = services.create_area(membership=membership, village=village, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -126,7 +119,7 @@ def area_edit(request, township, membership, pk):
     form = AreaForm(request.POST or None, initial={"name": area.name})
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_area(actor=request.user, area=area, **form.cleaned_data)
+            services.update_area(membership=membership, area=area, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -169,7 +162,7 @@ def household_create(request, township, membership):
         data = form.cleaned_data
         try:
             household = services.create_household(
-                actor=request.user,
+                membership=membership,
                 area=data["area"],
                 number=data["number"],
                 address=data["address"],
@@ -220,7 +213,7 @@ def household_edit(request, township, membership, pk):
         fields = dict(form.cleaned_data)
         reason = fields.pop("change_reason")
         try:
-            services.update_household(actor=request.user, household=household, reason=reason, **fields)
+            services.update_household(membership=membership, household=household, reason=reason, **fields)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -238,7 +231,7 @@ def household_move(request, township, membership, pk):
     if request.method == "POST" and form.is_valid():
         try:
             move = services.move_household(
-                actor=request.user,
+                membership=membership,
                 household=household,
                 to_area=form.cleaned_data["to_area"],
                 reason=form.cleaned_data["reason"],
@@ -265,7 +258,7 @@ def resident_create(request, township, membership, pk):
         data = form.cleaned_data
         try:
             services.add_resident(
-                actor=request.user,
+                membership=membership,
                 household=household,
                 name=data["name"],
                 is_head=data["is_head"],
@@ -297,7 +290,7 @@ def resident_edit(request, township, membership, pk):
         data = form.cleaned_data
         try:
             services.update_resident(
-                actor=request.user,
+                membership=membership,
                 resident=resident,
                 name=data["name"],
                 is_head=data["is_head"],
@@ -320,7 +313,7 @@ def resident_remove(request, township, membership, pk):
         household_pk = resident.household_id
         try:
             services.remove_resident(
-                actor=request.user, resident=resident, reason=form.cleaned_data["reason"]
+                membership=membership, resident=resident, reason=form.cleaned_data["reason"]
             )
         except DomainError as exc:
             add_domain_error(form, exc)

@@ -9,13 +9,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.permissions import Action, can
+from core.views import render_page, township_view
 
 from .. import selectors, services
 from ..forms import MembershipForm, add_domain_error
 from ..models import Membership, Village
-from ..permissions import Action, can
-from .base import township_view
-from .roster import render_page
 
 HISTORY_PER_PAGE = 50
 
@@ -67,8 +66,7 @@ def membership_grant(request, township, membership):
         try:
             if user is None:
                 services.create_member_account(
-                    actor=request.user,
-                    township=township,
+                    membership=membership,
                     username=data["username"],
                     password=data["password"],
                     role=data["role"],
@@ -81,8 +79,7 @@ def membership_grant(request, township, membership):
                 )
             else:
                 services.grant_membership(
-                    actor=request.user,
-                    township=township,
+                    membership=membership,
                     user=user,
                     role=data["role"],
                     villages=data["villages"],
@@ -98,13 +95,12 @@ def membership_grant(request, township, membership):
 @township_view(Action.MANAGE_TOWNSHIP)
 def membership_revoke(request, township, membership, pk):
     target = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
-    if target.pk == membership.pk:
-        messages.error(
-            request, _("You cannot revoke your own membership; ask another township administrator.")
-        )
-        return redirect(_members_url(township))
     if request.method == "POST":
-        services.revoke_membership(actor=request.user, membership=target)
+        try:
+            services.revoke_membership(membership=membership, target=target)
+        except DomainError as exc:  # one's own membership
+            messages.error(request, exc.message)
+            return redirect(_members_url(township))
         messages.success(request, _("%(username)s can no longer enter this township.") % {
             "username": target.user.username,
         })  # fmt: skip

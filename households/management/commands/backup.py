@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from households.backups import BackupError, make_backup
+from core.backups import BackupError, make_backup
 
 
 class Command(BaseCommand):

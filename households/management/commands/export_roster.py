@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from households import importing
+from core.tenancy import township_scope
+from households.importing.export import export_roster
 from households.models import Household, Township
-from households.tenancy import township_scope
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         if township_obj is None:
             raise CommandError(f"No township with slug {township!r}.")
         with township_scope(township_obj):
-            content = importing.export_roster(Household.objects.all(), full_identity=True)
+            content = export_roster(Household.objects.all(), full_identity=True)
             count = Household.objects.count()
         try:
             out.write_bytes(content)

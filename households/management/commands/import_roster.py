@@ -6,10 +6,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
-from households import importing
+from core.permissions import Action, can
+from core.tenancy import township_scope
+from households.importing.parsing import ImportFileError, read_roster_file
+from households.importing.services import commit_batch, create_batch
+from households.importing.validation import validate_rows
 from households.models import Membership, Township
-from households.permissions import Action, can
-from households.tenancy import township_scope
 
 
 class Command(BaseCommand):
@@ -38,16 +40,16 @@ class Command(BaseCommand):
             membership = Membership.objects.filter(user=actor).prefetch_related("villages").first()
             if membership is None or not can(membership, Action.EDIT_ROSTER):
                 raise CommandError(f"{user} may not edit the roster of {township_obj.slug}.")
-            self._run(actor, membership, file.name, data, commit)
+            self._run(membership, file.name, data, commit)
 
-    def _run(self, actor, membership, filename: str, data: bytes, commit: bool) -> None:
+    def _run(self, membership, filename: str, data: bytes, commit: bool) -> None:
         try:
-            parsed = importing.read_roster_file(data, filename)
-        except importing.ImportFileError as exc:
+            parsed = read_roster_file(data, filename)
+        except ImportFileError as exc:
             for message in exc.messages:
                 self.stderr.write(message)
             raise CommandError("The file cannot be imported.", returncode=1) from exc
-        plan = importing.validate_rows(parsed.rows, parsed.columns, membership=membership)
+        plan = validate_rows(parsed.rows, parsed.columns, membership=membership)
         self.stdout.write(
             f"households: {len(plan.households)}, residents: {plan.resident_count}, "
             f"new areas: {len(plan.new_areas)}"
@@ -60,9 +62,9 @@ class Command(BaseCommand):
         if not commit:
             self.stdout.write("No errors. Run again with --commit to import.")
             return
-        batch = importing.create_batch(actor=actor, membership=membership, filename=filename, data=data)
+        batch = create_batch(membership=membership, filename=filename, data=data)
         try:
-            result = importing.commit_batch(actor=actor, membership=membership, batch=batch)
+            result = commit_batch(membership=membership, batch=batch)
         except DomainError as exc:
             raise CommandError(str(exc.message), returncode=1) from exc
         if not result.committed:

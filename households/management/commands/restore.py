@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from households.backups import BackupError, restore_backup
+from core.backups import BackupError, restore_backup
 
 
 class Command(BaseCommand):

@@ -7,9 +7,10 @@ share the proxy's address: one person's failed logins would lock everybody out o
 """
 
 from django.conf import settings
+from django.http import HttpRequest
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest) -> str | None:
     proxies = settings.JIFEN_TRUSTED_PROXIES
     if proxies:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]

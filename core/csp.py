@@ -8,13 +8,17 @@ response that already carries its own policy (e.g. an evidence download) keeps i
 inline styles are allowed; scripts stay as strict as everywhere.
 """
 
+from collections.abc import Callable
+
 from django.conf import settings
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 HEADER = "Content-Security-Policy"
 
 
 class ContentSecurityPolicyMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
         self.policy = self.render(settings.JIFEN_CSP)
         style = settings.JIFEN_CSP["style-src"]
@@ -24,7 +28,7 @@ class ContentSecurityPolicyMiddleware:
     def render(directives: dict[str, str]) -> str:
         return "; ".join(f"{name} {value}".strip() for name, value in directives.items())
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if HEADER not in response and response.get("Content-Type", "").startswith("text/html"):
             response[HEADER] = self.api_policy if request.path.startswith("/api/") else self.policy

@@ -6,13 +6,16 @@ forbids scripts even if a file were rendered as a page, no shared caching, and a
 browser could open as a document (only photos are shown inline).
 """
 
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 SANDBOX = "default-src 'none'; img-src 'self'; sandbox"
 
 
-def stored_file_response(field_file, *, filename: str, content_type: str | None = None) -> FileResponse:
+def stored_file_response(
+    field_file: FieldFile, *, filename: str, content_type: str | None = None
+) -> FileResponse:
     try:
         handle = field_file.open("rb")
     except (FileNotFoundError, ValueError):

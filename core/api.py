@@ -5,9 +5,12 @@ whole request and restricts the queryset before any handler runs. Subclasses imp
 add filters; they never replace `get_queryset()`. Outsiders get 404, read-only members 403 on writes.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django_filters.rest_framework import DjangoFilterBackend
@@ -16,13 +19,14 @@ from rest_framework import exceptions, filters, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
 
-from ..models import Township
-from ..permissions import Action, can, can_see, enter_township
-from ..tenancy import render_in_scope, township_scope
+from .permissions import Action, can, can_see, enter_township
+from .tenancy import render_in_scope, township_model, township_scope
+from .views import MAX_ID  # noqa: F401 — ids in request bodies: the same limit as in URLs
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -42,7 +46,7 @@ class ErrorDetailSerializer(serializers.Serializer):
 class ValidationErrorSerializer(ErrorDetailSerializer):
     """A 400: `code`, `detail` and `field` describe the first problem, `errors` all of them by field."""
 
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # the stubs type Serializer.errors, a field here
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Every message by field (dotted for nested input: `findings.0.item`); `non_field_errors` for "
         "the whole object.",
@@ -52,11 +56,11 @@ class ValidationErrorSerializer(ErrorDetailSerializer):
 class TownshipAutoSchema(AutoSchema):
     """Declares the error answers every township route can give, so clients (and schemathesis) expect them."""
 
-    def get_tags(self):
+    def get_tags(self) -> list[str]:
         basename = getattr(self.view, "basename", None)  # set by the router: villages, areas, households, …
         return [basename] if basename else super().get_tags()
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         errors = {
             "400": ValidationErrorSerializer,
@@ -76,7 +80,7 @@ class TownshipAutoSchema(AutoSchema):
 class NulSafeSearchFilter(filters.SearchFilter):
     """PostgreSQL refuses NUL characters in text: answer 400 instead of letting the query fail with a 500."""
 
-    def get_search_terms(self, request):
+    def get_search_terms(self, request: Any) -> list[str]:
         if "\x00" in request.query_params.get(self.search_param, ""):
             raise exceptions.ValidationError(
                 {self.search_param: [_("Remove the NUL character from the search.")]}
@@ -98,23 +102,23 @@ class APIDefaults:
     authentication (the browsable API, pages' scripts) still follows, CSRF-checked as before.
     """
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    pagination_class = Pagination
-    schema = TownshipAutoSchema()
+    authentication_classes: Any = [TokenAuthentication, SessionAuthentication]
+    pagination_class: Any = Pagination
+    schema: Any = TownshipAutoSchema()
 
 
 class TownshipScopedViewSet(APIDefaults, viewsets.ModelViewSet):
     write_action: Action = Action.EDIT_ROSTER
     filter_backends = [DjangoFilterBackend, NulSafeSearchFilter, filters.OrderingFilter]
 
-    def dispatch(self, request, *args, **kwargs):
-        township = Township.objects.filter(slug=kwargs.get("township_slug", "")).first()
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        township = township_model().objects.filter(slug=kwargs.get("township_slug", "")).first()
         if township is None:
             return super().dispatch(request, *args, **kwargs)  # initial() answers 404
         with township_scope(township):
             return render_in_scope(super().dispatch(request, *args, **kwargs))
 
-    def initial(self, request, *args, **kwargs):
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # authentication first: token users are known only now
         self.township, self.membership = enter_township(request.user, kwargs.get("township_slug", ""))
         if request.method not in SAFE_METHODS and not can(self.membership, self.write_action):
@@ -122,26 +126,27 @@ class TownshipScopedViewSet(APIDefaults, viewsets.ModelViewSet):
                 self.get_object()  # 404 first: a read-only member must not learn that an unseen object exists
             raise exceptions.PermissionDenied(_("Your role does not allow this."))
 
-    def scoped_queryset(self):
+    def scoped_queryset(self) -> QuerySet:
         raise NotImplementedError
 
-    def get_queryset(self):
+    def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular introspection: no township
-            return self.queryset.none() if self.queryset is not None else None
+            queryset: Any = getattr(self, "queryset", None)
+            return queryset.none() if queryset is not None else None
         return self.scoped_queryset()
 
-    def recheck(self, obj):
+    def recheck(self, obj: Any) -> Any:
         """After a write, the object must still be inside what the member may see (else the write rolls back)."""
         if not can_see(self.membership, obj):
             raise Http404
         return obj
 
 
-def error_body(code: str, detail, field: str | None = None) -> dict:
+def error_body(code: str, detail: object, field: str | None = None) -> dict:
     return {"code": str(code), "detail": str(detail), "field": field}
 
 
-def not_found(request, exception):
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """The project's handler404: a URL under /api/ that matches no route answers JSON like every other API 404."""
     if request.path.startswith("/api/"):
         body = error_body(exceptions.NotFound.default_code, exceptions.NotFound.default_detail)
@@ -149,7 +154,7 @@ def not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
-def bad_request(request, exception):
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """The project's handler400 (a SuspiciousOperation, e.g. more form fields than Django accepts): JSON under /api/."""
     if request.path.startswith("/api/"):
         # DRF's own message for an unparsable request, translated by DRF's catalog.
@@ -162,7 +167,7 @@ def bad_request(request, exception):
 NON_FIELD = "non_field_errors"
 
 
-def flat_errors(detail, prefix: str = "") -> dict[str, list]:
+def flat_errors(detail: Any, prefix: str = "") -> dict[str, list]:
     """DRF's error detail (dicts and lists, nested like the input) as {dotted field: [ErrorDetail, …]}."""
     if isinstance(detail, dict):
         flat: dict[str, list] = {}
@@ -178,7 +183,7 @@ def flat_errors(detail, prefix: str = "") -> dict[str, list]:
     return {prefix.removesuffix(".") or NON_FIELD: messages} if messages else {}
 
 
-def validation_body(detail) -> dict:
+def validation_body(detail: Any) -> dict:
     """One 400 body: the first problem as {code, detail, field}, and every message in `errors`."""
     errors = flat_errors(detail)
     if not errors:  # a ValidationError without a message (not raised by Jifen; kept safe)
@@ -191,7 +196,7 @@ def validation_body(detail) -> dict:
     return body
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Every API error as {code, detail, field} (400s add `errors`), in the request's language; README, "API
     changelog". A 404 never names the model ("No Household matches the given query." would)."""
     if isinstance(exc, DomainError):
@@ -214,7 +219,8 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         response.data = validation_body(exc.detail)
     else:
-        detail = exc.detail
+        assert isinstance(exc, exceptions.APIException)  # DRF answered: its own exception type
+        detail: Any = exc.detail
         if isinstance(detail, list | dict):  # an APIException raised with a structure: keep its first message
             detail = next(iter(flat_errors(detail).values()), [exc.default_detail])[0]
         response.data = error_body(getattr(detail, "code", None) or exc.default_code, detail)

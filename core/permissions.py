@@ -1,0 +1,289 @@
+"""Who may do what, answered in one place for services, pages, API and tasks: the role table and the checks.
+
+Outsiders (no membership in the township) and objects outside a member's villages get "not found";
+read-only members (supervisors, county viewers, panel members on the roster) get "permission denied" on writes.
+
+Every township-owned model says how it reaches its village (`TownshipOwned.village_path`, checked at start-up):
+a lookup such as "village" or "household__village", "" for a village itself, None for township-wide rows
+(schemes, budgets of the township). A household's own records (roster, ledger, passbook, declarations, objections)
+also say `household_record = True`: county viewers never see them.
+
+The concrete township and membership models are the roster's (`settings.JIFEN_TOWNSHIP_MODEL`,
+`settings.JIFEN_MEMBERSHIP_MODEL`, read like `AUTH_USER_MODEL`), so the platform does not import the roster.
+"""
+
+import enum
+from typing import Any, Protocol
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .tenancy import dangerously_all_townships, membership_model, township_model
+
+
+class Role(models.TextChoices):
+    TOWNSHIP_ADMIN = "township_admin", gettext_lazy("Township office")
+    VILLAGE_CLERK = "village_clerk", gettext_lazy("Village clerk")
+    PANEL_MEMBER = "panel_member", gettext_lazy("Review panel member")
+    SUPERVISOR = "supervisor", gettext_lazy("Supervisor")
+    COUNTY_VIEWER = "county_viewer", gettext_lazy("County viewer")
+
+
+class Member(Protocol):
+    """What the checks need of a membership (the roster's Membership: a user's role in one township)."""
+
+    pk: Any
+    user: Any
+    role: str
+    township_id: int
+
+    @property
+    def villages(self) -> Any: ...
+
+
+class Action(enum.StrEnum):
+    VIEW = "view"  # read the roster of a village
+    EDIT_ROSTER = "edit_roster"  # areas, households, residents, moves, import
+    MANAGE_TOWNSHIP = "manage_township"  # villages and memberships
+    VIEW_HISTORY = "view_history"  # the audit trail
+    EDIT_SCHEME = "edit_scheme"  # schemes, categories, items, role rules
+    RECORD_ENTRY = "record_entry"  # propose points for households of one's villages
+    APPROVE_ENTRY = "approve_entry"  # make proposed entries count; corrections
+    RUN_ROUND = "run_round"  # open and move review rounds, declarations at the counter, minutes, objections
+    APPROVE_ROUND = "approve_round"  # the township's approval or return of a round
+    PANEL_WORK = "panel_work"  # inspections, verifying declarations, resolving objections
+    MANAGE_REWARDS = "manage_rewards"  # star ratings, reward levels, budgets and their allocations
+    RUN_SHOP = "run_shop"  # the points supermarket of one's villages: products, stock, the counter
+
+
+WHOLE_TOWNSHIP_ROLES = {Role.TOWNSHIP_ADMIN, Role.SUPERVISOR, Role.COUNTY_VIEWER}
+ROLE_ACTIONS: dict[str, set[Action]] = {
+    Role.TOWNSHIP_ADMIN: {
+        Action.VIEW,
+        Action.EDIT_ROSTER,
+        Action.MANAGE_TOWNSHIP,
+        Action.VIEW_HISTORY,
+        Action.EDIT_SCHEME,
+        Action.RECORD_ENTRY,
+        Action.APPROVE_ENTRY,
+        Action.RUN_ROUND,
+        Action.APPROVE_ROUND,
+        Action.MANAGE_REWARDS,
+        Action.RUN_SHOP,
+    },
+    Role.VILLAGE_CLERK: {
+        Action.VIEW,
+        Action.EDIT_ROSTER,
+        Action.RECORD_ENTRY,
+        Action.RUN_ROUND,
+        Action.RUN_SHOP,
+    },
+    Role.PANEL_MEMBER: {Action.VIEW, Action.PANEL_WORK},
+    Role.SUPERVISOR: {Action.VIEW, Action.VIEW_HISTORY},
+    Role.COUNTY_VIEWER: {Action.VIEW},
+}
+
+
+def memberships_of(user: Any) -> QuerySet:
+    """All of a user's memberships, across townships (the only cross-township read a request makes)."""
+    Membership = membership_model()  # noqa: N806
+    if not user.is_authenticated or not user.is_active:
+        return Membership.objects.none()
+    with dangerously_all_townships():
+        return Membership.objects.filter(user=user).select_related("township").order_by("township__name")
+
+
+def enter_township(user: Any, slug: str) -> tuple[Any, Any]:
+    """Fetch-and-check: the township and the user's membership there, or 404 (never reveal it exists)."""
+    township = township_model().objects.filter(slug=slug).first()
+    if township is None or not user.is_authenticated or not user.is_active:
+        raise Http404
+    with dangerously_all_townships():
+        membership = (
+            membership_model()
+            .objects.filter(user=user, township=township)
+            .prefetch_related("villages")
+            .first()
+        )
+    if membership is None:
+        raise Http404
+    return township, membership
+
+
+def is_read_only(membership: Member) -> bool:
+    return Action.EDIT_ROSTER not in ROLE_ACTIONS[membership.role]
+
+
+def visible_village_ids(membership: Member) -> set[int] | None:
+    """None means every village of the township."""
+    if membership.role in WHOLE_TOWNSHIP_ROLES:
+        return None
+    return {village.pk for village in membership.villages.all()}
+
+
+NO_PATH = object()
+
+
+def village_of(obj: Any) -> int | None:
+    """The id of the village `obj` belongs to (None: township-wide), by its model's declared `village_path`."""
+    path: Any = getattr(type(obj), "village_path", NO_PATH)
+    if path is NO_PATH:
+        raise TypeError(f"{type(obj).__name__} declares no village_path: say how it reaches its village")
+    if path is None:
+        return None
+    if path == "":
+        return obj.pk
+    *steps, last = path.split("__")
+    current: Any = obj
+    for step in steps:
+        current = getattr(current, step)
+        if current is None:
+            return None
+    return getattr(current, f"{last}_id")
+
+
+def sees_household_records(membership: Member) -> bool:
+    """County viewers compare townships and villages (issue 7): a household's own records — roster, residents,
+    ledger, passbook, declarations, objections — stay inside the township, so for them these are "not found"."""
+    return membership.role != Role.COUNTY_VIEWER
+
+
+def is_household_record(model_or_obj: object) -> bool:
+    return getattr(model_or_obj, "household_record", False)
+
+
+def can_see(membership: Member, obj: Any) -> bool:
+    if obj.township_id != membership.township_id:
+        return False
+    if not sees_household_records(membership) and is_household_record(obj):
+        return False
+    village_ids = visible_village_ids(membership)
+    if village_ids is None or getattr(type(obj), "village_path", "") is None:
+        return True  # the whole township's member, or a township-wide row (a scheme, an import batch)
+    return village_of(obj) in village_ids
+
+
+def can(membership: Member, action: Action, obj: Any = None) -> bool:
+    if action not in ROLE_ACTIONS[membership.role]:
+        return False
+    return obj is None or can_see(membership, obj)
+
+
+def membership_of(user: Any, township_id: int) -> Any:
+    """The user's membership in one township (None for no user or no membership)."""
+    if user is None:
+        return None
+    return membership_model().objects.filter(user=user, township_id=township_id).first()
+
+
+def require(
+    membership: Member | None, action: Action, obj: Any = None, *, message: str | None = None
+) -> None:
+    """The services' own check: PermissionDenied (with `message`) unless the acting member may do `action` (on
+    `obj`). Pages and the API call the service and map the refusal; they do not repeat the check."""
+    if membership is None or not can(membership, action, obj):
+        raise PermissionDenied(message or _("Your role does not allow this."))
+
+
+def require_action(
+    user: Any, township_id: int, action: Action, obj: Any = None, *, message: str | None = None
+) -> Any:
+    """The acting user's membership if it allows `action` (on `obj`), else PermissionDenied with `message`."""
+    membership = membership_of(user, township_id)
+    require(membership, action, obj, message=message)
+    return membership
+
+
+def check(membership: Member, action: Action, obj: Any = None) -> None:
+    """Raise 404 for what the member cannot see, 403 for what they can see but not do."""
+    if obj is not None and not can_see(membership, obj):
+        raise Http404
+    if not can(membership, action, obj):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def restrict_to_visible(
+    membership: Member,
+    queryset: QuerySet,
+    village_field: str | None = None,
+    *,
+    household_record: bool | None = None,
+) -> QuerySet:
+    """The rows of `queryset` the member may see (call inside the township scope).
+
+    `village_field` and `household_record` default to what the model declares (`village_path`,
+    `household_record`); a path through "household" always counts as a household's record."""
+    model = queryset.model
+    if village_field is None:
+        village_field = getattr(model, "village_path")  # noqa: B009 — declared by each concrete model
+        if household_record is None:
+            household_record = is_household_record(model)
+        if village_field is None:  # a township-wide row: every member of the township sees it
+            return queryset
+    if not sees_household_records(membership) and (household_record or "household" in village_field):
+        return queryset.none()
+    village_ids = visible_village_ids(membership)
+    if village_ids is None:
+        return queryset
+    lookup = "pk__in" if village_field == "" else f"{village_field}__in"
+    return queryset.filter(**{lookup: village_ids})
+
+
+# Regions: the counties and cities above the townships -----------------------------------------------------------
+# The demonstration programme's county and city officers act for a region, not in a township: the same contract
+# (a role table, `can_in_region`, `require_region`) answers for them. The region membership is the programme's
+# (`demonstration.models.RegionMembership`); the platform reads only its `role` and `region_id`. Which calls and
+# applications a region sees is a query of the programme (`demonstration.selectors`), like a township's villages.
+
+
+class RegionRole(models.TextChoices):
+    OFFICER = "officer", gettext_lazy("Programme officer")  # acts: pre-selection (county), selection (city)
+    VIEWER = "viewer", gettext_lazy("Programme viewer")  # reads the region's calls and applications
+
+
+class RegionMember(Protocol):
+    """What the checks need of a region membership (a user's role at one county or city)."""
+
+    role: str
+    region_id: int
+
+
+class RegionAction(enum.StrEnum):
+    VIEW = "view"  # the calls the region sees and the applications of its townships
+    RUN_CALL = "run_call"  # open and move the region's own calls; score, select and award their applications
+    PRESELECT = "preselect"  # a county's pre-selection of its townships' forwarded applications
+
+
+REGION_ROLE_ACTIONS: dict[str, set[RegionAction]] = {
+    RegionRole.OFFICER: {RegionAction.VIEW, RegionAction.RUN_CALL, RegionAction.PRESELECT},
+    RegionRole.VIEWER: {RegionAction.VIEW},
+}
+
+
+def is_region_read_only(region_membership: RegionMember) -> bool:
+    return REGION_ROLE_ACTIONS[region_membership.role] <= {RegionAction.VIEW}
+
+
+def can_in_region(region_membership: RegionMember, action: RegionAction, region: Any = None) -> bool:
+    """`region`: the region whose act it is (a call's region; for pre-selection the township's county). A member
+    acts only for the region of their membership: a city's officer does not pre-select for its counties."""
+    if action not in REGION_ROLE_ACTIONS[region_membership.role]:
+        return False
+    return region is None or region.pk == region_membership.region_id
+
+
+def require_region(
+    region_membership: RegionMember | None,
+    action: RegionAction,
+    region: Any = None,
+    *,
+    message: str | None = None,
+) -> None:
+    """`require` for a region's member: PermissionDenied (with `message`) unless they may do `action` for
+    `region`. The services of the region side call it; pages and the API map the refusal."""
+    if region_membership is None or not can_in_region(region_membership, action, region):
+        raise PermissionDenied(message or _("Your role does not allow this."))

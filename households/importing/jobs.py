@@ -1,0 +1,22 @@
+"""The roster export as a job, for a roster too big to export within a request."""
+
+from django.utils import timezone
+
+from core import jobs
+from core.permissions import Action, can
+
+from ..models import Membership
+from ..selectors import households_visible_to
+from .export import export_roster
+
+
+@jobs.runner("roster_export")
+def run_roster_export(job, progress) -> tuple[bytes, str]:
+    """The export of a big roster, as a job: the member's view of the roster at the time it runs."""
+    membership = Membership.objects.get(pk=job.params["membership_id"])
+    content = export_roster(
+        households_visible_to(membership),
+        full_identity=can(membership, Action.EDIT_ROSTER),
+        progress=progress,
+    )
+    return content, f"roster-{job.township.slug}-{timezone.localdate():%Y%m%d}.xlsx"

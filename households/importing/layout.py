@@ -1,0 +1,46 @@
+"""The roster file's layout, shared by reading, checking, previewing and writing files.
+
+The column headers are Chinese data, not translatable text: they are what the clerks' files say.
+"""
+
+from dataclasses import dataclass
+
+from ..models import Gender, Participation
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str  # the Chinese header of the template
+    aliases: tuple[str, ...] = ()  # other headers accepted on upload (English ones among them)
+    required: bool = False
+    text: bool = False  # formatted as text ('@') so Excel keeps every digit
+    width: int = 12
+
+
+COLUMNS = (
+    Column("village", "村", ("village", "村名"), required=True),
+    Column("area", "片区", ("area", "村民小组"), required=True),
+    Column("number", "户号", ("household number", "number"), required=True, text=True),
+    Column("address", "住址", ("address", "地址"), width=24),
+    Column("participation", "参与状态", ("participation",), width=16),
+    Column("participation_reason", "参与状态说明", ("participation reason",), width=24),
+    Column("name", "姓名", ("name",), required=True),
+    Column("is_head", "是否户主", ("head of household", "is head"), required=True),
+    Column("gender", "性别", ("gender",), width=8),
+    Column("birth_year", "出生年份", ("birth year",)),
+    Column("id_number", "身份证号码", ("id number", "身份证号"), text=True, width=22),
+    Column("mobile", "手机号码", ("mobile number", "mobile", "手机号"), text=True, width=16),
+    Column("is_party_member", "是否党员", ("party member",)),
+)
+COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+ROSTER_SHEET = "花名册"
+NOTES_SHEET = "填写说明"
+YES, NO = "是", "否"
+PARTICIPATION_LABELS = {
+    Participation.TAKING_PART: "参与",
+    Participation.NOT_ELIGIBLE: "不符合条件",
+    Participation.ELDERLY_OPTED_IN: "老年户自愿参与",
+    Participation.OPTED_OUT: "自愿退出",
+}
+GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}

@@ -1,0 +1,37 @@
+"""What the import pages read: the batches a member sees and the preview of a batch's first rows."""
+
+from django.db.models import QuerySet
+
+from core.permissions import WHOLE_TOWNSHIP_ROLES
+
+from ..models import ImportBatch, Membership
+from ..validators import mask_id_number, mask_mobile
+from .layout import COLUMNS
+from .parsing import cell_text, looks_numeric, normalise_id_number
+
+_PREVIEW_ROWS = 20
+
+
+def batches_visible_to(membership: Membership) -> QuerySet[ImportBatch]:
+    """The township office sees every import of its township; a clerk only the files they uploaded."""
+    batches = ImportBatch.objects.all()
+    if membership.role in WHOLE_TOWNSHIP_ROLES:
+        return batches
+    return batches.filter(uploaded_by=membership.user_id)
+
+
+def preview_rows(batch: ImportBatch) -> list[list[str]]:
+    """The first rows of a batch for the preview page, ID and mobile numbers masked."""
+    shown = []
+    for row in batch.rows[:_PREVIEW_ROWS]:
+        values = [str(row["row"])]
+        for column in COLUMNS:
+            value = row["cells"].get(column.key, "")
+            text = cell_text(value) if value != "" else ""
+            if column.key == "id_number" and not looks_numeric(value):
+                text = mask_id_number(normalise_id_number(text))
+            elif column.key == "mobile":
+                text = mask_mobile(text)
+            values.append(text)
+        shown.append(values)
+    return shown

@@ -1,0 +1,327 @@
+"""Checking the rows of a file against the rules and the township's roster: every error collected, nothing written."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import (
+    TAKING_PART_STATUSES,
+    Area,
+    Gender,
+    Household,
+    Membership,
+    Participation,
+    Resident,
+    Village,
+)
+from ..selectors import villages_visible_to
+from ..validators import id_number_problem, validate_mobile
+from .layout import COLUMN_BY_KEY, COLUMNS, GENDER_LABELS, NO, PARTICIPATION_LABELS, YES
+from .parsing import cell_text, looks_numeric, normalise_id_number
+
+_YES_WORDS = {YES, "yes", "y", "true", "1"}
+_NO_WORDS = {NO, "no", "n", "false", "0", ""}
+_PARTICIPATION_LOOKUP = {
+    text: value
+    for value, label in PARTICIPATION_LABELS.items()
+    for text in (label, value, value.replace("_", " "))  # 参与, taking_part, taking part
+}
+_GENDER_LOOKUP = {"男": Gender.MALE, "女": Gender.FEMALE, "male": Gender.MALE, "female": Gender.FEMALE}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class PlannedResident:
+    row: int
+    name: str
+    is_head: bool
+    fields: dict  # gender, birth_year, id_number, mobile, is_party_member
+
+
+@dataclass
+class PlannedHousehold:
+    row: int  # its first row in the file
+    number: str
+    village: Village | None  # None when the row names no visible village (an error is recorded)
+    village_name: str
+    area_name: str
+    address: str
+    participation: str
+    participation_reason: str
+    residents: list[PlannedResident] = field(default_factory=list)
+    filled_on: dict[str, int] = field(default_factory=dict)  # household column -> the row that filled it
+
+
+@dataclass
+class ImportPlan:
+    households: list[PlannedHousehold]
+    new_areas: list[tuple[Village, str]]  # (village, area name) to create
+    areas: dict[tuple[int, str], Area]  # existing areas by (village id, name)
+    errors: list[RowError]
+
+    @property
+    def resident_count(self) -> int:
+        return sum(len(household.residents) for household in self.households)
+
+    def new_area_labels(self) -> list[str]:
+        return [f"{village.name} / {name}" for village, name in self.new_areas]
+
+
+class _Row:
+    """One row being checked: reads its cells and records its errors against the column as the file names it."""
+
+    def __init__(self, row: dict, columns: dict[str, str], errors: list[RowError]):
+        self.number, self.cells, self.columns, self.errors = row["row"], row["cells"], columns, errors
+
+    def raw(self, key: str):
+        return self.cells.get(key, "")
+
+    def text(self, key: str, max_length: int | None = None) -> str:
+        value = cell_text(self.raw(key))
+        if max_length and len(value) > max_length:
+            self.error(key, _("Too long: at most %(n)d characters.") % {"n": max_length})
+        return value
+
+    def error(self, key: str, message) -> None:
+        column = self.columns.get(key) or (COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else key)
+        self.errors.append(RowError(self.number, column, str(message)))
+
+    def yes_no(self, key: str) -> bool:
+        value = self.text(key).lower()
+        if value in _YES_WORDS:
+            return True
+        if value not in _NO_WORDS:
+            self.error(key, _("Write %(yes)s or %(no)s.") % {"yes": YES, "no": NO})
+        return False
+
+
+class _Roster:
+    """What the township already holds, loaded once for the whole file (inside the township scope)."""
+
+    def __init__(self, membership: Membership, rows: list[dict]):
+        self.villages = {village.name: village for village in villages_visible_to(membership)}
+        self.areas = {
+            (area.village_id, area.name): area
+            for area in Area.objects.filter(village__in=list(self.villages.values()))
+        }
+        numbers = {cell_text(row["cells"].get("number", "")) for row in rows}
+        self.numbers = set(Household.objects.filter(number__in=numbers).values_list("number", flat=True))
+        ids = {normalise_id_number(row["cells"].get("id_number", "")) for row in rows} - {""}
+        self.id_numbers = set(Resident.objects.filter(id_number__in=ids).values_list("id_number", flat=True))
+
+
+def validate_rows(rows: list[dict], columns: dict[str, str], *, membership: Membership) -> ImportPlan:
+    """Check every row against the rules and the township's roster; collect every error, write nothing."""
+    errors: list[RowError] = []
+    roster = _Roster(membership, rows)
+    households: dict[str, PlannedHousehold] = {}
+    new_areas: dict[tuple[int, str], tuple[Village, str]] = {}
+    id_rows: dict[str, int] = {}
+    for raw_row in rows:
+        row = _Row(raw_row, columns, errors)
+        for letter in raw_row.get("unlabelled", ()):
+            errors.append(RowError(row.number, letter, _("This cell has data but its column has no header.")))
+        village = _check_village(row, roster)
+        area_name = row.text("area", max_length=100)
+        if not area_name:
+            row.error("area", _("The area is missing."))
+        elif village is not None and (village.pk, area_name) not in roster.areas:
+            new_areas.setdefault((village.pk, area_name), (village, area_name))
+        number = row.text("number", max_length=30)
+        if not number:
+            row.error("number", _("The household number is missing."))
+        household = _household_of(row, number, village, area_name, households, roster)
+        household.residents.append(_check_resident(row, roster, id_rows))
+    for household in households.values():
+        _check_household(household, columns, errors)
+    order = {columns.get(column.key) or column.header: index for index, column in enumerate(COLUMNS)}
+    errors.sort(key=lambda error: (error.row, order.get(error.column, len(order))))
+    return ImportPlan(list(households.values()), list(new_areas.values()), roster.areas, errors)
+
+
+def _check_village(row: _Row, roster: _Roster) -> Village | None:
+    name = row.text("village")
+    if not name:
+        row.error("village", _("The village is missing."))
+        return None
+    village = roster.villages.get(name)
+    if village is None:
+        row.error(
+            "village",
+            _("There is no village named %(name)s among the villages you may edit.") % {"name": name},
+        )
+    return village
+
+
+def _check_participation(row: _Row) -> str:
+    text = row.text("participation")
+    if not text:
+        return ""
+    participation = _PARTICIPATION_LOOKUP.get(text.lower())
+    if participation is None:
+        row.error(
+            "participation",
+            _("Write one of: %(choices)s.") % {"choices": "、".join(PARTICIPATION_LABELS.values())},
+        )
+        return ""
+    return participation
+
+
+def _household_of(
+    row: _Row,
+    number: str,
+    village: Village | None,
+    area_name: str,
+    households: dict[str, PlannedHousehold],
+    roster: _Roster,
+) -> PlannedHousehold:
+    """The household this row belongs to. Its rows must agree; household cells left empty on a member's row are
+    taken from the row that fills them."""
+    values = {
+        "address": row.text("address", max_length=200),
+        "participation": _check_participation(row),
+        "participation_reason": row.text("participation_reason", max_length=200),
+    }
+    household = households.get(number) if number else None
+    if household is None:
+        household = PlannedHousehold(row.number, number, village, row.text("village"), area_name, **values)
+        household.filled_on = {key: row.number for key, value in values.items() if value}
+        if number:
+            households[number] = household
+            if number in roster.numbers:
+                row.error(
+                    "number",
+                    _("Household number %(number)s already exists in this township.") % {"number": number},
+                )
+        return household
+    differs = _("Differs from row %(row)d, which has the same household number.")
+    if row.text("village") != household.village_name:
+        row.error("village", differs % {"row": household.row})
+    if area_name != household.area_name:
+        row.error("area", differs % {"row": household.row})
+    for key, value in values.items():
+        if not value:
+            continue
+        if not getattr(household, key):
+            setattr(household, key, value)
+            household.filled_on[key] = row.number
+        elif getattr(household, key) != value:
+            row.error(key, differs % {"row": household.filled_on[key]})
+    return household
+
+
+def _check_resident(row: _Row, roster: _Roster, id_rows: dict[str, int]) -> PlannedResident:
+    name = row.text("name", max_length=50)
+    if not name:
+        row.error("name", _("The name is missing."))
+    gender_text = row.text("gender").lower()
+    gender = _GENDER_LOOKUP.get(gender_text, "")
+    if gender_text and not gender:
+        row.error(
+            "gender",
+            _("Write %(male)s or %(female)s, or leave it empty.")
+            % {"male": GENDER_LABELS[Gender.MALE], "female": GENDER_LABELS[Gender.FEMALE]},
+        )
+    return PlannedResident(
+        row=row.number,
+        name=name,
+        is_head=row.yes_no("is_head"),
+        fields={
+            "gender": gender,
+            "birth_year": _check_birth_year(row),
+            "id_number": _check_id_number(row, roster, id_rows),
+            "mobile": _check_mobile(row),
+            "is_party_member": row.yes_no("is_party_member"),
+        },
+    )
+
+
+def _check_birth_year(row: _Row) -> int | None:
+    text = row.text("birth_year")
+    if not text:
+        return None
+    this_year = timezone.localdate().year
+    if not text.isdigit() or not 1900 <= int(text) <= this_year:
+        row.error(
+            "birth_year",
+            _("Write the year of birth as four digits, from 1900 to %(year)d.") % {"year": this_year},
+        )
+        return None
+    return int(text)
+
+
+def _check_id_number(row: _Row, roster: _Roster, id_rows: dict[str, int]) -> str:
+    raw = row.raw("id_number")
+    if raw == "":
+        return ""
+    if looks_numeric(raw):
+        shown = format(raw, ".15G") if isinstance(raw, int | float) else raw  # as Excel shows it: 3.71425E+17
+        row.error(
+            "id_number",
+            _(
+                "Excel stored this ID number as a number (%(value)s) and lost its last digits. "
+                "Format the column as Text, type the number again and upload the file again."
+            )
+            % {"value": shown},
+        )
+        return ""
+    value = normalise_id_number(raw)
+    if problem := id_number_problem(value):
+        row.error("id_number", problem)
+        return ""
+    if value in id_rows:
+        row.error("id_number", _("The same ID number is on row %(row)d.") % {"row": id_rows[value]})
+    else:
+        id_rows[value] = row.number
+    if value in roster.id_numbers:
+        row.error("id_number", _("This ID number is already registered in this township."))
+    return value
+
+
+def _check_mobile(row: _Row) -> str:
+    value = re.sub(r"[\s-]+", "", row.text("mobile"))
+    try:
+        validate_mobile(value)
+    except ValidationError as exc:
+        row.error("mobile", exc.messages[0])
+        return ""
+    return value
+
+
+def _check_household(household: PlannedHousehold, columns: dict[str, str], errors: list[RowError]) -> None:
+    """Household-wide rules: a reason when not taking part, exactly one head."""
+
+    def column(key: str) -> str:
+        return columns.get(key) or COLUMN_BY_KEY[key].header
+
+    household.participation = household.participation or Participation.TAKING_PART
+    if household.participation not in TAKING_PART_STATUSES and not household.participation_reason:
+        row = household.filled_on.get("participation", household.row)
+        errors.append(
+            RowError(row, column("participation_reason"), _("Say why the household does not take part."))
+        )
+    heads = [resident for resident in household.residents if resident.is_head]
+    if not heads:
+        message = _("Household %(number)s has no head: write %(yes)s in this column for one member.")
+        errors.append(
+            RowError(household.row, column("is_head"), message % {"number": household.number, "yes": YES})
+        )
+    for extra in heads[1:]:
+        message = _("Household %(number)s already has its head on row %(row)d.")
+        errors.append(
+            RowError(
+                extra.row, column("is_head"), message % {"number": household.number, "row": heads[0].row}
+            )
+        )
