@@ -4,10 +4,8 @@ their villages' notice batches are approved: review.demo.seed_notices)."""
 import datetime
 import random
 
-from django.contrib.auth import get_user_model
-
 from core.errors import DomainError
-from households.models import Household, Township
+from households.models import Household, Membership, Township
 
 from . import services
 from .models import Entry, Item, ItemKind, Scheme, SchemeState
@@ -18,14 +16,14 @@ DEMO_YEAR = 2026
 
 def seed_scheme(township: Township) -> tuple[Scheme, bool]:
     """Load and activate the village-2026 template, then record a few entries per household (proposed)."""
-    actor = get_user_model().objects.get(username="demo-admin")
+    office = Membership.objects.get(user__username="demo-admin", township=township)
     scheme = Scheme.objects.filter(year=DEMO_YEAR, template="village-2026").first()
     created = False
     if scheme is None:
-        scheme = load_template(actor=actor, township=township, name="village-2026", year=DEMO_YEAR)
+        scheme = load_template(membership=office, township=township, name="village-2026", year=DEMO_YEAR)
         created = True
     if scheme.state == SchemeState.DRAFT:
-        services.activate_scheme(actor=actor, scheme=scheme)
+        services.activate_scheme(membership=office, scheme=scheme)
         created = True
     if Entry.objects.filter(scheme=scheme).exists():
         return scheme, created
@@ -39,7 +37,7 @@ def seed_scheme(township: Township) -> tuple[Scheme, bool]:
             day = datetime.date(DEMO_YEAR, rng.randint(1, 9), rng.randint(1, 28))
             try:
                 services.record_entry(
-                    actor=actor,
+                    membership=office,
                     household=household,
                     item=rng.choice(pool),
                     occurred_on=day,

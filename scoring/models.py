@@ -8,8 +8,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Household, TownshipOwned, Village
-from households.tenancy import TownshipScopedManager
+from core.models import TownshipOwned
+from core.tenancy import TownshipScopedManager
+from households.models import Household, Village
 
 from .periods import Cadence
 
@@ -28,6 +29,8 @@ class SchemeState(models.TextChoices):
 
 class Scheme(TownshipOwned):
     """积分方案: one township's rule catalogue for one year ("动态管理": it changes from year to year)."""
+
+    village_path = None
 
     name = models.CharField(_("name"), max_length=100)
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000)])
@@ -78,6 +81,8 @@ class Scheme(TownshipOwned):
 class Category(TownshipOwned):
     """积分类别: a base score and a cadence; the category score is clamped to [floor, ceiling] when set."""
 
+    village_path = None
+
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="categories")
     name = models.CharField(_("name"), max_length=100)
     base_score = models.DecimalField(_("base score"), max_digits=7, decimal_places=2, default=Decimal("0"))
@@ -110,6 +115,8 @@ class ItemKind(models.TextChoices):
 
 class Item(TownshipOwned):
     """加分项 / 减分项: a rule with a point value (halves allowed), optional caps and a threshold alert."""
+
+    village_path = None
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="items")
     name = models.CharField(_("name"), max_length=200)
@@ -167,6 +174,8 @@ class Item(TownshipOwned):
 class RoleRule(TownshipOwned):
     """A role inside a scheme (seed 2: students 80 / class officers 85, officers' penalties ×2; party members)."""
 
+    village_path = None
+
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="role_rules")
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=100)
@@ -197,6 +206,9 @@ class RoleRule(TownshipOwned):
 
 class RoleAssignment(TownshipOwned):
     """Which role a household (account) holds in a scheme; none means the scheme's defaults."""
+
+    village_path = "household__village"
+    household_record = True
 
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="assignments")
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="role_assignments")
@@ -254,6 +266,9 @@ class EntryQuerySet(models.QuerySet):
 
 class Entry(TownshipOwned):
     """积分记录: one signed change to one household's points, with the rule as it was when recorded."""
+
+    village_path = "village"
+    household_record = True
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="entries")
     village = models.ForeignKey(
@@ -338,6 +353,9 @@ def evidence_path(instance, filename: str) -> str:
 class Evidence(TownshipOwned):
     """A photo or document attached to an entry; type checked by content, size limited."""
 
+    village_path = "entry__village"
+    household_record = True
+
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="evidence")
     file = models.FileField(upload_to=evidence_path)
     original_name = models.CharField(max_length=200)
@@ -353,6 +371,9 @@ class Evidence(TownshipOwned):
 
 class ThresholdAlert(TownshipOwned):
     """The Nth hit of an item in one period (seed 2: the weekly limit leads to supervised Sunday study)."""
+
+    village_path = "household__village"
+    household_record = True
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="alerts")
@@ -382,6 +403,8 @@ class TransferState(models.TextChoices):
 
 class Transfer(TownshipOwned):
     """Points moved between two accounts of one township: two entries, approved by both villages."""
+
+    village_path = None
 
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="+")
     debit = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="transfer_debit")

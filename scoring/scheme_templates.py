@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from households.models import Township
+from core.permissions import Action, require
+from households.models import Membership, Township
 
 from . import services
 from .models import ItemKind, Scheme
@@ -103,9 +104,12 @@ def read_template(name: str) -> dict:
 
 
 def load_template(
-    *, actor, township: Township, name: str, year: int, scheme_name: str | None = None
+    *, membership: Membership, township: Township, name: str, year: int, scheme_name: str | None = None
 ) -> Scheme:
-    """Create a draft scheme from the template `name`; refuse if the township already has that scheme that year."""
+    """Create a draft scheme from the template `name`; refuse if the township already has that scheme that year.
+
+    Right: EDIT_SCHEME, checked before the template is read; `services.create_scheme` checks the township."""
+    require(membership, Action.EDIT_SCHEME, message=_("Only the township office changes schemes."))
     content = read_template(name)
     scheme_name = (scheme_name or content["name"]).strip()
     if _already_there(township, scheme_name, year):
@@ -113,7 +117,7 @@ def load_template(
     try:
         with transaction.atomic():
             scheme = services.create_scheme(
-                actor=actor,
+                membership=membership,
                 township=township,
                 name=scheme_name,
                 year=year,
@@ -125,11 +129,11 @@ def load_template(
             )
             for category_content in content["categories"]:
                 items = category_content.pop("items")
-                category = services.add_category(actor=actor, scheme=scheme, **category_content)
+                category = services.add_category(membership=membership, scheme=scheme, **category_content)
                 for order, item_content in enumerate(items, start=1):
-                    services.add_item(actor=actor, category=category, order=order, **item_content)
+                    services.add_item(membership=membership, category=category, order=order, **item_content)
             for rule in content["role_rules"]:
-                services.add_role_rule(actor=actor, scheme=scheme, **rule)
+                services.add_role_rule(membership=membership, scheme=scheme, **rule)
     except IntegrityError as exc:
         # Two loads at the same moment: the unique constraint lets one through, the other gets the same message.
         if _already_there(township, scheme_name, year):

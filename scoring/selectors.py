@@ -1,18 +1,39 @@
 """Read queries for scores and passbooks, shared by pages, API, jobs and benchmarks.
 
-Scores are computed by the database in one aggregate query: for each category a filtered SUM of approved
-entries plus the base, clamped with GREATEST/LEAST, then summed — no per-household loop in Python.
+The score rule lives in one SQL statement (`score_statement`): for each category a filtered SUM of the counted
+entries plus the base, clamped with GREATEST/LEAST, then summed with the role's change of the base — no
+per-household loop in Python. Every reader builds on it: `household_scores` (pages, passbook, notices),
+`ScoreList` (a sorted, paginated list), `annual_totals` (jobs), and in the database the star rating
+(rewards.services.stars) and the dashboards (oversight.selectors). tests/scoring/oracle.py keeps the same rule in
+the ORM as the tests' oracle.
 """
 
 from decimal import Decimal
+from typing import NamedTuple, cast
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import DecimalField, ExpressionWrapper, F, FilteredRelation, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
-from households.models import Household
+from core.permissions import restrict_to_visible
+from households.models import Area, Household, HouseholdQuerySet, Membership, Resident, Village
+from households.selectors import households_visible_to
 
-from .models import Category, Entry, EntryState, Scheme
+from .models import Category, Entry, EntryState, Evidence, Item, Scheme, SchemeState, ThresholdAlert
 
 SCORE = DecimalField(max_digits=10, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=SCORE)
@@ -26,124 +47,52 @@ def base_total(scheme: Scheme) -> Decimal:
     return sum((c.base_score for c in scheme.categories.all()), Decimal("0"))
 
 
-def _scored(
-    queryset: QuerySet,
-    scheme: Scheme,
+# The rule: one statement --------------------------------------------------------------------------------------
+
+
+def _score_sql(
+    categories: list[Category],
+    households_sql: str,
     *,
-    entries: str,
-    household: str,
-    period: str | None = None,
-    categories: QuerySet[Category] | None = None,
-) -> QuerySet:
-    """Annotate `category_<id>`, `role_base_delta` and `total` on a queryset grouped by household.
-
-    `entries` is the path from a row to the counted entries ("" when the queryset is of entries), `household` the
-    path to the household ("" when it is of households): one set of score rules for both shapes of query.
-    """
-    whole_scheme = categories is None
-    categories = list(scheme.categories.all() if whole_scheme else categories)
-    annotations = {}
-    for category in categories:
-        entry_filter = Q(**{f"{entries}category": category})
-        if period is not None:
-            entry_filter &= Q(**{f"{entries}period": period})
-        score = Coalesce(Sum(f"{entries}points", filter=entry_filter), ZERO) + Value(
-            category.base_score, output_field=SCORE
-        )
-        if category.floor is not None:
-            score = Greatest(score, Value(category.floor, output_field=SCORE))
-        if category.ceiling is not None:
-            score = Least(score, Value(category.ceiling, output_field=SCORE))
-        annotations[category_key(category)] = ExpressionWrapper(score, output_field=SCORE)
-    base = Value(base_total(scheme), output_field=SCORE)
-    # A role's base changes the whole total, not a subset of categories.
-    if whole_scheme and scheme.role_rules.filter(base_score__isnull=False).exists():
-        # A filtered LEFT JOIN (at most one assignment per household and scheme), not a correlated subquery that
-        # PostgreSQL would run once per entry row inside the GROUP BY.
-        queryset = queryset.annotate(
-            scheme_role=FilteredRelation(
-                f"{household}role_assignments",
-                condition=Q(**{f"{household}role_assignments__scheme": scheme}),
-            )
-        )
-        role_delta = Coalesce(F("scheme_role__role__base_score"), base) - base
-    else:
-        role_delta = ZERO  # no role changes the base: no join at all
-    annotations["role_base_delta"] = ExpressionWrapper(role_delta, output_field=SCORE)
-    queryset = queryset.order_by()
-    total = F("role_base_delta")
-    for category in categories:
-        total = total + F(category_key(category))
-    return queryset.annotate(**annotations).annotate(total=ExpressionWrapper(total, output_field=SCORE))
-
-
-def with_scores(
-    households: QuerySet[Household],
-    scheme: Scheme,
-    *,
-    period: str | None = None,
-    categories: QuerySet[Category] | None = None,
-    also_counting: QuerySet[Entry] | None = None,
-) -> QuerySet[Household]:
-    """Households annotated with `category_<id>` (clamped category score) and `total` for the scheme's year.
-
-    With `period` (e.g. "2026-Q1") the scores count only that period's entries; with `categories` only those
-    categories make the total; `also_counting` adds entries that are not approved yet (a review round's
-    proposals, for its public notice). For pages (a page of households); `annual_totals` is the shape for whole
-    townships.
-    """
-    counted = Q(entries__scheme=scheme, entries__state=EntryState.APPROVED)
-    if also_counting is not None:
-        # FilteredRelation takes no subquery: the ids themselves (a round's proposals, a few thousand at most).
-        counted = Q(entries__scheme=scheme) & (
-            Q(entries__state=EntryState.APPROVED)
-            | Q(entries__pk__in=list(also_counting.values_list("pk", flat=True)))
-        )
-    households = households.filter(township_id=scheme.township_id).annotate(
-        # Only this scheme's counted entries take part in the join (not every entry of the household).
-        counted=FilteredRelation("entries", condition=counted),
-    )
-    return _scored(
-        households, scheme, entries="counted__", household="", period=period, categories=categories
-    )
-
-
-def _annual_totals_sql(
-    categories: list[Category], households_sql: str, with_roles: bool, only_their_entries: bool
-) -> tuple[str, list]:
-    """One statement: the approved entries summed per household with one FILTER per category (a parallel hash
-    aggregate over the ledger, the shape of the bare GROUP BY), then clamped per category (`s0`, `s1`, …) and
-    added (`total`) per household. `only_their_entries` restricts the aggregate to the households' own entries
-    (a village's page), instead of the whole township's ledger (the township's jobs)."""
-    params: list = []
-    sums = []
-    for index, category in enumerate(categories):
-        sums.append(f"SUM(e.points) FILTER (WHERE e.category_id = %s) AS c{index}")
-        params.append(category.pk)
+    with_roles: bool,
+    only_their_entries: bool,
+    period: bool,
+    also_counting_sql: str | None,
+) -> str:
+    """The statement's text: the counted entries summed per household with one FILTER per category (a parallel
+    hash aggregate over the ledger, the shape of the bare GROUP BY), then clamped per category (`s0`, `s1`, …) and
+    added with the role's change of the base (`total`) per household."""
+    sums = [f"SUM(e.points) FILTER (WHERE e.category_id = %s) AS c{i}" for i in range(len(categories))]
     # Base, floor and ceiling per category come as parameters; GREATEST/LEAST ignore a NULL floor or ceiling.
     scores = [
-        f"LEAST(GREATEST(%s + COALESCE(counted.c{index}, 0), %s::numeric), %s::numeric) AS s{index}"
-        for index in range(len(categories))
+        f"LEAST(GREATEST(%s + COALESCE(counted.c{i}, 0), %s::numeric), %s::numeric) AS s{i}"
+        for i in range(len(categories))
     ]
-    role_join = ""
-    role_term = "0"
+    counted = "e.state = 'approved'"
+    if also_counting_sql is not None:  # proposals counted as if approved (a round's, for its notice)
+        counted = f"(e.state = 'approved' OR (e.state = 'proposed' AND e.id IN ({also_counting_sql})))"
+    filters = [counted]
+    if period:
+        filters.append("e.period = %s")
+    if only_their_entries:
+        filters.append(f"e.household_id IN ({households_sql})")
+    role_join, role_term = "", "0"
     if with_roles:
         role_join = (
             "LEFT JOIN scoring_roleassignment ra ON ra.household_id = h.id AND ra.scheme_id = %s "
             "LEFT JOIN scoring_rolerule r ON r.id = ra.role_id"
         )
         role_term = "COALESCE(r.base_score - %s, 0)"
-    entry_filter = f"AND e.household_id IN ({households_sql})" if only_their_entries else ""
-    total = " + ".join([*(f"s{index}" for index in range(len(categories))), "role_delta"])
+    total = " + ".join([*(f"s{i}" for i in range(len(categories))), "role_delta"])
     # Only placeholders and this module's own SQL are composed here; every value is a parameter.
-    sql = f"""
+    return f"""
         WITH counted AS (
             SELECT e.household_id, {", ".join(sums) or "0 AS none"}
             FROM scoring_entry e
-            WHERE e.township_id = %s AND e.scheme_id = %s AND e.state = 'approved' {entry_filter}
+            WHERE e.township_id = %s AND e.scheme_id = %s AND {" AND ".join(filters)}
             GROUP BY e.household_id
         ), scored AS (
-            SELECT h.id {"".join(", " + score for score in scores)}, {role_term} AS role_delta
+            SELECT h.id {"".join(", " + score for score in scores)}, {role_term}::numeric AS role_delta
             FROM households_household h
             LEFT JOIN counted ON counted.household_id = h.id
             {role_join}
@@ -151,36 +100,58 @@ def _annual_totals_sql(
         )
         SELECT *, ({total}) AS total FROM scored
     """  # noqa: S608
-    return sql, params
 
 
-def annual_totals(scheme: Scheme, households: QuerySet[Household] | None = None) -> dict[int, Decimal]:
-    """{household id: annual total} for the households taking part (default: all of the township's).
+class Statement(NamedTuple):
+    """The score statement's SQL and parameters, and the categories of its columns `s0`, `s1`, … in order."""
 
-    The job path over whole townships: `annual_totals_statement`, one hand-tuned statement, because the ORM can
-    only say it as a join of households to every entry row before grouping, measured 2–4× slower
-    (bench/scores.py). Every table is filtered by the scheme's township explicitly. `with_scores` (the ORM shape,
-    used by pages) gives the same numbers: tests/scoring/test_ledger.py checks that the two agree.
+    sql: str
+    params: list
+    categories: list[Category]
+
+
+def score_statement(
+    scheme: Scheme,
+    households: QuerySet[Household],
+    *,
+    categories: list[Category] | None = None,
+    period: str | None = None,
+    also_counting: QuerySet[Entry] | None = None,
+    only_their_entries: bool = False,
+) -> Statement:
+    """The one statement of the score rule: one row per household of the scheme's township among `households`,
+    with columns `id`, `s0`, `s1`, … (each category's clamped score, in the order of `categories`), `role_delta`
+    and `total`. For callers that read it (`household_scores`, `ScoreList`, `annual_totals`) or build on it in
+    the database (the star rating ranks it, the dashboards group it).
+
+    - `categories`: the categories to score (default: the scheme's, in its order). Only the whole scheme adds the
+      change a household's role makes to the base total: a role's base changes the total, not a subset of it.
+    - `period` (e.g. "2026-Q1"): only that period's entries count; each category still starts at its base.
+    - `also_counting`: entries that count as if approved while still proposed (a round's, for its notice); a
+      withdrawn entry never counts.
+    - `only_their_entries`: sum only the households' own entries (a village, a page, one household) instead of
+      the whole township's ledger (the township's jobs, where the filter costs more than it saves).
     """
-    households = Household.objects.taking_part() if households is None else households
-    sql, params = annual_totals_statement(scheme, households)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, total FROM ({sql}) t", params)  # noqa: S608
-        return dict(cursor.fetchall())
-
-
-def annual_totals_statement(
-    scheme: Scheme, households: QuerySet[Household], *, only_their_entries: bool = False
-) -> tuple[str, list]:
-    """The one statement of the annual scores (columns `id`, `s0`… per category in `scheme.categories` order,
-    `role_delta`, `total`) and its parameters, for callers that build on it in the database: `annual_totals`,
-    rewards.services.stars (ranks and stores in the same statement) and oversight's dashboards (groups it)."""
+    whole_scheme = categories is None
+    categories = list(scheme.categories.all()) if categories is None else list(categories)
     households = households.filter(township_id=scheme.township_id).order_by()
-    categories = list(scheme.categories.all())
-    with_roles = scheme.role_rules.filter(base_score__isnull=False).exists()
-    subquery, sub_params = households.values("pk").query.sql_with_params()
-    sql, sum_params = _annual_totals_sql(categories, subquery, with_roles, only_their_entries)
-    params = [*sum_params, scheme.township_id, scheme.pk]
+    with_roles = whole_scheme and scheme.role_rules.filter(base_score__isnull=False).exists()
+    subquery, sub_params = _ids(households)
+    also_sql, also_params = None, ()
+    if also_counting is not None:
+        also_sql, also_params = _ids(also_counting)
+    sql = _score_sql(
+        categories,
+        subquery,
+        with_roles=with_roles,
+        only_their_entries=only_their_entries,
+        period=period is not None,
+        also_counting_sql=also_sql,
+    )
+    params: list = [category.pk for category in categories]
+    params += [scheme.township_id, scheme.pk, *also_params]
+    if period is not None:
+        params.append(period)
     if only_their_entries:
         params += sub_params
     for category in categories:
@@ -188,7 +159,98 @@ def annual_totals_statement(
     if with_roles:
         params += [base_total(scheme), scheme.pk]
     params += [scheme.township_id, *sub_params]
-    return sql, params
+    return Statement(sql, params, categories)
+
+
+def _ids(queryset: QuerySet) -> tuple[str, tuple]:
+    """The SQL of the queryset's ids (a query that is empty by construction, e.g. `pk__in=[]`, selects none)."""
+    try:
+        return queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return "SELECT NULL::bigint WHERE false", ()
+
+
+# Its readers --------------------------------------------------------------------------------------------------
+
+
+class Score(NamedTuple):
+    """A household's scores: each category's clamped score (by category id), the role's change of the base total
+    (0 unless the whole scheme is scored), and the total."""
+
+    categories: dict[int, Decimal]
+    role_delta: Decimal
+    total: Decimal
+
+
+def household_scores(
+    scheme: Scheme,
+    households: QuerySet[Household],
+    *,
+    categories: list[Category] | None = None,
+    period: str | None = None,
+    also_counting: QuerySet[Entry] | None = None,
+) -> dict[int, Score]:
+    """{household id: Score} for a few households (a page, a village, one household): one statement, over their
+    own entries. See `score_statement` for the arguments."""
+    statement = score_statement(
+        scheme,
+        households,
+        categories=categories,
+        period=period,
+        also_counting=also_counting,
+        only_their_entries=True,
+    )
+    ids = [c.pk for c in statement.categories]
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)
+        return {
+            household_id: Score(dict(zip(ids, values, strict=True)), role_delta, total)
+            for household_id, *values, role_delta, total in cursor.fetchall()
+        }
+
+
+def annual_totals(scheme: Scheme, households: QuerySet[Household] | None = None) -> dict[int, Decimal]:
+    """{household id: annual total} for the households taking part (default: all of the township's): the
+    township's jobs, over the whole township's ledger (measured against a bare GROUP BY in bench/scores.py)."""
+    households = Household.objects.taking_part() if households is None else households
+    statement = score_statement(scheme, households)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, total FROM ({statement.sql}) t", statement.params)  # noqa: S608
+        return dict(cursor.fetchall())
+
+
+RANKED_BY_TOTAL = """
+    SELECT h.* {scores}, t.role_delta AS role_base_delta, t.total
+    FROM ({statement}) t
+    JOIN households_household h ON h.id = t.id
+    ORDER BY t.total DESC, h.number, h.id
+    LIMIT %s OFFSET %s
+"""
+
+
+class ScoreList:
+    """The households with their scores, highest total first (then by number), for a paginator: `count()` is one
+    query, each slice one statement that returns the page's households with `category_<id>`, `role_base_delta`
+    and `total` set, whatever the page."""
+
+    def __init__(self, scheme: Scheme, households: QuerySet[Household], *, period: str | None = None):
+        self.scheme, self.period = scheme, period
+        self.households = households.filter(township_id=scheme.township_id)
+
+    def count(self) -> int:
+        return self.households.count()
+
+    def __getitem__(self, index: slice) -> list[Household]:
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("a ScoreList is read by pages: slice it")
+        start = index.start or 0
+        stop = self.count() if index.stop is None else index.stop
+        if stop <= start:
+            return []
+        statement = score_statement(self.scheme, self.households, period=self.period, only_their_entries=True)
+        scores = "".join(f", t.s{i} AS {category_key(c)}" for i, c in enumerate(statement.categories))
+        sql = RANKED_BY_TOTAL.format(scores=scores, statement=statement.sql)
+        return list(Household.objects.raw(sql, [*statement.params, stop - start, start]))
 
 
 def passbook(household: Household, scheme: Scheme) -> dict:
@@ -200,9 +262,9 @@ def passbook(household: Household, scheme: Scheme) -> dict:
         .order_by("occurred_on", "id")
     )
     start = base_total(scheme)
-    scored = with_scores(Household.objects.filter(pk=household.pk), scheme).first()
+    scored = household_scores(scheme, Household.objects.filter(pk=household.pk)).get(household.pk)
     if scored is not None:
-        start += scored.role_base_delta
+        start += scored.role_delta
     running = start
     rows = []
     for entry in entries:
@@ -213,7 +275,7 @@ def passbook(household: Household, scheme: Scheme) -> dict:
     return {
         "base_total": start,
         "rows": rows,
-        "categories": [(c, getattr(scored, category_key(c), c.base_score)) for c in categories],
+        "categories": [(c, scored.categories[c.pk] if scored else c.base_score) for c in categories],
         "total": scored.total if scored is not None else start,
         "raw_total": running,
     }
@@ -232,13 +294,6 @@ def quarterly_breakdown(household: Household, scheme: Scheme) -> list[dict]:
 
 # Pages: what a member may see of the ledger, and the lists the scoring pages show ---------------------------------
 
-from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Subquery  # noqa: E402
-
-from households.models import Membership, Resident  # noqa: E402
-from households.permissions import households_visible_to, restrict_to_visible  # noqa: E402
-
-from .models import Evidence, Item, SchemeState, ThresholdAlert  # noqa: E402
-
 
 def entries_visible_to(membership: Membership) -> QuerySet[Entry]:
     """Entries of the households the member sees (by the household's village now, as the roster does)."""
@@ -249,7 +304,7 @@ def ledger(
     membership: Membership,
     *,
     scheme: Scheme | None = None,
-    village=None,
+    village: Village | None = None,
     state: str = "",
     source: str = "",
     number: str = "",
@@ -329,12 +384,17 @@ def recordable_items() -> QuerySet[Item]:
 
 
 def recordable_households(
-    membership: Membership, *, query: str = "", village=None, area=None, only_taking_part: bool = True
+    membership: Membership,
+    *,
+    query: str = "",
+    village: Village | None = None,
+    area: Area | None = None,
+    only_taking_part: bool = True,
 ) -> QuerySet[Household]:
     """Households taking part that the member sees, with `head_name`; searched by number or head's name."""
     households = households_visible_to(membership).select_related("village", "area")
     if only_taking_part:
-        households = households.taking_part()
+        households = cast(HouseholdQuerySet, households).taking_part()
     if query := query.strip():
         head_named = Resident.objects.filter(household=OuterRef("pk"), is_head=True, name__icontains=query)
         households = households.filter(Q(number__icontains=query) | Q(Exists(head_named)))

@@ -1,6 +1,7 @@
-"""REST endpoints for the points ledger: entries, passbooks, scores and threshold alerts.
+"""REST endpoints for the points ledger's entries, and the helpers the other apps' APIs share (`person`, the
+`Idempotency-Key` header, evidence files). Scores and passbooks are in `scores`, threshold alerts in `alerts`.
 
-Members see the entries, passbooks, scores and alerts of the households they may see (a clerk: their villages).
+Members see the entries of the households they may see (a clerk: their villages).
 Every id in a body or a query parameter is looked up inside the township scope and among what the member may see:
 another township's item, or a household of a village that is not the clerk's, reads "does not exist" (400) and
 nothing is written. Every change goes through `scoring.services`.
@@ -20,27 +21,19 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from households.api.base import ErrorDetailSerializer, TownshipScopedViewSet
+from core.api import MAX_ID, ErrorDetailSerializer, TownshipScopedViewSet
+from core.permissions import Action, restrict_to_visible
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _member_in, _visible
 from households.models import Household, Village
-from households.permissions import (
-    Action,
-    can,
-    check,
-    households_visible_to,
-    restrict_to_visible,
-    villages_visible_to,
-)
+from households.selectors import households_visible_to, villages_visible_to
 
 from .. import services
-from ..models import Entry, EntrySource, EntryState, Evidence, Item, Scheme, ThresholdAlert
-from ..selectors import category_key, passbook, with_scores
+from ..models import Entry, EntrySource, EntryState, Evidence, Item, Scheme
 from .schemes import in_township
 
 # Sources a client may record directly; corrections, objection outcomes and transfers have their own services.
 RECORDABLE_SOURCES = [EntrySource.INSPECTION, EntrySource.DECLARATION, EntrySource.CLERK]
 APPEND_ONLY = {"update", "partial_update", "destroy"}
-MAX_ID = 2**63 - 1  # PostgreSQL's bigint: a larger id is a 400, not a database error
 MAX_BULK = 500
 MAX_EVIDENCE_FILES = 10
 # Letters, digits, "-" and "_" (a UUID fits). No ":": bulk recording derives "<key>:<household id>" per household.
@@ -202,92 +195,6 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
-class CategoryScoreSerializer(serializers.Serializer):
-    category = serializers.IntegerField()
-    name = serializers.CharField()
-    score = serializers.DecimalField(max_digits=10, decimal_places=2)
-
-
-class ScoreSerializer(serializers.Serializer):
-    """A household's category scores (clamped) and total for a scheme; `categories` follow the scheme's order."""
-
-    household = serializers.IntegerField(source="pk")
-    number = serializers.CharField()
-    village = serializers.IntegerField(source="village_id")
-    area = serializers.IntegerField(source="area_id")
-    categories = serializers.SerializerMethodField()
-    total = serializers.DecimalField(max_digits=10, decimal_places=2)
-
-    @extend_schema_field(CategoryScoreSerializer(many=True))
-    def get_categories(self, household):
-        scores = [
-            {"category": c.pk, "name": c.name, "score": getattr(household, category_key(c))}
-            for c in self.context["categories"]
-        ]
-        return CategoryScoreSerializer(scores, many=True).data
-
-
-class PassbookRowSerializer(serializers.Serializer):
-    entry = EntrySerializer()
-    running_total = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=2,
-        help_text="The total after this entry; only approved entries move it.",
-    )
-
-
-class PassbookSerializer(serializers.Serializer):
-    """行为银行存折: every entry of the scheme's year in `rows` with the running total, the category scores, the total."""
-
-    household = serializers.IntegerField()
-    number = serializers.CharField()
-    scheme = serializers.IntegerField()
-    year = serializers.IntegerField()
-    base_total = serializers.DecimalField(max_digits=10, decimal_places=2)
-    categories = CategoryScoreSerializer(many=True)
-    total = serializers.DecimalField(max_digits=10, decimal_places=2)
-    rows = PassbookRowSerializer(many=True)
-
-
-class SchemeQuerySerializer(serializers.Serializer):
-    scheme = VisiblePrimaryKeyRelatedField(visible=in_township(Scheme), queryset=_empty(Scheme))
-
-
-class ScoreQuerySerializer(SchemeQuerySerializer):
-    village = VisiblePrimaryKeyRelatedField(
-        visible=villages_visible_to, queryset=_empty(Village), required=False
-    )
-    period = serializers.CharField(
-        max_length=10, required=False, help_text="Only this period's entries, e.g. 2026-Q1."
-    )
-
-
-class AlertSerializer(serializers.ModelSerializer):
-    item_name = serializers.CharField(source="item.name", read_only=True)
-    consequence = serializers.CharField(source="item.threshold_consequence", read_only=True)
-    acknowledged_by = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ThresholdAlert
-        fields = [
-            "id",
-            "household",
-            "item",
-            "item_name",
-            "consequence",
-            "period",
-            "hits",
-            "entry",
-            "created_at",
-            "acknowledged_by",
-            "acknowledged_at",
-        ]
-        read_only_fields = fields
-
-    def get_acknowledged_by(self, alert) -> str:
-        return person(alert.acknowledged_by)
-
-
 # Filters -------------------------------------------------------------------------------------------------------
 
 
@@ -305,15 +212,6 @@ class EntryFilter(filters.FilterSet):
     class Meta:
         model = Entry
         fields = ["scheme", "household", "village", "state", "source", "period", "year"]
-
-
-class AlertFilter(filters.FilterSet):
-    household = filters.ModelChoiceFilter(queryset=_visible(households_visible_to, Household))
-    acknowledged = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
-
-    class Meta:
-        model = ThresholdAlert
-        fields = ["household", "acknowledged"]
 
 
 # Viewsets ------------------------------------------------------------------------------------------------------
@@ -389,7 +287,7 @@ class EntryViewSet(TownshipScopedViewSet):
             if (first.household_id, first.item_id) != (data["household"].pk, data["item"].pk):
                 raise key_reused()
             return self._answer(first, status.HTTP_200_OK)
-        entry = services.record_entry(actor=request.user, idempotency_key=key, **data)
+        entry = services.record_entry(membership=self.membership, idempotency_key=key, **data)
         return self._answer(entry, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -412,7 +310,7 @@ class EntryViewSet(TownshipScopedViewSet):
                 raise key_reused()
             if len(earlier) == len(keys):
                 code = status.HTTP_200_OK
-        entries = services.record_bulk(actor=request.user, idempotency_key=key, **data)
+        entries = services.record_bulk(membership=self.membership, idempotency_key=key, **data)
         for entry in entries:
             self.recheck(entry.household)
         return Response(EntrySerializer(entries, many=True, context=self.get_serializer_context()).data, code)
@@ -423,7 +321,6 @@ class EntryViewSet(TownshipScopedViewSet):
         """Refused for proposals (400 `notice_required`): an entry counts only with its round or notice batch,
         approved after the notice ends (`POST rounds/batch/`, then the round's moves). Ids of entries already
         approved or withdrawn change nothing (`approved: 0`)."""
-        check(self.membership, Action.APPROVE_ENTRY)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ids = serializer.validated_data["ids"]
@@ -434,7 +331,7 @@ class EntryViewSet(TownshipScopedViewSet):
                 {"ids": [_("These entries do not exist: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]}
             )
         approved = services.approve_entries(
-            actor=request.user, entries=entries, reason=serializer.validated_data["reason"]
+            membership=self.membership, entries=entries, reason=serializer.validated_data["reason"]
         )
         return Response({"approved": approved})
 
@@ -443,13 +340,9 @@ class EntryViewSet(TownshipScopedViewSet):
     def withdraw(self, request, *args, **kwargs):
         """Withdraw a proposal (the township office, or whoever recorded it). It stays visible, counting nothing."""
         entry = self.get_object()
-        if not can(self.membership, Action.APPROVE_ENTRY) and entry.recorded_by_id != request.user.pk:
-            raise exceptions.PermissionDenied(
-                _("Only the township office or the person who recorded it can withdraw a proposal.")
-            )
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        entry = services.withdraw_entry(actor=request.user, entry=entry, **serializer.validated_data)
+        entry = services.withdraw_entry(membership=self.membership, entry=entry, **serializer.validated_data)
         return self._answer(entry, status.HTTP_200_OK)
 
     @extend_schema(
@@ -461,7 +354,6 @@ class EntryViewSet(TownshipScopedViewSet):
     def correct(self, request, *args, **kwargs):
         """Reverse an approved entry with a new approved entry of the opposite sign (township office)."""
         entry = self.get_object()
-        check(self.membership, Action.APPROVE_ENTRY, entry.household)
         key = idempotency_key_of(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -470,96 +362,6 @@ class EntryViewSet(TownshipScopedViewSet):
                 raise key_reused()
             return self._answer(first, status.HTTP_200_OK)
         correction = services.correct_entry(
-            actor=request.user, entry=entry, idempotency_key=key, **serializer.validated_data
+            membership=self.membership, entry=entry, idempotency_key=key, **serializer.validated_data
         )
         return self._answer(correction, status.HTTP_201_CREATED)
-
-
-class ScoreViewSet(TownshipScopedViewSet):
-    """Scores of the households taking part that the member may see: each category's score (base + approved
-    entries, clamped to its floor and ceiling) and the total, highest first. Computed by the database per page."""
-
-    queryset = _empty(Household)
-    serializer_class = ScoreSerializer
-    filter_backends = []
-    routed_actions = {"list"}
-
-    def scoped_queryset(self):
-        return households_visible_to(self.membership).taking_part()
-
-    @extend_schema(parameters=[ScoreQuerySerializer])
-    def list(self, request, *args, **kwargs):
-        query = ScoreQuerySerializer(data=request.query_params, context=self.get_serializer_context())
-        query.is_valid(raise_exception=True)
-        scheme, village = query.validated_data["scheme"], query.validated_data.get("village")
-        households = self.get_queryset()
-        if village is not None:
-            households = households.filter(village=village)
-        scored = with_scores(households, scheme, period=query.validated_data.get("period")).order_by(
-            "-total", "number", "pk"
-        )
-        page = self.paginate_queryset(scored)
-        context = {**self.get_serializer_context(), "categories": list(scheme.categories.all())}
-        return self.get_paginated_response(ScoreSerializer(page, many=True, context=context).data)
-
-
-class PassbookViewSet(TownshipScopedViewSet):
-    """行为银行存折 of one household the member may see, for one scheme (`?scheme=`)."""
-
-    queryset = _empty(Household)
-    serializer_class = PassbookSerializer
-    lookup_url_kwarg = "household_id"
-    filter_backends = []
-
-    def scoped_queryset(self):
-        return households_visible_to(self.membership)
-
-    @extend_schema(parameters=[SchemeQuerySerializer])
-    def retrieve(self, request, *args, **kwargs):
-        household = self.get_object()  # 404 before 400: an unseen household is never confirmed
-        query = SchemeQuerySerializer(data=request.query_params, context=self.get_serializer_context())
-        query.is_valid(raise_exception=True)
-        scheme = query.validated_data["scheme"]
-        book = passbook(household, scheme)
-        data = {
-            "household": household.pk,
-            "number": household.number,
-            "scheme": scheme.pk,
-            "year": scheme.year,
-            "base_total": book["base_total"],
-            "categories": [
-                {"category": category.pk, "name": category.name, "score": score}
-                for category, score in book["categories"]
-            ],
-            "total": book["total"],
-            "rows": book["rows"],
-        }
-        return Response(PassbookSerializer(data, context=self.get_serializer_context()).data)
-
-
-class AlertViewSet(TownshipScopedViewSet):
-    """Threshold alerts (the Nth hit of an item in a period, e.g. a week's limit) for the households the member
-    may see. A clerk acknowledges them once dealt with."""
-
-    queryset = _empty(ThresholdAlert)
-    serializer_class = AlertSerializer
-    filterset_class = AlertFilter
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
-    ordering_fields = ["created_at", "period"]
-    write_action = Action.RECORD_ENTRY
-    routed_actions = {"list", "retrieve"}
-
-    def scoped_queryset(self):
-        return restrict_to_visible(
-            self.membership,
-            ThresholdAlert.objects.select_related("item", "acknowledged_by"),
-            village_field="household__village",
-        )
-
-    @extend_schema(request=None, responses={200: AlertSerializer})
-    @action(detail=True, methods=["post"])
-    def acknowledge(self, request, *args, **kwargs):
-        """Mark the alert as dealt with (acknowledging twice keeps the first acknowledgement)."""
-        alert = services.acknowledge_alert(actor=request.user, alert=self.get_object())
-        self.recheck(alert.household)
-        return Response(AlertSerializer(alert, context=self.get_serializer_context()).data)

@@ -17,9 +17,9 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from households.api.base import TownshipScopedViewSet
+from core.api import TownshipScopedViewSet
+from core.permissions import Action
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
-from households.permissions import Action
 
 from .. import scheme_templates, services
 from ..models import Category, Item, ItemKind, RoleRule, Scheme, SchemeState
@@ -210,7 +210,7 @@ class SchemeViewSet(TownshipScopedViewSet):
 
     def perform_create(self, serializer):
         scheme = services.create_scheme(
-            actor=self.request.user, township=self.township, **serializer.validated_data
+            membership=self.membership, township=self.township, **serializer.validated_data
         )
         serializer.instance = self.recheck(scheme)
 
@@ -223,13 +223,13 @@ class SchemeViewSet(TownshipScopedViewSet):
     @action(detail=True, methods=["post"])
     def activate(self, request, *args, **kwargs):
         """Open the draft scheme for entries (it needs at least one category)."""
-        return self._answer(services.activate_scheme(actor=request.user, scheme=self.get_object()))
+        return self._answer(services.activate_scheme(membership=self.membership, scheme=self.get_object()))
 
     @extend_schema(request=None, responses={200: SchemeSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, *args, **kwargs):
         """Close the active scheme: it takes no more entries, its catalogue no more categories or items."""
-        return self._answer(services.close_scheme(actor=request.user, scheme=self.get_object()))
+        return self._answer(services.close_scheme(membership=self.membership, scheme=self.get_object()))
 
     @extend_schema(request=SchemeCopySerializer, responses={201: SchemeSerializer})
     @action(detail=True, methods=["post"], serializer_class=SchemeCopySerializer)
@@ -238,7 +238,7 @@ class SchemeViewSet(TownshipScopedViewSet):
         scheme = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        new = services.copy_scheme(actor=request.user, scheme=scheme, **serializer.validated_data)
+        new = services.copy_scheme(membership=self.membership, scheme=scheme, **serializer.validated_data)
         return self._answer(new, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: TemplateSerializer(many=True)})
@@ -256,7 +256,7 @@ class SchemeViewSet(TownshipScopedViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         scheme = scheme_templates.load_template(
-            actor=request.user,
+            membership=self.membership,
             township=self.township,
             name=data["template"],
             year=data["year"],
@@ -280,7 +280,7 @@ class CategoryViewSet(TownshipScopedViewSet):
         return Category.objects.all()
 
     def perform_create(self, serializer):
-        category = services.add_category(actor=self.request.user, **serializer.validated_data)
+        category = services.add_category(membership=self.membership, **serializer.validated_data)
         serializer.instance = self.recheck(category)
 
 
@@ -300,12 +300,12 @@ class ItemViewSet(TownshipScopedViewSet):
         return Item.objects.select_related("category")
 
     def perform_create(self, serializer):
-        item = services.add_item(actor=self.request.user, **serializer.validated_data)
+        item = services.add_item(membership=self.membership, **serializer.validated_data)
         serializer.instance = self.recheck(item)
 
     def perform_update(self, serializer):
         fields = {key: value for key, value in serializer.validated_data.items() if key != "category"}
-        item = services.update_item(actor=self.request.user, item=serializer.instance, **fields)
+        item = services.update_item(membership=self.membership, item=serializer.instance, **fields)
         serializer.instance = self.recheck(item)
 
 
@@ -325,5 +325,5 @@ class RoleRuleViewSet(TownshipScopedViewSet):
         return RoleRule.objects.all()
 
     def perform_create(self, serializer):
-        rule = services.add_role_rule(actor=self.request.user, **serializer.validated_data)
+        rule = services.add_role_rule(membership=self.membership, **serializer.validated_data)
         serializer.instance = self.recheck(rule)

@@ -7,10 +7,11 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from households.api.base import TownshipScopedViewSet
+from core.api import TownshipScopedViewSet
+from core.permissions import Action, can
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty
 from households.models import Household
-from households.permissions import Action, can, households_visible_to
+from households.selectors import households_visible_to
 
 from .. import services
 from ..models import Category, Scheme, Transfer
@@ -63,10 +64,8 @@ class TransferViewSet(TownshipScopedViewSet):
         data = TransferCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        if values["category"].scheme_id != values["scheme"].pk:
-            raise exceptions.ValidationError({"category": [_("The category belongs to another scheme.")]})
         transfer = services.transfer_points(
-            actor=request.user,
+            membership=self.membership,
             scheme=values["scheme"],
             from_household=values["from_household"],
             to_household=values["to_household"],
@@ -92,5 +91,7 @@ class TransferViewSet(TownshipScopedViewSet):
                 _("You keep neither village of this transfer, or it is already approved.")
             )
         for side in sides:
-            transfer = services.approve_transfer_side(actor=request.user, transfer=transfer, side=side)
+            transfer = services.approve_transfer_side(
+                membership=self.membership, transfer=transfer, side=side
+            )
         return Response(TransferSerializer(transfer).data)

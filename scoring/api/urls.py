@@ -7,8 +7,10 @@ URL resolver falls through to this one.
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .ledger import AlertViewSet, EntryViewSet, PassbookViewSet, ScoreViewSet
+from .alerts import AlertViewSet
+from .ledger import EntryViewSet
 from .schemes import CategoryViewSet, ItemViewSet, RoleRuleViewSet, SchemeViewSet
+from .scores import PassbookViewSet, ScoreViewSet
 from .transfers import TransferViewSet
 
 app_name = "scoring_api"

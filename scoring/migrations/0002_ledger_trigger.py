@@ -1,4 +1,4 @@
-"""On PostgreSQL the database itself refuses to update or delete an approved entry (raw SQL included)."""
+"""The database itself refuses to update or delete an approved entry (raw SQL included)."""
 
 from django.db import migrations
 
@@ -26,16 +26,6 @@ DROP FUNCTION IF EXISTS scoring_entry_append_only();
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("scoring", "0001_catalogue_and_ledger")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [migrations.RunSQL([CREATE], [DROP])]

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.errors import DomainError
-from households.permissions import Action, areas_visible_to, can, check, villages_visible_to
-from households.views.base import township_view
+from core.permissions import Action, can, check
+from core.views import township_view
+from households.selectors import areas_visible_to, villages_visible_to
 
 from .. import selectors, services
 from ..forms import (
@@ -82,7 +83,7 @@ def _decide(request, membership, pk, *, service, template: str, done: str):
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            service(actor=request.user, entry=entry, reason=form.cleaned_data["reason"])
+            service(membership=membership, entry=entry, reason=form.cleaned_data["reason"])
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -161,7 +162,7 @@ def entry_record(request, township, membership):
             fields = form.cleaned_data
             try:
                 entry = services.record_entry(
-                    actor=request.user,
+                    membership=membership,
                     household=household,
                     item=fields["item"],
                     occurred_on=fields["occurred_on"],
@@ -259,7 +260,7 @@ def entry_bulk(request, township, membership):
             chosen = [h for h in form.household_rows if h.pk in set(fields["households"])]
             try:
                 entries = services.record_bulk(
-                    actor=request.user,
+                    membership=membership,
                     households=chosen,
                     item=fields["item"],
                     occurred_on=fields["occurred_on"],

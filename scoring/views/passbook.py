@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households.files import stored_file_response
+from core.files import stored_file_response
+from core.permissions import Action, can
+from core.views import township_view
 from households.models import Resident
-from households.permissions import Action, can, households_visible_to
-from households.views.base import township_view
+from households.selectors import households_visible_to
 
 from .. import selectors, services
 from ..models import Scheme, SchemeState
@@ -96,7 +97,7 @@ def alert_list(request, township, membership):
 @require_POST
 def alert_acknowledge(request, township, membership, pk):
     alert = get_visible(selectors.alerts_visible_to(membership), pk)
-    services.acknowledge_alert(actor=request.user, alert=alert)
+    services.acknowledge_alert(membership=membership, alert=alert)
     messages.success(
         request,
         _("The alert for household %(number)s was acknowledged.") % {"number": alert.household.number},

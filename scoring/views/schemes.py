@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from households.permissions import Action, can
-from households.views.base import township_view
+from core.permissions import Action, can
+from core.views import township_view
 
 from .. import selectors, services
 from ..forms import (
@@ -65,7 +65,7 @@ def scheme_create(request, township, membership):
     form = SchemeForm(request.POST)
     if form.is_valid():
         try:
-            scheme = services.create_scheme(actor=request.user, township=township, **form.cleaned_data)
+            scheme = services.create_scheme(membership=membership, township=township, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -82,7 +82,7 @@ def scheme_load_template(request, township, membership):
         data = form.cleaned_data
         try:
             scheme = load_template(
-                actor=request.user,
+                membership=membership,
                 township=township,
                 name=data["template"],
                 year=data["year"],
@@ -108,7 +108,7 @@ def scheme_copy(request, township, membership):
         data = form.cleaned_data
         try:
             scheme = services.copy_scheme(
-                actor=request.user, scheme=data["scheme"], year=data["year"], name=data["name"] or None
+                membership=membership, scheme=data["scheme"], year=data["year"], name=data["name"] or None
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -169,7 +169,7 @@ def category_create(request, township, membership, pk):
     form = CategoryForm(request.POST)
     if form.is_valid():
         try:
-            category = services.add_category(actor=request.user, scheme=scheme, **form.cleaned_data)
+            category = services.add_category(membership=membership, scheme=scheme, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -187,7 +187,7 @@ def item_create(request, township, membership, pk):
         fields = dict(form.cleaned_data)
         category = fields.pop("category")
         try:
-            item = services.add_item(actor=request.user, category=category, **fields)
+            item = services.add_item(membership=membership, category=category, **fields)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -203,7 +203,7 @@ def role_rule_create(request, township, membership, pk):
     form = RoleRuleForm(request.POST)
     if form.is_valid():
         try:
-            rule = services.add_role_rule(actor=request.user, scheme=scheme, **form.cleaned_data)
+            rule = services.add_role_rule(membership=membership, scheme=scheme, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -212,9 +212,9 @@ def role_rule_create(request, township, membership, pk):
     return _scheme_detail(request, membership, scheme, role_form=form)
 
 
-def _change_state(request, scheme: Scheme, service, done: str):
+def _change_state(request, membership, scheme: Scheme, service, done: str):
     try:
-        service(actor=request.user, scheme=scheme)
+        service(membership=membership, scheme=scheme)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -226,7 +226,11 @@ def _change_state(request, scheme: Scheme, service, done: str):
 @require_POST
 def scheme_activate(request, township, membership, pk):
     return _change_state(
-        request, _scheme(pk), services.activate_scheme, _("The scheme is active: it now takes entries.")
+        request,
+        membership,
+        _scheme(pk),
+        services.activate_scheme,
+        _("The scheme is active: it now takes entries."),
     )
 
 
@@ -234,7 +238,11 @@ def scheme_activate(request, township, membership, pk):
 @require_POST
 def scheme_close(request, township, membership, pk):
     return _change_state(
-        request, _scheme(pk), services.close_scheme, _("The scheme is closed: it takes no more entries.")
+        request,
+        membership,
+        _scheme(pk),
+        services.close_scheme,
+        _("The scheme is closed: it takes no more entries."),
     )
 
 
@@ -252,7 +260,7 @@ def item_edit(request, township, membership, pk):
     if request.method == "POST" and form.is_valid():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
-            services.update_item(actor=request.user, item=item, **changed)
+            services.update_item(membership=membership, item=item, **changed)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:

@@ -1,16 +1,18 @@
-"""`manage.py load_scheme_template NAME --township SLUG --year YYYY [--activate] [--user USERNAME]`."""
+"""`manage.py load_scheme_template NAME --township SLUG --year YYYY --user USERNAME [--activate]`.
+
+The scheme is created in the name of `--user`'s membership of the township (the services check its right)."""
 
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.tenancy import township_scope
 from households.models import Membership, Township
-from households.permissions import Action, can
-from households.tenancy import township_scope
 from scoring import services
 from scoring.models import Item, RoleRule
 from scoring.scheme_templates import load_template, template_names
@@ -31,7 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--year", required=True, type=int, help="the scheme's year, e.g. 2026")
         parser.add_argument("--activate", action="store_true", help="activate the scheme once it is loaded")
         parser.add_argument(
-            "--user", help="username recorded as the actor; must be allowed to edit the township's schemes"
+            "--user",
+            required=True,
+            help="the member in whose name the scheme is created; must be allowed to edit the township's schemes",
         )
 
     def handle(self, *args, name, township, year, activate, user, **options):
@@ -39,12 +43,14 @@ class Command(BaseCommand):
         if township_obj is None:
             raise CommandError(_("There is no township with the slug %(slug)s.") % {"slug": township})
         with township_scope(township_obj):
-            actor = self._actor(user, township_obj)
+            membership = self._membership(user, township_obj)
             try:
                 with transaction.atomic():
-                    scheme = load_template(actor=actor, township=township_obj, name=name, year=year)
+                    scheme = load_template(membership=membership, township=township_obj, name=name, year=year)
                     if activate:
-                        services.activate_scheme(actor=actor, scheme=scheme)
+                        services.activate_scheme(membership=membership, scheme=scheme)
+            except PermissionDenied as exc:
+                raise self._refused(user, township_obj) from exc
             except DomainError as exc:
                 raise CommandError(str(exc)) from exc
             categories = scheme.categories.count()
@@ -71,14 +77,15 @@ class Command(BaseCommand):
         if activate:
             self.stdout.write(self.style.SUCCESS(_("The scheme is active: it takes entries from now on.")))
 
-    def _actor(self, username: str | None, township: Township):
-        if not username:
-            return None
+    def _membership(self, username: str, township: Township) -> Membership:
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         membership = Membership.objects.filter(user=user, township=township).first() if user else None
-        if membership is None or not can(membership, Action.EDIT_SCHEME):
-            raise CommandError(
-                _("The user %(user)s may not edit the schemes of %(township)s.")
-                % {"user": username, "township": township.name}
-            )
-        return user
+        if membership is None:
+            raise self._refused(username, township)
+        return membership
+
+    def _refused(self, username: str, township: Township) -> CommandError:
+        return CommandError(
+            _("The user %(user)s may not edit the schemes of %(township)s.")
+            % {"user": username, "township": township.name}
+        )

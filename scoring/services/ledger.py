@@ -1,21 +1,25 @@
-"""Every change to schemes and to the ledger. Approved entries are never changed: corrections reverse them."""
+"""The ledger: proposals, their approval or withdrawal, corrections, false declarations and threshold alerts.
+
+Approved entries are never changed: corrections reverse them. Each service checks the acting member's right
+itself (the rule is in its docstring); pages and the API map the refusal.
+"""
 
 import datetime
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError, full_clean_or_raise
-from households.models import Household, Township
-from households.permissions import Action, require_action
+from core.errors import DomainError
+from core.permissions import Action, can, require
+from households.models import Household, Membership
 
-from .evidence import check_evidence_file
-from .models import (
-    Category,
+from ..evidence import check_evidence_file
+from ..models import (
     Entry,
     EntrySource,
     EntryState,
@@ -23,192 +27,60 @@ from .models import (
     Item,
     ItemKind,
     RoleAssignment,
-    RoleRule,
-    Scheme,
     SchemeState,
     ThresholdAlert,
-    Transfer,
-    TransferState,
     format_points,
 )
-from .periods import period_of
+from ..periods import period_of
 
-SOURCE_RECORDER = {
+SOURCE_RECORDER: dict[str, str] = {
     EntrySource.INSPECTION: "by_inspection",
     EntrySource.DECLARATION: "by_declaration",
     EntrySource.CLERK: "by_clerk",
 }
+# Entries a review step proposes: the panel records them as well as the clerk (inspections, declarations).
+REVIEW_SOURCES = {EntrySource.INSPECTION, EntrySource.DECLARATION}
+NOTICE_REQUIRED = "entry_counts_after_notice"  # the database's rule (review migration 0004)
 
 
-def _require_two_decimals(value: Decimal, field: str) -> Decimal:
-    value = Decimal(value)
-    if value != value.quantize(Decimal("0.01")):
-        raise DomainError(_("Points have at most two decimals (e.g. 0.5 or 1.25)."), field=field)
-    return value
+def _require_any(membership: Membership, obj: object, *actions: Action, message: str | None = None) -> None:
+    """`require` for an act that one of several rights allows."""
+    allowed = next((action for action in actions if can(membership, action, obj)), actions[0])
+    require(membership, allowed, obj, message=message)
 
 
-# Schemes ---------------------------------------------------------------------------------------------------------
-
-
-def create_scheme(*, actor, township: Township, name: str, year: int, **options) -> Scheme:
-    scheme = Scheme(township=township, name=name.strip(), year=year, **options)
-    full_clean_or_raise(scheme)
-    scheme.save()
-    return scheme
-
-
-def activate_scheme(*, actor, scheme: Scheme) -> Scheme:
-    if scheme.state != SchemeState.DRAFT:
-        raise DomainError(_("Only a draft scheme can be activated."))
-    if not scheme.categories.exists():
-        raise DomainError(_("Add at least one category before activating the scheme."))
-    scheme.state = SchemeState.ACTIVE
-    scheme.save(update_fields=["state"])
-    return scheme
-
-
-def close_scheme(*, actor, scheme: Scheme) -> Scheme:
-    if scheme.state != SchemeState.ACTIVE:
-        raise DomainError(_("Only an active scheme can be closed."))
-    scheme.state = SchemeState.CLOSED
-    scheme.save(update_fields=["state"])
-    return scheme
-
-
-def add_category(
-    *, actor, scheme: Scheme, name: str, base_score, cadence: str, floor=None, ceiling=None, order=0
-) -> Category:
-    _require_editable(scheme)
-    category = Category(
-        township_id=scheme.township_id,
-        scheme=scheme,
-        name=name.strip(),
-        base_score=_require_two_decimals(base_score, "base_score"),
-        cadence=cadence,
-        floor=floor,
-        ceiling=ceiling,
-        order=order,
-    )
-    full_clean_or_raise(category)
-    category.save()
-    return category
-
-
-def add_item(*, actor, category: Category, name: str, kind: str, points, **fields) -> Item:
-    _require_editable(category.scheme)
-    points = _require_two_decimals(points, "points")
-    if points <= 0:
-        raise DomainError(
-            _("Give the points as a positive number; bonus or penalty says the sign."), field="points"
-        )
-    item = Item(
-        township_id=category.township_id,
-        category=category,
-        name=name.strip(),
-        kind=kind,
-        points=points,
-        **fields,
-    )
-    full_clean_or_raise(item)
-    item.save()
-    return item
-
-
-def update_item(*, actor, item: Item, **fields) -> Item:
-    """Changing a rule never rewrites history: entries keep their own snapshot of name, points and category."""
-    _require_editable(item.category.scheme)
-    for name, value in fields.items():
-        setattr(item, name, value)
-    if "points" in fields:
-        item.points = _require_two_decimals(item.points, "points")
-    full_clean_or_raise(item)
-    item.save()
-    return item
-
-
-def add_role_rule(
-    *, actor, scheme: Scheme, code: str, name: str, base_score=None, penalty_multiplier=Decimal("1")
-) -> RoleRule:
-    rule = RoleRule(
-        township_id=scheme.township_id,
-        scheme=scheme,
-        code=code,
-        name=name,
-        base_score=base_score,
-        penalty_multiplier=penalty_multiplier,
-    )
-    full_clean_or_raise(rule)
-    rule.save()
-    return rule
-
-
-def assign_role(*, actor, household: Household, role: RoleRule) -> RoleAssignment:
-    if role.township_id != household.township_id:
-        raise DomainError(_("This role belongs to another township's scheme."), field="role")
-    assignment, _created = RoleAssignment.objects.update_or_create(
-        scheme=role.scheme, household=household, defaults={"role": role, "township_id": household.township_id}
-    )
-    return assignment
-
-
-def _require_editable(scheme: Scheme) -> None:
-    if scheme.state == SchemeState.CLOSED:
-        raise DomainError(
-            _("The scheme of %(year)d is closed; start next year's scheme instead.") % {"year": scheme.year}
-        )
-
-
-def copy_scheme(*, actor, scheme: Scheme, year: int, name: str | None = None) -> Scheme:
-    """A new year's draft scheme, starting as a copy of `scheme` (categories, items and role rules); rewards starts
-    its settings from the source's (`copied_from`)."""
-    with transaction.atomic():
-        new = create_scheme(
-            actor=actor,
-            township=scheme.township,
-            name=name or scheme.name,
-            year=year,
-            template=scheme.template,
-            copied_from=scheme,
-            false_declaration_multiplier=scheme.false_declaration_multiplier,
-            allows_transfers=scheme.allows_transfers,
-            township_approves_quarterly=scheme.township_approves_quarterly,
-            township_approves_annual=scheme.township_approves_annual,
-        )
-        for category in scheme.categories.prefetch_related("items"):
-            items = list(category.items.all())
-            category.pk, category.scheme = None, new
-            category.save()
-            for item in items:
-                item.pk, item.category = None, category
-                item.save()
-        for rule in scheme.role_rules.all():
-            rule.pk, rule.scheme = None, new
-            rule.save()
-    return new
-
-
-# The ledger ------------------------------------------------------------------------------------------------------
+def _require_recorder(membership: Membership, household: Household, source: str) -> None:
+    if source in REVIEW_SOURCES:
+        _require_any(membership, household, Action.RECORD_ENTRY, Action.PANEL_WORK)
+    else:
+        require(membership, Action.RECORD_ENTRY, household)
 
 
 def record_entry(
     *,
-    actor,
+    membership: Membership,
     household: Household,
     item: Item,
     occurred_on: datetime.date,
     source: str = EntrySource.CLERK,
     reason: str = "",
-    evidence: Sequence = (),
+    evidence: Sequence[UploadedFile] = (),
     idempotency_key: str = "",
 ) -> Entry:
-    """Propose one entry. With an idempotency key a retried submission returns the first entry."""
+    """Propose one entry. With an idempotency key a retried submission returns the first entry.
+
+    Right: RECORD_ENTRY on the household; for an entry of a review step (source inspection or declaration)
+    PANEL_WORK on the household will also do (the panel inspects and takes declarations in a round)."""
+    _require_recorder(membership, household, source)
     if idempotency_key and (existing := Entry.objects.filter(idempotency_key=idempotency_key).first()):
         if (existing.household_id, existing.item_id) != (household.pk, item.pk):
             raise DomainError(_("This submission key was already used for another entry; reload the form."))
         return existing
     try:
         with transaction.atomic():
-            entry = _record(actor, household, item, occurred_on, source, reason, evidence, idempotency_key)
+            entry = _record(
+                membership, household, item, occurred_on, source, reason, evidence, idempotency_key
+            )
     except IntegrityError:
         if idempotency_key and (existing := Entry.objects.filter(idempotency_key=idempotency_key).first()):
             return existing  # a concurrent retry won the race
@@ -218,15 +90,19 @@ def record_entry(
 
 def record_bulk(
     *,
-    actor,
+    membership: Membership,
     households: Iterable[Household],
     item: Item,
     occurred_on: datetime.date,
     reason: str = "",
     idempotency_key: str = "",
 ) -> list[Entry]:
-    """One item for many households (e.g. everyone at a village clean-up): all recorded, or none."""
+    """One item for many households (e.g. everyone at a village clean-up): all recorded, or none.
+
+    Right: RECORD_ENTRY on every household (checked for all of them before anything is written)."""
     households = list(households)
+    for household in households:
+        require(membership, Action.RECORD_ENTRY, household)
     if not households:
         raise DomainError(_("Choose at least one household."), field="households")
     with transaction.atomic():
@@ -235,7 +111,7 @@ def record_bulk(
             try:
                 entries.append(
                     record_entry(
-                        actor=actor,
+                        membership=membership,
                         household=household,
                         item=item,
                         occurred_on=occurred_on,
@@ -252,7 +128,16 @@ def record_bulk(
         return entries
 
 
-def _record(actor, household, item, occurred_on, source, reason, evidence, idempotency_key) -> Entry:
+def _record(
+    membership: Membership,
+    household: Household,
+    item: Item,
+    occurred_on: datetime.date,
+    source: str,
+    reason: str,
+    evidence: Sequence[UploadedFile],
+    idempotency_key: str,
+) -> Entry:
     category = item.category
     scheme = category.scheme
     if item.township_id != household.township_id:
@@ -351,7 +236,7 @@ def _record(actor, household, item, occurred_on, source, reason, evidence, idemp
         source=source,
         reason=reason.strip(),
         idempotency_key=idempotency_key,
-        recorded_by=actor,
+        recorded_by=membership.user,
     )
     entry.save()
     for upload, content_type in zip(files, content_types, strict=True):
@@ -359,10 +244,10 @@ def _record(actor, household, item, occurred_on, source, reason, evidence, idemp
             township_id=entry.township_id,
             entry=entry,
             file=upload,
-            original_name=upload.name[:200],
+            original_name=(upload.name or "")[:200],
             content_type=content_type,
-            size=upload.size,
-            uploaded_by=actor,
+            size=upload.size or 0,
+            uploaded_by=membership.user,
         )
     if item.threshold_count and hits + 1 == item.threshold_count:
         ThresholdAlert.objects.get_or_create(
@@ -374,22 +259,25 @@ def _record(actor, household, item, occurred_on, source, reason, evidence, idemp
     return entry
 
 
-NOTICE_REQUIRED = "entry_counts_after_notice"  # the database's rule (review migration 0004)
-
-
-def approve_entries(*, actor, entries: Iterable[Entry], reason: str = "") -> int:
+def approve_entries(*, membership: Membership, entries: Iterable[Entry], reason: str = "") -> int:
     """Make proposed entries count. Safe to run twice: entries already approved are left as they are.
 
     No point counts unseen: the database refuses unless every entry was posted with a round or notice batch that
     is being approved after its notice closed (review.services.move_round is the one caller that can succeed).
     The refusal leaves every entry as it was.
+
+    Right, on every entry: APPROVE_ENTRY (the township office); or, for entries under review in a round or notice
+    batch, the right to move that round at the end of its notice — RUN_ROUND (the clerk's finish, also the beat
+    finishing in the clerk's name) or APPROVE_ROUND (the township's approval).
     """
+    entries = list(entries)
+    _require_approver(membership, entries)
     ids = [e.pk for e in entries]
     try:
         with transaction.atomic():
             return Entry.objects.filter(pk__in=ids, state=EntryState.PROPOSED).update(
                 state=EntryState.APPROVED,
-                approved_by=actor,
+                approved_by=membership.user,
                 approved_at=timezone.now(),
                 decided_reason=reason[:300],
             )
@@ -409,13 +297,53 @@ def approve_entries(*, actor, entries: Iterable[Entry], reason: str = "") -> int
         ) from exc
 
 
-def withdraw_entry(*, actor, entry: Entry, reason: str) -> Entry:
-    """A proposal that will not count (rejected or entered by mistake). It stays visible in the history."""
+def _under_review(entries: list[Entry]) -> bool:
+    """All posted with a review round or notice batch (review's RoundEntry, reached by its related name: the
+    ledger does not import review)."""
+    return not Entry.objects.filter(pk__in=[e.pk for e in entries], round_link__isnull=True).exists()
+
+
+def _require_approver(membership: Membership, entries: list[Entry]) -> None:
+    if all(can(membership, Action.APPROVE_ENTRY, entry) for entry in entries):
+        return
+    if _under_review(entries) and all(
+        can(membership, Action.RUN_ROUND, entry) or can(membership, Action.APPROVE_ROUND, entry)
+        for entry in entries
+    ):
+        return
+    refused = next(entry for entry in entries if not can(membership, Action.APPROVE_ENTRY, entry))
+    require(membership, Action.APPROVE_ENTRY, refused)
+
+
+def _require_withdrawer(membership: Membership, entry: Entry) -> None:
+    if can(membership, Action.APPROVE_ENTRY, entry):
+        return
+    if entry.recorded_by_id == membership.user_id and can(membership, Action.RECORD_ENTRY, entry):
+        return
+    if _under_review([entry]) and (
+        can(membership, Action.RUN_ROUND, entry) or can(membership, Action.PANEL_WORK, entry)
+    ):
+        return
+    require(
+        membership,
+        Action.APPROVE_ENTRY,
+        entry,
+        message=_("Only the township office or the person who recorded it can withdraw a proposal."),
+    )
+
+
+def withdraw_entry(*, membership: Membership, entry: Entry, reason: str) -> Entry:
+    """A proposal that will not count (rejected or entered by mistake). It stays visible in the history.
+
+    Right: APPROVE_ENTRY on the entry (the township office); or RECORD_ENTRY for the member who recorded it (a
+    mistake of one's own); or, for a proposal under review in a round or notice batch, RUN_ROUND or PANEL_WORK
+    on it (the round's decisions: meeting changes, objection outcomes, rejected declarations)."""
+    _require_withdrawer(membership, entry)
     if not reason.strip():
         raise DomainError(_("Say why the proposal is withdrawn."), field="reason")
     updated = Entry.objects.filter(pk=entry.pk, state=EntryState.PROPOSED).update(
         state=EntryState.WITHDRAWN,
-        approved_by=actor,
+        approved_by=membership.user,
         approved_at=timezone.now(),
         decided_reason=reason.strip()[:300],
     )
@@ -425,21 +353,20 @@ def withdraw_entry(*, actor, entry: Entry, reason: str) -> Entry:
     return entry
 
 
-def correct_entry(*, actor, entry: Entry, reason: str, idempotency_key: str = "") -> Entry:
+def correct_entry(*, membership: Membership, entry: Entry, reason: str, idempotency_key: str = "") -> Entry:
     """Reverse an approved entry with a new approved entry of the opposite sign. Both stay visible.
 
-    Only the township office corrects, with a reason; the correction counts at once and the village's next
-    notice lists it (review.services._show_corrections)."""
-    if not reason.strip():
-        raise DomainError(_("Say why the entry is corrected."), field="reason")
+    Right: APPROVE_ENTRY on the entry — only the township office corrects, with a reason; the correction counts
+    at once and the village's next notice lists it (review.services._show_corrections)."""
     entry = Entry.objects.get(pk=entry.pk)  # the stored state, not a stale copy
-    require_action(
-        actor,
-        entry.township_id,
+    require(
+        membership,
         Action.APPROVE_ENTRY,
-        entry.household,
+        entry,
         message=_("Only the township office corrects approved entries."),
     )
+    if not reason.strip():
+        raise DomainError(_("Say why the entry is corrected."), field="reason")
     if entry.state != EntryState.APPROVED:
         raise DomainError(_("Only an approved entry needs a correction; withdraw a proposal instead."))
     if entry.source == EntrySource.CORRECTION:
@@ -468,33 +395,37 @@ def correct_entry(*, actor, entry: Entry, reason: str, idempotency_key: str = ""
             reason=reason.strip(),
             corrects=entry,
             idempotency_key=idempotency_key,
-            recorded_by=actor,
+            recorded_by=membership.user,
             state=EntryState.APPROVED,
-            approved_by=actor,
+            approved_by=membership.user,
             approved_at=now,
             decided_reason=reason.strip()[:300],
         )
 
 
-def penalise_false_declaration(*, actor, entry: Entry, reason: str) -> Entry:
+def penalise_false_declaration(*, membership: Membership, entry: Entry, reason: str) -> Entry:
     """Seed 4: a declaration proved false costs `false_declaration_multiplier` (default 2) times its value.
 
     The declaration is withdrawn if still proposed (or reversed by a correction if already approved), and a
     penalty of multiplier × its value is PROPOSED against the household: like every other point it counts once
     approved (by the review round it belongs to, or by the township).
+
+    Right: PANEL_WORK on the entry (the panel finds it false) or APPROVE_ENTRY (the township office); reversing
+    an already approved declaration is a correction and needs APPROVE_ENTRY (correct_entry's own right).
     """
+    entry = Entry.objects.get(pk=entry.pk)
+    _require_any(membership, entry, Action.PANEL_WORK, Action.APPROVE_ENTRY)
     if not reason.strip():
         raise DomainError(_("Say how the declaration was proved false."), field="reason")
-    entry = Entry.objects.get(pk=entry.pk)
     if entry.source != EntrySource.DECLARATION or entry.points <= 0:
         raise DomainError(_("Only a household's own declaration of a bonus can be found false."))
     with transaction.atomic():
         if Entry.objects.filter(corrects=entry, source=EntrySource.DECLARATION).exists():
             raise DomainError(_("This declaration has already been found false."))
         if entry.state == EntryState.PROPOSED:
-            withdraw_entry(actor=actor, entry=entry, reason=reason)
+            withdraw_entry(membership=membership, entry=entry, reason=reason)
         elif entry.state == EntryState.APPROVED:
-            correct_entry(actor=actor, entry=entry, reason=reason)
+            correct_entry(membership=membership, entry=entry, reason=reason)
         penalty = -(entry.points * entry.scheme.false_declaration_multiplier).quantize(Decimal("0.01"))
         return Entry.objects.create(
             township_id=entry.township_id,
@@ -515,79 +446,15 @@ def penalise_false_declaration(*, actor, entry: Entry, reason: str) -> Entry:
             source=EntrySource.DECLARATION,
             reason=reason.strip(),
             corrects=entry,
-            recorded_by=actor,
+            recorded_by=membership.user,
         )
 
 
-def acknowledge_alert(*, actor, alert: ThresholdAlert) -> ThresholdAlert:
+def acknowledge_alert(*, membership: Membership, alert: ThresholdAlert) -> ThresholdAlert:
+    """Right: RECORD_ENTRY on the alert's household (the clerk who keeps its village, the township office)."""
+    require(membership, Action.RECORD_ENTRY, alert)
     ThresholdAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_by=actor, acknowledged_at=timezone.now()
+        acknowledged_by=membership.user, acknowledged_at=timezone.now()
     )
     alert.refresh_from_db()
     return alert
-
-
-# Transfers -------------------------------------------------------------------------------------------------------
-
-
-def transfer_points(
-    *,
-    actor,
-    scheme: Scheme,
-    from_household: Household,
-    to_household: Household,
-    category: Category,
-    points,
-    reason: str,
-) -> Transfer:
-    """Two entries in one transaction; once both villages agree they go on each village's notice batch and count
-    when the township approves the batches."""
-    points = _require_two_decimals(points, "points")
-    if not scheme.allows_transfers:
-        raise DomainError(_("This scheme does not allow transfers between accounts."))
-    if from_household.pk == to_household.pk:
-        raise DomainError(_("Choose two different households."), field="to_household")
-    if points <= 0:
-        raise DomainError(_("Transfer a positive number of points."), field="points")
-    if not reason.strip():
-        raise DomainError(_("Say why the points are transferred."), field="reason")
-    today = timezone.localdate()
-    common = {
-        "township_id": scheme.township_id,
-        "scheme": scheme,
-        "category": category,
-        "category_name": category.name,
-        "item_name": _("Transfer"),
-        "item_kind": ItemKind.BONUS,
-        "item_points": points,
-        "year": scheme.year,
-        "period": period_of(category.cadence, today),
-        "occurred_on": today,
-        "source": EntrySource.TRANSFER,
-        "reason": reason.strip(),
-        "recorded_by": actor,
-    }
-    with transaction.atomic():
-        debit = Entry.objects.create(
-            household=from_household, village_id=from_household.village_id, points=-points, **common
-        )
-        credit = Entry.objects.create(
-            household=to_household, village_id=to_household.village_id, points=points, **common
-        )
-        return Transfer.objects.create(
-            township_id=scheme.township_id, scheme=scheme, debit=debit, credit=credit
-        )
-
-
-def approve_transfer_side(*, actor, transfer: Transfer, side: str) -> Transfer:
-    """`side` is "from" or "to": each village approves its own side; both sides make the entries count."""
-    with transaction.atomic():
-        transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
-        if transfer.state != TransferState.PENDING:
-            raise DomainError(_("This transfer is already decided."))
-        setattr(transfer, f"{side}_village_approved_by", actor)
-        if transfer.from_village_approved_by_id and transfer.to_village_approved_by_id:
-            # Both villages agree; the two entries still count only after their villages' notice batches.
-            transfer.state = TransferState.APPROVED
-        transfer.save()
-    return transfer

@@ -1,0 +1,52 @@
+"""Every change to schemes and to the ledger, each taking the acting `membership` and checking its right.
+
+`from scoring import services; services.record_entry(...)` keeps working: the public names live in `schemes`
+(the catalogue), `ledger` (entries, corrections, alerts) and `transfers`.
+"""
+
+from .ledger import (
+    NOTICE_REQUIRED,
+    SOURCE_RECORDER,
+    acknowledge_alert,
+    approve_entries,
+    correct_entry,
+    penalise_false_declaration,
+    record_bulk,
+    record_entry,
+    withdraw_entry,
+)
+from .schemes import (
+    activate_scheme,
+    add_category,
+    add_item,
+    add_role_rule,
+    assign_role,
+    close_scheme,
+    copy_scheme,
+    create_scheme,
+    update_item,
+)
+from .transfers import approve_transfer_side, transfer_points
+
+__all__ = [
+    "NOTICE_REQUIRED",
+    "SOURCE_RECORDER",
+    "acknowledge_alert",
+    "activate_scheme",
+    "add_category",
+    "add_item",
+    "add_role_rule",
+    "approve_entries",
+    "approve_transfer_side",
+    "assign_role",
+    "close_scheme",
+    "copy_scheme",
+    "correct_entry",
+    "create_scheme",
+    "penalise_false_declaration",
+    "record_bulk",
+    "record_entry",
+    "transfer_points",
+    "update_item",
+    "withdraw_entry",
+]
