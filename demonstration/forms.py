@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from .moves import APPLICATION_MOVES, CALL_MOVES
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -57,9 +57,7 @@ class CallForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    move = forms.ChoiceField(
-        choices=[(name, name) for name in [*services.APPLICATION_MOVES, *services.CALL_MOVES]]
-    )
+    move = forms.ChoiceField(choices=[(name, name) for name in [*APPLICATION_MOVES, *CALL_MOVES]])
     comment = forms.CharField(required=False, max_length=2000)
     score = forms.DecimalField(required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100)
     amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0)

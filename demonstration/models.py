@@ -16,7 +16,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Township, TownshipOwned, Village
+from core.models import TownshipOwned
+from core.permissions import RegionRole
+from households.models import Township, Village
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -64,6 +66,8 @@ class Region(models.Model):
 class RegionTownship(models.Model):
     """A township's county: one county per township."""
 
+    village_path = None
+
     county = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="township_links", verbose_name=_("county")
     )
@@ -83,16 +87,9 @@ class RegionTownship(models.Model):
             raise ValidationError({"county": _("A township belongs to a county.")})
 
 
-class RegionRole(models.TextChoices):
-    OFFICER = (
-        "officer",
-        _("Programme officer"),
-    )  # acts for the region: pre-selection (county), selection (city)
-    VIEWER = "viewer", _("Programme viewer")  # reads the region's calls and applications
-
-
 class RegionMembership(models.Model):
-    """A user's role at a county or city (县/市农业农村局)."""
+    """A user's role at a county or city (县/市农业农村局); what each role may do is `core.permissions`
+    (`REGION_ROLE_ACTIONS`), like a township membership's."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="region_memberships"
@@ -229,6 +226,8 @@ class Application(TownshipOwned):
     """申报: one village's application to one call, with the figures Jifen had when it applied (a snapshot:
     later changes to the roster, the rounds or the supermarket do not alter what was applied with)."""
 
+    village_path = "village"
+
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
@@ -318,6 +317,8 @@ class Application(TownshipOwned):
 
 class ApplicationMove(TownshipOwned):
     """The application's trail: applying and every later step, with who, when and why (a score is a step too)."""
+
+    village_path = "application__village"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="moves")
     from_state = models.CharField(max_length=20, choices=ApplicationState.choices, blank=True)

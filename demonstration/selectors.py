@@ -1,5 +1,9 @@
 """Read queries of the demonstration programme shared by pages, API and services.
 
+Seeing follows the levels (`demonstration.moves`): a township member sees its own villages' applications (a clerk
+only those of their villages), a county member those of its townships, a city member every application of its
+counties' townships. What a member may *do* is `core.permissions`; `*_moves_for` list what they may try now.
+
 `village_figures` reads a village's figures inside its township's scope. The cross-level lists (a county's or a
 city's applications) are the only places that open `dangerously_all_townships()`, and each filters by the region
 before anything is read; they return evaluated lists, so nothing is queried later outside a scope.
@@ -9,13 +13,15 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
 from django.utils import timezone
 
-from households.models import TAKING_PART_STATUSES, Household, Membership, Participation, Village
-from households.permissions import restrict_to_visible
-from households.tenancy import dangerously_all_townships
+from core.permissions import can, can_in_region, restrict_to_visible
+from core.tenancy import dangerously_all_townships
+from households.models import TAKING_PART_STATUSES, Household, Membership, Participation, Township, Village
 from review.models import Objection, ObjectionState, ReviewRound, RoundKind, RoundState
 
 from .models import (
@@ -27,10 +33,107 @@ from .models import (
     CallState,
     Region,
     RegionKind,
+    RegionMembership,
 )
-from .permissions import calls_for_township, calls_seen_by_region, townships_of
+from .moves import (
+    CALL_RIGHT,
+    REGION_LEVELS,
+    REGION_MOVES,
+    TOWNSHIP_LEVELS,
+    TOWNSHIP_MOVES,
+    Level,
+    application_moves_now,
+    call_moves_now,
+    level_of,
+)
 
 ZERO = Decimal("0.00")
+
+
+# Regions -------------------------------------------------------------------------------------------------------
+
+
+def region_memberships_of(user: Any) -> QuerySet[RegionMembership]:
+    if not user.is_authenticated or not user.is_active:
+        return RegionMembership.objects.none()
+    return RegionMembership.objects.filter(user=user).select_related("region", "region__parent")
+
+
+def enter_region(user: Any, slug: str) -> tuple[Region, RegionMembership]:
+    """Fetch-and-check: the region and the user's membership there, or 404 (never reveal that it exists)."""
+    membership = region_memberships_of(user).filter(region__slug=slug).first()
+    if membership is None:
+        raise Http404
+    return membership.region, membership
+
+
+def townships_of(region: Region) -> QuerySet[Township]:
+    """A county's townships, or every township of a city's counties."""
+    if region.kind == RegionKind.COUNTY:
+        return Township.objects.filter(county_link__county=region)
+    return Township.objects.filter(county_link__county__parent=region)
+
+
+def county_of(township: Township) -> Region | None:
+    return Region.objects.filter(township_links__township=township).select_related("parent").first()
+
+
+def calls_seen_by_region(region: Region) -> QuerySet[Call]:
+    """A county sees its own calls and its city's; a city its own and its counties'."""
+    if region.kind == RegionKind.COUNTY:
+        where = Q(region=region) | (Q(region_id=region.parent_id) if region.parent_id else Q(pk__in=[]))
+    else:
+        where = Q(region=region) | Q(region__parent=region)
+    return Call.objects.filter(where)
+
+
+def calls_for_township(township: Township) -> QuerySet[Call]:
+    """The calls a township's villages may see and apply to: its county's and its city's."""
+    county = county_of(township)
+    if county is None:
+        return Call.objects.none()
+    regions = [county.pk] + ([county.parent_id] if county.parent_id else [])
+    return Call.objects.filter(region_id__in=regions)
+
+
+def acting_region(application: Application, level: Level) -> Region | None:
+    """The region whose officers make the application's moves of `level`: for pre-selection the township's
+    county, for the call's steps the call's region (read through the relations a region list selects)."""
+    if level == Level.COUNTY:
+        link = getattr(application.township, "county_link", None)
+        return link.county if link is not None else None
+    return application.call.region
+
+
+# What a member may try now (the pages list them; the services still check everything) -------------------------
+
+
+def township_moves_for(membership: Membership, application: Application) -> list[str]:
+    """The village's and the township's moves this township member may try on the application now."""
+    allowed = [
+        name for name in TOWNSHIP_MOVES if can(membership, TOWNSHIP_LEVELS[level_of(name)], application)
+    ]
+    return application_moves_now(application.state, application.call, allowed)
+
+
+def region_moves_for(region_membership: RegionMembership, application: Application) -> list[str]:
+    """The county's and the call's moves this region member may try on the application now (no query per row
+    for an application of `applications_for_region`)."""
+    allowed = [
+        name
+        for name in REGION_MOVES
+        if can_in_region(
+            region_membership, REGION_LEVELS[level_of(name)], acting_region(application, level_of(name))
+        )
+    ]
+    return application_moves_now(application.state, application.call, allowed)
+
+
+def call_moves_for(region_membership: RegionMembership, call: Call) -> list[str]:
+    """The moves this region member may make on the call now: only an officer of the call's region moves it."""
+    if not can_in_region(region_membership, CALL_RIGHT, call.region):
+        return []
+    return call_moves_now(call)
 
 
 # A village's figures -------------------------------------------------------------------------------------------
@@ -80,11 +183,13 @@ def round_figures(village: Village, year: int, *, on: datetime.date, grace_days:
     )
     for kind, period, state, approved_at in rows:
         planned_end = period_end(kind, period) + grace
-        approved = state == RoundState.APPROVED and approved_at is not None
-        if not approved and planned_end >= on:
+        approved_on = (
+            approved_at.astimezone(zone).date() if approved_at and state == RoundState.APPROVED else None
+        )
+        if approved_on is None and planned_end >= on:
             continue  # still running and not late yet
         counted += 1
-        if approved and approved_at.astimezone(zone).date() <= planned_end:
+        if approved_on is not None and approved_on <= planned_end:
             on_time += 1
     return counted, on_time
 
@@ -124,7 +229,7 @@ def applications_visible_to(membership: Membership) -> QuerySet[Application]:
     )
 
 
-def township_calls(township) -> QuerySet[Call]:
+def township_calls(township: Township) -> QuerySet[Call]:
     """The calls of the township's county and city, once opened (a draft is the organiser's)."""
     return (
         calls_for_township(township)
@@ -154,7 +259,9 @@ def calls_of_region(region: Region) -> list[Call]:
     )
 
 
-def applications_for_region(region: Region, *, call: Call | None = None, pk: int | None = None) -> list:
+def applications_for_region(
+    region: Region, *, call: Call | None = None, pk: int | None = None
+) -> list[Application]:
     """The applications a county or city sees (its townships' villages, calls it sees), with their trails.
 
     County officers see their own townships' applications; a city sees all of its counties'.

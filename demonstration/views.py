@@ -4,7 +4,9 @@ Township pages under /t/<township_slug>/demonstration/: the calls open to the to
 form, and the applications of the villages the member sees, with the township's steps (publish, forward, refuse).
 Region pages under /r/<region_slug>/demonstration/: a county's or a city's calls, opening a call, each call with the
 applications of the region's townships and the steps of the region's officers (pre-select, score, select, award).
-Every step goes through `demonstration.services`, which checks the level and the state and says why it refuses.
+Every step goes through `demonstration.services`, which checks the member's right (`core.permissions`) and the
+state and says why it refuses; the pages fetch what the member sees first (404) and map the refusal (403, or the
+reason on the page).
 """
 
 from functools import wraps
@@ -19,42 +21,32 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.permissions import Action, RegionAction, can, can_in_region
+from core.views import parse_id, township_view
 from households.forms import add_domain_error
-from households.permissions import Action, villages_visible_to
-from households.views.base import township_view
+from households.selectors import villages_visible_to
 
 from . import selectors, services
 from .forms import ApplyForm, CallForm, MoveForm
-from .permissions import (
-    Authority,
-    calls_seen_by_region,
-    can_apply_in,
-    enter_region,
-    is_officer,
-    townships_of,
+from .moves import (
+    APPLICATION_MOVE_LABELS,
+    APPLICATION_MOVES,
+    CALL_MOVE_LABELS,
+    CALL_MOVES,
+    CALL_RIGHT,
+    COMMENT_REQUIRED,
+    SCORED_MOVES,
+    VILLAGE_RIGHT,
 )
-from .selectors import township_calls
-
-MAX_ID = 2**31 - 1
-SCORED_MOVES = {"score", "select", "not_select"}
-
-
-def parse_id(value) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number <= MAX_ID:
-        raise Http404
-    return number
+from .selectors import calls_seen_by_region, enter_region, township_calls, townships_of
 
 
 def described_moves(names) -> list[dict]:
     return [
         {
             "name": name,
-            "label": services.APPLICATION_MOVE_LABELS[name],
-            "needs_comment": name in services.COMMENT_REQUIRED,
+            "label": APPLICATION_MOVE_LABELS[name],
+            "needs_comment": name in COMMENT_REQUIRED,
             "needs_score": name in SCORED_MOVES,
             "needs_amount": name == "award",
         }
@@ -86,24 +78,18 @@ def back(request, default: str):
     return redirect(default)
 
 
-def _move(request, application, default_url: str):
-    """Run one application move from a form; the outcome is a message."""
+def _move(request, application, default_url: str, make_move):
+    """Run one application move from a form through `make_move(data)` (the township's or the region's service);
+    the outcome is a message, a refusal of the member's right a 403."""
     form = MoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
         return back(request, default_url)
     data = form.cleaned_data
-    if data["move"] not in services.APPLICATION_MOVES:
+    if data["move"] not in APPLICATION_MOVES:
         raise Http404
     try:
-        services.move_application(
-            actor=request.user,
-            application=application,
-            move=data["move"],
-            comment=data["comment"],
-            score=data["score"],
-            amount=data["amount"],
-        )
+        make_move(data)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -112,7 +98,7 @@ def _move(request, application, default_url: str):
             request,
             _("Done: %(move)s. The application is now %(state)s.")
             % {
-                "move": services.APPLICATION_MOVE_LABELS[data["move"]],
+                "move": APPLICATION_MOVE_LABELS[data["move"]],
                 "state": application.get_state_display(),
             },
         )
@@ -153,23 +139,21 @@ def township_home(request, township, membership):
         "membership": membership,
         "calls": list(township_calls(township)),
         "applications": list(selectors.applications_visible_to(membership).order_by("-applied_at", "-id")),
-        "can_apply": can_apply_in(membership),
+        "can_apply": can(membership, VILLAGE_RIGHT),
     }
     return render(request, "demonstration/township_home.html", context)
 
 
-@township_view(Action.VIEW)
+@township_view(VILLAGE_RIGHT)
 def apply_page(request, township, membership, pk):
     call = township_calls(township).filter(pk=parse_id(pk)).first()
     if call is None:
         raise Http404
-    if not can_apply_in(membership):
-        raise PermissionDenied(_("Your role does not allow this."))
     villages = villages_visible_to(membership).order_by("name", "pk")
     form = ApplyForm(request.POST or None, request.FILES or None, villages=villages)
     if request.method == "POST" and form.is_valid():
         try:
-            application = services.apply(actor=request.user, call=call, **form.cleaned_data)
+            application = services.apply(membership=membership, call=call, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -197,8 +181,8 @@ def township_application(request, township, membership, pk):
         "township": township,
         "membership": membership,
         "application": application,
-        "trail": trail_rows(selectors.application_trail(application), services.APPLICATION_MOVE_LABELS),
-        "moves": described_moves(services.application_moves_for(request.user, application)),
+        "trail": trail_rows(selectors.application_trail(application), APPLICATION_MOVE_LABELS),
+        "moves": described_moves(selectors.township_moves_for(membership, application)),
         "move_url": t_url(township, "application-move", pk=application.pk),
         "form_url": t_url(township, "application-form", pk=application.pk),
         "back_url": t_url(township, "home"),
@@ -211,7 +195,13 @@ def township_application_move(request, township, membership, pk):
     application = _township_application(membership, pk)  # first: another township's is "not found"
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    return _move(request, application, t_url(township, "application", pk=application.pk))
+
+    def make_move(data):
+        services.move_application(
+            membership=membership, application=application, move=data["move"], comment=data["comment"]
+        )
+
+    return _move(request, application, t_url(township, "application", pk=application.pk), make_move)
 
 
 @township_view(Action.VIEW)
@@ -231,17 +221,23 @@ urlpatterns = [
 # Region pages --------------------------------------------------------------------------------------------------
 
 
-def region_view(view):
-    """Enter the region from the URL: an outsider is told "not found"."""
+def region_view(action: RegionAction = RegionAction.VIEW):
+    """Enter the region from the URL: an outsider is told "not found", a member without `action` "permission
+    denied" (the entry gate of a page with a form; the services check every step again)."""
 
-    @wraps(view)
-    def wrapper(request, region_slug, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        region, region_membership = enter_region(request.user, region_slug)
-        return view(request, region, region_membership, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, region_slug, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            region, region_membership = enter_region(request.user, region_slug)
+            if not can_in_region(region_membership, action):
+                raise PermissionDenied(_("Your role does not allow this."))
+            return view(request, region, region_membership, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
 
 
 def r_url(region, name: str, **kwargs) -> str:
@@ -266,20 +262,21 @@ def _page(request, region, region_membership, template, context):
     return render(request, template, {"region": region, "region_membership": region_membership, **context})
 
 
-@region_view
+@region_view()
 def region_home(request, region, region_membership):
-    context = {"calls": selectors.calls_of_region(region), "is_officer": is_officer(region_membership)}
+    context = {
+        "calls": selectors.calls_of_region(region),
+        "is_officer": can_in_region(region_membership, CALL_RIGHT, region),
+    }
     return _page(request, region, region_membership, "demonstration/region_home.html", context)
 
 
-@region_view
+@region_view(CALL_RIGHT)
 def call_create(request, region, region_membership):
-    if not is_officer(region_membership):
-        raise PermissionDenied(_("Your role does not allow this."))
     form = CallForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            call = services.create_call(actor=request.user, region=region, **form.cleaned_data)
+            call = services.create_call(membership=region_membership, region=region, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -288,15 +285,12 @@ def call_create(request, region, region_membership):
     return _page(request, region, region_membership, "demonstration/call_form.html", {"form": form})
 
 
-@region_view
+@region_view()
 def call_detail(request, region, region_membership, pk):
     call = _region_call(region, pk)
     applications = selectors.applications_for_region(region, call=call)
-    authority = Authority(request.user)
     for application in applications:
-        application.moves_for_me = described_moves(
-            services.application_moves_for(request.user, application, authority)
-        )
+        application.moves_for_me = described_moves(selectors.region_moves_for(region_membership, application))
     counts = selectors.county_counts(call)
     counties = [region] if region.kind == "county" else list(region.children.order_by("name"))
     county_rows = [{"county": county, "preselected": counts.get(county.pk, 0)} for county in counties]
@@ -306,26 +300,28 @@ def call_detail(request, region, region_membership, pk):
         "county_rows": county_rows,
         "totals": selectors.call_totals(call),
         "call_moves": [
-            {"name": name, "label": services.CALL_MOVE_LABELS[name]}
-            for name in services.call_moves_for(request.user, call)
+            {"name": name, "label": CALL_MOVE_LABELS[name]}
+            for name in selectors.call_moves_for(region_membership, call)
         ],
-        "trail": trail_rows(selectors.call_trail(call), services.CALL_MOVE_LABELS),
+        "trail": trail_rows(selectors.call_trail(call), CALL_MOVE_LABELS),
         "township_count": townships_of(region).count(),
     }
     return _page(request, region, region_membership, "demonstration/call_detail.html", context)
 
 
-@region_view
+@region_view()
 def call_move(request, region, region_membership, pk):
     call = _region_call(region, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = MoveForm(request.POST)
-    if not form.is_valid() or form.cleaned_data["move"] not in services.CALL_MOVES:
+    if not form.is_valid() or form.cleaned_data["move"] not in CALL_MOVES:
         raise Http404
     move = form.cleaned_data["move"]
     try:
-        services.move_call(actor=request.user, call=call, move=move, comment=form.cleaned_data["comment"])
+        services.move_call(
+            membership=region_membership, call=call, move=move, comment=form.cleaned_data["comment"]
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -333,18 +329,18 @@ def call_move(request, region, region_membership, pk):
         messages.success(
             request,
             _("Done: %(move)s. The call is now %(state)s.")
-            % {"move": services.CALL_MOVE_LABELS[move], "state": call.get_state_display()},
+            % {"move": CALL_MOVE_LABELS[move], "state": call.get_state_display()},
         )
     return redirect(r_url(region, "call", pk=call.pk))
 
 
-@region_view
+@region_view()
 def region_application(request, region, region_membership, pk):
     application = _region_application(region, pk)
     context = {
         "application": application,
-        "trail": trail_rows(application.moves.all(), services.APPLICATION_MOVE_LABELS),
-        "moves": described_moves(services.application_moves_for(request.user, application)),
+        "trail": trail_rows(application.moves.all(), APPLICATION_MOVE_LABELS),
+        "moves": described_moves(selectors.region_moves_for(region_membership, application)),
         "move_url": r_url(region, "application-move", pk=application.pk),
         "form_url": r_url(region, "application-form", pk=application.pk),
         "back_url": r_url(region, "call", pk=application.call_id),
@@ -352,15 +348,19 @@ def region_application(request, region, region_membership, pk):
     return _page(request, region, region_membership, "demonstration/application_detail.html", context)
 
 
-@region_view
+@region_view()
 def region_application_move(request, region, region_membership, pk):
     application = _region_application(region, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    return _move(request, application, r_url(region, "application", pk=application.pk))
+
+    def make_move(data):
+        services.decide_application(membership=region_membership, application=application, **data)
+
+    return _move(request, application, r_url(region, "application", pk=application.pk), make_move)
 
 
-@region_view
+@region_view()
 def region_application_form(request, region, region_membership, pk):
     return _form_download(_region_application(region, pk))
 

@@ -11,7 +11,8 @@ from households.services import grant_membership
 from scoring.models import Scheme
 
 from .models import PanelMemberKind, ReviewPanel, ReviewRound
-from .services import create_panel, direct_proposals, move_round, post_notice_batch
+from .selectors import direct_proposals
+from .services import create_panel, move_round, post_notice_batch
 
 KINDS = [
     PanelMemberKind.COMMITTEE,
@@ -25,7 +26,7 @@ KINDS = [
 def seed_panels(township: Township) -> bool:
     User = get_user_model()  # noqa: N806
     created = False
-    actor = User.objects.get(username="demo-admin")
+    admin = Membership.objects.get(user__username="demo-admin", township=township)
     for village in Village.objects.order_by("id"):
         areas = list(Area.objects.filter(village=village).order_by("id")[:2])
         for index, area in enumerate(areas, start=1):
@@ -44,10 +45,13 @@ def seed_panels(township: Township) -> bool:
                 )
                 if not Membership.objects.filter(user=user).exists():
                     grant_membership(
-                        actor=actor, township=township, user=user, role=Role.PANEL_MEMBER, villages=[village]
+                        membership=admin,
+                        user=user,
+                        role=Role.PANEL_MEMBER,
+                        villages=[village],
                     )
                 members.append((user, kind))
-            create_panel(actor=actor, village=village, name=name, home_area=area, members=members)
+            create_panel(membership=admin, village=village, name=name, home_area=area, members=members)
             created = True
     return created
 

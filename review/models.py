@@ -7,11 +7,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Area, TownshipOwned, Village
+from core.models import TownshipOwned
+from households.models import Area, Village
 
 
 class ReviewPanel(TownshipOwned):
     """At least five people; a panel inspects other areas than its home area (cross-review)."""
+
+    village_path = "village"
 
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
@@ -43,6 +46,7 @@ class PanelMemberKind(models.TextChoices):
 
 
 class PanelMember(TownshipOwned):
+    village_path = "panel__village"
     panel = models.ForeignKey(ReviewPanel, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=30, choices=PanelMemberKind.choices)
@@ -84,6 +88,8 @@ class RoundState(models.TextChoices):
 
 class ReviewRound(TownshipOwned):
     """评议: one village, one scheme, one period. Only the moves in `review.services.MOVES` change its state."""
+
+    village_path = "village"
 
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
@@ -154,6 +160,8 @@ class ReviewRound(TownshipOwned):
 class RoundMove(TownshipOwned):
     """The trail: every state change with who, when and why."""
 
+    village_path = "round__village"
+
     round = models.ForeignKey(ReviewRound, on_delete=models.PROTECT, related_name="moves")
     from_state = models.CharField(max_length=20, choices=RoundState.choices)
     to_state = models.CharField(max_length=20, choices=RoundState.choices)
@@ -169,6 +177,8 @@ class RoundMove(TownshipOwned):
 class PanelAssignment(TownshipOwned):
     """Cross-review: in a round, a panel inspects an area other than its home area."""
 
+    village_path = "round__village"
+
     round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="assignments")
     panel = models.ForeignKey(ReviewPanel, on_delete=models.PROTECT, related_name="assignments")
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
@@ -179,6 +189,9 @@ class PanelAssignment(TownshipOwned):
 
 class RoundEntry(TownshipOwned):
     """A proposal of the round: a scoring entry (proposed until the township approves the round)."""
+
+    village_path = "round__village"
+    household_record = True
 
     round = models.ForeignKey(ReviewRound, on_delete=models.PROTECT, related_name="round_entries")
     entry = models.OneToOneField("scoring.Entry", on_delete=models.PROTECT, related_name="round_link")
@@ -192,6 +205,9 @@ class RoundEntry(TownshipOwned):
 
 class Inspection(TownshipOwned):
     """现场查看: a panel member's on-site check of one household in a round."""
+
+    village_path = "round__village"
+    household_record = True
 
     round = models.ForeignKey(ReviewRound, on_delete=models.PROTECT, related_name="inspections")
     household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="+")
@@ -216,6 +232,9 @@ class DeclarationState(models.TextChoices):
 
 class Declaration(TownshipOwned):
     """自主申报: a household's claim (at the counter, or by a grid worker on its behalf) with evidence."""
+
+    village_path = "round__village"
+    household_record = True
 
     round = models.ForeignKey(ReviewRound, on_delete=models.PROTECT, related_name="declarations")
     household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="+")
@@ -250,6 +269,7 @@ class MeetingKind(models.TextChoices):
 
 
 class Meeting(TownshipOwned):
+    village_path = "round__village"
     round = models.ForeignKey(ReviewRound, on_delete=models.PROTECT, related_name="meetings")
     kind = models.CharField(max_length=20, choices=MeetingKind.choices)
     panel = models.ForeignKey(ReviewPanel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -264,6 +284,8 @@ class Meeting(TownshipOwned):
 
 class ProposalChange(TownshipOwned):
     """A proposal confirmed or changed at a meeting or after an objection, with the reason."""
+
+    village_path = "round__village"
 
     round = models.ForeignKey(ReviewRound, on_delete=models.PROTECT, related_name="changes")
     meeting = models.ForeignKey(
@@ -291,6 +313,9 @@ class ObjectionState(models.TextChoices):
 
 class Objection(TownshipOwned):
     """异议: a challenge to one posted result, filed while the notice runs."""
+
+    village_path = "round__village"
+    household_record = True
 
     round = models.ForeignKey(ReviewRound, on_delete=models.PROTECT, related_name="objections")
     household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="+")

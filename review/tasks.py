@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from households.tenancy import dangerously_all_townships
+from core.tenancy import dangerously_all_townships
 
 from . import services
 

@@ -15,13 +15,15 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from households.api.base import APIDefaults
+from core.api import APIDefaults
+from core.permissions import is_region_read_only
+from core.views import parse_id
 from households.api.roster import _empty
 from scoring.api.urls import Router
 
 from .. import selectors, services
 from ..models import Application, Call, CallMove
-from ..permissions import calls_seen_by_region, enter_region, is_officer
+from ..selectors import calls_seen_by_region, enter_region
 from .serializers import (
     ApplicationSerializer,
     CallCreateSerializer,
@@ -29,8 +31,6 @@ from .serializers import (
     CallSerializer,
     RegionMoveSerializer,
 )
-
-MAX_ID = 2**31 - 1
 
 
 class RegionViewSet(APIDefaults, viewsets.GenericViewSet):
@@ -41,18 +41,15 @@ class RegionViewSet(APIDefaults, viewsets.GenericViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.region, self.region_membership = enter_region(request.user, kwargs.get("region_slug", ""))
-        if request.method not in SAFE_METHODS and not is_officer(self.region_membership):
+        if request.method not in SAFE_METHODS and is_region_read_only(self.region_membership):
             if "pk" in kwargs:
                 self.get_object()  # 404 first for what the member cannot see
             raise exceptions.PermissionDenied(_("Your role does not allow this."))
 
 
 def _pk(kwargs) -> int:
-    try:
-        pk = int(kwargs.get("pk", ""))
-    except ValueError:
-        raise Http404 from None
-    if not 0 < pk <= MAX_ID:
+    pk = parse_id(kwargs.get("pk"))
+    if pk is None:
         raise Http404
     return pk
 
@@ -81,7 +78,9 @@ class RegionCallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Region
         """Open a call of this region, in draft (an officer)."""
         serializer = CallCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call = services.create_call(actor=request.user, region=self.region, **serializer.validated_data)
+        call = services.create_call(
+            membership=self.region_membership, region=self.region, **serializer.validated_data
+        )
         return self._detail(call, status.HTTP_201_CREATED)
 
     @extend_schema(request=CallMoveRequestSerializer, responses={200: CallSerializer})
@@ -91,7 +90,7 @@ class RegionCallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Region
         call = self.get_object()
         serializer = CallMoveRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.move_call(actor=request.user, call=call, **serializer.validated_data)
+        services.move_call(membership=self.region_membership, call=call, **serializer.validated_data)
         return self._detail(call)
 
 
@@ -140,7 +139,9 @@ class RegionApplicationViewSet(RegionViewSet):
         application = self.get_object()
         serializer = RegionMoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.move_application(actor=request.user, application=application, **serializer.validated_data)
+        services.decide_application(
+            membership=self.region_membership, application=application, **serializer.validated_data
+        )
         return self._detail(application)
 
 

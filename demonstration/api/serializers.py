@@ -7,8 +7,8 @@ from rest_framework import serializers
 
 from review.api.common import PersonField
 
-from .. import services
 from ..models import Application, ApplicationMove, Call, CallMove, CallState
+from ..moves import APPLICATION_MOVE_LABELS, CALL_MOVE_LABELS, REGION_MOVES, TOWNSHIP_MOVES
 
 MAX_AMOUNT = Decimal("9999999999.99")
 
@@ -25,7 +25,7 @@ class CallMoveSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_move_label(self, move) -> str:
-        return str(services.CALL_MOVE_LABELS.get(move.move, move.move))
+        return str(CALL_MOVE_LABELS.get(move.move, move.move))
 
 
 class CallSerializer(serializers.ModelSerializer):
@@ -87,9 +87,7 @@ class CallCreateSerializer(serializers.Serializer):
 
 
 class CallMoveRequestSerializer(serializers.Serializer):
-    move = serializers.ChoiceField(
-        choices=[(name, label) for name, label in services.CALL_MOVE_LABELS.items()]
-    )
+    move = serializers.ChoiceField(choices=[(name, label) for name, label in CALL_MOVE_LABELS.items()])
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -116,7 +114,7 @@ class ApplicationMoveSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_move_label(self, move) -> str:
-        return str(services.APPLICATION_MOVE_LABELS.get(move.move, move.move))
+        return str(APPLICATION_MOVE_LABELS.get(move.move, move.move))
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -195,15 +193,9 @@ class ApplicationMoveRequestSerializer(serializers.Serializer):
     )
 
 
-TOWNSHIP_MOVES = ["withdraw", "publish", "forward", "reject"]
-REGION_MOVES = ["preselect", "not_preselect", "score", "select", "not_select", "award"]
-
-
 def move_request(moves: list[str]):
     class Request(ApplicationMoveRequestSerializer):
-        move = serializers.ChoiceField(
-            choices=[(name, services.APPLICATION_MOVE_LABELS[name]) for name in moves]
-        )
+        move = serializers.ChoiceField(choices=[(name, APPLICATION_MOVE_LABELS[name]) for name in moves])
 
     return Request
 

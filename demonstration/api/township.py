@@ -10,14 +10,15 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from households.api.base import TownshipScopedViewSet
+from core.api import TownshipScopedViewSet
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty
 from households.models import Village
-from households.permissions import Action, villages_visible_to
+from households.selectors import villages_visible_to
 from scoring.api.urls import Router
 
 from .. import selectors, services
 from ..models import Application, ApplicationMove, Call
+from ..moves import VILLAGE_RIGHT
 from ..selectors import township_calls
 from .serializers import ApplicationSerializer, CallSerializer, TownshipMoveSerializer
 
@@ -74,7 +75,7 @@ class TownshipApplicationViewSet(TownshipScopedViewSet):
     queryset = _empty(Application)
     serializer_class = ApplicationSerializer
     routed_actions = {"list", "retrieve", "create"}
-    write_action = Action.EDIT_ROSTER  # the office and the clerks; the service checks each move's level
+    write_action = VILLAGE_RIGHT  # the office and the clerks; the service checks each move's right
     filter_backends = []
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
@@ -103,7 +104,7 @@ class TownshipApplicationViewSet(TownshipScopedViewSet):
         Refused (400, saying why) below the call's supermarket threshold, outside the dates, or a second time."""
         serializer = ApplyRequestSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        application = services.apply(actor=request.user, **serializer.validated_data)
+        application = services.apply(membership=self.membership, **serializer.validated_data)
         return self._detail(application, status.HTTP_201_CREATED)
 
     @extend_schema(request=TownshipMoveSerializer, responses={200: ApplicationSerializer})
@@ -116,7 +117,7 @@ class TownshipApplicationViewSet(TownshipScopedViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         services.move_application(
-            actor=request.user, application=application, move=data["move"], comment=data["comment"]
+            membership=self.membership, application=application, move=data["move"], comment=data["comment"]
         )
         return self._detail(application)
 

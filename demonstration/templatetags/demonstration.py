@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..permissions import region_memberships_of
+from ..selectors import region_memberships_of
 
 register = template.Library()
 

@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 
-from households.api.base import ErrorDetailSerializer, TownshipScopedViewSet
+from core.api import ErrorDetailSerializer, TownshipScopedViewSet
+from core.permissions import Action, can, restrict_to_visible
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty
 from households.models import Membership
-from households.permissions import Action, can, restrict_to_visible
 from scoring.api.ledger import EvidenceSerializer, person
 from scoring.models import Entry, Item
 
@@ -31,7 +31,7 @@ KEPT_SCHEMA = extend_schema(
 
 class ReviewViewSet(TownshipScopedViewSet):
     """The scoped base with the roles each write needs: `write_actions` maps a viewset action to the actions of
-    households.permissions any one of which lets a member try it (the service then checks the object itself)."""
+    core.permissions any one of which lets a member try it (the service then checks the object itself)."""
 
     write_actions: dict[str | None, tuple[Action, ...]] = {}
     kept_detail = _("Nothing of a review is deleted: the trail is kept.")

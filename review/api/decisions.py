@@ -11,8 +11,8 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.permissions import Action
 from households.api.roster import _empty, _member_in, _visible, reveals_personal_numbers
-from households.permissions import Action
 from households.validators import mask_mobile
 from scoring.api.ledger import EvidenceSerializer
 

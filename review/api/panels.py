@@ -6,9 +6,10 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import serializers
 
+from core.permissions import Action
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
 from households.models import Area, Membership, Role, Village
-from households.permissions import Action, areas_visible_to, check, villages_visible_to
+from households.selectors import areas_visible_to, villages_visible_to
 
 from .. import services
 from ..models import PanelMember, ReviewPanel
@@ -94,9 +95,8 @@ class PanelViewSet(ReviewViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        check(self.membership, Action.RUN_ROUND, data["village"])  # create_panel takes an actor, not a member
         panel = services.create_panel(
-            actor=self.request.user,
+            membership=self.membership,
             village=data["village"],
             name=data["name"],
             home_area=data["home_area"],

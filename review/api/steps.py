@@ -17,7 +17,7 @@ from rest_framework.utils import html
 
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _member_in
 from households.models import Household
-from households.permissions import households_visible_to
+from households.selectors import households_visible_to
 from scoring.api.ledger import MAX_EVIDENCE_FILES, MAX_ID, EvidenceFileField, key_reused
 from scoring.models import Entry, EntryState
 

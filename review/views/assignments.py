@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.errors import DomainError
+from core.permissions import Action, can
+from core.views import township_view
 from households.forms import add_domain_error
 from households.models import Area
-from households.permissions import Action, can, check
-from households.views.base import township_view
 
-from .. import services
+from .. import selectors, services
 from ..forms import AssignForm
 from ..models import PanelAssignment, ReviewPanel, RoundState
 from .common import get_round, render_page, url
@@ -24,8 +24,6 @@ from .common import get_round, render_page, url
 def assignments(request, township, membership, pk):
     round_ = get_round(membership, pk)
     village = round_.village
-    if request.method == "POST":
-        check(membership, Action.RUN_ROUND, village)
     panels = ReviewPanel.objects.filter(village=village).select_related("home_area").order_by("name", "pk")
     areas = Area.objects.filter(village=village).order_by("name", "pk")
     form = AssignForm(
@@ -66,7 +64,7 @@ def assignments(request, township, membership, pk):
             .select_related("panel", "panel__home_area", "area")
             .order_by("area__name", "pk")
         ),
-        "rotation": services.propose_rotation(round_),
+        "rotation": selectors.propose_rotation(round_),
         "panels": list(panels),
         "can_assign": can(membership, Action.RUN_ROUND, village)
         and round_.state in (RoundState.DRAFT, RoundState.COLLECTING),

@@ -7,9 +7,10 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.permissions import Action, can
+from core.views import township_view
 from households.forms import add_domain_error
-from households.permissions import Action, can, check, households_visible_to
-from households.views.base import township_view
+from households.selectors import households_visible_to
 
 from .. import selectors, services
 from ..forms import DecisionForm, DeclarationForm
@@ -19,7 +20,6 @@ from .common import get_round, get_visible, render_page, require_any, round_url
 @township_view(Action.RUN_ROUND)
 def declaration_create(request, township, membership, pk):
     round_ = get_round(membership, pk)
-    check(membership, Action.RUN_ROUND, round_.village)
     form = DeclarationForm(
         request.POST or None,
         request.FILES or None,

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from core.errors import DomainError
+from core.permissions import Action, can
+from core.views import township_view
 from households.forms import add_domain_error
-from households.permissions import Action, can, households_visible_to
-from households.views.base import township_view
+from households.selectors import households_visible_to
 from scoring.models import EntryState
 
 from .. import selectors, services

@@ -7,9 +7,9 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.permissions import Action, can
+from core.views import township_view
 from households.forms import add_domain_error
-from households.permissions import Action, can, check
-from households.views.base import township_view
 
 from .. import selectors, services
 from ..forms import PanelMeetingForm, RepresentativesMeetingForm
@@ -25,7 +25,7 @@ def panel_meeting(request, township, membership, pk):
     chosen = request.POST.get("panel") or request.GET.get("panel")
     panel = get_visible(ReviewPanel.objects.filter(village=round_.village), chosen) if chosen else None
     if panel is None:
-        waiting = services.panels_without_quorate_meeting(round_)
+        waiting = selectors.panels_without_quorate_meeting(round_)
         panel = waiting[0] if waiting else (panels[0] if panels else None)
     form = None
     if panel is not None:
@@ -62,7 +62,6 @@ def panel_meeting(request, township, membership, pk):
 @township_view(Action.RUN_ROUND)
 def representatives_meeting(request, township, membership, pk):
     round_ = get_round(membership, pk)
-    check(membership, Action.RUN_ROUND, round_.village)
     form = RepresentativesMeetingForm(
         request.POST or None,
         proposals=selectors.open_proposals(round_),

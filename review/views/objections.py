@@ -8,9 +8,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.permissions import Action, can
+from core.views import township_view
 from households.forms import add_domain_error
-from households.permissions import Action, can, check, households_visible_to
-from households.views.base import township_view
+from households.selectors import households_visible_to
 
 from .. import selectors, services
 from ..forms import ObjectionForm, ResolveForm
@@ -20,7 +21,6 @@ from .common import get_round, get_visible, render_page, require_any, round_url
 @township_view(Action.RUN_ROUND)
 def objection_create(request, township, membership, pk):
     round_ = get_round(membership, pk)
-    check(membership, Action.RUN_ROUND, round_.village)
     form = ObjectionForm(
         request.POST or None,
         households=households_visible_to(membership).filter(village=round_.village),
@@ -30,12 +30,12 @@ def objection_create(request, township, membership, pk):
         data = form.cleaned_data
         try:
             objection = services.file_objection(
+                membership=membership,
                 round=round_,
                 household=data["household"],
                 objector_name=data["objector_name"],
                 objector_phone=data["objector_phone"],
                 reason=data["reason"],
-                filed_by=request.user,
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -46,7 +46,7 @@ def objection_create(request, township, membership, pk):
                 % {"name": objection.objector_name, "number": objection.household.number},
             )
             return redirect(f"{round_url(request, round_)}#objections")
-    context = {"round": round_, "form": form, "notice_running": services.notice_is_running(round_)}
+    context = {"round": round_, "form": form, "notice_running": selectors.notice_is_running(round_)}
     return render_page(request, "review/objection_form.html", context)
 
 
