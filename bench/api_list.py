@@ -48,8 +48,8 @@ def baseline(request, township_slug):
     """The bare view: the same rows as JSON, two queries for the page and one for the count."""
     from django.http import JsonResponse
 
+    from core.tenancy import township_scope
     from households.models import TAKING_PART_STATUSES, Household, Resident, Township
-    from households.tenancy import township_scope
 
     if not request.user.is_authenticated:
         return JsonResponse({"detail": "login"}, status=403)

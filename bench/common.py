@@ -53,17 +53,17 @@ SEED1_CATEGORIES = [
 ]
 
 
-def seed1_scheme(*, actor, township, floor: str | None = "0"):
+def seed1_scheme(*, membership, township, floor: str | None = "0"):
     """A draft scheme with seed 1's five categories (base 140); call inside the township scope. Returns
     (scheme, categories); the benchmark adds its own items and activates it."""
     from decimal import Decimal
 
     from scoring import services
 
-    scheme = services.create_scheme(actor=actor, township=township, name="基准", year=2026)
+    scheme = services.create_scheme(membership=membership, township=township, name="基准", year=2026)
     categories = [
         services.add_category(
-            actor=actor,
+            membership=membership,
             scheme=scheme,
             name=name,
             base_score=Decimal(base),

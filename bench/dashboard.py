@@ -29,8 +29,8 @@ def build():
     from django.contrib.auth import get_user_model
     from django.db import connection
 
+    from core.tenancy import township_scope
     from households.models import Area, Membership, Role, Township, Village
-    from households.tenancy import township_scope
     from scoring import services
     from scoring.models import Item
 
@@ -38,13 +38,13 @@ def build():
     started = time.perf_counter()
     user = get_user_model().objects.create_user("bench")
     township = Township.objects.create(slug="bench", name="基准镇")
-    Membership.objects.create(township=township, user=user, role=Role.TOWNSHIP_ADMIN)
+    office = Membership.objects.create(township=township, user=user, role=Role.TOWNSHIP_ADMIN)
     with township_scope(township):
-        scheme, categories = seed1_scheme(actor=user, township=township)
+        scheme, categories = seed1_scheme(membership=office, township=township)
         for category in categories:
             for points in ("1", "2", "3"):
                 services.add_item(
-                    actor=user,
+                    membership=office,
                     category=category,
                     name=f"{category.name}加{points}",
                     kind="bonus",
@@ -52,13 +52,13 @@ def build():
                 )
             for points in ("1", "2"):
                 services.add_item(
-                    actor=user,
+                    membership=office,
                     category=category,
                     name=f"{category.name}减{points}",
                     kind="penalty",
                     points=Decimal(points),
                 )
-        services.activate_scheme(actor=user, scheme=scheme)
+        services.activate_scheme(membership=office, scheme=scheme)
         villages = Village.objects.bulk_create(
             Village(township=township, name=f"村{i:02d}") for i in range(VILLAGES)
         )
@@ -307,7 +307,7 @@ def main() -> None:
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     township, scheme, user, run_id = build()
-    from households.tenancy import township_scope
+    from core.tenancy import township_scope
 
     with township_scope(township):
         categories = list(scheme.categories.all())

@@ -125,7 +125,7 @@ def _sql_seed(cursor, township, scheme, user, items) -> None:
     )
 
 
-def _supermarkets(admin, villages) -> dict[int, dict]:
+def _supermarkets(office, villages) -> dict[int, dict]:
     """A supermarket per village with one donated product (no budget needed), when the rewards app has them."""
     try:
         from rewards.services import shop as shop_services
@@ -133,9 +133,9 @@ def _supermarkets(admin, villages) -> dict[int, dict]:
         return {}
     markets = {}
     for village in villages:
-        shop = shop_services.open_shop(actor=admin, village=village, name=f"{village.name}积分超市")
+        shop = shop_services.open_shop(membership=office, village=village, name=f"{village.name}积分超市")
         product = shop_services.add_product(
-            actor=admin,
+            membership=office,
             shop=shop,
             stock=1_000_000,
             name="洗衣皂",
@@ -163,8 +163,8 @@ def seed_township() -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
+    from core.tenancy import township_scope
     from households.models import Area, Membership, Role, Township, Village
-    from households.tenancy import township_scope
     from scoring import services
     from scoring.models import Item
 
@@ -175,12 +175,12 @@ def seed_township() -> dict:
         admin = users.create_user("bench-admin", password=PASSWORD)
         township = Township.objects.create(slug=SLUG, name="基准镇")
         with township_scope(township):
-            Membership.objects.create(user=admin, township=township, role=Role.TOWNSHIP_ADMIN)
-            scheme, categories = seed1_scheme(actor=admin, township=township)
+            office = Membership.objects.create(user=admin, township=township, role=Role.TOWNSHIP_ADMIN)
+            scheme, categories = seed1_scheme(membership=office, township=township)
             for category in categories:
                 for points in ("1", "2", "3"):
                     services.add_item(
-                        actor=admin,
+                        membership=office,
                         category=category,
                         name=f"{category.name}加{points}",
                         kind="bonus",
@@ -188,13 +188,13 @@ def seed_township() -> dict:
                     )
                 for points in ("1", "2"):
                     services.add_item(
-                        actor=admin,
+                        membership=office,
                         category=category,
                         name=f"{category.name}减{points}",
                         kind="penalty",
                         points=Decimal(points),
                     )
-            services.activate_scheme(actor=admin, scheme=scheme)
+            services.activate_scheme(membership=office, scheme=scheme)
             villages = Village.objects.bulk_create(
                 Village(township=township, name=f"{SURNAMES[i % 20]}家{'庄湾坪岭沟'[i % 5]}村{i + 1}")
                 for i in range(VILLAGES)
@@ -215,7 +215,7 @@ def seed_township() -> dict:
             )
             with connection.cursor() as cursor:
                 _sql_seed(cursor, township, scheme, admin, items)
-            markets = _supermarkets(admin, villages)
+            markets = _supermarkets(office, villages)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute(

@@ -17,8 +17,8 @@ def _build(households: int):
 
     from django.contrib.auth import get_user_model
 
+    from core.tenancy import township_scope
     from households.models import Area, Household, Membership, Resident, Role, Township, Village
-    from households.tenancy import township_scope
     from review import services as review
     from review.models import PanelMember, ReviewPanel
     from scoring import services as scoring
@@ -43,7 +43,7 @@ def _build(households: int):
             )
             for i, h in enumerate(created)
         )
-        scheme = scoring.create_scheme(actor=admin, township=township, name="基准", year=2026)
+        scheme = scoring.create_scheme(membership=membership, township=township, name="基准", year=2026)
         for order, (name, base, cadence) in enumerate(
             [
                 ("党的建设", 20, "annual"),
@@ -54,9 +54,14 @@ def _build(households: int):
             ]
         ):
             scoring.add_category(
-                actor=admin, scheme=scheme, name=name, base_score=Decimal(base), cadence=cadence, order=order
+                membership=membership,
+                scheme=scheme,
+                name=name,
+                base_score=Decimal(base),
+                cadence=cadence,
+                order=order,
             )
-        scoring.activate_scheme(actor=admin, scheme=scheme)
+        scoring.activate_scheme(membership=membership, scheme=scheme)
         panels = []
         for n in (0, 1):
             panel = ReviewPanel.objects.create(
@@ -94,7 +99,7 @@ def _build(households: int):
 
 def _run(households: int) -> None:
     setup_django()
-    from households.tenancy import township_scope
+    from core.tenancy import township_scope
     from publicity.documents import notice_sheet_pdf
 
     township, round_ = _build(households)

@@ -25,8 +25,8 @@ def build():
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from households.models import Area, Household, Township, Village
-    from households.tenancy import township_scope
+    from core.tenancy import township_scope
+    from households.models import Area, Household, Membership, Role, Township, Village
     from scoring import services
     from scoring.models import Item
 
@@ -35,16 +35,17 @@ def build():
     user = get_user_model().objects.create_user("bench")
     township = Township.objects.create(slug="bench", name="基准镇")
     with township_scope(township):
-        scheme, categories = seed1_scheme(actor=user, township=township)
+        office = Membership.objects.create(township=township, user=user, role=Role.TOWNSHIP_ADMIN)
+        scheme, categories = seed1_scheme(membership=office, township=township)
         for category in categories:
             name = category.name
             services.add_item(
-                actor=user, category=category, name=f"{name}加分", kind="bonus", points=Decimal("1.5")
+                membership=office, category=category, name=f"{name}加分", kind="bonus", points=Decimal("1.5")
             )
             services.add_item(
-                actor=user, category=category, name=f"{name}减分", kind="penalty", points=Decimal("2")
+                membership=office, category=category, name=f"{name}减分", kind="penalty", points=Decimal("2")
             )
-        services.activate_scheme(actor=user, scheme=scheme)
+        services.activate_scheme(membership=office, scheme=scheme)
         villages = [Village.objects.create(township=township, name=f"村{i}") for i in range(20)]
         areas = [
             Area.objects.create(township=township, village=v, name=f"{j}组")
@@ -110,7 +111,7 @@ def main() -> None:
     setup_django()
     from django.db import connection
 
-    from households.tenancy import township_scope
+    from core.tenancy import township_scope
     from scoring.selectors import annual_totals
 
     township, scheme = build()

@@ -101,8 +101,8 @@ def build():
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from households.models import Area, Township, Village
-    from households.tenancy import township_scope
+    from core.tenancy import township_scope
+    from households.models import Area, Membership, Role, Township, Village
     from scoring import services
     from scoring.models import Item
 
@@ -111,12 +111,13 @@ def build():
     user = get_user_model().objects.create_user("bench")
     township = Township.objects.create(slug="bench", name="基准镇")
     with township_scope(township):
-        scheme, categories = seed1_scheme(actor=user, township=township)
+        office = Membership.objects.create(township=township, user=user, role=Role.TOWNSHIP_ADMIN)
+        scheme, categories = seed1_scheme(membership=office, township=township)
         for category in categories:
             name = category.name
             for points in ("0.5", "1", "2", "3"):
                 services.add_item(
-                    actor=user,
+                    membership=office,
                     category=category,
                     name=f"{name}加{points}",
                     kind="bonus",
@@ -124,21 +125,21 @@ def build():
                 )
             for points in ("1", "2"):
                 services.add_item(
-                    actor=user,
+                    membership=office,
                     category=category,
                     name=f"{name}减{points}",
                     kind="penalty",
                     points=Decimal(points),
                 )
         veto = services.add_item(
-            actor=user,
+            membership=office,
             category=category,
             name="违法犯罪",
             kind="penalty",
             points=Decimal("5"),
             disqualifying=True,
         )
-        services.activate_scheme(actor=user, scheme=scheme)
+        services.activate_scheme(membership=office, scheme=scheme)
         villages = Village.objects.bulk_create(
             Village(township=township, name=f"村{i:04d}") for i in range(VILLAGES)
         )
@@ -255,13 +256,18 @@ def main() -> None:
     from django.db import connection
 
     import rewards.tasks  # noqa: F401 — registers the star_rating runner, as the worker's autodiscovery does
-    from households import jobs
-    from households.models import JobState
-    from households.tenancy import township_scope
+    from core import jobs
+    from core.models import JobState
+    from core.tenancy import township_scope
+    from households.models import Membership, Role
     from rewards.models import StarResult, StarRun
     from scoring.selectors import base_total
 
     user, township, scheme = build()
+    with township_scope(township):  # the township office starts the rating
+        office, _ = Membership.objects.get_or_create(
+            user=user, township=township, defaults={"role": Role.TOWNSHIP_ADMIN}
+        )
 
     def forget_runs():
         with connection.cursor() as cursor:
@@ -269,9 +275,7 @@ def main() -> None:
 
     def job_path():
         with township_scope(township):
-            job = jobs.start_job(
-                actor=user, township=township, kind="star_rating", params={"scheme_id": scheme.pk}
-            )
+            job = jobs.start_job(membership=office, kind="star_rating", params={"scheme_id": scheme.pk})
             job.refresh_from_db()
         assert job.state == JobState.DONE, job.message
         return job

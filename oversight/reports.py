@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.jobs import runner
 from core.pdf import render_pdf
-from households.jobs import runner
+from core.permissions import sees_household_records, visible_village_ids
 from households.models import Membership, Township, Village
-from households.permissions import sees_household_records, villages_visible_to, visible_village_ids
+from households.selectors import villages_visible_to
 from scoring.selectors import alerts_visible_to
 
 from . import charts, selectors, tables

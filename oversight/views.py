@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from core import jobs
 from core.errors import DomainError
 from core.pdf import require_cjk_font
-from households import jobs
+from core.permissions import Action, memberships_of
+from core.tenancy import township_scope
+from core.views import township_view
 from households.models import Role, Village
-from households.permissions import Action, memberships_of, villages_visible_to
-from households.tenancy import township_scope
-from households.views.base import township_view
+from households.selectors import villages_visible_to
 from households.views.roster import render_page
 
 from . import charts, reports, selectors, tables
@@ -52,7 +53,7 @@ def _start_report(request, township, params: dict):
         require_cjk_font()
     except DomainError as exc:
         return render(request, "publicity/document_error.html", {"message": exc.message}, status=400)
-    job = jobs.start_job(actor=request.user, township=township, kind="oversight_report", params=params)
+    job = jobs.start_job(membership=request.membership, kind="oversight_report", params=params)
     return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
 
 

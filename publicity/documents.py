@@ -9,8 +9,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.jobs import runner
 from core.pdf import PAGE_SIZES, qr_data_uri, render_pdf
-from households.jobs import runner
 from households.models import Area, Household, Resident, Village
 from households.validators import mask_name
 from review.models import ReviewRound

@@ -3,12 +3,14 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from households.models import TownshipOwned
+from core.models import TownshipOwned
 
 
 class NoticeSettings(TownshipOwned):
     """How a township's notices, honour rolls and public pages name households and say how to object. Created
     when first changed; a township without a row has the defaults (masked names, no contact)."""
+
+    village_path = None
 
     township = models.OneToOneField(
         "households.Township", on_delete=models.CASCADE, related_name="+", verbose_name=_("township")

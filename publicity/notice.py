@@ -3,13 +3,11 @@
 Names are masked unless the township chose full names; ID and phone numbers never appear on a notice.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery, Sum
-from django.db.models.functions import Abs
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,11 +16,10 @@ from core.errors import DomainError
 from households.models import Household, Resident
 from households.validators import mask_name
 from review.models import ReviewRound, RoundKind, RoundState
-from rewards.selectors import StarInput, disqualifying_entries, penalty_points
-from rewards.services import bands_of, rank_households, tie_break_of
-from scoring.models import Category, Entry, EntrySource, EntryState, ItemKind
+from rewards.selectors import proposed_stars
+from scoring.models import Category, Entry, EntrySource, EntryState
 from scoring.periods import Cadence
-from scoring.selectors import category_key, with_scores
+from scoring.selectors import household_scores
 
 from .selectors import notice_settings
 
@@ -83,45 +80,6 @@ def public_url(round_: ReviewRound) -> str:
     )
 
 
-def _propose_stars(round_: ReviewRound, scored, rows: list[NoticeRow]) -> None:
-    """An annual notice shows the stars the results would give (the star-rating rule of rewards, with the
-    scheme's tie-breakers, on the proposed totals): a veto or a penalty counts whether approved already or proposed
-    in this round."""
-    scheme = round_.scheme
-    proposed = Entry.objects.filter(round_link__round=round_, state=EntryState.PROPOSED)
-    vetoed = set(disqualifying_entries(scheme).values_list("household_id", flat=True)) | set(
-        proposed.filter(item__disqualifying=True).values_list("household_id", flat=True)
-    )
-    penalties: dict[int, Decimal] = defaultdict(Decimal)
-    for household_id, points in penalty_points(scheme).values_list("household_id", "penalties"):
-        penalties[household_id] += points
-    for household_id, points in (
-        proposed.filter(item_kind=ItemKind.PENALTY)
-        .order_by()
-        .values("household_id")
-        .annotate(points=Sum(Abs("points")))
-        .values_list("household_id", "points")
-    ):
-        penalties[household_id] += points
-    tie_break = tie_break_of(scheme)
-    tie_key = f"category_{tie_break.category_id}" if tie_break.category_id else None
-    inputs = [
-        StarInput(
-            h.pk,
-            h.village_id,
-            h.total,
-            h.pk in vetoed,
-            penalties[h.pk],
-            getattr(h, tie_key, None) if tie_key else None,
-        )
-        for h in scored
-    ]
-    ranked = rank_households(inputs, bands_of(scheme), tie_break)
-    stars = {r.household_id: r.stars for r in ranked}
-    for household, row in zip(scored, rows, strict=True):
-        row.stars = stars[household.pk]
-
-
 def _batch_entries(round_: ReviewRound, full_names: bool) -> list[NoticeEntry]:
     head_name = Resident.objects.filter(household=OuterRef("household_id"), is_head=True).values("name")[:1]
     rows = (
@@ -155,41 +113,49 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
         )
     categories = list(round_categories(round_))
     head_name = Resident.objects.filter(household=OuterRef("pk"), is_head=True).values("name")[:1]
-    households = (
-        Household.objects.taking_part()
-        .filter(village=round_.village)
-        .select_related("area")
-        .annotate(head_name=Subquery(head_name))
-    )
-    scored = with_scores(
-        households,
-        round_.scheme,
-        period=round_.period if round_.kind == RoundKind.QUARTERLY else None,
-        categories=categories,
-        also_counting=Entry.objects.filter(round_link__round=round_),
-    ).order_by("area__name", "number")
+    households = Household.objects.taking_part().filter(village=round_.village)
+    counting = Entry.objects.filter(round_link__round=round_)
     if round_.kind == RoundKind.BATCH:  # a batch posts the households it concerns, not the whole village
-        scored = scored.filter(pk__in=Entry.objects.filter(round_link__round=round_).values("household_id"))
+        households = households.filter(pk__in=counting.values("household_id"))
+    listed = list(
+        households.select_related("area")
+        .annotate(head_name=Subquery(head_name))
+        .order_by("area__name", "number")
+    )
+    if not listed:
+        raise DomainError(
+            _("The round's village has no households taking part: there is nothing to post."),
+            code="empty_round",
+        )
+    # The households listed, by id: the scores and stars are of exactly these, whatever changes meanwhile.
+    households = Household.objects.filter(pk__in=[h.pk for h in listed])
+    quarterly = round_.kind == RoundKind.QUARTERLY
+    # The round's proposals count as if approved. A quarter's notice shows its categories, counting its period;
+    # the others the whole scheme's year (with the role's change of the base, as on the scores pages).
+    scores = household_scores(
+        round_.scheme,
+        households,
+        categories=categories if quarterly else None,
+        period=round_.period if quarterly else None,
+        also_counting=counting,
+    )
     shown = notice_settings(round_.township_id)
     full_names = shown.full_names
-    scored = list(scored)
     rows = [
         NoticeRow(
             area=h.area.name,
             number=h.number,
             head=(h.head_name or "") if full_names else mask_name(h.head_name or ""),
-            scores=[getattr(h, category_key(c)) for c in categories],
-            total=h.total,
+            scores=[scores[h.pk].categories[c.pk] for c in categories],
+            total=scores[h.pk].total,
         )
-        for h in scored
+        for h in listed
     ]
-    if not rows:
-        raise DomainError(
-            _("The round's village has no households taking part: there is nothing to post."),
-            code="empty_round",
-        )
     if round_.kind == RoundKind.ANNUAL:
-        _propose_stars(round_, scored, rows)
+        # The stars the results would give: the rating's own rule, on the proposed totals, vetoes and penalties.
+        stars = proposed_stars(round_.scheme, households, also_counting=counting)
+        for household, row in zip(listed, rows, strict=True):
+            row.stars = stars[household.pk]
     entries = _batch_entries(round_, full_names) if round_.kind == RoundKind.BATCH else None
     return Notice(
         round=round_,

@@ -12,22 +12,18 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from core import jobs
 from core.errors import DomainError
-from households import jobs
+from core.permissions import Action, sees_household_records
+from core.security import client_ip
+from core.tenancy import dangerously_all_townships, township_scope
+from core.views import township_view
 from households.models import Household, Resident
-from households.permissions import (
-    Action,
-    areas_visible_to,
-    households_visible_to,
-    sees_household_records,
-    villages_visible_to,
-)
-from households.security import client_ip
-from households.tenancy import dangerously_all_townships, township_scope
+from households.selectors import areas_visible_to, households_visible_to, villages_visible_to
 from households.validators import mask_name
-from households.views.base import township_view
 from review.models import ReviewRound, RoundState
-from review.services import file_objection, notice_is_running
+from review.selectors import notice_is_running
+from review.services import file_public_objection
 from rewards.forms import IncentiveListForm
 from rewards.selectors import budgets_visible_to
 from scoring.models import Scheme, SchemeState
@@ -48,8 +44,7 @@ def notice_sheet(request, township, membership, pk):
             if round_.state != RoundState.ON_NOTICE:
                 build_notice(round_)  # says what is wrong before anything is queued
             job = jobs.start_job(
-                actor=request.user,
-                township=township,
+                membership=membership,
                 kind="notice_sheet",
                 params={"round_id": round_.pk, "size": size},
             )
@@ -97,8 +92,7 @@ def area_passbooks(request, township, membership, pk):
     area = get_object_or_404(areas_visible_to(membership), pk=pk)
     scheme = _scheme_for(request)
     job = jobs.start_job(
-        actor=request.user,
-        township=township,
+        membership=membership,
         kind="area_passbooks",
         params={"area_id": area.pk, "scheme_id": scheme.pk},
     )
@@ -131,8 +125,7 @@ def certificates(request, township, membership, pk):
     except DomainError as exc:
         return render(request, "publicity/document_error.html", {"message": exc.message}, status=400)
     job = jobs.start_job(
-        actor=request.user,
-        township=township,
+        membership=membership,
         kind="certificates",
         params={"village_id": village.pk, "scheme_id": scheme.pk},
     )
@@ -194,7 +187,7 @@ def _public_notice(request, round_):
                 return redirect(request.path)
             household = next((h for h, _label in households if str(h.pk) == data["household"]), None)
             try:
-                file_objection(
+                file_public_objection(
                     round=round_,
                     household=household,
                     objector_name=data["objector_name"],

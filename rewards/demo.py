@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from core.errors import DomainError
-from households.models import Household, Village
+from households.models import Household, Membership, Village
 from scoring.models import Scheme
 
 from . import services
@@ -31,6 +31,7 @@ GOODS = [
 
 def seed_rewards(scheme: Scheme) -> bool:
     admin = get_user_model().objects.get(username="demo-admin")
+    office = Membership.objects.get(user=admin, township_id=scheme.township_id)
     created = False
     run = current_run(scheme)
     if run is None or run.stale:
@@ -41,29 +42,40 @@ def seed_rewards(scheme: Scheme) -> bool:
             for v in village_statuses(scheme)
             if v.status == VillageRating.ROUND_NOT_APPROVED
         }
-        run, _created, _changes = services.rate_stars(actor=admin, scheme=scheme, override_villages=pending)
+        run, _created, _changes = services.rate_stars(
+            membership=office, scheme=scheme, override_villages=pending
+        )
         created = True
     if run.state != StarRunState.PUBLISHED:
         # The demo's office accepts an overflowing band (recorded, as a real office would on the publish page).
-        run = services.publish_run(actor=admin, run=run, confirm_overflow=run.needs_confirmation)
+        run = services.publish_run(membership=office, run=run, confirm_overflow=run.needs_confirmation)
     for stars, (plaque, reward, value) in LEVELS.items():
         if not RewardLevel.objects.filter(scheme=scheme, stars=stars).exists():
             services.set_reward_level(
-                actor=admin, scheme=scheme, stars=stars, plaque=plaque, reward=reward, value=Decimal(value)
+                membership=office,
+                scheme=scheme,
+                stars=stars,
+                plaque=plaque,
+                reward=reward,
+                value=Decimal(value),
             )
     for village in Village.objects.order_by("id"):
         if not Budget.objects.filter(village=village, year=scheme.year).exists():
-            budget = services.open_budget(actor=admin, village=village, year=scheme.year)
+            budget = services.open_budget(membership=office, village=village, year=scheme.year)
             services.add_funding(
-                actor=admin, budget=budget, kind="donation", amount=Decimal("300"), source="青山农商银行"
+                membership=office,
+                budget=budget,
+                kind="donation",
+                amount=Decimal("300"),
+                source="青山农商银行",
             )
-            services.allocate_rewards(actor=admin, run=run, village=village)
+            services.allocate_rewards(membership=office, run=run, village=village)
             created = True
         if not Shop.objects.filter(village=village).exists():
-            shop = services.open_shop(actor=admin, village=village, opening_hours="每周六 9:00–11:30")
+            shop = services.open_shop(membership=office, village=village, opening_hours="每周六 9:00–11:30")
             for name, points, cost, stock in GOODS:
                 services.add_product(
-                    actor=admin,
+                    membership=office,
                     shop=shop,
                     name=name,
                     points=Decimal(points),
@@ -78,7 +90,7 @@ def seed_rewards(scheme: Scheme) -> bool:
         soap = shop.products.get(name="洗衣皂")
         for household in Household.objects.filter(village=shop.village).order_by("number")[:12]:
             try:
-                services.redeem(actor=admin, household=household, shop=shop, items={soap.pk: 1})
+                services.redeem(membership=office, household=household, shop=shop, items={soap.pk: 1})
             except DomainError:
                 continue  # not enough points: the demo shows what the counter shows
         created = True

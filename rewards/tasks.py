@@ -1,7 +1,7 @@
 """The star rating as a job (`households.jobs.start_job(kind="star_rating", params={"scheme_id": …})`).
 
 The worker imports this module (Celery autodiscovery), which registers the runner; the task that runs it is
-`households.tasks.run_job` (late acknowledgement: a killed worker's job is delivered again, and `rate_stars`
+`core.tasks.run_job` (late acknowledgement: a killed worker's job is delivered again, and `rate_stars`
 writes all or nothing, so running it again is harmless).
 """
 
@@ -12,7 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from households.jobs import runner
+from core.jobs import runner
+from households.models import Membership
 from scoring.models import Scheme
 
 from .models import StarRun
@@ -55,8 +56,10 @@ def star_summary_xlsx(run: StarRun, *, created: bool, changes: list[StarChange])
 @runner("star_rating")
 def run_star_rating(job, progress) -> tuple[bytes, str]:
     scheme = Scheme.objects.get(pk=job.params["scheme_id"])
+    # The job acts for the member who started it (their right is checked again: it may have been taken away).
+    membership = Membership.objects.filter(user_id=job.created_by_id, township_id=job.township_id).first()
     progress(0, 2, RANKING)
-    run, created, changes = rate_stars(actor=job.created_by, scheme=scheme)
+    run, created, changes = rate_stars(membership=membership, scheme=scheme)
     progress(1, 2, SUMMARISING)
     with translation.override("zh-hans"):  # the summary goes to the township office
         content = star_summary_xlsx(run, created=created, changes=changes)

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
 from households.models import Household, Village
-from households.permissions import Action, check, households_visible_to, villages_visible_to
+from households.selectors import households_visible_to, villages_visible_to
 from scoring.api.schemes import in_township
 
 from .. import services
@@ -127,15 +127,14 @@ class BudgetViewSet(RewardsViewSet):
     def create(self, request, *args, **kwargs):
         serializer = BudgetCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        check(self.membership, Action.MANAGE_REWARDS, serializer.validated_data["village"])
-        budget = services.open_budget(actor=request.user, **serializer.validated_data)
+        budget = services.open_budget(membership=self.membership, **serializer.validated_data)
         return self._answer(budget, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: BudgetSerializer})
     @action(detail=True, methods=["post"], **LIST_ACTION)
     def recount(self, request, *args, **kwargs):
         """Count the village's residents again."""
-        budget = services.recount_residents(actor=request.user, budget=self.get_object())
+        budget = services.recount_residents(membership=self.membership, budget=self.get_object())
         return self._answer(budget)
 
 
@@ -204,9 +203,8 @@ class FundingLineViewSet(RewardsViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        check(self.membership, Action.MANAGE_REWARDS, data["budget"])
         line = services.add_funding(
-            actor=self.request.user,
+            membership=self.membership,
             budget=data["budget"],
             kind=data["kind"],
             amount=data.get("amount"),
@@ -304,8 +302,7 @@ class AllocationViewSet(RewardsViewSet):
         skipped, so allocating twice gives nothing twice."""
         serializer = AllocateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        check(self.membership, Action.MANAGE_REWARDS, serializer.validated_data["village"])
-        new = services.allocate_rewards(actor=request.user, **serializer.validated_data)
+        new = services.allocate_rewards(membership=self.membership, **serializer.validated_data)
         rows = self.get_queryset().filter(pk__in=[a.pk for a in new])
         data = AllocationSerializer(rows, many=True, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
@@ -318,7 +315,7 @@ class AllocationViewSet(RewardsViewSet):
         serializer = CancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reversal = services.cancel_allocation(
-            actor=request.user, allocation=allocation, reason=serializer.validated_data["reason"]
+            membership=self.membership, allocation=allocation, reason=serializer.validated_data["reason"]
         )
         fresh = self.get_queryset().get(pk=reversal.pk)
         data = AllocationSerializer(fresh, context=self.get_serializer_context()).data

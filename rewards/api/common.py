@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 
-from households.api.base import ErrorDetailSerializer, TownshipScopedViewSet
-from households.permissions import Action, can
+from core.api import ErrorDetailSerializer, TownshipScopedViewSet
+from core.permissions import Action, can
 from scoring.api.ledger import MAX_ID, person
 
 __all__ = [

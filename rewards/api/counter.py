@@ -7,10 +7,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from households.api.base import Pagination
+from core.api import Pagination
 from households.api.roster import _empty
 from households.models import Household, Village
-from households.permissions import households_visible_to, villages_visible_to
+from households.selectors import households_visible_to, villages_visible_to
 
 from ..selectors import card_code, find_households, shop_participation, spendable_balance
 from .common import RewardsViewSet, YearQuerySerializer

@@ -19,9 +19,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.errors import DomainError
+from core.permissions import Action
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
 from households.models import Household, Village
-from households.permissions import Action, check, households_visible_to, villages_visible_to
+from households.selectors import households_visible_to, villages_visible_to
 from scoring.api.ledger import IDEMPOTENCY_HEADER, idempotency_key_of
 from scoring.evidence import check_evidence_file
 
@@ -98,9 +99,8 @@ class ShopViewSet(RewardsViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        check(self.membership, Action.RUN_SHOP, data["village"])
         shop = services.open_shop(
-            actor=self.request.user,
+            membership=self.membership,
             village=data["village"],
             name=data.get("name", ""),
             opening_hours=data.get("opening_hours", ""),
@@ -109,10 +109,9 @@ class ShopViewSet(RewardsViewSet):
 
     def perform_update(self, serializer):
         shop = serializer.instance
-        check(self.membership, Action.RUN_SHOP, shop)
         data = serializer.validated_data
         serializer.instance = services.update_shop(
-            actor=self.request.user,
+            membership=self.membership,
             shop=shop,
             name=data.get("name") or shop.name,
             opening_hours=data.get("opening_hours", shop.opening_hours),
@@ -292,15 +291,13 @@ class ProductViewSet(RewardsViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         shop, stock = data.pop("shop"), data.pop("stock", 0)
-        check(self.membership, Action.RUN_SHOP, shop)
-        product = services.add_product(actor=self.request.user, shop=shop, stock=stock, **data)
+        product = services.add_product(membership=self.membership, shop=shop, stock=stock, **data)
         serializer.instance = self.recheck(product)
 
     def perform_update(self, serializer):
         product = serializer.instance
-        check(self.membership, Action.RUN_SHOP, product)
         fields = {k: v for k, v in serializer.validated_data.items() if k not in ("shop", "stock")}
-        serializer.instance = services.update_product(actor=self.request.user, product=product, **fields)
+        serializer.instance = services.update_product(membership=self.membership, product=product, **fields)
 
     @extend_schema(request=StockChangeSerializer, responses={201: StockMoveSerializer})
     @action(detail=True, methods=["post"], **LIST_ACTION)
@@ -308,10 +305,9 @@ class ProductViewSet(RewardsViewSet):
         """Stock in (delivered, donated) or out (damaged, expired, returned — say why): a move in the product's
         own ledger. Stock never goes below zero."""
         product = self.get_object()
-        check(self.membership, Action.RUN_SHOP, product)
         serializer = StockChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        move = services.move_stock(actor=request.user, product=product, **serializer.validated_data)
+        move = services.move_stock(membership=self.membership, product=product, **serializer.validated_data)
         fresh = StockMove.objects.select_related("product", "created_by").get(pk=move.pk)
         return Response(StockMoveSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
@@ -454,10 +450,9 @@ class RedemptionViewSet(RewardsViewSet):
         serializer = RedeemSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        check(self.membership, Action.RUN_SHOP, data["shop"])
         replay = bool(key) and Redemption.objects.filter(idempotency_key=key).exists()
         redemption = services.redeem(
-            actor=request.user,
+            membership=self.membership,
             household=data["household"],
             shop=data["shop"],
             items={item["product"]: item["quantity"] for item in data["items"]},
@@ -479,10 +474,9 @@ class RedemptionViewSet(RewardsViewSet):
         """Cancel a redemption with a reason: the points come back to the balance, the goods to the shelf, the cost
         to the budget."""
         redemption = self.get_object()
-        check(self.membership, Action.RUN_SHOP, redemption)
         serializer = CancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reversal = services.cancel_redemption(
-            actor=request.user, redemption=redemption, reason=serializer.validated_data["reason"]
+            membership=self.membership, redemption=redemption, reason=serializer.validated_data["reason"]
         )
         return self._answer(reversal, status.HTTP_201_CREATED)

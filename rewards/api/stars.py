@@ -15,18 +15,19 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core import jobs
+from core.api import ValidationErrorSerializer
 from core.errors import DomainError
-from households import jobs
-from households.api.base import ValidationErrorSerializer
+from core.permissions import Action
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _visible
 from households.models import Village
-from households.permissions import Action, villages_visible_to
+from households.selectors import villages_visible_to
 from scoring.api.schemes import in_township
 from scoring.models import Category, Scheme, SchemeState
 
 from .. import services
 from ..models import RewardLevel, StarResult, StarRule, StarRun, StarRunState, StarRunVillage
-from ..selectors import visible_to
+from ..selectors import stale_reason, star_rule, visible_to
 from .common import KEPT_SCHEMA, PersonField, RewardsViewSet
 
 LIST_ACTION = {"filter_backends": []}
@@ -119,7 +120,7 @@ class StarRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_stale_reason(self, run: StarRun) -> str:
-        return services.stale_reason(run)
+        return stale_reason(run)
 
     def get_rate_again(self, run: StarRun) -> str:
         return reverse(
@@ -225,8 +226,8 @@ class StarRunViewSet(RewardsViewSet):
         run = self.get_object()
         body = PublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        run = services.publish_run(  # a refusal is a 400 with its `code` (households.api.base)
-            actor=request.user, run=run, confirm_overflow=body.validated_data["confirm_overflow"]
+        run = services.publish_run(  # a refusal is a 400 with its `code` (core.api)
+            membership=self.membership, run=run, confirm_overflow=body.validated_data["confirm_overflow"]
         )
         fresh = self.get_queryset().get(pk=run.pk)
         return Response(StarRunSerializer(fresh, context=self.get_serializer_context()).data)
@@ -276,11 +277,12 @@ class SchemeStarsViewSet(RewardsViewSet):
         body.is_valid(raise_exception=True)
         for override in body.validated_data.get("overrides", []):
             services.override_village_round(
-                actor=request.user, scheme=scheme, village=override["village"], reason=override["reason"]
+                membership=self.membership,
+                scheme=scheme,
+                village=override["village"],
+                reason=override["reason"],
             )
-        job = jobs.start_job(
-            actor=request.user, township=self.township, kind="star_rating", params={"scheme_id": scheme.pk}
-        )
+        job = jobs.start_job(membership=self.membership, kind="star_rating", params={"scheme_id": scheme.pk})
         url = reverse("households:job-detail", kwargs={"township_slug": self.township.slug, "pk": job.pk})
         return Response({"job": job.pk, "url": url}, status=status.HTTP_202_ACCEPTED)
 
@@ -337,7 +339,7 @@ class SchemeRewardSettingsViewSet(RewardsViewSet):
         return Scheme.objects.all()  # the scope keeps it to the township
 
     def get_object(self):
-        return services.star_rule(super().get_object())  # unsaved when the scheme has none yet
+        return star_rule(super().get_object())  # unsaved when the scheme has none yet
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
@@ -345,13 +347,13 @@ class SchemeRewardSettingsViewSet(RewardsViewSet):
         rule, scheme = serializer.instance, serializer.instance.scheme
         if tie_break:
             services.set_star_rule(
-                actor=self.request.user,
+                membership=self.membership,
                 scheme=scheme,
                 fewer_penalties=tie_break.get("tie_break_fewer_penalties", rule.tie_break_fewer_penalties),
                 category=tie_break.get("tie_break_category", rule.tie_break_category),
                 category_first=tie_break.get("tie_break_category_first", rule.tie_break_category_first),
             )
-        serializer.instance = services.set_reward_settings(actor=self.request.user, scheme=scheme, **data)
+        serializer.instance = services.set_reward_settings(membership=self.membership, scheme=scheme, **data)
 
 
 # Reward levels ---------------------------------------------------------------------------------------------------
@@ -403,7 +405,7 @@ class RewardLevelViewSet(RewardsViewSet):
 
     def _set(self, scheme, stars, data) -> RewardLevel:
         return services.set_reward_level(
-            actor=self.request.user,
+            membership=self.membership,
             scheme=scheme,
             stars=stars,
             plaque=data.get("plaque", ""),

@@ -1,4 +1,4 @@
-"""On PostgreSQL the database itself refuses to change or delete the rewards' ledgers (raw SQL included).
+"""The database itself refuses to change or delete the rewards' ledgers (raw SQL included).
 
 Funding lines, reward allocations, redemptions, their lines and stock moves are append-only: a mistake is put
 right by a reversing record. Product.stock is the one running figure that is updated (under a row lock).
@@ -24,27 +24,21 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(FUNCTION, params=None)
-    for table in TABLES:
-        schema_editor.execute(
-            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}; "
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION rewards_append_only();",
-            params=None,
-        )
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};", params=None)
-    schema_editor.execute("DROP FUNCTION IF EXISTS rewards_append_only();", params=None)
+FORWARDS = [
+    FUNCTION,
+    *(
+        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}; "
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION rewards_append_only();"
+        for table in TABLES
+    ),
+]
+BACKWARDS = [
+    *(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};" for table in TABLES),
+    "DROP FUNCTION IF EXISTS rewards_append_only();",
+]
 
 
 class Migration(migrations.Migration):
     dependencies = [("rewards", "0002_budget_rewards_supermarket")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [migrations.RunSQL(FORWARDS, BACKWARDS)]

@@ -214,27 +214,17 @@ def _inserted_variant(function_sql: str, name: str) -> str:
     )
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for sql in (
-        MARK,
-        ENTRIES,
-        ENTRIES_INSERTED,
-        HOUSEHOLDS,
-        _inserted_variant(HOUSEHOLDS, "rewards_star_runs_stale_after_households"),
-        ROUNDS,
-        _inserted_variant(ROUNDS, "rewards_star_runs_stale_after_rounds"),
-        TRIGGERS,
-        OLD_RUNS,
-    ):
-        schema_editor.execute(sql, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(DROP, params=None)
+FORWARDS = [
+    MARK,
+    ENTRIES,
+    ENTRIES_INSERTED,
+    HOUSEHOLDS,
+    _inserted_variant(HOUSEHOLDS, "rewards_star_runs_stale_after_households"),
+    ROUNDS,
+    _inserted_variant(ROUNDS, "rewards_star_runs_stale_after_rounds"),
+    TRIGGERS,
+    OLD_RUNS,
+]
 
 
 class Migration(migrations.Migration):
@@ -243,4 +233,4 @@ class Migration(migrations.Migration):
         ("scoring", "0002_ledger_trigger"),
         ("review", "0003_meeting_objection_reviewround_proposalchange_and_more"),
     ]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [migrations.RunSQL(FORWARDS, [DROP])]

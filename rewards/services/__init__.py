@@ -1,5 +1,19 @@
-"""Every change of the rewards' state: star ratings, budgets and rewards, the points supermarket."""
+"""Every change of the rewards' state: star ratings, budgets and rewards, the points supermarket.
 
+Each service takes the acting member (`membership=`) and checks its own right (tests/contract.py). The star
+rule's reads (`Bands`, `bands_of`, `proposed_stars`, `stale_reason`, …) live in rewards.selectors; they are
+re-exported here for the callers that knew them as services."""
+
+from ..selectors import (
+    Bands,
+    TieBreak,
+    band_overflow,
+    bands_of,
+    proposed_stars,
+    stale_reason,
+    star_rule,
+    tie_break_of,
+)
 from .budget import (
     add_funding,
     allocate_rewards,
@@ -10,54 +24,38 @@ from .budget import (
 )
 from .shop import add_product, cancel_redemption, move_stock, open_shop, redeem, update_product, update_shop
 from .stars import (
-    NO_TIE_BREAK,
-    Bands,
-    RankedHousehold,
-    TieBreak,
-    band_overflow,
-    bands_of,
-    fingerprint,
-    mark_stale,
     override_village_round,
     publish_run,
-    rank_households,
     rate_stars,
     set_reward_settings,
     set_star_rule,
-    stale_reason,
-    star_rule,
-    tie_break_of,
 )
 
 __all__ = [
-    "NO_TIE_BREAK",
     "Bands",
-    "RankedHousehold",
     "TieBreak",
-    "band_overflow",
-    "mark_stale",
-    "override_village_round",
-    "set_star_rule",
-    "stale_reason",
-    "star_rule",
-    "tie_break_of",
     "add_funding",
     "add_product",
     "allocate_rewards",
+    "band_overflow",
     "bands_of",
     "cancel_allocation",
     "cancel_redemption",
-    "fingerprint",
     "move_stock",
     "open_budget",
     "open_shop",
+    "override_village_round",
+    "proposed_stars",
     "publish_run",
-    "rank_households",
     "rate_stars",
     "recount_residents",
     "redeem",
     "set_reward_level",
     "set_reward_settings",
+    "set_star_rule",
+    "stale_reason",
+    "star_rule",
+    "tie_break_of",
     "update_product",
     "update_shop",
 ]

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, full_clean_or_raise
-from households.models import Resident, Village
+from core.permissions import Action, require
+from households.models import Membership, Resident, Village
 from scoring.models import Scheme
 
 from ..models import (
@@ -27,23 +28,28 @@ from ..models import (
 from ..selectors import budgets_with_figures, figures_of
 
 
-def yuan(amount: Decimal) -> str:
+def _office_only() -> str:
+    return _("Only the township office manages budgets and rewards.")
+
+
+def _yuan(amount: Decimal) -> str:
     return f"¥{amount:,.2f}"
 
 
-def residents_of(village: Village) -> int:
+def _residents_of(village: Village) -> int:
     return Resident.objects.filter(household__village=village).count()
 
 
 def open_budget(
     *,
-    actor,
+    membership: Membership,
     village: Village,
     year: int,
     cap_per_resident: Decimal = Decimal("2"),
     fund_defaults: bool = True,
 ) -> Budget:
     """A village's budget for a year, with the residents counted now; by default funded 1.5 + 1 yuan per resident."""
+    require(membership, Action.MANAGE_REWARDS, village, message=_office_only())
     if Budget.objects.filter(village=village, year=year).exists():
         raise DomainError(
             _("%(village)s already has a budget for %(year)s.") % {"village": village, "year": year},
@@ -55,30 +61,31 @@ def open_budget(
             village=village,
             year=year,
             cap_per_resident=cap_per_resident,
-            residents=residents_of(village),
-            created_by=actor,
+            residents=_residents_of(village),
+            created_by=membership.user,
         )
         full_clean_or_raise(budget)
         budget.save()
         if fund_defaults:
             for kind in PER_RESIDENT_KINDS:
                 if budget.residents:
-                    add_funding(actor=actor, budget=budget, kind=kind)
+                    add_funding(membership=membership, budget=budget, kind=kind)
     return budget
 
 
-def recount_residents(*, actor, budget: Budget) -> Budget:
+def recount_residents(*, membership: Membership, budget: Budget) -> Budget:
     """Count the village's residents again (the cap moves; per-resident lines already given stay as they are)."""
+    require(membership, Action.MANAGE_REWARDS, budget, message=_office_only())
     with transaction.atomic():
         budget = Budget.objects.select_for_update().get(pk=budget.pk)
-        budget.residents = residents_of(budget.village)
+        budget.residents = _residents_of(budget.village)
         budget.save(update_fields=["residents"])
     return budget
 
 
 def add_funding(
     *,
-    actor,
+    membership: Membership,
     budget: Budget,
     kind: str,
     amount: Decimal | None = None,
@@ -87,10 +94,11 @@ def add_funding(
     note: str = "",
 ) -> FundingLine:
     """Money into a budget. Per-resident lines are rate × the budget's residents; a negative amount corrects."""
+    require(membership, Action.MANAGE_REWARDS, budget, message=_office_only())
     if kind not in FundingKind.values:
         raise DomainError(_("Choose a kind of funding."), field="kind")
     if kind in PER_RESIDENT_KINDS:
-        per_resident = DEFAULT_PER_RESIDENT[kind] if per_resident is None else per_resident
+        per_resident = DEFAULT_PER_RESIDENT[FundingKind(kind)] if per_resident is None else per_resident
         amount = (per_resident * budget.residents).quantize(Decimal("0.01"))
     elif amount is None:
         raise DomainError(_("Give the amount in yuan."), field="amount")
@@ -108,7 +116,7 @@ def add_funding(
         amount=amount,
         source=source,
         note=note,
-        created_by=actor,
+        created_by=membership.user,
     )
     full_clean_or_raise(line)
     with transaction.atomic():
@@ -140,11 +148,11 @@ def check_room(budget: Budget, amount: Decimal, what: str) -> None:
             )
             % {
                 "what": what,
-                "amount": yuan(amount),
+                "amount": _yuan(amount),
                 "village": budget.village,
                 "year": budget.year,
-                "left": yuan(max(left, Decimal("0"))),
-                "shortfall": yuan(amount - max(left, Decimal("0"))),
+                "left": _yuan(max(left, Decimal("0"))),
+                "shortfall": _yuan(amount - max(left, Decimal("0"))),
             },
             code="budget_shortfall",
         )
@@ -169,9 +177,16 @@ DEFAULT_PLAQUES = {5: "五星级文明户", 4: "四星级文明户", 3: "三星�
 
 
 def set_reward_level(
-    *, actor, scheme: Scheme, stars: int, plaque: str = "", reward: str = "", value: Decimal = Decimal("0")
+    *,
+    membership: Membership,
+    scheme: Scheme,
+    stars: int,
+    plaque: str = "",
+    reward: str = "",
+    value: Decimal = Decimal("0"),
 ) -> RewardLevel:
     """What a star level of the scheme brings (created or changed; allocations keep what they were given)."""
+    require(membership, Action.MANAGE_REWARDS, scheme, message=_office_only())
     if stars not in (3, 4, 5):
         raise DomainError(_("Rewards are set for 3, 4 or 5 stars."), field="stars")
     level = RewardLevel.objects.filter(scheme=scheme, stars=stars).first() or RewardLevel(
@@ -186,12 +201,13 @@ def set_reward_level(
 # Allocations ------------------------------------------------------------------------------------------------------
 
 
-def allocate_rewards(*, actor, run: StarRun, village: Village) -> list[RewardAllocation]:
+def allocate_rewards(*, membership: Membership, run: StarRun, village: Village) -> list[RewardAllocation]:
     """Give the village's star households of a published rating their level's reward, all or nothing.
 
     Households already holding a standing allocation of the scheme are skipped (safe to run twice); the total is
     drawn on the village's budget of the scheme's year and refused with the shortfall when it does not fit.
     """
+    require(membership, Action.MANAGE_REWARDS, village, message=_office_only())
     run = StarRun.objects.select_related("scheme").get(
         pk=run.pk
     )  # as it is now, not as the caller last saw it
@@ -219,7 +235,7 @@ def allocate_rewards(*, actor, run: StarRun, village: Village) -> list[RewardAll
                 plaque=levels[result.stars].plaque,
                 reward=levels[result.stars].reward,
                 value=levels[result.stars].value,
-                created_by=actor,
+                created_by=membership.user,
             )
             for result in results
             if result.stars in levels and result.household_id not in holding
@@ -230,8 +246,11 @@ def allocate_rewards(*, actor, run: StarRun, village: Village) -> list[RewardAll
         return RewardAllocation.objects.bulk_create(new)
 
 
-def cancel_allocation(*, actor, allocation: RewardAllocation, reason: str) -> RewardAllocation:
+def cancel_allocation(
+    *, membership: Membership, allocation: RewardAllocation, reason: str
+) -> RewardAllocation:
     """A reversing allocation gives the money back to the budget; the original stays as it was."""
+    require(membership, Action.MANAGE_REWARDS, allocation, message=_office_only())
     if not reason.strip():
         raise DomainError(_("Say why the reward is cancelled."), field="reason")
     with transaction.atomic():
@@ -252,5 +271,5 @@ def cancel_allocation(*, actor, allocation: RewardAllocation, reason: str) -> Re
             value=-allocation.value,
             reverses=allocation,
             reason=reason.strip(),
-            created_by=actor,
+            created_by=membership.user,
         )

@@ -7,6 +7,7 @@ no redemption takes the spendable balance or the stock below zero (tests/rewards
 
 from collections import Counter
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -14,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, full_clean_or_raise
-from households.models import Household, Village
+from core.permissions import Action, require
+from households.models import Household, Membership, Village
 from scoring.evidence import check_evidence_file
 
 from ..models import Product, Redemption, RedemptionLine, Shop, StockMove, StockReason
@@ -22,7 +24,7 @@ from ..selectors import spendable_balance
 from .budget import budget_for, check_room, lock_budget
 
 
-def plain(points: Decimal) -> str:
+def _plain(points: Decimal) -> str:
     """40.00 → "40", 12.50 → "12.5": points as people write them."""
     return f"{points.normalize():f}"
 
@@ -30,7 +32,13 @@ def plain(points: Decimal) -> str:
 PRODUCT_FIELDS = ("name", "photo", "points", "cost", "low_stock", "source", "donor", "active")
 
 
-def open_shop(*, actor, village: Village, name: str = "", opening_hours: str = "") -> Shop:
+def _counter_only() -> str:
+    return _("Only the township office and the village's clerk run its points supermarket.")
+
+
+def open_shop(*, membership: Membership, village: Village, name: str = "", opening_hours: str = "") -> Shop:
+    """A village's points supermarket (one per village)."""
+    require(membership, Action.RUN_SHOP, village, message=_counter_only())
     if Shop.objects.filter(village=village).exists():
         raise DomainError(_("%(village)s already has a points supermarket.") % {"village": village})
     shop = Shop(
@@ -44,14 +52,16 @@ def open_shop(*, actor, village: Village, name: str = "", opening_hours: str = "
     return shop
 
 
-def update_shop(*, actor, shop: Shop, name: str, opening_hours: str) -> Shop:
+def update_shop(*, membership: Membership, shop: Shop, name: str, opening_hours: str) -> Shop:
+    """The supermarket's name and opening hours."""
+    require(membership, Action.RUN_SHOP, shop, message=_counter_only())
     shop.name, shop.opening_hours = name, opening_hours
     full_clean_or_raise(shop)
     shop.save(update_fields=["name", "opening_hours"])
     return shop
 
 
-def _check_photo(fields: dict) -> None:
+def _check_photo(fields: dict[str, Any]) -> None:
     """A product photo must open as a JPEG, PNG or WebP image within the upload limits (type read by content)."""
     photo = fields.get("photo")
     if not photo or not hasattr(photo, "read") or getattr(photo, "_committed", False):
@@ -60,8 +70,9 @@ def _check_photo(fields: dict) -> None:
         raise DomainError(_("A product's photo must be a JPEG, PNG or WebP image."), field="photo")
 
 
-def add_product(*, actor, shop: Shop, stock: int = 0, **fields) -> Product:
+def add_product(*, membership: Membership, shop: Shop, stock: int = 0, **fields: Any) -> Product:
     """A product on the shelf; its first stock comes in as a stock move."""
+    require(membership, Action.RUN_SHOP, shop, message=_counter_only())
     unknown = set(fields) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"unknown product fields: {sorted(unknown)}")
@@ -74,14 +85,19 @@ def add_product(*, actor, shop: Shop, stock: int = 0, **fields) -> Product:
         product.save()
         if stock:
             move_stock(
-                actor=actor, product=product, change=stock, reason=StockReason.IN, note=_("Opening stock")
+                membership=membership,
+                product=product,
+                change=stock,
+                reason=StockReason.IN,
+                note=_("Opening stock"),
             )
             product.refresh_from_db(fields=["stock"])
     return product
 
 
-def update_product(*, actor, product: Product, **fields) -> Product:
+def update_product(*, membership: Membership, product: Product, **fields: Any) -> Product:
     """Change a product's description or price (stock changes only through stock moves)."""
+    require(membership, Action.RUN_SHOP, product, message=_counter_only())
     unknown = set(fields) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"unknown product fields: {sorted(unknown)}")
@@ -93,8 +109,11 @@ def update_product(*, actor, product: Product, **fields) -> Product:
     return product
 
 
-def move_stock(*, actor, product: Product, change: int, reason: str, note: str = "") -> StockMove:
+def move_stock(
+    *, membership: Membership, product: Product, change: int, reason: str, note: str = ""
+) -> StockMove:
     """Stock in (positive) or out (negative), recorded in the product's ledger; never below zero."""
+    require(membership, Action.RUN_SHOP, product, message=_counter_only())
     if reason not in (StockReason.IN, StockReason.OUT):
         raise DomainError(_("Choose stock in or stock out."), field="reason")
     if not change:
@@ -119,17 +138,23 @@ def move_stock(*, actor, product: Product, change: int, reason: str, note: str =
             change=change,
             reason=reason,
             note=note,
-            created_by=actor,
+            created_by=membership.user,
         )
 
 
 def redeem(
-    *, actor, household: Household, shop: Shop, items: dict[int, int], idempotency_key: str = ""
+    *,
+    membership: Membership,
+    household: Household,
+    shop: Shop,
+    items: dict[int, int],
+    idempotency_key: str = "",
 ) -> Redemption:
     """Exchange points for goods: `items` is {product id: quantity}. All checked and recorded, or nothing.
 
     With an idempotency key, a retried submission (a double tap, a lost answer) returns the first redemption.
     """
+    require(membership, Action.RUN_SHOP, shop, message=_counter_only())
     if idempotency_key and (existing := Redemption.objects.filter(idempotency_key=idempotency_key).first()):
         return _same_redemption(existing, household)
     items = {int(pk): int(quantity) for pk, quantity in items.items() if int(quantity)}
@@ -147,7 +172,7 @@ def redeem(
         )
     try:
         with transaction.atomic():
-            return _redeem_locked(actor, household, shop, items, idempotency_key)
+            return _redeem_locked(membership, household, shop, items, idempotency_key)
     except IntegrityError:
         if idempotency_key and (
             existing := Redemption.objects.filter(idempotency_key=idempotency_key).first()
@@ -162,7 +187,9 @@ def _same_redemption(existing: Redemption, household: Household) -> Redemption:
     return existing
 
 
-def _redeem_locked(actor, household: Household, shop: Shop, items: dict[int, int], key: str) -> Redemption:
+def _redeem_locked(
+    membership: Membership, household: Household, shop: Shop, items: dict[int, int], key: str
+) -> Redemption:
     Household.objects.select_for_update().filter(pk=household.pk).first()
     if key and (existing := Redemption.objects.filter(idempotency_key=key).first()):
         return _same_redemption(existing, household)
@@ -191,7 +218,7 @@ def _redeem_locked(actor, household: Household, shop: Shop, items: dict[int, int
     if points > balance.available:
         raise DomainError(
             _("These goods cost %(points)s points but household %(household)s has %(available)s to spend.")
-            % {"points": plain(points), "household": household, "available": plain(balance.available)},
+            % {"points": _plain(points), "household": household, "available": _plain(balance.available)},
             field="items",
             code="not_enough_points",
         )
@@ -203,7 +230,7 @@ def _redeem_locked(actor, household: Household, shop: Shop, items: dict[int, int
         points=points,
         cost=cost,
         idempotency_key=key,
-        created_by=actor,
+        created_by=membership.user,
     )
     RedemptionLine.objects.bulk_create(
         RedemptionLine(
@@ -216,11 +243,11 @@ def _redeem_locked(actor, household: Household, shop: Shop, items: dict[int, int
         )
         for p in products
     )
-    _move_for(actor, redemption, {p.pk: -items[p.pk] for p in products}, StockReason.REDEMPTION)
+    _move_for(membership, redemption, {p.pk: -items[p.pk] for p in products}, StockReason.REDEMPTION)
     return redemption
 
 
-def _move_for(actor, redemption: Redemption, changes: dict[int, int], reason: str) -> None:
+def _move_for(membership: Membership, redemption: Redemption, changes: dict[int, int], reason: str) -> None:
     for product_id, change in sorted(changes.items()):
         Product.objects.filter(pk=product_id).update(stock=F("stock") + change)
     StockMove.objects.bulk_create(
@@ -230,14 +257,15 @@ def _move_for(actor, redemption: Redemption, changes: dict[int, int], reason: st
             change=change,
             reason=reason,
             redemption=redemption,
-            created_by=actor,
+            created_by=membership.user,
         )
         for product_id, change in sorted(changes.items())
     )
 
 
-def cancel_redemption(*, actor, redemption: Redemption, reason: str) -> Redemption:
+def cancel_redemption(*, membership: Membership, redemption: Redemption, reason: str) -> Redemption:
     """A reversing redemption: the points come back to the balance, the goods to the shelf, the cost to the budget."""
+    require(membership, Action.RUN_SHOP, redemption, message=_counter_only())
     if not reason.strip():
         raise DomainError(_("Say why the redemption is cancelled."), field="reason")
     with transaction.atomic():
@@ -249,7 +277,7 @@ def cancel_redemption(*, actor, redemption: Redemption, reason: str) -> Redempti
             raise DomainError(_("This redemption is already cancelled."))
         if redemption.cost:
             lock_budget(budget_for(redemption.shop.village_id, redemption.year))
-        returned = Counter()
+        returned: Counter[int] = Counter()
         for line in redemption.lines.all():
             returned[line.product_id] += line.quantity
         list(Product.objects.select_for_update().filter(pk__in=returned).order_by("pk"))
@@ -262,7 +290,7 @@ def cancel_redemption(*, actor, redemption: Redemption, reason: str) -> Redempti
             cost=-redemption.cost,
             reverses=redemption,
             reason=reason.strip(),
-            created_by=actor,
+            created_by=membership.user,
         )
-        _move_for(actor, reversal, dict(returned), StockReason.CANCELLATION)
+        _move_for(membership, reversal, dict(returned), StockReason.CANCELLATION)
         return reversal

@@ -8,9 +8,10 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.permissions import Action, can, check
+from core.views import township_view
 from households.forms import add_domain_error
-from households.permissions import Action, can, check, villages_visible_to
-from households.views.base import township_view
+from households.selectors import villages_visible_to
 
 from .. import selectors, services
 from ..forms import BudgetForm, FundingForm, ReasonForm
@@ -30,7 +31,7 @@ def budget_list(request, township, membership):
         form = BudgetForm(request.POST or None, villages=villages, initial={"year": year})
         if request.method == "POST" and form.is_valid():
             try:
-                budget = services.open_budget(actor=request.user, **form.cleaned_data)
+                budget = services.open_budget(membership=membership, **form.cleaned_data)
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
@@ -48,11 +49,12 @@ def budget_detail(request, township, membership, pk):
     can_manage = can(membership, Action.MANAGE_REWARDS)
     form = FundingForm(request.POST or None) if can_manage else None
     if request.method == "POST":
-        check(membership, Action.MANAGE_REWARDS, budget)
-        if form.is_valid():
+        if form is None:
+            check(membership, Action.MANAGE_REWARDS)  # the page has no form for this member
+        elif form.is_valid():
             data = form.cleaned_data
             try:
-                services.add_funding(actor=request.user, budget=budget, **data)
+                services.add_funding(membership=membership, budget=budget, **data)
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
@@ -88,7 +90,7 @@ def budget_allocate(request, township, membership, pk):
         StarRun.objects.filter(scheme__year=budget.year).select_related("scheme"), request.POST.get("run")
     )
     try:
-        allocations = services.allocate_rewards(actor=request.user, run=run, village=budget.village)
+        allocations = services.allocate_rewards(membership=membership, run=run, village=budget.village)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -101,7 +103,7 @@ def budget_recount(request, township, membership, pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     budget = get_visible(budgets_visible_to(membership).select_related("village"), pk)
-    budget = services.recount_residents(actor=request.user, budget=budget)
+    budget = services.recount_residents(membership=membership, budget=budget)
     messages.success(request, _("%(n)d residents counted.") % {"n": budget.residents})
     return redirect(url(request, "budget-detail", pk=budget.pk))
 
@@ -112,7 +114,7 @@ def allocation_cancel(request, township, membership, pk):
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.cancel_allocation(actor=request.user, allocation=allocation, **form.cleaned_data)
+            services.cancel_allocation(membership=membership, allocation=allocation, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:

@@ -14,10 +14,11 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from households.files import stored_file_response
+from core.files import stored_file_response
+from core.permissions import Action, can, check
+from core.views import township_view
 from households.forms import add_domain_error
-from households.permissions import Action, can, check, households_visible_to, villages_visible_to
-from households.views.base import township_view
+from households.selectors import households_visible_to, villages_visible_to
 from scoring.evidence import sniff_content_type
 
 from .. import selectors, services
@@ -42,9 +43,8 @@ def shop_list(request, township, membership):
         form = ShopForm(request.POST or None, villages=without)
         if request.method == "POST" and form.is_valid():
             village = form.cleaned_data.pop("village")
-            check(membership, Action.RUN_SHOP, village)
             try:
-                shop = services.open_shop(actor=request.user, village=village, **form.cleaned_data)
+                shop = services.open_shop(membership=membership, village=village, **form.cleaned_data)
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
@@ -60,13 +60,14 @@ def shop_detail(request, township, membership, pk):
     can_run = can(membership, Action.RUN_SHOP, shop.village)
     form = NewProductForm(request.POST or None, request.FILES or None) if can_run else None
     if request.method == "POST":
-        check(membership, Action.RUN_SHOP, shop.village)
-        if form.is_valid():
+        if form is None:
+            check(membership, Action.RUN_SHOP, shop.village)  # the page has no form for this member
+        elif form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if v is not None and k != "photo"}
             if form.cleaned_data.get("photo"):
                 data["photo"] = form.cleaned_data["photo"]
             try:
-                product = services.add_product(actor=request.user, shop=shop, **data)
+                product = services.add_product(membership=membership, shop=shop, **data)
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
@@ -102,17 +103,16 @@ def product_detail(request, township, membership, pk):
     )
     stock = StockForm(posted if posted and "stock" in posted else None)
     if posted is not None:
-        check(membership, Action.RUN_SHOP, product.shop.village)
         try:
             if "edit" in posted and edit.is_valid():
                 data = {k: v for k, v in edit.cleaned_data.items() if k in fields and v is not None}
                 if edit.cleaned_data.get("photo"):
                     data["photo"] = edit.cleaned_data["photo"]
-                services.update_product(actor=request.user, product=product, **data)
+                services.update_product(membership=membership, product=product, **data)
                 messages.success(request, _("Saved."))
                 return redirect(url(request, "product-detail", pk=product.pk))
             if "stock" in posted and stock.is_valid():
-                services.move_stock(actor=request.user, product=product, **stock.cleaned_data)
+                services.move_stock(membership=membership, product=product, **stock.cleaned_data)
                 messages.success(request, _("The stock is updated."))
                 return redirect(url(request, "product-detail", pk=product.pk))
         except DomainError as exc:
@@ -186,7 +186,7 @@ def counter_household(request, township, membership, pk, household_pk):
                 raise DomainError(_("Pick at least one product."))
             if request.POST.get("confirm"):
                 redemption = services.redeem(
-                    actor=request.user,
+                    membership=membership,
                     household=household,
                     shop=shop,
                     items=picked,
@@ -226,10 +226,11 @@ def redemption_detail(request, township, membership, pk):
     )
     form = ReasonForm(request.POST or None) if can_cancel else None
     if request.method == "POST":
-        check(membership, Action.RUN_SHOP, redemption.shop.village)
-        if form is not None and form.is_valid():
+        if form is None:
+            check(membership, Action.RUN_SHOP, redemption.shop.village)  # nothing to cancel for this member
+        elif form.is_valid():
             try:
-                services.cancel_redemption(actor=request.user, redemption=redemption, **form.cleaned_data)
+                services.cancel_redemption(membership=membership, redemption=redemption, **form.cleaned_data)
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:

@@ -9,11 +9,12 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from core import jobs
 from core.errors import DomainError
-from households import jobs
+from core.permissions import Action, can
+from core.views import township_view
 from households.forms import add_domain_error
-from households.permissions import Action, can, villages_visible_to
-from households.views.base import township_view
+from households.selectors import villages_visible_to
 from scoring.models import Category, Scheme, SchemeState
 
 from .. import selectors, services
@@ -56,9 +57,7 @@ def star_rate(request, township, membership, scheme_pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     scheme = get_visible(_schemes(), scheme_pk)
-    job = jobs.start_job(
-        actor=request.user, township=township, kind="star_rating", params={"scheme_id": scheme.pk}
-    )
+    job = jobs.start_job(membership=membership, kind="star_rating", params={"scheme_id": scheme.pk})
     return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
 
 
@@ -121,17 +120,14 @@ def run_detail(request, township, membership, pk):
         "overflowing": [row for row in rows if row["status"] and row["status"].overflow > 1],
         "results": results,
         "village_id": village_id and parse_id(village_id),
-        "stale_reason": services.stale_reason(run),
+        "stale_reason": selectors.stale_reason(run),
         "can_rate": can_manage,
         "override_form": VillageOverrideForm(
             villages=villages.filter(pk__in=[row["village_id"] for row in pending]), initial={}
         )
         if can_override
         else None,
-        "can_publish": can(membership, Action.APPROVE_ROUND)
-        and run.current
-        and not run.stale
-        and run.state == StarRunState.PROPOSED,
+        "can_publish": can_manage and run.current and not run.stale and run.state == StarRunState.PROPOSED,
     }
     return render_page(request, "rewards/run_detail.html", context)
 
@@ -145,7 +141,9 @@ def run_publish(request, township, membership, pk):
     if posted is not None and form.is_valid():
         try:
             services.publish_run(
-                actor=request.user, run=run, confirm_overflow=form.cleaned_data.get("confirm_overflow", False)
+                membership=membership,
+                run=run,
+                confirm_overflow=form.cleaned_data.get("confirm_overflow", False),
             )
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -159,7 +157,7 @@ def run_publish(request, township, membership, pk):
         "form": form,
         "summary": rows,
         "overflowing": [row for row in rows if row["status"] and row["status"].overflow > 1],
-        "stale_reason": services.stale_reason(run),
+        "stale_reason": selectors.stale_reason(run),
     }
     return render_page(request, "rewards/run_publish.html", context)
 
@@ -183,7 +181,7 @@ def star_override(request, township, membership, scheme_pk):
         return back
     try:
         services.override_village_round(
-            actor=request.user,
+            membership=membership,
             scheme=scheme,
             village=form.cleaned_data["village"],
             reason=form.cleaned_data["reason"],
@@ -191,9 +189,7 @@ def star_override(request, township, membership, scheme_pk):
     except DomainError as exc:
         messages.error(request, exc.message)
         return back
-    job = jobs.start_job(
-        actor=request.user, township=township, kind="star_rating", params={"scheme_id": scheme.pk}
-    )
+    job = jobs.start_job(membership=membership, kind="star_rating", params={"scheme_id": scheme.pk})
     return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
 
 
@@ -202,7 +198,7 @@ def scheme_rewards(request, township, membership, scheme_pk):
     """The scheme's star bands and spendable points, and the three reward levels, on one page."""
     scheme = get_visible(_schemes(), scheme_pk)
     levels = {level.stars: level for level in RewardLevel.objects.filter(scheme=scheme)}
-    rule = services.star_rule(scheme)  # unsaved with the inherited or default settings when it has none yet
+    rule = selectors.star_rule(scheme)  # unsaved with the inherited or default settings when it has none yet
     initial = {name: getattr(rule, name) for name in services.stars.SETTINGS_FIELDS}
     posted = request.POST if request.method == "POST" else None
     settings_form = SchemeRewardSettingsForm(
@@ -234,7 +230,7 @@ def scheme_rewards(request, township, membership, scheme_pk):
     )
     if posted and "ties" in posted and ties_form.is_valid():
         try:
-            services.set_star_rule(actor=request.user, scheme=scheme, **ties_form.cleaned_data)
+            services.set_star_rule(membership=membership, scheme=scheme, **ties_form.cleaned_data)
         except DomainError as exc:
             add_domain_error(ties_form, exc)
         else:
@@ -242,7 +238,7 @@ def scheme_rewards(request, township, membership, scheme_pk):
             return redirect(url(request, "scheme-rewards", scheme_pk=scheme.pk))
     if posted and "settings" in posted and settings_form.is_valid():
         try:
-            services.set_reward_settings(actor=request.user, scheme=scheme, **settings_form.cleaned_data)
+            services.set_reward_settings(membership=membership, scheme=scheme, **settings_form.cleaned_data)
         except DomainError as exc:
             add_domain_error(settings_form, exc)
         else:
@@ -250,7 +246,7 @@ def scheme_rewards(request, township, membership, scheme_pk):
             return redirect(url(request, "scheme-rewards", scheme_pk=scheme.pk))
     if posted and "levels" in posted and all(form.is_valid() for _stars, form in level_forms):
         for stars, form in level_forms:
-            services.set_reward_level(actor=request.user, scheme=scheme, stars=stars, **form.cleaned_data)
+            services.set_reward_level(membership=membership, scheme=scheme, stars=stars, **form.cleaned_data)
         messages.success(request, _("The rewards are saved."))
         return redirect(url(request, "scheme-rewards", scheme_pk=scheme.pk))
     context = {

@@ -7,8 +7,8 @@ it seeds all of them.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from core.tenancy import township_scope
 from households.demo import DEMO_PASSWORD, seed_roster
-from households.tenancy import township_scope
 from review.demo import seed_notices, seed_panels
 from rewards.demo import seed_rewards
 from scoring.demo import seed_scheme

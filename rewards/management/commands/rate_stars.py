@@ -1,13 +1,15 @@
-"""`manage.py rate_stars --township SLUG --year YYYY [--scheme NAME] [--user USERNAME]`."""
+"""`manage.py rate_stars --township SLUG --year YYYY --user USERNAME [--scheme NAME]`.
+
+The rating acts for a member of the township office (`--user`): the service checks their right, as on the page."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.permissions import Action, can
+from core.tenancy import township_scope
 from households.models import Membership, Township
-from households.permissions import Action, can
-from households.tenancy import township_scope
 from rewards.selectors import village_summary
 from rewards.services import rate_stars
 from scoring.models import Scheme, SchemeState
@@ -21,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--year", required=True, type=int, help="the scheme's year, e.g. 2026")
         parser.add_argument("--scheme", help="the scheme's name, when the township has several that year")
         parser.add_argument(
-            "--user", help="username recorded as the actor; must be allowed to approve the township's results"
+            "--user",
+            required=True,
+            help="the township office's member the rating acts for (recorded as who rated the stars)",
         )
 
     def handle(self, *args, township, year, scheme, user, **options):
@@ -29,10 +33,10 @@ class Command(BaseCommand):
         if township_obj is None:
             raise CommandError(_("There is no township with the slug %(slug)s.") % {"slug": township})
         with township_scope(township_obj):
-            actor = self._actor(user, township_obj)
+            membership = self._membership(user, township_obj)
             scheme_obj = self._scheme(year, scheme)
             try:
-                run, created, changes = rate_stars(actor=actor, scheme=scheme_obj)
+                run, created, changes = rate_stars(membership=membership, scheme=scheme_obj)
             except DomainError as exc:
                 raise CommandError(str(exc)) from exc
             summary = village_summary(run)
@@ -75,14 +79,12 @@ class Command(BaseCommand):
             % {"year": year, "names": ", ".join(s.name for s in found)}
         )
 
-    def _actor(self, username: str | None, township: Township):
-        if not username:
-            return None
+    def _membership(self, username: str, township: Township) -> Membership:
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         membership = Membership.objects.filter(user=user, township=township).first() if user else None
-        if membership is None or not can(membership, Action.APPROVE_ROUND):
+        if membership is None or not can(membership, Action.MANAGE_REWARDS):
             raise CommandError(
                 _("The user %(user)s may not rate the stars of %(township)s.")
                 % {"user": username, "township": township.name}
             )
-        return user
+        return membership

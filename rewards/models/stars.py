@@ -1,4 +1,4 @@
-"""Rewards: star ratings (星级文明户), rewards per star level and their budget, and the points supermarket (积分超市)."""
+"""Star ratings (星级文明户): the runs, their villages and results, the scheme's star rule and overrides."""
 
 from decimal import Decimal
 
@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from households.models import Household, TownshipOwned, Village
+from core.models import TownshipOwned
+from households.models import Household, Village
 from scoring.models import Category, Scheme
 
 
@@ -46,6 +47,8 @@ class StarRun(TownshipOwned):
     correction, withdrawal, transfer, veto, participation, a village's annual round); a stale run cannot be
     published until the scheme is rated again. Rating again clears the mark on the run it makes current.
     """
+
+    village_path = None
 
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="star_runs")
     version = models.PositiveIntegerField(_("version"))
@@ -149,6 +152,8 @@ class StarRule(TownshipOwned):
     rating breaks ties of the annual total, in order (households still exactly tied share the higher band), and
     what the points supermarket can spend (rewards.selectors.spendable_balance)."""
 
+    village_path = None
+
     scheme = models.OneToOneField(Scheme, on_delete=models.CASCADE, related_name="star_rule")
     star_five_percent = models.PositiveSmallIntegerField(
         _("five stars: top percent of the village"), default=10
@@ -219,6 +224,8 @@ class StarRule(TownshipOwned):
 class StarVillageOverride(TownshipOwned):
     """The township's decision to rate a village before its annual round is approved, with its reason."""
 
+    village_path = "village"
+
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="+")
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("reason"), max_length=300)
@@ -250,6 +257,8 @@ RATED_STATUSES = (VillageRating.RATED, VillageRating.OVERRIDDEN)
 class StarRunVillage(TownshipOwned):
     """Whether a run rated a village (and on what authority), or why not; and how far tied households made a
     band overflow its share there."""
+
+    village_path = "village"
 
     run = models.ForeignKey(StarRun, on_delete=models.CASCADE, related_name="villages")
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
@@ -288,6 +297,9 @@ class StarRunVillage(TownshipOwned):
 
 class StarResult(TownshipOwned):
     """One household's place in its village's ranking of one run, and its stars (0, 3, 4 or 5)."""
+
+    village_path = "village"
+    household_record = True
 
     # Always the run's township (rate_stars writes both); the run holds the database foreign key. Checking it again
     # on every one of 100,000 rows cost 0.8 s of a 4.5 s rating (bench/stars.py), for no extra guarantee.
@@ -340,304 +352,3 @@ class StarResult(TownshipOwned):
 
     def __str__(self) -> str:
         return f"{self.household} {self.stars}★"
-
-
-# Rewards per star level, and their allocation to a year's star households ----------------------------------------
-
-
-class RewardLevel(TownshipOwned):
-    """What a star level brings (seed 1 五、积分运用): a plaque and a material reward worth `value` yuan."""
-
-    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="reward_levels")
-    stars = models.PositiveSmallIntegerField(_("stars"), choices=[(5, "★★★★★"), (4, "★★★★"), (3, "★★★")])
-    plaque = models.CharField(_("plaque"), max_length=100, help_text=_("For example 五星级文明户."))
-    reward = models.CharField(_("material reward"), max_length=200, blank=True)
-    value = models.DecimalField(_("value (yuan)"), max_digits=10, decimal_places=2, default=Decimal("0"))
-
-    class Meta:
-        ordering = ["scheme_id", "-stars"]
-        verbose_name = _("reward level")
-        verbose_name_plural = _("reward levels")
-        constraints = [
-            models.UniqueConstraint(fields=["scheme", "stars"], name="reward_level_once_per_stars"),
-            models.CheckConstraint(condition=Q(stars__in=[3, 4, 5]), name="reward_level_stars_valid"),
-            models.CheckConstraint(condition=Q(value__gte=0), name="reward_level_value_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scheme} {self.stars}★ {self.plaque}"
-
-
-class Budget(TownshipOwned):
-    """One village's reward money for one year (seed 4): funding lines, capped at `cap_per_resident` × residents.
-
-    Reward allocations (committed) and supermarket costs (spent) draw on it; what would pass the limit is refused.
-    `residents` is counted from the roster when the budget is opened (and recounted on request), so the limit and
-    the per-resident funding lines do not move under a clerk's feet.
-    """
-
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="budgets")
-    year = models.PositiveSmallIntegerField(_("year"))
-    cap_per_resident = models.DecimalField(
-        _("cap per resident (yuan)"), max_digits=8, decimal_places=2, default=Decimal("2")
-    )
-    residents = models.PositiveIntegerField(_("residents counted"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-year", "village__name"]
-        verbose_name = _("budget")
-        verbose_name_plural = _("budgets")
-        constraints = [
-            models.UniqueConstraint(fields=["village", "year"], name="budget_once_per_village_year"),
-            models.CheckConstraint(condition=Q(cap_per_resident__gte=0), name="budget_cap_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.village} {self.year}"
-
-
-class FundingKind(models.TextChoices):
-    TOWNSHIP = "township", _("Township, per resident")
-    VILLAGE = "village", _("Village, per resident")
-    DONATION = "donation", _("Donation")
-    MERCHANT = "merchant", _("Merchants' discount")
-
-
-PER_RESIDENT_KINDS = (FundingKind.TOWNSHIP, FundingKind.VILLAGE)
-DEFAULT_PER_RESIDENT = {FundingKind.TOWNSHIP: Decimal("1.5"), FundingKind.VILLAGE: Decimal("1")}
-
-
-class FundingLine(TownshipOwned):
-    """Money into a budget. Never edited: a mistake is put right by a line of the opposite sign, with a note."""
-
-    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="funding_lines")
-    kind = models.CharField(_("kind"), max_length=10, choices=FundingKind.choices)
-    per_resident = models.DecimalField(
-        _("yuan per resident"), max_digits=8, decimal_places=2, null=True, blank=True
-    )
-    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
-    source = models.CharField(_("from"), max_length=100, blank=True, help_text=_("Donor or merchant."))
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["budget_id", "created_at", "id"]
-        verbose_name = _("funding line")
-        verbose_name_plural = _("funding lines")
-        constraints = [
-            models.CheckConstraint(condition=Q(kind__in=FundingKind.values), name="funding_kind_valid"),
-            models.CheckConstraint(condition=~Q(amount=0), name="funding_amount_not_zero"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.budget} {self.get_kind_display()} {self.amount}"
-
-
-class RewardAllocation(TownshipOwned):
-    """A star household's reward of a year, drawn on its village's budget; cancelled by a reversing record."""
-
-    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="allocations")
-    run = models.ForeignKey(StarRun, on_delete=models.PROTECT, related_name="allocations")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="reward_allocations")
-    stars = models.PositiveSmallIntegerField(_("stars"))
-    plaque = models.CharField(_("plaque"), max_length=100)
-    reward = models.CharField(_("material reward"), max_length=200, blank=True)
-    value = models.DecimalField(_("value (yuan)"), max_digits=10, decimal_places=2)
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
-    )
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["budget_id", "-stars", "household__number", "id"]
-        verbose_name = _("reward allocation")
-        verbose_name_plural = _("reward allocations")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(reverses__isnull=True, value__gte=0)
-                | Q(reverses__isnull=False, value__lte=0) & ~Q(reason=""),
-                name="allocation_reversal_negative_with_reason",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.household} {self.stars}★ {self.value}"
-
-
-# The points supermarket (积分超市) -------------------------------------------------------------------------------
-
-
-class Shop(TownshipOwned):
-    """A village's points supermarket."""
-
-    village = models.OneToOneField(Village, on_delete=models.PROTECT, related_name="shop")
-    name = models.CharField(_("name"), max_length=100)
-    opening_hours = models.CharField(
-        _("opening hours"), max_length=200, blank=True, help_text=_("For example: Saturdays 9:00–11:30.")
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["village__name"]
-        verbose_name = _("points supermarket")
-        verbose_name_plural = _("points supermarkets")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ProductSource(models.TextChoices):
-    BOUGHT = "bought", _("Bought")
-    DONATED = "donated", _("Donated")
-    MERCHANT = "merchant", _("Merchant")
-
-
-def product_photo_path(instance, filename: str) -> str:
-    return f"townships/{instance.township_id}/products/{filename}"
-
-
-class Product(TownshipOwned):
-    """Goods on the shelf. `stock` is kept equal to the sum of its stock moves, and never below zero."""
-
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="products")
-    name = models.CharField(_("name"), max_length=100)
-    photo = models.ImageField(_("photo"), upload_to=product_photo_path, blank=True)
-    points = models.DecimalField(_("price in points"), max_digits=8, decimal_places=2)
-    cost = models.DecimalField(
-        _("cost (yuan)"),
-        max_digits=8,
-        decimal_places=2,
-        default=Decimal("0"),
-        help_text=_("What one costs the budget when redeemed; 0 for donated goods."),
-    )
-    stock = models.IntegerField(_("stock"), default=0)
-    low_stock = models.PositiveIntegerField(_("low-stock warning at"), default=5)
-    source = models.CharField(
-        _("source"), max_length=10, choices=ProductSource.choices, default=ProductSource.BOUGHT
-    )
-    donor = models.CharField(_("donor or merchant"), max_length=100, blank=True)
-    active = models.BooleanField(_("on sale"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["shop_id", "name"]
-        verbose_name = _("product")
-        verbose_name_plural = _("products")
-        constraints = [
-            models.UniqueConstraint(fields=["shop", "name"], name="product_name_once_per_shop"),
-            models.CheckConstraint(condition=Q(points__gt=0), name="product_points_positive"),
-            models.CheckConstraint(condition=Q(cost__gte=0), name="product_cost_not_negative"),
-            models.CheckConstraint(
-                condition=Q(stock__gte=0),
-                name="product_stock_not_negative",
-                violation_error_message=_("Stock cannot go below zero."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_low(self) -> bool:
-        return self.stock <= self.low_stock
-
-
-class StockReason(models.TextChoices):
-    IN = "in", _("Stock in")
-    OUT = "out", _("Stock out (damaged, expired, returned)")
-    REDEMPTION = "redemption", _("Redemption")
-    CANCELLATION = "cancellation", _("Redemption cancelled")
-
-
-class StockMove(TownshipOwned):
-    """The product's own ledger: every change of stock, with who, when and why. Never edited."""
-
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_moves")
-    change = models.IntegerField(_("change"))
-    reason = models.CharField(_("reason"), max_length=15, choices=StockReason.choices)
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    redemption = models.ForeignKey(
-        "Redemption", null=True, blank=True, on_delete=models.PROTECT, related_name="stock_moves"
-    )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["product_id", "created_at", "id"]
-        verbose_name = _("stock move")
-        verbose_name_plural = _("stock moves")
-        constraints = [
-            models.CheckConstraint(condition=~Q(change=0), name="stock_move_not_zero"),
-            models.CheckConstraint(
-                condition=Q(reason__in=StockReason.values), name="stock_move_reason_valid"
-            ),
-        ]
-
-
-class Redemption(TownshipOwned):
-    """Points exchanged for goods at the counter (积分兑换). Spending never lowers the ranking score.
-
-    A cancellation is a second Redemption that `reverses` the first, with negative points and cost and a reason;
-    the original is never changed.
-    """
-
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="redemptions")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="redemptions")
-    year = models.PositiveSmallIntegerField(_("year"))
-    points = models.DecimalField(_("points"), max_digits=10, decimal_places=2)
-    cost = models.DecimalField(_("cost (yuan)"), max_digits=10, decimal_places=2)
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
-    )
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
-    idempotency_key = models.CharField(max_length=80, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("redemption")
-        verbose_name_plural = _("redemptions")
-        indexes = [models.Index(fields=["household", "year"], name="redemption_household_year")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["township", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="redemption_idempotency_key_once",
-            ),
-            models.CheckConstraint(
-                condition=Q(reverses__isnull=True, points__gt=0, cost__gte=0)
-                | Q(reverses__isnull=False, points__lt=0, cost__lte=0) & ~Q(reason=""),
-                name="redemption_reversal_negative_with_reason",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.household} {self.points}"
-
-    @property
-    def is_cancellation(self) -> bool:
-        return self.reverses_id is not None
-
-
-class RedemptionLine(TownshipOwned):
-    """One product of a redemption, with the price and cost it had then."""
-
-    redemption = models.ForeignKey(Redemption, on_delete=models.PROTECT, related_name="lines")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField(_("quantity"))
-    points = models.DecimalField(_("points each"), max_digits=8, decimal_places=2)
-    cost = models.DecimalField(_("cost each (yuan)"), max_digits=8, decimal_places=2)
-
-    class Meta:
-        ordering = ["redemption_id", "id"]
-        verbose_name = _("redemption line")
-        verbose_name_plural = _("redemption lines")
-        constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="redemption_line_quantity_positive")
-        ]
