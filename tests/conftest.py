@@ -6,8 +6,8 @@ from contextlib import contextmanager
 import pytest
 from django.conf import settings
 
+from core.tenancy import dangerously_all_townships
 from households.models import Role
-from households.tenancy import dangerously_all_townships
 from tests.factories import (
     PASSWORD,
     AreaFactory,

@@ -16,7 +16,8 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from households.models import ImportBatch, Job, JobState, Role
+from core.models import Job, JobState
+from households.models import ImportBatch, Role
 from review.models import (
     Declaration,
     Inspection,
@@ -34,6 +35,7 @@ from review.models import (
 )
 from scoring import services as scoring
 from scoring.models import Evidence, ThresholdAlert
+from tests.contract import member
 from tests.factories import MembershipFactory, UserFactory
 from tests.notices import approve_through_notice
 
@@ -53,34 +55,49 @@ def fill(t) -> None:
     v1, _v2 = t.villages
     h1, h2 = t.households
     area1 = t.areas[0]
+    office = member(admin)
 
     scheme = scoring.create_scheme(
-        actor=admin, township=township, name="乡村治理", year=YEAR, allows_transfers=True
+        membership=office, township=township, name="乡村治理", year=YEAR, allows_transfers=True
     )
     env = scoring.add_category(
-        actor=admin, scheme=scheme, name="环境整治", base_score=D("40"), cadence="quarterly", floor=D("0")
+        membership=office,
+        scheme=scheme,
+        name="环境整治",
+        base_score=D("40"),
+        cadence="quarterly",
+        floor=D("0"),
     )
     party = scoring.add_category(
-        actor=admin, scheme=scheme, name="党的建设", base_score=D("20"), cadence="annual"
+        membership=office, scheme=scheme, name="党的建设", base_score=D("20"), cadence="annual"
     )
     clean = scoring.add_item(
-        actor=admin, category=env, name="庭院整洁", kind="bonus", points=D("2"), threshold_count=1
+        membership=office, category=env, name="庭院整洁", kind="bonus", points=D("2"), threshold_count=1
     )
-    scoring.add_item(actor=admin, category=env, name="乱堆乱放", kind="penalty", points=D("2"))
+    scoring.add_item(membership=office, category=env, name="乱堆乱放", kind="penalty", points=D("2"))
     meeting_item = scoring.add_item(
-        actor=admin, category=party, name="参加党员活动", kind="bonus", points=D("3"), by_declaration=True
+        membership=office,
+        category=party,
+        name="参加党员活动",
+        kind="bonus",
+        points=D("3"),
+        by_declaration=True,
     )
-    scoring.add_role_rule(actor=admin, scheme=scheme, code="party", name="党员", base_score=D("20"))
-    scoring.activate_scheme(actor=admin, scheme=scheme)
+    scoring.add_role_rule(membership=office, scheme=scheme, code="party", name="党员", base_score=D("20"))
+    scoring.activate_scheme(membership=office, scheme=scheme)
 
     approved = scoring.record_entry(
-        actor=admin, household=h1, item=clean, occurred_on=datetime.date(YEAR, 3, 10), reason="整洁"
+        membership=office, household=h1, item=clean, occurred_on=datetime.date(YEAR, 3, 10), reason="整洁"
     )
-    approve_through_notice([approved], actor=admin)
+    approve_through_notice([approved], membership=office)
     proposed = scoring.record_entry(
-        actor=t.clerk, household=h1, item=clean, occurred_on=datetime.date(YEAR, 4, 10), reason="整洁"
+        membership=member(t.clerk),
+        household=h1,
+        item=clean,
+        occurred_on=datetime.date(YEAR, 4, 10),
+        reason="整洁",
     )
-    scoring.record_entry(actor=admin, household=h2, item=clean, occurred_on=datetime.date(YEAR, 3, 12))
+    scoring.record_entry(membership=office, household=h2, item=clean, occurred_on=datetime.date(YEAR, 3, 12))
     Evidence.objects.create(
         township=township,
         entry=proposed,
@@ -92,7 +109,7 @@ def fill(t) -> None:
     )
     assert ThresholdAlert.objects.filter(township=township).exists()
     scoring.transfer_points(
-        actor=admin,
+        membership=office,
         scheme=scheme,
         from_household=h1,
         to_household=h2,
@@ -141,7 +158,7 @@ def fill(t) -> None:
         created_by=admin,
     )
     declared = scoring.record_entry(
-        actor=t.clerk,
+        membership=member(t.clerk),
         household=h1,
         item=meeting_item,
         occurred_on=datetime.date(YEAR, 5, 1),
@@ -208,10 +225,11 @@ def fill_rewards(t, scheme) -> None:
     from rewards.models import RewardAllocation
 
     admin, v1, h1 = t.admin, t.villages[0], t.households[0]
-    run, _created, _changes = rewards.rate_stars(actor=admin, scheme=scheme)
-    rewards.publish_run(actor=admin, run=run)
-    rewards.set_reward_level(actor=admin, scheme=scheme, stars=5, reward="大米", value=D("0"))
-    budget = rewards.open_budget(actor=admin, village=v1, year=YEAR)
+    office = member(admin)
+    run, _created, _changes = rewards.rate_stars(membership=office, scheme=scheme)
+    rewards.publish_run(membership=office, run=run)
+    rewards.set_reward_level(membership=office, scheme=scheme, stars=5, reward="大米", value=D("0"))
+    budget = rewards.open_budget(membership=office, village=v1, year=YEAR)
     # A village of one household has no star (10 % of 1 rounds down): the allocation is written directly.
     RewardAllocation.objects.create(
         township=t.township,
@@ -223,9 +241,9 @@ def fill_rewards(t, scheme) -> None:
         value=D("0"),
         created_by=admin,
     )
-    shop = rewards.open_shop(actor=admin, village=v1)
-    soap = rewards.add_product(actor=admin, shop=shop, name="肥皂", points=D("1"), cost=D("0"), stock=5)
-    rewards.redeem(actor=admin, household=h1, shop=shop, items={soap.pk: 1})
+    shop = rewards.open_shop(membership=office, village=v1)
+    soap = rewards.add_product(membership=office, shop=shop, name="肥皂", points=D("1"), cost=D("0"), stock=5)
+    rewards.redeem(membership=office, household=h1, shop=shop, items={soap.pk: 1})
 
 
 # Which model a URL means: by the path segment before `<pk>` (households/<pk>/ → Household) or by the kwarg's
@@ -244,7 +262,7 @@ def township_models() -> list:
     """Township-owned models, and the few that belong to a township another way (see `owned_by`)."""
     from django.apps import apps
 
-    from households.models import TownshipOwned
+    from core.models import TownshipOwned
 
     return [m for m in apps.get_models() if issubclass(m, TownshipOwned)] + [
         apps.get_model(label) for label in OWNED_ELSEWHERE
@@ -287,7 +305,7 @@ def model_for_segment(segment: str):
 
 def objects_of_segment(segment: str, township):
     """The township's objects of the kind a path segment names (an empty queryset when none is known)."""
-    from households.tenancy import dangerously_all_townships
+    from core.tenancy import dangerously_all_townships
 
     model = model_for_segment(segment)
     with dangerously_all_townships():
@@ -306,7 +324,7 @@ def seed_two_townships(django_db_blocker):
     from django.core import signals
     from django.db import close_old_connections, transaction
 
-    from households.tenancy import dangerously_all_townships
+    from core.tenancy import dangerously_all_townships
     from tests.conftest import World
 
     # Django's test client does the same: a WSGI request must not close the test transaction's connection.

@@ -35,10 +35,13 @@ def run_out(round_: ReviewRound) -> None:
     round_.refresh_from_db()
 
 
-def approve_through_notice(entries: Iterable[Entry], *, actor=None, reason: str = "") -> int:
+def approve_through_notice(
+    entries: Iterable[Entry], *, actor=None, membership: Membership | None = None, reason: str = ""
+) -> int:
     """Post the given direct proposals on notice batches (one per village and scheme), let the notices end and
     have the township approve them. Returns how many entries were approved (entries no longer proposed are left
-    as they are, as approving twice changes nothing)."""
+    as they are, as approving twice changes nothing). The township office acts: `membership` (a township office
+    member), else the office membership of `actor`, else the township's first office member."""
     ids = [entry.pk for entry in entries]
     groups = defaultdict(list)
     rows = Entry.objects.filter(pk__in=ids, state=EntryState.PROPOSED).values_list(
@@ -49,12 +52,14 @@ def approve_through_notice(entries: Iterable[Entry], *, actor=None, reason: str 
     approved = 0
     for (village_id, scheme_id), group in groups.items():
         village, scheme = Village.objects.get(pk=village_id), Scheme.objects.get(pk=scheme_id)
-        membership = admin_membership(village.township_id, actor)
-        assert membership is not None, "the township needs a township office member to approve a batch"
-        batch = review.post_notice_batch(membership=membership, village=village, scheme=scheme, only=group)
+        office = membership
+        if office is None or office.township_id != village.township_id:
+            office = admin_membership(village.township_id, actor)
+        assert office is not None, "the township needs a township office member to approve a batch"
+        batch = review.post_notice_batch(membership=office, village=village, scheme=scheme, only=group)
         assert batch.kind == RoundKind.BATCH
         run_out(batch)
-        review.move_round(membership=membership, round=batch, move="submit")
-        review.move_round(membership=membership, round=batch, move="approve", comment=reason)
+        review.move_round(membership=office, round=batch, move="submit")
+        review.move_round(membership=office, round=batch, move="approve", comment=reason)
         approved += Entry.objects.filter(pk__in=group, state=EntryState.APPROVED).count()
     return approved

@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from households.tenancy import dangerously_all_townships
+from core.tenancy import dangerously_all_townships
 from tests.full_township import objects_of_segment, seed_two_townships
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

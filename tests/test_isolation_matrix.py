@@ -25,7 +25,7 @@ from django.apps import apps
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from households.tenancy import dangerously_all_townships
+from core.tenancy import dangerously_all_townships
 from review.models import ReviewRound
 from tests.full_township import model_for_segment, owned_by, seed_two_townships
 

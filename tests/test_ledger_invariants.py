@@ -4,7 +4,7 @@ redemptions, cancellations and restocking, run through the real services on the 
 A hypothesis state machine keeps its own model of the ledger (every number below is computed by the test from
 the operations it made, never read back from the code under test) and, after every step, checks that:
 
-- each household's annual total (`annual_totals`, and `with_scores` for the page shape) is the base plus the
+- each household's annual total (`annual_totals`, and `household_scores` for the pages) is the base plus the
   approved entries' points, clamped per category to its floor and ceiling;
 - the spendable balance is what the scheme's basis earns (net of approved entries, or the annual total) minus the
   points of redemptions (a cancellation gives them back), and what can be spent is never below zero;
@@ -47,9 +47,10 @@ from rewards.models import Product, Redemption, SpendableBasis, StarRule, StockM
 from rewards.selectors import budget_figures, spendable_balance
 from scoring import services as scoring
 from scoring.models import Entry, EntryState
-from scoring.selectors import annual_totals, with_scores
+from scoring.selectors import annual_totals, household_scores
+from tests.contract import member
 from tests.factories import store_reward_settings
-from tests.notices import admin_membership, approve_through_notice, run_out
+from tests.notices import approve_through_notice, run_out
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 D = Decimal
@@ -116,12 +117,15 @@ class LedgerMachine(RuleBasedStateMachine):
     @initialize(basis=st.sampled_from([SpendableBasis.NET, SpendableBasis.TOTAL]))
     def build(self, basis):
         township, self.actor = self.world.a.township, self.world.a.admin
+        self.office = member(self.actor)
         self.basis = basis
-        self.scheme = scoring.create_scheme(actor=self.actor, township=township, name="不变量", year=YEAR)
+        self.scheme = scoring.create_scheme(
+            membership=self.office, township=township, name="不变量", year=YEAR
+        )
         store_reward_settings(self.scheme, spendable_basis=basis)
         self.categories = {
             key: scoring.add_category(
-                actor=self.actor,
+                membership=self.office,
                 scheme=self.scheme,
                 name=key,
                 base_score=spec["base"],
@@ -133,7 +137,7 @@ class LedgerMachine(RuleBasedStateMachine):
         }
         self.items = [
             scoring.add_item(
-                actor=self.actor,
+                membership=self.office,
                 category=self.categories[category],
                 name=f"{category}-{kind}-{points}",
                 kind=kind,
@@ -141,7 +145,7 @@ class LedgerMachine(RuleBasedStateMachine):
             )
             for category, kind, points in ITEMS
         ]
-        scoring.activate_scheme(actor=self.actor, scheme=self.scheme)
+        scoring.activate_scheme(membership=self.office, scheme=self.scheme)
         village = Village.objects.create(township=township, name="不变量村")
         area = Area.objects.create(township=township, village=village, name="一组")
         self.households = []
@@ -151,12 +155,12 @@ class LedgerMachine(RuleBasedStateMachine):
             )
             household.members.create(township=township, name=f"户主{index}", is_head=True)
             self.households.append(household)
-        rewards.open_budget(actor=self.actor, village=village, year=YEAR)
+        rewards.open_budget(membership=self.office, village=village, year=YEAR)
         self.village = village
-        self.shop = rewards.open_shop(actor=self.actor, village=village)
+        self.shop = rewards.open_shop(membership=self.office, village=village)
         self.products = [
             rewards.add_product(
-                actor=self.actor, shop=self.shop, name=name, points=points, cost=cost, stock=stock
+                membership=self.office, shop=self.shop, name=name, points=points, cost=cost, stock=stock
             )
             for name, points, cost, stock in PRODUCTS
         ]
@@ -245,7 +249,10 @@ class LedgerMachine(RuleBasedStateMachine):
     def record(self, household, item, day, approve_now):
         category, kind, points = ITEMS[item]
         entry = scoring.record_entry(
-            actor=self.actor, household=self.households[household], item=self.items[item], occurred_on=day
+            membership=self.office,
+            household=self.households[household],
+            item=self.items[item],
+            occurred_on=day,
         )
         assert (entry.state, entry.points) == (EntryState.PROPOSED, signed(kind, points))
         self.entries.append(
@@ -277,7 +284,7 @@ class LedgerMachine(RuleBasedStateMachine):
         """Some direct proposals go on a notice batch of the village, whose notice then runs (for now)."""
         waiting = self.proposals(posted=False)
         chosen = list({id(e): e for e in (waiting[p % len(waiting)] for p in picks)}.values())
-        membership = admin_membership(self.scheme.township_id, self.actor)
+        membership = self.office
         batch = review.post_notice_batch(
             membership=membership, village=self.village, scheme=self.scheme, only=[e["pk"] for e in chosen]
         )
@@ -310,7 +317,7 @@ class LedgerMachine(RuleBasedStateMachine):
         direct = [e for e in proposed if e["batch"] is None]
         # The helper posts what it is given; an entry already on a running batch is approved with that batch.
         entries = Entry.objects.filter(pk__in=[e["pk"] for e in chosen if e["batch"] is None])
-        assert approve_through_notice(entries, actor=self.actor, reason="公示期满") == len(direct)
+        assert approve_through_notice(entries, membership=self.office, reason="公示期满") == len(direct)
         for e in direct:
             e["state"] = EntryState.APPROVED
         if direct:  # their batch's notice showed them, and the corrections not yet shown
@@ -326,7 +333,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.approve_batch(sorted(self.on_notice)[pick % len(self.on_notice)])
 
     def approve_batch(self, pk: int):
-        membership = admin_membership(self.scheme.township_id, self.actor)
+        membership = self.office
         batch = self.on_notice.pop(pk)
         run_out(batch)
         review.move_round(membership=membership, round=batch, move="submit")
@@ -348,7 +355,7 @@ class LedgerMachine(RuleBasedStateMachine):
         entries = list(Entry.objects.filter(pk__in=[e["pk"] for e in chosen]))
         self.refused(
             "approve directly",
-            lambda: scoring.approve_entries(actor=self.actor, entries=entries, reason="直接通过"),
+            lambda: scoring.approve_entries(membership=self.office, entries=entries, reason="直接通过"),
             code="notice_required",
         )
         if any(e["batch"] is not None for e in chosen):
@@ -363,10 +370,11 @@ class LedgerMachine(RuleBasedStateMachine):
         entry = Entry.objects.get(pk=e["pk"])
         if e["state"] != EntryState.PROPOSED:
             self.refused(
-                "withdraw", lambda: scoring.withdraw_entry(actor=self.actor, entry=entry, reason="录错了")
+                "withdraw",
+                lambda: scoring.withdraw_entry(membership=self.office, entry=entry, reason="录错了"),
             )
             return
-        scoring.withdraw_entry(actor=self.actor, entry=entry, reason="录错了")
+        scoring.withdraw_entry(membership=self.office, entry=entry, reason="录错了")
         e["state"] = EntryState.WITHDRAWN
         SEEN["withdrawn"] += 1
         if e["batch"] is not None:
@@ -379,10 +387,10 @@ class LedgerMachine(RuleBasedStateMachine):
         entry = Entry.objects.get(pk=e["pk"])
         if e["state"] != EntryState.APPROVED or e["correction"] or e["corrected"]:
             self.refused(
-                "correct", lambda: scoring.correct_entry(actor=self.actor, entry=entry, reason="更正")
+                "correct", lambda: scoring.correct_entry(membership=self.office, entry=entry, reason="更正")
             )
             return
-        correction = scoring.correct_entry(actor=self.actor, entry=entry, reason="更正")
+        correction = scoring.correct_entry(membership=self.office, entry=entry, reason="更正")
         SEEN["corrected"] += 1
         assert (correction.state, correction.points, correction.corrects_id) == (
             EntryState.APPROVED,
@@ -418,7 +426,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
         def call():
             return rewards.redeem(
-                actor=self.actor, household=self.households[household], shop=self.shop, items=items
+                membership=self.office, household=self.households[household], shop=self.shop, items=items
             )
 
         problems = {
@@ -458,10 +466,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if r["reversal"] or r["cancelled"]:
             self.refused(
                 "cancel",
-                lambda: rewards.cancel_redemption(actor=self.actor, redemption=redemption, reason="退货"),
+                lambda: rewards.cancel_redemption(
+                    membership=self.office, redemption=redemption, reason="退货"
+                ),
             )
             return
-        reversal = rewards.cancel_redemption(actor=self.actor, redemption=redemption, reason="退货")
+        reversal = rewards.cancel_redemption(membership=self.office, redemption=redemption, reason="退货")
         SEEN["cancelled"] += 1
         assert (reversal.points, reversal.cost, reversal.reverses_id) == (-r["points"], -r["cost"], r["pk"])
         r["cancelled"] = True
@@ -484,7 +494,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
         def call():
             return rewards.move_stock(
-                actor=self.actor, product=self.products[product], change=change, reason=reason, note="盘点"
+                membership=self.office,
+                product=self.products[product],
+                change=change,
+                reason=reason,
+                note="盘点",
             )
 
         if self.stock[product] + change < 0:
@@ -501,8 +515,8 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         expected = {h.pk: self.total(i) for i, h in enumerate(self.households)}
         assert annual_totals(self.scheme, Household.objects.filter(village=self.village)) == expected
-        scored = with_scores(Household.objects.filter(village=self.village), self.scheme)
-        assert dict(scored.values_list("pk", "total")) == expected
+        scored = household_scores(self.scheme, Household.objects.filter(village=self.village))
+        assert {pk: score.total for pk, score in scored.items()} == expected
 
     @invariant()
     def balances_are_earned_minus_spent(self):

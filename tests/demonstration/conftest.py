@@ -18,6 +18,7 @@ from django.utils import timezone
 from demonstration import services
 from demonstration.models import Region, RegionKind, RegionMembership, RegionRole, RegionTownship
 from households.models import Role
+from tests.contract import member
 from tests.factories import MembershipFactory, TownshipFactory, UserFactory, VillageFactory
 
 D = Decimal
@@ -30,6 +31,11 @@ SELECTION_DAY = datetime.datetime(2026, 8, 14, 10, 0, tzinfo=datetime.UTC)
 class ShopParticipation(NamedTuple):
     household_share: Decimal
     resident_share: Decimal
+
+
+def region_member(user) -> RegionMembership:
+    """The user's membership at a county or city (the programme's officers and viewers have one each)."""
+    return RegionMembership.objects.select_related("region").get(user=user)
 
 
 def form_file(name="申报表.pdf", content=PDF, content_type="application/pdf"):
@@ -81,16 +87,16 @@ class Programme:
         officer = {self.city: self.city_officer, self.east: self.east_officer, self.west: self.west_officer}[
             region
         ]
-        call = services.create_call(actor=officer, region=region, **values)
+        call = services.create_call(membership=region_member(officer), region=region, **values)
         with time_machine.travel(datetime.datetime(2026, 7, 20, tzinfo=datetime.UTC), tick=False):
-            services.move_call(actor=officer, call=call, move="open")
+            services.move_call(membership=region_member(officer), call=call, move="open")
         return call
 
     def apply(self, call, name, user=None):
         village = self.villages[name]
         with time_machine.travel(APPLY_DAY, tick=False):
             return services.apply(
-                actor=user or self.admin_of[village.township_id],
+                membership=member(user or self.admin_of[village.township_id]),
                 call=call,
                 village=village,
                 form=form_file(),
@@ -100,8 +106,10 @@ class Programme:
     def forward(self, application):
         admin = self.admin_of[application.township_id]
         with time_machine.travel(APPLY_DAY, tick=False):
-            services.move_application(actor=admin, application=application, move="publish")
-            return services.move_application(actor=admin, application=application, move="forward")
+            services.move_application(membership=member(admin), application=application, move="publish")
+            return services.move_application(
+                membership=member(admin), application=application, move="forward"
+            )
 
 
 @pytest.fixture

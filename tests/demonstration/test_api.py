@@ -10,7 +10,13 @@ from django.utils import translation
 from demonstration import services
 from demonstration.models import Application, ApplicationState, Call, CallState
 from tests.api_errors import fields, invalid, refusal
-from tests.demonstration.conftest import AFTER_APPLICATIONS, APPLY_DAY, ShopParticipation, form_file
+from tests.demonstration.conftest import (
+    AFTER_APPLICATIONS,
+    APPLY_DAY,
+    ShopParticipation,
+    form_file,
+    region_member,
+)
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -174,7 +180,7 @@ def test_county_preselection_over_the_api_with_the_limit_and_readers(programme, 
     call = p.call(preselect_limit=1)
     first, second = (p.forward(p.apply(call, name)) for name in ["a东村", "c北村"])
     with time_machine.travel(AFTER_APPLICATIONS, tick=False):
-        services.move_call(actor=p.city_officer, call=call, move="close_applications")
+        services.move_call(membership=region_member(p.city_officer), call=call, move="close_applications")
         viewer = login(p.east_viewer).post(
             r_url(p.east, f"applications/{first.pk}/move/"), {"move": "preselect"}
         )

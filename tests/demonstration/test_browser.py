@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from demonstration import services
 from demonstration.models import Application, ApplicationState
-from tests.demonstration.conftest import AFTER_APPLICATIONS, APPLY_DAY, PDF
+from tests.demonstration.conftest import AFTER_APPLICATIONS, APPLY_DAY, PDF, region_member
 from tests.factories import PASSWORD
 from tests.security.test_csp_browser import Watched
 
@@ -52,7 +52,7 @@ def test_a_village_applies_and_the_county_preselects_it_on_a_phone(
 
     application = Application.objects.get()
     with time_machine.travel(AFTER_APPLICATIONS, tick=True):
-        services.move_call(actor=p.city_officer, call=call, move="close_applications")
+        services.move_call(membership=region_member(p.city_officer), call=call, move="close_applications")
         county = log_in(browser, browser_context_args, live_server, p.east_officer.username)
         county.visit(f"{live_server.url}/r/{p.east.slug}/demonstration/calls/{call.pk}/")
         expect(county.page.locator("#applications")).to_contain_text("a东村")

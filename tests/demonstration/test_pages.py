@@ -9,7 +9,14 @@ from django.utils import translation
 
 from demonstration import services
 from demonstration.models import Application, ApplicationState
-from tests.demonstration.conftest import AFTER_APPLICATIONS, APPLY_DAY, PDF, ShopParticipation, form_file
+from tests.demonstration.conftest import (
+    AFTER_APPLICATIONS,
+    APPLY_DAY,
+    PDF,
+    ShopParticipation,
+    form_file,
+    region_member,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +123,7 @@ def test_the_county_preselects_on_the_call_page_and_is_told_the_limit(programme,
     west = p.forward(p.apply(call, "b东村"))
     client = login(p.east_officer)
     with time_machine.travel(AFTER_APPLICATIONS, tick=False):
-        services.move_call(actor=p.city_officer, call=call, move="close_applications")
+        services.move_call(membership=region_member(p.city_officer), call=call, move="close_applications")
         page = client.get(r_page(p.east, f"calls/{call.pk}/")).content.decode()
         assert "a东村" in page and "c北村" in page and "b东村" not in page
         assert "Pre-select" in page
@@ -145,7 +152,7 @@ def test_a_county_viewer_reads_but_cannot_act(programme, login):
     application = p.forward(p.apply(call, "a东村"))
     client = login(p.east_viewer)
     with time_machine.travel(AFTER_APPLICATIONS, tick=False):
-        services.move_call(actor=p.city_officer, call=call, move="close_applications")
+        services.move_call(membership=region_member(p.city_officer), call=call, move="close_applications")
         page = client.get(r_page(p.east, f"applications/{application.pk}/"))
         moved = client.post(r_page(p.east, f"applications/{application.pk}/move/"), {"move": "preselect"})
     assert page.status_code == 200 and "Pre-select" not in page.content.decode()
@@ -234,7 +241,7 @@ def test_a_county_officer_who_is_also_a_village_clerk_works_at_both_levels(progr
     application = p.forward(p.apply(call, "a东村", user=p.east_officer))
     client = login(p.east_officer)
     with time_machine.travel(AFTER_APPLICATIONS, tick=False):
-        services.move_call(actor=p.city_officer, call=call, move="close_applications")
+        services.move_call(membership=region_member(p.city_officer), call=call, move="close_applications")
         assert "Pre-select" in client.get(r_page(p.east, f"calls/{call.pk}/")).content.decode()
         assert client.get(r_page(p.east, f"applications/{application.pk}/")).status_code == 200
         client.post(r_page(p.east, f"applications/{application.pk}/move/"), {"move": "preselect"})

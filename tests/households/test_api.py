@@ -7,10 +7,10 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.api import exception_handler
 from core.errors import DomainError
-from households.api import exception_handler
+from core.tenancy import dangerously_all_townships
 from households.models import Area, Household, HouseholdMove, Resident, Village
-from households.tenancy import dangerously_all_townships
 from tests.api_errors import error, fields, invalid, refusal
 from tests.factories import HouseholdFactory, ResidentFactory
 

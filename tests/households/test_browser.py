@@ -3,7 +3,7 @@
 import openpyxl
 import pytest
 
-from households.importing import COLUMNS
+from households.importing.layout import COLUMNS
 from households.models import Household
 from tests.factories import PASSWORD
 

@@ -7,9 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.tenancy import no_township_scope, township_scope
 from households import services
 from households.models import Household, Participation, Role, Village
-from households.tenancy import no_township_scope, township_scope
+from tests.contract import member
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def test_a_change_through_services_shows_actor_and_before_after_to_the_superviso
     household = world.a.households[0]
     with no_township_scope(), township_scope(world.a.township):
         services.update_household(
-            actor=world.a.clerk,
+            membership=member(world.a.clerk),
             household=household,
             reason="户主申请",
             participation=Participation.OPTED_OUT,
@@ -50,7 +51,7 @@ def test_a_move_shows_the_village_and_area_before_and_after(world, login):
     household = world.a.households[0]
     with no_township_scope(), township_scope(world.a.township):
         services.move_household(
-            actor=world.a.admin, household=household, to_area=world.a.areas[1], reason="搬迁"
+            membership=member(world.a.admin), household=household, to_area=world.a.areas[1], reason="搬迁"
         )
     _, shown = entries(login(world.a.admin), world.a.township)
     changes = {change.label: (change.before, change.after) for change in shown[0].changes}
@@ -60,7 +61,9 @@ def test_a_move_shows_the_village_and_area_before_and_after(world, login):
 
 def test_resident_id_and_mobile_numbers_stay_masked_in_the_history(world, login):
     with no_township_scope(), township_scope(world.a.township):
-        services.update_resident(actor=world.a.clerk, resident=world.a.resident, mobile="13912345678")
+        services.update_resident(
+            membership=member(world.a.clerk), resident=world.a.resident, mobile="13912345678"
+        )
     response, shown = entries(login(world.a.supervisor), world.a.township)
     changes = {change.label: (change.before, change.after) for change in shown[0].changes}
     assert changes == {"手机号码": ("138****8000", "139****5678")}
@@ -72,11 +75,9 @@ def test_resident_id_and_mobile_numbers_stay_masked_in_the_history(world, login)
 
 def test_creations_and_deletions_show_with_their_kind(world, login):
     with no_township_scope(), township_scope(world.a.township):
-        village = services.create_village(
-            actor=world.a.admin, township=world.a.township, name="新村", code="9"
-        )
-        area = services.create_area(actor=world.a.admin, village=village, name="三组")
-        services.remove_resident(actor=world.a.clerk, resident=world.a.resident, reason="去世")
+        village = services.create_village(membership=member(world.a.admin), name="新村", code="9")
+        area = services.create_area(membership=member(world.a.admin), village=village, name="三组")
+        services.remove_resident(membership=member(world.a.clerk), resident=world.a.resident, reason="去世")
     _, shown = entries(login(world.a.supervisor), world.a.township)
     removal, area_created, village_created = shown[:3]
     assert (removal.change_type, removal.who, removal.reason, removal.object_label) == (
@@ -93,11 +94,11 @@ def test_membership_changes_show_role_and_villages(world, login):
     newcomer = UserFactory(username="newcomer")
     with no_township_scope(), township_scope(world.a.township):
         services.grant_membership(
-            actor=world.a.admin, township=world.a.township, user=newcomer, role=Role.VILLAGE_CLERK,
+            membership=member(world.a.admin), user=newcomer, role=Role.VILLAGE_CLERK,
             villages=[world.a.villages[1], world.a.villages[0]],
         )  # fmt: skip
         services.grant_membership(
-            actor=world.a.admin, township=world.a.township, user=newcomer, role=Role.PANEL_MEMBER,
+            membership=member(world.a.admin), user=newcomer, role=Role.PANEL_MEMBER,
             villages=[world.a.villages[1]],
         )  # fmt: skip
     _, shown = entries(login(world.a.admin), world.a.township)
@@ -114,8 +115,10 @@ def test_membership_changes_show_role_and_villages(world, login):
 
 def test_township_b_history_never_shows_in_a(world, login):
     with no_township_scope(), township_scope(world.b.township):
-        services.create_village(actor=world.b.admin, township=world.b.township, name="B专属村")
-        services.update_household(actor=world.b.admin, household=world.b.households[0], address="B街1号")
+        services.create_village(membership=member(world.b.admin), name="B专属村")
+        services.update_household(
+            membership=member(world.b.admin), household=world.b.households[0], address="B街1号"
+        )
     response, shown = entries(login(world.a.supervisor), world.a.township)
     page = response.content.decode()
     assert "B专属村" not in page and "B街1号" not in page and "b-township_admin" not in page
@@ -131,7 +134,7 @@ def test_history_of_another_township_is_404_by_slug(world, login):
 def test_history_times_are_shown_in_asia_shanghai(world, login):
     household = world.a.households[0]
     with no_township_scope(), township_scope(world.a.township):
-        services.update_household(actor=world.a.admin, household=household, address="新址")
+        services.update_household(membership=member(world.a.admin), household=household, address="新址")
     record = Household.history.filter(id=household.pk).first()
     utc_noon = datetime.datetime(2026, 3, 1, 4, 30, 5, tzinfo=datetime.UTC)
     Household.history.filter(history_id=record.history_id).update(history_date=utc_noon)
@@ -156,11 +159,11 @@ def test_history_page_costs_the_same_queries_for_few_or_many_records(login, djan
 
     def add_households(count, prefix):
         with no_township_scope(), township_scope(township):
-            village = services.create_village(actor=admin, township=township, name=f"{prefix}村")
-            area = services.create_area(actor=admin, village=village, name="一组")
+            village = services.create_village(membership=member(admin), name=f"{prefix}村")
+            area = services.create_area(membership=member(admin), village=village, name="一组")
             for n in range(count):
                 services.create_household(
-                    actor=admin, area=area, number=f"{prefix}-{n}", head={"name": f"户主{n}"}
+                    membership=member(admin), area=area, number=f"{prefix}-{n}", head={"name": f"户主{n}"}
                 )
 
     add_households(1, "C")  # village, area, household, resident, membership: every kind on the page
@@ -176,7 +179,7 @@ def test_history_is_paginated_newest_first(world, login):
     with no_township_scope(), township_scope(world.a.township):
         for n in range(60):
             services.update_household(
-                actor=world.a.admin, household=world.a.households[0], address=f"路{n}号"
+                membership=member(world.a.admin), household=world.a.households[0], address=f"路{n}号"
             )
     client = login(world.a.admin)
     _, first = entries(client, world.a.township)

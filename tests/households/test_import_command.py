@@ -4,8 +4,8 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.tenancy import no_township_scope, township_scope
 from households.models import Household, ImportBatch, ImportStatus
-from households.tenancy import no_township_scope, township_scope
 from tests.households.test_importing import GOOD_ROWS, HEADERS, ID_WANG, KNOWN_ID, counts, row, xlsx
 
 pytestmark = pytest.mark.django_db

@@ -6,16 +6,18 @@ import zipfile
 import openpyxl
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.errors import DomainError
-from households import importing
-from households.models import Area, Household, ImportBatch, ImportStatus, Participation, Resident
-from households.tenancy import no_township_scope, township_scope
-from tests.factories import HouseholdFactory, ResidentFactory
+from core.tenancy import no_township_scope, township_scope
+from households.importing.services import commit_batch, create_batch
+from households.models import Area, Household, ImportBatch, ImportStatus, Participation, Resident, Role
+from tests.contract import member
+from tests.factories import HouseholdFactory, MembershipFactory, ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -496,7 +498,7 @@ def test_committing_twice_imports_once(world, login, tmp_path):
     assert counts(world.a.township) == (5, 7, 3)
     assert any("已经导入" in str(m) for m in get_messages(response.wsgi_request))
     with no_township_scope(), township_scope(world.a.township), pytest.raises(DomainError):
-        importing.commit_batch(actor=world.a.admin, membership=world.a.admin.memberships.get(), batch=batch)
+        commit_batch(membership=world.a.admin.memberships.get(), batch=batch)
 
 
 def test_the_commit_validates_again_and_writes_nothing_when_the_roster_changed(world, login, tmp_path):
@@ -605,6 +607,30 @@ def test_a_clerk_sees_only_their_own_uploads(world, login, tmp_path):
     assert counts(world.a.township) == (2, 2, 2)
 
 
+def test_a_clerk_commits_their_own_upload_into_their_village(world, login, tmp_path):
+    client = login(world.a.clerk)
+    upload(client, world.a.township, xlsx(tmp_path, [row(number="A-301"), row(area="二组", number="A-302")]))
+    response = commit(client, world.a.township, latest_batch(world.a.township))
+    assert response.status_code == 302
+    assert latest_batch(world.a.township).status == ImportStatus.COMMITTED
+    assert counts(world.a.township) == (4, 4, 3)  # two households with their heads, and the new area 二组
+
+
+def test_the_commit_service_refuses_another_clerks_upload_and_writes_nothing(world, tmp_path):
+    other_clerk = UserFactory(username="a-clerk-2")
+    MembershipFactory(
+        user=other_clerk, township=world.a.township, role=Role.VILLAGE_CLERK, villages=world.a.villages
+    )
+    with no_township_scope(), township_scope(world.a.township):
+        batch = create_batch(
+            membership=member(world.a.clerk), filename="roster.xlsx", data=xlsx(tmp_path, [row()])
+        )
+        with pytest.raises(PermissionDenied):
+            commit_batch(membership=member(other_clerk), batch=batch)
+    assert latest_batch(world.a.township).status == ImportStatus.PREVIEWED
+    assert counts(world.a.township) == (2, 2, 2)
+
+
 def test_commit_is_post_only(world, login, tmp_path):
     client = login(world.a.admin)
     upload(client, world.a.township, xlsx(tmp_path, GOOD_ROWS))
@@ -704,18 +730,14 @@ def test_two_simultaneous_commits_of_one_batch_import_it_once(world, tmp_path):
     township = world.a.township
     with no_township_scope(), township_scope(township):
         membership = Membership.objects.prefetch_related("villages").get(user=world.a.admin)
-        batch = importing.create_batch(
-            actor=world.a.admin, membership=membership, filename="roster.xlsx", data=xlsx(tmp_path, GOOD_ROWS)
-        )
+        batch = create_batch(membership=membership, filename="roster.xlsx", data=xlsx(tmp_path, GOOD_ROWS))
     barrier, outcomes = threading.Barrier(2), []
 
     def commit_in_a_thread():
         try:
             with township_scope(township):
                 barrier.wait()
-                outcomes.append(
-                    importing.commit_batch(actor=world.a.admin, membership=membership, batch=batch).committed
-                )
+                outcomes.append(commit_batch(membership=membership, batch=batch).committed)
         except DomainError as refused:
             outcomes.append(str(refused.message))
         finally:

@@ -11,10 +11,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from households import jobs
-from households.models import Job, JobState
-from households.tasks import run_job
+from core import jobs
+from core.models import Job, JobState
+from core.tasks import run_job
 from tests.conftest import celery_worker, wait_for
+from tests.contract import member
 from tests.factories import HouseholdFactory
 
 
@@ -30,8 +31,7 @@ def test_export_job_runs_in_process_without_a_broker_and_twice_is_harmless(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         job = jobs.start_job(
-            actor=world.a.admin,
-            township=world.a.township,
+            membership=member(world.a.admin),
             kind="roster_export",
             params={"membership_id": world.a.admin.memberships.get().pk},
         )
@@ -65,8 +65,7 @@ def test_big_roster_export_goes_to_a_job_page(world, login, settings, django_cap
 def test_jobs_of_another_township_or_user_are_not_found(world, login, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         job = jobs.start_job(
-            actor=world.a.admin,
-            township=world.a.township,
+            membership=member(world.a.admin),
             kind="roster_export",
             params={"membership_id": world.a.admin.memberships.get().pk},
         )
@@ -107,8 +106,7 @@ def test_a_real_worker_runs_the_export_job_in_the_township_scope(world, celery_w
     for n in range(5):
         HouseholdFactory(area=world.a.areas[0], number=f"A-1{n:02d}")
     job = jobs.start_job(
-        actor=world.a.admin,
-        township=world.a.township,
+        membership=member(world.a.admin),
         kind="roster_export",
         params={"membership_id": world.a.admin.memberships.get().pk},
     )
@@ -131,7 +129,7 @@ def test_sweeper_sends_stale_queued_jobs_again(world):
         params={"membership_id": world.a.admin.memberships.get().pk},
     )
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timezone.timedelta(hours=1))
-    call_command("shell", "-c", "from households.tasks import requeue_stale_jobs; requeue_stale_jobs()")
+    call_command("shell", "-c", "from core.tasks import requeue_stale_jobs; requeue_stale_jobs()")
     job.refresh_from_db()
     assert job.state == JobState.DONE  # tasks run eagerly in tests
 
@@ -231,7 +229,7 @@ def test_with_redis_stopped_pages_work_a_started_job_waits_and_runs_once_redis_i
 ):
     from django.utils import timezone
 
-    from households.tasks import requeue_stale_jobs
+    from core.tasks import requeue_stale_jobs
 
     settings.JIFEN_EXPORT_INLINE_LIMIT = 1  # the roster export becomes a job
     monkeypatch.setenv("TEST_REDIS_URL", own_redis.url)  # the worker started below uses the same Redis
@@ -268,7 +266,7 @@ def test_with_redis_stopped_pages_work_a_started_job_waits_and_runs_once_redis_i
 
 
 def test_a_fresh_process_knows_the_job_task_by_name_without_importing_tasks_itself():
-    """households.jobs sends `households.tasks.run_job` by its registered name (no import cycle): every Django
+    """core.jobs sends `core.tasks.run_job` by its registered name (no import cycle): every Django
     process must register it at start-up, or a command or a web worker could not start a job (bench found it)."""
     import os
     import subprocess
@@ -276,7 +274,7 @@ def test_a_fresh_process_knows_the_job_task_by_name_without_importing_tasks_itse
 
     from django.conf import settings
 
-    probe = "from celery import current_app; print('households.tasks.run_job' in current_app.tasks)"
+    probe = "from celery import current_app; print('core.tasks.run_job' in current_app.tasks)"
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-v", "0", "-c", probe],
         cwd=settings.BASE_DIR,

@@ -4,9 +4,10 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from core.errors import DomainError
-from households import services
+from core.tenancy import no_township_scope, township_scope
+from households import selectors, services
 from households.models import Household, HouseholdMove, Membership, Participation, Resident, Role
-from households.tenancy import no_township_scope, township_scope
+from tests.contract import member
 from tests.factories import AreaFactory, HouseholdFactory, ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def in_a(world):
 def test_move_changes_village_and_area_and_records_the_move(in_a):
     household = in_a.households[0]
     move = services.move_household(
-        actor=in_a.admin, household=household, to_area=in_a.areas[1], reason=" 分户 "
+        membership=member(in_a.admin), household=household, to_area=in_a.areas[1], reason=" 分户 "
     )
     household.refresh_from_db()
     assert (household.village_id, household.area_id) == (in_a.villages[1].pk, in_a.areas[1].pk)
@@ -38,7 +39,9 @@ def test_move_changes_village_and_area_and_records_the_move(in_a):
 def test_moved_household_keeps_its_members_and_its_history(in_a):
     household = in_a.households[0]
     records_before = household.history.count()
-    services.move_household(actor=in_a.admin, household=household, to_area=in_a.areas[1], reason="搬迁")
+    services.move_household(
+        membership=member(in_a.admin), household=household, to_area=in_a.areas[1], reason="搬迁"
+    )
     assert list(household.members.values_list("name", flat=True)) == ["张三明"]
     latest = household.history.first()
     assert household.history.count() == records_before + 1
@@ -53,7 +56,7 @@ def test_move_into_another_township_is_refused(world):
     household = world.a.households[0]
     with pytest.raises(DomainError) as error:
         services.move_household(
-            actor=world.a.admin, household=household, to_area=world.b.areas[0], reason="越界"
+            membership=member(world.a.admin), household=household, to_area=world.b.areas[0], reason="越界"
         )
     household.refresh_from_db()
     assert error.value.field == "to_area"
@@ -64,9 +67,13 @@ def test_move_into_another_township_is_refused(world):
 def test_move_needs_a_reason_and_another_area(in_a):
     household = in_a.households[0]
     with pytest.raises(DomainError) as no_reason:
-        services.move_household(actor=in_a.admin, household=household, to_area=in_a.areas[1], reason="  ")
+        services.move_household(
+            membership=member(in_a.admin), household=household, to_area=in_a.areas[1], reason="  "
+        )
     with pytest.raises(DomainError) as same_area:
-        services.move_household(actor=in_a.admin, household=household, to_area=in_a.areas[0], reason="原地")
+        services.move_household(
+            membership=member(in_a.admin), household=household, to_area=in_a.areas[0], reason="原地"
+        )
     assert (no_reason.value.field, same_area.value.field) == ("reason", "to_area")
     assert not HouseholdMove.objects.exists()
 
@@ -76,7 +83,7 @@ def test_move_needs_a_reason_and_another_area(in_a):
 
 def test_adding_a_new_head_demotes_the_previous_one(in_a):
     household = in_a.households[0]
-    services.add_resident(actor=in_a.clerk, household=household, name="张大明", is_head=True)
+    services.add_resident(membership=member(in_a.clerk), household=household, name="张大明", is_head=True)
     heads = list(household.members.filter(is_head=True).values_list("name", flat=True))
     assert heads == ["张大明"]
     demoted = Resident.objects.get(pk=in_a.resident.pk)
@@ -87,7 +94,7 @@ def test_adding_a_new_head_demotes_the_previous_one(in_a):
 def test_making_a_member_head_demotes_the_previous_one(in_a):
     household = in_a.households[0]
     son = ResidentFactory(household=household, name="张小明")
-    services.update_resident(actor=in_a.clerk, resident=son, is_head=True)
+    services.update_resident(membership=member(in_a.clerk), resident=son, is_head=True)
     assert list(household.members.filter(is_head=True).values_list("name", flat=True)) == ["张小明"]
 
 
@@ -98,7 +105,10 @@ def test_database_refuses_two_heads_in_one_household(in_a):
 
 def test_household_is_created_with_its_head(in_a):
     household = services.create_household(
-        actor=in_a.clerk, area=in_a.areas[0], number=" A-200 ", head={"name": "钱七", "birth_year": 1960}
+        membership=member(in_a.clerk),
+        area=in_a.areas[0],
+        number=" A-200 ",
+        head={"name": "钱七", "birth_year": 1960},
     )
     head = household.members.get()
     assert (household.number, household.village_id) == ("A-200", in_a.villages[0].pk)
@@ -108,7 +118,10 @@ def test_household_is_created_with_its_head(in_a):
 def test_invalid_head_writes_no_household(in_a):
     with pytest.raises(DomainError) as error:
         services.create_household(
-            actor=in_a.clerk, area=in_a.areas[0], number="A-201", head={"name": "钱七", "mobile": "123"}
+            membership=member(in_a.clerk),
+            area=in_a.areas[0],
+            number="A-201",
+            head={"name": "钱七", "mobile": "123"},
         )
     assert error.value.field == "mobile"
     assert not Household.objects.filter(number="A-201").exists()
@@ -122,7 +135,7 @@ def test_not_taking_part_needs_a_reason(in_a, status):
     household = in_a.households[0]
     with pytest.raises(DomainError) as error:
         services.update_household(
-            actor=in_a.clerk, household=household, participation=status, participation_reason=" "
+            membership=member(in_a.clerk), household=household, participation=status, participation_reason=" "
         )
     household.refresh_from_db()
     assert error.value.field == "participation_reason"
@@ -132,7 +145,7 @@ def test_not_taking_part_needs_a_reason(in_a, status):
 @pytest.mark.parametrize("status", [Participation.TAKING_PART, Participation.ELDERLY_OPTED_IN])
 def test_taking_part_needs_no_reason(in_a, status):
     household = services.update_household(
-        actor=in_a.clerk, household=in_a.households[0], participation=status
+        membership=member(in_a.clerk), household=in_a.households[0], participation=status
     )
     assert household.takes_part
 
@@ -140,7 +153,7 @@ def test_taking_part_needs_no_reason(in_a, status):
 def test_opting_out_with_a_reason_is_kept(in_a):
     household = in_a.households[0]
     services.update_household(
-        actor=in_a.clerk,
+        membership=member(in_a.clerk),
         household=household,
         participation=Participation.OPTED_OUT,
         participation_reason="不愿参加",
@@ -158,9 +171,7 @@ def test_opting_out_with_a_reason_is_kept(in_a):
 def test_granting_a_clerk_role_needs_villages(in_a):
     user = UserFactory(username="nov")
     with pytest.raises(DomainError) as error:
-        services.grant_membership(
-            actor=in_a.admin, township=in_a.township, user=user, role=Role.VILLAGE_CLERK
-        )
+        services.grant_membership(membership=member(in_a.admin), user=user, role=Role.VILLAGE_CLERK)
     assert error.value.field == "villages"
     assert not Membership.objects.filter(user=user).exists()
 
@@ -169,7 +180,7 @@ def test_granting_villages_of_another_township_is_refused(world):
     user = UserFactory(username="cross")
     with pytest.raises(DomainError) as error:
         services.grant_membership(
-            actor=world.a.admin, township=world.a.township, user=user, role=Role.VILLAGE_CLERK,
+            membership=member(world.a.admin), user=user, role=Role.VILLAGE_CLERK,
             villages=[world.b.villages[0]],
         )  # fmt: skip
     assert error.value.field == "villages"
@@ -179,13 +190,12 @@ def test_granting_villages_of_another_township_is_refused(world):
 def test_granting_twice_changes_the_role_of_the_one_membership(in_a):
     user = UserFactory(username="twice")
     services.grant_membership(
-        actor=in_a.admin,
-        township=in_a.township,
+        membership=member(in_a.admin),
         user=user,
         role=Role.VILLAGE_CLERK,
         villages=[in_a.villages[0]],
     )
-    services.grant_membership(actor=in_a.admin, township=in_a.township, user=user, role=Role.SUPERVISOR)
+    services.grant_membership(membership=member(in_a.admin), user=user, role=Role.SUPERVISOR)
     membership = Membership.objects.get(user=user)
     assert (membership.role, list(membership.villages.all())) == (Role.SUPERVISOR, [])
     assert membership.history.first().history_user == in_a.admin
@@ -194,7 +204,7 @@ def test_granting_twice_changes_the_role_of_the_one_membership(in_a):
 def test_revoking_deletes_the_membership_and_keeps_a_record(in_a):
     membership = Membership.objects.get(user=in_a.clerk)
     pk = membership.pk
-    services.revoke_membership(actor=in_a.admin, membership=membership)
+    services.revoke_membership(membership=member(in_a.admin), target=membership)
     assert not Membership.objects.filter(user=in_a.clerk).exists()
     record = Membership.history.filter(id=pk).first()
     assert (record.history_type, record.history_user, record.history_change_reason) == (
@@ -206,7 +216,7 @@ def test_revoking_deletes_the_membership_and_keeps_a_record(in_a):
 
 def test_new_member_account_gets_its_first_password_and_membership(in_a):
     membership = services.create_member_account(
-        actor=in_a.admin, township=in_a.township, username=" xiaoli ", password="Xiaoli-2026-pw",
+        membership=member(in_a.admin), username=" xiaoli ", password="Xiaoli-2026-pw",
         role=Role.PANEL_MEMBER, villages=[in_a.villages[1]],
     )  # fmt: skip
     assert membership.user.username == "xiaoli"
@@ -228,8 +238,7 @@ def test_new_member_account_refuses_taken_names_and_weak_passwords(in_a, usernam
     users_before = get_user_model().objects.count()
     with pytest.raises(DomainError) as error:
         services.create_member_account(
-            actor=in_a.admin,
-            township=in_a.township,
+            membership=member(in_a.admin),
             username=username,
             password=password,
             role=Role.SUPERVISOR,
@@ -243,7 +252,7 @@ def test_new_member_account_is_not_created_when_the_role_is_refused(in_a):
 
     with pytest.raises(DomainError):
         services.create_member_account(
-            actor=in_a.admin, township=in_a.township, username="xiaozhao", password="Xiaozhao-2026-pw",
+            membership=member(in_a.admin), username="xiaozhao", password="Xiaozhao-2026-pw",
             role=Role.VILLAGE_CLERK,
         )  # fmt: skip
     assert not get_user_model().objects.filter(username="xiaozhao").exists()
@@ -256,13 +265,13 @@ def test_area_size_warning_above_the_soft_limit(in_a, settings):
     settings.JIFEN_AREA_SOFT_LIMIT = 3
     area = AreaFactory(village=in_a.villages[0], name="大组")
     HouseholdFactory.create_batch(3, area=area)
-    assert services.area_size_warning(area) is None  # 3 is not above 3
-    assert services.area_size_warning(area, extra=1) == "片区“大组”现有4户，超过建议的3户。"
+    assert selectors.area_size_warning(area) is None  # 3 is not above 3
+    assert selectors.area_size_warning(area, extra=1) == "片区“大组”现有4户，超过建议的3户。"
     HouseholdFactory(area=area)
-    assert services.area_size_warning(area) == "片区“大组”现有4户，超过建议的3户。"
+    assert selectors.area_size_warning(area) == "片区“大组”现有4户，超过建议的3户。"
 
 
 def test_area_size_warning_counts_only_that_area(in_a, settings):
     settings.JIFEN_AREA_SOFT_LIMIT = 1
-    assert services.area_size_warning(in_a.areas[0]) is None  # one household each
-    assert services.area_size_warning(in_a.areas[1]) is None
+    assert selectors.area_size_warning(in_a.areas[0]) is None  # one household each
+    assert selectors.area_size_warning(in_a.areas[1]) is None

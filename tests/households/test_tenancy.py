@@ -1,7 +1,7 @@
 import pytest
 
+from core.tenancy import ScopeError, dangerously_all_townships, no_township_scope, township_scope
 from households.models import Household, Resident, Village
-from households.tenancy import ScopeError, dangerously_all_townships, no_township_scope, township_scope
 
 pytestmark = pytest.mark.django_db
 

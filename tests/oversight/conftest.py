@@ -30,6 +30,7 @@ from households.models import Area, Household, Participation
 from review.models import Objection, ObjectionState, ReviewRound, RoundState
 from rewards.models import StarResult, StarRun, StarRunState
 from scoring import services as scoring
+from tests.contract import member
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.notices import approve_through_notice
 
@@ -60,10 +61,12 @@ class DashWorld:
         self.h7 = HouseholdFactory(area=self.v2_area1, number="A-007")
         for household, name in ((self.h3, "王五"), (self.h4, "赵六"), (self.h5, "钱七"), (self.h7, "孙八")):
             ResidentFactory(household=household, name=name, is_head=True)
-        actor = self.admin
-        self.scheme = scoring.create_scheme(actor=actor, township=self.township, name="乡村治理", year=2026)
+        office = member(self.admin)
+        self.scheme = scoring.create_scheme(
+            membership=office, township=self.township, name="乡村治理", year=2026
+        )
         self.env = scoring.add_category(
-            actor=actor,
+            membership=office,
             scheme=self.scheme,
             name="环境整治",
             base_score=D("40"),
@@ -71,13 +74,18 @@ class DashWorld:
             floor=D("0"),
         )
         self.party = scoring.add_category(
-            actor=actor, scheme=self.scheme, name="党的建设", base_score=D("20"), cadence="annual", order=1
+            membership=office,
+            scheme=self.scheme,
+            name="党的建设",
+            base_score=D("20"),
+            cadence="annual",
+            order=1,
         )
         self.clean = scoring.add_item(
-            actor=actor, category=self.env, name="庭院整洁", kind="bonus", points=D("2")
+            membership=office, category=self.env, name="庭院整洁", kind="bonus", points=D("2")
         )
         self.mess = scoring.add_item(
-            actor=actor,
+            membership=office,
             category=self.env,
             name="乱堆乱放",
             kind="penalty",
@@ -86,9 +94,9 @@ class DashWorld:
             threshold_consequence="约谈户主",
         )
         self.meeting = scoring.add_item(
-            actor=actor, category=self.party, name="参加党员活动", kind="bonus", points=D("3")
+            membership=office, category=self.party, name="参加党员活动", kind="bonus", points=D("3")
         )
-        scoring.activate_scheme(actor=actor, scheme=self.scheme)
+        scoring.activate_scheme(membership=office, scheme=self.scheme)
         approved = [
             (self.h1, self.clean, day(2, 10)),
             (self.h1, self.meeting, day(3, 1)),
@@ -101,11 +109,11 @@ class DashWorld:
             (self.h2, self.clean, day(8, 1)),
         ]
         entries = [
-            scoring.record_entry(actor=actor, household=h, item=item, occurred_on=when)
+            scoring.record_entry(membership=office, household=h, item=item, occurred_on=when)
             for h, item, when in approved
         ]
-        approve_through_notice(entries, actor=actor)
-        scoring.record_entry(actor=actor, household=self.h3, item=self.clean, occurred_on=day(4, 2))
+        approve_through_notice(entries, membership=office)
+        scoring.record_entry(membership=office, household=self.h3, item=self.clean, occurred_on=day(4, 2))
         Household.objects.filter(pk=self.h5.pk).update(participation=Participation.OPTED_OUT)
         self.rounds = self._rounds()
         self._objections()
@@ -221,11 +229,11 @@ def dash_rewards(dash):
     from rewards.services import budget, shop
 
     ResidentFactory(household=dash.h1, name="张小明")
-    budget.open_budget(actor=dash.admin, village=dash.v1, year=2026)
-    store = shop.open_shop(actor=dash.admin, village=dash.v1)
+    budget.open_budget(membership=member(dash.admin), village=dash.v1, year=2026)
+    store = shop.open_shop(membership=member(dash.admin), village=dash.v1)
     soap = shop.add_product(
-        actor=dash.admin, shop=store, stock=10, name="肥皂", points=D("1"), cost=D("3.50")
+        membership=member(dash.admin), shop=store, stock=10, name="肥皂", points=D("1"), cost=D("3.50")
     )
     for household in (dash.h1, dash.h3):
-        shop.redeem(actor=dash.admin, household=household, shop=store, items={soap.pk: 1})
+        shop.redeem(membership=member(dash.admin), household=household, shop=store, items={soap.pk: 1})
     return dash

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.tenancy import township_scope
 from households.models import Village
-from households.tenancy import township_scope
 from oversight import selectors
 from rewards.models import StarRun
 
@@ -148,7 +148,7 @@ def test_households_that_lost_most_in_a_quarter_and_the_alerts(dash):
 
 
 @pytest.mark.postgres
-def test_the_sql_aggregate_agrees_with_scoring_with_scores(dash):
+def test_the_sql_aggregate_agrees_with_the_orm_score_oracle(dash):
     with township_scope(dash.township):
         sql = selectors.score_groups(dash.scheme)
         orm = score_groups_orm(dash.scheme, list(dash.scheme.categories.all()))
@@ -209,11 +209,12 @@ def test_reading_the_whole_township_gives_the_same_figures(dash):
 
 
 def score_groups_orm(scheme, categories, village_ids=None):
-    """The test oracle: the groups of `selectors.score_groups` computed from `scoring.selectors.with_scores`,
-    the pages' ORM shape, in Python (it used to be a second production path; now only the tests use it)."""
+    """The test oracle: the groups of `selectors.score_groups` computed from the ORM score oracle
+    (tests/scoring/oracle.py), in Python (it used to be a second production path; now only the tests use it)."""
     from households.models import Household
     from oversight.selectors import BUCKET, Scores
-    from scoring.selectors import category_key, with_scores
+    from scoring.selectors import category_key
+    from tests.scoring.oracle import with_scores
 
     households = Household.objects.taking_part()
     if village_ids is not None:

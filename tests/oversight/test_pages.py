@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from households.models import Job, JobState, Role
+from core.models import Job, JobState
+from households.models import Role
 from tests.factories import MembershipFactory, TownshipFactory, UserFactory, VillageFactory
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from households.models import Area, Household, Role, Village
 from scoring import services as scoring
+from tests.contract import member
 from tests.factories import MembershipFactory, TownshipFactory
 from tests.notices import approve_through_notice
 
@@ -42,9 +43,12 @@ def grow(dash, villages: int = 4, each: int = 12) -> None:
             for i in range(each)
         )
         entries = scoring.record_bulk(
-            actor=dash.admin, households=households, item=dash.clean, occurred_on=datetime.date(2026, 4, 1)
+            membership=member(dash.admin),
+            households=households,
+            item=dash.clean,
+            occurred_on=datetime.date(2026, 4, 1),
         )
-        approve_through_notice(entries, actor=dash.admin)
+        approve_through_notice(entries, membership=member(dash.admin))
 
 
 def test_township_dashboard_queries_do_not_grow_with_villages_and_households(
@@ -71,9 +75,12 @@ def test_village_page_queries_do_not_grow_with_areas_and_households(dash):
             for i in range(10)
         )
         entries = scoring.record_bulk(
-            actor=dash.admin, households=households, item=dash.mess, occurred_on=datetime.date(2026, 5, 2)
+            membership=member(dash.admin),
+            households=households,
+            item=dash.mess,
+            occurred_on=datetime.date(2026, 5, 2),
         )
-        approve_through_notice(entries, actor=dash.admin)
+        approve_through_notice(entries, membership=member(dash.admin))
 
     assert count(client, target, {"year": 2026, "quarter": 2}) == small
 

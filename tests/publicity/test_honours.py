@@ -10,6 +10,7 @@ from core.errors import DomainError
 from publicity.documents import certificates_pdf, honour_roll_pdf
 from rewards.services import publish_run, rate_stars
 from scoring import services as scoring
+from tests.contract import member
 from tests.notices import approve_through_notice
 from tests.publicity.conftest import add_households
 
@@ -35,17 +36,19 @@ def stars(rw):
     the bands hold 10 households over their share, which publishing confirms (`publish`)."""
     add_households(rw, 10)
     entry = scoring.record_entry(
-        actor=rw.clerk, household=rw.h1, item=rw.clean, occurred_on=datetime.date(2026, 3, 2)
+        membership=member(rw.clerk), household=rw.h1, item=rw.clean, occurred_on=datetime.date(2026, 3, 2)
     )
-    approve_through_notice([entry], actor=rw.admin)
+    approve_through_notice([entry], membership=member(rw.admin))
     run, _created, _changes = rate_stars(
-        actor=rw.admin, scheme=rw.scheme, override_villages={rw.village.pk: "年度评议已在村民代表会议上完成"}
+        membership=member(rw.admin),
+        scheme=rw.scheme,
+        override_villages={rw.village.pk: "年度评议已在村民代表会议上完成"},
     )
     return run
 
 
 def publish(rw, run):
-    return publish_run(actor=rw.admin, run=run, confirm_overflow=True)
+    return publish_run(membership=member(rw.admin), run=run, confirm_overflow=True)
 
 
 def test_no_honour_roll_before_the_rating_is_published(rw, stars):
@@ -104,9 +107,9 @@ def test_annual_notice_proposes_stars_with_the_rating_rule(rw):
 
     add_households(rw, 10)
     entry = scoring.record_entry(
-        actor=rw.clerk, household=rw.h2, item=rw.mess, occurred_on=datetime.date(2026, 3, 2)
+        membership=member(rw.clerk), household=rw.h2, item=rw.mess, occurred_on=datetime.date(2026, 3, 2)
     )
-    approve_through_notice([entry], actor=rw.admin)  # h2: 40 − 2 + 20 = 58 < 60: no star
+    approve_through_notice([entry], membership=member(rw.admin))  # h2: 40 − 2 + 20 = 58 < 60: no star
     round_ = on_notice(rw)  # h1 declares +3 (accepted): 63
     stars = {row.number: row.stars for row in build_notice(round_).rows}
     assert stars[rw.h1.number] == 5 and stars[rw.h2.number] == 0
@@ -114,7 +117,7 @@ def test_annual_notice_proposes_stars_with_the_rating_rule(rw):
 
 
 def test_certificates_of_another_township_are_not_found(login, rw, world, stars):
-    from households.models import Job
+    from core.models import Job
 
     publish(rw, stars)
     for slug in ("town-a", "town-b"):
@@ -135,11 +138,13 @@ def test_annual_notice_breaks_ties_as_the_rating_does(rw):
     day = datetime.date(2026, 3, 2)
     penalised = Household.objects.get(number="N-0000")
     entries = [
-        scoring.record_entry(actor=rw.clerk, household=rw.h2, item=rw.mess, occurred_on=day),
-        scoring.record_entry(actor=rw.clerk, household=penalised, item=rw.mess, occurred_on=day),
-        scoring.record_entry(actor=rw.clerk, household=penalised, item=rw.clean, occurred_on=day),
+        scoring.record_entry(membership=member(rw.clerk), household=rw.h2, item=rw.mess, occurred_on=day),
+        scoring.record_entry(membership=member(rw.clerk), household=penalised, item=rw.mess, occurred_on=day),
+        scoring.record_entry(
+            membership=member(rw.clerk), household=penalised, item=rw.clean, occurred_on=day
+        ),
     ]
-    approve_through_notice(entries, actor=rw.admin)
+    approve_through_notice(entries, membership=member(rw.admin))
     round_ = on_notice(rw)  # h1 declares +3 (accepted): 63
     stars = {row.number: row.stars for row in build_notice(round_).rows}
     assert (stars[rw.h1.number], stars[rw.h2.number], stars["N-0000"]) == (5, 0, 0)

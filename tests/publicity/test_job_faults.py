@@ -14,10 +14,11 @@ from django.conf import settings
 from django.db import connection
 
 import publicity.tasks  # noqa: F401 — registers the "notice_sheet" runner (the worker imports it by autodiscovery)
-from households import jobs
-from households.models import Job, JobState
+from core import jobs
+from core.models import Job, JobState
 from publicity.documents import notice_sheet_pdf
 from tests.conftest import celery_worker, wait_for
+from tests.contract import member
 from tests.publicity.conftest import on_notice
 from tests.rewards.test_job import backends, redeliver_unacknowledged
 
@@ -50,7 +51,7 @@ def forget_unacknowledged_jobs(township_id: int) -> None:
             if message["properties"].get("body_encoding") == "base64":
                 body = base64.b64decode(body)
             if (
-                message["headers"].get("task") == "households.tasks.run_job"
+                message["headers"].get("task") == "core.tasks.run_job"
                 and json.loads(body)[0][0] == township_id
             ):
                 client.hdel(channel.unacked_key, tag)
@@ -79,7 +80,7 @@ def test_a_worker_killed_after_writing_the_sheet_leaves_one_job_and_one_file_wit
     try:
         residents.execute("LOCK TABLE households_resident IN ACCESS EXCLUSIVE MODE")
         job = jobs.start_job(  # no surrounding transaction: the task is sent at once, exactly once
-            actor=rw.admin, township=rw.township, kind="notice_sheet", params={"round_id": round_.pk}
+            membership=member(rw.admin), kind="notice_sheet", params={"round_id": round_.pk}
         )
         directory = Path(settings.MEDIA_ROOT) / "jobs" / str(rw.township.pk) / str(job.pk)
         shutil.rmtree(directory, ignore_errors=True)  # an earlier test run's files (ids start at 1 each run)

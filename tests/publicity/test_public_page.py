@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from review.models import Objection
+from tests.contract import member
 from tests.notices import approve_through_notice
 from tests.publicity.conftest import on_notice
 
@@ -136,7 +137,7 @@ def test_staff_sheet_of_a_round_not_on_notice_says_why(login, rw, world):
 def test_a_big_village_gets_its_sheet_from_a_job(
     login, rw, world, settings, django_capture_on_commit_callbacks
 ):
-    from households.models import Job
+    from core.models import Job
 
     round_ = on_notice(rw)
     settings.JIFEN_DOCUMENT_INLINE_ROWS = 1
@@ -154,13 +155,13 @@ def test_passbook_prints_for_one_household_and_a_batch_for_an_area(
 ):
     import subprocess
 
-    from households.models import Job
+    from core.models import Job
     from scoring import services as scoring
 
     entry = scoring.record_entry(
-        actor=rw.clerk, household=rw.h1, item=rw.clean, occurred_on=datetime.date(2026, 3, 2)
+        membership=member(rw.clerk), household=rw.h1, item=rw.clean, occurred_on=datetime.date(2026, 3, 2)
     )
-    approve_through_notice([entry], actor=rw.admin)
+    approve_through_notice([entry], membership=member(rw.admin))
     client = login(world.a.clerk)
     url = reverse("publicity:passbook-print", kwargs={"township_slug": "town-a", "pk": rw.h1.pk})
     response = client.get(url)
@@ -186,7 +187,7 @@ def test_passbook_prints_for_one_household_and_a_batch_for_an_area(
 
 
 def test_area_passbook_batches_of_another_township_are_not_found(login, rw, world):
-    from households.models import Job
+    from core.models import Job
 
     for slug in ("town-a", "town-b"):
         url = reverse("publicity:area-passbooks", kwargs={"township_slug": slug, "pk": rw.area1.pk})

@@ -26,10 +26,12 @@ class ReviewWorld:
         ResidentFactory(household=self.h2, name="周二", is_head=True)
         self.panel1, self.members1 = self._panel("第一评议小组", self.area1, "p1")
         self.panel2, self.members2 = self._panel("第二评议小组", self.area2, "p2")
-        actor = self.admin
-        self.scheme = scoring.create_scheme(actor=actor, township=self.township, name="乡村治理", year=2026)
+        admin = self.membership(self.admin)
+        self.scheme = scoring.create_scheme(
+            membership=admin, township=self.township, name="乡村治理", year=2026
+        )
         env = scoring.add_category(
-            actor=actor,
+            membership=admin,
             scheme=self.scheme,
             name="环境整治",
             base_score=D("40"),
@@ -37,19 +39,31 @@ class ReviewWorld:
             floor=D("0"),
         )
         party = scoring.add_category(
-            actor=actor, scheme=self.scheme, name="党的建设", base_score=D("20"), cadence="annual"
+            membership=admin, scheme=self.scheme, name="党的建设", base_score=D("20"), cadence="annual"
         )
-        self.clean = scoring.add_item(actor=actor, category=env, name="庭院整洁", kind="bonus", points=D("2"))
+        self.clean = scoring.add_item(
+            membership=admin, category=env, name="庭院整洁", kind="bonus", points=D("2")
+        )
         self.mess = scoring.add_item(
-            actor=actor, category=env, name="乱堆乱放", kind="penalty", points=D("2")
+            membership=admin, category=env, name="乱堆乱放", kind="penalty", points=D("2")
         )
         self.meeting = scoring.add_item(
-            actor=actor, category=party, name="参加党员活动", kind="bonus", points=D("3"), by_declaration=True
+            membership=admin,
+            category=party,
+            name="参加党员活动",
+            kind="bonus",
+            points=D("3"),
+            by_declaration=True,
         )
         self.volunteer = scoring.add_item(
-            actor=actor, category=party, name="志愿服务", kind="bonus", points=D("1"), by_declaration=True
+            membership=admin,
+            category=party,
+            name="志愿服务",
+            kind="bonus",
+            points=D("1"),
+            by_declaration=True,
         )
-        scoring.activate_scheme(actor=actor, scheme=self.scheme)
+        scoring.activate_scheme(membership=admin, scheme=self.scheme)
 
     def _panel(self, name, home_area, prefix):
         panel = ReviewPanel.objects.create(

@@ -15,8 +15,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.tenancy import dangerously_all_townships, township_scope
 from households.models import Role
-from households.tenancy import dangerously_all_townships, township_scope
 from review import services
 from review.models import (
     Declaration,
@@ -34,6 +34,7 @@ from review.models import (
 from scoring import services as scoring
 from scoring.models import Entry, EntryState, Evidence
 from tests.api_errors import error, fields, invalid, refusal
+from tests.contract import member as membership_of
 from tests.factories import HouseholdFactory, MembershipFactory, UserFactory
 from tests.review.conftest import Q1_DAY
 from tests.review.test_api_e2e import Api, tiny_png
@@ -129,11 +130,11 @@ class Stages:
     def objected(self):
         round_ = self.on_notice()
         objection = services.file_objection(
+            membership=self.rw.membership(self.rw.clerk),
             round=round_,
             household=self.rw.h2,
             objector_name="周二",
             reason="没有乱堆乱放",
-            filed_by=self.rw.clerk,
         )
         return round_, objection
 
@@ -176,12 +177,22 @@ def b_catalogue(world):
     """An item, a panel, a member and a household of township B: ids that must never work in township A."""
     b = world.b
     with township_scope(b.township):
-        scheme = scoring.create_scheme(actor=b.admin, township=b.township, name="B规", year=2026)
+        scheme = scoring.create_scheme(
+            membership=membership_of(b.admin), township=b.township, name="B规", year=2026
+        )
         category = scoring.add_category(
-            actor=b.admin, scheme=scheme, name="环境", base_score=Decimal("40"), cadence="quarterly"
+            membership=membership_of(b.admin),
+            scheme=scheme,
+            name="环境",
+            base_score=Decimal("40"),
+            cadence="quarterly",
         )
         item = scoring.add_item(
-            actor=b.admin, category=category, name="整洁", kind="bonus", points=Decimal("1")
+            membership=membership_of(b.admin),
+            category=category,
+            name="整洁",
+            kind="bonus",
+            points=Decimal("1"),
         )
         panel = ReviewPanel.objects.create(
             township=b.township, village=b.villages[0], name="B组", home_area=b.areas[0]
@@ -634,7 +645,9 @@ def test_foreign_ids_in_meetings_objections_and_decisions_are_400_and_nothing_is
     stages.move(annual, "start_panel_review")
     other_round = stages.draft("2026-Q2")
     with township_scope(rw.township):
-        other_entry = scoring.record_entry(actor=rw.admin, household=rw.h1, item=rw.clean, occurred_on=Q1_DAY)
+        other_entry = scoring.record_entry(
+            membership=rw.membership(rw.admin), household=rw.h1, item=rw.clean, occurred_on=Q1_DAY
+        )
     clerk, panel_member = as_user(rw, rw.clerk), as_user(rw, rw.members1[0].user)
     meeting = {
         "kind": "panel",

@@ -13,7 +13,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from households.tenancy import township_scope
+from core.tenancy import township_scope
 from review.models import Declaration, RoundMove
 from scoring.models import Entry, EntryState, Evidence, Item
 from scoring.scheme_templates import load_template
@@ -86,8 +86,10 @@ class Seed1:
     def __init__(self, rw):
         self.rw = rw
         with township_scope(rw.township):
-            self.scheme = load_template(actor=rw.admin, township=rw.township, name="village-2026", year=2026)
-            activate_scheme(actor=rw.admin, scheme=self.scheme)
+            self.scheme = load_template(
+                membership=rw.membership(rw.admin), township=rw.township, name="village-2026", year=2026
+            )
+            activate_scheme(membership=rw.membership(rw.admin), scheme=self.scheme)
             self.h1, self.h2 = rw.h1, rw.h2  # area 1, area 2
             self.h3 = HouseholdFactory(area=rw.area1, number="A-103")
             ResidentFactory(household=self.h3, name="王三", is_head=True)

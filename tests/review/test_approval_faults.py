@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
-from households.tenancy import township_scope
+from core.tenancy import township_scope
 from review import services as review
 from review.models import RoundKind, RoundMove, RoundState
 from scoring import services as scoring
@@ -146,7 +146,9 @@ def test_a_dropped_connection_during_bulk_approval_approves_none_of_the_entries(
     through posting them. None counts, the batch is still waiting for the township, and approving again posts all
     twenty, once."""
     households = [HouseholdFactory(area=rw.area1, number=f"A-3{n:02d}") for n in range(20)]
-    entries = scoring.record_bulk(actor=rw.admin, households=households, item=rw.clean, occurred_on=Q1_DAY)
+    entries = scoring.record_bulk(
+        membership=rw.membership(rw.admin), households=households, item=rw.clean, occurred_on=Q1_DAY
+    )
     ids = sorted(e.pk for e in entries)
     office = rw.membership(rw.admin)
     batch = review.post_notice_batch(membership=office, village=rw.village, scheme=rw.scheme, only=ids)

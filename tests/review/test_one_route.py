@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from core.errors import DomainError
-from review import services
+from review import selectors, services
 from review.models import ObjectionState, ReviewRound, RoundEntry, RoundKind, RoundMove, RoundState
 from scoring import services as scoring
 from scoring.models import Entry, EntryState
@@ -53,7 +53,10 @@ def ours(rw):
 
 def _direct(rw, item=None, household=None, day=Q1_DAY):
     return scoring.record_entry(
-        actor=rw.clerk, household=household or rw.h1, item=item or rw.clean, occurred_on=day
+        membership=rw.membership(rw.clerk),
+        household=household or rw.h1,
+        item=item or rw.clean,
+        occurred_on=day,
     )
 
 
@@ -62,7 +65,7 @@ def test_a_clerks_direct_entry_cannot_be_approved_without_a_notice(rw):
     before = checksum()
 
     with pytest.raises(DomainError) as refused:
-        scoring.approve_entries(actor=rw.admin, entries=[entry])
+        scoring.approve_entries(membership=rw.membership(rw.admin), entries=[entry])
 
     assert refused.value.code == "notice_required"
     assert "notice" in str(refused.value.message)
@@ -97,7 +100,7 @@ def test_a_rounds_proposals_are_refused_while_its_notice_runs(rw):
         proposals = list(Entry.objects.filter(round_link__round=round_))
         before = checksum()
         with pytest.raises(DomainError) as refused:
-            scoring.approve_entries(actor=rw.admin, entries=proposals)
+            scoring.approve_entries(membership=rw.membership(rw.admin), entries=proposals)
         assert refused.value.code == "notice_required"
         with pytest.raises(DomainError) as early:
             _move(rw, round_, "submit")
@@ -125,7 +128,7 @@ def test_a_notice_batch_runs_its_days_then_the_township_approves_it(rw):
         assert nothing.value.code == "nothing_to_post"
     # Posted late on 2 April: 3, 4 and 5 April are its days; still running at 23:59 on the 5th.
     with time_machine.travel(datetime.datetime(2026, 4, 5, 23, 59, tzinfo=SHANGHAI), tick=False):
-        assert services.notice_is_running(batch)
+        assert selectors.notice_is_running(batch)
         with pytest.raises(DomainError):
             _move(rw, batch, "submit")
     with time_machine.travel(datetime.datetime(2026, 4, 6, 0, 0, 1, tzinfo=SHANGHAI), tick=False):
@@ -179,7 +182,7 @@ def test_an_upheld_objection_sends_the_quarter_to_the_township(rw):
     with time_machine.travel(datetime.datetime(2026, 4, 2, 10, 0, tzinfo=SHANGHAI), tick=False):
         _move(rw, round_, "open_notice")
         round_.refresh_from_db()
-        objection = services.file_objection(
+        objection = services.file_public_objection(
             round=round_, household=rw.h2, objector_name="周二", reason="没有乱堆乱放"
         )
         services.resolve_objection(
@@ -209,15 +212,17 @@ def test_the_annual_review_needs_the_township_whatever_the_quarters_do(rw):
         kind=RoundKind.ANNUAL,
         period="2026",
     )
-    assert services.township_approval_needed(annual)
+    assert selectors.township_approval_needed(annual)
     quarterly = _quarterly(rw)
-    assert not services.township_approval_needed(quarterly)
+    assert not selectors.township_approval_needed(quarterly)
 
 
 def test_a_correction_counts_at_once_and_is_listed_on_the_villages_next_notice(rw):
     entry = _direct(rw)
-    approve_through_notice([entry], actor=rw.admin)
-    correction = scoring.correct_entry(actor=rw.admin, entry=entry, reason="复核：并未清扫")
+    approve_through_notice([entry], membership=rw.membership(rw.admin))
+    correction = scoring.correct_entry(
+        membership=rw.membership(rw.admin), entry=entry, reason="复核：并未清扫"
+    )
     assert correction.state == EntryState.APPROVED
     assert annual_totals(rw.scheme)[rw.h1.pk] == D("60")
     _direct(rw, rw.mess, rw.h2)
@@ -237,7 +242,7 @@ def test_a_transfer_waits_for_both_villages_then_goes_on_their_batches(rw, world
     rw.scheme.save(update_fields=["allows_transfers"])
     other = world.a.households[1]  # the township's second village
     transfer = scoring.transfer_points(
-        actor=rw.admin,
+        membership=rw.membership(rw.admin),
         scheme=rw.scheme,
         from_household=rw.h1,
         to_household=other,
@@ -245,21 +250,21 @@ def test_a_transfer_waits_for_both_villages_then_goes_on_their_batches(rw, world
         points=D("1"),
         reason="转让",
     )
-    assert not services.direct_proposals(rw.village, rw.scheme).exists()
-    scoring.approve_transfer_side(actor=rw.admin, transfer=transfer, side="from")
-    scoring.approve_transfer_side(actor=rw.admin, transfer=transfer, side="to")
+    assert not selectors.direct_proposals(rw.village, rw.scheme).exists()
+    scoring.approve_transfer_side(membership=rw.membership(rw.admin), transfer=transfer, side="from")
+    scoring.approve_transfer_side(membership=rw.membership(rw.admin), transfer=transfer, side="to")
     assert Entry.objects.get(pk=transfer.debit_id).state == EntryState.PROPOSED
-    assert list(services.direct_proposals(rw.village, rw.scheme)) == [transfer.debit]
-    assert approve_through_notice([transfer.debit, transfer.credit], actor=rw.admin) == 2
+    assert list(selectors.direct_proposals(rw.village, rw.scheme)) == [transfer.debit]
+    assert approve_through_notice([transfer.debit, transfer.credit], membership=rw.membership(rw.admin)) == 2
 
 
 def test_only_the_township_office_corrects_and_a_refusal_changes_nothing(rw):
     entry = _direct(rw)
-    approve_through_notice([entry], actor=rw.admin)
+    approve_through_notice([entry], membership=rw.membership(rw.admin))
     before = checksum()
     for user in (rw.clerk, rw.supervisor, rw.members1[0].user):
         with pytest.raises(PermissionDenied):
-            scoring.correct_entry(actor=user, entry=entry, reason="复核")
+            scoring.correct_entry(membership=rw.membership(user), entry=entry, reason="复核")
     assert checksum() == before
 
 
@@ -381,7 +386,7 @@ def test_a_correction_that_does_not_reverse_an_approved_entry_exactly_is_refused
     """A correction counts at once only because it reverses one approved entry: one that adds points of its own,
     names a proposal, or another household's entry would be points without a notice."""
     entry = _direct(rw)
-    approve_through_notice([entry], actor=rw.admin)
+    approve_through_notice([entry], membership=rw.membership(rw.admin))
     proposal = _direct(rw, rw.mess)
     before = checksum()
 

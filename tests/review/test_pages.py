@@ -127,19 +127,19 @@ def declare(rw, round_, household, item, description="参加主题党日"):
 
 def extra_scheme(rw, name):
     """Another active 2026 scheme (a village has one round per scheme, kind and period)."""
-    actor = rw.admin
-    scheme = scoring.create_scheme(actor=actor, township=rw.township, name=name, year=2026)
+    admin = rw.membership(rw.admin)
+    scheme = scoring.create_scheme(membership=admin, township=rw.township, name=name, year=2026)
     env = scoring.add_category(
-        actor=actor, scheme=scheme, name="环境卫生", base_score=D("40"), cadence="quarterly"
+        membership=admin, scheme=scheme, name="环境卫生", base_score=D("40"), cadence="quarterly"
     )
     party = scoring.add_category(
-        actor=actor, scheme=scheme, name="文明新风", base_score=D("20"), cadence="annual"
+        membership=admin, scheme=scheme, name="文明新风", base_score=D("20"), cadence="annual"
     )
-    scoring.add_item(actor=actor, category=env, name="门前整洁", kind="bonus", points=D("1"))
+    scoring.add_item(membership=admin, category=env, name="门前整洁", kind="bonus", points=D("1"))
     item = scoring.add_item(
-        actor=actor, category=party, name="孝老爱亲", kind="bonus", points=D("2"), by_declaration=True
+        membership=admin, category=party, name="孝老爱亲", kind="bonus", points=D("2"), by_declaration=True
     )
-    scoring.activate_scheme(actor=actor, scheme=scheme)
+    scoring.activate_scheme(membership=admin, scheme=scheme)
     return scheme, item
 
 
@@ -254,11 +254,11 @@ class Scene:
         self.submitted = make_round(rw, RoundState.SUBMITTED, period="2026-Q1", scheme=scheme2)
         self.declaration = Declaration.objects.get(round=self.annual_review)
         self.objection = services.file_objection(
+            membership=rw.membership(rw.clerk),
             round=self.on_notice,
             household=rw.h2,
             objector_name="周二",
             reason="没有乱堆乱放",
-            filed_by=rw.clerk,
         )
         # An area without households or panel yet, so an assignment can be made on the draft round.
         self.area3 = AreaFactory(village=rw.village, township=rw.township, name="三组")
@@ -722,7 +722,7 @@ def test_a_panel_meeting_with_a_change_needs_its_reason(rw):
 
 def test_an_upheld_objection_that_changes_a_result_puts_it_on_a_fresh_notice(rw, clock):
     round_ = make_round(rw, RoundState.ON_NOTICE)
-    objection = services.file_objection(
+    objection = services.file_public_objection(
         round=round_, household=rw.h2, objector_name="周二", reason="没有乱堆乱放"
     )
     mess = Entry.objects.get(household=rw.h2)

@@ -12,8 +12,8 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from core.errors import DomainError
-from households.tenancy import township_scope
-from review import services
+from core.tenancy import township_scope
+from review import selectors, services
 from review.models import Declaration, DeclarationState, ObjectionState, RoundKind, RoundMove, RoundState
 from scoring.models import Entry, EntryState
 from scoring.selectors import annual_totals
@@ -153,7 +153,7 @@ def test_cross_review_refuses_a_panels_own_area_and_a_members_own_household(rw):
         services.assign_panel(
             membership=rw.membership(rw.clerk), round=round_, panel=rw.panel1, area=rw.area1
         )
-    proposal = services.propose_rotation(round_)
+    proposal = selectors.propose_rotation(round_)
     assert all(panel.home_area_id != area.pk for panel, area in proposal) and len(proposal) == 2
     services.apply_rotation(membership=rw.membership(rw.clerk), round=round_)
     _move(rw, round_, "open")
@@ -178,7 +178,7 @@ def test_quarterly_inspection_takes_quarterly_items_in_the_quarter(rw):
         services.record_inspection(
             membership=rw.members2[0], round=round_, household=rw.h1, inspected_on=datetime.date(2026, 4, 2)
         )
-    progress = services.inspection_progress(round_)
+    progress = selectors.inspection_progress(round_)
     assert [(p["area"], p["inspected"], p["total"]) for p in progress] == [("一组", 0, 1), ("二组", 0, 1)]
 
 
@@ -209,11 +209,11 @@ def test_objections_only_while_the_notice_runs_and_an_upheld_change_restarts_it(
     _through_panel(rw, round_)
     with time_machine.travel(POSTED, tick=False) as clock:
         with pytest.raises(DomainError, match="not running"):
-            services.file_objection(
+            services.file_public_objection(
                 round=round_, household=rw.h2, objector_name="周二", reason="没有乱堆乱放"
             )
         _move(rw, round_, "open_notice")
-        objection = services.file_objection(
+        objection = services.file_public_objection(
             round=round_, household=rw.h2, objector_name="周二", reason="没有乱堆乱放"
         )
         clock.shift(datetime.timedelta(days=2))  # 8 Dec, 23:50
@@ -234,7 +234,9 @@ def test_objections_only_while_the_notice_runs_and_an_upheld_change_restarts_it(
             _move(rw, round_, "submit")
         clock.move_to(datetime.datetime(2026, 12, 12, 0, 0, tzinfo=SHANGHAI))
         with pytest.raises(DomainError, match="no longer accepted"):
-            services.file_objection(round=round_, household=rw.h1, objector_name="张三", reason="分数太低")
+            services.file_public_objection(
+                round=round_, household=rw.h1, objector_name="张三", reason="分数太低"
+            )
         assert services.close_ended_notices() == 1
         _move(rw, round_, "submit")
         _move(rw, round_, "approve", user=rw.admin)
@@ -249,7 +251,7 @@ def test_open_objection_blocks_submission(rw):
     _through_panel(rw, round_)
     with time_machine.travel(POSTED, tick=False) as clock:
         _move(rw, round_, "open_notice")
-        objection = services.file_objection(
+        objection = services.file_public_objection(
             round=round_, household=rw.h1, objector_name="张三", reason="分数不对"
         )
         clock.move_to(NOTICE_END)

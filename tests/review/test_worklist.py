@@ -108,7 +108,11 @@ def village_at_work(rw):
     s.representatives = make_round(rw, RoundState.REPRESENTATIVES, kind=RoundKind.ANNUAL, period="2026")
     s.running = make_round(rw, RoundState.ON_NOTICE, period="2026-Q1", scheme=scheme2)
     s.objection = services.file_objection(
-        round=s.running, household=rw.h2, objector_name="周二", reason="没有乱堆乱放", filed_by=rw.clerk
+        membership=rw.membership(rw.clerk),
+        round=s.running,
+        household=rw.h2,
+        objector_name="周二",
+        reason="没有乱堆乱放",
     )
     s.ended = make_round(rw, RoundState.PANEL_REVIEW, period="2026-Q2", scheme=scheme2)
     meet(rw, s.ended, rw.panel1, rw.members1)

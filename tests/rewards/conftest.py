@@ -15,6 +15,7 @@ from households.models import Area, Household, Participation, Village
 from review.models import ReviewRound, RoundKind, RoundState
 from scoring import services as scoring
 from scoring.models import Entry
+from tests.contract import member
 from tests.notices import approve_through_notice
 
 D = Decimal
@@ -27,20 +28,24 @@ class StarWorld:
         self.world = world
         self.township, self.admin = world.a.township, world.a.admin
         self.scheme = scoring.create_scheme(
-            actor=self.admin, township=self.township, name="星级评定", year=2026
+            membership=member(self.admin), township=self.township, name="星级评定", year=2026
         )
         self.category = scoring.add_category(
-            actor=self.admin, scheme=self.scheme, name="文明新风", base_score=BASE, cadence="annual"
+            membership=member(self.admin),
+            scheme=self.scheme,
+            name="文明新风",
+            base_score=BASE,
+            cadence="annual",
         )
         self.veto = scoring.add_item(
-            actor=self.admin,
+            membership=member(self.admin),
             category=self.category,
             name="违法犯罪",
             kind="penalty",
             points=D("1"),
             disqualifying=True,
         )
-        scoring.activate_scheme(actor=self.admin, scheme=self.scheme)
+        scoring.activate_scheme(membership=member(self.admin), scheme=self.scheme)
         self._items = {}
         self._villages = 0
         # The world's own two households would be villages of N=1 in every rating: keep them out.
@@ -51,7 +56,7 @@ class StarWorld:
         category = category or self.category
         if (delta, category.pk) not in self._items:
             self._items[delta, category.pk] = scoring.add_item(
-                actor=self.admin,
+                membership=member(self.admin),
                 category=category,
                 name=f"{'加' if delta > 0 else '减'}{abs(delta)}",
                 kind="bonus" if delta > 0 else "penalty",
@@ -99,16 +104,21 @@ class StarWorld:
         entries = []
         for delta, households in by_delta.items():
             entries += scoring.record_bulk(
-                actor=self.admin, households=households, item=self.item(delta, category), occurred_on=DAY
+                membership=member(self.admin),
+                households=households,
+                item=self.item(delta, category),
+                occurred_on=DAY,
             )
         if entries:
-            approve_through_notice(entries, actor=self.admin)
+            approve_through_notice(entries, membership=member(self.admin))
         return entries
 
     def disqualify(self, household, *, approve: bool = True) -> Entry:
-        entry = scoring.record_entry(actor=self.admin, household=household, item=self.veto, occurred_on=DAY)
+        entry = scoring.record_entry(
+            membership=member(self.admin), household=household, item=self.veto, occurred_on=DAY
+        )
         if approve:
-            approve_through_notice([entry], actor=self.admin)
+            approve_through_notice([entry], membership=member(self.admin))
         return entry
 
     def stop_taking_part(self, households, participation=Participation.OPTED_OUT) -> None:

@@ -16,11 +16,13 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from households.models import Job, Membership
+from core.models import Job
+from households.models import Membership
 from rewards import services
 from rewards.models import Product, Redemption, RewardAllocation, StarRule, StarRun, StockMove
 from scoring import services as scoring
 from tests.api_errors import fields
+from tests.contract import member
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -45,21 +47,28 @@ def w(stars, world):
                 mobile=f"1390000{household.number[-4:]}" if n == 0 else "",
             )
     stars.v1 = stars.households[0].village
-    stars.budget = services.open_budget(actor=stars.admin, village=stars.v1, year=2026)
-    run, _, _ = services.rate_stars(actor=stars.admin, scheme=stars.scheme)
-    stars.run = services.publish_run(actor=stars.admin, run=run)
-    stars.shop = services.open_shop(actor=stars.admin, village=stars.v1, opening_hours="周六 9:00–11:30")
+    stars.budget = services.open_budget(membership=member(stars.admin), village=stars.v1, year=2026)
+    run, _, _ = services.rate_stars(membership=member(stars.admin), scheme=stars.scheme)
+    stars.run = services.publish_run(membership=member(stars.admin), run=run)
+    stars.shop = services.open_shop(
+        membership=member(stars.admin), village=stars.v1, opening_hours="周六 9:00–11:30"
+    )
     stars.soap = services.add_product(
-        actor=stars.admin, shop=stars.shop, name="肥皂", points=D("10"), cost=D("0.50"), stock=7
+        membership=member(stars.admin), shop=stars.shop, name="肥皂", points=D("10"), cost=D("0.50"), stock=7
     )
     stars.oil = services.add_product(
-        actor=stars.admin, shop=stars.shop, name="食用油", points=D("25"), stock=2, source="donated"
+        membership=member(stars.admin),
+        shop=stars.shop,
+        name="食用油",
+        points=D("25"),
+        stock=2,
+        source="donated",
     )
     stars.other = stars.village([150])[0]
     stars.v2 = stars.other.village
-    stars.other_shop = services.open_shop(actor=stars.admin, village=stars.v2)
+    stars.other_shop = services.open_shop(membership=member(stars.admin), village=stars.v2)
     stars.other_soap = services.add_product(
-        actor=stars.admin, shop=stars.other_shop, name="肥皂", points=D("1"), stock=3
+        membership=member(stars.admin), shop=stars.other_shop, name="肥皂", points=D("1"), stock=3
     )
     Membership.objects.get(user=world.a.clerk).villages.add(stars.v1)
     stars.clerk, stars.supervisor, stars.county = world.a.clerk, world.a.supervisor, world.a.county
@@ -113,24 +122,24 @@ class Write:
 
 def _new_version(w):
     w.record([(w.households[5], D("100"))])
-    run, created, _ = services.rate_stars(actor=w.admin, scheme=w.scheme)
+    run, created, _ = services.rate_stars(membership=member(w.admin), scheme=w.scheme)
     assert created and run.version == 2
     return f"star-runs/{run.pk}/publish/"
 
 
 def _levels(w, five="15", four="10", three="5"):
     for stars, value in ((5, five), (4, four), (3, three)):
-        services.set_reward_level(actor=w.admin, scheme=w.scheme, stars=stars, value=D(value))
+        services.set_reward_level(membership=member(w.admin), scheme=w.scheme, stars=stars, value=D(value))
 
 
 def _allocation(w):
     _levels(w)
-    allocation = services.allocate_rewards(actor=w.admin, run=w.run, village=w.v1)[0]
+    allocation = services.allocate_rewards(membership=member(w.admin), run=w.run, village=w.v1)[0]
     return f"allocations/{allocation.pk}/cancel/"
 
 
 def _reward_level(w):
-    level = services.set_reward_level(actor=w.admin, scheme=w.scheme, stars=4, value=D("8"))
+    level = services.set_reward_level(membership=member(w.admin), scheme=w.scheme, stars=4, value=D("8"))
     return f"reward-levels/{level.pk}/"
 
 
@@ -140,7 +149,9 @@ def _more_residents(w):
 
 
 def _redemption(w):
-    redemption = services.redeem(actor=w.admin, household=w.households[0], shop=w.shop, items={w.soap.pk: 1})
+    redemption = services.redeem(
+        membership=member(w.admin), household=w.households[0], shop=w.shop, items={w.soap.pk: 1}
+    )
     return f"redemptions/{redemption.pk}/cancel/"
 
 
@@ -393,7 +404,7 @@ def test_star_results_by_village_and_stars(w, client):
 
 def test_publishing_an_out_of_date_rating_is_refused(w, client):
     w.record([(w.households[5], D("100"))])
-    services.rate_stars(actor=w.admin, scheme=w.scheme)
+    services.rate_stars(membership=member(w.admin), scheme=w.scheme)
 
     response = send(client, w.admin, "post", f"star-runs/{w.run.pk}/publish/")
 
@@ -403,8 +414,10 @@ def test_publishing_an_out_of_date_rating_is_refused(w, client):
 
 def test_a_budget_shows_funded_cap_limit_committed_spent_and_left(w, client):
     _levels(w)
-    services.allocate_rewards(actor=w.admin, run=w.run, village=w.v1)  # 15 + 10 + 5
-    services.redeem(actor=w.admin, household=w.households[0], shop=w.shop, items={w.soap.pk: 2})  # ¥1.00
+    services.allocate_rewards(membership=member(w.admin), run=w.run, village=w.v1)  # 15 + 10 + 5
+    services.redeem(
+        membership=member(w.admin), household=w.households[0], shop=w.shop, items={w.soap.pk: 2}
+    )  # ¥1.00
 
     budget = send(client, w.clerk, "get", f"budgets/{w.budget.pk}/").json()
 
@@ -517,7 +530,7 @@ def test_a_refused_redemption_is_a_400_that_says_why_and_changes_nothing(
     w, client, household, items, field, words
 ):
     w.cooker = services.add_product(
-        actor=w.admin, shop=w.shop, name="电饭锅", points=D("50"), cost=D("45"), stock=1
+        membership=member(w.admin), shop=w.shop, name="电饭锅", points=D("50"), cost=D("45"), stock=1
     )
     before = snapshot()
     body = {
@@ -576,7 +589,7 @@ def test_a_retried_redemption_with_the_same_key_records_once(w, client):
 
 def test_cancelling_a_redemption_gives_points_goods_and_money_back(w, client):
     redemption = services.redeem(
-        actor=w.admin, household=w.households[0], shop=w.shop, items={w.soap.pk: 2, w.oil.pk: 1}
+        membership=member(w.admin), household=w.households[0], shop=w.shop, items={w.soap.pk: 2, w.oil.pk: 1}
     )
     assert available(client, w, w.households[0]) == D("55")
 
@@ -661,9 +674,11 @@ def test_the_counter_search_makes_a_bounded_number_of_queries(w, client):
 
 
 def test_shop_participation_per_visible_village(w, client):
-    services.redeem(actor=w.admin, household=w.households[0], shop=w.shop, items={w.soap.pk: 1})
-    cancelled = services.redeem(actor=w.admin, household=w.households[1], shop=w.shop, items={w.soap.pk: 1})
-    services.cancel_redemption(actor=w.admin, redemption=cancelled, reason="退货")
+    services.redeem(membership=member(w.admin), household=w.households[0], shop=w.shop, items={w.soap.pk: 1})
+    cancelled = services.redeem(
+        membership=member(w.admin), household=w.households[1], shop=w.shop, items={w.soap.pk: 1}
+    )
+    services.cancel_redemption(membership=member(w.admin), redemption=cancelled, reason="退货")
 
     rows = send(client, w.clerk, "get", "shop-participation/", {"year": 2026}).json()["results"]
 
@@ -680,18 +695,20 @@ def test_shop_participation_per_visible_village(w, client):
 
 def _grow_runs(w):
     w.record([(w.households[5], D("100"))])
-    services.rate_stars(actor=w.admin, scheme=w.scheme)
+    services.rate_stars(membership=member(w.admin), scheme=w.scheme)
 
 
 def _grow_budgets(w):
     for village in w.world.a.villages:
-        services.open_budget(actor=w.admin, village=village, year=2026)
-    services.open_budget(actor=w.admin, village=w.v1, year=2025)
+        services.open_budget(membership=member(w.admin), village=village, year=2026)
+    services.open_budget(membership=member(w.admin), village=w.v1, year=2025)
 
 
 def _grow_funding(w):
     for amount in ("5", "6", "7"):
-        services.add_funding(actor=w.admin, budget=w.budget, kind="donation", amount=D(amount), source="x")
+        services.add_funding(
+            membership=member(w.admin), budget=w.budget, kind="donation", amount=D(amount), source="x"
+        )
 
 
 def _grow_allocations(w):
@@ -710,24 +727,30 @@ def _grow_allocations(w):
 
 def _grow_shops(w):
     for village in w.world.a.villages:
-        services.open_shop(actor=w.admin, village=village)
+        services.open_shop(membership=member(w.admin), village=village)
 
 
 def _grow_products(w):
     for n in range(3):
-        services.add_product(actor=w.admin, shop=w.shop, name=f"商品{n}", points=D("1"), stock=n + 1)
+        services.add_product(
+            membership=member(w.admin), shop=w.shop, name=f"商品{n}", points=D("1"), stock=n + 1
+        )
 
 
 def _grow_redemptions(w):
     for household in w.households[1:3]:
-        services.redeem(actor=w.admin, household=household, shop=w.shop, items={w.soap.pk: 1})
-    services.redeem(actor=w.admin, household=w.households[3], shop=w.shop, items={w.soap.pk: 1, w.oil.pk: 1})
+        services.redeem(membership=member(w.admin), household=household, shop=w.shop, items={w.soap.pk: 1})
+    services.redeem(
+        membership=member(w.admin), household=w.households[3], shop=w.shop, items={w.soap.pk: 1, w.oil.pk: 1}
+    )
 
 
 def _grow_levels(w):
-    next_year = scoring.create_scheme(actor=w.admin, township=w.township, name="星级评定", year=2027)
+    next_year = scoring.create_scheme(
+        membership=member(w.admin), township=w.township, name="星级评定", year=2027
+    )
     for stars in (5, 4):
-        services.set_reward_level(actor=w.admin, scheme=next_year, stars=stars, value=D("1"))
+        services.set_reward_level(membership=member(w.admin), scheme=next_year, stars=stars, value=D("1"))
 
 
 def _first_allocation_and_redemption(w):

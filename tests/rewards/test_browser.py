@@ -11,6 +11,7 @@ from households.models import Membership
 from rewards import services
 from rewards.models import Redemption
 from rewards.selectors import card_code, spendable_balance
+from tests.contract import member
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,10 +24,16 @@ def test_the_clerk_redeems_goods_for_a_household_found_by_its_qr_code(
     household.members.create(township=stars.township, name="王秀英", is_head=True)
     other.members.create(township=stars.township, name="赵大山", is_head=True)
     Membership.objects.get(user=world.a.clerk).villages.add(household.village)
-    services.open_budget(actor=stars.admin, village=household.village, year=2026)
-    shop = services.open_shop(actor=stars.admin, village=household.village, opening_hours="周六 9:00–11:30")
-    soap = services.add_product(actor=stars.admin, shop=shop, name="洗衣皂", points=Decimal("10"), stock=8)
-    oil = services.add_product(actor=stars.admin, shop=shop, name="菜籽油", points=Decimal("25"), stock=3)
+    services.open_budget(membership=member(stars.admin), village=household.village, year=2026)
+    shop = services.open_shop(
+        membership=member(stars.admin), village=household.village, opening_hours="周六 9:00–11:30"
+    )
+    soap = services.add_product(
+        membership=member(stars.admin), shop=shop, name="洗衣皂", points=Decimal("10"), stock=8
+    )
+    oil = services.add_product(
+        membership=member(stars.admin), shop=shop, name="菜籽油", points=Decimal("25"), stock=3
+    )
 
     with time_machine.travel("2026-06-20 09:30 +08:00", tick=True):
         context = browser.new_context(**browser_context_args)

@@ -15,13 +15,14 @@ from django.db import connection
 from django.urls import reverse
 
 import rewards.tasks  # registers the "star_rating" runner (the worker imports it by autodiscovery)
-from households import jobs
-from households.models import Job, JobState
-from households.tenancy import township_scope
+from core import jobs
+from core.models import Job, JobState
+from core.tenancy import township_scope
 from rewards.models import StarResult, StarRun
-from rewards.selectors import star_inputs
-from rewards.services import bands_of, rank_households
+from rewards.services import bands_of
 from tests.conftest import celery_worker, wait_for
+from tests.contract import member
+from tests.rewards.oracle import rank_households, star_inputs
 
 D = Decimal
 
@@ -42,8 +43,7 @@ def sheet_rows(job, sheet=0):
 
 def start(stars):
     return jobs.start_job(
-        actor=stars.admin,
-        township=stars.township,
+        membership=member(stars.admin),
         kind="star_rating",
         params={"scheme_id": stars.scheme.pk},
     )
@@ -99,7 +99,7 @@ def test_a_second_job_on_the_same_ledger_makes_no_new_version_and_a_changed_one_
 
 @pytest.mark.django_db
 def test_a_redelivered_job_is_not_run_again(stars, django_capture_on_commit_callbacks):
-    from households.tasks import run_job
+    from core.tasks import run_job
 
     stars.village(descending(10))
     with django_capture_on_commit_callbacks(execute=True):
@@ -116,14 +116,15 @@ def test_the_command_prints_each_village_and_says_whether_a_version_was_made(sta
     households = stars.village(descending(10), name="东星村")
     stars.village(descending(20), name="西星村")
     out = io.StringIO()
-    call_command("rate_stars", "--township", "town-a", "--year", "2026", stdout=out)
+    office = ("--user", "a-township_admin")
+    call_command("rate_stars", "--township", "town-a", "--year", "2026", *office, stdout=out)
     text = out.getvalue()
     # 东星村 N=10: 1/1/1; 西星村 N=20: five r≤2, four r≤4, three r≤6 → 2/2/2.
     assert "东星村：10 户参评，五星 1 户，四星 1 户，三星 1 户" in text
     assert "西星村：20 户参评，五星 2 户，四星 2 户，三星 2 户" in text
     assert "第 1 版" in text
     out = io.StringIO()
-    call_command("rate_stars", "--township", "town-a", "--year", "2026", stdout=out)
+    call_command("rate_stars", "--township", "town-a", "--year", "2026", *office, stdout=out)
     assert "没有新版本" in out.getvalue() and StarRun.objects.count() == 1
     stars.record([(households[9], D("50"))])
     out = io.StringIO()
@@ -137,9 +138,11 @@ def test_the_command_prints_each_village_and_says_whether_a_version_was_made(sta
 @pytest.mark.django_db
 def test_the_command_refuses_unknown_townships_years_and_users(stars, world):
     with pytest.raises(CommandError, match="没有"):
-        call_command("rate_stars", "--township", "nowhere", "--year", "2026")
+        call_command("rate_stars", "--township", "nowhere", "--year", "2026", "--user", "a-township_admin")
     with pytest.raises(CommandError, match="2025"):
-        call_command("rate_stars", "--township", "town-a", "--year", "2025")
+        call_command("rate_stars", "--township", "town-a", "--year", "2025", "--user", "a-township_admin")
+    with pytest.raises(CommandError, match="--user"):
+        call_command("rate_stars", "--township", "town-a", "--year", "2026")
     with pytest.raises(CommandError):
         call_command("rate_stars", "--township", "town-a", "--year", "2026", "--user", "a-supervisor")
     with pytest.raises(CommandError):
@@ -164,7 +167,7 @@ def redeliver_unacknowledged(township_id: int, job_id: int) -> int:
             if message["properties"].get("body_encoding") == "base64":
                 body = base64.b64decode(body)
             args = json.loads(body)[0]
-            if message["headers"].get("task") == "households.tasks.run_job" and args == [township_id, job_id]:
+            if message["headers"].get("task") == "core.tasks.run_job" and args == [township_id, job_id]:
                 channel.qos.restore_by_tag(tag, client)
                 restored += 1
     return restored

@@ -14,6 +14,7 @@ from households.models import Membership
 from rewards import services
 from rewards.models import Budget, Redemption, RewardAllocation, StarRun
 from rewards.selectors import card_code
+from tests.contract import member
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -49,10 +50,10 @@ def market(stars, world):
         household.members.create(township=stars.township, name=f"户主{household.number}", is_head=True)
     Membership.objects.get(user=world.a.clerk).villages.add(village)
     stars.clerk = world.a.clerk
-    stars.budget = services.open_budget(actor=stars.admin, village=village, year=2026)
-    stars.shop = services.open_shop(actor=stars.admin, village=village)
+    stars.budget = services.open_budget(membership=member(stars.admin), village=village, year=2026)
+    stars.shop = services.open_shop(membership=member(stars.admin), village=village)
     stars.soap = services.add_product(
-        actor=stars.admin, shop=stars.shop, name="肥皂", points=D("10"), cost=D("0.5"), stock=5
+        membership=member(stars.admin), shop=stars.shop, name="肥皂", points=D("10"), cost=D("0.5"), stock=5
     )
     return stars
 
@@ -97,7 +98,10 @@ def test_the_counter_says_why_a_redemption_is_refused(market, login):
 @time_machine.travel(NOW, tick=False)
 def test_a_redemption_is_cancelled_from_its_receipt_with_a_reason(market, login):
     redemption = services.redeem(
-        actor=market.admin, household=market.households[0], shop=market.shop, items={market.soap.pk: 2}
+        membership=member(market.admin),
+        household=market.households[0],
+        shop=market.shop,
+        items={market.soap.pk: 2},
     )
     client = login(market.clerk)
     url = page(market, "redemption-detail", pk=redemption.pk)
@@ -127,8 +131,8 @@ def test_stock_in_and_out_from_the_product_page(market, login):
 
 
 def test_the_township_office_allocates_rewards_and_sees_the_shortfall(market, login):
-    run, _, _ = services.rate_stars(actor=market.admin, scheme=market.scheme)
-    services.publish_run(actor=market.admin, run=run)
+    run, _, _ = services.rate_stars(membership=member(market.admin), scheme=market.scheme)
+    services.publish_run(membership=member(market.admin), run=run)
     client = login(market.admin)
     settings_url = page(market, "scheme-rewards", scheme_pk=market.scheme.pk)
     levels = {"levels": "1"}
@@ -174,7 +178,7 @@ def test_the_star_pages_start_a_rating_job_and_publish(market, login):
     client = login(market.admin)
     started = client.post(page(market, "star-rate", scheme_pk=market.scheme.pk))
     assert started.status_code == 302 and "/jobs/" in started["Location"]
-    run, _, _ = services.rate_stars(actor=market.admin, scheme=market.scheme)
+    run, _, _ = services.rate_stars(membership=member(market.admin), scheme=market.scheme)
     assert market.scheme.name in client.get(page(market, "star-overview")).content.decode()
     detail = client.get(
         page(market, "run-detail", pk=run.pk), {"village": market.village_.pk}
@@ -190,13 +194,35 @@ def test_the_star_pages_start_a_rating_job_and_publish(market, login):
     assert run.state == "published"
 
 
+def test_publishing_needs_the_right_to_manage_rewards_on_the_page_and_in_the_service(
+    market, login, monkeypatch
+):
+    """The page and the service asked for different rights (MANAGE_REWARDS, APPROVE_ROUND): the service decides,
+    with the page's right. A role given only MANAGE_REWARDS publishes; the office without it cannot."""
+    from core.permissions import ROLE_ACTIONS, Action, Role
+
+    run, _, _ = services.rate_stars(membership=member(market.admin), scheme=market.scheme)
+    office = ROLE_ACTIONS[Role.TOWNSHIP_ADMIN]
+    monkeypatch.setitem(ROLE_ACTIONS, Role.TOWNSHIP_ADMIN, office - {Action.MANAGE_REWARDS})
+    client = login(market.admin)
+    assert client.post(page(market, "run-publish", pk=run.pk), {"checked": "on"}).status_code == 403
+    monkeypatch.setitem(ROLE_ACTIONS, Role.TOWNSHIP_ADMIN, office - {Action.APPROVE_ROUND})
+    assert (
+        page(market, "run-publish", pk=run.pk)
+        in client.get(page(market, "run-detail", pk=run.pk)).content.decode()
+    )
+    client.post(page(market, "run-publish", pk=run.pk), {"checked": "on"})
+    run.refresh_from_db()
+    assert run.state == "published" and run.published_by == market.admin
+
+
 def test_incentive_lists_download_as_xlsx_and_pdf(market, login):
-    run, _, _ = services.rate_stars(actor=market.admin, scheme=market.scheme)
+    run, _, _ = services.rate_stars(membership=member(market.admin), scheme=market.scheme)
     client = login(market.admin)
     url = reverse("publicity:incentive-lists", kwargs={"township_slug": market.township.slug})
     not_yet = client.get(url, {"year": 2026, "purpose": "bank", "format": "xlsx"})
     assert "No published star rating of 2026" in not_yet.content.decode()
-    services.publish_run(actor=market.admin, run=run)
+    services.publish_run(membership=member(market.admin), run=run)
     xlsx = client.get(url, {"year": 2026, "purpose": "bank", "format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -212,12 +238,12 @@ def test_incentive_lists_download_as_xlsx_and_pdf(market, login):
 
 
 def test_the_reward_list_pdf_has_a_column_to_sign(market, world, login):
-    run, _, _ = services.rate_stars(actor=market.admin, scheme=market.scheme)
-    services.publish_run(actor=market.admin, run=run)
+    run, _, _ = services.rate_stars(membership=member(market.admin), scheme=market.scheme)
+    services.publish_run(membership=member(market.admin), run=run)
     services.set_reward_level(
-        actor=market.admin, scheme=market.scheme, stars=5, reward="大米一袋", value=D("2")
+        membership=member(market.admin), scheme=market.scheme, stars=5, reward="大米一袋", value=D("2")
     )
-    services.allocate_rewards(actor=market.admin, run=run, village=market.village_)
+    services.allocate_rewards(membership=member(market.admin), run=run, village=market.village_)
     client = login(market.admin)
     pdf = client.get(
         reverse(
@@ -242,9 +268,12 @@ def test_the_reward_list_pdf_has_a_column_to_sign(market, world, login):
 @time_machine.travel(NOW, tick=False)
 def test_outsiders_get_not_found_and_change_nothing(market, world, login):
     redemption = services.redeem(
-        actor=market.admin, household=market.households[0], shop=market.shop, items={market.soap.pk: 1}
+        membership=member(market.admin),
+        household=market.households[0],
+        shop=market.shop,
+        items={market.soap.pk: 1},
     )
-    run, _, _ = services.rate_stars(actor=market.admin, scheme=market.scheme)
+    run, _, _ = services.rate_stars(membership=member(market.admin), scheme=market.scheme)
     allocation_free = {
         "shop-detail": {"pk": market.shop.pk},
         "counter": {"pk": market.shop.pk},
@@ -269,7 +298,7 @@ def test_outsiders_get_not_found_and_change_nothing(market, world, login):
 
 
 def test_a_clerk_sees_only_the_supermarkets_of_their_villages(market, world, login):
-    other_shop = services.open_shop(actor=market.admin, village=world.a.villages[1])
+    other_shop = services.open_shop(membership=member(market.admin), village=world.a.villages[1])
     client = login(market.clerk)
     assert client.get(page(market, "shop-detail", pk=other_shop.pk)).status_code == 404
     assert client.get(page(market, "counter", pk=other_shop.pk)).status_code == 404
@@ -332,10 +361,12 @@ def test_the_supermarket_and_budget_pages_make_the_same_number_of_queries_whatev
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    run, _, _ = services.rate_stars(actor=market.admin, scheme=market.scheme)
-    services.publish_run(actor=market.admin, run=run)
+    run, _, _ = services.rate_stars(membership=member(market.admin), scheme=market.scheme)
+    services.publish_run(membership=member(market.admin), run=run)
     for stars in (5, 4, 3):
-        services.set_reward_level(actor=market.admin, scheme=market.scheme, stars=stars, value=D("1"))
+        services.set_reward_level(
+            membership=member(market.admin), scheme=market.scheme, stars=stars, value=D("1")
+        )
     client = login(market.admin)
     urls = [
         page(market, "shop-list"),
@@ -353,17 +384,24 @@ def test_the_supermarket_and_budget_pages_make_the_same_number_of_queries_whatev
             found.append(len(queries))
         return found
 
-    allocations = services.allocate_rewards(actor=market.admin, run=run, village=market.village_)
+    allocations = services.allocate_rewards(membership=member(market.admin), run=run, village=market.village_)
     services.redeem(
-        actor=market.admin, household=market.households[0], shop=market.shop, items={market.soap.pk: 1}
+        membership=member(market.admin),
+        household=market.households[0],
+        shop=market.shop,
+        items={market.soap.pk: 1},
     )
     before = counts()  # one of each row
-    services.cancel_allocation(actor=market.admin, allocation=allocations[0], reason="搬走")
+    services.cancel_allocation(membership=member(market.admin), allocation=allocations[0], reason="搬走")
     for n in range(3):
-        services.add_product(actor=market.admin, shop=market.shop, name=f"商品{n}", points=D("1"), stock=2)
+        services.add_product(
+            membership=member(market.admin), shop=market.shop, name=f"商品{n}", points=D("1"), stock=2
+        )
     for household in market.households[:3]:
-        services.redeem(actor=market.admin, household=household, shop=market.shop, items={market.soap.pk: 1})
-    services.move_stock(actor=market.admin, product=market.soap, change=3, reason="in")
+        services.redeem(
+            membership=member(market.admin), household=household, shop=market.shop, items={market.soap.pk: 1}
+        )
+    services.move_stock(membership=member(market.admin), product=market.soap, change=3, reason="in")
     assert counts() == before
     detail = client.get(page(market, "budget-detail", pk=market.budget.pk)).content.decode()
     assert "已撤销" in detail or "Cancelled" in detail
@@ -373,9 +411,12 @@ def test_the_supermarket_and_budget_pages_make_the_same_number_of_queries_whatev
 def test_a_county_viewer_never_reads_a_households_redemptions_rewards_or_ranking(market, world, login):
     """Issue 7: a household's own records stay inside the township (the API already says so: pages too)."""
     redemption = services.redeem(
-        actor=market.admin, household=market.households[0], shop=market.shop, items={market.soap.pk: 1}
+        membership=member(market.admin),
+        household=market.households[0],
+        shop=market.shop,
+        items={market.soap.pk: 1},
     )
-    run, _, _ = services.rate_stars(actor=market.admin, scheme=market.scheme)
+    run, _, _ = services.rate_stars(membership=member(market.admin), scheme=market.scheme)
     client = login(world.a.county)
     assert client.get(page(market, "redemption-detail", pk=redemption.pk)).status_code == 404
     shop = client.get(page(market, "shop-detail", pk=market.shop.pk)).content.decode()

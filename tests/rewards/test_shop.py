@@ -10,12 +10,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from core.errors import DomainError
-from households.tenancy import township_scope
+from core.tenancy import township_scope
 from rewards import services
 from rewards.models import Product, Redemption, SpendableBasis, StockMove, StockReason
 from rewards.selectors import card_code, find_households, shop_participation, spendable_balance
 from scoring import services as scoring
 from scoring.selectors import annual_totals
+from tests.contract import member
 from tests.factories import store_reward_settings
 from tests.notices import approve_through_notice
 
@@ -37,13 +38,17 @@ def shop(stars):
     village = stars.households[0].village
     for household in stars.households:
         household.members.create(township=stars.township, name=f"户主{household.number}", is_head=True)
-    stars.budget = services.open_budget(actor=stars.admin, village=village, year=2026)  # 3 residents: ¥6 cap
-    stars.shop = services.open_shop(actor=stars.admin, village=village, opening_hours="周六 9:00–11:30")
+    stars.budget = services.open_budget(
+        membership=member(stars.admin), village=village, year=2026
+    )  # 3 residents: ¥6 cap
+    stars.shop = services.open_shop(
+        membership=member(stars.admin), village=village, opening_hours="周六 9:00–11:30"
+    )
     stars.soap = services.add_product(
-        actor=stars.admin, shop=stars.shop, name="肥皂", points=D("10"), cost=D("0.50"), stock=7
+        membership=member(stars.admin), shop=stars.shop, name="肥皂", points=D("10"), cost=D("0.50"), stock=7
     )
     stars.oil = services.add_product(
-        actor=stars.admin,
+        membership=member(stars.admin),
         shop=stars.shop,
         name="食用油",
         points=D("25"),
@@ -56,7 +61,9 @@ def shop(stars):
 
 def redeem(shop, household, items, **kwargs):
     with time_machine.travel(IN_2026, tick=False):
-        return services.redeem(actor=shop.admin, household=household, shop=shop.shop, items=items, **kwargs)
+        return services.redeem(
+            membership=member(shop.admin), household=household, shop=shop.shop, items=items, **kwargs
+        )
 
 
 def available(household, year=2026):
@@ -122,7 +129,9 @@ def test_a_cancellation_is_a_reversing_record_that_gives_everything_back(shop):
     first = shop.households[0]
     redemption = redeem(shop, first, {shop.soap.pk: 3})
     with time_machine.travel(IN_2026, tick=False):
-        reversal = services.cancel_redemption(actor=shop.admin, redemption=redemption, reason="拿错了")
+        reversal = services.cancel_redemption(
+            membership=member(shop.admin), redemption=redemption, reason="拿错了"
+        )
     assert (reversal.points, reversal.cost, reversal.reverses_id, reversal.reason) == (
         D("-30"),
         D("-1.50"),
@@ -135,20 +144,24 @@ def test_a_cancellation_is_a_reversing_record_that_gives_everything_back(shop):
     shop.soap.refresh_from_db()
     assert shop.soap.stock == 7
     with pytest.raises(DomainError, match="already cancelled"):
-        services.cancel_redemption(actor=shop.admin, redemption=redemption, reason="again")
+        services.cancel_redemption(membership=member(shop.admin), redemption=redemption, reason="again")
     with pytest.raises(DomainError, match="Say why"):
-        services.cancel_redemption(actor=shop.admin, redemption=reversal, reason=" ")
+        services.cancel_redemption(membership=member(shop.admin), redemption=reversal, reason=" ")
 
 
 def test_stock_moves_keep_the_stock_equal_to_their_sum_and_never_below_zero(shop):
-    services.move_stock(actor=shop.admin, product=shop.soap, change=5, reason=StockReason.IN)
-    services.move_stock(actor=shop.admin, product=shop.soap, change=2, reason=StockReason.OUT, note="受潮")
+    services.move_stock(membership=member(shop.admin), product=shop.soap, change=5, reason=StockReason.IN)
+    services.move_stock(
+        membership=member(shop.admin), product=shop.soap, change=2, reason=StockReason.OUT, note="受潮"
+    )
     with pytest.raises(DomainError, match="Only 10 of 肥皂"):
         services.move_stock(
-            actor=shop.admin, product=shop.soap, change=11, reason=StockReason.OUT, note="丢失"
+            membership=member(shop.admin), product=shop.soap, change=11, reason=StockReason.OUT, note="丢失"
         )
     with pytest.raises(DomainError, match="Say why"):
-        services.move_stock(actor=shop.admin, product=shop.soap, change=1, reason=StockReason.OUT)
+        services.move_stock(
+            membership=member(shop.admin), product=shop.soap, change=1, reason=StockReason.OUT
+        )
     shop.soap.refresh_from_db()
     moves = list(StockMove.objects.filter(product=shop.soap).values_list("change", flat=True))
     assert moves == [7, 5, -2] and shop.soap.stock == 10
@@ -169,16 +182,18 @@ def test_the_database_refuses_to_change_a_redemption(shop):
 
 def test_unspent_points_carry_over_unless_the_scheme_resets_them_each_year(shop):
     first = shop.households[0]
-    old = scoring.create_scheme(actor=shop.admin, township=shop.township, name="2025", year=2025)
+    old = scoring.create_scheme(membership=member(shop.admin), township=shop.township, name="2025", year=2025)
     category = scoring.add_category(
-        actor=shop.admin, scheme=old, name="旧", base_score=D("0"), cadence="annual"
+        membership=member(shop.admin), scheme=old, name="旧", base_score=D("0"), cadence="annual"
     )
-    item = scoring.add_item(actor=shop.admin, category=category, name="好事", kind="bonus", points=D("20"))
-    scoring.activate_scheme(actor=shop.admin, scheme=old)
+    item = scoring.add_item(
+        membership=member(shop.admin), category=category, name="好事", kind="bonus", points=D("20")
+    )
+    scoring.activate_scheme(membership=member(shop.admin), scheme=old)
     entry = scoring.record_entry(
-        actor=shop.admin, household=first, item=item, occurred_on=datetime.date(2025, 5, 1)
+        membership=member(shop.admin), household=first, item=item, occurred_on=datetime.date(2025, 5, 1)
     )
-    approve_through_notice([entry], actor=shop.admin)
+    approve_through_notice([entry], membership=member(shop.admin))
     assert available(first) == D("70")
     assert available(first, year=2025) == D("20")
     store_reward_settings(shop.scheme, spendable_resets_yearly=True)
@@ -205,7 +220,7 @@ def test_participation_counts_households_and_residents_that_redeemed_this_year(s
     redeem(shop, first, {shop.soap.pk: 1})
     cancelled = redeem(shop, second, {shop.soap.pk: 1})
     with time_machine.travel(IN_2026, tick=False):
-        services.cancel_redemption(actor=shop.admin, redemption=cancelled, reason="退回")
+        services.cancel_redemption(membership=member(shop.admin), redemption=cancelled, reason="退回")
     figures = shop_participation(year=2026, village_ids=[village.pk])[village.pk]
     assert (figures.households_redeemed, figures.households_taking_part) == (1, 3)
     assert (figures.residents_redeemed, figures.residents_taking_part) == (1, 4)
@@ -225,10 +240,10 @@ def test_twenty_parallel_redemptions_never_overspend_points_or_stock(stars, stoc
     """Net +50 points and soap at 10 points: the balance allows 5, the stock `stock`; the smaller wins."""
     household = stars.village([150])[0]
     household.members.create(township=stars.township, name="户主", is_head=True)
-    services.open_budget(actor=stars.admin, village=household.village, year=2026)
-    shop = services.open_shop(actor=stars.admin, village=household.village)
+    services.open_budget(membership=member(stars.admin), village=household.village, year=2026)
+    shop = services.open_shop(membership=member(stars.admin), village=household.village)
     soap = services.add_product(
-        actor=stars.admin, shop=shop, name="肥皂", points=D("10"), cost=D("0"), stock=stock
+        membership=member(stars.admin), shop=shop, name="肥皂", points=D("10"), cost=D("0"), stock=stock
     )
     barrier = threading.Barrier(20)
     outcomes = []
@@ -238,7 +253,7 @@ def test_twenty_parallel_redemptions_never_overspend_points_or_stock(stars, stoc
             with township_scope(stars.township), time_machine.travel(IN_2026, tick=False):
                 barrier.wait()
                 redemption = services.redeem(
-                    actor=stars.admin,
+                    membership=member(stars.admin),
                     household=household,
                     shop=shop,
                     items={soap.pk: 1},

@@ -15,10 +15,11 @@ from core.errors import DomainError
 from households.models import Household, Participation, Village
 from rewards import services
 from rewards.models import StarResult, StarRun, StarRunState
-from rewards.selectors import StarInput
-from rewards.services import Bands, TieBreak, band_overflow, publish_run, rank_households, rate_stars
+from rewards.services import Bands, TieBreak, band_overflow, publish_run, rate_stars
 from scoring import services as scoring
 from scoring.models import Entry
+from tests.contract import member
+from tests.rewards.oracle import StarInput, rank_households
 
 from .conftest import DAY, database_checksum
 from .test_stars import descending, python_rule, stored_rows
@@ -47,7 +48,7 @@ def fresh(run) -> StarRun:
 
 def test_approving_an_entry_makes_the_current_run_stale_and_says_which(stars):
     households = stars.village(descending(10))
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert not fresh(run).stale
 
     [entry] = stars.record([(households[3], D("1"))])
@@ -67,14 +68,16 @@ def test_approving_an_entry_makes_the_current_run_stale_and_says_which(stars):
 
 def test_a_proposal_does_not_make_the_run_stale(stars):
     households = stars.village(descending(10))
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
-    scoring.record_entry(actor=stars.admin, household=households[0], item=stars.item(D("5")), occurred_on=DAY)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
+    scoring.record_entry(
+        membership=member(stars.admin), household=households[0], item=stars.item(D("5")), occurred_on=DAY
+    )
     assert not fresh(run).stale
 
 
 def test_a_change_rolled_back_leaves_the_run_as_it_was(stars):
     households = stars.village(descending(10))
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     with pytest.raises(RuntimeError), transaction.atomic():
         stars.record([(households[0], D("1"))])
         assert fresh(run).stale
@@ -84,32 +87,32 @@ def test_a_change_rolled_back_leaves_the_run_as_it_was(stars):
 
 def _correct(stars, households):
     [entry] = stars.record([(households[0], D("3"))])
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
-    scoring.correct_entry(actor=stars.admin, entry=entry, reason="误录")
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
+    scoring.correct_entry(membership=member(stars.admin), entry=entry, reason="误录")
     return run
 
 
 def _veto(stars, households):
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     stars.disqualify(households[0])
     return run
 
 
 def _participation(stars, households):
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     stars.stop_taking_part(households[:1])
     return run
 
 
 def _move(stars, households):
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     other = Village.objects.create(township=stars.township, name="邻村")
     Household.objects.filter(pk=households[0].pk).update(village=other)
     return run
 
 
 def _new_household(stars, households):
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     Household.objects.create(
         township=stars.township, village=households[0].village, area=households[0].area, number="NEW-1"
     )
@@ -118,7 +121,7 @@ def _new_household(stars, households):
 
 def _round(stars, households):
     late = stars.village([120, 110], round_approved=False)
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     stars.approve_annual_round(late[0].village)
     return run
 
@@ -140,66 +143,74 @@ def test_every_kind_of_input_change_makes_the_run_stale(stars, change, cause):
     run = fresh(run)
     assert run.stale and run.stale_cause == cause
     with pytest.raises(DomainError) as refused:
-        publish_run(actor=stars.admin, run=run)
+        publish_run(membership=member(stars.admin), run=run)
     assert refused.value.code == "stale"
 
 
 def test_changing_the_star_settings_makes_the_run_stale(stars):
     stars.village(descending(10))
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
-    services.set_reward_settings(actor=stars.admin, scheme=stars.scheme, spendable_resets_yearly=True)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
+    services.set_reward_settings(
+        membership=member(stars.admin), scheme=stars.scheme, spendable_resets_yearly=True
+    )
     assert not fresh(run).stale  # the supermarket's settings are no input of the rating
-    services.set_reward_settings(actor=stars.admin, scheme=stars.scheme, star_floor=D("105"))
+    services.set_reward_settings(membership=member(stars.admin), scheme=stars.scheme, star_floor=D("105"))
     assert fresh(run).stale_cause == "settings"
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
-    services.set_star_rule(actor=stars.admin, scheme=stars.scheme, fewer_penalties=False, category=None)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
+    services.set_star_rule(
+        membership=member(stars.admin), scheme=stars.scheme, fewer_penalties=False, category=None
+    )
     assert fresh(run).stale_cause == "settings"
 
 
 def test_next_years_scheme_starts_from_its_sources_reward_settings_and_keeps_them(stars):
     services.set_reward_settings(
-        actor=stars.admin,
+        membership=member(stars.admin),
         scheme=stars.scheme,
         star_five_percent=15,
         star_floor=D("100"),
         spendable_basis="total",
     )
-    copy = scoring.copy_scheme(actor=stars.admin, scheme=stars.scheme, year=2027)
+    copy = scoring.copy_scheme(membership=member(stars.admin), scheme=stars.scheme, year=2027)
     assert services.bands_of(copy) == services.Bands(15, 20, 30, D("100"))
     assert services.star_rule(copy).spendable_basis == "total"
     # The source changes afterwards: the copy keeps what it was copied with.
-    services.set_reward_settings(actor=stars.admin, scheme=stars.scheme, star_five_percent=5, star_floor=None)
+    services.set_reward_settings(
+        membership=member(stars.admin), scheme=stars.scheme, star_five_percent=5, star_floor=None
+    )
     assert services.bands_of(copy) == services.Bands(15, 20, 30, D("100"))
-    services.set_reward_settings(actor=stars.admin, scheme=copy, star_four_percent=25)
+    services.set_reward_settings(membership=member(stars.admin), scheme=copy, star_four_percent=25)
     assert services.bands_of(copy) == services.Bands(15, 25, 30, D("100"))
     assert services.bands_of(stars.scheme).five == 5
 
 
 def test_rating_again_with_the_same_inputs_clears_the_mark_on_the_same_run(stars):
     households = stars.village(descending(10))
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     [entry] = stars.record([(households[9], D("30"))])
-    scoring.correct_entry(actor=stars.admin, entry=entry, reason="误录")  # the inputs are back as rated
+    scoring.correct_entry(
+        membership=member(stars.admin), entry=entry, reason="误录"
+    )  # the inputs are back as rated
     assert fresh(run).stale and fresh(run).stale_changes == 2
 
-    again, created, changes = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    again, created, changes = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
 
     assert again.pk == run.pk and not created and changes == []
     assert not again.stale and again.stale_cause == "" and again.stale_changes == 0
-    assert publish_run(actor=stars.admin, run=again).state == StarRunState.PUBLISHED
+    assert publish_run(membership=member(stars.admin), run=again).state == StarRunState.PUBLISHED
 
 
 def test_a_run_made_current_again_is_not_stale_and_the_one_it_replaces_is(stars):
     households = stars.village(descending(10))
-    v1, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    v1, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     [entry] = stars.record([(households[9], D("30"))])
-    v2, created, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    v2, created, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert created and not v2.stale
     assert fresh(v1).stale and not fresh(v1).current  # out of date, and says why
-    scoring.correct_entry(actor=stars.admin, entry=entry, reason="误录")
+    scoring.correct_entry(membership=member(stars.admin), entry=entry, reason="误录")
     assert fresh(v2).stale_cause == "correction"
 
-    back, created, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    back, created, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
 
     assert back.pk == v1.pk and not created and back.current and not back.stale
     assert fresh(v2).stale and not fresh(v2).current
@@ -207,11 +218,11 @@ def test_a_run_made_current_again_is_not_stale_and_the_one_it_replaces_is(stars)
 
 def test_publishing_a_stale_run_is_refused_and_nothing_changes(stars):
     households = stars.village(descending(10))
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     stars.record([(households[5], D("20"))])
     before = database_checksum()
     with pytest.raises(DomainError) as refused:
-        publish_run(actor=stars.admin, run=run)
+        publish_run(membership=member(stars.admin), run=run)
     assert refused.value.code == "stale" and "an entry was approved" in str(refused.value.message)
     assert database_checksum() == before
 
@@ -222,7 +233,7 @@ def test_publishing_a_stale_run_is_refused_and_nothing_changes(stars):
 def test_a_village_with_no_approved_entries_is_not_rated_and_the_run_says_so(stars):
     rated = stars.village(descending(10))
     quiet = stars.village([100, 100, 100])  # everybody at the base: no entry at all
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     # Before issue 12 all three were tied at rank 1 of N=3 and… got no star only by rounding; with 10 they got five.
     assert stars_of(run, quiet) == [None, None, None]
     assert stars_of(run, rated)[:3] == [5, 4, 3]
@@ -233,7 +244,7 @@ def test_a_village_with_no_approved_entries_is_not_rated_and_the_run_says_so(sta
 
 def test_a_ten_household_village_without_entries_no_longer_gives_five_stars_to_everyone(stars):
     stars.village([100] * 10)
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert not StarResult.objects.filter(run=run).exists()
     assert run.villages.get().status == "no_entries"
 
@@ -241,20 +252,20 @@ def test_a_ten_household_village_without_entries_no_longer_gives_five_stars_to_e
 def test_entries_all_corrected_away_leave_a_village_unrated(stars):
     households = stars.village([101, 100])
     [entry] = Entry.objects.filter(household=households[0])
-    scoring.correct_entry(actor=stars.admin, entry=entry, reason="误录")
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    scoring.correct_entry(membership=member(stars.admin), entry=entry, reason="误录")
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert run.villages.get().status == "no_entries"
 
 
 def test_a_village_is_rated_only_after_its_annual_round_is_approved(stars):
     late = stars.village(descending(10), round_approved=False)
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert stars_of(run, late[:3]) == [None, None, None]
     assert run.villages.get().status == "round_pending"
 
     stars.approve_annual_round(late[0].village)
     assert fresh(run).stale_cause == "round"
-    run, created, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, created, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert created and stars_of(run, late[:3]) == [5, 4, 3]
     assert run.villages.get().status == "rated"
 
@@ -262,18 +273,22 @@ def test_a_village_is_rated_only_after_its_annual_round_is_approved(stars):
 def test_the_township_overrides_the_annual_round_only_with_a_reason(stars, world):
     late = stars.village(descending(10), round_approved=False)
     village = late[0].village
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     before = database_checksum()
     with pytest.raises(DomainError) as refused:
-        rate_stars(actor=stars.admin, scheme=stars.scheme, override_villages={village.pk: "  "})
+        rate_stars(membership=member(stars.admin), scheme=stars.scheme, override_villages={village.pk: "  "})
     assert refused.value.code == "reason_required" and refused.value.field == "reason"
     for user in (world.a.clerk, world.a.supervisor, world.b.admin):
         with pytest.raises(PermissionDenied):
-            services.override_village_round(actor=user, scheme=stars.scheme, village=village, reason="理由")
+            services.override_village_round(
+                membership=member(user), scheme=stars.scheme, village=village, reason="理由"
+            )
     assert database_checksum() == before
 
     run, created, _ = rate_stars(
-        actor=stars.admin, scheme=stars.scheme, override_villages={village.pk: "年度评议会已开，镇里未及审批"}
+        membership=member(stars.admin),
+        scheme=stars.scheme,
+        override_villages={village.pk: "年度评议会已开，镇里未及审批"},
     )
 
     assert created and stars_of(run, late[:3]) == [5, 4, 3]
@@ -284,7 +299,7 @@ def test_the_township_overrides_the_annual_round_only_with_a_reason(stars, world
         stars.admin,
     )
     # The override stays: rating again (the "rate again" button) rates the village the same way.
-    again, created, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    again, created, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert again.pk == run.pk and not created
 
 
@@ -292,7 +307,7 @@ def test_an_approved_round_needs_no_override(stars):
     households = stars.village(descending(10))
     with pytest.raises(DomainError) as refused:
         services.override_village_round(
-            actor=stars.admin, scheme=stars.scheme, village=households[0].village, reason="理由"
+            membership=member(stars.admin), scheme=stars.scheme, village=households[0].village, reason="理由"
         )
     assert refused.value.code == "round_approved"
 
@@ -310,7 +325,7 @@ def tied_village(stars):
 
 def test_fewer_penalty_points_break_a_tie_of_the_total_by_default(stars):
     h = tied_village(stars)
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     # c (0 penalties) rank 2 → four; b (1) rank 3 → three; a (2) rank 4 → none.
     assert [StarResult.objects.get(run=run, household=x).rank for x in h[:5]] == [1, 4, 3, 2, 5]
     assert stars_of(run, h) == [5, 0, 3, 4, 0, 0, 0, 0, 0, 0]
@@ -322,18 +337,20 @@ def test_exact_ties_share_the_higher_band_and_an_overflow_over_one_needs_the_tow
     stars, world
 ):
     h = tied_village(stars)
-    services.set_star_rule(actor=stars.admin, scheme=stars.scheme, fewer_penalties=False, category=None)
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    services.set_star_rule(
+        membership=member(stars.admin), scheme=stars.scheme, fewer_penalties=False, category=None
+    )
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     # No tie-breaker: a, b, c share rank 2 → all four stars. Five and four hold 4 for a share of ⌊20·10/100⌋ = 2.
     assert stars_of(run, h) == [5, 4, 4, 4, 0, 0, 0, 0, 0, 0]
     assert run.needs_confirmation and run.villages.get().overflow == 2
     before = database_checksum()
     with pytest.raises(DomainError) as refused:
-        publish_run(actor=stars.admin, run=run)
+        publish_run(membership=member(stars.admin), run=run)
     assert refused.value.code == "overflow_not_confirmed" and refused.value.field == "confirm_overflow"
     assert database_checksum() == before
 
-    published = publish_run(actor=stars.admin, run=run, confirm_overflow=True)
+    published = publish_run(membership=member(stars.admin), run=run, confirm_overflow=True)
 
     published = fresh(published)
     assert published.state == StarRunState.PUBLISHED and published.overflow_confirmed_by == stars.admin
@@ -342,18 +359,22 @@ def test_exact_ties_share_the_higher_band_and_an_overflow_over_one_needs_the_tow
 
 def test_an_overflow_of_one_household_needs_no_confirmation(stars):
     households = stars.village([130, 118, 118, 110, 109, 108, 107, 106, 105, 104])
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     # 118, 118 share rank 2 → four: five and four hold 3 for a share of 2 — one over.
     assert stars_of(run, households)[:4] == [5, 4, 4, 0]
     assert run.villages.get().overflow == 1 and not run.needs_confirmation
-    assert publish_run(actor=stars.admin, run=run).overflow_confirmed_by is None
+    assert publish_run(membership=member(stars.admin), run=run).overflow_confirmed_by is None
 
 
 def category_village(stars):
     """N=10: 130; a 118 (no penalty, 0 in 环境整治); b 117 + 2 in 环境整治 − 1 penalty = 118 (1 penalty, 2);
     c 117 + 1 in 环境整治 = 118 (no penalty, 1); then 110 … 105."""
     environment = scoring.add_category(
-        actor=stars.admin, scheme=stars.scheme, name="环境整治", base_score=D("0"), cadence="annual"
+        membership=member(stars.admin),
+        scheme=stars.scheme,
+        name="环境整治",
+        base_score=D("0"),
+        cadence="annual",
     )
     households = stars.village([130, 118, 117, 117, 110, 109, 108, 107, 106, 105])
     stars.record([(households[2], D("-1"))])
@@ -363,33 +384,37 @@ def category_village(stars):
 
 def test_a_higher_score_in_the_named_category_breaks_a_tie_in_the_order_set(stars):
     h, environment = category_village(stars)
-    services.set_star_rule(actor=stars.admin, scheme=stars.scheme, fewer_penalties=True, category=environment)
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    services.set_star_rule(
+        membership=member(stars.admin), scheme=stars.scheme, fewer_penalties=True, category=environment
+    )
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     # Penalties first: a (0, 0) and c (0, 1) before b (1); then the category: c rank 2 → four, a rank 3 → three.
     assert stars_of(run, h[:4]) == [5, 3, 0, 4]
     assert [StarResult.objects.get(run=run, household=x).tie_score for x in h[1:4]] == [0, 2, 1]
 
     services.set_star_rule(
-        actor=stars.admin,
+        membership=member(stars.admin),
         scheme=stars.scheme,
         fewer_penalties=True,
         category=environment,
         category_first=True,
     )
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     # The category first: b (2) rank 2 → four, c (1) rank 3 → three, a (0) rank 4 → none.
     assert stars_of(run, h[:4]) == [5, 0, 4, 3]
     assert run.tie_break_category == environment and run.tie_break_category_first
 
 
 def test_a_category_of_another_scheme_is_refused(stars):
-    other = scoring.create_scheme(actor=stars.admin, township=stars.township, name="旧方案", year=2025)
+    other = scoring.create_scheme(
+        membership=member(stars.admin), township=stars.township, name="旧方案", year=2025
+    )
     category = scoring.add_category(
-        actor=stars.admin, scheme=other, name="文明新风", base_score=D("100"), cadence="annual"
+        membership=member(stars.admin), scheme=other, name="文明新风", base_score=D("100"), cadence="annual"
     )
     with pytest.raises(DomainError) as refused:
         services.set_star_rule(
-            actor=stars.admin, scheme=stars.scheme, fewer_penalties=True, category=category
+            membership=member(stars.admin), scheme=stars.scheme, fewer_penalties=True, category=category
         )
     assert refused.value.code == "other_scheme_category"
 
@@ -401,8 +426,10 @@ def test_the_database_agrees_with_the_python_rule_with_tie_breakers(stars):
     stars.village(descending(20), round_approved=False)  # not rated
     vetoed = stars.village([150, 150, 150, 140, 140, 130, 120, 99, 99, 98])
     stars.disqualify(vetoed[0])
-    services.set_star_rule(actor=stars.admin, scheme=stars.scheme, fewer_penalties=True, category=environment)
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    services.set_star_rule(
+        membership=member(stars.admin), scheme=stars.scheme, fewer_penalties=True, category=environment
+    )
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     expected, digest = python_rule(stars.scheme)
     assert stored_rows(run) == expected and len(expected) == 30
     assert run.inputs_fingerprint == digest
@@ -449,17 +476,19 @@ def test_band_overflow_counts_the_bands_cumulatively():
 
 def test_only_the_township_office_publishes_and_confirms(stars, world):
     tied_village(stars)
-    services.set_star_rule(actor=stars.admin, scheme=stars.scheme, fewer_penalties=False, category=None)
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    services.set_star_rule(
+        membership=member(stars.admin), scheme=stars.scheme, fewer_penalties=False, category=None
+    )
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     for user in (world.a.clerk, world.a.supervisor, world.b.admin):
         with pytest.raises(PermissionDenied):
-            publish_run(actor=user, run=run, confirm_overflow=True)
+            publish_run(membership=member(user), run=run, confirm_overflow=True)
     assert fresh(run).state == StarRunState.PROPOSED and fresh(run).overflow_confirmed_by is None
 
 
 def test_participation_status_of_the_new_household_matters(stars):
     households = stars.village(descending(10))
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     Household.objects.create(
         township=stars.township,
         village=households[0].village,
@@ -494,7 +523,7 @@ def test_regression_a_rating_goes_stale_when_three_entries_raise_a_household_fro
     """Issue 12: rate, approve three +1 entries for one household (172 → 175): the list shows the run stale,
     publishing it is a 400 with a code and changes nothing, rating again gives the new stars."""
     households = stars.village([176, 174, 173, 172, 160, 150, 140, 130, 120, 110])
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     # N=10: five r≤1, four r≤2, three r≤3.
     assert stars_of(run, households[:4]) == [5, 4, 3, 0]
     for _ in range(3):
@@ -515,7 +544,7 @@ def test_regression_a_rating_goes_stale_when_three_entries_raise_a_household_fro
     assert "stale" in refused.json()["errors"]["non_field_errors"][0]
     assert database_checksum() == before
 
-    new, created, changes = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    new, created, changes = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
 
     # 176 five; 175 (was 172) four; 174 three; 173 none.
     assert created and new.version == 2 and stars_of(new, households[:4]) == [5, 3, 0, 4]
@@ -531,8 +560,10 @@ def test_regression_a_rating_goes_stale_when_three_entries_raise_a_household_fro
 
 def test_the_api_publishes_an_overflowing_run_only_with_the_confirmation(stars, client):
     tied_village(stars)
-    services.set_star_rule(actor=stars.admin, scheme=stars.scheme, fewer_penalties=False, category=None)
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    services.set_star_rule(
+        membership=member(stars.admin), scheme=stars.scheme, fewer_penalties=False, category=None
+    )
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     shown = send(client, stars.admin, "get", f"star-runs/{run.pk}/").json()
     assert shown["needs_confirmation"] and shown["villages"][0]["overflow"] == 2
     before = database_checksum()
@@ -553,7 +584,7 @@ def test_the_api_shows_why_a_village_is_not_rated_and_takes_an_override_with_a_r
     late = stars.village(descending(10), round_approved=False)
     quiet = stars.village([100, 100])
     village = late[0].village
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     shown = send(client, stars.world.a.supervisor, "get", f"star-runs/{run.pk}/").json()
     assert sorted((v["village"], v["status"], v["households"]) for v in shown["villages"]) == sorted(
         [(village.pk, "round_pending", 10), (quiet[0].village_id, "no_entries", 2)]
@@ -573,7 +604,7 @@ def test_the_api_shows_why_a_village_is_not_rated_and_takes_an_override_with_a_r
     started = send(client, stars.admin, "post", path, body)
 
     assert started.status_code == 202
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)  # what the job runs
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)  # what the job runs
     shown = send(client, stars.admin, "get", f"star-runs/{run.pk}/").json()
     [overridden] = [v for v in shown["villages"] if v["village"] == village.pk]
     assert (overridden["status"], overridden["override_reason"]) == ("overridden", "年度评议已开会，待镇审批")
@@ -592,7 +623,7 @@ def test_the_api_sets_the_tie_breakers(stars, client):
         environment.pk,
         True,
     )
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert stars_of(run, h[:4]) == [5, 0, 4, 3]
 
 
@@ -609,7 +640,7 @@ def login(client):
 
 def test_the_run_page_says_stale_and_what_changed_with_one_action_to_rate_again(stars, login):
     households = stars.village(descending(10))
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     stars.record([(households[9], D("30"))])
     body = login(stars.admin).get(page(stars, "run-detail", pk=run.pk)).content.decode()
     assert "Stale" in body and f"household {households[9].number}" in body and "an entry was approved" in body
@@ -625,8 +656,10 @@ def test_the_run_page_says_stale_and_what_changed_with_one_action_to_rate_again(
 
 def test_the_publish_page_asks_for_the_check_and_the_overflow_confirmation(stars, login):
     tied_village(stars)
-    services.set_star_rule(actor=stars.admin, scheme=stars.scheme, fewer_penalties=False, category=None)
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    services.set_star_rule(
+        membership=member(stars.admin), scheme=stars.scheme, fewer_penalties=False, category=None
+    )
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     client = login(stars.admin)
     detail = client.get(page(stars, "run-detail", pk=run.pk)).content.decode()
     assert "publishing needs the township" in detail
@@ -642,7 +675,7 @@ def test_the_publish_page_asks_for_the_check_and_the_overflow_confirmation(stars
 
 def test_the_publish_page_is_the_township_offices(stars, login):
     stars.village(descending(10))
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     before = database_checksum()
     for user, status in (
         (stars.world.a.supervisor, 403),
@@ -659,7 +692,7 @@ def test_the_run_page_shows_villages_not_rated_and_the_township_overrides_there(
     late = stars.village(descending(10), round_approved=False)
     stars.village([100, 100])
     village = late[0].village
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     body = login(stars.world.a.supervisor).get(page(stars, "run-detail", pk=run.pk)).content.decode()
     assert (
         "Not rated: annual review not approved" in body and "Not rated: no approved entries in 2026" in body
@@ -678,6 +711,6 @@ def test_the_run_page_shows_villages_not_rated_and_the_township_overrides_there(
     started = login(stars.admin).post(override, form)
 
     assert started.status_code == 302 and "/jobs/" in started["Location"]
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     body = login(stars.admin).get(page(stars, "run-detail", pk=run.pk)).content.decode()
     assert "Rated before its annual round is approved" in body and "年度评议已开会，待镇审批" in body

@@ -9,24 +9,20 @@ from django.db import connection, transaction
 from django.utils import translation
 
 from core.errors import DomainError
+from core.tenancy import ScopeError, no_township_scope, township_scope
 from households.models import Participation
-from households.tenancy import ScopeError, no_township_scope, township_scope
 from rewards import selectors
 from rewards.models import StarResult, StarRun, StarRunState
-from rewards.selectors import StarInput, star_inputs
 from rewards.services import (
     Bands,
-    bands_of,
-    fingerprint,
     publish_run,
-    rank_households,
     rate_stars,
-    tie_break_of,
 )
 from scoring import services as scoring
-from scoring.models import Category
 from scoring.selectors import annual_totals
+from tests.contract import member
 from tests.factories import store_reward_settings
+from tests.rewards.oracle import StarInput, fingerprint, python_rule, rank_households
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -69,19 +65,6 @@ def stored_rows(run) -> list[tuple]:
     return list(StarResult.objects.filter(run=run).order_by("household_id").values_list(*STORED))
 
 
-def python_rule(scheme) -> tuple[list[tuple], str]:
-    """The oracle: the Python rule over the Python-read inputs of the rated villages, and their fingerprint."""
-    statuses = selectors.village_statuses(scheme)
-    tie_break = tie_break_of(scheme)
-    category = Category.objects.get(pk=tie_break.category_id) if tie_break.category_id else None
-    inputs = star_inputs(
-        scheme, villages=[v.village_id for v in statuses if v.rated], tie_break_category=category
-    )
-    bands = bands_of(scheme)
-    rows = [tuple(row) for row in rank_households(inputs, bands, tie_break)]
-    return rows, fingerprint(inputs, bands, tie_break, statuses)
-
-
 def descending(n: int) -> list[int]:
     """n distinct totals, all above the base: 100 + n, …, 101."""
     return [100 + n - i for i in range(n)]
@@ -93,7 +76,7 @@ def test_bands_for_10_95_100_and_101_households(stars):
     v100 = stars.village(descending(100))
     v101 = stars.village(descending(101))
 
-    run, created, changes = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, created, changes = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
 
     assert created and changes == [] and run.version == 1 and run.household_count == 306
     # N=10: five r≤1 (100r≤100), four r≤2 (≤200), three r≤3 (≤300).
@@ -113,7 +96,7 @@ def test_percentages_are_compared_exactly_not_as_floats(stars):
     # 0.29 × 100 is 28.999999999999996 in floating point; in integers 100·29 ≤ 29·100 holds: rank 29 gets three.
     store_reward_settings(stars.scheme, star_three_percent=29)
     households = stars.village(descending(100))
-    rate_stars(actor=stars.admin, scheme=stars.scheme)
+    rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert stars_of(households)[28:30] == [3, 0]
     # 0.57 × 100 is 56.99999999999999: rank 57 of 100 still gets three when three stars are the top 57 %.
     hundred = [StarInput(i, 1, D(200 - i), False) for i in range(1, 101)]
@@ -126,7 +109,7 @@ def test_ties_across_a_band_edge_all_get_the_higher_band(stars):
     edge = stars.village([120, 118, 118, 118, 110, 109, 108, 107, 106, 105])
     # Two tied first: both rank 1 → five; next is rank 3: 300 > 200 but ≤ 300 → three; nobody gets four.
     top = stars.village([130, 130, 125, 124, 123, 122, 121, 120, 119, 118])
-    rate_stars(actor=stars.admin, scheme=stars.scheme)
+    rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert stars_of(edge) == [5, 4, 4, 4, 0, 0, 0, 0, 0, 0]
     assert [result(h).rank for h in edge[:5]] == [1, 2, 2, 2, 5]
     assert stars_of(top) == [5, 5, 3, 0, 0, 0, 0, 0, 0, 0]
@@ -135,7 +118,7 @@ def test_ties_across_a_band_edge_all_get_the_higher_band(stars):
 def test_totals_below_the_floor_get_no_star(stars):
     # N=10: rank 1 (101) five; rank 2 (exactly the base 100) four; rank 3 (99.5 < 100) none.
     households = stars.village([101, 100, "99.5", 90, 90, 90, 90, 90, 90, 90])
-    rate_stars(actor=stars.admin, scheme=stars.scheme)
+    rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert stars_of(households) == [5, 4, 0, 0, 0, 0, 0, 0, 0, 0]
     assert [result(h).rank for h in households[:4]] == [1, 2, 3, 4]
 
@@ -143,14 +126,14 @@ def test_totals_below_the_floor_get_no_star(stars):
 def test_the_scheme_can_set_its_own_floor(stars):
     store_reward_settings(stars.scheme, star_floor=D("105"))
     households = stars.village([110, 105, "104.5", 90, 90, 90, 90, 90, 90, 90])
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert run.floor == D("105")
     assert stars_of(households) == [5, 4, 0, 0, 0, 0, 0, 0, 0, 0]
 
 
 def test_a_village_where_nobody_reaches_the_base_total_gets_no_stars(stars):
     households = stars.village([99, 98, 97, 96, 95])
-    rate_stars(actor=stars.admin, scheme=stars.scheme)
+    rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert stars_of(households) == [0, 0, 0, 0, 0]
     assert [result(h).rank for h in households] == [1, 2, 3, 4, 5]
     assert {result(h).n for h in households} == {5}
@@ -160,7 +143,7 @@ def test_a_disqualified_household_gets_no_star_and_the_others_keep_their_rank(st
     households = stars.village(descending(10))  # 110 … 101
     stars.disqualify(households[0])  # approved veto: −1 → 109, tied with the second on the total
     stars.disqualify(households[5], approve=False)  # a proposal does not count
-    rate_stars(actor=stars.admin, scheme=stars.scheme)
+    rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     first = result(households[0])
     # The veto is 1 penalty point: the tie with the second (109, no penalty) breaks in the second's favour.
     assert first.disqualified and first.total == D("109.00") and first.rank == 2 and first.penalties == 1
@@ -172,8 +155,8 @@ def test_a_disqualified_household_gets_no_star_and_the_others_keep_their_rank(st
 def test_a_disqualification_reversed_by_a_correction_no_longer_counts(stars):
     households = stars.village(descending(10))
     veto = stars.disqualify(households[0])
-    scoring.correct_entry(actor=stars.admin, entry=veto, reason="误录")
-    rate_stars(actor=stars.admin, scheme=stars.scheme)
+    scoring.correct_entry(membership=member(stars.admin), entry=veto, reason="误录")
+    rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     first = result(households[0])
     assert not first.disqualified and first.total == D("110.00")
     assert stars_of(households)[:3] == [5, 4, 3]
@@ -183,7 +166,7 @@ def test_households_not_taking_part_are_left_out_of_n(stars):
     households = stars.village(descending(10) + [200, 199, 198])
     stars.stop_taking_part(households[10:12])
     stars.stop_taking_part(households[12:], Participation.NOT_ELIGIBLE)
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert run.household_count == 10
     assert stars_of(households[:10]) == [5, 4, 3, 0, 0, 0, 0, 0, 0, 0]
     assert not StarResult.objects.filter(household__in=households[10:]).exists()
@@ -193,16 +176,16 @@ def test_households_not_taking_part_are_left_out_of_n(stars):
 def test_elderly_households_who_opted_in_are_ranked(stars):
     households = stars.village(descending(10))
     stars.stop_taking_part(households[:1], Participation.ELDERLY_OPTED_IN)
-    rate_stars(actor=stars.admin, scheme=stars.scheme)
+    rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert stars_of(households)[:1] == [5]
 
 
 def test_running_twice_stores_identical_results_and_no_new_run(stars):
     stars.village(descending(12))
     stars.village([105, 105, 104])
-    run, created, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, created, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     first = list(StarResult.objects.order_by("household_id").values())
-    again, created_again, changes = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    again, created_again, changes = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert created and not created_again and changes == []
     assert again.pk == run.pk and StarRun.objects.count() == 1
     assert list(StarResult.objects.order_by("household_id").values()) == first
@@ -210,10 +193,10 @@ def test_running_twice_stores_identical_results_and_no_new_run(stars):
 
 def test_a_changed_ledger_makes_version_2_and_lists_the_changes(stars):
     households = stars.village(descending(10))  # 110 … 101: stars 5 4 3 0 …
-    rate_stars(actor=stars.admin, scheme=stars.scheme)
+    rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     # The fourth (107) gains 10 → 117: it becomes first (5); 110 → rank 2 (4); 109 → rank 3 (3); 108 → rank 4 (0).
     [entry] = stars.record([(households[3], D("10"))])
-    run, created, changes = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, created, changes = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert created and run.version == 2 and run.current
     assert StarRun.objects.get(version=1).current is False
     assert [(c.household.number, c.old, c.new) for c in changes] == [
@@ -227,8 +210,8 @@ def test_a_changed_ledger_makes_version_2_and_lists_the_changes(stars):
         for c in selectors.star_changes(StarRun.objects.get(version=1), run)
     ] == [(c.household.number, c.old, c.new) for c in changes]
     # The entry corrected away: the inputs are those of version 1 again, which becomes current; no version 3.
-    scoring.correct_entry(actor=stars.admin, entry=entry, reason="误录")
-    back, created, changes = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    scoring.correct_entry(membership=member(stars.admin), entry=entry, reason="误录")
+    back, created, changes = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert not created and back.version == 1 and back.current and StarRun.objects.count() == 2
     assert [(c.old, c.new) for c in changes] == [(4, 5), (3, 4), (0, 3), (5, 0)]
     assert stars_of(households)[:4] == [5, 4, 3, 0]
@@ -236,9 +219,9 @@ def test_a_changed_ledger_makes_version_2_and_lists_the_changes(stars):
 
 def test_a_household_leaving_is_a_change_and_shrinks_n(stars):
     households = stars.village(descending(10))
-    rate_stars(actor=stars.admin, scheme=stars.scheme)
+    rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     stars.stop_taking_part(households[:1])  # the five-star household stops taking part; N = 9
-    run, created, changes = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, created, changes = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     # N=9: five 100r≤90 → nobody; four 100r≤180 → r=1 (109); three 100r≤270 → r=2 (108); r=3 (107) none.
     assert created and stars_of(households[1:4]) == [4, 3, 0]
     assert [(c.household.number, c.old, c.new) for c in changes] == [(households[0].number, 5, None)]
@@ -246,9 +229,9 @@ def test_a_household_leaving_is_a_change_and_shrinks_n(stars):
 
 def test_changed_band_settings_are_a_new_version(stars):
     households = stars.village(descending(10))
-    rate_stars(actor=stars.admin, scheme=stars.scheme)
+    rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     store_reward_settings(stars.scheme, star_five_percent=20, star_four_percent=30, star_three_percent=40)
-    run, created, changes = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, created, changes = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     # N=10: five r≤2, four r≤3, three r≤4.
     assert (
         created
@@ -271,9 +254,11 @@ def test_the_band_settings_must_grow(stars):
 
 
 def test_a_draft_scheme_is_not_rated(stars):
-    draft = scoring.create_scheme(actor=stars.admin, township=stars.township, name="草案", year=2026)
+    draft = scoring.create_scheme(
+        membership=member(stars.admin), township=stars.township, name="草案", year=2026
+    )
     with pytest.raises(DomainError, match="still a draft"):
-        rate_stars(actor=stars.admin, scheme=draft)
+        rate_stars(membership=member(stars.admin), scheme=draft)
     assert not StarRun.objects.exists()
 
 
@@ -282,7 +267,7 @@ def test_stored_results_are_the_rule_applied_to_the_ledger_totals(stars):
     stars.village([120, 118, 118, 118, 110, 109, 108, 107, 106, "99.5"])
     households = stars.village(descending(23))
     stars.disqualify(households[1])
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     expected, digest = python_rule(stars.scheme)
     assert run.inputs_fingerprint == digest
     stored = stored_rows(run)
@@ -306,25 +291,31 @@ def test_the_rule_in_python_on_hand_made_inputs():
 def test_rating_needs_the_township_scope(stars):
     stars.village(descending(3))
     with no_township_scope(), pytest.raises(ScopeError):
-        rate_stars(actor=stars.admin, scheme=stars.scheme)
+        rate_stars(membership=member(stars.admin), scheme=stars.scheme)
 
 
 def test_ratings_of_one_township_never_include_another(stars, world):
     mine = stars.village(descending(10))
     with township_scope(world.b.township):
-        other = scoring.create_scheme(actor=world.b.admin, township=world.b.township, name="B方案", year=2026)
-        scoring.add_category(
-            actor=world.b.admin, scheme=other, name="文明新风", base_score=D("100"), cadence="annual"
+        other = scoring.create_scheme(
+            membership=member(world.b.admin), township=world.b.township, name="B方案", year=2026
         )
-        scoring.activate_scheme(actor=world.b.admin, scheme=other)
-        run_b, _, _ = rate_stars(actor=world.b.admin, scheme=other)
+        scoring.add_category(
+            membership=member(world.b.admin),
+            scheme=other,
+            name="文明新风",
+            base_score=D("100"),
+            cadence="annual",
+        )
+        scoring.activate_scheme(membership=member(world.b.admin), scheme=other)
+        run_b, _, _ = rate_stars(membership=member(world.b.admin), scheme=other)
         # B's villages have no approved entries: listed on B's run as not rated, and no result anywhere.
         assert not StarResult.objects.filter(run=run_b).exists()
         assert set(run_b.villages.values_list("village__township", "status")) == {
             (world.b.township.pk, "no_entries")
         }
     with township_scope(stars.township):
-        run_a, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+        run_a, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
         ids = set(StarResult.objects.filter(run=run_a).values_list("household_id", flat=True))
     assert {h.pk for h in mine} <= ids and not ids & {h.pk for h in world.b.households}
 
@@ -334,45 +325,47 @@ def test_ratings_of_one_township_never_include_another(stars, world):
 
 def test_the_township_office_publishes_the_current_run(stars):
     stars.village(descending(10))
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert run.state == StarRunState.PROPOSED
     assert not selectors.star_households(2026).exists()  # proposals are not star households yet
     assert selectors.star_households(2026, published_only=False).count() == 3
-    published = publish_run(actor=stars.admin, run=run)
+    published = publish_run(membership=member(stars.admin), run=run)
     assert published.state == StarRunState.PUBLISHED and published.published_by == stars.admin
     assert [r.stars for r in selectors.star_households(2026)] == [5, 4, 3]
     with pytest.raises(DomainError, match="already published"):
-        publish_run(actor=stars.admin, run=run)
+        publish_run(membership=member(stars.admin), run=run)
 
 
 @pytest.mark.parametrize("who", ["clerk", "supervisor", "county", "outsider"])
 def test_only_the_township_office_publishes(stars, world, who):
     stars.village(descending(10))
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     user = world.b.admin if who == "outsider" else getattr(world.a, who)
     with pytest.raises(PermissionDenied):
-        publish_run(actor=user, run=run)
+        publish_run(membership=member(user), run=run)
     run.refresh_from_db()
     assert run.state == StarRunState.PROPOSED and run.published_at is None
 
 
 def test_an_out_of_date_run_cannot_be_published(stars):
     households = stars.village(descending(10))
-    old, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    old, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     stars.record([(households[9], D("50"))])
-    new, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    new, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     with pytest.raises(DomainError, match="out of date"):
-        publish_run(actor=stars.admin, run=old)
-    publish_run(actor=stars.admin, run=new)
+        publish_run(membership=member(stars.admin), run=old)
+    publish_run(membership=member(stars.admin), run=new)
     assert [r.household_id for r in selectors.star_households(2026) if r.stars == 5] == [households[9].pk]
 
 
 def test_star_households_come_from_the_newest_published_run(stars):
     households = stars.village(descending(10))
-    v1, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
-    publish_run(actor=stars.admin, run=v1)
+    v1, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
+    publish_run(membership=member(stars.admin), run=v1)
     stars.record([(households[9], D("50"))])
-    rate_stars(actor=stars.admin, scheme=stars.scheme)  # version 2, a proposal: the published list stays v1's
+    rate_stars(
+        membership=member(stars.admin), scheme=stars.scheme
+    )  # version 2, a proposal: the published list stays v1's
     assert [r.household_id for r in selectors.star_households(2026)] == [h.pk for h in households[:3]]
 
 
@@ -383,7 +376,7 @@ def test_star_households_come_from_the_newest_published_run(stars):
 def test_results_by_village_take_a_constant_number_of_queries(stars, django_assert_num_queries, villages):
     for _ in range(villages):
         stars.village(descending(4 * villages))
-    rate_stars(actor=stars.admin, scheme=stars.scheme)
+    rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     with django_assert_num_queries(2):
         run, grouped = selectors.results_by_village(stars.scheme)
         rows = [
@@ -402,7 +395,7 @@ def test_results_by_village_take_a_constant_number_of_queries(stars, django_asse
 def test_village_summary_counts_each_band(stars):
     stars.village(descending(100), name="大村")
     stars.village([120, 118, 118, 118, 110, 109, 108, 107, 106, 105], name="小村")
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     summary = {
         row["village__name"]: (row["n"], row["five"], row["four"], row["three"])
         for row in selectors.village_summary(run)
@@ -425,7 +418,7 @@ def test_two_ratings_at_once_make_one_run(stars):
         try:
             with township_scope(stars.township):
                 barrier.wait()
-                run, created, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+                run, created, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
                 outcomes.append((run.pk, created))
         except Exception as exc:  # noqa: BLE001 — reported below
             errors.append(exc)
@@ -447,7 +440,7 @@ def test_the_database_refuses_a_second_run_of_the_same_inputs_or_version(stars):
     from django.db import IntegrityError
 
     stars.village(descending(10))
-    run, _, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, _, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     same = {
         "township_id": run.township_id,
         "scheme": stars.scheme,
@@ -471,7 +464,7 @@ def test_the_database_refuses_a_second_run_of_the_same_inputs_or_version(stars):
 
 @pytest.mark.postgres
 def test_the_database_rating_agrees_with_the_python_rule_row_for_row_and_in_its_fingerprint(stars):
-    """PostgreSQL rates in one INSERT … SELECT; `rank_households` (SQLite, the annual notice) must say the same."""
+    """PostgreSQL rates in one INSERT … SELECT; the Python oracle (tests/rewards/oracle.py) must say the same."""
 
     stars.village(descending(101))
     stars.village(
@@ -479,7 +472,7 @@ def test_the_database_rating_agrees_with_the_python_rule_row_for_row_and_in_its_
     )  # ties across the bands, totals under the floor
     vetoed = stars.village(descending(20))
     stars.disqualify(vetoed[0])
-    run, created, _ = rate_stars(actor=stars.admin, scheme=stars.scheme)
+    run, created, _ = rate_stars(membership=member(stars.admin), scheme=stars.scheme)
     assert created
     expected, digest = python_rule(stars.scheme)
     assert stored_rows(run) == expected and len(expected) == 131

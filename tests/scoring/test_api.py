@@ -13,11 +13,12 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.tenancy import dangerously_all_townships
 from households.models import Household, Participation
-from households.tenancy import dangerously_all_townships
 from scoring import services
 from scoring.models import Category, Entry, EntryState, Evidence, Item, RoleRule, Scheme, ThresholdAlert
 from tests.api_errors import error, fields, invalid, refusal
+from tests.contract import member
 from tests.households import test_api as roster_api
 from tests.households.test_api import HUGE, count_queries, grow
 from tests.notices import approve_through_notice
@@ -66,11 +67,12 @@ def ledger_snapshot():
         )
 
 
-def build_catalogue(township, actor, *, name="村规", activate=True):
+def build_catalogue(township, user, *, name="村规", activate=True):
     """Base total 60: 环境整治 40 (quarterly, floor 0) + 遵纪守法 20 (annual, ceiling 25)."""
-    scheme = services.create_scheme(actor=actor, township=township, name=name, year=2026)
+    office = member(user)
+    scheme = services.create_scheme(membership=office, township=township, name=name, year=2026)
     env = services.add_category(
-        actor=actor,
+        membership=office,
         scheme=scheme,
         name="环境整治",
         base_score=D("40"),
@@ -79,7 +81,7 @@ def build_catalogue(township, actor, *, name="村规", activate=True):
         order=1,
     )
     law = services.add_category(
-        actor=actor,
+        membership=office,
         scheme=scheme,
         name="遵纪守法",
         base_score=D("20"),
@@ -89,10 +91,10 @@ def build_catalogue(township, actor, *, name="村规", activate=True):
     )
     items = {
         "clean": services.add_item(
-            actor=actor, category=env, name="参加义务劳动", kind="bonus", points=D("1.5"), cap_count=3
+            membership=office, category=env, name="参加义务劳动", kind="bonus", points=D("1.5"), cap_count=3
         ),
         "mess": services.add_item(
-            actor=actor,
+            membership=office,
             category=env,
             name="乱堆乱放",
             kind="penalty",
@@ -101,15 +103,20 @@ def build_catalogue(township, actor, *, name="村规", activate=True):
             threshold_consequence="约谈",
         ),
         "hero": services.add_item(
-            actor=actor, category=law, name="见义勇为", kind="bonus", points=D("4"), evidence_required=True
+            membership=office,
+            category=law,
+            name="见义勇为",
+            kind="bonus",
+            points=D("4"),
+            evidence_required=True,
         ),
         "mediate": services.add_item(
-            actor=actor, category=law, name="调解纠纷", kind="bonus", points=D("0.5")
+            membership=office, category=law, name="调解纠纷", kind="bonus", points=D("0.5")
         ),
     }
-    party = services.add_role_rule(actor=actor, scheme=scheme, code="party", name="党员户")
+    party = services.add_role_rule(membership=office, scheme=scheme, code="party", name="党员户")
     if activate:
-        services.activate_scheme(actor=actor, scheme=scheme)
+        services.activate_scheme(membership=office, scheme=scheme)
     return type("Catalogue", (), {"scheme": scheme, "env": env, "law": law, "party": party, **items})
 
 
@@ -127,13 +134,19 @@ def catalogue_b(world):
 def ledger(world, catalogue):
     """On A-001: a proposal (by the clerk), an approved penalty, a second penalty that raised an alert; a draft."""
     h0, clerk = world.a.households[0], world.a.clerk
-    proposed = services.record_entry(actor=clerk, household=h0, item=catalogue.clean, occurred_on=DAY)
-    approved = services.record_entry(actor=clerk, household=h0, item=catalogue.mess, occurred_on=DAY)
-    approve_through_notice([approved], actor=world.a.admin)
-    services.record_entry(actor=clerk, household=h0, item=catalogue.mess, occurred_on=DAY)
-    draft = services.create_scheme(actor=world.a.admin, township=world.a.township, name="草案", year=2026)
+    proposed = services.record_entry(
+        membership=member(clerk), household=h0, item=catalogue.clean, occurred_on=DAY
+    )
+    approved = services.record_entry(
+        membership=member(clerk), household=h0, item=catalogue.mess, occurred_on=DAY
+    )
+    approve_through_notice([approved], membership=member(world.a.admin))
+    services.record_entry(membership=member(clerk), household=h0, item=catalogue.mess, occurred_on=DAY)
+    draft = services.create_scheme(
+        membership=member(world.a.admin), township=world.a.township, name="草案", year=2026
+    )
     services.add_category(
-        actor=world.a.admin, scheme=draft, name="党的建设", base_score=D("20"), cadence="annual"
+        membership=member(world.a.admin), scheme=draft, name="党的建设", base_score=D("20"), cadence="annual"
     )
     return type(
         "Ledger",
@@ -261,12 +274,18 @@ def test_scores_clamp_to_the_floor_and_filter_by_village_and_period(world, catal
     h0, h1 = world.a.households
     entries = [
         services.record_entry(
-            actor=world.a.admin, household=h1, item=catalogue.mediate, occurred_on=DAY, reason=str(n)
+            membership=member(world.a.admin),
+            household=h1,
+            item=catalogue.mediate,
+            occurred_on=DAY,
+            reason=str(n),
         )
         for n in range(3)
     ]
-    services.assign_role(actor=world.a.admin, household=h0, role=catalogue.party)  # no base, no multiplier
-    approve_through_notice(entries, actor=world.a.admin)
+    services.assign_role(
+        membership=member(world.a.admin), household=h0, role=catalogue.party
+    )  # no base, no multiplier
+    approve_through_notice(entries, membership=member(world.a.admin))
     client = api(world.a.supervisor)
 
     response = client.get(url("score-list", world.a.township, scheme=catalogue.scheme.pk))
@@ -596,7 +615,10 @@ def test_only_a_proposal_can_be_withdrawn_and_only_an_approved_entry_corrected(w
 
 def test_a_clerk_withdraws_only_the_proposals_they_recorded(world, catalogue, api):
     by_admin = services.record_entry(
-        actor=world.a.admin, household=world.a.households[0], item=catalogue.clean, occurred_on=DAY
+        membership=member(world.a.admin),
+        household=world.a.households[0],
+        item=catalogue.clean,
+        occurred_on=DAY,
     )
     before = ledger_snapshot()
 
@@ -611,7 +633,10 @@ def test_a_clerk_withdraws_only_the_proposals_they_recorded(world, catalogue, ap
 
 def test_approving_ids_of_another_township_changes_nothing(world, ledger, catalogue_b, api):
     b_entry = services.record_entry(
-        actor=world.b.clerk, household=world.b.households[0], item=catalogue_b.clean, occurred_on=DAY
+        membership=member(world.b.clerk),
+        household=world.b.households[0],
+        item=catalogue_b.clean,
+        occurred_on=DAY,
     )
     client = api(world.a.admin)
     before = ledger_snapshot()
@@ -1160,8 +1185,12 @@ def test_an_outsider_gets_404_for_every_read_by_slug_and_by_id(world, catalogue,
 
 def test_a_clerk_gets_404_for_the_entries_passbook_and_alerts_of_another_village(world, catalogue, api):
     h1 = world.a.households[1]
-    other = services.record_entry(actor=world.a.admin, household=h1, item=catalogue.mess, occurred_on=DAY)
-    services.record_entry(actor=world.a.admin, household=h1, item=catalogue.mess, occurred_on=DAY)
+    other = services.record_entry(
+        membership=member(world.a.admin), household=h1, item=catalogue.mess, occurred_on=DAY
+    )
+    services.record_entry(
+        membership=member(world.a.admin), household=h1, item=catalogue.mess, occurred_on=DAY
+    )
     alert = ThresholdAlert.objects.get(household=h1)
     client = api(world.a.clerk)
     a, scheme = world.a.township, catalogue.scheme.pk
@@ -1189,7 +1218,7 @@ def test_entries_filter_by_scheme_household_village_state_source_period_and_year
     client = api(world.a.admin)
     h1 = world.a.households[1]
     later = services.record_entry(
-        actor=world.a.admin,
+        membership=member(world.a.admin),
         household=h1,
         item=catalogue.mediate,
         occurred_on=datetime.date(2026, 5, 2),
@@ -1306,7 +1335,7 @@ def record_approved(world, catalogue, households, *, days=range(1)):
     """One approved 调解纠纷 (+0.5) entry per household and day before DAY, each with a photo."""
     entries = [
         services.record_entry(
-            actor=world.a.admin,
+            membership=member(world.a.admin),
             household=household,
             item=catalogue.mediate,
             occurred_on=DAY - datetime.timedelta(days=day),
@@ -1315,7 +1344,7 @@ def record_approved(world, catalogue, households, *, days=range(1)):
         for household in households
         for day in days
     ]
-    approve_through_notice(entries, actor=world.a.admin)
+    approve_through_notice(entries, membership=member(world.a.admin))
 
 
 def test_entry_list_makes_the_same_number_of_queries_for_2_and_20_entries(
@@ -1366,7 +1395,9 @@ def test_passbook_makes_the_same_number_of_queries_for_2_and_20_entries(
     small = len(queries)
     record_approved(world, catalogue, [h0], days=range(2, 19))
     record_approved(world, catalogue, [h1], days=range(5))  # another household's: not in this passbook
-    services.record_entry(actor=world.a.admin, household=h0, item=catalogue.clean, occurred_on=DAY)
+    services.record_entry(
+        membership=member(world.a.admin), household=h0, item=catalogue.clean, occurred_on=DAY
+    )
 
     with django_assert_num_queries(small):
         response = client.get(path)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from scoring import services
+from tests.contract import member
 from tests.factories import PASSWORD
 
 PNG = bytes.fromhex(  # a valid 1×1 PNG: evidence photos must open as images
@@ -20,13 +21,19 @@ PNG = bytes.fromhex(  # a valid 1×1 PNG: evidence photos must open as images
 def scheme(world):
     township, admin = world.a.township, world.a.admin
     scheme = services.create_scheme(
-        actor=admin, township=township, name="村规民约", year=timezone.localdate().year
+        membership=member(admin), township=township, name="村规民约", year=timezone.localdate().year
     )
     env = services.add_category(
-        actor=admin, scheme=scheme, name="环境整治", base_score=Decimal("40"), cadence="quarterly"
+        membership=member(admin),
+        scheme=scheme,
+        name="环境整治",
+        base_score=Decimal("40"),
+        cadence="quarterly",
     )
-    services.add_item(actor=admin, category=env, name="参加义务劳动", kind="bonus", points=Decimal("1.5"))
-    services.activate_scheme(actor=admin, scheme=scheme)
+    services.add_item(
+        membership=member(admin), category=env, name="参加义务劳动", kind="bonus", points=Decimal("1.5")
+    )
+    services.activate_scheme(membership=member(admin), scheme=scheme)
     return scheme
 
 

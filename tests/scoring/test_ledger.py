@@ -10,12 +10,14 @@ from django.db.utils import DatabaseError
 from django.utils import translation
 
 from core.errors import DomainError
+from core.tenancy import no_township_scope, township_scope
 from households.models import Household, Participation
-from households.tenancy import no_township_scope, township_scope
 from scoring import services
 from scoring.models import Entry, EntrySource, EntryState, LedgerViolation, ThresholdAlert, TransferState
-from scoring.selectors import annual_totals, passbook, with_scores
+from scoring.selectors import annual_totals, household_scores, passbook
+from tests.contract import member
 from tests.notices import approve_through_notice
+from tests.scoring.oracle import with_scores
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -37,10 +39,10 @@ PNG = bytes.fromhex(  # a valid 1×1 PNG: evidence photos must open as images
 
 @pytest.fixture
 def scheme(world):
-    township, actor = world.a.township, world.a.admin
-    scheme = services.create_scheme(actor=actor, township=township, name="村规", year=2026)
+    township, office = world.a.township, member(world.a.admin)
+    scheme = services.create_scheme(membership=office, township=township, name="村规", year=2026)
     env = services.add_category(
-        actor=actor,
+        membership=office,
         scheme=scheme,
         name="环境整治",
         base_score=D("40"),
@@ -49,7 +51,7 @@ def scheme(world):
         order=1,
     )
     law = services.add_category(
-        actor=actor,
+        membership=office,
         scheme=scheme,
         name="遵纪守法",
         base_score=D("20"),
@@ -59,10 +61,10 @@ def scheme(world):
     )
     items = {
         "clean": services.add_item(
-            actor=actor, category=env, name="参加义务劳动", kind="bonus", points=D("1.5"), cap_count=3
+            membership=office, category=env, name="参加义务劳动", kind="bonus", points=D("1.5"), cap_count=3
         ),
         "mess": services.add_item(
-            actor=actor,
+            membership=office,
             category=env,
             name="乱堆乱放",
             kind="penalty",
@@ -71,31 +73,38 @@ def scheme(world):
             threshold_consequence="约谈",
         ),
         "hero": services.add_item(
-            actor=actor, category=law, name="见义勇为", kind="bonus", points=D("4"), evidence_required=True
+            membership=office,
+            category=law,
+            name="见义勇为",
+            kind="bonus",
+            points=D("4"),
+            evidence_required=True,
         ),
         "good": services.add_item(
-            actor=actor, category=law, name="调解纠纷", kind="bonus", points=D("2"), cap_points=D("3")
+            membership=office, category=law, name="调解纠纷", kind="bonus", points=D("2"), cap_points=D("3")
         ),
     }
     officer = services.add_role_rule(
-        actor=actor,
+        membership=office,
         scheme=scheme,
         code="officer",
         name="干部户",
         base_score=D("70"),
         penalty_multiplier=D("2"),
     )
-    services.activate_scheme(actor=actor, scheme=scheme)
+    services.activate_scheme(membership=office, scheme=scheme)
     return type("S", (), {"scheme": scheme, "env": env, "law": law, "officer": officer, **items})
 
 
 def _record(world, household, item, **kwargs):
+    """Recorded by the clerk of the household's village (village 1), else by the township office."""
     kwargs.setdefault("occurred_on", DAY)
-    return services.record_entry(actor=world.a.clerk, household=household, item=item, **kwargs)
+    recorder = world.a.clerk if household.village_id == world.a.villages[0].pk else world.a.admin
+    return services.record_entry(membership=member(recorder), household=household, item=item, **kwargs)
 
 
 def _approve(world, *entries):
-    approve_through_notice(entries, actor=world.a.admin)
+    approve_through_notice(entries, membership=member(world.a.admin))
 
 
 def test_scores_clamp_halves_and_role_multiplier(world, scheme):
@@ -108,7 +117,7 @@ def test_scores_clamp_halves_and_role_multiplier(world, scheme):
         _record(world, h1, scheme.good),
     )
     # h2 is an officer household: base total 70 instead of 60, 乱堆乱放 −20 ×2 = −40 → 环境整治 40−40 = 0 (floor 0).
-    services.assign_role(actor=world.a.admin, household=h2, role=scheme.officer)
+    services.assign_role(membership=member(world.a.admin), household=h2, role=scheme.officer)
     mess = _record(world, h2, scheme.mess)
     assert mess.points == D("-40.00") and mess.multiplier == D("2")
     _approve(world, mess)
@@ -141,8 +150,8 @@ def test_ceiling_clamps_the_category(world, scheme):
         for d in (5, 6)
     ]
     _approve(world, *heroes)
-    scored = with_scores(Household.objects.filter(pk=h1.pk), scheme.scheme).get()
-    assert getattr(scored, f"category_{scheme.law.pk}") == D("25.00")  # 20 + 8 clamped to the ceiling 25
+    scored = household_scores(scheme.scheme, Household.objects.filter(pk=h1.pk))[h1.pk]
+    assert scored.categories[scheme.law.pk] == D("25.00")  # 20 + 8 clamped to the ceiling 25
     assert scored.total == D("65.00")
 
 
@@ -163,7 +172,7 @@ def test_a_corrected_entry_no_longer_counts_towards_the_cap(world, scheme):
     h1 = world.a.households[0]
     entries = [_record(world, h1, scheme.clean) for _ in range(3)]
     _approve(world, *entries)
-    services.correct_entry(actor=world.a.admin, entry=entries[0], reason="记错了户")
+    services.correct_entry(membership=member(world.a.admin), entry=entries[0], reason="记错了户")
     again = _record(world, h1, scheme.clean)  # 3 recorded, 1 corrected away: room for one more
     assert again.period == "2026-Q1"
     with pytest.raises(DomainError, match="already recorded 3 times"):
@@ -199,19 +208,25 @@ def test_same_idempotency_key_records_once(world, scheme):
 def test_entry_keeps_the_rule_as_it_was(world, scheme):
     h1 = world.a.households[0]
     entry = _record(world, h1, scheme.clean)
-    services.update_item(actor=world.a.admin, item=scheme.clean, name="义务劳动（新）", points=D("3"))
+    services.update_item(
+        membership=member(world.a.admin), item=scheme.clean, name="义务劳动（新）", points=D("3")
+    )
     entry.refresh_from_db()
     assert (entry.item_name, entry.item_points, entry.points) == ("参加义务劳动", D("1.50"), D("1.50"))
 
 
 def test_bad_input_is_refused_and_writes_nothing(world, scheme):
     h1 = world.a.households[0]
-    other = services.create_scheme(actor=world.b.admin, township=world.b.township, name="B", year=2026)
-    cat_b = services.add_category(
-        actor=world.b.admin, scheme=other, name="x", base_score=D("10"), cadence="annual"
+    other = services.create_scheme(
+        membership=member(world.b.admin), township=world.b.township, name="B", year=2026
     )
-    item_b = services.add_item(actor=world.b.admin, category=cat_b, name="y", kind="bonus", points=D("1"))
-    services.activate_scheme(actor=world.b.admin, scheme=other)
+    cat_b = services.add_category(
+        membership=member(world.b.admin), scheme=other, name="x", base_score=D("10"), cadence="annual"
+    )
+    item_b = services.add_item(
+        membership=member(world.b.admin), category=cat_b, name="y", kind="bonus", points=D("1")
+    )
+    services.activate_scheme(membership=member(world.b.admin), scheme=other)
     with pytest.raises(DomainError, match="another township"):
         _record(world, h1, item_b)
     with pytest.raises(DomainError, match="evidence"):
@@ -222,16 +237,22 @@ def test_bad_input_is_refused_and_writes_nothing(world, scheme):
     with pytest.raises(DomainError, match="MB"):
         _record(world, h1, scheme.hero, evidence=[big])
     with pytest.raises(DomainError, match="two decimals"):
-        services.add_item(actor=world.a.admin, category=scheme.env, name="z", kind="bonus", points=D("0.125"))
+        services.add_item(
+            membership=member(world.a.admin), category=scheme.env, name="z", kind="bonus", points=D("0.125")
+        )
     h1.participation, h1.participation_reason = Participation.OPTED_OUT, "外出务工"
     h1.save()
     with pytest.raises(DomainError, match="does not take part"):
         _record(world, h1, scheme.clean)
-    draft = services.create_scheme(actor=world.a.admin, township=world.a.township, name="草稿", year=2026)
-    cat = services.add_category(
-        actor=world.a.admin, scheme=draft, name="x", base_score=D("10"), cadence="annual"
+    draft = services.create_scheme(
+        membership=member(world.a.admin), township=world.a.township, name="草稿", year=2026
     )
-    item = services.add_item(actor=world.a.admin, category=cat, name="y", kind="bonus", points=D("1"))
+    cat = services.add_category(
+        membership=member(world.a.admin), scheme=draft, name="x", base_score=D("10"), cadence="annual"
+    )
+    item = services.add_item(
+        membership=member(world.a.admin), category=cat, name="y", kind="bonus", points=D("1")
+    )
     with pytest.raises(DomainError, match="not active"):
         _record(world, world.a.households[1], item)
     assert not Entry.objects.exists()
@@ -272,21 +293,23 @@ def test_correction_reverses_and_both_stay_visible(world, scheme):
     h1 = world.a.households[0]
     entry = _record(world, h1, scheme.clean)
     _approve(world, entry)
-    correction = services.correct_entry(actor=world.a.admin, entry=entry, reason="记错了户")
+    correction = services.correct_entry(membership=member(world.a.admin), entry=entry, reason="记错了户")
     assert correction.points == D("-1.50") and correction.source == EntrySource.CORRECTION
     assert annual_totals(scheme.scheme)[h1.pk] == D("60.00")
     book = passbook(h1, scheme.scheme)
     assert [row["running_total"] for row in book["rows"]] == [D("61.50"), D("60.00")]
     with pytest.raises(DomainError, match="already been corrected"):
-        services.correct_entry(actor=world.a.admin, entry=entry, reason="again")
+        services.correct_entry(membership=member(world.a.admin), entry=entry, reason="again")
 
 
 def test_withdrawn_proposal_stays_visible_and_does_not_count(world, scheme):
     h1 = world.a.households[0]
     entry = _record(world, h1, scheme.clean)
-    services.withdraw_entry(actor=world.a.admin, entry=entry, reason="重复录入")
+    services.withdraw_entry(membership=member(world.a.admin), entry=entry, reason="重复录入")
     assert Entry.objects.get(pk=entry.pk).state == EntryState.WITHDRAWN
-    approve_through_notice([entry], actor=world.a.admin)  # approving a withdrawn one does nothing
+    approve_through_notice(
+        [entry], membership=member(world.a.admin)
+    )  # approving a withdrawn one does nothing
     assert annual_totals(scheme.scheme)[h1.pk] == D("60.00")
 
 
@@ -295,19 +318,21 @@ def test_bulk_recording_is_all_or_nothing(world, scheme):
     h2.participation, h2.participation_reason = Participation.NOT_ELIGIBLE, "户籍不在本村"
     h2.save()
     with pytest.raises(DomainError):
-        services.record_bulk(actor=world.a.clerk, households=[h1, h2], item=scheme.clean, occurred_on=DAY)
+        services.record_bulk(
+            membership=member(world.a.admin), households=[h1, h2], item=scheme.clean, occurred_on=DAY
+        )
     assert not Entry.objects.exists()
     h2.participation = Participation.TAKING_PART
     h2.save()
     entries = services.record_bulk(
-        actor=world.a.clerk,
+        membership=member(world.a.admin),
         households=[h1, h2],
         item=scheme.clean,
         occurred_on=DAY,
         idempotency_key="cleanup",
     )
     again = services.record_bulk(
-        actor=world.a.clerk,
+        membership=member(world.a.admin),
         households=[h1, h2],
         item=scheme.clean,
         occurred_on=DAY,
@@ -322,7 +347,7 @@ def test_transfer_counts_only_when_both_villages_approve(world, scheme):
     scheme.scheme.save()
     h1, h2 = world.a.households
     transfer = services.transfer_points(
-        actor=world.a.admin,
+        membership=member(world.a.admin),
         scheme=scheme.scheme,
         from_household=h1,
         to_household=h2,
@@ -331,13 +356,13 @@ def test_transfer_counts_only_when_both_villages_approve(world, scheme):
         reason="家庭内部转让",
     )
     assert annual_totals(scheme.scheme) == {h1.pk: D("60.00"), h2.pk: D("60.00")}
-    services.approve_transfer_side(actor=world.a.clerk, transfer=transfer, side="from")
+    services.approve_transfer_side(membership=member(world.a.clerk), transfer=transfer, side="from")
     assert annual_totals(scheme.scheme)[h2.pk] == D("60.00")
     # One village's consent is not enough: the transfer's entries cannot even go on a notice yet.
     with pytest.raises(DomainError) as refused:
         approve_through_notice([transfer.debit, transfer.credit])
     assert refused.value.code == "nothing_to_post"
-    services.approve_transfer_side(actor=world.a.admin, transfer=transfer, side="to")
+    services.approve_transfer_side(membership=member(world.a.admin), transfer=transfer, side="to")
     transfer.refresh_from_db()
     assert transfer.state == TransferState.APPROVED
     # Both villages agree, but nothing counts before the villages' public notices.
@@ -358,12 +383,12 @@ def test_scores_query_needs_the_township_scope(world, scheme):
 
 
 def test_job_totals_agree_with_the_page_scores(world, scheme):
-    """annual_totals (hand-tuned SQL on PostgreSQL) and with_scores (the ORM) are two shapes of one rule."""
+    """The statement (annual_totals, household_scores) and the ORM oracle agree, and with the hand-computed sums."""
     h1, h2 = world.a.households
     extra = Household.objects.create(
         township=world.a.township, village=h1.village, area=h1.area, number="A-003"
     )
-    services.assign_role(actor=world.a.admin, household=h2, role=scheme.officer)
+    services.assign_role(membership=member(world.a.admin), household=h2, role=scheme.officer)
     hero = _record(world, h1, scheme.hero, evidence=[SimpleUploadedFile("p.png", PNG)])
     hero2 = _record(
         world,
@@ -383,6 +408,8 @@ def test_job_totals_agree_with_the_page_scores(world, scheme):
     # 遵纪守法 20, + 10 → 31.5; the new household stands at its base 60.
     assert page == {h1.pk: D("65.00"), h2.pk: D("31.50"), extra.pk: D("60.00")}
     assert annual_totals(scheme.scheme) == page
+    households = Household.objects.filter(township=world.a.township)
+    assert {pk: s.total for pk, s in household_scores(scheme.scheme, households).items()} == page
 
 
 def test_a_false_declaration_costs_double_its_value(world, scheme):
@@ -391,7 +418,9 @@ def test_a_false_declaration_costs_double_its_value(world, scheme):
     scheme.good.save()
     declared = _record(world, h1, scheme.good, source=EntrySource.DECLARATION)
     _approve(world, declared)
-    penalty = services.penalise_false_declaration(actor=world.a.admin, entry=declared, reason="经核实无此事")
+    penalty = services.penalise_false_declaration(
+        membership=member(world.a.admin), entry=declared, reason="经核实无此事"
+    )
     assert penalty.points == D("-4.00") and penalty.state == EntryState.PROPOSED
     assert annual_totals(scheme.scheme)[h1.pk] == D(
         "60.00"
@@ -400,7 +429,7 @@ def test_a_false_declaration_costs_double_its_value(world, scheme):
     # The +2 declaration is reversed (−2) and costs double (−4): 遵纪守法 20 + 2 − 2 − 4 = 16 → total 56.
     assert annual_totals(scheme.scheme)[h1.pk] == D("56.00")
     with pytest.raises(DomainError, match="already"):
-        services.penalise_false_declaration(actor=world.a.admin, entry=declared, reason="again")
+        services.penalise_false_declaration(membership=member(world.a.admin), entry=declared, reason="again")
 
 
 def test_item_snapshot_prints_without_scientific_notation(world, scheme):
@@ -423,7 +452,7 @@ def test_the_admin_cannot_change_or_delete_ledger_entries(world, scheme, client)
 
 
 def test_next_years_scheme_copies_the_catalogue(world, scheme):
-    copy = services.copy_scheme(actor=world.a.admin, scheme=scheme.scheme, year=2027)
+    copy = services.copy_scheme(membership=member(world.a.admin), scheme=scheme.scheme, year=2027)
     assert (copy.year, copy.state, copy.copied_from_id) == (2027, "draft", scheme.scheme.pk)
     assert sorted(copy.categories.values_list("name", flat=True)) == ["环境整治", "遵纪守法"]
     assert copy.categories.get(name="环境整治").items.count() == 2

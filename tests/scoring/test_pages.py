@@ -35,6 +35,7 @@ from scoring.models import (
     SchemeState,
     ThresholdAlert,
 )
+from tests.contract import member
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.notices import approve_through_notice
 
@@ -63,10 +64,10 @@ def fixed_clock():
 
 
 def _catalogue_of(t):
-    actor = t.admin
-    scheme = services.create_scheme(actor=actor, township=t.township, name="村规民约", year=YEAR)
+    office = member(t.admin)
+    scheme = services.create_scheme(membership=office, township=t.township, name="村规民约", year=YEAR)
     env = services.add_category(
-        actor=actor,
+        membership=office,
         scheme=scheme,
         name="环境整治",
         base_score=D("40"),
@@ -75,7 +76,7 @@ def _catalogue_of(t):
         order=1,
     )
     law = services.add_category(
-        actor=actor,
+        membership=office,
         scheme=scheme,
         name="遵纪守法",
         base_score=D("20"),
@@ -84,10 +85,10 @@ def _catalogue_of(t):
         order=2,
     )
     clean = services.add_item(
-        actor=actor, category=env, name="参加义务劳动", kind="bonus", points=D("1.5"), cap_count=2
+        membership=office, category=env, name="参加义务劳动", kind="bonus", points=D("1.5"), cap_count=2
     )
     mess = services.add_item(
-        actor=actor,
+        membership=office,
         category=env,
         name="乱堆乱放",
         kind="penalty",
@@ -96,21 +97,23 @@ def _catalogue_of(t):
         threshold_consequence="约谈户主",
     )
     hero = services.add_item(
-        actor=actor, category=law, name="见义勇为", kind="bonus", points=D("4"), evidence_required=True
+        membership=office, category=law, name="见义勇为", kind="bonus", points=D("4"), evidence_required=True
     )
-    services.activate_scheme(actor=actor, scheme=scheme)
-    draft = services.create_scheme(actor=actor, township=t.township, name="草案", year=YEAR + 1)
-    services.add_category(actor=actor, scheme=draft, name="党的建设", base_score=D("20"), cadence="annual")
+    services.activate_scheme(membership=office, scheme=scheme)
+    draft = services.create_scheme(membership=office, township=t.township, name="草案", year=YEAR + 1)
+    services.add_category(
+        membership=office, scheme=draft, name="党的建设", base_score=D("20"), cadence="annual"
+    )
 
     h1 = t.households[0]
     photo = SimpleUploadedFile("photo.png", PNG, content_type="image/png")
     approved = services.record_entry(
-        actor=actor, household=h1, item=hero, occurred_on=DAY, reason="救起落水儿童", evidence=[photo]
+        membership=office, household=h1, item=hero, occurred_on=DAY, reason="救起落水儿童", evidence=[photo]
     )
-    approve_through_notice([approved], actor=actor)
-    services.record_entry(actor=actor, household=h1, item=mess, occurred_on=DAY)
+    approve_through_notice([approved], membership=office)
+    services.record_entry(membership=office, household=h1, item=mess, occurred_on=DAY)
     # The second 乱堆乱放 of the quarter reaches the item's threshold: an alert.
-    proposed = services.record_entry(actor=actor, household=h1, item=mess, occurred_on=NEXT_DAY)
+    proposed = services.record_entry(membership=office, household=h1, item=mess, occurred_on=NEXT_DAY)
     return type(
         "C",
         (),
@@ -394,7 +397,7 @@ def test_clerk_of_village_0_gets_404_for_a_household_of_village_1(catalogue):
 def test_evidence_of_another_village_or_township_is_not_found(catalogue):
     a, b = catalogue.a, catalogue.b
     other_village = services.record_entry(
-        actor=a.admin,
+        membership=member(a.admin),
         household=a.households[1],
         item=a.c.hero,
         occurred_on=DAY,
@@ -609,7 +612,7 @@ def test_bulk_records_none_when_one_household_is_refused(catalogue):
     h1 = t.households[0]
     h3 = HouseholdFactory(area=t.areas[0], number="A-003")
     for _ in range(2):  # h3 reaches the cap of 2 per quarter
-        services.record_entry(actor=t.admin, household=h3, item=t.c.clean, occurred_on=DAY)
+        services.record_entry(membership=member(t.admin), household=h3, item=t.c.clean, occurred_on=DAY)
     before = snapshot()
     form = {
         "village": t.villages[0].pk,
@@ -637,9 +640,11 @@ def test_approve_through_a_batch_withdraw_and_correct_change_exactly_what_they_s
     # Start: 见义勇为 +4 approved (遵纪守法 24), 乱堆乱放 −2 twice proposed. Total 40 + 24 = 64.
     assert passbook_total(admin.get(passbook_url)) == "64"
     first_mess = Entry.objects.get(household=h1, item=t.c.mess, occurred_on=DAY)
-    clean = services.record_entry(actor=t.clerk, household=h1, item=t.c.clean, occurred_on=LATER)
+    clean = services.record_entry(membership=member(t.clerk), household=h1, item=t.c.clean, occurred_on=LATER)
 
-    approve_through_notice([first_mess, clean], actor=t.admin)  # the ledger page has no approve: the batch does
+    approve_through_notice(
+        [first_mess, clean], membership=member(t.admin)
+    )  # the ledger page has no approve: the batch does
     states = dict(Entry.objects.filter(household=h1).values_list("pk", "state"))
     assert states == {
         t.c.approved.pk: "approved",
@@ -705,7 +710,7 @@ def test_correcting_twice_is_refused_with_a_message(catalogue):
 def test_passbook_lists_every_entry_with_running_total_and_quarters(catalogue):
     t = catalogue.a
     h1 = t.households[0]
-    approve_through_notice([t.c.proposed], actor=t.admin)  # 乱堆乱放 −2 in Q2 now counts
+    approve_through_notice([t.c.proposed], membership=member(t.admin))  # 乱堆乱放 −2 in Q2 now counts
     response = client_for(t.supervisor).get(url("passbook", t.township, household_pk=h1.pk))
     page = response.content.decode()
     # Running totals: base 60 → +4 (64) → −2 proposed (64, not counting) → −2 approved on 03-11 (62).
@@ -860,9 +865,9 @@ def test_alerts_list_unacknowledged_first_and_can_be_acknowledged(catalogue):
     h1 = t.households[0]
     # A second alert, already acknowledged, in another quarter.
     for day in (datetime.date(2026, 5, 9), datetime.date(2026, 5, 10)):
-        services.record_entry(actor=t.admin, household=h1, item=t.c.mess, occurred_on=day)
+        services.record_entry(membership=member(t.admin), household=h1, item=t.c.mess, occurred_on=day)
     done = ThresholdAlert.objects.filter(household=h1).exclude(pk=t.c.alert.pk).get()
-    services.acknowledge_alert(actor=t.admin, alert=done)
+    services.acknowledge_alert(membership=member(t.admin), alert=done)
     clerk = client_for(t.clerk)
     page = clerk.get(url("alert-list", t.township)).content.decode()
     assert page.index(f'id="alert-{t.c.alert.pk}"') < page.index(f'id="alert-{done.pk}"')
@@ -890,10 +895,10 @@ def _entries(t, count: int):
     for household in households:
         photo = SimpleUploadedFile("p.png", PNG)
         entry = services.record_entry(
-            actor=t.admin, household=household, item=t.c.hero, occurred_on=DAY, evidence=[photo]
+            membership=member(t.admin), household=household, item=t.c.hero, occurred_on=DAY, evidence=[photo]
         )
-        approve_through_notice([entry], actor=t.admin)
-        services.correct_entry(actor=t.admin, entry=entry, reason="测试")
+        approve_through_notice([entry], membership=member(t.admin))
+        services.correct_entry(membership=member(t.admin), entry=entry, reason="测试")
     return households
 
 
@@ -922,13 +927,13 @@ def test_passbook_costs_the_same_queries_for_2_or_20_entries(catalogue, django_a
     def add(count):
         for _ in range(count):
             entry = services.record_entry(
-                actor=t.admin,
+                membership=member(t.admin),
                 household=household,
                 item=t.c.hero,
                 occurred_on=DAY,
                 evidence=[SimpleUploadedFile("p.png", PNG)],
             )
-            approve_through_notice([entry], actor=t.admin)
+            approve_through_notice([entry], membership=member(t.admin))
 
     add(2)
     target = url("passbook", t.township, household_pk=household.pk)
@@ -967,9 +972,11 @@ def test_scheme_list_costs_the_same_queries_for_few_or_many_schemes(catalogue, d
     target = url("scheme-list", t.township)
     few = _count_queries(admin, target)
     for year in range(2030, 2048):
-        scheme = services.create_scheme(actor=t.admin, township=t.township, name="村规民约", year=year)
+        scheme = services.create_scheme(
+            membership=member(t.admin), township=t.township, name="村规民约", year=year
+        )
         services.add_category(
-            actor=t.admin, scheme=scheme, name="环境整治", base_score=D("40"), cadence="annual"
+            membership=member(t.admin), scheme=scheme, name="环境整治", base_score=D("40"), cadence="annual"
         )
     with django_assert_num_queries(few):
         admin.get(target)
@@ -983,7 +990,9 @@ def test_alert_list_costs_the_same_queries_for_2_or_20_alerts(catalogue, django_
         for _ in range(count):
             household = HouseholdFactory(area=t.areas[0])
             for day in (DAY, NEXT_DAY):
-                services.record_entry(actor=t.admin, household=household, item=t.c.mess, occurred_on=day)
+                services.record_entry(
+                    membership=member(t.admin), household=household, item=t.c.mess, occurred_on=day
+                )
 
     alerts(1)
     target = url("alert-list", t.township)

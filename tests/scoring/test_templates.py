@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from core.errors import DomainError
-from households.tenancy import no_township_scope, township_scope
+from core.tenancy import no_township_scope, township_scope
 from scoring import scheme_templates, selectors, services
 from scoring.management.commands.load_scheme_template import Command
 from scoring.models import (
@@ -26,8 +26,8 @@ from scoring.models import (
     SchemeState,
     ThresholdAlert,
 )
-from scoring.selectors import category_key
-from tests.notices import approve_through_notice
+from tests.contract import member
+from tests.notices import admin_membership, approve_through_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -38,10 +38,15 @@ def raw_template(name):
     return json.loads((scheme_templates.TEMPLATE_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def load(township, name, *, actor=None, year=2026, scheme_name=None):
+def load(township, name, *, membership=None, year=2026, scheme_name=None):
+    """Load `name` in the township's scope, as `membership` (default: the township office)."""
     with township_scope(township):
         return scheme_templates.load_template(
-            actor=actor, township=township, name=name, year=year, scheme_name=scheme_name
+            membership=membership or admin_membership(township.pk),
+            township=township,
+            name=name,
+            year=year,
+            scheme_name=scheme_name,
         )
 
 
@@ -251,6 +256,8 @@ def test_a_scheme_of_township_a_is_invisible_from_township_bs_scope(world):
 
 
 def run_command(*args, **options):
+    """The command, in the name of town-a's office unless another `user` is given."""
+    options.setdefault("user", "a-township_admin")
     out = io.StringIO()
     with no_township_scope():  # the command must open the township's scope itself
         call_command("load_scheme_template", *args, stdout=out, **options)
@@ -329,6 +336,8 @@ def test_the_command_exits_non_zero_with_the_message_on_stderr(world, monkeypatc
                 "town-a",
                 "--year",
                 "2026",
+                "--user",
+                "a-township_admin",
                 "--skip-checks",
             ]
         )
@@ -339,16 +348,23 @@ def test_the_command_exits_non_zero_with_the_message_on_stderr(world, monkeypatc
 # Scores by hand ---------------------------------------------------------------------------------------------------
 
 
-def record(actor, household, item, day, **kwargs):
-    return services.record_entry(actor=actor, household=household, item=item, occurred_on=day, **kwargs)
+def record(user, household, item, day, **kwargs):
+    """Recorded by `user` for a household of their village (the world's clerk and panel keep village 1), else by
+    the township office."""
+    membership = member(user)
+    if household.village_id not in {village.pk for village in membership.villages.all()}:
+        membership = admin_membership(household.township_id)
+    return services.record_entry(
+        membership=membership, household=household, item=item, occurred_on=day, **kwargs
+    )
 
 
 def test_village_scores_add_quarterly_entries_respect_caps_and_clamp_at_the_floor(world):
     a = world.a
     h1, h2 = a.households
-    scheme = load(a.township, "village-2026", actor=a.admin)
+    scheme = load(a.township, "village-2026", membership=member(a.admin))
     with no_township_scope(), township_scope(a.township):
-        services.activate_scheme(actor=a.admin, scheme=scheme)
+        services.activate_scheme(membership=member(a.admin), scheme=scheme)
         labour = item_named(
             scheme, "参加义务劳动(村组织的环境卫生集中整治等)"
         )  # 环境整治 +1, at most 3 a quarter
@@ -363,7 +379,10 @@ def test_village_scores_add_quarterly_entries_respect_caps_and_clamp_at_the_floo
             record(a.clerk, h1, labour, datetime.date(2026, 1, 15)),
             record(a.clerk, h1, labour, datetime.date(2026, 2, 15)),
             *services.record_bulk(
-                actor=a.clerk, households=[h1, h2], item=labour, occurred_on=datetime.date(2026, 3, 10)
+                membership=member(a.admin),
+                households=[h1, h2],
+                item=labour,
+                occurred_on=datetime.date(2026, 3, 10),
             ),
             record(a.clerk, h1, labour, datetime.date(2026, 4, 10)),  # Q2: a new quarter, a new cap
             record(a.panel, h1, clutter, datetime.date(2026, 5, 6), source=EntrySource.INSPECTION),
@@ -382,8 +401,8 @@ def test_village_scores_add_quarterly_entries_respect_caps_and_clamp_at_the_floo
         with pytest.raises(DomainError):
             record(a.clerk, h2, fight, datetime.date(2026, 2, 12), source=EntrySource.DECLARATION)
 
-        assert approve_through_notice(entries, actor=a.admin) == 10
-        record(a.panel, h1, rubbish, datetime.date(2026, 7, 1))  # proposed, never approved: does not count
+        assert approve_through_notice(entries, membership=member(a.admin)) == 10
+        record(a.clerk, h1, rubbish, datetime.date(2026, 7, 1))  # proposed, never approved: does not count
 
         # h1: 党的建设 20; 民生保障 20; 环境整治 40 + 1 + 1 + 1 (Q1) + 1 (Q2) − 2 = 42; 文明新风 40 + 1 = 41;
         #     遵纪守法 20 + 1 = 21 → 20 + 20 + 42 + 41 + 21 = 144.
@@ -391,28 +410,32 @@ def test_village_scores_add_quarterly_entries_respect_caps_and_clamp_at_the_floo
         #     20 + 20 + 41 + 40 + 0 = 121 (without the clamp it would be 140 + 1 − 25 = 116).
         assert selectors.annual_totals(scheme) == {h1.pk: Decimal("144"), h2.pk: Decimal("121")}
 
-        categories = {c.name: category_key(c) for c in scheme.categories.all()}
-        scored = {h.pk: h for h in selectors.with_scores(type(h1).objects.all(), scheme)}
-        assert getattr(scored[h1.pk], categories["环境整治"]) == Decimal("42")
-        assert getattr(scored[h1.pk], categories["文明新风"]) == Decimal("41")
-        assert getattr(scored[h2.pk], categories["遵纪守法"]) == Decimal("0")
-        assert getattr(scored[h2.pk], categories["环境整治"]) == Decimal("41")
+        categories = {c.name: c.pk for c in scheme.categories.all()}
+        scored = selectors.household_scores(scheme, type(h1).objects.all())
+        assert scored[h1.pk].categories[categories["环境整治"]] == Decimal("42")
+        assert scored[h1.pk].categories[categories["文明新风"]] == Decimal("41")
+        assert scored[h2.pk].categories[categories["遵纪守法"]] == Decimal("0")
+        assert scored[h2.pk].categories[categories["环境整治"]] == Decimal("41")
 
         # The quarterly view: h1's 环境整治 is 40 + 3 = 43 in Q1 and 40 + 1 − 2 = 39 in Q2.
-        q1 = selectors.with_scores(type(h1).objects.filter(pk=h1.pk), scheme, period="2026-Q1").get()
-        q2 = selectors.with_scores(type(h1).objects.filter(pk=h1.pk), scheme, period="2026-Q2").get()
-        assert getattr(q1, categories["环境整治"]) == Decimal("43")
-        assert getattr(q2, categories["环境整治"]) == Decimal("39")
+        q1 = selectors.household_scores(scheme, type(h1).objects.filter(pk=h1.pk), period="2026-Q1")[h1.pk]
+        q2 = selectors.household_scores(scheme, type(h1).objects.filter(pk=h1.pk), period="2026-Q2")[h1.pk]
+        assert q1.categories[categories["环境整治"]] == Decimal("43")
+        assert q2.categories[categories["环境整治"]] == Decimal("39")
 
 
 def test_class_scores_count_halves_weekly_limits_thresholds_and_officers_double_penalties(world):
     a = world.a
     student, officer = a.households
-    scheme = load(a.township, "class", actor=a.admin)
+    scheme = load(a.township, "class", membership=member(a.admin))
     with no_township_scope(), township_scope(a.township):
-        services.activate_scheme(actor=a.admin, scheme=scheme)
-        services.assign_role(actor=a.admin, household=student, role=scheme.role_rules.get(code="student"))
-        services.assign_role(actor=a.admin, household=officer, role=scheme.role_rules.get(code="officer"))
+        services.activate_scheme(membership=member(a.admin), scheme=scheme)
+        services.assign_role(
+            membership=member(a.admin), household=student, role=scheme.role_rules.get(code="student")
+        )
+        services.assign_role(
+            membership=member(a.admin), household=officer, role=scheme.role_rules.get(code="officer")
+        )
         # Before any entry: a student starts at 80, an officer at 85.
         assert selectors.annual_totals(scheme) == {student.pk: Decimal("80"), officer.pk: Decimal("85")}
 
@@ -453,27 +476,27 @@ def test_class_scores_count_halves_weekly_limits_thresholds_and_officers_double_
         assert doubled_half.points == Decimal("-1")
         assert (not_doubled.multiplier, not_doubled.points) == (Decimal("1"), Decimal("-1"))
 
-        assert approve_through_notice(entries, actor=a.admin) == 13
+        assert approve_through_notice(entries, membership=member(a.admin)) == 13
 
         # Student: 学习 30 + 6 × 0.5 − 1 − 1 = 31; 卫生劳动 20; 文体 15 − 0.5 = 14.5; 纪律与其它 15
         #          → 31 + 20 + 14.5 + 15 = 80.5 (role base 80 = the categories' 80: no change).
         # Officer: 学习 30 − 1 (not doubled) = 29; 卫生劳动 20; 文体 15 − 1 × 2 − 0.5 × 2 = 12;
         #          纪律与其它 15 + 1 = 16 (bonuses not doubled) → 29 + 20 + 12 + 16 = 77, plus 85 − 80 = 5 → 82.
         assert selectors.annual_totals(scheme) == {student.pk: Decimal("80.5"), officer.pk: Decimal("82")}
-        categories = {c.name: category_key(c) for c in scheme.categories.all()}
-        scored = {h.pk: h for h in selectors.with_scores(type(student).objects.all(), scheme)}
-        assert getattr(scored[student.pk], categories["学习"]) == Decimal("31")
-        assert getattr(scored[student.pk], categories["文体"]) == Decimal("14.5")
-        assert getattr(scored[officer.pk], categories["文体"]) == Decimal("12")
-        assert scored[officer.pk].role_base_delta == Decimal("5")
+        categories = {c.name: c.pk for c in scheme.categories.all()}
+        scored = selectors.household_scores(scheme, type(student).objects.all())
+        assert scored[student.pk].categories[categories["学习"]] == Decimal("31")
+        assert scored[student.pk].categories[categories["文体"]] == Decimal("14.5")
+        assert scored[officer.pk].categories[categories["文体"]] == Decimal("12")
+        assert scored[officer.pk].role_delta == Decimal("5")
 
 
 def test_social_governance_scores_accumulate_from_zero_and_may_go_below_it(world):
     a = world.a
     h1, h2 = a.households
-    scheme = load(a.township, "social-governance", actor=a.admin)
+    scheme = load(a.township, "social-governance", membership=member(a.admin))
     with no_township_scope(), township_scope(a.township):
-        services.activate_scheme(actor=a.admin, scheme=scheme)
+        services.activate_scheme(membership=member(a.admin), scheme=scheme)
         patrol = item_named(scheme, "参加治安巡逻、看家护院等群防群治活动")  # 平安稳定 +1
         county_honour = item_named(scheme, "获得县级荣誉")  # 奖励惩罚 +4, evidence required
         litter = item_named(scheme, "乱堆乱放、乱倒垃圾")  # 村建设 −2
@@ -498,7 +521,7 @@ def test_social_governance_scores_accumulate_from_zero_and_may_go_below_it(world
         # No panel in seed 4: the grid worker (clerk) records, the household declares.
         with pytest.raises(DomainError):
             record(a.panel, h2, damage, datetime.date(2026, 5, 3), source=EntrySource.INSPECTION)
-        assert approve_through_notice(entries, actor=a.admin) == 6
+        assert approve_through_notice(entries, membership=member(a.admin)) == 6
 
         # Every base is 0 and there is no floor.
         # h1: 思想政治 0; 平安稳定 3 × 1 = 3; 村建设 −2; 奖励惩罚 4 → 3 − 2 + 4 = 5.

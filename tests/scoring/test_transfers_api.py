@@ -9,6 +9,7 @@ from review.models import ReviewRound, RoundKind, RoundState
 from scoring import services
 from scoring.models import Entry, Transfer
 from scoring.selectors import annual_totals
+from tests.contract import member
 from tests.notices import approve_through_notice
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +20,12 @@ D = Decimal
 def scheme(world):
     admin = world.a.admin
     scheme = services.create_scheme(
-        actor=admin, township=world.a.township, name="账户", year=2026, allows_transfers=True
+        membership=member(admin), township=world.a.township, name="账户", year=2026, allows_transfers=True
     )
     category = services.add_category(
-        actor=admin, scheme=scheme, name="综合", base_score=D("50"), cadence="annual"
+        membership=member(admin), scheme=scheme, name="综合", base_score=D("50"), cadence="annual"
     )
-    services.activate_scheme(actor=admin, scheme=scheme)
+    services.activate_scheme(membership=member(admin), scheme=scheme)
     return scheme, category
 
 

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
+from core import jobs
 from core.errors import DomainError
-from households import jobs
 from scoring import services
+from tests.contract import member
 
 D = Decimal
 DAY = datetime.date(2026, 3, 10)
@@ -140,8 +141,7 @@ def test_job_files_download_as_attachments_to_their_township_only(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         job = jobs.start_job(
-            actor=world.a.admin,
-            township=world.a.township,
+            membership=member(world.a.admin),
             kind="roster_export",
             params={"membership_id": world.a.admin.memberships.get().pk},
         )

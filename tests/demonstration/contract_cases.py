@@ -1,0 +1,103 @@
+"""The demonstration programme's services, each called by a member without the right (tests/contract.py).
+
+The township's steps are refused to township members without the level's `Action`, the county's and the city's
+to region members without the `RegionAction` for the region whose step it is (`core.permissions`).
+"""
+
+from django.utils import timezone
+
+from demonstration import services
+from demonstration.models import Application, ApplicationMove, ApplicationState
+from tests.contract import member
+from tests.demonstration.conftest import Programme, form_file, region_member
+
+
+def _application(p: Programme, village_name: str, state: str = ApplicationState.SUBMITTED) -> Application:
+    """An application of the city's call, written directly (its figures do not matter to a refusal)."""
+    village = p.villages[village_name]
+    application = Application.objects.create(
+        township=village.township,
+        call=p.call(),
+        village=village,
+        state=state,
+        form_name="申报表.pdf",
+        form_content_type="application/pdf",
+        form_size=9,
+        figures_at=timezone.now(),
+        households_eligible=1,
+        households_taking_part=1,
+        shop_household_share=40,
+        shop_resident_share=40,
+        rounds_counted=0,
+        rounds_on_time=0,
+        objections_total=0,
+        objections_resolved=0,
+        applied_by=p.admin_of[village.township_id],
+    )
+    ApplicationMove.objects.create(
+        township=village.township,
+        application=application,
+        from_state="",
+        to_state=state,
+        move="apply",
+        actor=application.applied_by,
+    )
+    return application
+
+
+def create_call(world):
+    p = Programme(world, {})
+    return lambda: services.create_call(  # a county's viewer reads only
+        membership=region_member(p.east_viewer),
+        region=p.east,
+        title="示范村",
+        year=2026,
+        budget=100000,
+        villages_wanted=1,
+        applications_open_on=timezone.localdate(),
+        applications_close_on=timezone.localdate(),
+        preselection_ends_on=timezone.localdate(),
+        selection_ends_on=timezone.localdate(),
+    )
+
+
+def move_call(world):
+    p = Programme(world, {})
+    call = p.call()  # the city's call: its counties' officers do not move it
+    return lambda: services.move_call(
+        membership=region_member(p.east_officer), call=call, move="close_applications"
+    )
+
+
+def apply(world):
+    p = Programme(world, {})
+    call = p.call()
+    return lambda: services.apply(  # the supervisor reads only
+        membership=member(world.a.supervisor), call=call, village=world.a.villages[0], form=form_file()
+    )
+
+
+def move_application(world):
+    p = Programme(world, {})
+    application = _application(p, "a东村")
+    return lambda: services.move_application(  # a clerk applies but does not publish for the township
+        membership=member(world.a.clerk), application=application, move="publish"
+    )
+
+
+def decide_application(world):
+    p = Programme(world, {})
+    application = _application(p, "a东村", ApplicationState.FORWARDED)
+    return lambda: services.decide_application(  # pre-selection is the county's, not the city's
+        membership=region_member(p.city_officer), application=application, move="preselect"
+    )
+
+
+CASES = {
+    "demonstration.services.calls.create_call": create_call,
+    "demonstration.services.calls.move_call": move_call,
+    "demonstration.services.applications.apply": apply,
+    "demonstration.services.applications.move_application": move_application,
+    "demonstration.services.applications.decide_application": decide_application,
+}
+EXEMPT: dict[str, str] = {}

@@ -1,0 +1,135 @@
+"""The roster's services, each called by a member without the right (tests/contract.py): clerks of the other
+village, read-only roles (supervisor, county viewer, panel member) and clerks on the township office's work."""
+
+from core.tenancy import no_township_scope, township_scope
+from households import services
+from households.importing import services as importing
+from households.models import Membership, Resident, Role
+from tests.contract import member
+from tests.factories import UserFactory
+
+ROSTER_CSV = "村,片区,户号,姓名,是否户主\na东村,一组,A-500,王五,是\n".encode()
+
+
+# Villages and memberships are the township office's ------------------------------------------------------------
+
+
+def create_village(world):
+    clerk = member(world.a.clerk)
+    return lambda: services.create_village(membership=clerk, name="新村")
+
+
+def update_village(world):
+    clerk = member(world.a.clerk)
+    return lambda: services.update_village(membership=clerk, village=world.a.villages[0], name="改名村")
+
+
+def grant_membership(world):
+    clerk, newcomer = member(world.a.clerk), UserFactory(username="newcomer")
+    return lambda: services.grant_membership(membership=clerk, user=newcomer, role=Role.SUPERVISOR)
+
+
+def revoke_membership(world):
+    supervisor, target = member(world.a.supervisor), Membership.objects.get(user=world.a.clerk)
+    return lambda: services.revoke_membership(membership=supervisor, target=target)
+
+
+def create_member_account(world):
+    clerk = member(world.a.clerk)
+    return lambda: services.create_member_account(
+        membership=clerk, username="newcomer", password="Newcomer-2026-pw", role=Role.SUPERVISOR
+    )
+
+
+# A village's roster is kept by the township office and that village's clerk -------------------------------------
+
+
+def create_area(world):
+    clerk = member(world.a.clerk)  # of the first village only
+    return lambda: services.create_area(membership=clerk, village=world.a.villages[1], name="二组")
+
+
+def update_area(world):
+    panel = member(world.a.panel)
+    return lambda: services.update_area(membership=panel, area=world.a.areas[0], name="二组")
+
+
+def create_household(world):
+    clerk = member(world.a.clerk)
+    return lambda: services.create_household(
+        membership=clerk, area=world.a.areas[1], number="A-300", head={"name": "赵六"}
+    )
+
+
+def update_household(world):
+    county = member(world.a.county)
+    return lambda: services.update_household(
+        membership=county, household=world.a.households[0], address="新址"
+    )
+
+
+def add_resident(world):
+    supervisor = member(world.a.supervisor)
+    return lambda: services.add_resident(
+        membership=supervisor, household=world.a.households[0], name="张小明"
+    )
+
+
+def update_resident(world):
+    panel = member(world.a.panel)
+    return lambda: services.update_resident(membership=panel, resident=world.a.resident, mobile="13912345678")
+
+
+def remove_resident(world):
+    clerk, other_village = member(world.a.clerk), Resident.objects.get(household=world.a.households[1])
+    return lambda: services.remove_resident(membership=clerk, resident=other_village, reason="迁出")
+
+
+def move_household(world):
+    """The clerk keeps the household's village, not the village it would move to."""
+    clerk = member(world.a.clerk)
+    return lambda: services.move_household(
+        membership=clerk, household=world.a.households[0], to_area=world.a.areas[1], reason="搬迁"
+    )
+
+
+# Imports write the roster: read-only roles neither upload nor commit one ----------------------------------------
+
+
+def create_batch(world):
+    supervisor = member(world.a.supervisor)
+    return lambda: importing.create_batch(membership=supervisor, filename="roster.csv", data=ROSTER_CSV)
+
+
+def commit_batch(world):
+    with no_township_scope(), township_scope(world.a.township):  # uploaded by the township office
+        batch = importing.create_batch(
+            membership=member(world.a.admin), filename="roster.csv", data=ROSTER_CSV
+        )
+    panel = member(world.a.panel)
+    return lambda: importing.commit_batch(membership=panel, batch=batch)
+
+
+CASES = {
+    **{
+        f"households.services.{case.__name__}": case
+        for case in (
+            create_village,
+            update_village,
+            grant_membership,
+            revoke_membership,
+            create_member_account,
+            create_area,
+            update_area,
+            create_household,
+            update_household,
+            add_resident,
+            update_resident,
+            remove_resident,
+            move_household,
+        )
+    },
+    "households.importing.services.create_batch": create_batch,
+    "households.importing.services.commit_batch": commit_batch,
+}
+EXEMPT: dict[str, str] = {}

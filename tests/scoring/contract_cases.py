@@ -1,0 +1,237 @@
+"""The scoring services, each refused to a member without the right (tests/contract.py).
+
+Each case builds an active scheme of town A as its township office (a category, an item recorded by the clerk,
+one by inspection, one by declaration, one raising a threshold alert), then returns the call by a member who may
+not act: a village clerk for the township office's catalogue and corrections, a clerk of the other village for
+its households, a panel member for the clerk's work, a supervisor (reads only)."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from scoring import services
+from scoring.models import ThresholdAlert
+from tests.contract import member
+from tests.notices import approve_through_notice
+
+D = Decimal
+
+
+class Catalogue:
+    """An active scheme of the current year in town A, made by its township office."""
+
+    def __init__(self, world):
+        self.world = world
+        self.office = member(world.a.admin)
+        self.day = datetime.date(timezone.localdate().year, 1, 1)  # in the scheme's year, never in the future
+        self.h1, self.h2 = world.a.households  # village 1 (the clerk's and the panel's), village 2
+        self.scheme = services.create_scheme(
+            membership=self.office,
+            township=world.a.township,
+            name="村规",
+            year=self.day.year,
+            allows_transfers=True,
+        )
+        self.category = services.add_category(
+            membership=self.office,
+            scheme=self.scheme,
+            name="环境整治",
+            base_score=D("40"),
+            cadence="quarterly",
+        )
+        self.item = services.add_item(
+            membership=self.office,
+            category=self.category,
+            name="庭院整洁",
+            kind="bonus",
+            points=D("2"),
+            by_inspection=True,
+            by_declaration=True,
+            threshold_count=1,
+        )
+        services.activate_scheme(membership=self.office, scheme=self.scheme)
+
+    def record(self, household, *, membership=None, **kwargs):
+        return services.record_entry(
+            membership=membership or self.office,
+            household=household,
+            item=self.item,
+            occurred_on=self.day,
+            **kwargs,
+        )
+
+
+def _draft(world):
+    office = member(world.a.admin)
+    scheme = services.create_scheme(membership=office, township=world.a.township, name="草案", year=2030)
+    services.add_category(
+        membership=office, scheme=scheme, name="党的建设", base_score=D("20"), cadence="annual"
+    )
+    return scheme
+
+
+# The catalogue: the township office's (EDIT_SCHEME) ------------------------------------------------------------
+
+
+def create_scheme(world):
+    return lambda: services.create_scheme(
+        membership=member(world.a.supervisor), township=world.a.township, name="村规", year=2030
+    )
+
+
+def activate_scheme(world):
+    scheme = _draft(world)
+    return lambda: services.activate_scheme(membership=member(world.a.clerk), scheme=scheme)
+
+
+def close_scheme(world):
+    c = Catalogue(world)
+    return lambda: services.close_scheme(membership=member(world.a.clerk), scheme=c.scheme)
+
+
+def add_category(world):
+    scheme = _draft(world)
+    return lambda: services.add_category(
+        membership=member(world.a.supervisor),
+        scheme=scheme,
+        name="文明新风",
+        base_score=D("40"),
+        cadence="annual",
+    )
+
+
+def add_item(world):
+    c = Catalogue(world)
+    return lambda: services.add_item(
+        membership=member(world.a.clerk), category=c.category, name="乱堆乱放", kind="penalty", points=D("2")
+    )
+
+
+def update_item(world):
+    c = Catalogue(world)
+    return lambda: services.update_item(membership=member(world.a.panel), item=c.item, points=D("5"))
+
+
+def add_role_rule(world):
+    c = Catalogue(world)
+    return lambda: services.add_role_rule(
+        membership=member(world.a.clerk), scheme=c.scheme, code="officer", name="干部户"
+    )
+
+
+def assign_role(world):
+    c = Catalogue(world)
+    role = services.add_role_rule(membership=c.office, scheme=c.scheme, code="officer", name="干部户")
+    return lambda: services.assign_role(membership=member(world.a.clerk), household=c.h1, role=role)
+
+
+def copy_scheme(world):
+    c = Catalogue(world)
+    return lambda: services.copy_scheme(membership=member(world.a.supervisor), scheme=c.scheme, year=2030)
+
+
+# The ledger ---------------------------------------------------------------------------------------------------
+
+
+def record_entry(world):
+    c = Catalogue(world)
+    return lambda: c.record(c.h2, membership=member(world.a.clerk))  # a household of the other village
+
+
+def record_bulk(world):
+    c = Catalogue(world)
+    return lambda: (
+        services.record_bulk(  # the first household is the clerk's: nothing is written for it either
+            membership=member(world.a.clerk), households=[c.h1, c.h2], item=c.item, occurred_on=c.day
+        )
+    )
+
+
+def approve_entries(world):
+    c = Catalogue(world)
+    entry = c.record(c.h1, membership=member(world.a.clerk))  # not under review: no round moves it
+    return lambda: services.approve_entries(membership=member(world.a.clerk), entries=[entry])
+
+
+def withdraw_entry(world):
+    c = Catalogue(world)
+    entry = c.record(c.h1)  # recorded by the office, in no round: not the clerk's to withdraw
+    return lambda: services.withdraw_entry(membership=member(world.a.clerk), entry=entry, reason="录错了")
+
+
+def correct_entry(world):
+    c = Catalogue(world)
+    entry = c.record(c.h1)
+    approve_through_notice([entry], membership=c.office)
+    return lambda: services.correct_entry(membership=member(world.a.clerk), entry=entry, reason="复核有误")
+
+
+def penalise_false_declaration(world):
+    c = Catalogue(world)
+    entry = c.record(c.h1, source="declaration")
+    return lambda: services.penalise_false_declaration(
+        membership=member(world.a.clerk), entry=entry, reason="经核实不实"
+    )
+
+
+def acknowledge_alert(world):
+    c = Catalogue(world)
+    alert = ThresholdAlert.objects.get(entry=c.record(c.h1))  # the item's first hit raises it
+    return lambda: services.acknowledge_alert(membership=member(world.a.panel), alert=alert)
+
+
+# Transfers ----------------------------------------------------------------------------------------------------
+
+
+def transfer_points(world):
+    c = Catalogue(world)
+    return lambda: services.transfer_points(  # the giving household is of the other village
+        membership=member(world.a.clerk),
+        scheme=c.scheme,
+        from_household=c.h2,
+        to_household=c.h1,
+        category=c.category,
+        points=D("1"),
+        reason="代缴",
+    )
+
+
+def approve_transfer_side(world):
+    c = Catalogue(world)
+    transfer = services.transfer_points(
+        membership=c.office,
+        scheme=c.scheme,
+        from_household=c.h1,
+        to_household=c.h2,
+        category=c.category,
+        points=D("1"),
+        reason="代缴",
+    )
+    return lambda: services.approve_transfer_side(
+        membership=member(world.a.clerk), transfer=transfer, side="to"
+    )
+
+
+CASES = {
+    "scoring.services.schemes.create_scheme": create_scheme,
+    "scoring.services.schemes.activate_scheme": activate_scheme,
+    "scoring.services.schemes.close_scheme": close_scheme,
+    "scoring.services.schemes.add_category": add_category,
+    "scoring.services.schemes.add_item": add_item,
+    "scoring.services.schemes.update_item": update_item,
+    "scoring.services.schemes.add_role_rule": add_role_rule,
+    "scoring.services.schemes.assign_role": assign_role,
+    "scoring.services.schemes.copy_scheme": copy_scheme,
+    "scoring.services.ledger.record_entry": record_entry,
+    "scoring.services.ledger.record_bulk": record_bulk,
+    "scoring.services.ledger.approve_entries": approve_entries,
+    "scoring.services.ledger.withdraw_entry": withdraw_entry,
+    "scoring.services.ledger.correct_entry": correct_entry,
+    "scoring.services.ledger.penalise_false_declaration": penalise_false_declaration,
+    "scoring.services.ledger.acknowledge_alert": acknowledge_alert,
+    "scoring.services.transfers.transfer_points": transfer_points,
+    "scoring.services.transfers.approve_transfer_side": approve_transfer_side,
+}
+
+EXEMPT: dict[str, str] = {}
