@@ -1,5 +1,5 @@
 """The annual star rating of 100,000 households in 1,000 villages (10 approved entries each, 1 M entries)
-through the real job path — `households.jobs.start_job(kind="star_rating")`, run eagerly: the task opens the
+through the real job path — `core.jobs.start_job(kind="star_rating")`, run eagerly: the task opens the
 township scope, `rewards.services.rate_stars` reads the inputs (scoring's annual totals, villages, vetoes),
 fingerprints and ranks them, and COPYs 98,000 results in one transaction, and the job writes its .xlsx summary —
 against ONE hand-written SQL query with window functions that computes the same stars (and writes nothing), in

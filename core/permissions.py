@@ -173,13 +173,6 @@ def can(membership: Member, action: Action, obj: Any = None) -> bool:
     return obj is None or can_see(membership, obj)
 
 
-def membership_of(user: Any, township_id: int) -> Any:
-    """The user's membership in one township (None for no user or no membership)."""
-    if user is None:
-        return None
-    return membership_model().objects.filter(user=user, township_id=township_id).first()
-
-
 def require(
     membership: Member | None, action: Action, obj: Any = None, *, message: str | None = None
 ) -> None:
@@ -187,15 +180,6 @@ def require(
     `obj`). Pages and the API call the service and map the refusal; they do not repeat the check."""
     if membership is None or not can(membership, action, obj):
         raise PermissionDenied(message or _("Your role does not allow this."))
-
-
-def require_action(
-    user: Any, township_id: int, action: Action, obj: Any = None, *, message: str | None = None
-) -> Any:
-    """The acting user's membership if it allows `action` (on `obj`), else PermissionDenied with `message`."""
-    membership = membership_of(user, township_id)
-    require(membership, action, obj, message=message)
-    return membership
 
 
 def check(membership: Member, action: Action, obj: Any = None) -> None:

@@ -1,7 +1,7 @@
 """What a dashboard shows — figures, tables and charts — built once for the page, the .xlsx and the yearly PDF.
 
 The yearly report PDFs are slow at township scale (8–9 s for 20,000 households, bench DB), so they are jobs
-(`households.jobs`, kind "oversight_report") with progress and the file kept for the township's records.
+(`core.jobs`, kind "oversight_report") with progress and the file kept for the township's records.
 """
 
 from dataclasses import dataclass, field

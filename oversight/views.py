@@ -1,7 +1,7 @@
 """Oversight pages: the township dashboard, the clerk's village page and the county view, with .xlsx and PDF.
 
 Thin views: the figures come from `oversight.selectors`, the tables from `oversight.tables`, the charts from
-`oversight.charts`. County viewers never get a household's own records (households.permissions).
+`oversight.charts`. County viewers never get a household's own records (core.permissions).
 """
 
 from decimal import Decimal

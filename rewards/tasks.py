@@ -1,4 +1,4 @@
-"""The star rating as a job (`households.jobs.start_job(kind="star_rating", params={"scheme_id": …})`).
+"""The star rating as a job (`core.jobs.start_job(kind="star_rating", params={"scheme_id": …})`).
 
 The worker imports this module (Celery autodiscovery), which registers the runner; the task that runs it is
 `core.tasks.run_job` (late acknowledgement: a killed worker's job is delivered again, and `rate_stars`

@@ -39,7 +39,7 @@ def services_modules() -> Iterator:
 
 
 def public_services() -> set[str]:
-    """"module.function" for every public function defined in a services module."""
+    """ "module.function" for every public function defined in a services module."""
     names = set()
     for module in services_modules():
         for name, obj in vars(module).items():

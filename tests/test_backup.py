@@ -20,6 +20,7 @@ from households.models import Household
 from scoring import services
 from scoring.models import Entry, EntryState
 from scoring.selectors import annual_totals
+from tests.contract import member
 from tests.notices import approve_through_notice
 from tests.scoring.test_ledger import PNG
 
@@ -30,7 +31,7 @@ D = Decimal
 PROBE = """
 import json
 from django.db import connection, transaction
-from households.tenancy import dangerously_all_townships
+from core.tenancy import dangerously_all_townships
 from scoring.models import Entry, Evidence, Scheme
 from scoring.selectors import annual_totals
 with dangerously_all_townships():
@@ -86,18 +87,28 @@ def ledger(world, settings, tmp_path):
     """Township A's 2026 scheme: A-001 +2 +2 −1 approved and +2 proposed; A-002 −1 approved; B untouched."""
     settings.MEDIA_ROOT = tmp_path / "media"
     a = world.a
-    scheme = services.create_scheme(actor=a.admin, township=a.township, name="村规民约", year=2026)
-    env = services.add_category(
-        actor=a.admin, scheme=scheme, name="环境整治", base_score=D("40"), cadence="quarterly"
+    scheme = services.create_scheme(
+        membership=member(a.admin), township=a.township, name="村规民约", year=2026
     )
-    clean = services.add_item(actor=a.admin, category=env, name="庭院整洁", kind="bonus", points=D("2"))
-    mess = services.add_item(actor=a.admin, category=env, name="乱堆乱放", kind="penalty", points=D("1"))
-    services.activate_scheme(actor=a.admin, scheme=scheme)
+    env = services.add_category(
+        membership=member(a.admin), scheme=scheme, name="环境整治", base_score=D("40"), cadence="quarterly"
+    )
+    clean = services.add_item(
+        membership=member(a.admin), category=env, name="庭院整洁", kind="bonus", points=D("2")
+    )
+    mess = services.add_item(
+        membership=member(a.admin), category=env, name="乱堆乱放", kind="penalty", points=D("1")
+    )
+    services.activate_scheme(membership=member(a.admin), scheme=scheme)
     h1, h2 = a.households
 
     def entry(household, item, day, **extra):
         return services.record_entry(
-            actor=a.clerk, household=household, item=item, occurred_on=datetime.date(2026, 3, day), **extra
+            membership=member(a.admin),
+            household=household,
+            item=item,
+            occurred_on=datetime.date(2026, 3, day),
+            **extra,
         )
 
     photo = SimpleUploadedFile("院子.png", PNG)

@@ -26,7 +26,9 @@ def test_exemptions_say_why():
 def _writes() -> int:
     """Rows this transaction inserted, updated or deleted so far (PostgreSQL's own counters)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables")
+        cursor.execute(
+            "SELECT COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables"
+        )
         return int(cursor.fetchone()[0])
 
 

@@ -47,6 +47,9 @@ def test_services_take_the_acting_membership_not_a_user():
                 parameters = inspect.signature(fn).parameters
                 if "actor" in parameters:
                     offenders.append(f"{module.__name__}.{name}")
-                if "membership" in parameters and parameters["membership"].annotation is inspect.Parameter.empty:
+                if (
+                    "membership" in parameters
+                    and parameters["membership"].annotation is inspect.Parameter.empty
+                ):
                     offenders.append(f"{module.__name__}.{name} (untyped membership)")
     assert offenders == []

@@ -117,7 +117,7 @@ AXES_RESET_ON_SUCCESS = True
 JIFEN_TRUSTED_PROXIES = env.int("JIFEN_TRUSTED_PROXIES", default=0)
 AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 
-# Content-Security-Policy (households/csp.py): nothing inline, nothing from another origin. Pico's icons are
+# Content-Security-Policy (core/csp.py): nothing inline, nothing from another origin. Pico's icons are
 # data: SVGs, hence img-src data:. Django already sends X-Frame-Options: DENY and X-Content-Type-Options: nosniff.
 JIFEN_CSP = {
     "default-src": "'self'",

@@ -14,7 +14,7 @@ if len(SECRET_KEY) < 50:
 # gunicorn itself faces the clients, so a forged header cannot make plain HTTP look secure.
 if env.bool("JIFEN_BEHIND_PROXY", default=True):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # The lockout and rate limits count the client's address, the one the proxy appended (households/security.py).
+    # The lockout and rate limits count the client's address, the one the proxy appended (core/security.py).
     JIFEN_TRUSTED_PROXIES = env.int("JIFEN_TRUSTED_PROXIES", default=1)
 SECURE_SSL_REDIRECT = env.bool("JIFEN_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True

@@ -28,7 +28,7 @@ def households_losing_most(
         entries__state=EntryState.APPROVED,
         entries__occurred_on__quarter=quarter,
     )
-    return list(
+    rows = (
         Household.objects.filter(village=village)
         .annotate(
             lost=Sum("entries__points", filter=quarter_entries & Q(entries__points__lt=0)),
@@ -40,6 +40,7 @@ def households_losing_most(
         .order_by("lost", "number")[:limit]
         .values("pk", "number", "head_name", "area__name", "lost", "net")
     )
+    return [dict(row) for row in rows]
 
 
 def open_alerts(alerts: QuerySet, village: Village) -> list:

@@ -29,7 +29,7 @@ KEPT_SCHEMA = extend_schema(
 
 class RewardsViewSet(TownshipScopedViewSet):
     """The scoped base with the role each write needs: `write_actions` maps a viewset action to the actions of
-    households.permissions any one of which lets a member try it (the object itself is checked in the handler).
+    core.permissions any one of which lets a member try it (the object itself is checked in the handler).
 
     `kept_actions` are routed only to answer 405 — after `get_object()`, so an object the member cannot see is
     still "not found" — and need no role (a supervisor is told 405 too, not 403).

@@ -111,7 +111,7 @@ def alert_acknowledge(request, township, membership, pk):
 @township_view(Action.VIEW)
 def evidence_download(request, township, membership, pk):
     evidence = get_visible(selectors.evidence_visible_to(membership), pk)
-    # Photos inline, PDFs as attachments; nosniff and a sandboxing policy either way (households/files.py).
+    # Photos inline, PDFs as attachments; nosniff and a sandboxing policy either way (core/files.py).
     return stored_file_response(
         evidence.file, filename=evidence.original_name, content_type=evidence.content_type
     )

@@ -11,6 +11,7 @@ from demonstration.models import Application
 from households.models import Participation
 from review.models import Objection, ObjectionState, RoundKind
 from scoring import services as scoring
+from tests.contract import member
 from tests.demonstration.conftest import (
     APPLY_DAY,
     ShopParticipation,
@@ -48,8 +49,10 @@ def test_the_figures_are_taken_when_applying_and_kept(programme, world):
         Participation.NOT_ELIGIBLE,
     ):
         HouseholdFactory(area=area, participation=participation)
-    scheme = scoring.create_scheme(actor=a.admin, township=a.township, name="乡村治理", year=2026)
-    old = scoring.create_scheme(actor=a.admin, township=a.township, name="乡村治理", year=2025)
+    scheme = scoring.create_scheme(
+        membership=member(a.admin), township=a.township, name="乡村治理", year=2026
+    )
+    old = scoring.create_scheme(membership=member(a.admin), township=a.township, name="乡村治理", year=2025)
     q1 = make_round(a.township, village, scheme, RoundKind.QUARTERLY, "2026-Q1", state="approved",
                     approved_at=local(2026, 4, 10), user=a.admin)  # fmt: skip
     make_round(a.township, village, scheme, RoundKind.QUARTERLY, "2026-Q2", state="approved",
@@ -103,7 +106,6 @@ def test_supermarket_participation_comes_from_the_rewards_supermarket(programme,
     resident, three more with 2, 1 and 2 residents: 6 residents); the households with 2 and 2 residents redeem
     → 2 of 4 households (50.0 %), 4 of 6 residents (66.7 %). A household that opted out is counted in neither."""
     from rewards import services as rewards
-    from tests.contract import member
 
     monkeypatch.undo()  # no stand-in: the rewards app's own figures
     p = programme
@@ -115,15 +117,27 @@ def test_supermarket_participation_comes_from_the_rewards_supermarket(programme,
         for n in range(residents):
             ResidentFactory(household=household, is_head=n == 0)
     with time_machine.travel(APPLY_DAY, tick=False):
-        scheme = scoring.create_scheme(actor=a.admin, township=a.township, name="乡村治理", year=2026)
-        env = scoring.add_category(
-            actor=a.admin, scheme=scheme, name="环境整治", base_score=D("40"), cadence="quarterly"
+        scheme = scoring.create_scheme(
+            membership=member(a.admin), township=a.township, name="乡村治理", year=2026
         )
-        clean = scoring.add_item(actor=a.admin, category=env, name="庭院整洁", kind="bonus", points=D("2"))
-        scoring.activate_scheme(actor=a.admin, scheme=scheme)
+        env = scoring.add_category(
+            membership=member(a.admin),
+            scheme=scheme,
+            name="环境整治",
+            base_score=D("40"),
+            cadence="quarterly",
+        )
+        clean = scoring.add_item(
+            membership=member(a.admin), category=env, name="庭院整洁", kind="bonus", points=D("2")
+        )
+        scoring.activate_scheme(membership=member(a.admin), scheme=scheme)
         entries = [
             scoring.record_entry(
-                actor=a.admin, household=h, item=clean, occurred_on=APPLY_DAY.date(), reason="整洁"
+                membership=member(a.admin),
+                household=h,
+                item=clean,
+                occurred_on=APPLY_DAY.date(),
+                reason="整洁",
             )
             for h in (h3, h5)
         ]

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from review.models import RoundState
 from scoring import services
+from tests.contract import member
 from tests.review.conftest import ReviewWorld
 from tests.review.test_pages import make_round
 
@@ -26,7 +27,7 @@ def hostile(world):
     head.name = IMAGE  # names are at most 50 characters
     head.save()
     services.record_entry(
-        actor=rw.clerk,
+        membership=member(rw.clerk),
         household=household,
         item=rw.clean,
         occurred_on=datetime.date(2026, 3, 10),

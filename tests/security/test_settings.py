@@ -66,10 +66,10 @@ def test_production_settings_secure_cookies_hsts_redirect_and_frames():
     assert values["SECURE_SSL_REDIRECT"] is True
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert values["JIFEN_TRUSTED_PROXIES"] == 1
-    assert values["AXES_CLIENT_IP_CALLABLE"] == "households.security.client_ip"
+    assert values["AXES_CLIENT_IP_CALLABLE"] == "core.security.client_ip"
     assert values["X_FRAME_OPTIONS"] == "DENY" and values["SECURE_CONTENT_TYPE_NOSNIFF"]
     assert values["SESSION_COOKIE_AGE"] == 8 * 3600 and values["SESSION_EXPIRE_AT_BROWSER_CLOSE"]
-    assert "households.csp.ContentSecurityPolicyMiddleware" in values["MIDDLEWARE"]
+    assert "core.csp.ContentSecurityPolicyMiddleware" in values["MIDDLEWARE"]
     assert "axes.middleware.AxesMiddleware" in values["MIDDLEWARE"]
 
 

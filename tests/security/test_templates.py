@@ -111,7 +111,7 @@ def test_no_template_has_inline_script_style_or_handlers():
         relative(path): found for path in PAGE_TEMPLATES if (found := inline_violations(path.read_text()))
     }
     assert not problems, (
-        "Inline code is blocked by the Content-Security-Policy (households/csp.py): move styles to "
+        "Inline code is blocked by the Content-Security-Policy (core/csp.py): move styles to "
         f"static/css/jifen.css and behaviour to static/js/jifen.js. Found: {problems}"
     )
 
@@ -158,7 +158,7 @@ def test_every_mark_safe_says_why_it_is_safe():
 
 
 # Stored files are never served from /media/ (config/urls.py): a template that links `<file>.url` shows a broken
-# image at best. Link a view that looks the object up in the township and returns households.files
+# image at best. Link a view that looks the object up in the township and returns core.files
 # .stored_file_response instead (rewards' product photos do: rewards:product-photo).
 MEDIA_URL_PENDING: set[str] = set()
 

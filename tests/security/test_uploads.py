@@ -35,18 +35,24 @@ PNG = image_bytes("PNG")
 def item(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     township, actor = world.a.township, world.a.admin
-    scheme = services.create_scheme(actor=actor, township=township, name="村规", year=2026)
+    scheme = services.create_scheme(membership=member(actor), township=township, name="村规", year=2026)
     env = services.add_category(
-        actor=actor, scheme=scheme, name="环境整治", base_score=D("40"), cadence="quarterly"
+        membership=member(actor), scheme=scheme, name="环境整治", base_score=D("40"), cadence="quarterly"
     )
-    item = services.add_item(actor=actor, category=env, name="庭院整洁", kind="bonus", points=D("2"))
-    services.activate_scheme(actor=actor, scheme=scheme)
+    item = services.add_item(
+        membership=member(actor), category=env, name="庭院整洁", kind="bonus", points=D("2")
+    )
+    services.activate_scheme(membership=member(actor), scheme=scheme)
     return item
 
 
 def record(world, item, *files):
     return services.record_entry(
-        actor=world.a.clerk, household=world.a.households[0], item=item, occurred_on=DAY, evidence=list(files)
+        membership=member(world.a.clerk),
+        household=world.a.households[0],
+        item=item,
+        occurred_on=DAY,
+        evidence=list(files),
     )
 
 
