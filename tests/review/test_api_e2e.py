@@ -32,6 +32,14 @@ NOTICE_END = datetime.datetime(2026, 12, 10, 0, 0, tzinfo=SHANGHAI)
 KEY = {"Idempotency-Key": "q1-a-001"}
 
 
+@pytest.fixture(autouse=True)
+def before_the_notice():
+    """The rounds are drafted the day before they are posted (POSTED), whatever today's date is: the moves made
+    before the notice are older than the notice, so the trail (ordered by time) reads as it happened."""
+    with time_machine.travel(POSTED - datetime.timedelta(days=1), tick=True):
+        yield
+
+
 def tiny_png() -> bytes:
     """A valid 1×1 white PNG: signature, IHDR, IDAT and IEND chunks with their CRCs."""
 

@@ -28,6 +28,14 @@ NOTICE_END = datetime.datetime(2026, 12, 10, 0, 0, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(autouse=True)
+def before_the_notice():
+    """The rounds are drafted the day before they are posted (POSTED), whatever today's date is: the moves made
+    before the notice are older than the notice, so the trail (ordered by time) reads as it happened."""
+    with time_machine.travel(POSTED - datetime.timedelta(days=1), tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def english():
     """These tests match the English messages; the Chinese catalog translates them for users."""
     with translation.override("en"):
