@@ -15,7 +15,6 @@ from rewards.models import Budget, RewardAllocation
 from .models import IncentivePolicy
 from .policies import head_columns
 
-
 COLUMNS = [
     gettext_lazy("Village"),
     gettext_lazy("Household number"),

@@ -32,8 +32,8 @@ from .documents import honour_roll_pdf, notice_sheet_pdf, passbooks_pdf, star_ro
 from .forms import ObjectionForm
 from .incentives import incentive_pdf, incentive_xlsx, reward_list_pdf
 from .models import IncentivePolicy
-from .policies import qualifying_households
 from .notice import build_notice
+from .policies import qualifying_households
 
 
 @township_view(Action.VIEW)
