@@ -42,12 +42,16 @@ def policy_form(request, township, membership, pk=None):
                 services.deactivate_policy(membership=membership, policy=policy)
                 messages.success(request, _("The policy is stopped; its list can still be printed."))
                 return redirect(_url(request, "policy-list"))
+            if "reactivate" in request.POST and policy is not None:
+                services.update_policy(membership=membership, policy=policy, active=True)
+                messages.success(request, _("The policy is active again."))
+                return redirect(_url(request, "policy-list"))
             if form.is_valid():
                 data = form.cleaned_data
                 if policy is None:
                     policy = services.create_policy(membership=membership, **data)
                 else:
-                    services.update_policy(membership=membership, policy=policy, **data, active=True)
+                    services.update_policy(membership=membership, policy=policy, **data)
                 messages.success(request, _("The policy “%(name)s” is saved.") % {"name": policy.name})
                 return redirect(_url(request, "policy-qualifying", pk=policy.pk))
         except DomainError as exc:

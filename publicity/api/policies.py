@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.permissions import Action, check
+from households.api.roster import _empty
 from households.selectors import villages_visible_to
 from rewards.api.common import KEPT_SCHEMA, PersonField, RewardsViewSet
 
@@ -52,7 +53,7 @@ class QualifyingRowSerializer(serializers.Serializer):
 class IncentivePolicyViewSet(RewardsViewSet):
     """激励政策: the township's incentive policies, active first. `?search=` finds name, partner or benefit."""
 
-    queryset = IncentivePolicy.objects.none()
+    queryset = _empty(IncentivePolicy)
     serializer_class = PolicySerializer
     search_fields = ["name", "partner", "benefit"]
     ordering_fields = ["name", "created_at"]

@@ -252,3 +252,21 @@ def test_the_office_stops_a_policy_on_its_page(world, client):
     assert stopped.status_code == 302
     with township_scope(world.a.township):
         assert not IncentivePolicy.objects.get(pk=policy.pk).active
+    saved = client.post(_url(world, "policy-edit", pk=policy.pk), {"name": "表彰", "min_stars": "3"})
+    assert saved.status_code == 302
+    with township_scope(world.a.township):
+        policy.refresh_from_db()
+    assert policy.name == "表彰" and not policy.active  # saving the form does not bring a stopped policy back
+    client.post(_url(world, "policy-edit", pk=policy.pk), {"reactivate": "1"})
+    with township_scope(world.a.township):
+        policy.refresh_from_db()
+    assert policy.active
+
+
+def test_the_policy_pages_are_in_chinese(world, client):
+    client.force_login(world.a.admin)
+    with translation.override("zh-hans"):
+        body = client.get(_url(world, "policy-list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        form = client.get(_url(world, "policy-create"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "激励政策" in body and "新增政策" in body and "合作单位" in body and "推荐党组织" in body
+    assert "星级要求" in form and "仅限党员户" in form and "保存政策" in form
