@@ -202,7 +202,9 @@ def test_the_office_creates_a_policy_on_its_page_and_sees_who_qualifies(rated, w
     assert "V01-0000" in body and "V01-0001" in body and "V02-0000" not in body and "V01-0002" not in body
     assert "110101********0000" in body and "110101199001010000" not in body
     taken = client.post(_url(world, "policy-create"), {"name": "话费充值", "min_stars": "3"})
-    assert taken.status_code == 200 and "本镇已有同名政策" in taken.content.decode()  # pages are Chinese first
+    assert (
+        taken.status_code == 200 and "本镇已有同名政策" in taken.content.decode()
+    )  # pages are Chinese first
 
 
 def test_the_qualifying_list_prints_as_pdf_and_exports_as_xlsx(rated, world, client):
