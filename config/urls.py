@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/t/<slug:township_slug>/", include("scoring.api.urls")),
     path("api/v1/t/<slug:township_slug>/", include("review.api.urls")),
     path("api/v1/t/<slug:township_slug>/", include("rewards.api.urls")),
+    path("api/v1/t/<slug:township_slug>/", include("publicity.api.urls")),
     path("api/v1/t/<slug:township_slug>/", include("demonstration.api.township")),
     path("api/v1/r/<slug:region_slug>/", include("demonstration.api.region")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .models import IncentivePolicy
+
 
 class ObjectionForm(forms.Form):
     """The public objection form. `website` is a honeypot: people never see it, simple bots fill it in."""
@@ -23,3 +25,24 @@ class ObjectionForm(forms.Form):
             if isinstance(value, str) and "\x00" in value:
                 self.add_error(name, _("This field contains characters that are not allowed."))
         return cleaned
+
+
+class PolicyForm(forms.ModelForm):
+    """An incentive policy's name, partner, benefit and rule (the service checks and saves it)."""
+
+    class Meta:
+        model = IncentivePolicy
+        fields = ["name", "partner", "benefit", "description", "min_stars", "min_total", "party_members_only"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def _post_clean(self):  # the service validates (name taken, rule) and saves
+        pass
+
+
+class QualifyingForm(forms.Form):
+    year = forms.IntegerField(label=_("Year of the star rating"), min_value=2000, max_value=2100)
+    village = forms.TypedChoiceField(label=_("Village"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, villages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].choices = [("", _("All villages"))] + [(v.pk, v.name) for v in villages]

@@ -1,64 +1,19 @@
-"""Lists that leave the township: a year's star households for the bank (credit lines, 积分贷), for party
-recommendations and for commendations (.xlsx and PDF), and a budget's reward list with a column to sign."""
+"""Lists that leave the township: who qualifies for an incentive policy in a year (.xlsx and PDF; the rows come
+from publicity.policies), and a budget's reward list with a column to sign."""
 
 import io
 
 import openpyxl
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.pdf import render_pdf
-from households.models import Resident
-from households.validators import mask_id_number, mask_mobile
 from rewards.models import Budget, RewardAllocation
-from rewards.selectors import star_households
 
-PURPOSES = {
-    "bank": gettext_lazy("Star households for the bank (credit lines, 积分贷)"),
-    "party": gettext_lazy("Star households recommended to the party organisation"),
-    "commendation": gettext_lazy("Star households proposed for commendation"),
-}
-
-
-def _heads():
-    heads = Resident.objects.filter(household=OuterRef("household_id"), is_head=True)
-    return {
-        "head": Subquery(heads.values("name")[:1]),
-        "head_id_number": Subquery(heads.values("id_number")[:1]),
-        "head_mobile": Subquery(heads.values("mobile")[:1]),
-    }
-
-
-def incentive_rows(year: int, village_ids=None) -> list[dict]:
-    """The published star households of the year (one query). ID and mobile numbers are masked: the bank or
-    the party branch asks the household itself for the full numbers."""
-    results = star_households(year).annotate(**_heads())
-    if village_ids is not None:
-        results = results.filter(village_id__in=village_ids)
-    rows = [
-        {
-            "village": r.village.name,
-            "number": r.household.number,
-            "head": r.head or "",
-            "id_number": mask_id_number(r.head_id_number or ""),
-            "mobile": mask_mobile(r.head_mobile or ""),
-            "stars": r.stars,
-            "total": r.total,
-            "rank": f"{r.rank}/{r.n}",
-        }
-        for r in results
-    ]
-    if not rows:
-        raise DomainError(
-            _("No published star rating of %(year)d has star households: run and publish the rating first.")
-            % {"year": year},
-            code="not_published",
-        )
-    return rows
-
+from .models import IncentivePolicy
+from .policies import head_columns
 
 COLUMNS = [
     gettext_lazy("Village"),
@@ -73,12 +28,17 @@ COLUMNS = [
 KEYS = ["village", "number", "head", "id_number", "mobile", "stars", "total", "rank"]
 
 
-def incentive_xlsx(township, year: int, purpose: str, rows: list[dict]) -> bytes:
+def _title(policy: IncentivePolicy, year: int) -> str:
+    partner = f"（{policy.partner}）" if policy.partner else ""
+    return f"{year}年度 {policy.name}{partner}"
+
+
+def incentive_xlsx(township, year: int, policy: IncentivePolicy, rows: list[dict]) -> bytes:
     with translation.override("zh-hans"):
         workbook = openpyxl.Workbook()
         sheet = workbook.active
         sheet.title = str(year)
-        sheet.append([f"{township.name} {year} {PURPOSES[purpose]}"])
+        sheet.append([f"{township.name} {_title(policy, year)}"])
         sheet.append([str(c) for c in COLUMNS])
         for row in rows:
             sheet.append([row[k] for k in KEYS])
@@ -89,12 +49,13 @@ def incentive_xlsx(township, year: int, purpose: str, rows: list[dict]) -> bytes
     return buffer.getvalue()
 
 
-def incentive_pdf(township, year: int, purpose: str, rows: list[dict]) -> bytes:
+def incentive_pdf(township, year: int, policy: IncentivePolicy, rows: list[dict]) -> bytes:
     with translation.override("zh-hans"):
         return render_pdf(
             "publicity/incentive_list.html",
             {
-                "title": f"{township.name}{year}年度{PURPOSES[purpose]}",
+                "title": f"{township.name}{_title(policy, year)}",
+                "policy": policy,
                 "columns": [str(c) for c in COLUMNS],
                 "rows": [[row[k] for k in KEYS] for row in rows],
                 "township": township,
@@ -108,7 +69,7 @@ def reward_list_pdf(budget: Budget) -> bytes:
     allocations = (
         RewardAllocation.objects.filter(budget=budget, reverses__isnull=True, reversed_by__isnull=True)
         .select_related("household")
-        .annotate(**_heads())
+        .annotate(**head_columns())
         .order_by("-stars", "household__number")
     )
     rows = list(allocations)

@@ -1,6 +1,8 @@
 """What publicity keeps: each township's settings of its public notices."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TownshipOwned
@@ -33,3 +35,68 @@ class NoticeSettings(TownshipOwned):
 
     def __str__(self) -> str:
         return str(self.township)
+
+
+class StarBasis(models.IntegerChoices):
+    """Which star households qualify: the least star level of the year's published rating."""
+
+    ANY = 3, _("Any star household (3 stars and up)")
+    FOUR = 4, _("4 stars and up")
+    FIVE = 5, _("5 stars only")
+
+
+class IncentivePolicy(TownshipOwned):
+    """A benefit a partner (a bank, the health centre, the civil-affairs office) gives the township's star holders
+    (scheme 4: phone top-up, a medical green channel, priority for elderly homes and public rental housing,
+    credit). Who qualifies is one rule, `publicity.policies.qualifying_households`; its list is printed and
+    exported for the partner. `key` marks the three lists Jifen always had (bank, party, commendation)."""
+
+    village_path = None
+
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    partner = models.CharField(
+        _("partner"), max_length=100, blank=True, help_text=_("Who grants it, e.g. 县农商银行 or 镇卫生院.")
+    )
+    benefit = models.CharField(
+        _("benefit"), max_length=200, blank=True, help_text=_("What the holder gets, e.g. a credit line.")
+    )
+    min_stars = models.PositiveSmallIntegerField(_("stars needed"), choices=StarBasis.choices, default=3)
+    min_total = models.DecimalField(
+        _("least annual total"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Optional: the household's annual total must also reach this."),
+    )
+    party_members_only = models.BooleanField(
+        _("party members only"),
+        default=False,
+        help_text=_("Only star households with a resident who is a party member."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    key = models.CharField(max_length=20, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-active", "name", "pk"]
+        verbose_name = _("incentive policy")
+        verbose_name_plural = _("incentive policies")
+        constraints = [
+            models.UniqueConstraint(fields=["township", "name"], name="incentive_policy_name_once"),
+            models.UniqueConstraint(
+                fields=["township", "key"], condition=~Q(key=""), name="incentive_policy_key_once"
+            ),
+            models.CheckConstraint(condition=Q(min_stars__in=[3, 4, 5]), name="incentive_policy_stars_valid"),
+            models.CheckConstraint(
+                condition=Q(min_total__isnull=True) | Q(min_total__gte=0),
+                name="incentive_policy_total_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

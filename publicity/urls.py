@@ -1,4 +1,6 @@
-from .views import urlpatterns
+from .policy_views import urlpatterns as policy_urlpatterns
+from .views import urlpatterns as page_urlpatterns
 
 app_name = "publicity"
+urlpatterns = page_urlpatterns + policy_urlpatterns
 __all__ = ["app_name", "urlpatterns"]

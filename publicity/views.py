@@ -30,8 +30,10 @@ from scoring.models import Scheme, SchemeState
 
 from .documents import honour_roll_pdf, notice_sheet_pdf, passbooks_pdf, star_rows
 from .forms import ObjectionForm
-from .incentives import incentive_pdf, incentive_rows, incentive_xlsx, reward_list_pdf
+from .incentives import incentive_pdf, incentive_xlsx, reward_list_pdf
+from .models import IncentivePolicy
 from .notice import build_notice
+from .policies import qualifying_households
 
 
 @township_view(Action.VIEW)
@@ -222,11 +224,13 @@ def incentive_lists(request, township, membership):
         year, purpose = form.cleaned_data["year"], form.cleaned_data["purpose"]
         village_ids = list(villages_visible_to(membership).values_list("pk", flat=True))
         try:
-            rows = incentive_rows(year, village_ids)
+            # The three purposes are the township's seeded policies (publicity 0003): one rule for all lists.
+            policy = get_object_or_404(IncentivePolicy.objects.filter(township=township), key=purpose)
+            rows = qualifying_households(policy, year, village_ids)
             name = f"star-households-{purpose}-{year}"
             if request.GET.get("format") == "pdf":
-                return _pdf(incentive_pdf(township, year, purpose, rows), f"{name}.pdf")
-            response = HttpResponse(incentive_xlsx(township, year, purpose, rows), content_type=XLSX)
+                return _pdf(incentive_pdf(township, year, policy, rows), f"{name}.pdf")
+            response = HttpResponse(incentive_xlsx(township, year, policy, rows), content_type=XLSX)
             response["Content-Disposition"] = content_disposition_header(
                 as_attachment=True, filename=f"{name}.xlsx"
             )
