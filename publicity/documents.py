@@ -45,7 +45,9 @@ def run_notice_sheet(job, progress) -> tuple[bytes, str]:
     return notice_sheet_pdf(round_, size=job.params.get("size", "a4"))
 
 
-def passbooks_pdf(households, scheme: Scheme, progress=None, villager_codes: dict[int, str] | None = None) -> bytes:
+def passbooks_pdf(
+    households, scheme: Scheme, progress=None, villager_codes: dict[int, str] | None = None
+) -> bytes:
     """行为银行存折: one section per household (page break between), fitting A4.
 
     `villager_codes` (household id → a code just issued) adds the QR of the villagers' own page: the code is only
@@ -69,7 +71,9 @@ def passbooks_pdf(households, scheme: Scheme, progress=None, villager_codes: dic
                 "villager_qr": qr_data_uri(villager_url(villager_codes[household.pk]))
                 if household.pk in villager_codes
                 else None,
-                "villager_url": villager_url(villager_codes[household.pk]) if household.pk in villager_codes else "",
+                "villager_url": villager_url(villager_codes[household.pk])
+                if household.pk in villager_codes
+                else "",
             }
         )
     with translation.override("zh-hans"):

@@ -38,14 +38,19 @@ MAX_CODE_LENGTH = 100
 
 def villager_url(code: str) -> str:
     """The absolute address the QR on the passbook encodes (as the notices' QR: JIFEN_PUBLIC_BASE_URL)."""
-    return settings.JIFEN_PUBLIC_BASE_URL.rstrip("/") + reverse("publicity:villager-page", kwargs={"code": code})
+    return settings.JIFEN_PUBLIC_BASE_URL.rstrip("/") + reverse(
+        "publicity:villager-page", kwargs={"code": code}
+    )
 
 
-def _no_store(response):
+def _no_store(response, *, referrer: str = "no-referrer"):
+    """Cached by nobody; the address (it holds the code) sent to no other site. The page with the form says
+    "same-origin": with "no-referrer" the browser posts the form with `Origin: null`, which the CSRF check refuses,
+    and the page links nowhere else, so the code still never leaves the site."""
     response["Cache-Control"] = "no-store, private, max-age=0"
     response["Pragma"] = "no-cache"
     response["Expires"] = "0"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = referrer
     return response
 
 
@@ -125,19 +130,23 @@ def _statement(household) -> dict:
 @never_cache
 def villager_page(request, code: str):
     if len(code) > MAX_CODE_LENGTH:
-        return _refuse(request, _("This QR code is not valid. Ask your village clerk for your passbook."), 404)
+        return _refuse(
+            request, _("This QR code is not valid. Ask your village clerk for your passbook."), 404
+        )
     code_hash = hash_code(code)
     # The code is the only key to the household: the one cross-township lookup of this page.
     with dangerously_all_townships():
-        row = (
-            PassbookCode.objects.select_related("township", "household").filter(code_hash=code_hash).first()
-        )
+        row = PassbookCode.objects.select_related("township", "household").filter(code_hash=code_hash).first()
     if row is None:
-        return _refuse(request, _("This QR code is not valid. Ask your village clerk for your passbook."), 404)
+        return _refuse(
+            request, _("This QR code is not valid. Ask your village clerk for your passbook."), 404
+        )
     if row.revoked_at is not None:
         return _refuse(
             request,
-            _("This QR code was revoked (the passbook was reprinted or reported lost). Use your newest passbook."),
+            _(
+                "This QR code was revoked (the passbook was reprinted or reported lost). Use your newest passbook."
+            ),
             404,
         )
     with township_scope(row.township):
@@ -181,7 +190,8 @@ def _villager_page(request, row: PassbookCode, code_hash: str):
                 "number (an X at the end of an ID number counts as a digit)."
             )
             status = 400
-    return _no_store(render(request, "publicity/villager_check.html", context, status=status))
+    page = render(request, "publicity/villager_check.html", context, status=status)
+    return _no_store(page, referrer="same-origin" if factors else "no-referrer")
 
 
 urlpatterns = [path("v/<str:code>/", villager_page, name="villager-page")]

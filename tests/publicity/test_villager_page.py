@@ -97,6 +97,7 @@ def test_the_second_factor_opens_the_page_for_this_code_only(world, client):
     page = client.get(_url(code))
     assert page.status_code == 200 and "后4位" in page.content.decode()
     assert "庭院整洁" not in page.content.decode()  # nothing shown before the second factor
+    assert page["Cache-Control"].startswith("no-store") and page["Referrer-Policy"] == "same-origin"
     ok = client.post(_url(code), {"digits": "8000"})  # the head's mobile 13800138000
     assert ok.status_code == 302
     shown = client.get(_url(code))
@@ -191,7 +192,9 @@ def test_the_reprint_prints_the_qr_of_the_page(world, client, tmp_path):
 def test_staff_pages_show_whether_a_code_is_live_and_revoke_it(world, client):
     Catalogue(world)
     client.force_login(world.a.clerk)
-    passbook = reverse("scoring:passbook", kwargs={"township_slug": "town-a", "household_pk": world.a.households[0].pk})
+    passbook = reverse(
+        "scoring:passbook", kwargs={"township_slug": "town-a", "household_pk": world.a.households[0].pk}
+    )
     assert "没有有效的二维码" in client.get(passbook).content.decode()
     _row, code = _issue(world)
     html = client.get(passbook).content.decode()
