@@ -4,7 +4,8 @@ The code is looked up by its SHA-256 hash, the one cross-township lookup this pa
 the code's township and shows only the code's household. A second factor the household knows (the last 4 digits of
 the head's mobile or ID number) opens it for 30 minutes with a signed cookie for that code only. Five wrong answers
 for a code within 15 minutes lock the code for 15 minutes; a client address is locked after 20 (core.security).
-Only the failure counts are written (in the cache). Nothing here is cached by anyone.
+Only the failure counts are written (the code's on its row, the address's in the cache). Nothing here is
+cached by anyone.
 """
 
 import datetime
@@ -13,6 +14,7 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -64,7 +66,9 @@ def _locked_until(key: str) -> datetime.datetime | None:
 
 
 def _count_failure(key: str, limit: int) -> None:
-    """Count a wrong answer within the window; at `limit` lock the key for the window."""
+    """Count a wrong answer from a client address within the window; at `limit` lock it for the window. In the
+    cache: one count per process unless settings.CACHES names a shared cache (the code's own count is in the
+    database)."""
     now = timezone.now()
     fails = [t for t in cache.get(f"{key}:fails", []) if t > now - WINDOW] + [now]
     timeout = int(WINDOW.total_seconds()) + 60
@@ -74,8 +78,23 @@ def _count_failure(key: str, limit: int) -> None:
     cache.set(f"{key}:fails", fails, timeout=timeout)
 
 
-def _code_key(code_hash: str) -> str:
-    return f"passbook-code:{code_hash}"
+def _code_locked_until(row: PassbookCode) -> datetime.datetime | None:
+    return row.locked_until if row.locked_until is not None and row.locked_until > timezone.now() else None
+
+
+def _count_code_failure(row: PassbookCode) -> None:
+    """Count a wrong answer for the code, in the database (every web worker sees the same count): the 5th within
+    15 minutes of the first locks the code for 15 minutes."""
+    with transaction.atomic():
+        row = PassbookCode.objects.select_for_update().get(pk=row.pk)
+        now = timezone.now()
+        if row.failed_since is None or row.failed_since <= now - WINDOW:
+            row.failed_attempts, row.failed_since = 0, now
+        row.failed_attempts += 1
+        if row.failed_attempts >= CODE_TRIES:
+            row.locked_until = now + WINDOW
+            row.failed_attempts, row.failed_since = 0, None
+        row.save(update_fields=["failed_attempts", "failed_since", "locked_until"])
 
 
 def _address_key(request) -> str:
@@ -163,7 +182,7 @@ def _villager_page(request, row: PassbookCode, code_hash: str):
     context["has_factor"] = bool(factors)
     status = 200
     if request.method == "POST" and factors:
-        locked = _locked_until(_code_key(code_hash)) or _locked_until(_address_key(request))
+        locked = _code_locked_until(row) or _locked_until(_address_key(request))
         answer = request.POST.get("digits", "").strip().upper()[:4]
         if locked is not None:
             context["error"] = _(
@@ -183,7 +202,7 @@ def _villager_page(request, row: PassbookCode, code_hash: str):
             )
             return response
         else:
-            _count_failure(_code_key(code_hash), CODE_TRIES)
+            _count_code_failure(row)
             _count_failure(_address_key(request), ADDRESS_TRIES)
             context["error"] = _(
                 "The digits do not match. Enter the last 4 digits of the head of household's mobile number or ID "

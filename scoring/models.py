@@ -449,6 +449,11 @@ class PassbookCode(TownshipOwned):
         blank=True,
         verbose_name=_("revoked by"),
     )
+    # The lockout of the villagers' page (publicity.villager): wrong second factors since `failed_since`, and
+    # until when the code refuses tries. In the database, so that every web worker counts the same tries.
+    failed_attempts = models.PositiveSmallIntegerField(_("wrong answers"), default=0)
+    failed_since = models.DateTimeField(_("first wrong answer at"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("passbook code")
