@@ -21,6 +21,7 @@ from scoring.selectors import passbook
 
 from .notice import build_notice
 from .selectors import notice_settings
+from .villager import villager_url
 
 
 def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4") -> tuple[bytes, str]:
@@ -44,8 +45,15 @@ def run_notice_sheet(job, progress) -> tuple[bytes, str]:
     return notice_sheet_pdf(round_, size=job.params.get("size", "a4"))
 
 
-def passbooks_pdf(households, scheme: Scheme, progress=None) -> bytes:
-    """行为银行存折: one section per household (page break between), fitting A4."""
+def passbooks_pdf(
+    households, scheme: Scheme, progress=None, villager_codes: dict[int, str] | None = None
+) -> bytes:
+    """行为银行存折: one section per household (page break between), fitting A4.
+
+    `villager_codes` (household id → a code just issued) adds the QR of the villagers' own page: the code is only
+    known when it is issued (only its hash is stored), so it is printed then (publicity.views.passbook_code_issue).
+    """
+    villager_codes = villager_codes or {}
     households = list(households.select_related("village", "area", "township").prefetch_related("members"))
     books = []
     for done, household in enumerate(households):
@@ -60,6 +68,12 @@ def passbooks_pdf(households, scheme: Scheme, progress=None) -> bytes:
                 "data": passbook(household, scheme),
                 "card_code": code,
                 "card_qr": qr_data_uri(code),
+                "villager_qr": qr_data_uri(villager_url(villager_codes[household.pk]))
+                if household.pk in villager_codes
+                else None,
+                "villager_url": villager_url(villager_codes[household.pk])
+                if household.pk in villager_codes
+                else "",
             }
         )
     with translation.override("zh-hans"):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from core import jobs
 from core.errors import DomainError
@@ -26,8 +28,10 @@ from review.selectors import notice_is_running
 from review.services import file_public_objection
 from rewards.forms import IncentiveListForm
 from rewards.selectors import budgets_visible_to
+from scoring import services as scoring_services
 from scoring.models import Scheme, SchemeState
 
+from . import villager
 from .documents import honour_roll_pdf, notice_sheet_pdf, passbooks_pdf, star_rows
 from .forms import ObjectionForm
 from .incentives import incentive_pdf, incentive_xlsx, reward_list_pdf
@@ -86,6 +90,43 @@ def passbook_print(request, township, membership, pk):
         as_attachment=False, filename=f"passbook-{household.number}-{scheme.year}.pdf"
     )
     return response
+
+
+@township_view(Action.VIEW)
+@require_POST
+def passbook_code_issue(request, township, membership, pk):
+    """Issue (or reprint: revoke the old one and issue a new one) the code of the household's passbook, and print
+    the passbook with its QR now: only the code's hash is kept, so this is the one time it can be printed."""
+    household = get_object_or_404(households_visible_to(membership), pk=pk)
+    scheme = _scheme_for(request)
+    try:
+        with transaction.atomic():  # no PDF (a missing font), no new code: the old passbook keeps working
+            _row, code = scoring_services.issue_code(membership=membership, household=household)
+            content = passbooks_pdf(
+                Household.objects.filter(pk=household.pk), scheme, villager_codes={household.pk: code}
+            )
+    except DomainError as exc:
+        return render(request, "publicity/document_error.html", {"message": exc.message}, status=400)
+    response = _pdf(content, f"passbook-{household.number}-{scheme.year}.pdf")
+    response["Cache-Control"] = "no-store, private"  # it carries a live code
+    return response
+
+
+@township_view(Action.VIEW)
+@require_POST
+def passbook_code_revoke(request, township, membership, pk):
+    household = get_object_or_404(households_visible_to(membership), pk=pk)
+    try:
+        scoring_services.revoke_code(membership=membership, household=household)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The passbook code of household %(number)s was revoked: its QR no longer opens the page.")
+            % {"number": household.number},
+        )
+    return redirect("scoring:passbook", township_slug=township.slug, household_pk=household.pk)
 
 
 @township_view(Action.VIEW)
@@ -263,6 +304,17 @@ urlpatterns = [
         passbook_print,
         name="passbook-print",
     ),
+    path(
+        "t/<slug:township_slug>/publicity/households/<int:pk>/passbook-code/",
+        passbook_code_issue,
+        name="passbook-code-issue",
+    ),
+    path(
+        "t/<slug:township_slug>/publicity/households/<int:pk>/passbook-code/revoke/",
+        passbook_code_revoke,
+        name="passbook-code-revoke",
+    ),
+    *villager.urlpatterns,
     path("t/<slug:township_slug>/publicity/areas/<int:pk>/passbooks/", area_passbooks, name="area-passbooks"),
     path(
         "t/<slug:township_slug>/publicity/villages/<int:pk>/honour-roll.pdf", honour_roll, name="honour-roll"

@@ -50,6 +50,8 @@ EXEMPT = {
     "api-schema": "the OpenAPI schema; no data",
     "api-docs": "Swagger UI; no data",
     "publicity:public-notice": "public on purpose, by an unguessable token (a wrong token: 404, tested below)",
+    "publicity:villager-page": "public on purpose, by an unguessable code and a second factor (tests/publicity/"
+    "test_villager_page.py: a forged or revoked code is refused with 404)",
     "oversight:county": "the county comparison of the user's own county-viewer memberships (tested below)",
     "oversight:county-xlsx": "the same comparison as a workbook",
 }

@@ -15,6 +15,7 @@ from .ledger import (
     record_entry,
     withdraw_entry,
 )
+from .passbook_codes import hash_code, issue_code, live_code, revoke_code
 from .schemes import (
     activate_scheme,
     add_category,
@@ -42,10 +43,14 @@ __all__ = [
     "close_scheme",
     "copy_scheme",
     "correct_entry",
+    "hash_code",
+    "issue_code",
+    "live_code",
     "create_scheme",
     "penalise_false_declaration",
     "record_bulk",
     "record_entry",
+    "revoke_code",
     "transfer_points",
     "update_item",
     "withdraw_entry",

@@ -65,6 +65,8 @@ def passbook(request, township, membership, household_pk):
         "schemes": schemes,
         "scheme": scheme,
         "can_record": can(membership, Action.RECORD_ENTRY, household),
+        "can_issue_code": can(membership, Action.EDIT_ROSTER, household),
+        "passbook_code": services.live_code(household),
         "printed_on": timezone.localdate(),
     }
     if scheme is not None:

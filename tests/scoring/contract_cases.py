@@ -213,6 +213,17 @@ def approve_transfer_side(world):
     )
 
 
+def issue_code(world):
+    clerk = member(world.a.clerk)  # of the first village: the second village's household is not theirs
+    return lambda: services.issue_code(membership=clerk, household=world.a.households[1])
+
+
+def revoke_code(world):
+    services.issue_code(membership=member(world.a.admin), household=world.a.households[0])
+    supervisor = member(world.a.supervisor)  # reads only
+    return lambda: services.revoke_code(membership=supervisor, household=world.a.households[0])
+
+
 CASES = {
     "scoring.services.schemes.create_scheme": create_scheme,
     "scoring.services.schemes.activate_scheme": activate_scheme,
@@ -232,6 +243,11 @@ CASES = {
     "scoring.services.ledger.acknowledge_alert": acknowledge_alert,
     "scoring.services.transfers.transfer_points": transfer_points,
     "scoring.services.transfers.approve_transfer_side": approve_transfer_side,
+    "scoring.services.passbook_codes.issue_code": issue_code,
+    "scoring.services.passbook_codes.revoke_code": revoke_code,
 }
 
-EXEMPT: dict[str, str] = {}
+EXEMPT: dict[str, str] = {
+    "scoring.services.passbook_codes.hash_code": "computes a hash, writes nothing",
+    "scoring.services.passbook_codes.live_code": "reads the live code row only",
+}
