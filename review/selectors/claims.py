@@ -4,6 +4,7 @@ who and when, read from the entry, its claim detail and its batch's trail (Round
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -40,7 +41,7 @@ class Step:
     note: str = ""
 
 
-def _person(user) -> str:
+def _person(user: Any) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
