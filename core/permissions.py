@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -115,9 +115,11 @@ def enter_township(user: Any, slug: str) -> tuple[Any, Any]:
         membership = (
             membership_model()
             .objects.filter(user=user, township=township)
-            .prefetch_related("villages", "areas")
+            .prefetch_related("villages")
             .first()
         )
+        if membership is not None and membership.role == Role.GRID_WORKER:
+            prefetch_related_objects([membership], "areas")  # only grid workers are limited to areas
     if membership is None:
         raise Http404
     return township, membership
@@ -129,7 +131,7 @@ def is_read_only(membership: Member) -> bool:
 
 def visible_area_ids(membership: Member) -> set[int] | None:
     """A grid worker may be limited to some areas of their villages; None means every area of them."""
-    if membership.role in WHOLE_TOWNSHIP_ROLES:
+    if membership.role != Role.GRID_WORKER:
         return None
     areas = getattr(membership, "areas", None)
     ids = {area.pk for area in areas.all()} if areas is not None else set()
