@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +31,7 @@ class Role(models.TextChoices):
     PANEL_MEMBER = "panel_member", gettext_lazy("Review panel member")
     SUPERVISOR = "supervisor", gettext_lazy("Supervisor")
     COUNTY_VIEWER = "county_viewer", gettext_lazy("County viewer")
+    GRID_WORKER = "grid_worker", gettext_lazy("Grid worker")  # 网格员 / 综治信息员 (scheme 4)
 
 
 class Member(Protocol):
@@ -58,6 +59,8 @@ class Action(enum.StrEnum):
     PANEL_WORK = "panel_work"  # inspections, verifying declarations, resolving objections
     MANAGE_REWARDS = "manage_rewards"  # star ratings, reward levels, budgets and their allocations
     RUN_SHOP = "run_shop"  # the points supermarket of one's villages: products, stock, the counter
+    RECORD_CLAIM = "record_claim"  # claims (积分申报) outside rounds for households of one's villages/areas
+    CHECK_CLAIM = "check_claim"  # the first check of a claim (time, place, cause, evidence); finding it false
 
 
 WHOLE_TOWNSHIP_ROLES = {Role.TOWNSHIP_ADMIN, Role.SUPERVISOR, Role.COUNTY_VIEWER}
@@ -74,6 +77,8 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.APPROVE_ROUND,
         Action.MANAGE_REWARDS,
         Action.RUN_SHOP,
+        Action.RECORD_CLAIM,
+        Action.CHECK_CLAIM,
     },
     Role.VILLAGE_CLERK: {
         Action.VIEW,
@@ -81,10 +86,14 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.RECORD_ENTRY,
         Action.RUN_ROUND,
         Action.RUN_SHOP,
+        Action.RECORD_CLAIM,
+        Action.CHECK_CLAIM,
     },
     Role.PANEL_MEMBER: {Action.VIEW, Action.PANEL_WORK},
     Role.SUPERVISOR: {Action.VIEW, Action.VIEW_HISTORY},
     Role.COUNTY_VIEWER: {Action.VIEW},
+    # Reads the roster of their villages (areas) like a panel member; records and checks claims there.
+    Role.GRID_WORKER: {Action.VIEW, Action.RECORD_CLAIM, Action.CHECK_CLAIM},
 }
 
 
@@ -109,6 +118,8 @@ def enter_township(user: Any, slug: str) -> tuple[Any, Any]:
             .prefetch_related("villages")
             .first()
         )
+        if membership is not None and membership.role == Role.GRID_WORKER:
+            prefetch_related_objects([membership], "areas")  # only grid workers are limited to areas
     if membership is None:
         raise Http404
     return township, membership
@@ -116,6 +127,31 @@ def enter_township(user: Any, slug: str) -> tuple[Any, Any]:
 
 def is_read_only(membership: Member) -> bool:
     return Action.EDIT_ROSTER not in ROLE_ACTIONS[membership.role]
+
+
+def visible_area_ids(membership: Member) -> set[int] | None:
+    """A grid worker may be limited to some areas of their villages; None means every area of them."""
+    if membership.role != Role.GRID_WORKER:
+        return None
+    areas = getattr(membership, "areas", None)
+    ids = {area.pk for area in areas.all()} if areas is not None else set()
+    return ids or None
+
+
+def area_of(obj: Any) -> int | None | object:
+    """The area of a household record (the household's own area, or its household's); NO_PATH for others."""
+    if hasattr(type(obj), "area_id") and type(obj).__name__ == "Household":
+        return obj.area_id
+    household = getattr(obj, "household", None) if hasattr(type(obj), "household_id") else None
+    return household.area_id if household is not None else NO_PATH
+
+
+def _area_lookup(model: Any) -> str | None:
+    """How a household record's rows reach their area (None: the model has no household)."""
+    fields = {f.name for f in model._meta.get_fields()}
+    if model.__name__ == "Household":
+        return "area__in"
+    return "household__area__in" if "household" in fields else None
 
 
 def visible_village_ids(membership: Member) -> set[int] | None:
@@ -164,7 +200,13 @@ def can_see(membership: Member, obj: Any) -> bool:
     village_ids = visible_village_ids(membership)
     if village_ids is None or getattr(type(obj), "village_path", "") is None:
         return True  # the whole township's member, or a township-wide row (a scheme, an import batch)
-    return village_of(obj) in village_ids
+    if village_of(obj) not in village_ids:
+        return False
+    area_ids = visible_area_ids(membership)
+    if area_ids is None or not is_household_record(obj):
+        return True
+    area = area_of(obj)
+    return area is NO_PATH or area in area_ids
 
 
 def can(membership: Member, action: Action, obj: Any = None) -> bool:
@@ -214,7 +256,12 @@ def restrict_to_visible(
     if village_ids is None:
         return queryset
     lookup = "pk__in" if village_field == "" else f"{village_field}__in"
-    return queryset.filter(**{lookup: village_ids})
+    queryset = queryset.filter(**{lookup: village_ids})
+    area_ids = visible_area_ids(membership)
+    area_lookup = _area_lookup(model) if household_record or is_household_record(model) else None
+    if area_ids is not None and area_lookup:
+        queryset = queryset.filter(**{area_lookup: area_ids})
+    return queryset
 
 
 # Regions: the counties and cities above the townships -----------------------------------------------------------

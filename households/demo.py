@@ -38,6 +38,7 @@ DEMO_USERS = [
     DemoUser("demo-panel", Role.PANEL_MEMBER, "review panel member, 青山村 (评议小组成员)"),
     DemoUser("demo-supervisor", Role.SUPERVISOR, "supervisor (监督委员会)"),
     DemoUser("demo-county", Role.COUNTY_VIEWER, "county viewer (县农业农村局)"),
+    DemoUser("demo-grid", Role.GRID_WORKER, "grid worker of 青山村 (网格员)"),
 ]
 
 
@@ -85,7 +86,11 @@ def seed_roster(*, slug: str = "qingshan", name: str = "青山镇") -> tuple[Tow
                     created |= _seed_area(rng, office, area, f"{code}{index + 1}")
             for demo in DEMO_USERS:
                 if not Membership.objects.filter(user=users[demo.username]).exists():
-                    scoped = [villages[0]] if demo.role in (Role.VILLAGE_CLERK, Role.PANEL_MEMBER) else []
+                    scoped = (
+                        [villages[0]]
+                        if demo.role in (Role.VILLAGE_CLERK, Role.PANEL_MEMBER, Role.GRID_WORKER)
+                        else []
+                    )
                     services.grant_membership(
                         membership=office,
                         user=users[demo.username],

@@ -244,12 +244,20 @@ class MembershipForm(forms.Form):
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Village clerks and review panel members work only in these villages."),
+        help_text=_("Village clerks, review panel members and grid workers work only in these villages."),
+    )
+    areas = forms.ModelMultipleChoiceField(
+        label=_model_label(Membership, "areas"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Grid workers only: limit them to these areas of their villages (none: every area)."),
     )
 
-    def __init__(self, *args, villages, **kwargs):
+    def __init__(self, *args, villages, areas, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["villages"].queryset = villages
+        self.fields["areas"].queryset = areas
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip()

@@ -61,6 +61,8 @@ class Membership(TownshipOwned):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     villages = models.ManyToManyField(Village, blank=True, related_name="+", verbose_name=_("villages"))
+    # A grid worker may be limited to some areas of their villages; empty: every area of them.
+    areas = models.ManyToManyField("Area", blank=True, related_name="+", verbose_name=_("areas"))
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(m2m_fields=[villages])
 

@@ -220,18 +220,29 @@ def move_household(
 
 
 def grant_membership(
-    *, membership: Membership, user: "User", role: str, villages: Iterable[Village] = ()
+    *,
+    membership: Membership,
+    user: "User",
+    role: str,
+    villages: Iterable[Village] = (),
+    areas: Iterable[Area] = (),
 ) -> Membership:
-    """Create or change a user's role in the member's township (the township office's). Clerks and panel members
-    need at least one village."""
+    """Create or change a user's role in the member's township (the township office's). Clerks, panel members
+    and grid workers need at least one village; a grid worker may be limited to some areas of their villages
+    (none: all of them)."""
     require(membership, Action.MANAGE_TOWNSHIP)
     if role not in Role.values:
         raise DomainError(_("Unknown role."), field="role")
     villages = list(villages)
     if any(v.township_id != membership.township_id for v in villages):
         raise DomainError(_("Villages must belong to this township."), field="villages")
-    if role in (Role.VILLAGE_CLERK, Role.PANEL_MEMBER) and not villages:
+    if role in (Role.VILLAGE_CLERK, Role.PANEL_MEMBER, Role.GRID_WORKER) and not villages:
         raise DomainError(_("Choose the villages this member works in."), field="villages")
+    areas = list(areas)
+    if areas and role != Role.GRID_WORKER:
+        raise DomainError(_("Only grid workers are limited to areas; leave the areas empty."), field="areas")
+    if any(a.village_id not in {v.pk for v in villages} for a in areas):
+        raise DomainError(_("Choose areas of the member's own villages."), field="areas")
     with transaction.atomic():
         granted = Membership.objects.filter(township_id=membership.township_id, user=user).first()
         if granted is None:
@@ -239,6 +250,7 @@ def grant_membership(
         granted.role = role
         _validated_save(granted, membership)
         granted.villages.set(villages)
+        granted.areas.set(areas)
     return granted
 
 
@@ -258,6 +270,7 @@ def create_member_account(
     password: str,
     role: str,
     villages: Iterable[Village] = (),
+    areas: Iterable[Area] = (),
 ) -> Membership:
     """A new login account with a first password set by the township office, and its membership.
 
@@ -283,4 +296,4 @@ def create_member_account(
         raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
     with transaction.atomic():
         user.save()
-        return grant_membership(membership=membership, user=user, role=role, villages=villages)
+        return grant_membership(membership=membership, user=user, role=role, villages=villages, areas=areas)

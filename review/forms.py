@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household
-from scoring.models import Item
+from scoring.models import ClaimChannel, Item
 
 from .models import MIN_NOTICE_DAYS, ROUND_KINDS_TO_OPEN, DeclarationState
 
@@ -394,3 +394,38 @@ class ResolveForm(OverrideMixin, ProposalChangesMixin, forms.Form):
     @property
     def upheld(self) -> bool:
         return self.cleaned_data.get("outcome_kind") == "upheld"
+
+
+class ClaimForm(HouseholdLookupMixin, forms.Form):
+    """积分申报 on a phone: the household by its number, what it did, how the claim came in and who declared."""
+
+    household = HouseholdNumberField()
+    item = ItemChoiceField(label=_("Item"), queryset=None)
+    occurred_on = forms.DateField(label=_("Date it happened"), widget=DATE_WIDGET)
+    happened_at = forms.TimeField(
+        label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    cause = _text(_("What happened"), rows=3)
+    channel = forms.ChoiceField(
+        label=_("Claimed by"), choices=ClaimChannel.choices, initial=ClaimChannel.IN_PERSON
+    )
+    declarer_name = forms.CharField(
+        label=_("Declared by someone else (name)"),
+        max_length=100,
+        required=False,
+        help_text=_("Leave empty when the household declared itself."),
+    )
+    declarer_relation = forms.CharField(
+        label=_("Their relation to the household"), max_length=50, required=False
+    )
+    photos = PhotoField(label=_("Photos"))
+
+    def __init__(self, *args, households, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.households, self.village_name = households, _("your villages")
+        self.fields["item"].queryset = items
+
+
+class FalseClaimForm(forms.Form):
+    reason = _text(_("How it was proved false"))

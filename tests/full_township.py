@@ -98,6 +98,15 @@ def fill(t) -> None:
         reason="整洁",
     )
     scoring.record_entry(membership=office, household=h2, item=clean, occurred_on=datetime.date(YEAR, 3, 12))
+    scoring.record_claim(  # 积分申报 outside rounds, not yet checked (so no batch takes it)
+        membership=office,
+        household=h2,
+        item=meeting_item,
+        occurred_on=datetime.date(YEAR, 3, 14),
+        channel="wechat",
+        cause="参加党员活动",
+        checked=False,
+    )
     Evidence.objects.create(
         township=township,
         entry=proposed,

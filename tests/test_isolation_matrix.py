@@ -70,8 +70,22 @@ def _demonstration_call(township) -> int:
     return Call.objects.filter(region__township_links__township=township).order_by("pk").first().pk
 
 
+def _claim(township) -> int:
+    """A claim's id is its entry's: B's first claim (full_township.fill records one)."""
+    from scoring.models import Entry
+
+    with dangerously_all_townships():
+        return Entry.objects.filter(township=township, claim__isnull=False).order_by("pk").first().pk
+
+
 # Kwargs the generic rules cannot fill: {route name: {kwarg: function(world.b) -> value}}.
 KWARGS: dict[str, dict[str, Callable]] = {
+    "review_api:claim-detail": {"pk": _claim},
+    "review_api:claim-check": {"pk": _claim},
+    "review_api:claim-false": {"pk": _claim},
+    "review:claim-detail": {"pk": _claim},
+    "review:claim-check": {"pk": _claim},
+    "review:claim-false": {"pk": _claim},
     "demonstration:apply": {"pk": _demonstration_call},
     "demonstration_api:demonstration-call-detail": {"pk": _demonstration_call},
 }

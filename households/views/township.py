@@ -14,7 +14,7 @@ from core.views import render_page, township_view
 
 from .. import selectors, services
 from ..forms import MembershipForm, add_domain_error
-from ..models import Membership, Village
+from ..models import Area, Membership, Village
 
 HISTORY_PER_PAGE = 50
 
@@ -53,13 +53,19 @@ def membership_list(request, township, membership):
 @township_view(Action.MANAGE_TOWNSHIP)
 def membership_grant(request, township, membership):
     villages = Village.objects.order_by("name", "pk")
+    areas = Area.objects.select_related("village").order_by("village__name", "name", "pk")
     initial = {}
     if username := request.GET.get("username", "").replace("\x00", "").strip():
         # "Change" from the list: start from the member's current role and villages.
         current = Membership.objects.filter(user__username=username).prefetch_related("villages").first()
         if current is not None:
-            initial = {"username": username, "role": current.role, "villages": list(current.villages.all())}
-    form = MembershipForm(request.POST or None, villages=villages, initial=initial)
+            initial = {
+                "username": username,
+                "role": current.role,
+                "villages": list(current.villages.all()),
+                "areas": list(current.areas.all()),
+            }
+    form = MembershipForm(request.POST or None, villages=villages, areas=areas, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = get_user_model().objects.filter(username=data["username"]).first()
@@ -71,6 +77,7 @@ def membership_grant(request, township, membership):
                     password=data["password"],
                     role=data["role"],
                     villages=data["villages"],
+                    areas=data["areas"],
                 )
             elif data["password"]:
                 raise DomainError(
@@ -83,6 +90,7 @@ def membership_grant(request, township, membership):
                     user=user,
                     role=data["role"],
                     villages=data["villages"],
+                    areas=data["areas"],
                 )
         except DomainError as exc:
             add_domain_error(form, exc)

@@ -2,6 +2,7 @@
 
 from scoring.api.urls import Router
 
+from .claims import ClaimViewSet
 from .decisions import DeclarationViewSet, ObjectionViewSet
 from .panels import PanelViewSet
 from .rounds import RoundViewSet
@@ -13,5 +14,6 @@ router.register("panels", PanelViewSet, basename="panel")
 router.register("rounds", RoundViewSet, basename="round")
 router.register("declarations", DeclarationViewSet, basename="declaration")
 router.register("objections", ObjectionViewSet, basename="objection")
+router.register("claims", ClaimViewSet, basename="claim")
 
 urlpatterns = router.urls

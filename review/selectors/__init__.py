@@ -6,6 +6,7 @@ Call them inside the township scope. Every list costs a fixed number of queries 
 counts and names are annotated in SQL, related rows are fetched in one batch per model.
 """
 
+from .claims import Step, claim_trail, claims_to_check, claims_visible_to
 from .detail import (
     RoundDetail,
     assigned_areas,
@@ -43,6 +44,10 @@ from .worklist import RUNNING_STATES, Worklist, worklist
 __all__ = [
     "RUNNING_STATES",
     "RoundDetail",
+    "Step",
+    "claim_trail",
+    "claims_to_check",
+    "claims_visible_to",
     "Worklist",
     "approval_queue",
     "assigned_areas",

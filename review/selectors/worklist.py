@@ -21,9 +21,11 @@ from ..models import (
     RoundMove,
     RoundState,
 )
+from .claims import claims_to_check, claims_visible_to
 from .notices import direct_proposals_waiting
 from .rounds import _count, approval_queue, rounds_visible_to, with_notice
 
+MAX_CLAIMS = 20  # the home lists the newest; the rest are in the API's list
 # Rounds that still wait for someone in the village (the township's step is `SUBMITTED`).
 RUNNING_STATES = (
     RoundState.DRAFT,
@@ -46,6 +48,8 @@ class Worklist:
     objections: list[Objection] = field(default_factory=list)
     approvals: list[ReviewRound] = field(default_factory=list)
     batches_to_post: list[dict] = field(default_factory=list)  # {scheme, village_id, village, count}
+    claims_to_check: list = field(default_factory=list)  # entries of claims nobody has checked yet
+    my_claims: list = field(default_factory=list)  # the grid worker's recent claims and their state
 
     @property
     def empty(self) -> bool:
@@ -59,6 +63,8 @@ class Worklist:
                 self.objections,
                 self.approvals,
                 self.batches_to_post,
+                self.claims_to_check,
+                self.my_claims,
             )
         )
 
@@ -89,6 +95,10 @@ def worklist(membership: Membership) -> Worklist:
         work.approvals = approval_queue(membership)
     if membership.role in (Role.VILLAGE_CLERK, Role.TOWNSHIP_ADMIN):
         work.batches_to_post = direct_proposals_waiting(membership)
+    if membership.role in (Role.GRID_WORKER, Role.VILLAGE_CLERK, Role.TOWNSHIP_ADMIN):
+        work.claims_to_check = list(claims_to_check(membership)[:MAX_CLAIMS])
+    if membership.role == Role.GRID_WORKER:
+        work.my_claims = list(claims_visible_to(membership).filter(recorded_by=membership.user)[:MAX_CLAIMS])
     return work
 
 

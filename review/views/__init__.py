@@ -1,7 +1,7 @@
 """The review pages under /t/<township_slug>/review/: worklist, rounds, cross-review assignments, inspections,
 declarations, meetings, objections and the township's approvals."""
 
-from . import assignments, declarations, inspections, meetings, objections, rounds
+from . import assignments, claims, declarations, inspections, meetings, objections, rounds
 
 urlpatterns = [
     *rounds.urlpatterns,
@@ -10,4 +10,5 @@ urlpatterns = [
     *declarations.urlpatterns,
     *meetings.urlpatterns,
     *objections.urlpatterns,
+    *claims.urlpatterns,
 ]

@@ -36,7 +36,11 @@ def available_moves(membership, round_) -> list[dict]:
 
 @township_view(Action.VIEW)
 def worklist(request, township, membership):
-    context = {"work": selectors.worklist(membership), "can_run": can(membership, Action.RUN_ROUND)}
+    context = {
+        "work": selectors.worklist(membership),
+        "can_run": can(membership, Action.RUN_ROUND),
+        "can_claim": can(membership, Action.RECORD_CLAIM),
+    }
     return render_page(request, "review/worklist.html", context)
 
 

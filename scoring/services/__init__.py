@@ -4,6 +4,7 @@
 (the catalogue), `ledger` (entries, corrections, alerts) and `transfers`.
 """
 
+from .claims import check_claim, record_claim
 from .ledger import (
     NOTICE_REQUIRED,
     SOURCE_RECORDER,
@@ -39,6 +40,7 @@ __all__ = [
     "add_role_rule",
     "approve_entries",
     "approve_transfer_side",
+    "check_claim",
     "assign_role",
     "close_scheme",
     "copy_scheme",
@@ -49,6 +51,7 @@ __all__ = [
     "create_scheme",
     "penalise_false_declaration",
     "record_bulk",
+    "record_claim",
     "record_entry",
     "revoke_code",
     "transfer_points",

@@ -181,6 +181,39 @@ def acknowledge_alert(world):
     return lambda: services.acknowledge_alert(membership=member(world.a.panel), alert=alert)
 
 
+# Claims outside rounds (issue 14) ------------------------------------------------------------------------------
+
+
+def _claim(c, household, **kwargs):
+    return services.record_claim(
+        membership=c.office,
+        household=household,
+        item=c.item,
+        occurred_on=c.day,
+        channel="phone",
+        cause="帮邻居抢收",
+        **kwargs,
+    )
+
+
+def record_claim(world):
+    c = Catalogue(world)
+    return lambda: services.record_claim(  # a household of the other village
+        membership=member(world.a.clerk),
+        household=c.h2,
+        item=c.item,
+        occurred_on=c.day,
+        channel="phone",
+        cause="帮邻居抢收",
+    )
+
+
+def check_claim(world):
+    c = Catalogue(world)
+    entry = _claim(c, c.h1, checked=False)
+    return lambda: services.check_claim(membership=member(world.a.panel), entry=entry)
+
+
 # Transfers ----------------------------------------------------------------------------------------------------
 
 
@@ -242,6 +275,8 @@ CASES = {
     "scoring.services.ledger.penalise_false_declaration": penalise_false_declaration,
     "scoring.services.ledger.acknowledge_alert": acknowledge_alert,
     "scoring.services.transfers.transfer_points": transfer_points,
+    "scoring.services.claims.record_claim": record_claim,
+    "scoring.services.claims.check_claim": check_claim,
     "scoring.services.transfers.approve_transfer_side": approve_transfer_side,
     "scoring.services.passbook_codes.issue_code": issue_code,
     "scoring.services.passbook_codes.revoke_code": revoke_code,

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('households', '0008_job_moved_to_core'),
-        ('scoring', '0009_star_settings_moved_to_rewards'),
+        ('scoring', '0010_claims_outside_rounds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

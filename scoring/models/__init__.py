@@ -12,7 +12,7 @@ from core.models import TownshipOwned
 from core.tenancy import TownshipScopedManager
 from households.models import Household, Village
 
-from .periods import Cadence
+from ..periods import Cadence
 
 
 def format_points(value: Decimal) -> str:
@@ -229,6 +229,10 @@ class EntrySource(models.TextChoices):
     CORRECTION = "correction", _("Correction")
     OBJECTION = "objection", _("Objection outcome")
     TRANSFER = "transfer", _("Transfer")
+    CLAIM = (
+        "claim",
+        _("Claim outside a round"),
+    )  # 积分申报 (scheme 4), collected by a grid worker or the clerk
 
 
 class EntryState(models.TextChoices):
@@ -419,50 +423,7 @@ class Transfer(TownshipOwned):
     created_at = models.DateTimeField(auto_now_add=True)
 
 
-class PassbookCode(TownshipOwned):
-    """The code in the QR on a household's passbook: it opens the villagers' own page (publicity.villager).
-
-    Only a SHA-256 hash of the code is stored, so a copy of the database reveals no live code: the code itself
-    exists once, when it is issued, and the passbook with its QR is printed then. A lost passbook is reprinted with
-    a new code (the old one is revoked in the same transaction). At most one live code per household. The holder is
-    the household today: this `household` field is the one place that says so (scoring.services.passbook_codes and
-    publicity.villager read it), so it becomes the account when accounts become the ledger's subject.
-    """
-
-    village_path = "household__village"
-    household_record = True
-
-    household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="passbook_codes", verbose_name=_("household")
-    )
-    code_hash = models.CharField(_("code hash"), max_length=64, unique=True)
-    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
-    )
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("revoked by"),
-    )
-    # The lockout of the villagers' page (publicity.villager): wrong second factors since `failed_since`, and
-    # until when the code refuses tries. In the database, so that every web worker counts the same tries.
-    failed_attempts = models.PositiveSmallIntegerField(_("wrong answers"), default=0)
-    failed_since = models.DateTimeField(_("first wrong answer at"), null=True, blank=True)
-    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("passbook code")
-        verbose_name_plural = _("passbook codes")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["household"], condition=Q(revoked_at__isnull=True), name="one_live_passbook_code"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.household_id} {'revoked' if self.revoked_at else 'live'}"
+# Split by purpose (modules stay under 500 lines); imported here so that `scoring.models` names every model.
+from .claims import ClaimChannel as ClaimChannel  # noqa: E402
+from .claims import ClaimDetail as ClaimDetail  # noqa: E402
+from .passbook_codes import PassbookCode as PassbookCode  # noqa: E402
