@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Area, Household, HouseholdMove, Membership, Resident, Township, Village
+from .models import Area, Household, HouseholdMove, Membership, Resident, Township, Unit, Village
 
 
 @admin.register(Township)
@@ -51,3 +51,13 @@ class HouseholdMoveAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Unit)
+class UnitAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "village", "township", "archived_at"]
+    list_filter = ["township", "kind"]
+    search_fields = ["name", "contact_name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a unit may carry points: archive it instead

@@ -258,6 +258,62 @@ class HouseholdMove(TownshipOwned):
         return f"{self.household} {self.from_village} → {self.to_village}"
 
 
+class UnitKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise")
+    INDIVIDUAL_BUSINESS = "individual_business", _("Shop or individual business")
+    COOPERATIVE = "cooperative", _("Cooperative")
+    SOCIAL_ORGANISATION = "social_organisation", _("Association or social organisation")
+    PUBLIC_INSTITUTION = "public_institution", _("Public institution")
+    OTHER = "other", _("Other")
+
+
+class Unit(TownshipOwned):
+    """单位: a business, shop, cooperative or association of a village (scheme 4 keeps an account for each).
+
+    A unit may carry points, so it is never deleted: it is archived, and can be restored."""
+
+    village_path = "village"
+
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="units", verbose_name=_("village")
+    )
+    name = models.CharField(_("unit name"), max_length=100)
+    kind = models.CharField(_("kind of unit"), max_length=30, choices=UnitKind.choices)
+    contact_name = models.CharField(_("contact person"), max_length=50)
+    contact_mobile = models.CharField(_("contact mobile number"), max_length=11, validators=[validate_mobile])
+    address = models.CharField(_("unit address"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["village__name", "name", "id"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "name"],
+                name="unit_name_unique_in_village",
+                violation_error_message=_("A unit of this name already exists in the village."),
+            ),
+            models.CheckConstraint(condition=Q(kind__in=UnitKind.values), name="unit_kind_valid"),
+            models.CheckConstraint(condition=~Q(name=""), name="unit_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def masked_contact_mobile(self) -> str:
+        return mask_mobile(self.contact_mobile)
+
+
 class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", _("Ready to import")
     COMMITTED = "committed", _("Imported")
@@ -277,13 +333,19 @@ class ImportBatch(TownshipOwned):
     rows = models.JSONField(
         default=list
     )  # [{"row": excel row number, "cells": {field key: value}, "unlabelled": [...]}]
-    errors = models.JSONField(default=list)  # [{"row": n, "column": header, "message": reason}]
+    errors = models.JSONField(
+        default=list
+    )  # [{"row": n, "column": header, "message": reason, "sheet": "" or 单位}]
     new_areas = models.JSONField(default=list)  # ["village / area", ...] created on commit
     status = models.CharField(
         _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
     )
     household_count = models.PositiveIntegerField(_("households"), default=0)
     resident_count = models.PositiveIntegerField(_("residents"), default=0)
+    # The sheet 单位 (units), read like the roster's rows: its headers as written, its rows, how many units.
+    unit_columns = models.JSONField(default=dict)
+    unit_rows = models.JSONField(default=list)
+    unit_count = models.PositiveIntegerField(_("units"), default=0)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
 

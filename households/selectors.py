@@ -13,12 +13,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from core.permissions import restrict_to_visible
 
-from .models import Area, Household, Membership, Resident, Township, Village
+from .models import Area, Household, Membership, Resident, Township, Unit, Village
 from .validators import mask_id_number, mask_mobile
 
 # What a member sees of the roster -----------------------------------------------------------------------------
@@ -116,10 +117,11 @@ HISTORY_MODELS: dict[str, Any] = {
     "household": Household,
     "resident": Resident,
     "membership": Membership,
+    "unit": Unit,
 }
 # Bookkeeping columns nobody needs to read in the audit trail (a membership's user is its object label).
 _NOT_SHOWN = {"id", "township", "created_at", "updated_at", "user"}
-_MASKED = {"id_number": mask_id_number, "mobile": mask_mobile}
+_MASKED = {"id_number": mask_id_number, "mobile": mask_mobile, "contact_mobile": mask_mobile}
 
 
 @dataclass
@@ -142,12 +144,14 @@ class HistoryEntry:
 
 
 def _history_rows(model: Any, **filters: Any) -> QuerySet:
-    """(kind, history_id, history_date) of one historical table, ready to be UNIONed with the others."""
+    """(record_kind, history_id, history_date) of one historical table, ready to be UNIONed with the others.
+
+    Not `kind`: a unit has a field of that name."""
     kind = next(key for key, m in HISTORY_MODELS.items() if m is model)
     return (
         model.history.filter(**filters)
-        .annotate(kind=Value(kind, output_field=CharField()))
-        .values("kind", "history_id", "history_date")
+        .annotate(record_kind=Value(kind, output_field=CharField()))
+        .values("record_kind", "history_id", "history_date")
         .order_by()
     )
 
@@ -165,6 +169,13 @@ def household_history(household: Household) -> QuerySet:
     return own.union(members, all=True).order_by("-history_date", "-history_id")
 
 
+def unit_history(unit: Unit) -> QuerySet:
+    """The changes of one unit, newest first (paginate or slice it, then `history_entries`)."""
+    return _history_rows(Unit, township_id=unit.township_id, id=unit.pk).order_by(
+        "-history_date", "-history_id"
+    )
+
+
 def history_entries(rows: Iterable[dict[str, Any]]) -> list[HistoryEntry]:
     """Turn rows of `township_history`/`household_history` into readable entries with before → after.
 
@@ -176,7 +187,7 @@ def history_entries(rows: Iterable[dict[str, Any]]) -> list[HistoryEntry]:
     records: dict[tuple[str, int], Any] = {}
     previous: dict[tuple[str, int], Any] = {}
     for kind, model in HISTORY_MODELS.items():
-        ids = [row["history_id"] for row in rows if row["kind"] == kind]
+        ids = [row["history_id"] for row in rows if row["record_kind"] == kind]
         if not ids:
             continue
         history = model.history.model
@@ -199,11 +210,13 @@ def history_entries(rows: Iterable[dict[str, Any]]) -> list[HistoryEntry]:
     names = _NameBook(list(records.values()) + list(previous.values()))
     entries = []
     for row in rows:
-        record = records.get((row["kind"], row["history_id"]))
+        record = records.get((row["record_kind"], row["history_id"]))
         if record is None:
             continue
-        before = previous.get((row["kind"], record.prev_history_id)) if record.prev_history_id else None
-        entries.append(_entry(row["kind"], record, before, names))
+        before = (
+            previous.get((row["record_kind"], record.prev_history_id)) if record.prev_history_id else None
+        )
+        entries.append(_entry(row["record_kind"], record, before, names))
     return entries
 
 
@@ -274,6 +287,8 @@ def _display(record: Any, field_name: str, names: _NameBook) -> str:
         return _MASKED[field_name](value)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(value, datetime):  # a unit's archiving time
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     return str(value)
@@ -286,7 +301,7 @@ def _label(record: Any, field_name: str) -> str:
 
 
 def _object_label(kind: str, record: Any, names: _NameBook) -> str:
-    if kind == "area":
+    if kind in ("area", "unit"):
         return f"{names.name('villages', record.village_id)} · {record.name}"
     if kind == "household":
         return record.number

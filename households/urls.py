@@ -1,6 +1,12 @@
 """Pages under /t/<township_slug>/. Each view module owns its own patterns."""
 
-from .views import importing, jobs, roster, township
+from .views import importing, jobs, roster, township, units
 
 app_name = "households"
-urlpatterns = [*roster.urlpatterns, *importing.urlpatterns, *township.urlpatterns, *jobs.urlpatterns]
+urlpatterns = [
+    *roster.urlpatterns,
+    *units.urlpatterns,
+    *importing.urlpatterns,
+    *township.urlpatterns,
+    *jobs.urlpatterns,
+]

@@ -3,7 +3,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from households.models import Area, Household, Membership, Resident, Role, Township, Village
+from households.models import Area, Household, Membership, Resident, Role, Township, Unit, UnitKind, Village
 
 PASSWORD = "correct-horse-battery"
 
@@ -67,6 +67,18 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     township = factory.SelfAttribute("household.township")
     name = factory.Iterator(["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊"])
     is_head = False
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    village = factory.SubFactory(VillageFactory)
+    township = factory.SelfAttribute("village.township")
+    name = factory.Sequence(lambda n: f"兴农合作社{n}")
+    kind = UnitKind.COOPERATIVE
+    contact_name = "王经理"
+    contact_mobile = factory.Sequence(lambda n: f"1390000{n:04d}")
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -3,7 +3,7 @@
 `fill(t)` takes one township of the `world` fixture (tests/conftest.py: World) and adds a scheme with categories,
 items and a role rule, approved and proposed entries with evidence, a threshold alert, a transfer, a review panel,
 a quarterly round (collecting, with an assignment and an inspection), an annual round on notice (declaration,
-meeting, objection), an import batch and a finished job. Rows are created directly where a service would demand a
+meeting, objection), an import batch, a unit and a finished job. Rows are created directly where a service would demand a
 whole procedure first: what matters here is that each kind of object exists, with ids in the URL space.
 
 When a new township-owned model gets a route, add its row at the end of `fill()` (the isolation matrix tells you
@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from core.models import Job, JobState
-from households.models import ImportBatch, Role
+from households.models import ImportBatch, Role, Unit, UnitKind
 from review.models import (
     Declaration,
     Inspection,
@@ -202,6 +202,14 @@ def fill(t) -> None:
         notice_number=1,
     )
     ImportBatch.objects.create(township=township, uploaded_by=admin, filename="roster.xlsx")
+    Unit.objects.create(
+        township=township,
+        village=v1,
+        name=f"{key}兴农合作社",
+        kind=UnitKind.COOPERATIVE,
+        contact_name="王经理",
+        contact_mobile="13900000001",
+    )
     job = Job.objects.create(
         township=township,
         kind="roster-export",

@@ -295,3 +295,19 @@ def test_the_checksum_sees_one_changed_row(seeded):
         Village.objects.filter(pk=seeded.b.villages[0].pk).update(name="改名村")
 
     assert checksum() != before
+
+
+def test_the_matrix_reaches_the_unit_pages_and_endpoints_with_b_s_unit(seeded):
+    """Units (issue 14) are in the matrix: every unit route is found and filled with township B's unit."""
+    from households.models import Unit
+
+    unit_routes = [(n, r, k) for n, r, k in routes() if n.split(":")[-1].startswith("unit-")]
+    with dangerously_all_townships():
+        b_unit = Unit.objects.get(township=seeded.b.township)
+    assert {n for n, _r, _k in unit_routes} >= {
+        "households:unit-detail", "households:unit-edit", "households:unit-archive", "households:unit-restore",
+        "api:unit-list", "api:unit-detail", "api:unit-archive", "api:unit-restore",
+    }  # fmt: skip
+    for name, route, kwargs in unit_routes:
+        filled = object_kwargs(name, route, kwargs, seeded.b.township)
+        assert filled in ({}, {"pk": b_unit.pk}), (name, filled)

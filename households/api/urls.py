@@ -3,6 +3,7 @@
 from rest_framework.routers import SimpleRouter
 
 from .roster import AreaViewSet, HouseholdViewSet, ResidentViewSet, VillageViewSet
+from .units import UnitViewSet
 
 app_name = "api"
 
@@ -11,5 +12,6 @@ router.register("villages", VillageViewSet, basename="village")
 router.register("areas", AreaViewSet, basename="area")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("residents", ResidentViewSet, basename="resident")
+router.register("units", UnitViewSet, basename="unit")
 
 urlpatterns = router.urls

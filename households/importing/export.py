@@ -11,9 +11,21 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..models import Household, Participation, Resident
+from ..models import Household, Participation, Resident, Unit
 from ..validators import mask_id_number, mask_mobile
-from .layout import COLUMNS, GENDER_LABELS, NO, NOTES_SHEET, PARTICIPATION_LABELS, ROSTER_SHEET, YES
+from .layout import (
+    COLUMNS,
+    GENDER_LABELS,
+    KIND_LABELS,
+    NO,
+    NOTES_SHEET,
+    PARTICIPATION_LABELS,
+    ROSTER_SHEET,
+    UNIT_COLUMNS,
+    UNIT_SHEET,
+    YES,
+    Column,
+)
 
 _TEMPLATE_ROWS = 1000  # rows of the template pre-formatted as text and offered drop-down lists
 
@@ -35,16 +47,19 @@ def _notes() -> list[str]:
         },
         _("ID number and mobile number are text columns: keep them as text so Excel does not drop digits."),
         _("Household numbers already in Jifen and ID numbers already registered are refused."),
+        _(
+            "Sheet %(sheet)s: one row per unit (business, shop, cooperative, association) of a village. "
+            "Kind: one of %(kinds)s. Contact person and contact mobile number are required. A unit name already "
+            "used in the village is refused. Leave the sheet empty if you have no units to add."
+        )
+        % {"sheet": UNIT_SHEET, "kinds": "、".join(KIND_LABELS.values())},
     ]
 
 
-def template_workbook() -> bytes:
-    """The empty roster template: Chinese headers, text columns for long numbers, drop-down lists."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = ROSTER_SHEET
-    sheet.append([column.header for column in COLUMNS])
-    for index, column in enumerate(COLUMNS, start=1):
+def _template_sheet(sheet, columns: tuple[Column, ...], choices: dict) -> None:
+    """Chinese headers, text columns for long numbers, drop-down lists."""
+    sheet.append([column.header for column in columns])
+    for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.cell(row=1, column=index).font = Font(bold=True)
         sheet.column_dimensions[letter].width = column.width
@@ -53,17 +68,26 @@ def template_workbook() -> bytes:
             for row in range(2, _TEMPLATE_ROWS + 2):
                 sheet.cell(row=row, column=index).number_format = "@"
     sheet.freeze_panes = "A2"
+    for key, values in choices.items():
+        letter = get_column_letter([column.key for column in columns].index(key) + 1)
+        validation = DataValidation(type="list", formula1='"%s"' % ",".join(values), allow_blank=True)
+        validation.add(f"{letter}2:{letter}{_TEMPLATE_ROWS + 1}")
+        sheet.add_data_validation(validation)
+
+
+def template_workbook() -> bytes:
+    """The empty template: the roster's sheet, the units' sheet and the notes."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = ROSTER_SHEET
     choices = {
         "participation": PARTICIPATION_LABELS.values(),
         "is_head": (YES, NO),
         "gender": GENDER_LABELS.values(),
         "is_party_member": (YES, NO),
     }
-    for key, values in choices.items():
-        letter = get_column_letter([column.key for column in COLUMNS].index(key) + 1)
-        validation = DataValidation(type="list", formula1='"%s"' % ",".join(values), allow_blank=True)
-        validation.add(f"{letter}2:{letter}{_TEMPLATE_ROWS + 1}")
-        sheet.add_data_validation(validation)
+    _template_sheet(sheet, COLUMNS, choices)
+    _template_sheet(workbook.create_sheet(UNIT_SHEET), UNIT_COLUMNS, {"kind": KIND_LABELS.values()})
     notes = workbook.create_sheet(NOTES_SHEET)
     notes.column_dimensions["A"].width = 100
     for line in _notes():
@@ -110,15 +134,37 @@ def roster_rows(households: QuerySet[Household], *, full_identity: bool, progres
             ]
 
 
-def write_roster(rows: Iterable[list]) -> bytes:
-    """An .xlsx in the template's layout; the long-number columns stay text."""
+def unit_rows(units: QuerySet[Unit], *, full_identity: bool) -> Iterator[list]:
+    """One row per active unit (archived ones stay in Jifen, not on the roster), in the sheet's column order."""
+    units = units.filter(archived_at__isnull=True).select_related("village")
+    for unit in units.order_by("village__name", "name", "pk"):
+        yield [
+            unit.village.name,
+            unit.name,
+            KIND_LABELS.get(unit.kind, unit.kind),
+            unit.contact_name,
+            unit.contact_mobile if full_identity else mask_mobile(unit.contact_mobile),
+            unit.address,
+            unit.note,
+        ]
+
+
+def write_roster(rows: Iterable[list], units: Iterable[list] = ()) -> bytes:
+    """An .xlsx in the template's layout (the roster, then the sheet 单位); the long-number columns stay text."""
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(ROSTER_SHEET)
-    for index, column in enumerate(COLUMNS, start=1):
+    _write_sheet(workbook.create_sheet(ROSTER_SHEET), COLUMNS, rows)
+    _write_sheet(workbook.create_sheet(UNIT_SHEET), UNIT_COLUMNS, units)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(sheet, columns: tuple[Column, ...], rows: Iterable[list]) -> None:
+    for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
-    sheet.append([column.header for column in COLUMNS])
-    text_positions = {index for index, column in enumerate(COLUMNS) if column.text}
+    sheet.append([column.header for column in columns])
+    text_positions = {index for index, column in enumerate(columns) if column.text}
     for values in rows:
         cells = []
         for index, value in enumerate(values):
@@ -129,10 +175,17 @@ def write_roster(rows: Iterable[list]) -> bytes:
             else:
                 cells.append(value)
         sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
-def export_roster(households: QuerySet[Household], *, full_identity: bool, progress=None) -> bytes:
-    return write_roster(roster_rows(households, full_identity=full_identity, progress=progress))
+def export_roster(
+    households: QuerySet[Household],
+    *,
+    full_identity: bool,
+    progress=None,
+    units: QuerySet[Unit] | None = None,
+) -> bytes:
+    """The roster's sheet and, given `units`, the sheet 单位 (empty otherwise, as in the template)."""
+    return write_roster(
+        roster_rows(households, full_identity=full_identity, progress=progress),
+        unit_rows(units, full_identity=full_identity) if units is not None else (),
+    )

@@ -7,6 +7,7 @@ from core.permissions import Action, can
 
 from ..models import Membership
 from ..selectors import households_visible_to
+from ..units.selectors import units_visible_to
 from .export import export_roster
 
 
@@ -18,5 +19,6 @@ def run_roster_export(job, progress) -> tuple[bytes, str]:
         households_visible_to(membership),
         full_identity=can(membership, Action.EDIT_ROSTER),
         progress=progress,
+        units=units_visible_to(membership),
     )
     return content, f"roster-{job.township.slug}-{timezone.localdate():%Y%m%d}.xlsx"

@@ -5,7 +5,7 @@ The column headers are Chinese data, not translatable text: they are what the cl
 
 from dataclasses import dataclass
 
-from ..models import Gender, Participation
+from ..models import Gender, Participation, UnitKind
 
 
 @dataclass(frozen=True)
@@ -44,3 +44,32 @@ PARTICIPATION_LABELS = {
     Participation.OPTED_OUT: "自愿退出",
 }
 GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}
+
+# The sheet 单位 (units): one row per unit, in the same workbook as the roster (or a .csv of its own).
+UNIT_SHEET = "单位"
+UNIT_SHEET_ALIASES = (UNIT_SHEET, "units", "单位名册")
+UNIT_COLUMNS = (
+    Column("village", "村", ("village", "村名"), required=True),
+    Column("name", "单位名称", ("unit name", "unit", "单位"), required=True, width=24),
+    Column("kind", "类别", ("kind", "类型", "单位类别"), required=True, width=16),
+    Column("contact_name", "联系人", ("contact person", "contact", "联系人姓名"), required=True),
+    Column(
+        "contact_mobile",
+        "联系电话",
+        ("contact mobile", "mobile", "手机号码", "联系手机"),
+        required=True,
+        text=True,
+        width=16,
+    ),
+    Column("address", "地址", ("address", "住址"), width=24),
+    Column("note", "备注", ("note", "notes", "说明"), width=24),
+)
+UNIT_COLUMN_BY_KEY = {column.key: column for column in UNIT_COLUMNS}
+KIND_LABELS = {
+    UnitKind.ENTERPRISE: "企业",
+    UnitKind.INDIVIDUAL_BUSINESS: "个体工商户",
+    UnitKind.COOPERATIVE: "合作社",
+    UnitKind.SOCIAL_ORGANISATION: "社会组织",
+    UnitKind.PUBLIC_INSTITUTION: "事业单位",
+    UnitKind.OTHER: "其他",
+}

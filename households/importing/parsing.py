@@ -1,4 +1,7 @@
-"""Reading an uploaded .xlsx or .csv roster into rows: finding the header row and mapping it to the columns."""
+"""Reading an uploaded .xlsx or .csv roster into rows: finding the header row and mapping it to the columns.
+
+A workbook holds the roster (its first sheet) and, optionally, the units (the sheet 单位); a .csv file holds one
+of the two, told apart by its header (a units table names the column 单位名称)."""
 
 import csv
 import datetime
@@ -7,7 +10,7 @@ import math
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import openpyxl
 from charset_normalizer import from_bytes
@@ -17,7 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from core.errors import DomainError
 
-from .layout import COLUMNS
+from .layout import COLUMNS, NOTES_SHEET, UNIT_COLUMNS, UNIT_SHEET, UNIT_SHEET_ALIASES, Column
 
 _HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in clerks' files
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$")
@@ -28,9 +31,22 @@ def _header_key(text: str) -> str:
     return re.sub(r"[\s_*＊]+", "", text.lower())
 
 
-_HEADER_LOOKUP = {
-    _header_key(name): column.key for column in COLUMNS for name in (column.header, *column.aliases)
-}
+@dataclass(frozen=True)
+class Layout:
+    """The columns of one kind of table: the roster (one row per resident) or the units (one row per unit)."""
+
+    columns: tuple[Column, ...]
+    sheet: str  # "" for the roster; the sheet's name in messages otherwise
+
+    @property
+    def lookup(self) -> dict[str, str]:
+        return {
+            _header_key(n): column.key for column in self.columns for n in (column.header, *column.aliases)
+        }
+
+
+ROSTER, UNITS = Layout(COLUMNS, ""), Layout(UNIT_COLUMNS, UNIT_SHEET)
+_UNIT_NAME_HEADERS = {_header_key(n) for n in (UNIT_COLUMNS[1].header, *UNIT_COLUMNS[1].aliases)}
 
 
 class ImportFileError(DomainError):
@@ -45,6 +61,16 @@ class ImportFileError(DomainError):
 class ParsedFile:
     columns: dict[str, str]  # field key -> header as written in the file
     rows: list[dict]  # {"row": n, "cells": {key: value}, "unlabelled": [column letters]}
+    unit_columns: dict[str, str] = field(default_factory=dict)  # the same for the sheet 单位
+    unit_rows: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class _Table:
+    layout: Layout
+    header_row: int
+    columns: dict[str, str]
+    rows: list[dict]
 
 
 # Reading files -------------------------------------------------------------------------------------------------
@@ -65,10 +91,29 @@ def read_roster_file(data: bytes, filename: str) -> ParsedFile:
             _("This is an old Excel .xls file. Open it in Excel and save it as .xlsx (Excel Workbook).")
         )
     if suffix == "xlsx":
-        return _rows_from_table(_xlsx_table(data))
+        return _parsed(_xlsx_tables(data))
     if suffix == "csv":
-        return _rows_from_table(_csv_table(data))
+        return _parsed([_read_table(_csv_table(data), None, settings.JIFEN_IMPORT_MAX_ROWS)])
     raise ImportFileError(_("Upload an Excel .xlsx file or a .csv file."))
+
+
+def _parsed(tables: list["_Table | None"]) -> ParsedFile:
+    """The roster's and the units' rows; a file with neither is refused, saying what it does have."""
+    roster = next((t for t in tables if t is not None and t.layout is ROSTER), None)
+    units = next((t for t in tables if t is not None and t.layout is UNITS), None)
+    if not (roster and roster.rows) and not (units and units.rows):
+        if units is not None:
+            raise ImportFileError(_("The file has header rows but no residents and no units below them."))
+        if roster is not None:
+            raise ImportFileError(
+                _("The file has a header row (row %(row)d) but no residents below it.")
+                % {"row": roster.header_row}
+            )
+        raise ImportFileError(_("The file is empty."))
+    parsed = ParsedFile(columns=roster.columns if roster else {}, rows=roster.rows if roster else [])
+    if units is not None:
+        parsed.unit_columns, parsed.unit_rows = units.columns, units.rows
+    return parsed
 
 
 def _not_excel() -> ImportFileError:
@@ -79,27 +124,38 @@ def _not_excel() -> ImportFileError:
     )
 
 
-def _xlsx_table(data: bytes) -> Iterator[tuple[int, list]]:
+def _xlsx_tables(data: bytes) -> list["_Table | None"]:
+    """The roster (the first sheet other than 单位 and the notes) and the units (the sheet 单位), if present."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _not_excel()
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
+        sheets = list(workbook.worksheets)
     except Exception as exc:  # openpyxl raises many types for a zip that is not a workbook
         raise _not_excel() from exc
+    try:
+        aliases = {_header_key(name) for name in UNIT_SHEET_ALIASES}
+        unit_sheet = next((sheet for sheet in sheets if _header_key(sheet.title) in aliases), None)
+        others = [sheet for sheet in sheets if sheet is not unit_sheet and sheet.title.strip() != NOTES_SHEET]
+        limit = settings.JIFEN_IMPORT_MAX_ROWS
+        # A first sheet that names the column 单位名称 is the units' when the workbook has no sheet 单位.
+        first = _read_table(_sheet_rows(others[0]), ROSTER if unit_sheet else None, limit) if others else None
+        if unit_sheet is None:
+            return [first]
+        units = _read_table(_sheet_rows(unit_sheet), UNITS, limit - (len(first.rows) if first else 0))
+        return [first, units]
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(sheet) -> Iterator[tuple[int, list]]:
     # The dimension a file declares can be wrong; reading to the real end never drops rows.
     sheet.reset_dimensions()
-
-    def rows():
-        try:
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, list(values)
-        except Exception as exc:  # a damaged sheet inside a valid zip
-            raise _not_excel() from exc
-        finally:
-            workbook.close()
-
-    return rows()
+    try:
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(values)
+    except Exception as exc:  # a damaged sheet inside a valid zip
+        raise _not_excel() from exc
 
 
 def _decode(data: bytes) -> str:
@@ -146,10 +202,16 @@ def _cell(value):
     return str(value).replace("\x00", "").strip()
 
 
-def _rows_from_table(table: Iterator[tuple[int, list]]) -> ParsedFile:
-    header_number, header = _find_header(table)
-    columns, positions = _map_header(header)
-    rows, limit = [], settings.JIFEN_IMPORT_MAX_ROWS
+def _read_table(table: Iterator[tuple[int, list]], layout: Layout | None, limit: int) -> _Table | None:
+    """The rows of one sheet (or .csv) in `layout` (None: told by the header); None when it holds nothing."""
+    found = _find_header(table, layout)
+    if found is None:
+        return None
+    header_number, header = found
+    if layout is None:
+        layout = UNITS if any(_header_key(text) in _UNIT_NAME_HEADERS for text in header) else ROSTER
+    columns, positions = _map_header(header, layout)
+    rows: list[dict] = []
     for number, values in table:
         cells = {key: _cell(values[index]) if index < len(values) else "" for index, key in positions.items()}
         unlabelled = [
@@ -159,41 +221,38 @@ def _rows_from_table(table: Iterator[tuple[int, list]]) -> ParsedFile:
         ]
         if not unlabelled and all(value == "" for value in cells.values()):
             continue
-        if len(rows) == limit:
+        if len(rows) >= limit:
+            most = settings.JIFEN_IMPORT_MAX_ROWS
             raise ImportFileError(
-                _("The file has more than %(max)d rows; split it into smaller files.") % {"max": limit}
+                _("The file has more than %(max)d rows; split it into smaller files.") % {"max": most}
             )
         rows.append({"row": number, "cells": cells, "unlabelled": unlabelled})
-    if not rows:
-        raise ImportFileError(
-            _("The file has a header row (row %(row)d) but no residents below it.") % {"row": header_number}
-        )
-    return ParsedFile(columns=columns, rows=rows)
+    return _Table(layout, header_number, columns, rows)
 
 
-def _find_header(table: Iterator[tuple[int, list]]) -> tuple[int, list[str]]:
+def _find_header(table: Iterator[tuple[int, list]], layout: Layout | None) -> tuple[int, list[str]] | None:
     """The first row naming at least two known columns among the first rows, else the first non-empty row."""
+    known = layout.lookup if layout else {**ROSTER.lookup, **UNITS.lookup}
     first = None
     for number, values in table:
         texts = [str(_cell(value)) for value in values]
         if not any(texts):
             continue
         first = first or (number, texts)
-        if sum(_header_key(text) in _HEADER_LOOKUP for text in texts) >= 2:
+        if sum(_header_key(text) in known for text in texts) >= 2:
             return number, texts
         if number >= _HEADER_SEARCH_ROWS:
             break
-    if first is None:
-        raise ImportFileError(_("The file is empty."))
     return first
 
 
-def _map_header(header: list[str]) -> tuple[dict[str, str], dict[int, str]]:
+def _map_header(header: list[str], layout: Layout) -> tuple[dict[str, str], dict[int, str]]:
+    lookup = layout.lookup
     columns, positions, unknown, twice = {}, {}, [], []
     for index, text in enumerate(header):
         if not text:
             continue
-        key = _HEADER_LOOKUP.get(_header_key(text))
+        key = lookup.get(_header_key(text))
         if key is None:
             unknown.append(text)
         elif key in columns:
@@ -201,15 +260,21 @@ def _map_header(header: list[str]) -> tuple[dict[str, str], dict[int, str]]:
         else:
             columns[key], positions[index] = text, key
     problems = []
-    if missing := [column.header for column in COLUMNS if column.required and column.key not in columns]:
-        problems.append(_("Missing columns: %(columns)s.") % {"columns": "、".join(missing)})
+    required = [column.header for column in layout.columns if column.required and column.key not in columns]
+    if required:
+        problems.append(_("Missing columns: %(columns)s.") % {"columns": "、".join(required)})
     if unknown:
+        expected = "、".join(column.header for column in layout.columns)
         problems.append(
             _("Unknown columns: %(columns)s. Use the headers of the template: %(expected)s.")
-            % {"columns": "、".join(unknown), "expected": "、".join(column.header for column in COLUMNS)}
+            % {"columns": "、".join(unknown), "expected": expected}
         )
     if twice:
         problems.append(_("These columns appear twice: %(columns)s.") % {"columns": "、".join(twice)})
+    if problems and layout.sheet:
+        problems = [
+            _("Sheet %(sheet)s: %(problem)s") % {"sheet": layout.sheet, "problem": p} for p in problems
+        ]
     if problems:
         raise ImportFileError(*problems)
     return columns, positions

@@ -6,7 +6,7 @@ from core.permissions import WHOLE_TOWNSHIP_ROLES
 
 from ..models import ImportBatch, Membership
 from ..validators import mask_id_number, mask_mobile
-from .layout import COLUMNS
+from .layout import COLUMNS, UNIT_COLUMNS
 from .parsing import cell_text, looks_numeric, normalise_id_number
 
 _PREVIEW_ROWS = 20
@@ -33,5 +33,18 @@ def preview_rows(batch: ImportBatch) -> list[list[str]]:
             elif column.key == "mobile":
                 text = mask_mobile(text)
             values.append(text)
+        shown.append(values)
+    return shown
+
+
+def preview_unit_rows(batch: ImportBatch) -> list[list[str]]:
+    """The first rows of a batch's sheet 单位, contact mobile numbers masked."""
+    shown = []
+    for row in batch.unit_rows[:_PREVIEW_ROWS]:
+        values = [str(row["row"])]
+        for column in UNIT_COLUMNS:
+            value = row["cells"].get(column.key, "")
+            text = cell_text(value) if value != "" else ""
+            values.append(mask_mobile(text) if column.key == "contact_mobile" else text)
         shown.append(values)
     return shown

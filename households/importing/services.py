@@ -13,33 +13,42 @@ from core.permissions import Action, require
 from .. import services as household_services
 from ..models import Area, ImportBatch, ImportStatus, Membership
 from ..selectors import area_size_warning
-from .layout import COLUMN_BY_KEY
+from ..units import services as unit_services
+from .layout import COLUMN_BY_KEY, UNIT_COLUMN_BY_KEY, UNIT_SHEET
 from .parsing import read_roster_file
 from .selectors import batches_visible_to
+from .unit_validation import UnitPlan, validate_unit_rows
 from .validation import ImportPlan, RowError, validate_rows
 
 
-def _record(batch: ImportBatch, plan: ImportPlan) -> None:
-    batch.errors = [error.as_dict() for error in plan.errors]
+def _validate(batch: ImportBatch, membership: Membership) -> tuple[ImportPlan, UnitPlan]:
+    """Check the roster's rows and the units' rows, and record every error and what would be written."""
+    plan = validate_rows(batch.rows, batch.columns, membership=membership)
+    unit_plan = validate_unit_rows(batch.unit_rows, batch.unit_columns, membership=membership)
+    errors = plan.errors + unit_plan.errors
+    batch.errors = [error.as_dict() for error in errors]
     batch.new_areas = plan.new_area_labels()
     batch.household_count = len(plan.households)
     batch.resident_count = plan.resident_count
-    batch.status = ImportStatus.FAILED if plan.errors else ImportStatus.PREVIEWED
+    batch.unit_count = len(unit_plan.units)
+    batch.status = ImportStatus.FAILED if errors else ImportStatus.PREVIEWED
+    return plan, unit_plan
 
 
 def create_batch(*, membership: Membership, filename: str, data: bytes) -> ImportBatch:
     """Read and validate an uploaded file and keep it for the preview. File-level problems raise ImportFileError."""
     require(membership, Action.EDIT_ROSTER)
     parsed = read_roster_file(data, filename)
-    plan = validate_rows(parsed.rows, parsed.columns, membership=membership)
     batch = ImportBatch(
         township_id=membership.township_id,
         uploaded_by=membership.user,
         filename=filename[-255:],
         columns=parsed.columns,
         rows=parsed.rows,
+        unit_columns=parsed.unit_columns,
+        unit_rows=parsed.unit_rows,
     )
-    _record(batch, plan)
+    _validate(batch, membership)
     batch.save()
     return batch
 
@@ -54,7 +63,7 @@ class CommitResult:
 def commit_batch(*, membership: Membership, batch: ImportBatch) -> CommitResult:
     """Validate the batch again (the roster may have changed) and write all of it in one transaction, or nothing.
 
-    Each household is written through the roster's services, which check the member's right on its village."""
+    Each household and each unit is written through its services, which check the member's right on its village."""
     require(membership, Action.EDIT_ROSTER)
     with transaction.atomic():
         # The row lock makes a second commit of the same batch wait, then find it committed.
@@ -66,14 +75,14 @@ def commit_batch(*, membership: Membership, batch: ImportBatch) -> CommitResult:
             raise DomainError(_("This file has already been imported."))
         if batch.status == ImportStatus.FAILED:
             raise DomainError(_("This file has errors: correct them and upload the file again."))
-        plan = validate_rows(batch.rows, batch.columns, membership=membership)
-        _record(batch, plan)
-        if plan.errors:
+        plan, unit_plan = _validate(batch, membership)
+        if batch.errors:
             batch.save()
             return CommitResult(batch, committed=False, warnings=[])
         try:
             with transaction.atomic():
                 areas = _write(plan, membership)
+                _write_units(unit_plan, membership)
         except _WriteFailed as failure:
             # A rule only the services know, or a concurrent writer: the savepoint is gone, nothing was written.
             batch.status, batch.errors = ImportStatus.FAILED, [failure.error.as_dict()]
@@ -126,3 +135,23 @@ def _write(plan: ImportPlan, membership: Membership) -> list[Area]:
             column = COLUMN_BY_KEY[exc.field].header if exc.field in COLUMN_BY_KEY else ""
             raise _WriteFailed(RowError(row, column, str(exc.message))) from exc
     return list(touched.values())
+
+
+def _write_units(plan: UnitPlan, membership: Membership) -> None:
+    """Each unit through the units' service, which checks the member's right on its village."""
+    for planned in plan.units:
+        assert planned.village is not None  # a plan without errors names a visible village on every row
+        try:
+            unit_services.create_unit(
+                membership=membership,
+                village=planned.village,
+                name=planned.name,
+                kind=planned.kind,
+                contact_name=planned.contact_name,
+                contact_mobile=planned.contact_mobile,
+                address=planned.address,
+                note=planned.note,
+            )
+        except DomainError as exc:
+            column = UNIT_COLUMN_BY_KEY[exc.field].header if exc.field in UNIT_COLUMN_BY_KEY else ""
+            raise _WriteFailed(RowError(planned.row, column, str(exc.message), UNIT_SHEET)) from exc

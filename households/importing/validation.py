@@ -37,9 +37,11 @@ class RowError:
     row: int
     column: str
     message: str
+    sheet: str = ""  # "" for the roster's sheet; 单位 for the units'
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        error = {"row": self.row, "column": self.column, "message": self.message}
+        return {**error, "sheet": self.sheet} if self.sheet else error
 
 
 @dataclass
@@ -82,6 +84,9 @@ class ImportPlan:
 class _Row:
     """One row being checked: reads its cells and records its errors against the column as the file names it."""
 
+    headers = COLUMN_BY_KEY  # the template's header of a column the file leaves out
+    sheet = ""
+
     def __init__(self, row: dict, columns: dict[str, str], errors: list[RowError]):
         self.number, self.cells, self.columns, self.errors = row["row"], row["cells"], columns, errors
 
@@ -95,8 +100,8 @@ class _Row:
         return value
 
     def error(self, key: str, message) -> None:
-        column = self.columns.get(key) or (COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else key)
-        self.errors.append(RowError(self.number, column, str(message)))
+        column = self.columns.get(key) or (self.headers[key].header if key in self.headers else key)
+        self.errors.append(RowError(self.number, column, str(message), self.sheet))
 
     def yes_no(self, key: str) -> bool:
         value = self.text(key).lower()

@@ -18,11 +18,12 @@ from core.views import township_view
 from households.selectors import households_visible_to
 
 from ..importing.export import export_roster, template_workbook
-from ..importing.layout import COLUMNS
+from ..importing.layout import COLUMNS, UNIT_COLUMNS
 from ..importing.parsing import ImportFileError
-from ..importing.selectors import batches_visible_to, preview_rows
+from ..importing.selectors import batches_visible_to, preview_rows, preview_unit_rows
 from ..importing.services import commit_batch, create_batch
 from ..models import ImportStatus
+from ..units.selectors import units_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -87,6 +88,8 @@ def import_preview(request, township, membership, batch_id):
         "batch": batch,
         "headers": [column.header for column in COLUMNS],
         "preview_rows": preview_rows(batch) if batch.status == ImportStatus.PREVIEWED else [],
+        "unit_headers": [column.header for column in UNIT_COLUMNS],
+        "preview_unit_rows": preview_unit_rows(batch) if batch.status == ImportStatus.PREVIEWED else [],
         "can_commit": batch.status == ImportStatus.PREVIEWED,
     }
     return render(request, "households/import_preview.html", context)
@@ -109,15 +112,19 @@ def import_commit(request, township, membership, batch_id):
             request, _("Nothing was imported: the roster changed since the preview. See the errors below.")
         )
         return redirect(preview_url)
-    messages.success(
-        request,
-        _("Imported %(households)d households and %(residents)d residents.")
-        % {"households": result.batch.household_count, "residents": result.batch.resident_count},
-    )
+    if result.batch.household_count or not result.batch.unit_count:
+        messages.success(
+            request,
+            _("Imported %(households)d households and %(residents)d residents.")
+            % {"households": result.batch.household_count, "residents": result.batch.resident_count},
+        )
+    if result.batch.unit_count:
+        messages.success(request, _("Imported %(units)d units.") % {"units": result.batch.unit_count})
     for warning in result.warnings:
         messages.warning(request, warning)
+    landing = "household-list" if result.batch.household_count else "unit-list"
     try:
-        return redirect(reverse("households:household-list", kwargs={"township_slug": township.slug}))
+        return redirect(reverse(f"households:{landing}", kwargs={"township_slug": township.slug}))
     except NoReverseMatch:
         return redirect(preview_url)
 
@@ -134,7 +141,9 @@ def roster_export(request, township, membership):
         return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
     # The full ID and mobile numbers go only to those who keep the roster; read-only roles get them masked.
     content = export_roster(
-        households_visible_to(membership), full_identity=can(membership, Action.EDIT_ROSTER)
+        households_visible_to(membership),
+        full_identity=can(membership, Action.EDIT_ROSTER),
+        units=units_visible_to(membership),
     )
     return _attachment(content, f"roster-{township.slug}-{timezone.localdate():%Y%m%d}.xlsx")
 

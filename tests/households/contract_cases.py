@@ -1,12 +1,15 @@
 """The roster's services, each called by a member without the right (tests/contract.py): clerks of the other
 village, read-only roles (supervisor, county viewer, panel member) and clerks on the township office's work."""
 
+from django.utils import timezone
+
 from core.tenancy import no_township_scope, township_scope
 from households import services
 from households.importing import services as importing
 from households.models import Membership, Resident, Role
+from households.units import services as units
 from tests.contract import member
-from tests.factories import UserFactory
+from tests.factories import UnitFactory, UserFactory
 
 ROSTER_CSV = "村,片区,户号,姓名,是否户主\na东村,一组,A-500,王五,是\n".encode()
 
@@ -110,6 +113,38 @@ def commit_batch(world):
     return lambda: importing.commit_batch(membership=panel, batch=batch)
 
 
+# Units are kept like households: by the township office and the village's clerk -----------------------------------
+
+
+def create_unit(world):
+    clerk = member(world.a.clerk)  # of the first village only
+    return lambda: units.create_unit(
+        membership=clerk,
+        village=world.a.villages[1],
+        name="西村农机合作社",
+        kind="cooperative",
+        contact_name="李经理",
+        contact_mobile="13900000009",
+    )
+
+
+def update_unit(world):
+    county, unit = member(world.a.county), UnitFactory(village=world.a.villages[0])
+    return lambda: units.update_unit(membership=county, unit=unit, contact_name="新联系人")
+
+
+def archive_unit(world):
+    supervisor, unit = member(world.a.supervisor), UnitFactory(village=world.a.villages[0])
+    return lambda: units.archive_unit(membership=supervisor, unit=unit, reason="已注销")
+
+
+def restore_unit(world):
+    """An archived unit of the clerk's other village: the clerk cannot bring it back."""
+    clerk = member(world.a.clerk)
+    unit = UnitFactory(village=world.a.villages[1], archived_at=timezone.now())
+    return lambda: units.restore_unit(membership=clerk, unit=unit)
+
+
 CASES = {
     **{
         f"households.services.{case.__name__}": case
@@ -131,5 +166,9 @@ CASES = {
     },
     "households.importing.services.create_batch": create_batch,
     "households.importing.services.commit_batch": commit_batch,
+    **{
+        f"households.units.services.{case.__name__}": case
+        for case in (create_unit, update_unit, archive_unit, restore_unit)
+    },
 }
 EXEMPT: dict[str, str] = {}

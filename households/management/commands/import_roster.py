@@ -10,6 +10,7 @@ from core.permissions import Action, can
 from core.tenancy import township_scope
 from households.importing.parsing import ImportFileError, read_roster_file
 from households.importing.services import commit_batch, create_batch
+from households.importing.unit_validation import validate_unit_rows
 from households.importing.validation import validate_rows
 from households.models import Membership, Township
 
@@ -50,15 +51,19 @@ class Command(BaseCommand):
                 self.stderr.write(message)
             raise CommandError("The file cannot be imported.", returncode=1) from exc
         plan = validate_rows(parsed.rows, parsed.columns, membership=membership)
+        unit_plan = validate_unit_rows(parsed.unit_rows, parsed.unit_columns, membership=membership)
         self.stdout.write(
             f"households: {len(plan.households)}, residents: {plan.resident_count}, "
             f"new areas: {len(plan.new_areas)}"
             + (f" ({'、'.join(plan.new_area_labels())})" if plan.new_areas else "")
         )
-        if plan.errors:
-            for error in plan.errors:
-                self.stderr.write(f"row {error.row} [{error.column}]: {error.message}")
-            raise CommandError(f"{len(plan.errors)} errors: nothing imported.", returncode=1)
+        if parsed.unit_rows:
+            self.stdout.write(f"units: {len(unit_plan.units)}")
+        if errors := plan.errors + unit_plan.errors:
+            for error in errors:
+                sheet = f"{error.sheet} " if error.sheet else ""
+                self.stderr.write(f"{sheet}row {error.row} [{error.column}]: {error.message}")
+            raise CommandError(f"{len(errors)} errors: nothing imported.", returncode=1)
         if not commit:
             self.stdout.write("No errors. Run again with --commit to import.")
             return
@@ -69,7 +74,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc.message), returncode=1) from exc
         if not result.committed:
             for error in result.batch.errors:
-                self.stderr.write(f"row {error['row']} [{error['column']}]: {error['message']}")
+                sheet = f"{error['sheet']} " if error.get("sheet") else ""
+                self.stderr.write(f"{sheet}row {error['row']} [{error['column']}]: {error['message']}")
             raise CommandError("Nothing imported.", returncode=1)
         for warning in result.warnings:
             self.stdout.write(self.style.WARNING(warning))
