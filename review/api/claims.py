@@ -38,11 +38,11 @@ class ClaimSerializer(serializers.ModelSerializer):
     channel = serializers.CharField(source="claim.channel", read_only=True)
     declarer_name = serializers.CharField(source="claim.declarer_name", read_only=True)
     declarer_relation = serializers.CharField(source="claim.declarer_relation", read_only=True)
-    happened_at = serializers.TimeField(source="claim.happened_at", read_only=True)
+    happened_at = serializers.TimeField(source="claim.happened_at", read_only=True, allow_null=True)
     place = serializers.CharField(source="claim.place", read_only=True)
     cause = serializers.CharField(source="claim.cause", read_only=True)
     checked_by = serializers.SerializerMethodField()
-    checked_at = serializers.DateTimeField(source="claim.checked_at", read_only=True)
+    checked_at = serializers.DateTimeField(source="claim.checked_at", read_only=True, allow_null=True)
     recorded_by = serializers.SerializerMethodField()
     batch = serializers.SerializerMethodField(
         help_text="The notice batch (round id) it was posted on, if any."
