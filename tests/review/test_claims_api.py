@@ -87,6 +87,19 @@ def test_the_list_searches_and_is_paginated_in_constant_queries(world, django_as
     assert page["count"] == 1 and page["results"][0]["cause"] == "扑灭山火"
 
 
+def test_the_list_makes_as_many_queries_for_three_claims_as_for_one(world, django_assert_max_num_queries):
+    c = Catalogue(world)
+    grid = Api(world.a.township, grid_user(world))
+    assert grid.post("claims/", body(c, c.h1, cause="帮五保户挑水")).status_code == 201
+    with django_assert_max_num_queries(12) as one:
+        assert grid.get("claims/").json()["count"] == 1
+    queries = len(one.captured_queries)  # read now: the next request resets the connection's log
+    for cause in ("扑灭山火", "调解纠纷"):
+        assert grid.post("claims/", body(c, c.h1, cause=cause)).status_code == 201
+    with django_assert_max_num_queries(queries):
+        assert grid.get("claims/").json()["count"] == 3
+
+
 def test_an_unchecked_claim_waits_for_its_check_before_any_batch(world):
     c = Catalogue(world)
     office = Api(world.a.township, world.a.admin)
