@@ -377,7 +377,13 @@ class Entry(TownshipOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.household or self.account.holder_name} {self.item_name} {self.points:+}"
+        return f"{self.holder} {self.item_name} {self.points:+}"
+
+    @property
+    def holder(self) -> str:
+        """Whose points: the household's number, or the villager's or unit's name (select_related the account's
+        resident and unit where a list shows it)."""
+        return self.household.number if self.household_id else self.account.holder_name
 
     def save(self, *args, **kwargs):
         if self.pk is not None and Entry._base_manager.filter(pk=self.pk, state=EntryState.APPROVED).exists():
