@@ -16,7 +16,8 @@ from households.validators import mask_name
 from review.models import ReviewRound
 from rewards.models import StarResult
 from rewards.selectors import card_code, published_run
-from scoring.models import Scheme
+from scoring.models import RankingList, Scheme
+from scoring.rankings import Ranking, ranking_year
 from scoring.selectors import passbook
 
 from .notice import build_notice
@@ -125,20 +126,60 @@ def star_rows(village: Village, scheme: Scheme, *, full_names: bool) -> list[dic
     return rows
 
 
-def honour_roll_pdf(village: Village, scheme: Scheme) -> bytes:
-    """光荣榜: the village's five-, four- and three-star households of the year (names as the township's notices)."""
-    rows = star_rows(village, scheme, full_names=notice_settings(village.township_id).full_names)
-    levels = [(level, [r for r in rows if r["stars"] == level]) for level in (5, 4, 3)]
+HONOURED = {
+    RankingList.RESIDENT: "积分先进村民",
+    RankingList.PARTY_MEMBER: "积分先进党员",
+    RankingList.UNIT: "积分先进单位",
+}
+HONOUR_TOP = 10
+
+
+def honour_roll_pdf(village: Village, scheme: Scheme, ranking: str = RankingList.HOUSEHOLD) -> bytes:
+    """光荣榜: the village's five-, four- and three-star households of the year (names as the township's notices);
+    for villagers, party members or units (no star rating), the first ten of the village's ranking."""
+    full_names = notice_settings(village.township_id).full_names
+    if ranking == RankingList.HOUSEHOLD:
+        rows = star_rows(village, scheme, full_names=full_names)
+        levels = [(level, [r for r in rows if r["stars"] == level]) for level in (5, 4, 3)]
+        sections = [(f"{level}星级文明户（{len(rs)}户）", rs) for level, rs in levels if rs]
+        subtitle = f"{scheme.year}年度星级文明户"
+    else:
+        sections = [
+            (HONOURED[RankingList(ranking)], _honoured_accounts(village, scheme, ranking, full_names))
+        ]
+        year = ranking_year(scheme)
+        subtitle = f"{year}年度{HONOURED[RankingList(ranking)]}" if year else HONOURED[RankingList(ranking)]
     with translation.override("zh-hans"):
         return render_pdf(
             "publicity/honour_roll.html",
             {
                 "village": village,
-                "scheme": scheme,
-                "levels": [(lv, rs) for lv, rs in levels if rs],
+                "subtitle": subtitle,
+                "sections": sections,
                 "issued_on": timezone.localdate(),
             },
         )
+
+
+def _honoured_accounts(village: Village, scheme: Scheme, ranking: str, full_names: bool) -> list[dict]:
+    """The first ten with points of the village's list (ties with the tenth included), names as on notices (a
+    unit's name in full)."""
+    village_ranking = Ranking(scheme, ranking, village=village)
+    ranked = [r for r in village_ranking[0 : village_ranking.count()] if r.total > 0]
+    rows = [r for r in ranked if r.rank <= HONOUR_TOP]
+    if not rows:
+        raise DomainError(
+            _("Nobody of this list in %(village)s has points yet: there is no one to honour.")
+            % {"village": village.name}
+        )
+    person = ranking != RankingList.UNIT
+    return [
+        {
+            "number": r.number if person else "",
+            "head": mask_name(r.name) if person and not full_names else r.name,
+        }
+        for r in rows
+    ]
 
 
 def certificates_pdf(village: Village, scheme: Scheme, progress=None) -> bytes:

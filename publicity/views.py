@@ -29,7 +29,8 @@ from review.services import file_public_objection
 from rewards.forms import IncentiveListForm
 from rewards.selectors import budgets_visible_to
 from scoring import services as scoring_services
-from scoring.models import Scheme, SchemeState
+from scoring.models import RankingList, Scheme, SchemeState
+from scoring.rankings import lists_of
 
 from . import villager
 from .documents import honour_roll_pdf, notice_sheet_pdf, passbooks_pdf, star_rows
@@ -152,8 +153,16 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 def honour_roll(request, township, membership, pk):
     village = get_object_or_404(villages_visible_to(membership), pk=pk)
     scheme = _scheme_for(request)
+    ranking = request.GET.get("list", RankingList.HOUSEHOLD)  # villagers', party members', units' honours too
+    if ranking not in RankingList.values or (
+        ranking != RankingList.HOUSEHOLD and ranking not in lists_of(scheme)
+    ):
+        raise Http404
     try:
-        return _pdf(honour_roll_pdf(village, scheme), f"honour-roll-{village.name}-{scheme.year}.pdf")
+        return _pdf(
+            honour_roll_pdf(village, scheme, ranking),
+            f"honour-roll-{village.name}-{scheme.year}-{ranking}.pdf",
+        )
     except DomainError as exc:
         return render(request, "publicity/document_error.html", {"message": exc.message}, status=400)
 

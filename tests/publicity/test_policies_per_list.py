@@ -61,3 +61,40 @@ def test_a_policy_for_party_members_takes_the_first_of_their_ranking(world, clie
     # Township B's office sees no policy of A.
     client.force_login(world.b.admin)
     assert client.get(url.replace("town-a", "town-b"), {"year": 2026}).status_code == 404
+
+
+def test_a_village_honours_its_party_members_and_units_on_a_printed_roll(world, client, tmp_path):
+    import subprocess
+
+    g = Governance(world, year=2026)
+    with township_scope(world.a.township):
+        office = admin_membership(world.a.township.pk)
+        entries = [
+            scoring.record_claim(
+                membership=office,
+                account=g.accounts[key],
+                item=g.item,
+                occurred_on=datetime.date(2026, 11, 2),
+                channel="phone",
+                cause="巡逻",
+            )
+            for key in ("villager", "unit")
+        ]
+        approve_through_notice(entries)
+    client.force_login(world.a.clerk)
+    url = f"/t/{world.a.township.slug}/publicity/villages/{world.a.villages[0].pk}/honour-roll.pdf"
+    for ranking, expected in (("party_member", "王*红"), ("unit", "东村超市")):
+        response = client.get(url, {"scheme": g.scheme.pk, "list": ranking})
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        pdf = tmp_path / f"{ranking}.pdf"
+        pdf.write_bytes(response.content)
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "光荣榜" in text and expected in text and "赵六" not in text  # 赵六 has no points
+    assert client.get(url, {"scheme": g.scheme.pk, "list": "nonsense"}).status_code == 404
+    # The other village has nobody with points: a clear refusal, not an empty roll.
+    client.force_login(world.a.admin)
+    other = f"/t/{world.a.township.slug}/publicity/villages/{world.a.villages[1].pk}/honour-roll.pdf"
+    assert client.get(other, {"scheme": g.scheme.pk, "list": "resident"}).status_code == 400
+    # Township B's member: not found.
+    client.force_login(world.b.admin)
+    assert client.get(url.replace("town-a", "town-b"), {"list": "unit"}).status_code == 404
