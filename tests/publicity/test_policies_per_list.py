@@ -98,3 +98,36 @@ def test_a_village_honours_its_party_members_and_units_on_a_printed_roll(world, 
     # Township B's member: not found.
     client.force_login(world.b.admin)
     assert client.get(url.replace("town-a", "town-b"), {"list": "unit"}).status_code == 404
+
+
+def test_the_dashboards_count_each_list(world, client):
+    g = Governance(world, year=2026)
+    with township_scope(world.a.township):
+        office = admin_membership(world.a.township.pk)
+        entries = [
+            scoring.record_claim(
+                membership=office,
+                account=g.accounts[key],
+                item=g.item,
+                occurred_on=datetime.date(2026, 11, 2),
+                channel="phone",
+                cause="巡逻",
+            )
+            for key in ("villager", "unit", "household")
+        ]
+        approve_through_notice(entries)
+        from oversight.selectors.accounts import list_figures
+
+        figures = {f.ranking.value: f for f in list_figures(2026)}
+        assert list(figures) == ["household", "resident", "party_member", "unit"]
+        assert (figures["party_member"].accounts, figures["party_member"].with_points) == (1, 1)
+        assert figures["resident"].with_points == 1 and figures["resident"].accounts >= 3
+        assert (figures["unit"].accounts, figures["unit"].with_points, figures["unit"].given) == (
+            2,
+            1,
+            Decimal("1"),
+        )
+        assert list_figures(2024) == []  # no scheme keeps such accounts then
+    client.force_login(world.a.admin)
+    page = client.get(f"/t/{world.a.township.slug}/oversight/", {"year": 2026})
+    assert page.status_code == 200 and "各类积分账户" in page.content.decode()
