@@ -16,7 +16,7 @@ from households.validators import mask_name
 from review.models import ReviewRound
 from rewards.models import StarResult
 from rewards.selectors import card_code, published_run
-from scoring.models import RankingList, Scheme
+from scoring.models import Account, RankingList, Scheme
 from scoring.rankings import Ranking, ranking_year
 from scoring.selectors import passbook
 
@@ -65,7 +65,8 @@ def passbooks_pdf(
         books.append(
             {
                 "household": household,
-                "head": head,
+                "village": household.village.name,
+                "who": f"户号 {household.number} · 户主 {head or '—'} · {household.area.name}",
                 "data": passbook(household, scheme),
                 "card_code": code,
                 "card_qr": qr_data_uri(code),
@@ -79,6 +80,19 @@ def passbooks_pdf(
         )
     with translation.override("zh-hans"):
         return render_pdf("publicity/passbook.html", {"books": books, "scheme": scheme})
+
+
+def account_passbook_pdf(account: Account, scheme: Scheme) -> bytes:
+    """The passbook of a villager's or a unit's account (a family's is its household's, above)."""
+    if account.resident_id is not None:
+        resident = account.resident
+        party = "（党员）" if resident.is_party_member else ""
+        who = f"村民 {resident.name}{party} · 户号 {resident.household.number} · {account.area.name}"
+    else:
+        who = f"单位 {account.unit.name} · 联系人 {account.unit.contact_name}"
+    book = {"village": account.village.name, "who": who, "data": passbook(account, scheme)}
+    with translation.override("zh-hans"):
+        return render_pdf("publicity/passbook.html", {"books": [book], "scheme": scheme})
 
 
 @runner("area_passbooks", queue="documents")

@@ -1,6 +1,7 @@
-"""Incentive policies per list (issue 14, item 2): a policy for villagers, party members or units qualifies the first
-so many of that list's ranking and/or a least total — they have no star rating — and prints and exports the list
-with masked numbers; a policy of such a list without either rule is refused and nothing is written."""
+"""Each list (issue 14, items 2 and 5): incentive policies for villagers, party members or units qualify the first so
+many of that list's ranking and/or a least total — they have no star rating — and print and export the list with
+masked numbers (a policy of such a list without either rule is refused, nothing written); a village's honour roll
+per list; the dashboards per list; the printed passbook of a villager's and a unit's account."""
 
 import datetime
 import io
@@ -131,3 +132,39 @@ def test_the_dashboards_count_each_list(world, client):
     client.force_login(world.a.admin)
     page = client.get(f"/t/{world.a.township.slug}/oversight/", {"year": 2026})
     assert page.status_code == 200 and "各类积分账户" in page.content.decode()
+
+
+def test_the_passbook_of_a_villager_and_of_a_unit_prints_with_chinese_fonts(world, client, tmp_path):
+    import subprocess
+
+    g = Governance(world, year=2026)
+    with township_scope(world.a.township):
+        entry = scoring.record_claim(
+            membership=admin_membership(world.a.township.pk),
+            account=g.accounts["villager"],
+            item=g.item,
+            occurred_on=datetime.date(2026, 11, 2),
+            channel="phone",
+            cause="巡逻",
+        )
+        approve_through_notice([entry])
+    client.force_login(world.a.clerk)
+    base = f"/t/{world.a.township.slug}/publicity/accounts/"
+    for key, expected in (("villager", "村民 王小红（党员）"), ("unit", "单位 东村超市")):
+        expected_entry = "参加治安巡逻" if key == "villager" else "暂无积分记录"
+        response = client.get(f"{base}{g.accounts[key].pk}/passbook.pdf", {"scheme": g.scheme.pk})
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        pdf = tmp_path / f"{key}.pdf"
+        pdf.write_bytes(response.content)
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "行为银行存折" in text and expected in text and "累计不清零" in text
+        assert expected_entry in text
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert "CJK" in fonts
+    # A family's account prints as its household's passbook; here it is not found, as another township's.
+    assert client.get(f"{base}{g.accounts['household'].pk}/passbook.pdf").status_code == 404
+    client.force_login(world.b.admin)
+    assert (
+        client.get(f"{base.replace('town-a', 'town-b')}{g.accounts['villager'].pk}/passbook.pdf").status_code
+        == 404
+    )
