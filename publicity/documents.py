@@ -15,9 +15,9 @@ from households.models import Area, Household, Resident, Village
 from households.validators import mask_name
 from review.models import ReviewRound
 from rewards.models import StarResult
-from rewards.selectors import card_code, published_run
+from rewards.selectors import card_code, list_stars, published_run
 from scoring.models import Account, RankingList, Scheme
-from scoring.rankings import Ranking, ranking_year
+from scoring.rankings import ranking_year
 from scoring.selectors import passbook
 
 from .notice import build_notice
@@ -145,12 +145,11 @@ HONOURED = {
     RankingList.PARTY_MEMBER: "积分先进党员",
     RankingList.UNIT: "积分先进单位",
 }
-HONOUR_TOP = 10
 
 
 def honour_roll_pdf(village: Village, scheme: Scheme, ranking: str = RankingList.HOUSEHOLD) -> bytes:
     """光荣榜: the village's five-, four- and three-star households of the year (names as the township's notices);
-    for villagers, party members or units (no star rating), the first ten of the village's ranking."""
+    for villagers, party members or units, the stars of their list (rewards.selectors.list_stars)."""
     full_names = notice_settings(village.township_id).full_names
     if ranking == RankingList.HOUSEHOLD:
         rows = star_rows(village, scheme, full_names=full_names)
@@ -158,11 +157,12 @@ def honour_roll_pdf(village: Village, scheme: Scheme, ranking: str = RankingList
         sections = [(f"{level}星级文明户（{len(rs)}户）", rs) for level, rs in levels if rs]
         subtitle = f"{scheme.year}年度星级文明户"
     else:
-        sections = [
-            (HONOURED[RankingList(ranking)], _honoured_accounts(village, scheme, ranking, full_names))
-        ]
+        honoured = HONOURED[RankingList(ranking)]
+        rows = _starred_accounts(village, scheme, ranking, full_names)
+        levels = [(level, [r for r in rows if r["stars"] == level]) for level in (5, 4, 3)]
+        sections = [(f"{level}星{honoured}（{len(rs)}）", rs) for level, rs in levels if rs]
         year = ranking_year(scheme)
-        subtitle = f"{year}年度{HONOURED[RankingList(ranking)]}" if year else HONOURED[RankingList(ranking)]
+        subtitle = f"{year}年度{honoured}" if year else f"{honoured}（累计积分）"
     with translation.override("zh-hans"):
         return render_pdf(
             "publicity/honour_roll.html",
@@ -175,25 +175,24 @@ def honour_roll_pdf(village: Village, scheme: Scheme, ranking: str = RankingList
         )
 
 
-def _honoured_accounts(village: Village, scheme: Scheme, ranking: str, full_names: bool) -> list[dict]:
-    """The first ten with points of the village's list (ties with the tenth included), names as on notices (a
-    unit's name in full)."""
-    village_ranking = Ranking(scheme, ranking, village=village)
-    ranked = [r for r in village_ranking[0 : village_ranking.count()] if r.total > 0]
-    rows = [r for r in ranked if r.rank <= HONOUR_TOP]
-    if not rows:
-        raise DomainError(
-            _("Nobody of this list in %(village)s has points yet: there is no one to honour.")
-            % {"village": village.name}
-        )
+def _starred_accounts(village: Village, scheme: Scheme, ranking: str, full_names: bool) -> list[dict]:
+    """The village's villagers, party members or units with stars, names as on notices (a unit's in full)."""
     person = ranking != RankingList.UNIT
-    return [
+    rows = [
         {
             "number": r.number if person else "",
             "head": mask_name(r.name) if person and not full_names else r.name,
+            "stars": stars,
         }
-        for r in rows
+        for r, stars in list_stars(scheme, ranking, village)
+        if stars
     ]
+    if not rows:
+        raise DomainError(
+            _("Nobody of this list in %(village)s has earned a star yet: there is no one to honour.")
+            % {"village": village.name}
+        )
+    return rows
 
 
 def certificates_pdf(village: Village, scheme: Scheme, progress=None) -> bytes:

@@ -22,6 +22,19 @@ from tests.scoring.test_accounts import Governance, in_november  # noqa: F401 �
 pytestmark = pytest.mark.django_db
 
 
+def crowd(world, g) -> None:
+    """Lists long enough for bands (with 3 accounts, 10/20/30 % is no rank at all): village 0 gets seven more
+    villagers (three of them party members) and three more units, none with points."""
+    from tests.factories import ResidentFactory
+    from tests.scoring.test_accounts import services_unit
+
+    with township_scope(world.a.township):
+        for n in range(7):
+            ResidentFactory(household=g.household, name=f"村民{n}", is_party_member=n < 3)
+    for n in range(3):
+        services_unit(world.a, name=f"东村商户{n}")
+
+
 def test_a_policy_for_party_members_takes_the_first_of_their_ranking(world, client):
     g = Governance(world, year=2026)
     with township_scope(world.a.township):
@@ -36,18 +49,33 @@ def test_a_policy_for_party_members_takes_the_first_of_their_ranking(world, clie
         )
         approve_through_notice([entry])
         before = IncentivePolicy.objects.count()
-        with pytest.raises(DomainError, match=r"(no star rating|没有星级评定)"):
-            services.create_policy(membership=office, name="话费充值", account_list="party_member")
+        with pytest.raises(DomainError, match=r"(other lists|其他榜单)"):
+            services.create_policy(membership=office, name="积分贷", top=3)  # star households go by stars
         assert IncentivePolicy.objects.count() == before
         policy = services.create_policy(
             membership=office, name="话费充值", partner="移动公司", account_list="party_member", top=1
         )
         rows = qualifying_households(policy, 2026)
         assert [(r["head"], r["total"], r["rank"]) for r in rows] == [("王小红", Decimal("1"), "1/1")]
+        # By the stars of the village's list: too short for a band (3 villagers: 30 % of 3 is no rank) ...
         villagers = services.create_policy(
-            membership=office, name="养老院优先", account_list="resident", min_total=Decimal("1")
+            membership=office, name="养老院优先", account_list="resident", min_stars=3
         )
-        assert [r["head"] for r in qualifying_households(villagers, 2026)] == ["王小红"]  # 赵六 has 0
+        assert qualifying_households(villagers, 2026) == []
+    crowd(world, g)
+    with township_scope(world.a.township):
+        # ... then first of ten villagers: rank 1 ≤ 10 % of 10, five stars; the others have no points, no star.
+        assert [(r["head"], r["stars"], r["rank"]) for r in qualifying_households(villagers, 2026)] == [
+            ("王小红", 5, "1/10")
+        ]
+        rich = services.create_policy(
+            membership=office,
+            name="就医绿色通道",
+            account_list="resident",
+            min_stars=3,
+            min_total=Decimal("5"),
+        )
+        assert qualifying_households(rich, 2026) == []
         with pytest.raises(DomainError, match=r"(No scheme of 2024|2024年没有)"):
             qualifying_households(villagers, 2024)
 
@@ -82,15 +110,17 @@ def test_a_village_honours_its_party_members_and_units_on_a_printed_roll(world, 
             for key in ("villager", "unit")
         ]
         approve_through_notice(entries)
+    crowd(world, g)
     client.force_login(world.a.clerk)
     url = f"/t/{world.a.township.slug}/publicity/villages/{world.a.villages[0].pk}/honour-roll.pdf"
+    # First of four party members and of four units: rank 1 ≤ 30 % of 4, three stars each.
     for ranking, expected in (("party_member", "王*红"), ("unit", "东村超市")):
         response = client.get(url, {"scheme": g.scheme.pk, "list": ranking})
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
         pdf = tmp_path / f"{ranking}.pdf"
         pdf.write_bytes(response.content)
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-        assert "光荣榜" in text and expected in text and "赵六" not in text  # 赵六 has no points
+        assert "光荣榜" in text and expected in text and "3星" in text and "赵六" not in text  # no points
     assert client.get(url, {"scheme": g.scheme.pk, "list": "nonsense"}).status_code == 404
     # The other village has nobody with points: a clear refusal, not an empty roll.
     client.force_login(world.a.admin)
