@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from scoring.models import RankingList
+
 from .models import IncentivePolicy
 
 
@@ -44,6 +46,13 @@ class PolicyForm(forms.ModelForm):
             "party_members_only",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account_list"].required = False  # empty: star households, as before lists were kept
+
+    def clean_account_list(self) -> str:
+        return self.cleaned_data.get("account_list") or RankingList.HOUSEHOLD
 
     def _post_clean(self):  # the service validates (name taken, rule) and saves
         pass

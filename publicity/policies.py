@@ -12,7 +12,7 @@ from households.validators import mask_id_number, mask_mobile
 from rewards.models import StarResult
 from rewards.selectors import list_stars, star_households
 from scoring.models import LIST_KIND, Account, RankingList, Scheme, SchemeState
-from scoring.rankings import Ranking
+from scoring.rankings import Ranked, Ranking
 
 from .models import IncentivePolicy
 
@@ -136,7 +136,9 @@ def qualifying_accounts(
         villages = villages.filter(pk__in=village_ids)
     if policy.top is not None:
         township = Ranking(scheme, policy.account_list, year=year)
-        chosen = [(r, None, f"{r.rank}/{township.count()}") for r in township[0 : township.count()]]
+        chosen: list[tuple[Ranked, int | None, str]] = [
+            (r, None, f"{r.rank}/{township.count()}") for r in township[0 : township.count()]
+        ]
         chosen = [c for c in chosen if c[0].rank <= policy.top]
     else:
         chosen = []

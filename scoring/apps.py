@@ -5,6 +5,6 @@ class ScoringConfig(AppConfig):
     name = "scoring"
 
     def ready(self) -> None:
-        from .services.accounts import connect
+        from .accounts import connect
 
         connect()

@@ -309,7 +309,9 @@ def passbook(holder: Household | Account, scheme: Scheme) -> dict:
     """Every entry of the scheme (a year, or every year of a scheme whose points carry forward) with the running
     total (approved entries only move it), and the scores: of a household, or of an account of any kind."""
     if isinstance(holder, Account) and holder.household_id is not None:
-        holder = holder.household  # a family's account is its household's, with the household's role
+        holder = cast(
+            Household, holder.household
+        )  # a family's account is its household's, with the household's role
     mine = {"household": holder} if isinstance(holder, Household) else {"account": holder}
     entries = list(
         Entry.objects.filter(scheme=scheme, **mine)
@@ -356,7 +358,9 @@ def quarterly_breakdown(household: Household, scheme: Scheme) -> list[dict]:
 
 def entries_visible_to(membership: Membership) -> QuerySet[Entry]:
     """Entries of the households the member sees (by the household's village now, as the roster does)."""
-    return restrict_to_visible(membership, Entry.objects.all(), village_field="account__village")
+    return restrict_to_visible(
+        membership, Entry.objects.all(), village_field="account__village", household_record=True
+    )
 
 
 def ledger(
@@ -409,7 +413,10 @@ def alerts_visible_to(membership: Membership) -> QuerySet[ThresholdAlert]:
 
 def evidence_visible_to(membership: Membership) -> QuerySet[Evidence]:
     return restrict_to_visible(
-        membership, Evidence.objects.select_related("entry"), village_field="entry__account__village"
+        membership,
+        Evidence.objects.select_related("entry"),
+        village_field="entry__account__village",
+        household_record=True,
     )
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.permissions import Action
-from households.models import Membership
+from households.models import Household, Membership
 from scoring import services as scoring
 from scoring.models import Entry, Item
 
@@ -34,7 +34,7 @@ def change_proposal(
         _require_cross_review(
             membership=membership,
             round_=round,
-            households=[entry.household],
+            households=[_household_of(entry)],
             override_reason=override_reason,
             decision=_("Proposal change"),
         )
@@ -47,6 +47,13 @@ def change_proposal(
             meeting=meeting,
             objection=objection,
         )
+
+
+def _household_of(entry: Entry) -> Household:
+    """A review round's proposals are households' (a villager's or a unit's entry goes on a notice batch)."""
+    if entry.household is None:
+        raise DomainError(_("Only a household's proposal is changed in a review round."), field="entry")
+    return entry.household
 
 
 def _change_proposal(
@@ -72,7 +79,7 @@ def _change_proposal(
             _require_round_item(round_, new_item)
             new_entry = scoring.record_entry(
                 membership=membership,
-                household=entry.household,
+                household=_household_of(entry),
                 item=new_item,
                 occurred_on=entry.occurred_on,
                 source=entry.source,

@@ -5,13 +5,16 @@ Equal totals share a rank and the higher band, as for households; an account nee
 at least the star floor. Computed when read: these lists have no published, versioned run (households keep theirs).
 """
 
+from decimal import Decimal
+
+from households.models import Village
 from scoring.models import RankingList, Scheme
 from scoring.rankings import Ranked, Ranking
 
 from .rule import bands_of
 
 
-def list_stars(scheme: Scheme, ranking: str, village) -> list[tuple[Ranked, int]]:
+def list_stars(scheme: Scheme, ranking: str, village: Village) -> list[tuple[Ranked, int]]:
     """The village's list, highest total first, each with its stars (0: none)."""
     if ranking == RankingList.HOUSEHOLD:
         raise ValueError("families are rated by the star rating run (rewards.services.rate_stars)")
@@ -22,7 +25,7 @@ def list_stars(scheme: Scheme, ranking: str, village) -> list[tuple[Ranked, int]
     return [(row, _stars(row, five, four, three, bands.floor)) for row in rows]
 
 
-def _stars(row: Ranked, five: int, four: int, three: int, floor) -> int:
+def _stars(row: Ranked, five: int, four: int, three: int, floor: Decimal) -> int:
     if row.total <= 0 or row.total < floor:
         return 0
     for stars, last_rank in ((5, five), (4, four), (3, three)):

@@ -1,9 +1,9 @@
-"""REST endpoints for points accounts (issue 14): `accounts/` (find one: `?kind=`, `?search=` by household number,
+"""REST endpoints for points accounts (issue 14): `accounts/` (find one: `?kind=`, `?village=`, `?search=` by household number,
 villager's or unit's name), `accounts/{id}/passbook/?scheme=` (行为银行存折 of any kind of account) and
 `rankings/?scheme=&list=` (each list's ranking: families, villagers, party members, units), among the accounts the
 member may see."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from core.api import TownshipScopedViewSet
 from core.permissions import restrict_to_visible
+from core.views import parse_id
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty
 
 from ..models import Account, AccountKind, RankingList, Scheme
@@ -59,12 +60,27 @@ class AccountViewSet(TownshipScopedViewSet):
     serializer_class = AccountSerializer
     routed_actions = {"list", "retrieve"}
     search_fields = ["household__number", "resident__name", "resident__household__number", "unit__name"]
-    filterset_fields = ["kind", "village"]
 
     def scoped_queryset(self):
-        return restrict_to_visible(self.membership, Account.objects.all()).select_related(
+        accounts = restrict_to_visible(self.membership, Account.objects.all()).select_related(
             "household", "resident", "unit"
         )
+        if self.action != "list":
+            return accounts
+        if (kind := self.request.query_params.get("kind")) in AccountKind.values:
+            accounts = accounts.filter(kind=kind)
+        if (village := parse_id(self.request.query_params.get("village"))) is not None:
+            accounts = accounts.filter(village_id=village)
+        return accounts
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=AccountKind.values, description="Only accounts of this kind."),
+            OpenApiParameter("village", int, description="Only accounts of this village."),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(parameters=[SchemeQuerySerializer], responses={200: AccountPassbookSerializer})
     @action(detail=True, methods=["get"])

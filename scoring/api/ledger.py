@@ -241,6 +241,7 @@ class EntryViewSet(TownshipScopedViewSet):
             self.membership,
             Entry.objects.select_related("recorded_by", "approved_by").prefetch_related("evidence"),
             village_field="account__village",
+            household_record=True,
         )
 
     def initial(self, request, *args, **kwargs):

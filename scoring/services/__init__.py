@@ -5,13 +5,13 @@
 """
 
 from .claims import check_claim, record_claim
+from .false_claims import penalise_false_declaration
 from .ledger import (
     NOTICE_REQUIRED,
     SOURCE_RECORDER,
     acknowledge_alert,
     approve_entries,
     correct_entry,
-    penalise_false_declaration,
     record_bulk,
     record_entry,
     withdraw_entry,

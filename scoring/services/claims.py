@@ -17,9 +17,9 @@ from core.errors import DomainError
 from core.permissions import Action, can, require
 from households.models import Household, Membership
 
+from ..accounts import account_of
 from ..evidence import check_evidence_file
 from ..models import Account, ClaimChannel, ClaimDetail, Entry, EntrySource, EntryState, Item, ItemKind
-from .accounts import account_of
 from .ledger import _record
 
 

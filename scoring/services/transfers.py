@@ -10,9 +10,9 @@ from core.errors import DomainError
 from core.permissions import Action, require
 from households.models import Household, Membership
 
+from ..accounts import account_of
 from ..models import Account, Category, Entry, EntrySource, ItemKind, Scheme, Transfer, TransferState
 from ..periods import period_of
-from .accounts import account_of
 from .common import _require_two_decimals
 
 SIDES = {"from": "debit", "to": "credit"}

@@ -272,7 +272,7 @@ CASES = {
     "scoring.services.ledger.approve_entries": approve_entries,
     "scoring.services.ledger.withdraw_entry": withdraw_entry,
     "scoring.services.ledger.correct_entry": correct_entry,
-    "scoring.services.ledger.penalise_false_declaration": penalise_false_declaration,
+    "scoring.services.false_claims.penalise_false_declaration": penalise_false_declaration,
     "scoring.services.ledger.acknowledge_alert": acknowledge_alert,
     "scoring.services.transfers.transfer_points": transfer_points,
     "scoring.services.claims.record_claim": record_claim,

@@ -9,7 +9,7 @@ from django.db.models.signals import post_save
 
 from households.models import Household, Resident, Unit
 
-from ..models import Account, AccountKind
+from .models import Account, AccountKind
 
 
 def _row(holder: Household | Resident | Unit) -> Account:
