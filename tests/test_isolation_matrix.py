@@ -78,6 +78,14 @@ def _claim(township) -> int:
         return Entry.objects.filter(township=township, claim__isnull=False).order_by("pk").first().pk
 
 
+def _batch(township) -> int:
+    """B's first notice batch (full_township.fill approves an entry through one)."""
+    from review.models import RoundKind
+
+    with dangerously_all_townships():
+        return ReviewRound.objects.filter(township=township, kind=RoundKind.BATCH).order_by("pk").first().pk
+
+
 # Kwargs the generic rules cannot fill: {route name: {kwarg: function(world.b) -> value}}.
 KWARGS: dict[str, dict[str, Callable]] = {
     "review_api:claim-detail": {"pk": _claim},
@@ -86,6 +94,10 @@ KWARGS: dict[str, dict[str, Callable]] = {
     "review:claim-detail": {"pk": _claim},
     "review:claim-check": {"pk": _claim},
     "review:claim-false": {"pk": _claim},
+    "publicity:claim-slip": {"pk": _claim},
+    "publicity:batch-slips": {"pk": _batch},
+    "publicity_api:claim-slip": {"pk": _claim},
+    "publicity_api:batch-slips": {"pk": _batch},
     "demonstration:apply": {"pk": _demonstration_call},
     "demonstration_api:demonstration-call-detail": {"pk": _demonstration_call},
 }

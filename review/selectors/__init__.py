@@ -6,7 +6,7 @@ Call them inside the township scope. Every list costs a fixed number of queries 
 counts and names are annotated in SQL, related rows are fetched in one batch per model.
 """
 
-from .claims import Step, claim_trail, claims_to_check, claims_visible_to
+from .claims import Step, approved_claims_of_batch, claim_trail, claims_to_check, claims_visible_to
 from .detail import (
     RoundDetail,
     assigned_areas,
@@ -47,6 +47,7 @@ __all__ = [
     "Step",
     "claim_trail",
     "claims_to_check",
+    "approved_claims_of_batch",
     "claims_visible_to",
     "Worklist",
     "approval_queue",

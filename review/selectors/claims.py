@@ -27,6 +27,12 @@ def claims_visible_to(membership: Membership) -> QuerySet[Entry]:
     return restrict_to_visible(membership, entries).order_by("-recorded_at", "-pk")
 
 
+def approved_claims_of_batch(membership: Membership, batch: Any) -> QuerySet[Entry]:
+    """The approved claims of a notice batch among those the member may read: what its reward slips print
+    (publicity.slips) and whether the batch's page offers them."""
+    return claims_visible_to(membership).filter(round_link__round=batch, state=EntryState.APPROVED)
+
+
 def claims_to_check(membership: Membership) -> QuerySet[Entry]:
     """Proposed claims nobody has checked yet (e.g. self-declarations): the grid worker's first work."""
     return claims_visible_to(membership).filter(state=EntryState.PROPOSED, claim__checked_at__isnull=True)
@@ -91,4 +97,4 @@ def claim_trail(entry: Entry) -> list[Step]:
     return steps
 
 
-__all__ = ["Step", "claim_trail", "claims_to_check", "claims_visible_to"]
+__all__ = ["Step", "approved_claims_of_batch", "claim_trail", "claims_to_check", "claims_visible_to"]
