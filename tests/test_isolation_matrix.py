@@ -225,15 +225,13 @@ def _request(client, method, url):
     return getattr(client, method)(url, data="{}", content_type="application/json")
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_a_member_of_township_a_gets_404_on_everything_of_township_b(role, seeded, client):
-    a, b = seeded.a, seeded.b
-    client.force_login(getattr(a, role))
+def _try_routes(client, a, b, select=lambda name: True) -> tuple[list[str], int]:
+    """Every selected route of B (B's slug, then A's slug with B's objects), every method: the failures."""
     failures, tried = [], 0
     before = checksum()
     for name, route, kwargs in routes():
         tenant = tenant_of(kwargs)
-        if is_exempt(name, route) or tenant is None:
+        if is_exempt(name, route) or tenant is None or not select(name):
             continue
         objects = object_kwargs(name, route, kwargs, b.township)
         if isinstance(objects, str):
@@ -261,8 +259,33 @@ def test_a_member_of_township_a_gets_404_on_everything_of_township_b(role, seede
             changed = [t for t, v in after.items() if before.get(t) != v]
             failures.append(f"{name}: the attempts changed {', '.join(changed)}")
         before = after
+    return failures, tried
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_member_of_township_a_gets_404_on_everything_of_township_b(role, seeded, client):
+    a, b = seeded.a, seeded.b
+    client.force_login(getattr(a, role))
+    failures, tried = _try_routes(client, a, b)
     assert tried > 500
     assert not failures, f"{role} of {a.township.slug}:\n" + "\n".join(failures)
+
+
+CLAIM_ROUTES = ("claim", "slip", "batch", "worklist", "round")
+
+
+def test_a_grid_worker_of_township_a_gets_404_on_the_claims_of_township_b(seeded, client):
+    """The grid worker (issue 14) against B's claims, their slips, batches and rounds (the routes that name them)."""
+    from core.permissions import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    a, b = seeded.a, seeded.b
+    grid = UserFactory(username="a-grid-matrix")
+    MembershipFactory(user=grid, township=a.township, role=Role.GRID_WORKER, villages=[a.villages[0]])
+    client.force_login(grid)
+    failures, tried = _try_routes(client, a, b, lambda name: any(word in name for word in CLAIM_ROUTES))
+    assert tried > 50
+    assert not failures, "grid worker of town-a:\n" + "\n".join(failures)
 
 
 # The exempt routes that still touch township data ---------------------------------------------------------------
