@@ -257,7 +257,7 @@ def passbook(household: Household, scheme: Scheme) -> dict:
     """Every entry of the year with the running total (approved entries only move it), and the scores."""
     entries = list(
         Entry.objects.filter(household=household, scheme=scheme)
-        .select_related("recorded_by", "approved_by", "corrects")
+        .select_related("recorded_by", "approved_by", "corrects", "claim", "claim__checked_by")
         .prefetch_related("evidence")
         .order_by("occurred_on", "id")
     )
