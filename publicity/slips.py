@@ -53,9 +53,9 @@ def _approved(entry: Entry) -> Entry:
 
 def _for_print(entries: QuerySet[Entry]) -> QuerySet[Entry]:
     head = Resident.objects.filter(household=OuterRef("household_id"), is_head=True).values("name")[:1]
-    return entries.select_related("household__area", "village", "township", "round_link__round").annotate(
-        head=Subquery(head)
-    )
+    return entries.select_related(
+        "household__area", "village", "township", "round_link__round__township"
+    ).annotate(head=Subquery(head))
 
 
 def claim_for_slip(membership: Membership, pk: object) -> Entry:

@@ -241,3 +241,50 @@ def test_the_claim_and_batch_pages_offer_the_slips_once_approved(slips, login):
     assert claim_url(slips, entry) in client.get(claim_page).content.decode()
     batch_page = client.get(f"/t/{slips.t}/review/rounds/{batch.pk}/").content.decode()
     assert batch_url(slips, batch) in batch_page and "打印奖分通知单" in batch_page
+
+
+def test_a_big_batch_is_a_job_that_prints_what_its_starter_may_read(slips, login, monkeypatch):
+    from core import jobs
+    from core.models import Job, JobState
+
+    entries = [slips.claim(slips.c.h1), slips.claim(slips.h3), slips.claim(slips.h3)]
+    approve_through_notice(entries, membership=slips.c.office)
+    batch = ReviewRound.objects.get(round_entries__entry=entries[0])
+    monkeypatch.setattr("publicity.slip_views.SLIPS_INLINE", 2)
+    monkeypatch.setattr("publicity.api.slips.SLIPS_INLINE", 2)
+    client = login(slips.world.a.clerk)
+
+    page = client.get(batch_url(slips, batch))
+    api = client.get(batch_url(slips, batch, api=True))
+
+    assert page.status_code == 302 and "/jobs/" in page["Location"]
+    assert api.status_code == 202 and "/jobs/" in api.json()["url"]
+    job = Job.objects.get(pk=api.json()["job"])
+    jobs.run(job.pk)
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+    content = job.file.read()
+    assert info_of(content)["Pages"] == "2" and text_of(content).count("奖分通知单") == 3
+
+
+def test_the_slips_cost_the_same_number_of_queries_for_one_claim_and_for_six(
+    slips, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from publicity.slips import batch_for_slips, slip_data
+
+    c = slips.c
+    first = [slips.claim(c.h1)]
+    approve_through_notice(first, membership=c.office)
+    small_batch = ReviewRound.objects.get(round_entries__entry=first[0])
+    with CaptureQueriesContext(connection) as one:
+        slip_data(batch_for_slips(slips.grid, small_batch.pk)[1])
+    more = [HouseholdFactory(area=slips.world.a.areas[0], number=f"A-1{i:02d}") for i in range(3)]
+    six = [slips.claim(h) for h in [*more, c.h1, slips.h3, slips.h3]]
+    approve_through_notice(six, membership=c.office)
+    big_batch = ReviewRound.objects.get(round_entries__entry=six[0])
+
+    with django_assert_max_num_queries(len(one)):
+        assert len(slip_data(batch_for_slips(slips.grid, big_batch.pk)[1])) == 6
