@@ -7,7 +7,8 @@ names the head of the household in full, as the passbook does.
 Who may print is answered here, once, for pages, API and jobs: a slip for a claim the member may read
 (`review.selectors.claims_visible_to`: the village's staff, the township office, the grid worker of that village
 or area), a batch's slips for a batch of the member's villages — only the claims among them the member may read.
-Outside that: 404. A claim that is not approved (proposed, withdrawn) gets no slip: a DomainError.
+Outside that: 404. A claim that is not approved (proposed, withdrawn), or was reversed since (found false, corrected), gets no slip:
+a DomainError.
 """
 
 import datetime
@@ -27,7 +28,7 @@ from core.permissions import sees_household_records
 from core.views import get_visible
 from households.models import Household, Membership, Resident
 from review.models import ReviewRound, RoundKind, RoundMove
-from review.selectors import approved_claims_of_batch, claims_visible_to, rounds_visible_to
+from review.selectors import approved_claims_of_batch, claims_visible_to, reversals, rounds_visible_to
 from scoring.models import Entry, EntryState, Scheme, format_points
 from scoring.selectors import household_scores
 
@@ -47,6 +48,11 @@ def _approved(entry: Entry) -> Entry:
             )
             % {"state": entry.get_state_display()},
             code="not_approved",
+        )
+    if reversals(entry).exists():
+        raise DomainError(
+            _("This claim was found false or corrected after its approval: it no longer gets a reward slip."),
+            code="reversed",
         )
     return entry
 

@@ -288,3 +288,20 @@ def test_the_slips_cost_the_same_number_of_queries_for_one_claim_and_for_six(
 
     with django_assert_max_num_queries(len(one)):
         assert len(slip_data(batch_for_slips(slips.grid, big_batch.pk)[1])) == 6
+
+
+def test_a_claim_found_false_after_its_approval_gets_no_slip_and_leaves_the_batch(slips, login):
+    kept, false = slips.claim(slips.c.h1), slips.claim(slips.h3)
+    approve_through_notice([kept, false], membership=slips.c.office)
+    batch = ReviewRound.objects.get(round_entries__entry=kept)
+    services.penalise_false_declaration(membership=slips.c.office, entry=false, reason="邻居证实并无此事")
+    client = login(slips.world.a.clerk)
+
+    refused = client.get(claim_url(slips, false))
+    batch_pdf = client.get(batch_url(slips, batch))
+    batch_page = client.get(f"/t/{slips.t}/review/rounds/{batch.pk}/").content.decode()
+
+    assert refused.status_code == 400 and "查实虚假" in refused.content.decode()
+    text = text_of(batch_pdf.content)
+    assert text.count("奖分通知单") == 1 and "A-001" in text and "A-003" not in text
+    assert "1 份已审批申报" in batch_page
