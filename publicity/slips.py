@@ -7,8 +7,8 @@ names the head of the household in full, as the passbook does.
 Who may print is answered here, once, for pages, API and jobs: a slip for a claim the member may read
 (`review.selectors.claims_visible_to`: the village's staff, the township office, the grid worker of that village
 or area), a batch's slips for a batch of the member's villages — only the claims among them the member may read.
-Outside that: 404. A claim that is not approved (proposed, withdrawn), or was reversed since (found false, corrected), gets no slip:
-a DomainError.
+Outside that: 404. A claim that is not approved (proposed, withdrawn), or was reversed since (found false,
+corrected), gets no slip: a DomainError.
 """
 
 import datetime
@@ -65,7 +65,7 @@ def _for_print(entries: QuerySet[Entry]) -> QuerySet[Entry]:
 
 
 def claim_for_slip(membership: Membership, pk: object) -> Entry:
-    """The approved claim `pk` the member may read, or 404 (not theirs) / DomainError (not approved)."""
+    """The approved claim `pk` the member may read, or 404 (not theirs) / DomainError (not approved, reversed)."""
     return _approved(get_visible(_for_print(claims_visible_to(membership)), pk))
 
 
