@@ -225,7 +225,7 @@ SLIPS_INLINE = 60  # slips (30 A4 pages) rendered in the request; more run as a 
 @runner("batch_slips", queue="documents")
 def run_batch_slips(job, progress) -> tuple[bytes, str]:
     # The starter's membership now (revoked since: nothing), so the job prints what they may read — no more.
-    membership = Membership.objects.filter(user=job.created_by).first()
+    membership = Membership.objects.filter(user=job.created_by, township_id=job.township_id).first()
     if membership is None:
         raise Http404
     batch, entries = batch_for_slips(membership, job.params["round_id"])

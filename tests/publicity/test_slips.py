@@ -6,6 +6,7 @@ import datetime
 import subprocess
 
 import pytest
+from django.http import Http404
 
 from core.permissions import Role
 from households.models import Membership
@@ -265,6 +266,17 @@ def test_a_big_batch_is_a_job_that_prints_what_its_starter_may_read(slips, login
     assert job.state == JobState.DONE
     content = job.file.read()
     assert info_of(content)["Pages"] == "2" and text_of(content).count("奖分通知单") == 3
+
+    later = Job.objects.get(
+        pk=client.get(batch_url(slips, batch), follow=False)["Location"].rstrip("/").split("/")[-1]
+    )
+    Membership.objects.filter(
+        user=slips.world.a.clerk
+    ).delete()  # revoked before the job ran: it prints nothing
+    with pytest.raises(Http404):
+        jobs.run(later.pk)
+    later.refresh_from_db()
+    assert later.state == JobState.FAILED and not later.file
 
 
 def test_the_slips_cost_the_same_number_of_queries_for_one_claim_and_for_six(
