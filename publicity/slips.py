@@ -219,7 +219,7 @@ def batch_slips_pdf(batch: ReviewRound, entries: list[Entry]) -> tuple[bytes, st
 
 # Big batches: a job on the "documents" queue ------------------------------------------------------------------
 
-SLIPS_INLINE = 60  # slips (30 A4 pages) rendered in the request; more run as a job with the file kept
+SLIPS_INLINE = 30  # slips (15 A4 pages, ~2 s) rendered in the request; more run as a job with the file kept
 
 
 @runner("batch_slips", queue="documents")
