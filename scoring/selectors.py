@@ -309,13 +309,12 @@ def passbook(holder: Household | Account, scheme: Scheme) -> dict:
     """Every entry of the scheme (a year, or every year of a scheme whose points carry forward) with the running
     total (approved entries only move it), and the scores: of a household, or of an account of any kind."""
     if isinstance(holder, Account) and holder.household_id is not None:
-        holder = cast(
-            Household, holder.household
-        )  # a family's account is its household's, with the household's role
+        # A family's account is its household's, with the household's role.
+        holder = cast(Household, holder.household)
     mine = {"household": holder} if isinstance(holder, Household) else {"account": holder}
     entries = list(
         Entry.objects.filter(scheme=scheme, **mine)
-        .select_related("recorded_by", "approved_by", "corrects")
+        .select_related("recorded_by", "approved_by", "corrects", "claim", "claim__checked_by")
         .prefetch_related("evidence")
         .order_by("occurred_on", "id")
     )

@@ -78,6 +78,14 @@ def _claim(township) -> int:
         return Entry.objects.filter(township=township, claim__isnull=False).order_by("pk").first().pk
 
 
+def _batch(township) -> int:
+    """B's first notice batch (full_township.fill approves an entry through one)."""
+    from review.models import RoundKind
+
+    with dangerously_all_townships():
+        return ReviewRound.objects.filter(township=township, kind=RoundKind.BATCH).order_by("pk").first().pk
+
+
 # Kwargs the generic rules cannot fill: {route name: {kwarg: function(world.b) -> value}}.
 KWARGS: dict[str, dict[str, Callable]] = {
     "review_api:claim-detail": {"pk": _claim},
@@ -86,6 +94,10 @@ KWARGS: dict[str, dict[str, Callable]] = {
     "review:claim-detail": {"pk": _claim},
     "review:claim-check": {"pk": _claim},
     "review:claim-false": {"pk": _claim},
+    "publicity:claim-slip": {"pk": _claim},
+    "publicity:batch-slips": {"pk": _batch},
+    "publicity_api:claim-slip": {"pk": _claim},
+    "publicity_api:batch-slips": {"pk": _batch},
     "demonstration:apply": {"pk": _demonstration_call},
     "demonstration_api:demonstration-call-detail": {"pk": _demonstration_call},
 }
@@ -213,15 +225,13 @@ def _request(client, method, url):
     return getattr(client, method)(url, data="{}", content_type="application/json")
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_a_member_of_township_a_gets_404_on_everything_of_township_b(role, seeded, client):
-    a, b = seeded.a, seeded.b
-    client.force_login(getattr(a, role))
+def _try_routes(client, a, b, select=lambda name: True) -> tuple[list[str], int]:
+    """Every selected route of B (B's slug, then A's slug with B's objects), every method: the failures."""
     failures, tried = [], 0
     before = checksum()
     for name, route, kwargs in routes():
         tenant = tenant_of(kwargs)
-        if is_exempt(name, route) or tenant is None:
+        if is_exempt(name, route) or tenant is None or not select(name):
             continue
         objects = object_kwargs(name, route, kwargs, b.township)
         if isinstance(objects, str):
@@ -249,8 +259,33 @@ def test_a_member_of_township_a_gets_404_on_everything_of_township_b(role, seede
             changed = [t for t, v in after.items() if before.get(t) != v]
             failures.append(f"{name}: the attempts changed {', '.join(changed)}")
         before = after
+    return failures, tried
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_member_of_township_a_gets_404_on_everything_of_township_b(role, seeded, client):
+    a, b = seeded.a, seeded.b
+    client.force_login(getattr(a, role))
+    failures, tried = _try_routes(client, a, b)
     assert tried > 500
     assert not failures, f"{role} of {a.township.slug}:\n" + "\n".join(failures)
+
+
+CLAIM_ROUTES = ("claim", "slip", "batch", "worklist", "round")
+
+
+def test_a_grid_worker_of_township_a_gets_404_on_the_claims_of_township_b(seeded, client):
+    """The grid worker (issue 14) against B's claims, their slips, batches and rounds (the routes that name them)."""
+    from core.permissions import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    a, b = seeded.a, seeded.b
+    grid = UserFactory(username="a-grid-matrix")
+    MembershipFactory(user=grid, township=a.township, role=Role.GRID_WORKER, villages=[a.villages[0]])
+    client.force_login(grid)
+    failures, tried = _try_routes(client, a, b, lambda name: any(word in name for word in CLAIM_ROUTES))
+    assert tried > 50
+    assert not failures, "grid worker of town-a:\n" + "\n".join(failures)
 
 
 # The exempt routes that still touch township data ---------------------------------------------------------------

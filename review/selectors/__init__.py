@@ -6,7 +6,7 @@ Call them inside the township scope. Every list costs a fixed number of queries 
 counts and names are annotated in SQL, related rows are fetched in one batch per model.
 """
 
-from .claims import Step, claim_trail, claims_to_check, claims_visible_to
+from .claims import Step, approved_claims_of_batch, claim_trail, claims_to_check, claims_visible_to, reversals
 from .detail import (
     RoundDetail,
     assigned_areas,
@@ -47,7 +47,9 @@ __all__ = [
     "Step",
     "claim_trail",
     "claims_to_check",
+    "approved_claims_of_batch",
     "claims_visible_to",
+    "reversals",
     "Worklist",
     "approval_queue",
     "assigned_areas",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from core.permissions import restrict_to_visible
@@ -32,6 +32,19 @@ def claims_visible_to(membership: Membership) -> QuerySet[Entry]:
         "round_link__round",
     )
     return restrict_to_visible(membership, entries).order_by("-recorded_at", "-pk")
+
+
+def approved_claims_of_batch(membership: Membership, batch: Any) -> QuerySet[Entry]:
+    """The approved claims of a notice batch among those the member may read, less those since reversed (found
+    false or corrected): what its reward slips print (publicity.slips) and whether the batch's page offers them."""
+    return claims_visible_to(membership).filter(
+        ~Exists(reversals(OuterRef("pk"))), round_link__round=batch, state=EntryState.APPROVED
+    )
+
+
+def reversals(entry: Any) -> QuerySet[Entry]:
+    """The entries that reverse `entry` (a correction, a false claim's penalty), unless withdrawn."""
+    return Entry.objects.filter(corrects=entry).exclude(state=EntryState.WITHDRAWN)
 
 
 def claims_to_check(membership: Membership) -> QuerySet[Entry]:
@@ -98,4 +111,11 @@ def claim_trail(entry: Entry) -> list[Step]:
     return steps
 
 
-__all__ = ["Step", "claim_trail", "claims_to_check", "claims_visible_to"]
+__all__ = [
+    "Step",
+    "approved_claims_of_batch",
+    "claim_trail",
+    "reversals",
+    "claims_to_check",
+    "claims_visible_to",
+]

@@ -94,6 +94,7 @@ def claim_detail(request, township, membership, pk):
         "can_find_false": entry.state != EntryState.WITHDRAWN
         and any(can(membership, a, entry) for a in (Action.CHECK_CLAIM, Action.APPROVE_ENTRY)),
         "false_form": FalseClaimForm(),
+        "can_print_slip": entry.state == EntryState.APPROVED,  # who sees the claim may print its slip
     }
     return render_page(request, "review/claim_detail.html", context)
 

@@ -20,6 +20,7 @@ from scoring.models import Scheme, SchemeState
 
 from .. import selectors, services
 from ..forms import BatchForm, MoveForm, RoundForm
+from ..models import RoundKind
 from .common import back, get_round, get_visible, render_page, round_url, url
 
 ROUNDS_PER_PAGE = 30
@@ -90,6 +91,10 @@ def round_detail(request, township, membership, pk):
         "can_resolve": can(membership, Action.RUN_ROUND, village)
         or can(membership, Action.PANEL_WORK, village),
         "notice_running": selectors.notice_is_running(round_),
+        # The batch's reward slips (printed by publicity): only when some of its claims are approved.
+        "approved_claims": selectors.approved_claims_of_batch(membership, round_).count()
+        if round_.kind == RoundKind.BATCH
+        else 0,
     }
     return render_page(request, "review/round_detail.html", context)
 

@@ -12,6 +12,7 @@ an approved entry corrected by a new reversing entry. An `Idempotency-Key` heade
 
 import re
 
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -28,7 +29,7 @@ from households.models import Household, Village
 from households.selectors import households_visible_to, villages_visible_to
 
 from .. import services
-from ..models import Entry, EntrySource, EntryState, Evidence, Item, Scheme
+from ..models import ClaimDetail, Entry, EntrySource, EntryState, Evidence, Item, Scheme
 from .schemes import in_township
 
 # Sources a client may record directly; corrections, objection outcomes and transfers have their own services.
@@ -66,6 +67,10 @@ def key_reused() -> exceptions.ValidationError:
     )
 
 
+# What an entry's answer reads beside it, in the same query (its claim block).
+ENTRY_RELATED = ("recorded_by", "approved_by", "claim", "claim__checked_by")
+
+
 # Serializers ---------------------------------------------------------------------------------------------------
 
 
@@ -76,6 +81,32 @@ class EvidenceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class EntryClaimSerializer(serializers.ModelSerializer):
+    """What a claim (积分申报, issue 14) recorded beside its entry: how and by whom it was declared, when, where and
+    why it happened, and the first check."""
+
+    channel = serializers.CharField(read_only=True, help_text="in_person, phone, sms, qq, wechat or other.")
+    declarer_name = serializers.CharField(read_only=True, help_text="Empty: the holder declared themselves.")
+    checked_by = serializers.SerializerMethodField(help_text="Who checked it first (empty: not yet).")
+
+    class Meta:
+        model = ClaimDetail
+        fields = [
+            "channel",
+            "declarer_name",
+            "declarer_relation",
+            "happened_at",
+            "place",
+            "cause",
+            "checked_by",
+            "checked_at",
+        ]
+        read_only_fields = fields
+
+    def get_checked_by(self, claim) -> str:
+        return person(claim.checked_by)
+
+
 class EntrySerializer(serializers.ModelSerializer):
     """One signed change to a household's points, with the rule as it was when it was recorded."""
 
@@ -84,6 +115,9 @@ class EntrySerializer(serializers.ModelSerializer):
     recorded_by = serializers.SerializerMethodField()
     approved_by = serializers.SerializerMethodField(help_text="Who approved it (or withdrew the proposal).")
     evidence = EvidenceSerializer(many=True, read_only=True)
+    claim = EntryClaimSerializer(
+        read_only=True, allow_null=True, help_text="The claim's details when the entry is a claim, else null."
+    )
 
     class Meta:
         model = Entry
@@ -113,6 +147,7 @@ class EntrySerializer(serializers.ModelSerializer):
             "approved_at",
             "decided_reason",
             "evidence",
+            "claim",
         ]
         read_only_fields = fields
 
@@ -239,7 +274,7 @@ class EntryViewSet(TownshipScopedViewSet):
     def scoped_queryset(self):
         return restrict_to_visible(
             self.membership,
-            Entry.objects.select_related("recorded_by", "approved_by").prefetch_related("evidence"),
+            Entry.objects.select_related(*ENTRY_RELATED).prefetch_related("evidence"),
             village_field="account__village",
             household_record=True,
         )
@@ -314,6 +349,7 @@ class EntryViewSet(TownshipScopedViewSet):
         entries = services.record_bulk(membership=self.membership, idempotency_key=key, **data)
         for entry in entries:
             self.recheck(entry.household)
+        prefetch_related_objects(entries, "claim__checked_by")  # one query, not one per entry
         return Response(EntrySerializer(entries, many=True, context=self.get_serializer_context()).data, code)
 
     @extend_schema(request=ApproveSerializer, responses={200: ApprovedSerializer})
