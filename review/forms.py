@@ -408,7 +408,10 @@ class ClaimForm(HouseholdLookupMixin, forms.Form):
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     cause = _text(_("What happened"), rows=3)
     channel = forms.ChoiceField(
-        label=_("Claimed by"), choices=ClaimChannel.choices, initial=ClaimChannel.IN_PERSON
+        label=_("Claimed by"),
+        # The villager's own page is the channel of self-declarations only (scoring.services.appeals).
+        choices=[c for c in ClaimChannel.choices if c[0] != ClaimChannel.VILLAGER_PAGE],
+        initial=ClaimChannel.IN_PERSON,
     )
     declarer_name = forms.CharField(
         label=_("Declared by someone else (name)"),

@@ -33,7 +33,22 @@ from core.permissions import restrict_to_visible
 from households.models import Area, Household, HouseholdQuerySet, Membership, Resident, Village
 from households.selectors import households_visible_to
 
-from .models import Category, Entry, EntryState, Evidence, Item, Scheme, SchemeState, ThresholdAlert
+from .models import (
+    Appeal,
+    AppealState,
+    Category,
+    Entry,
+    EntrySource,
+    EntryState,
+    Evidence,
+    Item,
+    ItemKind,
+    Scheme,
+    SchemeState,
+    SelfDeclaration,
+    SelfDeclarationState,
+    ThresholdAlert,
+)
 
 SCORE = DecimalField(max_digits=10, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=SCORE)
@@ -404,3 +419,47 @@ def recordable_households(
         households = households.filter(area=area)
     heads = Resident.objects.filter(household=OuterRef("pk"), is_head=True).values("name")[:1]
     return households.annotate(head_name=Subquery(heads, output_field=CharField())).order_by("number", "pk")
+
+
+# What villagers send from their own page (issue 14, item 6) ------------------------------------------------------
+
+
+def declarable_items() -> QuerySet[Item]:
+    """The bonus items of an active scheme a household may declare itself (`by_declaration`)."""
+    return (
+        Item.objects.filter(
+            active=True, kind=ItemKind.BONUS, by_declaration=True, category__scheme__state=SchemeState.ACTIVE
+        )
+        .select_related("category")
+        .order_by("category__order", "order", "pk")
+    )
+
+
+def appealable_entries(household_id: int) -> QuerySet[Entry]:
+    """A household's own entries an appeal may name: approved, not a correction, not corrected, none pending."""
+    corrected = Entry.objects.filter(source=EntrySource.CORRECTION).exclude(state=EntryState.WITHDRAWN)
+    return (
+        Entry.objects.filter(household_id=household_id, state=EntryState.APPROVED)
+        .exclude(source=EntrySource.CORRECTION)
+        .exclude(pk__in=corrected.values("corrects_id"))
+        .exclude(appeals__state=AppealState.PENDING)
+        .order_by("-occurred_on", "-pk")
+    )
+
+
+def self_declarations_visible_to(membership: Membership) -> QuerySet[SelfDeclaration]:
+    rows = SelfDeclaration.objects.select_related("household", "item", "decided_by", "entry")
+    return restrict_to_visible(membership, rows).order_by("-submitted_at", "-pk")
+
+
+def appeals_visible_to(membership: Membership) -> QuerySet[Appeal]:
+    rows = Appeal.objects.select_related("household", "entry", "decided_by", "reversal")
+    return restrict_to_visible(membership, rows).order_by("-submitted_at", "-pk")
+
+
+def pending_self_declarations(membership: Membership) -> QuerySet[SelfDeclaration]:
+    return self_declarations_visible_to(membership).filter(state=SelfDeclarationState.PENDING)
+
+
+def pending_appeals(membership: Membership) -> QuerySet[Appeal]:
+    return appeals_visible_to(membership).filter(state=AppealState.PENDING)

@@ -427,3 +427,7 @@ class Transfer(TownshipOwned):
 from .claims import ClaimChannel as ClaimChannel  # noqa: E402
 from .claims import ClaimDetail as ClaimDetail  # noqa: E402
 from .passbook_codes import PassbookCode as PassbookCode  # noqa: E402
+from .appeals import Appeal as Appeal  # noqa: E402
+from .appeals import AppealState as AppealState  # noqa: E402
+from .appeals import SelfDeclarationState as SelfDeclarationState  # noqa: E402
+from .appeals import SelfDeclaration as SelfDeclaration  # noqa: E402
