@@ -432,3 +432,29 @@ class ClaimForm(HouseholdLookupMixin, forms.Form):
 
 class FalseClaimForm(forms.Form):
     reason = _text(_("How it was proved false"))
+
+
+class TakeDeclarationForm(forms.Form):
+    """The grid worker's check of a villager's self-declaration: the item it is a claim for, the facts checked."""
+
+    item = ItemChoiceField(label=_("Item"), queryset=None)
+    occurred_on = forms.DateField(label=_("Date it happened"), widget=DATE_WIDGET)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    cause = _text(_("What happened (as checked)"), required=False, rows=3, max_length=1000)
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+
+
+class RefuseDeclarationForm(forms.Form):
+    reason = _text(_("Why it is refused (the villager reads it)"), max_length=300)
+
+
+class AppealDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("uphold", _("Uphold: reverse the entry")), ("reject", _("Reject: the entry stands"))],
+        widget=forms.RadioSelect,
+    )
+    reason = _text(_("Reason (the villager reads it)"), max_length=300)

@@ -52,7 +52,9 @@ class Worklist:
     batches_to_post: list[dict] = field(default_factory=list)  # {scheme, village_id, village, count}
     claims_to_check: list = field(default_factory=list)  # entries of claims nobody has checked yet
     my_claims: list = field(default_factory=list)  # the grid worker's recent claims and their state
-    self_declarations: list = field(default_factory=list)  # from villagers' own pages, to check (oldest first)
+    self_declarations: list = field(
+        default_factory=list
+    )  # from villagers' own pages, to check (oldest first)
     self_declaration_count: int = 0
     appeals: list = field(default_factory=list)  # villagers' appeals to decide (oldest first)
     appeal_count: int = 0

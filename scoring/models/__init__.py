@@ -424,10 +424,10 @@ class Transfer(TownshipOwned):
 
 
 # Split by purpose (modules stay under 500 lines); imported here so that `scoring.models` names every model.
+from .appeals import Appeal as Appeal  # noqa: E402
+from .appeals import AppealState as AppealState  # noqa: E402
+from .appeals import SelfDeclaration as SelfDeclaration  # noqa: E402
+from .appeals import SelfDeclarationState as SelfDeclarationState  # noqa: E402
 from .claims import ClaimChannel as ClaimChannel  # noqa: E402
 from .claims import ClaimDetail as ClaimDetail  # noqa: E402
 from .passbook_codes import PassbookCode as PassbookCode  # noqa: E402
-from .appeals import Appeal as Appeal  # noqa: E402
-from .appeals import AppealState as AppealState  # noqa: E402
-from .appeals import SelfDeclarationState as SelfDeclarationState  # noqa: E402
-from .appeals import SelfDeclaration as SelfDeclaration  # noqa: E402

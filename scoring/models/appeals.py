@@ -42,7 +42,12 @@ class SelfDeclaration(TownshipOwned):
         "scoring.PassbookCode", on_delete=models.PROTECT, related_name="+", verbose_name=_("passbook code")
     )
     item = models.ForeignKey(
-        "scoring.Item", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("item")
+        "scoring.Item",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("item"),
     )
     what_happened = models.TextField(_("what happened"))
     occurred_on = models.DateField(_("date it happened"))
@@ -104,7 +109,9 @@ class Appeal(TownshipOwned):
     )
     reason = models.TextField(_("reason"))
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
-    state = models.CharField(_("state"), max_length=10, choices=AppealState.choices, default=AppealState.PENDING)
+    state = models.CharField(
+        _("state"), max_length=10, choices=AppealState.choices, default=AppealState.PENDING
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -35,9 +35,7 @@ from ..models import (
     EntrySource,
     EntryState,
     Item,
-    ItemKind,
     PassbookCode,
-    SchemeState,
     SelfDeclaration,
     SelfDeclarationState,
 )
@@ -67,7 +65,9 @@ def _live(code: PassbookCode) -> PassbookCode:
     row = PassbookCode.objects.select_for_update().filter(pk=code.pk, revoked_at__isnull=True).first()
     if row is None:
         raise DomainError(
-            _("This QR code was revoked (the passbook was reprinted or reported lost). Use your newest passbook."),
+            _(
+                "This QR code was revoked (the passbook was reprinted or reported lost). Use your newest passbook."
+            ),
             code="code_revoked",
         )
     return row
@@ -105,7 +105,9 @@ def submit_self_declaration(
             )
     with transaction.atomic():
         row = _live(code)
-        pending = SelfDeclaration.objects.filter(household_id=row.household_id, state=SelfDeclarationState.PENDING)
+        pending = SelfDeclaration.objects.filter(
+            household_id=row.household_id, state=SelfDeclarationState.PENDING
+        )
         if pending.count() >= MAX_PENDING:
             raise DomainError(
                 _(
@@ -158,7 +160,7 @@ def take_self_declaration(
             raise DomainError(_("This declaration was already checked."), code="already_decided")
         photos = []
         if locked.photo:
-            photos = [File(locked.photo.open("rb"), name=os.path.basename(locked.photo.name))]
+            photos = [File(locked.photo.open("rb"), name=os.path.basename(locked.photo.name or ""))]
         try:
             entry = record_claim(
                 membership=membership,
@@ -231,7 +233,9 @@ def submit_appeal(*, code: PassbookCode, entry_id: int, reason: str) -> Appeal:
         pending = Appeal.objects.filter(household_id=row.household_id, state=AppealState.PENDING)
         if pending.count() >= MAX_PENDING:
             raise DomainError(
-                _("You already have %(n)d appeals waiting for a decision. Please wait until they are decided.")
+                _(
+                    "You already have %(n)d appeals waiting for a decision. Please wait until they are decided."
+                )
                 % {"n": MAX_PENDING},
                 code="too_many_pending",
             )
@@ -272,9 +276,11 @@ def _reverse(membership: Membership, entry: Entry, reason: str) -> Entry:
     entry = Entry.objects.select_for_update().get(pk=entry.pk)
     if entry.state != EntryState.APPROVED or entry.source == EntrySource.CORRECTION:
         raise DomainError(_("Only a counted entry that is not a correction can be reversed."))
-    if Entry.objects.filter(corrects=entry, source=EntrySource.CORRECTION).exclude(
-        state=EntryState.WITHDRAWN
-    ).exists():
+    if (
+        Entry.objects.filter(corrects=entry, source=EntrySource.CORRECTION)
+        .exclude(state=EntryState.WITHDRAWN)
+        .exists()
+    ):
         raise DomainError(_("This entry has already been corrected."), code="already_corrected")
     return Entry.objects.create(
         township_id=entry.township_id,

@@ -13,6 +13,7 @@ from django.test import override_settings
 from PIL import Image
 
 from core.errors import DomainError
+from core.permissions import Role
 from review import selectors as review_selectors
 from review import services as review
 from review.models import RoundEntry
@@ -29,7 +30,6 @@ from scoring.models import (
     SelfDeclarationState,
 )
 from scoring.selectors import passbook
-from core.permissions import Role
 from tests.contract import member
 from tests.factories import MembershipFactory, UserFactory
 from tests.notices import admin_membership, approve_through_notice, run_out
@@ -112,7 +112,9 @@ def test_a_refused_declaration_says_why_and_writes_no_entry(world):
     )
     entries = Entry.objects.count()
     with pytest.raises(DomainError):
-        services.refuse_self_declaration(membership=member(world.a.clerk), declaration=declaration, reason=" ")
+        services.refuse_self_declaration(
+            membership=member(world.a.clerk), declaration=declaration, reason=" "
+        )
     services.refuse_self_declaration(
         membership=member(world.a.clerk), declaration=declaration, reason="未能核实"
     )
