@@ -235,7 +235,7 @@ DECISIONS = [
 
 
 class DecisionForm(OverrideMixin, forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(label=_("Decision on the appeal"), choices=DECISIONS, widget=forms.RadioSelect)
     adjusted_item = ItemChoiceField(
         label=_("Adjusted item"), queryset=None, required=False, help_text=_("Only when adjusting.")
     )
@@ -269,7 +269,7 @@ class ProposalChangesMixin:
         for row in proposals:
             pk = row.entry.pk
             self.fields[f"change_{pk}"] = forms.ChoiceField(
-                label=_("Decision"),
+                label=_("Decision on the appeal"),
                 required=False,
                 choices=[
                     ("", _("Confirmed as proposed")),
@@ -453,7 +453,7 @@ class RefuseDeclarationForm(forms.Form):
 
 class AppealDecisionForm(forms.Form):
     outcome = forms.ChoiceField(
-        label=_("Decision"),
+        label=_("Decision on the appeal"),
         choices=[("uphold", _("Uphold: reverse the entry")), ("reject", _("Reject: the entry stands"))],
         widget=forms.RadioSelect,
     )

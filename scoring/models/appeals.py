@@ -20,8 +20,8 @@ class SelfDeclarationState(models.TextChoices):
 
 class AppealState(models.TextChoices):
     PENDING = "pending", _("Waiting for a decision")
-    UPHELD = "upheld", _("Upheld")
-    REJECTED = "rejected", _("Rejected")
+    UPHELD = "upheld", _("Appeal upheld")
+    REJECTED = "rejected", _("Appeal rejected")
 
 
 def declaration_photo_path(instance, filename: str) -> str:
