@@ -235,7 +235,9 @@ DECISIONS = [
 
 
 class DecisionForm(OverrideMixin, forms.Form):
-    decision = forms.ChoiceField(label=_("Decision on the appeal"), choices=DECISIONS, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label=_("Decision on the appeal"), choices=DECISIONS, widget=forms.RadioSelect
+    )
     adjusted_item = ItemChoiceField(
         label=_("Adjusted item"), queryset=None, required=False, help_text=_("Only when adjusting.")
     )
