@@ -106,6 +106,13 @@ JOIN review_reviewround r ON r.village_id = e.village_id AND r.scheme_id = e.sch
     AND r.period = %(period)s AND r.state = 'approved'
 """
 
+OPEN_ACCOUNTS_SQL = """
+INSERT INTO scoring_account (township_id, kind, village_id, area_id, household_id, created_at)
+SELECT DISTINCT h.township_id, 'household', h.village_id, h.area_id, h.id, now()
+FROM bench_new_entries b JOIN households_household h ON h.id = b.household_id
+ON CONFLICT (household_id) DO NOTHING
+"""
+
 
 def approved_rounds(cursor, *, township, scheme, user, kind: str = "batch", period: str = "2026-B01") -> None:
     """One approved round of `kind` and `period` per village of the township (by default each village's notice
@@ -135,6 +142,12 @@ def insert_through_rounds(
             params,
         )
         entries = cursor.rowcount
+        # Each entry names its household's account (households inserted by SQL get theirs here, as the roster's
+        # saves open them in the product).
+        cursor.execute(OPEN_ACCOUNTS_SQL)
+        cursor.execute(
+            "UPDATE bench_new_entries b SET account_id = a.id FROM scoring_account a WHERE a.household_id = b.household_id"
+        )
         cursor.execute(LINK_SQL, {"kind": kind, "period": period})
         assert cursor.rowcount == entries, f"{entries - cursor.rowcount} entries have no approved round"
         cursor.execute("INSERT INTO scoring_entry SELECT * FROM bench_new_entries")

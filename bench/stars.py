@@ -216,10 +216,10 @@ def build():
         )
         cursor.execute(
             f"""
-            INSERT INTO scoring_entry ({entry_columns}, corrects_id)
+            INSERT INTO scoring_entry ({entry_columns}, corrects_id, account_id)
             SELECT township_id, household_id, village_id, scheme_id, category_id, item_id, category_name, item_name,
                 item_kind, item_points, 1, -points, year, period, occurred_on, 'correction', '误录', 'approved', '',
-                recorded_by_id, now(), approved_by_id, now(), '误录', id
+                recorded_by_id, now(), approved_by_id, now(), '误录', id, account_id
             FROM scoring_entry WHERE item_id = %(veto)s AND household_id %% 400 = 0
             """,
             {"veto": veto.pk},

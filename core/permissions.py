@@ -142,7 +142,17 @@ def visible_area_ids(membership: Member) -> set[int] | None:
 
 
 def area_of(obj: Any) -> int | None | object:
-    """The area of a household record (the household's own area, or its household's); NO_PATH for others."""
+    """The area of a household record (the household's own area, or its household's, or what the model's
+    `area_path` names); NO_PATH for others."""
+    path = getattr(type(obj), "area_path", None)
+    if path is not None:
+        *steps, last = path.split("__")
+        current: Any = obj
+        for step in steps:
+            current = getattr(current, step)
+            if current is None:
+                return None
+        return getattr(current, f"{last}_id")
     if hasattr(type(obj), "area_id") and type(obj).__name__ == "Household":
         return obj.area_id
     household = getattr(obj, "household", None) if hasattr(type(obj), "household_id") else None
@@ -151,6 +161,8 @@ def area_of(obj: Any) -> int | None | object:
 
 def _area_lookup(model: Any) -> str | None:
     """How a household record's rows reach their area (None: the model has no household)."""
+    if getattr(model, "area_path", None) is not None:
+        return f"{model.area_path}__in"
     fields = {f.name for f in model._meta.get_fields()}
     if model.__name__ == "Household":
         return "area__in"

@@ -35,7 +35,17 @@ class PolicyForm(forms.ModelForm):
 
     class Meta:
         model = IncentivePolicy
-        fields = ["name", "partner", "benefit", "description", "min_stars", "min_total", "party_members_only"]
+        fields = [
+            "name",
+            "partner",
+            "benefit",
+            "description",
+            "account_list",
+            "min_stars",
+            "top",
+            "min_total",
+            "party_members_only",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def _post_clean(self):  # the service validates (name taken, rule) and saves

@@ -26,6 +26,18 @@ COLUMNS = [
     gettext_lazy("Rank in the village"),
 ]
 KEYS = ["village", "number", "head", "id_number", "mobile", "stars", "total", "rank"]
+# A list of villagers, party members or units: their own name, no stars, the township's rank.
+ACCOUNT_COLUMNS = [
+    *COLUMNS[:2],
+    gettext_lazy("Holder"),
+    *COLUMNS[3:6],
+    gettext_lazy("Total"),
+    gettext_lazy("Rank in the township"),
+]
+
+
+def _columns(policy: IncentivePolicy) -> list[str]:
+    return [str(c) for c in (COLUMNS if policy.account_list == "household" else ACCOUNT_COLUMNS)]
 
 
 def _title(policy: IncentivePolicy, year: int) -> str:
@@ -39,7 +51,7 @@ def incentive_xlsx(township, year: int, policy: IncentivePolicy, rows: list[dict
         sheet = workbook.active
         sheet.title = str(year)
         sheet.append([f"{township.name} {_title(policy, year)}"])
-        sheet.append([str(c) for c in COLUMNS])
+        sheet.append(_columns(policy))
         for row in rows:
             sheet.append([row[k] for k in KEYS])
         for letter, width in zip("ABCDEFGH", (14, 14, 12, 22, 14, 8, 12, 12), strict=True):
@@ -56,7 +68,7 @@ def incentive_pdf(township, year: int, policy: IncentivePolicy, rows: list[dict]
             {
                 "title": f"{township.name}{_title(policy, year)}",
                 "policy": policy,
-                "columns": [str(c) for c in COLUMNS],
+                "columns": _columns(policy),
                 "rows": [[row[k] for k in KEYS] for row in rows],
                 "township": township,
                 "issued_on": timezone.localdate(),

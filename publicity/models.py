@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TownshipOwned
+from scoring.models import RankingList
 
 
 class NoticeSettings(TownshipOwned):
@@ -74,6 +75,17 @@ class IncentivePolicy(TownshipOwned):
         _("party members only"),
         default=False,
         help_text=_("Only star households with a resident who is a party member."),
+    )
+    # Whose list (issue 14, item 2): star households (the default, by `min_stars`), or the ranking of a scheme's
+    # families, villagers, party members or units (by `top` and/or `min_total`: they have no star rating).
+    account_list = models.CharField(
+        _("for"), max_length=20, choices=RankingList.choices, default=RankingList.HOUSEHOLD
+    )
+    top = models.PositiveSmallIntegerField(
+        _("the first so many of the ranking"),
+        null=True,
+        blank=True,
+        help_text=_("Villagers, party members, units: e.g. 10 for the ten highest totals (ties included)."),
     )
     active = models.BooleanField(_("active"), default=True)
     key = models.CharField(max_length=20, blank=True, editable=False)

@@ -17,9 +17,9 @@ from households.models import Household, Resident
 from households.validators import mask_name
 from review.models import ReviewRound, RoundKind, RoundState
 from rewards.selectors import proposed_stars
-from scoring.models import Category, Entry, EntrySource, EntryState
+from scoring.models import Account, Category, Entry, EntrySource, EntryState
 from scoring.periods import Cadence
-from scoring.selectors import household_scores
+from scoring.selectors import account_scores, household_scores
 
 from .selectors import notice_settings
 
@@ -80,26 +80,68 @@ def public_url(round_: ReviewRound) -> str:
     )
 
 
+def _holder(account: Account, head_name: str | None, full_names: bool) -> tuple[str, str]:
+    """(number, name) of an account as a notice shows it: a family's number and head, a villager's household
+    number and name (masked like every person's), a unit's name in full (an organisation, not a person)."""
+    if account.unit_id is not None:
+        return _("Unit"), account.unit.name
+    if account.resident_id is not None:
+        name = account.resident.name
+        return account.resident.household.number, name if full_names else mask_name(name)
+    return account.household.number, (head_name or "") if full_names else mask_name(head_name or "")
+
+
+ACCOUNT_ROWS = ("account__area", "account__household", "account__resident__household", "account__unit")
+
+
 def _batch_entries(round_: ReviewRound, full_names: bool) -> list[NoticeEntry]:
     head_name = Resident.objects.filter(household=OuterRef("household_id"), is_head=True).values("name")[:1]
     rows = (
         Entry.objects.filter(round_link__round=round_)
         .exclude(state=EntryState.WITHDRAWN)
-        .select_related("household", "household__area")
+        .select_related(*ACCOUNT_ROWS)
         .annotate(head_name=Subquery(head_name))
-        .order_by("household__area__name", "household__number", "occurred_on", "pk")
+        .order_by(
+            "account__area__name", "household__number", "account__kind", "account_id", "occurred_on", "pk"
+        )
     )
     return [
         NoticeEntry(
-            area=e.household.area.name,
-            number=e.household.number,
-            head=(e.head_name or "") if full_names else mask_name(e.head_name or ""),
+            area=e.account.area.name if e.account.area_id else "",
+            number=_holder(e.account, e.head_name, full_names)[0],
+            head=_holder(e.account, e.head_name, full_names)[1],
             occurred_on=e.occurred_on,
             item=e.item_name,
             points=e.points,
             correction=e.source == EntrySource.CORRECTION,
         )
         for e in rows
+    ]
+
+
+def _account_rows(round_: ReviewRound, counting, categories, full_names: bool) -> list[NoticeRow]:
+    """A batch's villagers' and units' accounts with the year's scores (the families are the household rows)."""
+    accounts = list(
+        Account.objects.filter(pk__in=counting.filter(household__isnull=True).values("account_id"))
+        .select_related("area", "resident__household", "unit")
+        .order_by("area__name", "kind", "id")
+    )
+    if not accounts:
+        return []
+    scores = account_scores(
+        round_.scheme,
+        Account.objects.filter(pk__in=[a.pk for a in accounts]),
+        also_counting=counting,
+    )
+    return [
+        NoticeRow(
+            area=account.area.name if account.area_id else "",
+            number=_holder(account, None, full_names)[0],
+            head=_holder(account, None, full_names)[1],
+            scores=[scores[account.pk].categories[c.pk] for c in categories],
+            total=scores[account.pk].total,
+        )
+        for account in accounts
     ]
 
 
@@ -122,7 +164,10 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
         .annotate(head_name=Subquery(head_name))
         .order_by("area__name", "number")
     )
-    if not listed:
+    shown = notice_settings(round_.township_id)
+    full_names = shown.full_names
+    others = _account_rows(round_, counting, categories, full_names) if round_.kind == RoundKind.BATCH else []
+    if not listed and not others:
         raise DomainError(
             _("The round's village has no households taking part: there is nothing to post."),
             code="empty_round",
@@ -139,8 +184,6 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
         period=round_.period if quarterly else None,
         also_counting=counting,
     )
-    shown = notice_settings(round_.township_id)
-    full_names = shown.full_names
     rows = [
         NoticeRow(
             area=h.area.name,
@@ -156,6 +199,7 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
         stars = proposed_stars(round_.scheme, households, also_counting=counting)
         for household, row in zip(listed, rows, strict=True):
             row.stars = stars[household.pk]
+    rows += others  # a batch's villagers and units after its families
     entries = _batch_entries(round_, full_names) if round_.kind == RoundKind.BATCH else None
     return Notice(
         round=round_,

@@ -11,6 +11,8 @@ from households.models import Resident, Township
 from households.validators import mask_id_number, mask_mobile
 from rewards.models import StarResult
 from rewards.selectors import star_households
+from scoring.models import LIST_KIND, Account, RankingList, Scheme, SchemeState
+from scoring.rankings import Ranking
 
 from .models import IncentivePolicy
 
@@ -101,11 +103,73 @@ def row(result: Any) -> dict[str, Any]:
     }
 
 
+def ranked_scheme(ranking: str, year: int) -> Scheme | None:
+    """The scheme whose ranking of `ranking` a year's list reads: one keeping that kind of account, of that year or
+    carried forward into it (the newest first)."""
+    schemes = Scheme.objects.exclude(state=SchemeState.DRAFT).order_by("-year", "-pk")
+    kind = LIST_KIND[RankingList(ranking)]
+    return next(
+        (
+            s
+            for s in schemes
+            if kind in s.account_kinds and (s.year == year or (s.points_carry_forward and s.year <= year))
+        ),
+        None,
+    )
+
+
+def qualifying_accounts(
+    policy: IncentivePolicy, year: int, village_ids: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """Who qualifies for a policy of villagers, party members or units: the first `top` of the township's ranking
+    (ties included) and/or a total of at least `min_total`, as printed rows. The rank is the township's."""
+    scheme = ranked_scheme(policy.account_list, year)
+    if scheme is None:
+        raise DomainError(
+            _("No scheme of %(year)d keeps these accounts: load a scheme that keeps them first.")
+            % {"year": year},
+            code="no_scheme",
+        )
+    ranking = Ranking(scheme, policy.account_list, year=year)
+    ranked = ranking[0 : ranking.count()]
+    accounts = {
+        a.pk: a
+        for a in Account.objects.filter(pk__in=[r.account_id for r in ranked]).select_related(
+            "village", "resident", "unit"
+        )
+    }
+    rows = []
+    for r in ranked:
+        if (policy.top is not None and r.rank > policy.top) or (
+            policy.min_total is not None and r.total < policy.min_total
+        ):
+            continue
+        account = accounts[r.account_id]
+        if village_ids is not None and account.village_id not in village_ids:
+            continue
+        resident, unit = account.resident, account.unit
+        rows.append(
+            {
+                "village": r.village,
+                "number": r.number,
+                "head": r.name,
+                "id_number": mask_id_number(resident.id_number) if resident else "",
+                "mobile": mask_mobile(resident.mobile if resident else unit.contact_mobile if unit else ""),
+                "stars": "",
+                "total": r.total,
+                "rank": f"{r.rank}/{len(ranked)}",
+            }
+        )
+    return rows
+
+
 def qualifying_households(
     policy: IncentivePolicy, year: int, village_ids: list[int] | None = None
 ) -> list[dict[str, Any]]:
     """Who qualifies for the policy in the year (one query), as printed rows; refused when the year has no
-    published rating with star households."""
+    published rating with star households. A policy for another list reads that list's ranking instead."""
+    if policy.account_list != RankingList.HOUSEHOLD:
+        return qualifying_accounts(policy, year, village_ids)
     rows = [row(r) for r in qualifying_results(policy, year, village_ids)]
     if not rows and not star_households(year).exists():
         raise DomainError(

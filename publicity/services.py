@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError, full_clean_or_raise
 from core.permissions import Action, require
 from households.models import Membership
+from scoring.models import RankingList
 
 from .models import IncentivePolicy
 
@@ -32,6 +33,16 @@ def _apply(policy: IncentivePolicy, fields: dict[str, object]) -> IncentivePolic
         raise DomainError(_("Choose 3, 4 or 5 stars."), field="min_stars")
     if policy.min_total is not None and policy.min_total < 0:
         raise DomainError(_("The least annual total cannot be negative."), field="min_total")
+    if policy.account_list not in RankingList.values:
+        raise DomainError(_("Choose whose list this is."), field="account_list")
+    if policy.account_list != RankingList.HOUSEHOLD and policy.top is None and policy.min_total is None:
+        raise DomainError(
+            _(
+                "Villagers, party members and units have no star rating: say how many of the ranking qualify, "
+                "or the least total."
+            ),
+            field="top",
+        )
     full_clean_or_raise(policy)
     policy.save()
     return policy
@@ -47,6 +58,8 @@ def create_policy(
     min_stars: int = 3,
     min_total: Decimal | None = None,
     party_members_only: bool = False,
+    account_list: str = RankingList.HOUSEHOLD,
+    top: int | None = None,
 ) -> IncentivePolicy:
     """A new incentive policy of the member's township."""
     require(membership, Action.MANAGE_REWARDS, message=_office_only())
@@ -61,6 +74,8 @@ def create_policy(
             "min_stars": min_stars,
             "min_total": min_total,
             "party_members_only": party_members_only,
+            "account_list": account_list,
+            "top": top,
         },
     )
 
@@ -76,6 +91,8 @@ def update_policy(*, membership: Membership, policy: IncentivePolicy, **fields: 
         "min_stars",
         "min_total",
         "party_members_only",
+        "account_list",
+        "top",
         "active",
     }
     unknown = set(fields) - allowed

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from households.forms import add_domain_error
 from scoring import services
+from scoring.appeal_selectors import appealable_entries, declarable_items
 from scoring.models import Appeal, Item, PassbookCode, SelfDeclaration
-from scoring.selectors import appealable_entries, declarable_items
 
 from .forms import VillagerAppealForm, VillagerDeclarationForm
 

@@ -426,10 +426,13 @@ class ClaimForm(HouseholdLookupMixin, forms.Form):
     )
     photos = PhotoField(label=_("Photos"))
 
-    def __init__(self, *args, households, items, **kwargs):
+    def __init__(self, *args, households, items, account=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.households, self.village_name = households, _("your villages")
         self.fields["item"].queryset = items
+        self.account = account
+        if account is not None:  # the holder was chosen on its account's page: a villager's or a unit's
+            del self.fields["household"]
 
 
 class FalseClaimForm(forms.Form):

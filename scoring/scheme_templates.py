@@ -18,7 +18,7 @@ from core.permissions import Action, require
 from households.models import Membership, Township
 
 from . import services
-from .models import ItemKind, Scheme
+from .models import AccountKind, ItemKind, RankBy, Scheme
 from .periods import Cadence
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "scheme_templates"
@@ -31,6 +31,9 @@ SCHEME_KEYS = {
         "township_approves_quarterly",
         "township_approves_annual",
         "role_rules",
+        "account_kinds",
+        "points_carry_forward",
+        "rank_by",
     },
 }
 CATEGORY_KEYS = {
@@ -126,6 +129,9 @@ def load_template(
                 allows_transfers=content["allows_transfers"],
                 township_approves_quarterly=content["township_approves_quarterly"],
                 township_approves_annual=content["township_approves_annual"],
+                account_kinds=content["account_kinds"],
+                points_carry_forward=content["points_carry_forward"],
+                rank_by=content["rank_by"],
             )
             for category_content in content["categories"]:
                 items = category_content.pop("items")
@@ -250,12 +256,22 @@ class _Checker:
             "township_approves_annual": self.flag(
                 raw.get("township_approves_annual", True), "township_approves_annual"
             ),
+            "account_kinds": self.kinds(raw.get("account_kinds", [AccountKind.HOUSEHOLD]), "account_kinds"),
+            "points_carry_forward": self.flag(raw.get("points_carry_forward", False), "points_carry_forward"),
+            "rank_by": self.choice(raw.get("rank_by", RankBy.YEAR), RankBy.values, "rank_by"),
             "categories": [self.category(c, f"categories[{i}]") for i, c in enumerate(categories)],
             "role_rules": [self.role_rule(r, f"role_rules[{i}]") for i, r in enumerate(role_rules)],
         }
         self.unique([c["name"] for c in content["categories"]], "categories", "name")
         self.unique([r["code"] for r in content["role_rules"]], "role_rules", "code")
         return content
+
+    def kinds(self, value, where: str) -> list[str]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, _("expected a non-empty list"))
+        kinds = [self.choice(kind, AccountKind.values, f"{where}[{i}]") for i, kind in enumerate(value)]
+        self.unique(kinds, where, "kind")
+        return kinds
 
     def unique(self, values: list[str], where: str, key: str) -> None:
         seen = set()

@@ -33,22 +33,7 @@ from core.permissions import restrict_to_visible
 from households.models import Area, Household, HouseholdQuerySet, Membership, Resident, Village
 from households.selectors import households_visible_to
 
-from .models import (
-    Appeal,
-    AppealState,
-    Category,
-    Entry,
-    EntrySource,
-    EntryState,
-    Evidence,
-    Item,
-    ItemKind,
-    Scheme,
-    SchemeState,
-    SelfDeclaration,
-    SelfDeclarationState,
-    ThresholdAlert,
-)
+from .models import Account, Category, Entry, EntryState, Evidence, Item, Scheme, SchemeState, ThresholdAlert
 
 SCORE = DecimalField(max_digits=10, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=SCORE)
@@ -65,6 +50,14 @@ def base_total(scheme: Scheme) -> Decimal:
 # The rule: one statement --------------------------------------------------------------------------------------
 
 
+# The statement's subject: households (scheme 1 and every household page) or accounts of any kind (scheme 4's
+# rankings and passbooks). An entry names both when its account is a household's, so the two agree.
+SUBJECTS = {
+    "household": ("household_id", "households_household"),
+    "account": ("account_id", "scoring_account"),
+}
+
+
 def _score_sql(
     categories: list[Category],
     households_sql: str,
@@ -73,6 +66,8 @@ def _score_sql(
     only_their_entries: bool,
     period: bool,
     also_counting_sql: str | None,
+    subject: str = "household",
+    year: bool = False,
 ) -> str:
     """The statement's text: the counted entries summed per household with one FILTER per category (a parallel
     hash aggregate over the ledger, the shape of the bare GROUP BY), then clamped per category (`s0`, `s1`, …) and
@@ -86,11 +81,14 @@ def _score_sql(
     counted = "e.state = 'approved'"
     if also_counting_sql is not None:  # proposals counted as if approved (a round's, for its notice)
         counted = f"(e.state = 'approved' OR (e.state = 'proposed' AND e.id IN ({also_counting_sql})))"
+    key, table = SUBJECTS[subject]
     filters = [counted]
     if period:
         filters.append("e.period = %s")
+    if year:
+        filters.append("e.year = %s")
     if only_their_entries:
-        filters.append(f"e.household_id IN ({households_sql})")
+        filters.append(f"e.{key} IN ({households_sql})")
     role_join, role_term = "", "0"
     if with_roles:
         role_join = (
@@ -102,14 +100,14 @@ def _score_sql(
     # Only placeholders and this module's own SQL are composed here; every value is a parameter.
     return f"""
         WITH counted AS (
-            SELECT e.household_id, {", ".join(sums) or "0 AS none"}
+            SELECT e.{key} AS subject_id, {", ".join(sums) or "0 AS none"}
             FROM scoring_entry e
             WHERE e.township_id = %s AND e.scheme_id = %s AND {" AND ".join(filters)}
-            GROUP BY e.household_id
+            GROUP BY e.{key}
         ), scored AS (
             SELECT h.id {"".join(", " + score for score in scores)}, {role_term}::numeric AS role_delta
-            FROM households_household h
-            LEFT JOIN counted ON counted.household_id = h.id
+            FROM {table} h
+            LEFT JOIN counted ON counted.subject_id = h.id
             {role_join}
             WHERE h.township_id = %s AND h.id IN ({households_sql})
         )
@@ -127,10 +125,11 @@ class Statement(NamedTuple):
 
 def score_statement(
     scheme: Scheme,
-    households: QuerySet[Household],
+    households: QuerySet[Household] | QuerySet[Account],
     *,
     categories: list[Category] | None = None,
     period: str | None = None,
+    year: int | None = None,
     also_counting: QuerySet[Entry] | None = None,
     only_their_entries: bool = False,
 ) -> Statement:
@@ -146,11 +145,19 @@ def score_statement(
       withdrawn entry never counts.
     - `only_their_entries`: sum only the households' own entries (a village, a page, one household) instead of
       the whole township's ledger (the township's jobs, where the filter costs more than it saves).
+    - `households` may be accounts instead (of any kind): the rows are then accounts, scored by their entries,
+      with no role (roles are households'); `year` counts only that year's entries (a cumulative scheme ranked by
+      the year).
     """
+    subject = "account" if households.model is Account else "household"
     whole_scheme = categories is None
     categories = list(scheme.categories.all()) if categories is None else list(categories)
     households = households.filter(township_id=scheme.township_id).order_by()
-    with_roles = whole_scheme and scheme.role_rules.filter(base_score__isnull=False).exists()
+    with_roles = (
+        subject == "household"
+        and whole_scheme
+        and scheme.role_rules.filter(base_score__isnull=False).exists()
+    )
     subquery, sub_params = _ids(households)
     also_sql, also_params = None, ()
     if also_counting is not None:
@@ -162,11 +169,15 @@ def score_statement(
         only_their_entries=only_their_entries,
         period=period is not None,
         also_counting_sql=also_sql,
+        subject=subject,
+        year=year is not None,
     )
     params: list = [category.pk for category in categories]
     params += [scheme.township_id, scheme.pk, *also_params]
     if period is not None:
         params.append(period)
+    if year is not None:
+        params.append(year)
     if only_their_entries:
         params += sub_params
     for category in categories:
@@ -268,16 +279,49 @@ class ScoreList:
         return list(Household.objects.raw(sql, [*statement.params, stop - start, start]))
 
 
-def passbook(household: Household, scheme: Scheme) -> dict:
-    """Every entry of the year with the running total (approved entries only move it), and the scores."""
+def account_scores(
+    scheme: Scheme,
+    accounts: QuerySet[Account],
+    *,
+    year: int | None = None,
+    categories: list[Category] | None = None,
+    also_counting: QuerySet[Entry] | None = None,
+) -> dict[int, Score]:
+    """{account id: Score} for a few accounts of any kind: the one statement, over their own entries."""
+    statement = score_statement(
+        scheme,
+        accounts,
+        year=year,
+        categories=categories,
+        also_counting=also_counting,
+        only_their_entries=True,
+    )
+    ids = [c.pk for c in statement.categories]
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)
+        return {
+            account_id: Score(dict(zip(ids, values, strict=True)), role_delta, total)
+            for account_id, *values, role_delta, total in cursor.fetchall()
+        }
+
+
+def passbook(holder: Household | Account, scheme: Scheme) -> dict:
+    """Every entry of the scheme (a year, or every year of a scheme whose points carry forward) with the running
+    total (approved entries only move it), and the scores: of a household, or of an account of any kind."""
+    if isinstance(holder, Account) and holder.household_id is not None:
+        holder = holder.household  # a family's account is its household's, with the household's role
+    mine = {"household": holder} if isinstance(holder, Household) else {"account": holder}
     entries = list(
-        Entry.objects.filter(household=household, scheme=scheme)
+        Entry.objects.filter(scheme=scheme, **mine)
         .select_related("recorded_by", "approved_by", "corrects")
         .prefetch_related("evidence")
         .order_by("occurred_on", "id")
     )
     start = base_total(scheme)
-    scored = household_scores(scheme, Household.objects.filter(pk=household.pk)).get(household.pk)
+    if isinstance(holder, Household):
+        scored = household_scores(scheme, Household.objects.filter(pk=holder.pk)).get(holder.pk)
+    else:
+        scored = account_scores(scheme, Account.objects.filter(pk=holder.pk)).get(holder.pk)
     if scored is not None:
         start += scored.role_delta
     running = start
@@ -312,7 +356,7 @@ def quarterly_breakdown(household: Household, scheme: Scheme) -> list[dict]:
 
 def entries_visible_to(membership: Membership) -> QuerySet[Entry]:
     """Entries of the households the member sees (by the household's village now, as the roster does)."""
-    return restrict_to_visible(membership, Entry.objects.all(), village_field="household__village")
+    return restrict_to_visible(membership, Entry.objects.all(), village_field="account__village")
 
 
 def ledger(
@@ -327,13 +371,22 @@ def ledger(
     """The ledger page: newest first, everything a row shows fetched in a fixed number of queries."""
     entries = (
         entries_visible_to(membership)
-        .select_related("household", "household__village", "scheme", "recorded_by", "approved_by", "corrects")
+        .select_related(
+            "household",
+            "household__village",
+            "account__resident",
+            "account__unit",
+            "scheme",
+            "recorded_by",
+            "approved_by",
+            "corrects",
+        )
         .prefetch_related("evidence", "corrections")
     )
     if scheme is not None:
         entries = entries.filter(scheme=scheme)
     if village is not None:
-        entries = entries.filter(household__village=village)
+        entries = entries.filter(account__village=village)
     if state:
         entries = entries.filter(state=state)
     if source:
@@ -356,7 +409,7 @@ def alerts_visible_to(membership: Membership) -> QuerySet[ThresholdAlert]:
 
 def evidence_visible_to(membership: Membership) -> QuerySet[Evidence]:
     return restrict_to_visible(
-        membership, Evidence.objects.select_related("entry"), village_field="entry__household__village"
+        membership, Evidence.objects.select_related("entry"), village_field="entry__account__village"
     )
 
 
@@ -419,47 +472,3 @@ def recordable_households(
         households = households.filter(area=area)
     heads = Resident.objects.filter(household=OuterRef("pk"), is_head=True).values("name")[:1]
     return households.annotate(head_name=Subquery(heads, output_field=CharField())).order_by("number", "pk")
-
-
-# What villagers send from their own page (issue 14, item 6) ------------------------------------------------------
-
-
-def declarable_items() -> QuerySet[Item]:
-    """The bonus items of an active scheme a household may declare itself (`by_declaration`)."""
-    return (
-        Item.objects.filter(
-            active=True, kind=ItemKind.BONUS, by_declaration=True, category__scheme__state=SchemeState.ACTIVE
-        )
-        .select_related("category")
-        .order_by("category__order", "order", "pk")
-    )
-
-
-def appealable_entries(household_id: int) -> QuerySet[Entry]:
-    """A household's own entries an appeal may name: approved, not a correction, not corrected, none pending."""
-    corrected = Entry.objects.filter(source=EntrySource.CORRECTION).exclude(state=EntryState.WITHDRAWN)
-    return (
-        Entry.objects.filter(household_id=household_id, state=EntryState.APPROVED)
-        .exclude(source=EntrySource.CORRECTION)
-        .exclude(pk__in=corrected.values("corrects_id"))
-        .exclude(appeals__state=AppealState.PENDING)
-        .order_by("-occurred_on", "-pk")
-    )
-
-
-def self_declarations_visible_to(membership: Membership) -> QuerySet[SelfDeclaration]:
-    rows = SelfDeclaration.objects.select_related("household", "item", "decided_by", "entry")
-    return restrict_to_visible(membership, rows).order_by("-submitted_at", "-pk")
-
-
-def appeals_visible_to(membership: Membership) -> QuerySet[Appeal]:
-    rows = Appeal.objects.select_related("household", "entry", "decided_by", "reversal")
-    return restrict_to_visible(membership, rows).order_by("-submitted_at", "-pk")
-
-
-def pending_self_declarations(membership: Membership) -> QuerySet[SelfDeclaration]:
-    return self_declarations_visible_to(membership).filter(state=SelfDeclarationState.PENDING)
-
-
-def pending_appeals(membership: Membership) -> QuerySet[Appeal]:
-    return appeals_visible_to(membership).filter(state=AppealState.PENDING)

@@ -14,8 +14,8 @@ from core.permissions import Action
 from households.api.roster import _empty
 from scoring import services as scoring
 from scoring.api.ledger import person
+from scoring.appeal_selectors import appeals_visible_to, self_declarations_visible_to
 from scoring.models import Appeal, AppealState, SelfDeclaration, SelfDeclarationState
-from scoring.selectors import appeals_visible_to, self_declarations_visible_to
 
 from ..selectors import claims_visible_to
 from .claims import ClaimDetailSerializer

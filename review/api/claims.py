@@ -11,7 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.permissions import Action
+from core.permissions import Action, restrict_to_visible
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty
 from households.models import Household
 from households.selectors import households_visible_to
@@ -23,7 +23,7 @@ from scoring.api.ledger import (
     ReasonSerializer,
     person,
 )
-from scoring.models import ClaimChannel, Entry
+from scoring.models import Account, ClaimChannel, Entry
 
 from ..selectors import claim_trail, claims_visible_to
 from ..services import TRAIL_LABELS
@@ -33,7 +33,13 @@ from .common import KEPT_SCHEMA, ItemField, ReviewViewSet
 class ClaimSerializer(serializers.ModelSerializer):
     """A claim: its entry (points, state) and what the grid worker collected."""
 
-    household_number = serializers.CharField(source="household.number", read_only=True)
+    household_number = serializers.SerializerMethodField(
+        help_text="Empty for a villager's or a unit's account."
+    )
+    account_kind = serializers.CharField(source="account.kind", read_only=True)
+    holder = serializers.CharField(
+        read_only=True, help_text="The household's number, the villager's or unit's name."
+    )
     state = serializers.CharField(read_only=True, help_text="proposed, approved or withdrawn.")
     channel = serializers.CharField(source="claim.channel", read_only=True)
     declarer_name = serializers.CharField(source="claim.declarer_name", read_only=True)
@@ -52,6 +58,9 @@ class ClaimSerializer(serializers.ModelSerializer):
         model = Entry
         fields = [
             "id",
+            "account",
+            "account_kind",
+            "holder",
             "household",
             "household_number",
             "item",
@@ -72,6 +81,9 @@ class ClaimSerializer(serializers.ModelSerializer):
             "batch",
         ]
         read_only_fields = fields
+
+    def get_household_number(self, entry) -> str:
+        return entry.household.number if entry.household_id else ""
 
     def get_checked_by(self, entry) -> str:
         return person(entry.claim.checked_by)
@@ -117,8 +129,23 @@ class ClaimDetailSerializer(ClaimSerializer):
         return EntrySerializer(entry, context=self.context).data
 
 
+def _accounts_visible_to(membership):
+    return restrict_to_visible(membership, Account.objects.all())
+
+
 class ClaimCreateSerializer(serializers.Serializer):
-    household = VisiblePrimaryKeyRelatedField(visible=households_visible_to, queryset=_empty(Household))
+    household = VisiblePrimaryKeyRelatedField(
+        visible=households_visible_to,
+        queryset=_empty(Household),
+        required=False,
+        help_text="A family's claim: its household (or give `account`).",
+    )
+    account = VisiblePrimaryKeyRelatedField(
+        visible=_accounts_visible_to,
+        queryset=_empty(Account),
+        required=False,
+        help_text="The account of any kind (a family's, a villager's, a unit's).",
+    )
     item = ItemField()
     occurred_on = serializers.DateField(help_text="The day it happened, in the scheme's year.")
     channel = serializers.ChoiceField(choices=ClaimChannel.choices)
@@ -136,6 +163,13 @@ class ClaimCreateSerializer(serializers.Serializer):
         required=False, default=True, help_text="False: recorded for someone else to check first."
     )
 
+    def validate(self, attrs):
+        if ("household" in attrs) == ("account" in attrs):
+            raise serializers.ValidationError(
+                {"account": [_("Give either the account or the household, not both and not neither.")]}
+            )
+        return attrs
+
 
 @extend_schema_view(destroy=KEPT_SCHEMA)
 class ClaimViewSet(ReviewViewSet):
@@ -143,7 +177,14 @@ class ClaimViewSet(ReviewViewSet):
 
     queryset = _empty(Entry)
     serializer_class = ClaimSerializer
-    search_fields = ["household__number", "item_name", "claim__cause", "claim__declarer_name"]
+    search_fields = [
+        "household__number",
+        "account__resident__name",
+        "account__unit__name",
+        "item_name",
+        "claim__cause",
+        "claim__declarer_name",
+    ]
     routed_actions = {"list", "create", "retrieve", "destroy"}
     write_actions = {
         "create": (Action.RECORD_CLAIM,),

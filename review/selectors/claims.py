@@ -22,7 +22,14 @@ def claims_visible_to(membership: Membership) -> QuerySet[Entry]:
     """The claims of the households the member may see (a grid worker: their villages and areas), newest first,
     with what a list or the trail shows (a fixed number of queries)."""
     entries = Entry.objects.filter(source=EntrySource.CLAIM, claim__isnull=False).select_related(
-        "claim", "claim__checked_by", "recorded_by", "approved_by", "household", "round_link__round"
+        "claim",
+        "claim__checked_by",
+        "recorded_by",
+        "approved_by",
+        "household",
+        "account__resident",
+        "account__unit",
+        "round_link__round",
     )
     return restrict_to_visible(membership, entries).order_by("-recorded_at", "-pk")
 
@@ -49,10 +56,10 @@ def claim_trail(entry: Entry) -> list[Step]:
     """The six steps of one claim as far as it has come (entry from `claims_visible_to`)."""
     claim = entry.claim
     declarer = (
-        _("%(name)s (%(relation)s) on the household's behalf")
+        _("%(name)s (%(relation)s) on the holder's behalf")
         % {"name": claim.declarer_name, "relation": claim.declarer_relation}
         if claim.declarer_name
-        else _("the household itself")
+        else _("the holder themselves")
     )
     steps = [
         Step("declared", _("Declared"), declarer, None, claim.get_channel_display()),

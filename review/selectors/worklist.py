@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 
 from core.permissions import Action, can
 from households.models import TAKING_PART_STATUSES, Household, Membership, Role
-from scoring.selectors import pending_appeals, pending_self_declarations
+from scoring.appeal_selectors import pending_appeals, pending_self_declarations
 
 from ..models import (
     Declaration,

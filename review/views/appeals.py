@@ -16,7 +16,7 @@ from core.files import stored_file_response
 from core.permissions import Action, can
 from core.views import township_view
 from households.forms import add_domain_error
-from scoring import selectors as scoring_selectors
+from scoring import appeal_selectors as scoring_selectors
 from scoring import services as scoring
 from scoring.models import AppealState, SelfDeclarationState
 

@@ -8,12 +8,12 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.permissions import Action, can
+from core.permissions import Action, can, restrict_to_visible
 from core.views import township_view
 from households.forms import add_domain_error
 from households.selectors import households_visible_to
 from scoring import services as scoring
-from scoring.models import EntryState, Item, ItemKind, SchemeState
+from scoring.models import Account, AccountKind, EntryState, Item, ItemKind, SchemeState
 
 from .. import selectors, services
 from ..forms import ClaimForm, FalseClaimForm
@@ -28,20 +28,31 @@ def claim_items():
     )
 
 
+def _chosen_account(request, membership) -> Account | None:
+    """`?account=` from an account's page (a villager's or a unit's; a family's is chosen by its number)."""
+    if "account" not in request.GET:
+        return None
+    accounts = restrict_to_visible(membership, Account.objects.exclude(kind=AccountKind.HOUSEHOLD))
+    return get_visible(accounts.select_related("resident", "unit", "village"), request.GET["account"])
+
+
 @township_view(Action.RECORD_CLAIM)
 def claim_create(request, township, membership):
+    account = _chosen_account(request, membership)
     form = ClaimForm(
         request.POST or None,
         request.FILES or None,
         households=households_visible_to(membership),
         items=claim_items(),
+        account=account,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             entry = scoring.record_claim(
                 membership=membership,
-                household=data["household"],
+                household=data.get("household"),
+                account=account,
                 item=data["item"],
                 occurred_on=data["occurred_on"],
                 happened_at=data["happened_at"],
@@ -57,13 +68,14 @@ def claim_create(request, township, membership):
         else:
             messages.success(
                 request,
-                _(
-                    "The claim of household %(number)s was recorded: %(item)s. It goes on the village's next notice."
-                )
-                % {"number": entry.household.number, "item": entry.item_name},
+                _("The claim of %(holder)s was recorded: %(item)s. It goes on the village's next notice.")
+                % {
+                    "holder": entry.household.number if entry.household else entry.account.holder_name,
+                    "item": entry.item_name,
+                },
             )
             return redirect(url(request, "worklist"))
-    return render_page(request, "review/claim_form.html", {"form": form})
+    return render_page(request, "review/claim_form.html", {"form": form, "account": account})
 
 
 @township_view(Action.VIEW)

@@ -240,7 +240,7 @@ class EntryViewSet(TownshipScopedViewSet):
         return restrict_to_visible(
             self.membership,
             Entry.objects.select_related("recorded_by", "approved_by").prefetch_related("evidence"),
-            village_field="household__village",
+            village_field="account__village",
         )
 
     def initial(self, request, *args, **kwargs):

@@ -61,6 +61,9 @@ class SchemeSerializer(serializers.ModelSerializer):
             "allows_transfers",
             "township_approves_quarterly",
             "township_approves_annual",
+            "account_kinds",
+            "points_carry_forward",
+            "rank_by",
             "base_total",
             "created_at",
         ]

@@ -7,6 +7,7 @@ URL resolver falls through to this one.
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .accounts import AccountViewSet, RankingViewSet
 from .alerts import AlertViewSet
 from .ledger import EntryViewSet
 from .schemes import CategoryViewSet, ItemViewSet, RoleRuleViewSet, SchemeViewSet
@@ -41,6 +42,8 @@ router.register("entries", EntryViewSet, basename="entry")
 router.register("scores", ScoreViewSet, basename="score")
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("transfers", TransferViewSet, basename="transfer")
+router.register("accounts", AccountViewSet, basename="account")
+router.register("rankings", RankingViewSet, basename="ranking")
 
 urlpatterns = [
     *router.urls,

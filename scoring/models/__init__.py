@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -13,6 +14,7 @@ from core.tenancy import TownshipScopedManager
 from households.models import Household, Village
 
 from ..periods import Cadence
+from .accounts import AccountKind
 
 
 def format_points(value: Decimal) -> str:
@@ -25,6 +27,15 @@ class SchemeState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ACTIVE = "active", _("Active")
     CLOSED = "closed", _("Closed")
+
+
+class RankBy(models.TextChoices):
+    YEAR = "year", _("The year's points")
+    CUMULATIVE = "cumulative", _("All points so far")
+
+
+def default_account_kinds() -> list[str]:
+    return [AccountKind.HOUSEHOLD]
 
 
 class Scheme(TownshipOwned):
@@ -49,6 +60,22 @@ class Scheme(TownshipOwned):
         help_text=_("A declaration proved false costs this many times its value (seed 4: double)."),
     )
     allows_transfers = models.BooleanField(_("allows transfers between accounts"), default=False)
+    # Which accounts the scheme keeps (scheme 1: families only; scheme 4: families, villagers and units), whether
+    # points carry forward from year to year (scheme 4: never cleared; the scheme then takes entries of any later
+    # year) and whether its rankings count the year or everything so far.
+    account_kinds = ArrayField(
+        models.CharField(max_length=10, choices=AccountKind.choices),
+        verbose_name=_("account kinds"),
+        default=default_account_kinds,
+    )
+    points_carry_forward = models.BooleanField(
+        _("points carry forward (never cleared)"),
+        default=False,
+        help_text=_("Off: the scheme is one year's and its points end with it."),
+    )
+    rank_by = models.CharField(
+        _("rankings count"), max_length=10, choices=RankBy.choices, default=RankBy.YEAR
+    )
     # Which review rounds go to the township after their public notice (review.services: "finish" or "submit").
     # Seed 1: a quarter's scores count when its notice ends without an upheld objection; the annual review goes to
     # the township. Notice batches of directly recorded entries always go to the township.
@@ -72,6 +99,8 @@ class Scheme(TownshipOwned):
             models.CheckConstraint(
                 condition=Q(false_declaration_multiplier__gte=1), name="scheme_false_multiplier_at_least_1"
             ),
+            models.CheckConstraint(condition=~Q(account_kinds=[]), name="scheme_keeps_some_account_kind"),
+            models.CheckConstraint(condition=Q(rank_by__in=RankBy.values), name="scheme_rank_by_valid"),
         ]
 
     def __str__(self) -> str:
@@ -269,12 +298,19 @@ class EntryQuerySet(models.QuerySet):
 
 
 class Entry(TownshipOwned):
-    """积分记录: one signed change to one household's points, with the rule as it was when recorded."""
+    """积分记录: one signed change to one account's points, with the rule as it was when recorded.
+
+    The account is the subject; an entry of a household's account also names the household (`household`, empty for
+    a villager's or a unit's account), and the database checks that the two agree (scoring 0012)."""
 
     village_path = "village"
+    area_path = "account__area"
     household_record = True
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey("scoring.Account", on_delete=models.PROTECT, related_name="entries")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="+", help_text=_("village at the time")
     )
@@ -317,6 +353,8 @@ class Entry(TownshipOwned):
         indexes = [
             models.Index(fields=["scheme", "state", "household"], name="entry_scheme_state_household"),
             models.Index(fields=["household", "occurred_on"], name="entry_household_date"),
+            models.Index(fields=["scheme", "state", "account"], name="entry_scheme_state_account"),
+            models.Index(fields=["account", "occurred_on"], name="entry_account_date"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -339,7 +377,13 @@ class Entry(TownshipOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.household} {self.item_name} {self.points:+}"
+        return f"{self.holder} {self.item_name} {self.points:+}"
+
+    @property
+    def holder(self) -> str:
+        """Whose points: the household's number, or the villager's or unit's name (select_related the account's
+        resident and unit where a list shows it)."""
+        return self.household.number if self.household_id else self.account.holder_name
 
     def save(self, *args, **kwargs):
         if self.pk is not None and Entry._base_manager.filter(pk=self.pk, state=EntryState.APPROVED).exists():
@@ -424,6 +468,10 @@ class Transfer(TownshipOwned):
 
 
 # Split by purpose (modules stay under 500 lines); imported here so that `scoring.models` names every model.
+from .accounts import LIST_KIND as LIST_KIND  # noqa: E402
+from .accounts import Account as Account  # noqa: E402
+from .accounts import AccountKind as AccountKind  # noqa: E402,F811
+from .accounts import RankingList as RankingList  # noqa: E402
 from .appeals import Appeal as Appeal  # noqa: E402
 from .appeals import AppealState as AppealState  # noqa: E402
 from .appeals import SelfDeclaration as SelfDeclaration  # noqa: E402

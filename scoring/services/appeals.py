@@ -26,6 +26,7 @@ from core.errors import DomainError
 from core.permissions import Action, require
 from households.models import Membership
 
+from ..appeal_selectors import appealable_entries, declarable_items
 from ..evidence import check_evidence_file
 from ..models import (
     Appeal,
@@ -39,7 +40,6 @@ from ..models import (
     SelfDeclaration,
     SelfDeclarationState,
 )
-from ..selectors import appealable_entries, declarable_items
 from .claims import record_claim
 
 MAX_PENDING = 3  # of each kind, per household, waiting for the village at once
@@ -284,8 +284,9 @@ def _reverse(membership: Membership, entry: Entry, reason: str) -> Entry:
         raise DomainError(_("This entry has already been corrected."), code="already_corrected")
     return Entry.objects.create(
         township_id=entry.township_id,
+        account=entry.account,
         household=entry.household,
-        village_id=entry.household.village_id,
+        village_id=entry.account.village_id,
         scheme=entry.scheme,
         category=entry.category,
         item=entry.item,

@@ -3,7 +3,7 @@ records a household's claim any day with its channel, declarer, time, place, cau
 first. Only checked claims go on the village's notice batch (review.selectors.waiting_for_a_notice); the batch's
 notice, submission and the township's approval make them count, as for every direct entry.
 
-The claim is keyed on its entry: the holder is the entry's (today a household)."""
+The claim is keyed on its entry: the holder is the entry's account (a family, a villager or a unit)."""
 
 import datetime
 from collections.abc import Sequence
@@ -18,14 +18,16 @@ from core.permissions import Action, can, require
 from households.models import Household, Membership
 
 from ..evidence import check_evidence_file
-from ..models import ClaimChannel, ClaimDetail, Entry, EntrySource, EntryState, Item, ItemKind
+from ..models import Account, ClaimChannel, ClaimDetail, Entry, EntrySource, EntryState, Item, ItemKind
+from .accounts import account_of
 from .ledger import _record
 
 
 def record_claim(
     *,
     membership: Membership,
-    household: Household,
+    household: Household | None = None,
+    account: Account | None = None,
     item: Item,
     occurred_on: datetime.date,
     channel: str,
@@ -40,14 +42,20 @@ def record_claim(
     """Record one claim as a PROPOSED entry of source `claim` with its detail. The operator is `recorded_by`;
     with `checked` (the default) they have also collected and checked it (the first check).
 
-    Right: RECORD_CLAIM on the household (a grid worker of its village and area, the village's clerk, the
-    township office)."""
+    The holder is `account` (a family's, a villager's or a unit's), or `household` for its own account.
+
+    Right: RECORD_CLAIM on the account (a grid worker of its village and area — a unit's, of its village —, the
+    village's clerk, the township office)."""
+    if account is None:
+        if household is None:
+            raise DomainError(_("Choose whose claim this is."), field="account")
+        account = account_of(household)
     require(
         membership,
         Action.RECORD_CLAIM,
-        household,
+        account,
         message=_(
-            "This household is not among those you serve: record claims only for your villages and areas."
+            "This account is not among those you serve: record claims only for your villages and areas."
         ),
     )
     if channel not in ClaimChannel.values:
@@ -59,7 +67,7 @@ def record_claim(
     declarer_name, declarer_relation = declarer_name.strip(), declarer_relation.strip()
     if declarer_name and not declarer_relation:
         raise DomainError(
-            _("Say how %(name)s is related to the household (or leave the declarer empty).")
+            _("Say how %(name)s is related to the holder (or leave the declarer empty).")
             % {"name": declarer_name},
             field="declarer_relation",
         )
@@ -74,9 +82,9 @@ def record_claim(
             )
     with transaction.atomic():
         entry = _record(
-            membership, household, item, occurred_on, EntrySource.CLAIM, cause, photos, idempotency_key=""
+            membership, account, item, occurred_on, EntrySource.CLAIM, cause, photos, idempotency_key=""
         )
-        check = checked and can(membership, Action.CHECK_CLAIM, household)
+        check = checked and can(membership, Action.CHECK_CLAIM, account)
         ClaimDetail.objects.create(
             township_id=entry.township_id,
             entry=entry,

@@ -20,6 +20,7 @@ from households.models import Household, Membership
 
 from ..evidence import check_evidence_file
 from ..models import (
+    Account,
     Entry,
     EntrySource,
     EntryState,
@@ -32,6 +33,7 @@ from ..models import (
     format_points,
 )
 from ..periods import period_of
+from .accounts import account_of
 
 SOURCE_RECORDER: dict[str, str] = {
     EntrySource.INSPECTION: "by_inspection",
@@ -130,7 +132,7 @@ def record_bulk(
 
 def _record(
     membership: Membership,
-    household: Household,
+    holder: Household | Account,
     item: Item,
     occurred_on: datetime.date,
     source: str,
@@ -138,9 +140,12 @@ def _record(
     evidence: Sequence[UploadedFile],
     idempotency_key: str,
 ) -> Entry:
+    """The one writer of a proposal, for any account (a household passed for its own account)."""
+    account = holder if isinstance(holder, Account) else account_of(holder)
+    household = account.household
     category = item.category
     scheme = category.scheme
-    if item.township_id != household.township_id:
+    if item.township_id != account.township_id:
         raise DomainError(_("This item belongs to another township's scheme."), field="item")
     if scheme.state != SchemeState.ACTIVE:
         raise DomainError(
@@ -148,13 +153,29 @@ def _record(
         )
     if not item.active:
         raise DomainError(_("The item %(item)s is retired.") % {"item": item.name}, field="item")
-    if not household.takes_part:
+    if account.kind not in scheme.account_kinds:
+        raise DomainError(
+            _("The scheme %(scheme)s keeps no accounts of %(kind)s: record points for its own account kinds.")
+            % {"scheme": scheme, "kind": account.get_kind_display()},
+            field="account",
+        )
+    if household is not None and not household.takes_part:
         raise DomainError(
             _("Household %(number)s does not take part in the scheme (%(status)s).")
             % {"number": household.number, "status": household.get_participation_display()},
             field="household",
         )
-    if occurred_on.year != scheme.year:
+    if account.unit is not None and account.unit.is_archived:
+        raise DomainError(
+            _("The unit %(name)s is archived: restore it before recording points.") % {"name": account.unit},
+            field="account",
+        )
+    if scheme.points_carry_forward and occurred_on.year < scheme.year:
+        raise DomainError(
+            _("The date must fall in the scheme's years, from %(year)d on.") % {"year": scheme.year},
+            field="occurred_on",
+        )
+    if not scheme.points_carry_forward and occurred_on.year != scheme.year:
         raise DomainError(
             _("The date must fall in the scheme's year %(year)d.") % {"year": scheme.year},
             field="occurred_on",
@@ -177,7 +198,7 @@ def _record(
     content_types = [check_evidence_file(f) for f in files]
 
     multiplier = Decimal("1")
-    if item.kind == ItemKind.PENALTY and item.role_multiplier_applies:
+    if item.kind == ItemKind.PENALTY and item.role_multiplier_applies and household is not None:
         role = (
             RoleAssignment.objects.filter(scheme=scheme, household=household).select_related("role").first()
         )
@@ -186,12 +207,12 @@ def _record(
     points = (item.signed_points * multiplier).quantize(Decimal("0.01"))
     period = period_of(category.cadence, occurred_on)
 
-    # Caps and thresholds count every entry that is not withdrawn; lock the household's row so two clerks at
+    # Caps and thresholds count every entry that is not withdrawn; lock the account's row so two clerks at
     # once cannot both slip under a cap.
-    Household.objects.select_for_update().filter(pk=household.pk).first()
+    Account.objects.select_for_update().filter(pk=account.pk).first()
     so_far = (
         Entry.objects.counting_towards_caps()
-        .filter(household=household, item=item, period=period)
+        .filter(account=account, item=item, period=period)
         .aggregate(hits=Count("id"), total=Sum("points"))
     )
     hits, total = so_far["hits"], abs(so_far["total"] or Decimal("0"))
@@ -218,9 +239,10 @@ def _record(
         )
 
     entry = Entry(
-        township_id=household.township_id,
+        township_id=account.township_id,
+        account=account,
         household=household,
-        village_id=household.village_id,
+        village_id=account.village_id,
         scheme=scheme,
         category=category,
         item=item,
@@ -249,7 +271,7 @@ def _record(
             size=upload.size or 0,
             uploaded_by=membership.user,
         )
-    if item.threshold_count and hits + 1 == item.threshold_count:
+    if item.threshold_count and hits + 1 == item.threshold_count and household is not None:
         ThresholdAlert.objects.get_or_create(
             household=household,
             item=item,
@@ -383,8 +405,9 @@ def correct_entry(*, membership: Membership, entry: Entry, reason: str, idempote
         now = timezone.now()
         return Entry.objects.create(
             township_id=entry.township_id,
+            account=entry.account,
             household=entry.household,
-            village_id=entry.household.village_id,
+            village_id=entry.account.village_id,
             scheme=entry.scheme,
             category=entry.category,
             item=entry.item,
@@ -461,8 +484,9 @@ def penalise_false_declaration(*, membership: Membership, entry: Entry, reason: 
         )
         return Entry.objects.create(
             township_id=entry.township_id,
+            account=entry.account,
             household=entry.household,
-            village_id=entry.household.village_id,
+            village_id=entry.account.village_id,
             scheme=entry.scheme,
             category=entry.category,
             item=entry.item,

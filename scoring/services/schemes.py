@@ -184,6 +184,9 @@ def copy_scheme(*, membership: Membership, scheme: Scheme, year: int, name: str 
             copied_from=scheme,
             false_declaration_multiplier=scheme.false_declaration_multiplier,
             allows_transfers=scheme.allows_transfers,
+            account_kinds=list(scheme.account_kinds),
+            points_carry_forward=scheme.points_carry_forward,
+            rank_by=scheme.rank_by,
             township_approves_quarterly=scheme.township_approves_quarterly,
             township_approves_annual=scheme.township_approves_annual,
         )

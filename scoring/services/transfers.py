@@ -10,8 +10,9 @@ from core.errors import DomainError
 from core.permissions import Action, require
 from households.models import Household, Membership
 
-from ..models import Category, Entry, EntrySource, ItemKind, Scheme, Transfer, TransferState
+from ..models import Account, Category, Entry, EntrySource, ItemKind, Scheme, Transfer, TransferState
 from ..periods import period_of
+from .accounts import account_of
 from .common import _require_two_decimals
 
 SIDES = {"from": "debit", "to": "credit"}
@@ -21,8 +22,8 @@ def transfer_points(
     *,
     membership: Membership,
     scheme: Scheme,
-    from_household: Household,
-    to_household: Household,
+    from_household: Household | Account,
+    to_household: Household | Account,
     category: Category,
     points: Decimal | int | str,
     reason: str,
@@ -31,7 +32,8 @@ def transfer_points(
     when the township approves the batches.
 
     Right: RECORD_ENTRY on the giving household (its village's clerk, the township office); the receiving
-    account may live in any village of the same township."""
+    account may live in any village of the same township. Either side is an account of any kind the scheme keeps
+    (a household passed for its own account)."""
     require(membership, Action.RECORD_ENTRY, from_household)
     if (
         len({scheme.township_id, category.township_id, to_household.township_id, from_household.township_id})
@@ -43,8 +45,17 @@ def transfer_points(
     points = _require_two_decimals(points, "points")
     if not scheme.allows_transfers:
         raise DomainError(_("This scheme does not allow transfers between accounts."))
-    if from_household.pk == to_household.pk:
-        raise DomainError(_("Choose two different households."), field="to_household")
+    giver = from_household if isinstance(from_household, Account) else account_of(from_household)
+    taker = to_household if isinstance(to_household, Account) else account_of(to_household)
+    if giver.pk == taker.pk:
+        raise DomainError(_("Choose two different accounts."), field="to_household")
+    for account in (giver, taker):
+        if account.kind not in scheme.account_kinds:
+            raise DomainError(
+                _("The scheme %(scheme)s keeps no accounts of %(kind)s.")
+                % {"scheme": scheme, "kind": account.get_kind_display()},
+                field="to_household",
+            )
     if points <= 0:
         raise DomainError(_("Transfer a positive number of points."), field="points")
     if not reason.strip():
@@ -58,7 +69,7 @@ def transfer_points(
         "item_name": _("Transfer"),
         "item_kind": ItemKind.BONUS,
         "item_points": points,
-        "year": scheme.year,
+        "year": today.year if scheme.points_carry_forward else scheme.year,
         "period": period_of(category.cadence, today),
         "occurred_on": today,
         "source": EntrySource.TRANSFER,
@@ -67,10 +78,18 @@ def transfer_points(
     }
     with transaction.atomic():
         debit = Entry.objects.create(
-            household=from_household, village_id=from_household.village_id, points=-points, **common
+            account=giver,
+            household_id=giver.household_id,
+            village_id=giver.village_id,
+            points=-points,
+            **common,
         )
         credit = Entry.objects.create(
-            household=to_household, village_id=to_household.village_id, points=points, **common
+            account=taker,
+            household_id=taker.household_id,
+            village_id=taker.village_id,
+            points=points,
+            **common,
         )
         return Transfer.objects.create(
             township_id=scheme.township_id, scheme=scheme, debit=debit, credit=credit

@@ -1,5 +1,5 @@
 """The scoring pages under /t/<township_slug>/scoring/: schemes, the ledger, passbooks, alerts and evidence."""
 
-from . import entries, passbook, schemes
+from . import accounts, entries, passbook, schemes
 
-urlpatterns = [*schemes.urlpatterns, *entries.urlpatterns, *passbook.urlpatterns]
+urlpatterns = [*schemes.urlpatterns, *entries.urlpatterns, *passbook.urlpatterns, *accounts.urlpatterns]
