@@ -80,7 +80,9 @@ class VillagerDeclarationForm(forms.Form):
     what_happened = forms.CharField(
         label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
     )
-    occurred_on = forms.DateField(label=_("Date it happened"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = forms.DateField(
+        label=_("Date it happened"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     photo = forms.FileField(
         label=_("Photo (optional)"),
         required=False,
