@@ -56,7 +56,7 @@ class SelfDeclarationSerializer(serializers.ModelSerializer):
         return person(declaration.decided_by)
 
 
-class TakeSerializer(serializers.Serializer):
+class SelfDeclarationTakeSerializer(serializers.Serializer):
     item = ItemField(help_text="The bonus item the claim is for.")
     occurred_on = serializers.DateField(required=False, help_text="Default: the day the villager gave.")
     place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -69,7 +69,7 @@ class TakeSerializer(serializers.Serializer):
     )
 
 
-class RefuseSerializer(serializers.Serializer):
+class SelfDeclarationRefuseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
@@ -111,7 +111,7 @@ class AppealSerializer(serializers.ModelSerializer):
         return person(appeal.decided_by)
 
 
-class DecideSerializer(serializers.Serializer):
+class AppealDecisionSerializer(serializers.Serializer):
     uphold = serializers.BooleanField(help_text="True: reverse the entry through the next notice.")
     reason = serializers.CharField(max_length=300)
 
@@ -141,12 +141,12 @@ class SelfDeclarationViewSet(_StateFiltered):
     def scoped_queryset(self):
         return self_declarations_visible_to(self.membership)
 
-    @extend_schema(request=TakeSerializer, responses={201: ClaimDetailSerializer})
-    @action(detail=True, methods=["post"], serializer_class=TakeSerializer)
+    @extend_schema(request=SelfDeclarationTakeSerializer, responses={201: ClaimDetailSerializer})
+    @action(detail=True, methods=["post"], serializer_class=SelfDeclarationTakeSerializer)
     def take(self, request, *args, **kwargs):
         """Checked: it becomes a claim (channel self_service) with its photo; the next notice batch takes it."""
         declaration = self.get_object()
-        serializer = TakeSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = SelfDeclarationTakeSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         entry = scoring.take_self_declaration(
             membership=self.membership, declaration=declaration, **serializer.validated_data
@@ -154,12 +154,12 @@ class SelfDeclarationViewSet(_StateFiltered):
         claim = claims_visible_to(self.membership).get(pk=entry.pk)
         return Response(ClaimDetailSerializer(claim, context=self.get_serializer_context()).data, status=201)
 
-    @extend_schema(request=RefuseSerializer, responses={200: SelfDeclarationSerializer})
-    @action(detail=True, methods=["post"], serializer_class=RefuseSerializer)
+    @extend_schema(request=SelfDeclarationRefuseSerializer, responses={200: SelfDeclarationSerializer})
+    @action(detail=True, methods=["post"], serializer_class=SelfDeclarationRefuseSerializer)
     def refuse(self, request, *args, **kwargs):
         """Refused, with the reason the villager reads on their page."""
         declaration = self.get_object()
-        serializer = RefuseSerializer(data=request.data)
+        serializer = SelfDeclarationRefuseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         scoring.refuse_self_declaration(
             membership=self.membership, declaration=declaration, reason=serializer.validated_data["reason"]
@@ -182,12 +182,12 @@ class AppealViewSet(_StateFiltered):
     def scoped_queryset(self):
         return appeals_visible_to(self.membership)
 
-    @extend_schema(request=DecideSerializer, responses={200: AppealSerializer})
-    @action(detail=True, methods=["post"], serializer_class=DecideSerializer)
+    @extend_schema(request=AppealDecisionSerializer, responses={200: AppealSerializer})
+    @action(detail=True, methods=["post"], serializer_class=AppealDecisionSerializer)
     def decide(self, request, *args, **kwargs):
         """Upheld: a reversing entry goes on the village's next notice and counts after it. Rejected: it stands."""
         appeal = self.get_object()
-        serializer = DecideSerializer(data=request.data)
+        serializer = AppealDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         scoring.decide_appeal(membership=self.membership, appeal=appeal, **serializer.validated_data)
         appeal = self.recheck(self.get_queryset().get(pk=appeal.pk))

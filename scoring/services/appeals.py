@@ -88,8 +88,6 @@ def submit_self_declaration(
     what_happened = _text(what_happened, "what_happened", _("Say what happened."))
     if occurred_on > timezone.localdate():
         raise DomainError(_("The date cannot be in the future."), field="occurred_on")
-    if occurred_on.year < timezone.localdate().year - 1:
-        raise DomainError(_("Declare only what happened this year or last year."), field="occurred_on")
     if item is not None and not declarable_items().filter(pk=item.pk).exists():
         raise DomainError(_("Choose one of the items listed, or leave the item empty."), field="item")
     content_type = ""
