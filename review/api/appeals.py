@@ -28,7 +28,9 @@ class SelfDeclarationSerializer(serializers.ModelSerializer):
     household_number = serializers.CharField(source="household.number", read_only=True)
     has_photo = serializers.SerializerMethodField()
     decided_by = serializers.SerializerMethodField()
-    entry = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The claim it became, once taken.")
+    entry = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The claim it became, once taken."
+    )
 
     class Meta:
         model = SelfDeclaration
@@ -81,7 +83,9 @@ class AppealSerializer(serializers.ModelSerializer):
     )
     decided_by = serializers.SerializerMethodField()
     reversal = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The reversing entry, once upheld (it counts after the next notice)."
+        read_only=True,
+        allow_null=True,
+        help_text="The reversing entry, once upheld (it counts after the next notice).",
     )
     reversal_state = serializers.CharField(
         source="reversal.state", read_only=True, allow_null=True, default=None
