@@ -109,5 +109,7 @@ def test_grid_worker_takes_a_villagers_self_declaration_on_a_phone(
     page.get_by_role("button", name="已核实：受理为积分申报").click()
     expect(page.get_by_role("heading", name="积分申报 · A-001")).to_be_visible()
     declaration = SelfDeclaration.objects.select_related("entry__claim").get()
-    assert declaration.state == SelfDeclarationState.TAKEN and declaration.entry.claim.channel == "self_service"
+    assert (
+        declaration.state == SelfDeclarationState.TAKEN and declaration.entry.claim.channel == "self_service"
+    )
     assert declaration.entry.evidence.count() == 1
