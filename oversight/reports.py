@@ -88,6 +88,8 @@ def township_report(township: Township, membership: Membership, year: int) -> Re
         tables.rounds(dashboard, names={row.key: row.name for row in dashboard.rows}),
         tables.distribution(dashboard),
     ]
+    if (by_list := tables.lists(dashboard)) is not None:
+        built.insert(1, by_list)
     svg = dashboard_charts(
         dashboard, whole_name=township.name, ranking_title=_("Villages ranked by average total")
     )
@@ -104,6 +106,8 @@ def village_report(village: Village, membership: Membership, year: int, quarter:
         tables.rounds(dashboard, names={village.pk: village.name}),
         tables.distribution(dashboard),
     ]
+    if (by_list := tables.lists(dashboard)) is not None:
+        built.insert(1, by_list)
     if dashboard.scheme is not None and sees_household_records(membership):
         built.append(
             tables.losers(selectors.households_losing_most(dashboard.scheme, village, quarter), quarter)

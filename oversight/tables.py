@@ -143,6 +143,17 @@ def quarters(dashboard: Dashboard, *, label: str) -> Table:
     return table
 
 
+def lists(dashboard: Dashboard) -> Table | None:
+    """Families, villagers, party members and units of a scheme that keeps their accounts (none: no table)."""
+    if not dashboard.lists:
+        return None
+    headers = [_("List"), _("Accounts"), _("With points"), _("Points given"), _("Points taken"), _("Net")]
+    table = Table("lists", _("Accounts by list"), headers)
+    table.rows = [[f.label, f.accounts, f.with_points, f.given, f.taken, f.net] for f in dashboard.lists]
+    table.note = _("Approved points of the year. Party members are also counted among the villagers.")
+    return table
+
+
 def rounds(dashboard: Dashboard, *, names: dict[int, str]) -> Table:
     headers = [_("Village"), _("Round"), _("Period"), _("State"), _("Days left on notice")]
     table = Table("rounds", _("Review rounds"), headers)

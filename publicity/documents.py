@@ -15,8 +15,9 @@ from households.models import Area, Household, Resident, Village
 from households.validators import mask_name
 from review.models import ReviewRound
 from rewards.models import StarResult
-from rewards.selectors import card_code, published_run
-from scoring.models import Scheme
+from rewards.selectors import card_code, list_stars, published_run
+from scoring.models import Account, RankingList, Scheme
+from scoring.rankings import ranking_year
 from scoring.selectors import passbook
 
 from .notice import build_notice
@@ -64,7 +65,8 @@ def passbooks_pdf(
         books.append(
             {
                 "household": household,
-                "head": head,
+                "village": household.village.name,
+                "who": f"户号 {household.number} · 户主 {head or '—'} · {household.area.name}",
                 "data": passbook(household, scheme),
                 "card_code": code,
                 "card_qr": qr_data_uri(code),
@@ -78,6 +80,19 @@ def passbooks_pdf(
         )
     with translation.override("zh-hans"):
         return render_pdf("publicity/passbook.html", {"books": books, "scheme": scheme})
+
+
+def account_passbook_pdf(account: Account, scheme: Scheme) -> bytes:
+    """The passbook of a villager's or a unit's account (a family's is its household's, above)."""
+    if account.resident_id is not None:
+        resident = account.resident
+        party = "（党员）" if resident.is_party_member else ""
+        who = f"村民 {resident.name}{party} · 户号 {resident.household.number} · {account.area.name}"
+    else:
+        who = f"单位 {account.unit.name} · 联系人 {account.unit.contact_name}"
+    book = {"village": account.village.name, "who": who, "data": passbook(account, scheme)}
+    with translation.override("zh-hans"):
+        return render_pdf("publicity/passbook.html", {"books": [book], "scheme": scheme})
 
 
 @runner("area_passbooks", queue="documents")
@@ -125,20 +140,59 @@ def star_rows(village: Village, scheme: Scheme, *, full_names: bool) -> list[dic
     return rows
 
 
-def honour_roll_pdf(village: Village, scheme: Scheme) -> bytes:
-    """光荣榜: the village's five-, four- and three-star households of the year (names as the township's notices)."""
-    rows = star_rows(village, scheme, full_names=notice_settings(village.township_id).full_names)
-    levels = [(level, [r for r in rows if r["stars"] == level]) for level in (5, 4, 3)]
+HONOURED = {
+    RankingList.RESIDENT: "积分先进村民",
+    RankingList.PARTY_MEMBER: "积分先进党员",
+    RankingList.UNIT: "积分先进单位",
+}
+
+
+def honour_roll_pdf(village: Village, scheme: Scheme, ranking: str = RankingList.HOUSEHOLD) -> bytes:
+    """光荣榜: the village's five-, four- and three-star households of the year (names as the township's notices);
+    for villagers, party members or units, the stars of their list (rewards.selectors.list_stars)."""
+    full_names = notice_settings(village.township_id).full_names
+    if ranking == RankingList.HOUSEHOLD:
+        rows = star_rows(village, scheme, full_names=full_names)
+        levels = [(level, [r for r in rows if r["stars"] == level]) for level in (5, 4, 3)]
+        sections = [(f"{level}星级文明户（{len(rs)}户）", rs) for level, rs in levels if rs]
+        subtitle = f"{scheme.year}年度星级文明户"
+    else:
+        honoured = HONOURED[RankingList(ranking)]
+        rows = _starred_accounts(village, scheme, ranking, full_names)
+        levels = [(level, [r for r in rows if r["stars"] == level]) for level in (5, 4, 3)]
+        sections = [(f"{level}星{honoured}（{len(rs)}）", rs) for level, rs in levels if rs]
+        year = ranking_year(scheme)
+        subtitle = f"{year}年度{honoured}" if year else f"{honoured}（累计积分）"
     with translation.override("zh-hans"):
         return render_pdf(
             "publicity/honour_roll.html",
             {
                 "village": village,
-                "scheme": scheme,
-                "levels": [(lv, rs) for lv, rs in levels if rs],
+                "subtitle": subtitle,
+                "sections": sections,
                 "issued_on": timezone.localdate(),
             },
         )
+
+
+def _starred_accounts(village: Village, scheme: Scheme, ranking: str, full_names: bool) -> list[dict]:
+    """The village's villagers, party members or units with stars, names as on notices (a unit's in full)."""
+    person = ranking != RankingList.UNIT
+    rows = [
+        {
+            "number": r.number if person else "",
+            "head": mask_name(r.name) if person and not full_names else r.name,
+            "stars": stars,
+        }
+        for r, stars in list_stars(scheme, ranking, village)
+        if stars
+    ]
+    if not rows:
+        raise DomainError(
+            _("Nobody of this list in %(village)s has earned a star yet: there is no one to honour.")
+            % {"village": village.name}
+        )
+    return rows
 
 
 def certificates_pdf(village: Village, scheme: Scheme, progress=None) -> bytes:

@@ -76,8 +76,9 @@ class IncentivePolicy(TownshipOwned):
         default=False,
         help_text=_("Only star households with a resident who is a party member."),
     )
-    # Whose list (issue 14, item 2): star households (the default, by `min_stars`), or the ranking of a scheme's
-    # families, villagers, party members or units (by `top` and/or `min_total`: they have no star rating).
+    # Whose list (issue 14, item 2): star households (the default), or a scheme's villagers, party members or
+    # units, by the stars of their village's list (rewards.selectors.list_stars) or by `top` of the township's
+    # ranking; `min_total` applies to every list.
     account_list = models.CharField(
         _("for"), max_length=20, choices=RankingList.choices, default=RankingList.HOUSEHOLD
     )
@@ -85,7 +86,10 @@ class IncentivePolicy(TownshipOwned):
         _("the first so many of the ranking"),
         null=True,
         blank=True,
-        help_text=_("Villagers, party members, units: e.g. 10 for the ten highest totals (ties included)."),
+        help_text=_(
+            "Villagers, party members, units only: e.g. 10 for the ten highest totals of the township (ties "
+            "included) instead of the stars."
+        ),
     )
     active = models.BooleanField(_("active"), default=True)
     key = models.CharField(max_length=20, blank=True, editable=False)

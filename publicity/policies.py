@@ -7,10 +7,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from households.models import Resident, Township
+from households.models import Resident, Township, Village
 from households.validators import mask_id_number, mask_mobile
 from rewards.models import StarResult
-from rewards.selectors import star_households
+from rewards.selectors import list_stars, star_households
 from scoring.models import LIST_KIND, Account, RankingList, Scheme, SchemeState
 from scoring.rankings import Ranking
 
@@ -121,8 +121,9 @@ def ranked_scheme(ranking: str, year: int) -> Scheme | None:
 def qualifying_accounts(
     policy: IncentivePolicy, year: int, village_ids: list[int] | None = None
 ) -> list[dict[str, Any]]:
-    """Who qualifies for a policy of villagers, party members or units: the first `top` of the township's ranking
-    (ties included) and/or a total of at least `min_total`, as printed rows. The rank is the township's."""
+    """Who qualifies for a policy of villagers, party members or units, as printed rows: the stars of their
+    village's list (rewards.selectors.list_stars, the scheme's bands) at least `min_stars` — or, when `top` is set,
+    the first `top` of the township's ranking (ties included) — and a total of at least `min_total` if set."""
     scheme = ranked_scheme(policy.account_list, year)
     if scheme is None:
         raise DomainError(
@@ -130,37 +131,46 @@ def qualifying_accounts(
             % {"year": year},
             code="no_scheme",
         )
-    ranking = Ranking(scheme, policy.account_list, year=year)
-    ranked = ranking[0 : ranking.count()]
+    villages = Village.objects.order_by("name", "pk")
+    if village_ids is not None:
+        villages = villages.filter(pk__in=village_ids)
+    if policy.top is not None:
+        township = Ranking(scheme, policy.account_list, year=year)
+        chosen = [(r, None, f"{r.rank}/{township.count()}") for r in township[0 : township.count()]]
+        chosen = [c for c in chosen if c[0].rank <= policy.top]
+    else:
+        chosen = []
+        for village in villages:
+            rows = list_stars(scheme, policy.account_list, village)
+            chosen += [(r, stars, f"{r.rank}/{len(rows)}") for r, stars in rows if stars >= policy.min_stars]
+    if policy.min_total is not None:
+        chosen = [c for c in chosen if c[0].total >= policy.min_total]
     accounts = {
         a.pk: a
-        for a in Account.objects.filter(pk__in=[r.account_id for r in ranked]).select_related(
-            "village", "resident", "unit"
+        for a in Account.objects.filter(pk__in=[r.account_id for r, _s, _rank in chosen]).select_related(
+            "resident", "unit"
         )
     }
-    rows = []
-    for r in ranked:
-        if (policy.top is not None and r.rank > policy.top) or (
-            policy.min_total is not None and r.total < policy.min_total
-        ):
-            continue
+    shown = {v.pk for v in villages}
+    result = []
+    for r, stars, rank in chosen:
         account = accounts[r.account_id]
-        if village_ids is not None and account.village_id not in village_ids:
+        if account.village_id not in shown:
             continue
         resident, unit = account.resident, account.unit
-        rows.append(
+        result.append(
             {
                 "village": r.village,
                 "number": r.number,
                 "head": r.name,
                 "id_number": mask_id_number(resident.id_number) if resident else "",
                 "mobile": mask_mobile(resident.mobile if resident else unit.contact_mobile if unit else ""),
-                "stars": "",
+                "stars": stars if stars is not None else "",
                 "total": r.total,
-                "rank": f"{r.rank}/{len(ranked)}",
+                "rank": rank,
             }
         )
-    return rows
+    return result
 
 
 def qualifying_households(

@@ -35,11 +35,10 @@ def _apply(policy: IncentivePolicy, fields: dict[str, object]) -> IncentivePolic
         raise DomainError(_("The least annual total cannot be negative."), field="min_total")
     if policy.account_list not in RankingList.values:
         raise DomainError(_("Choose whose list this is."), field="account_list")
-    if policy.account_list != RankingList.HOUSEHOLD and policy.top is None and policy.min_total is None:
+    if policy.top is not None and policy.account_list == RankingList.HOUSEHOLD:
         raise DomainError(
             _(
-                "Villagers, party members and units have no star rating: say how many of the ranking qualify, "
-                "or the least total."
+                "Star households qualify by their stars: the first so many of a ranking is for the other lists."
             ),
             field="top",
         )

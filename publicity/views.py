@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from core import jobs
 from core.errors import DomainError
-from core.permissions import Action, sees_household_records
+from core.permissions import Action, restrict_to_visible, sees_household_records
 from core.security import client_ip
 from core.tenancy import dangerously_all_townships, township_scope
 from core.views import township_view
@@ -29,10 +29,11 @@ from review.services import file_public_objection
 from rewards.forms import IncentiveListForm
 from rewards.selectors import budgets_visible_to
 from scoring import services as scoring_services
-from scoring.models import Scheme, SchemeState
+from scoring.models import Account, AccountKind, RankingList, Scheme, SchemeState
+from scoring.rankings import lists_of
 
 from . import villager
-from .documents import honour_roll_pdf, notice_sheet_pdf, passbooks_pdf, star_rows
+from .documents import account_passbook_pdf, honour_roll_pdf, notice_sheet_pdf, passbooks_pdf, star_rows
 from .forms import ObjectionForm
 from .incentives import incentive_pdf, incentive_xlsx, reward_list_pdf
 from .models import IncentivePolicy
@@ -149,11 +150,37 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 
 @township_view(Action.VIEW)
+def account_passbook_print(request, township, membership, pk):
+    """The printed passbook of a villager's or a unit's account (a family's: the household's passbook)."""
+    accounts = restrict_to_visible(membership, Account.objects.exclude(kind=AccountKind.HOUSEHOLD))
+    account = get_object_or_404(
+        accounts.select_related("village", "area", "resident__household", "unit"), pk=pk
+    )
+    scheme = _scheme_for(request)
+    if account.kind not in scheme.account_kinds:
+        return render(
+            request,
+            "publicity/document_error.html",
+            {"message": _("This scheme keeps no accounts of this kind: choose the scheme that keeps it.")},
+            status=400,
+        )
+    return _pdf(account_passbook_pdf(account, scheme), f"passbook-account-{account.pk}-{scheme.year}.pdf")
+
+
+@township_view(Action.VIEW)
 def honour_roll(request, township, membership, pk):
     village = get_object_or_404(villages_visible_to(membership), pk=pk)
     scheme = _scheme_for(request)
+    ranking = request.GET.get("list", RankingList.HOUSEHOLD)  # villagers', party members', units' honours too
+    if ranking not in RankingList.values or (
+        ranking != RankingList.HOUSEHOLD and ranking not in lists_of(scheme)
+    ):
+        raise Http404
     try:
-        return _pdf(honour_roll_pdf(village, scheme), f"honour-roll-{village.name}-{scheme.year}.pdf")
+        return _pdf(
+            honour_roll_pdf(village, scheme, ranking),
+            f"honour-roll-{village.name}-{scheme.year}-{ranking}.pdf",
+        )
     except DomainError as exc:
         return render(request, "publicity/document_error.html", {"message": exc.message}, status=400)
 
@@ -313,6 +340,11 @@ urlpatterns = [
         "t/<slug:township_slug>/publicity/households/<int:pk>/passbook-code/revoke/",
         passbook_code_revoke,
         name="passbook-code-revoke",
+    ),
+    path(
+        "t/<slug:township_slug>/publicity/accounts/<int:pk>/passbook.pdf",
+        account_passbook_print,
+        name="account-passbook-print",
     ),
     *villager.urlpatterns,
     path("t/<slug:township_slug>/publicity/areas/<int:pk>/passbooks/", area_passbooks, name="area-passbooks"),

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.permissions import restrict_to_visible
-from households.models import TAKING_PART_STATUSES, Membership
+from households.models import TAKING_PART_STATUSES, Membership, Village
 
 from .models import LIST_KIND, Account, RankBy, RankingList, Scheme
 from .selectors import score_statement
@@ -77,12 +77,20 @@ class Ranking:
     """One list's ranking in a scheme, for a paginator: `count()` is one query, each slice one statement."""
 
     def __init__(
-        self, scheme: Scheme, ranking: str, *, membership: Membership | None = None, year: int | None = None
+        self,
+        scheme: Scheme,
+        ranking: str,
+        *,
+        membership: Membership | None = None,
+        year: int | None = None,
+        village: Village | None = None,
     ):
         self.scheme, self.ranking, self.year = scheme, RankingList(ranking), ranking_year(scheme, year)
         accounts = accounts_of_list(ranking).filter(township_id=scheme.township_id)
         if membership is not None:
             accounts = restrict_to_visible(membership, accounts)
+        if village is not None:  # a village's own ranking (its honour roll)
+            accounts = accounts.filter(village=village)
         self.accounts = accounts
 
     def count(self) -> int:

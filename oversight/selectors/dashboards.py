@@ -21,6 +21,7 @@ from rewards.selectors import (
 )
 from scoring.models import Category, Scheme
 
+from .accounts import ListFigures, list_figures
 from .figures import (
     BUCKET,
     QUARTERS,
@@ -96,6 +97,9 @@ class Dashboard:
     star_run: StarRun | None
     rows: list[Figures]  # one per village (township, county) or per area (village page)
     whole: Figures  # the sum of the rows
+    lists: list[ListFigures] = field(
+        default_factory=list
+    )  # families, villagers, party members, units (scheme 4)
 
     @property
     def star_run_published(self) -> bool:
@@ -122,8 +126,8 @@ class Dashboard:
         return self.whole.rounds
 
 
-def _empty(year: int, rows: list[Figures]) -> Dashboard:
-    return Dashboard(year, None, [], Decimal("0"), None, rows, Figures(None, ""))
+def _empty(year: int, rows: list[Figures], lists: list[ListFigures] | None = None) -> Dashboard:
+    return Dashboard(year, None, [], Decimal("0"), None, rows, Figures(None, ""), lists or [])
 
 
 def sum_rows(rows: list[Figures], name: str) -> Figures:
@@ -151,7 +155,7 @@ def township_dashboard(
     rows = {v.pk: Figures(v.pk, v.name) for v in village_list}
     scheme = scheme_of_year(year)
     if scheme is None:
-        return _empty(year, list(rows.values()))
+        return _empty(year, list(rows.values()), list_figures(year, None if whole_township else ids))
     categories = list(scheme.categories.all())
     run = star_run_of(scheme)
     for village_id, counts in household_counts("village_id", ids).items():
@@ -175,7 +179,14 @@ def township_dashboard(
     whole = sum_rows(figures, name)
     _add_rewards_whole(whole, figures)
     return Dashboard(
-        year, scheme, categories, sum((c.base_score for c in categories), Decimal("0")), run, figures, whole
+        year,
+        scheme,
+        categories,
+        sum((c.base_score for c in categories), Decimal("0")),
+        run,
+        figures,
+        whole,
+        list_figures(year, None if whole_township else ids),
     )
 
 
@@ -186,7 +197,7 @@ def village_dashboard(village: Village, year: int) -> Dashboard:
     ids = [village.pk]
     scheme = scheme_of_year(year)
     if scheme is None:
-        return _empty(year, list(rows.values()))
+        return _empty(year, list(rows.values()), list_figures(year, ids))
     categories = list(scheme.categories.all())
     run = star_run_of(scheme)
     for area_id, counts in household_counts("area_id", ids).items():
@@ -207,7 +218,14 @@ def village_dashboard(village: Village, year: int) -> Dashboard:
     village_rows = {village.pk: whole}
     _add_rewards(village_rows, year, ids)
     return Dashboard(
-        year, scheme, categories, sum((c.base_score for c in categories), Decimal("0")), run, figures, whole
+        year,
+        scheme,
+        categories,
+        sum((c.base_score for c in categories), Decimal("0")),
+        run,
+        figures,
+        whole,
+        list_figures(year, ids),
     )
 
 

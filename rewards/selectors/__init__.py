@@ -10,6 +10,7 @@ from .budgets import (
     budgets_with_figures,
     figures_of,
 )
+from .lists import list_stars
 from .rule import (
     ORDER_TERMS,
     RANKED,
@@ -65,6 +66,7 @@ from .visibility import (
 )
 
 __all__ = [
+    "list_stars",
     "Balance",
     "Bands",
     "BudgetFigures",

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.permissions import Action, can, restrict_to_visible
 from core.views import township_view
+from households.selectors import villages_visible_to
 
 from .. import selectors
 from ..models import Account, AccountKind, RankingList, Scheme, SchemeState
@@ -120,6 +121,7 @@ def rankings(request, township, membership):
             page=Paginator(ranking, PER_PAGE).get_page(request.GET.get("page")),
             cumulative=ranking.year is None and scheme.points_carry_forward,
             this_year=ranking_year(scheme),
+            villages=list(villages_visible_to(membership).order_by("name", "pk")),
         )
     return render_page(request, "scoring/rankings.html", context)
 
