@@ -61,6 +61,7 @@ class Action(enum.StrEnum):
     RUN_SHOP = "run_shop"  # the points supermarket of one's villages: products, stock, the counter
     RECORD_CLAIM = "record_claim"  # claims (积分申报) outside rounds for households of one's villages/areas
     CHECK_CLAIM = "check_claim"  # the first check of a claim (time, place, cause, evidence); finding it false
+    DECIDE_APPEAL = "decide_appeal"  # uphold or reject a household's appeal (申诉) against one of its entries
 
 
 WHOLE_TOWNSHIP_ROLES = {Role.TOWNSHIP_ADMIN, Role.SUPERVISOR, Role.COUNTY_VIEWER}
@@ -79,6 +80,7 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.RUN_SHOP,
         Action.RECORD_CLAIM,
         Action.CHECK_CLAIM,
+        Action.DECIDE_APPEAL,
     },
     Role.VILLAGE_CLERK: {
         Action.VIEW,
@@ -88,6 +90,7 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.RUN_SHOP,
         Action.RECORD_CLAIM,
         Action.CHECK_CLAIM,
+        Action.DECIDE_APPEAL,
     },
     Role.PANEL_MEMBER: {Action.VIEW, Action.PANEL_WORK},
     Role.SUPERVISOR: {Action.VIEW, Action.VIEW_HISTORY},

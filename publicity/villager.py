@@ -30,6 +30,8 @@ from scoring.models import EntryState, PassbookCode, Scheme, SchemeState
 from scoring.selectors import passbook
 from scoring.services import hash_code
 
+from . import villager_requests
+
 WINDOW = datetime.timedelta(minutes=15)
 CODE_TRIES = 5
 ADDRESS_TRIES = 20
@@ -177,11 +179,19 @@ def _villager_page(request, row: PassbookCode, code_hash: str):
     head = Resident.objects.filter(household=household, is_head=True).first()
     context = {"household": household, "head": head, "village": household.village}
     if _is_open(request, code_hash):
-        return _no_store(render(request, "publicity/villager.html", {**context, **_statement(household)}))
+        # The page holds two forms now: "same-origin" lets the browser send its Origin (see _no_store).
+        page = villager_requests.open_page(request, row, {**context, **_statement(household)})
+        return _no_store(page, referrer="same-origin")
     factors = _factors(head)
     context["has_factor"] = bool(factors)
     status = 200
-    if request.method == "POST" and factors:
+    if request.method == "POST" and factors and "digits" not in request.POST:
+        # A declaration or appeal sent after the page closed: nothing is kept, and it is no wrong answer.
+        context["error"] = _(
+            "This page closed after 30 minutes: enter the 4 digits again, then send it again."
+        )
+        status = 400
+    elif request.method == "POST" and factors:
         locked = _code_locked_until(row) or _locked_until(_address_key(request))
         answer = request.POST.get("digits", "").strip().upper()[:4]
         if locked is not None:

@@ -235,7 +235,9 @@ DECISIONS = [
 
 
 class DecisionForm(OverrideMixin, forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label=_("Decision on the appeal"), choices=DECISIONS, widget=forms.RadioSelect
+    )
     adjusted_item = ItemChoiceField(
         label=_("Adjusted item"), queryset=None, required=False, help_text=_("Only when adjusting.")
     )
@@ -269,7 +271,7 @@ class ProposalChangesMixin:
         for row in proposals:
             pk = row.entry.pk
             self.fields[f"change_{pk}"] = forms.ChoiceField(
-                label=_("Decision"),
+                label=_("Decision on the appeal"),
                 required=False,
                 choices=[
                     ("", _("Confirmed as proposed")),
@@ -408,7 +410,10 @@ class ClaimForm(HouseholdLookupMixin, forms.Form):
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     cause = _text(_("What happened"), rows=3)
     channel = forms.ChoiceField(
-        label=_("Claimed by"), choices=ClaimChannel.choices, initial=ClaimChannel.IN_PERSON
+        label=_("Claimed by"),
+        # The villager's own page is the channel of self-declarations only (scoring.services.appeals).
+        choices=[c for c in ClaimChannel.choices if c[0] != ClaimChannel.VILLAGER_PAGE],
+        initial=ClaimChannel.IN_PERSON,
     )
     declarer_name = forms.CharField(
         label=_("Declared by someone else (name)"),
@@ -432,3 +437,29 @@ class ClaimForm(HouseholdLookupMixin, forms.Form):
 
 class FalseClaimForm(forms.Form):
     reason = _text(_("How it was proved false"))
+
+
+class TakeDeclarationForm(forms.Form):
+    """The grid worker's check of a villager's self-declaration: the item it is a claim for, the facts checked."""
+
+    item = ItemChoiceField(label=_("Item"), queryset=None)
+    occurred_on = forms.DateField(label=_("Date it happened"), widget=DATE_WIDGET)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    cause = _text(_("What happened (as checked)"), required=False, rows=3, max_length=1000)
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+
+
+class RefuseDeclarationForm(forms.Form):
+    reason = _text(_("Why it is refused (the villager reads it)"), max_length=300)
+
+
+class AppealDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision on the appeal"),
+        choices=[("uphold", _("Uphold: reverse the entry")), ("reject", _("Reject: the entry stands"))],
+        widget=forms.RadioSelect,
+    )
+    reason = _text(_("Reason (the villager reads it)"), max_length=300)

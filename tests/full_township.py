@@ -220,9 +220,30 @@ def fill(t) -> None:
         created_by=admin,
     )
     job.file.save("roster.xlsx", ContentFile(b"PK\x03\x04"), save=True)
+    fill_villager_requests(t, approved)
     fill_demonstration(t)
     _county_officer(t)
     fill_rewards(t, scheme)
+
+
+def fill_villager_requests(t, approved) -> None:
+    """What a villager sends from their own page (issue 14, item 6): a self-declaration with a photo (pending) and
+    an appeal against the household's approved entry (pending)."""
+    import io
+
+    from PIL import Image
+
+    h1 = t.households[0]
+    code = scoring.issue_code(membership=member(t.admin), household=h1)[0]
+    photo = io.BytesIO()
+    Image.new("RGB", (4, 4), "green").save(photo, "PNG")  # a photo Pillow verifies (the service checks it)
+    scoring.submit_self_declaration(
+        code=code,
+        what_happened="帮五保户打扫院子",
+        occurred_on=datetime.date(YEAR, 5, 1),
+        photo=ContentFile(photo.getvalue(), name="garden.png"),
+    )
+    scoring.submit_appeal(code=code, entry_id=approved.pk, reason="那天不在家")
 
 
 def _county_officer(t) -> None:

@@ -346,3 +346,25 @@ def test_the_matrix_reaches_the_unit_pages_and_endpoints_with_b_s_unit(seeded):
     for name, route, kwargs in unit_routes:
         filled = object_kwargs(name, route, kwargs, seeded.b.township)
         assert filled in ({}, {"pk": b_unit.pk}), (name, filled)
+
+
+def test_the_matrix_reaches_self_declarations_and_appeals_with_b_s_rows(seeded):
+    """What villagers send from their own page (issue 14, item 6): every staff page and endpoint of it is found
+    and filled with township B's self-declaration or appeal."""
+    from scoring.models import Appeal, SelfDeclaration
+
+    found = [(n, r, k) for n, r, k in routes() if "declaration" in r and "self" in r or "appeals" in r]
+    with dangerously_all_townships():
+        b_declaration = SelfDeclaration.objects.get(township=seeded.b.township)
+        b_appeal = Appeal.objects.get(township=seeded.b.township)
+    assert {n for n, _r, _k in found} >= {
+        "review:self-declaration-list", "review:self-declaration-detail", "review:self-declaration-photo",
+        "review:appeal-list", "review:appeal-detail",
+        "review_api:self-declaration-list", "review_api:self-declaration-detail",
+        "review_api:self-declaration-take", "review_api:self-declaration-refuse",
+        "review_api:appeal-list", "review_api:appeal-detail", "review_api:appeal-decide",
+    }  # fmt: skip
+    for name, route, kwargs in found:
+        filled = object_kwargs(name, route, kwargs, seeded.b.township)
+        expected = b_appeal.pk if "appeal" in name else b_declaration.pk
+        assert filled in ({}, {"pk": expected}), (name, filled)

@@ -2,6 +2,7 @@
 
 from scoring.api.urls import Router
 
+from .appeals import AppealViewSet, SelfDeclarationViewSet
 from .claims import ClaimViewSet
 from .decisions import DeclarationViewSet, ObjectionViewSet
 from .panels import PanelViewSet
@@ -15,5 +16,7 @@ router.register("rounds", RoundViewSet, basename="round")
 router.register("declarations", DeclarationViewSet, basename="declaration")
 router.register("objections", ObjectionViewSet, basename="objection")
 router.register("claims", ClaimViewSet, basename="claim")
+router.register("self-declarations", SelfDeclarationViewSet, basename="self-declaration")
+router.register("appeals", AppealViewSet, basename="appeal")
 
 urlpatterns = router.urls

@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 
+from core.permissions import Action, can
 from households.models import TAKING_PART_STATUSES, Household, Membership, Role
+from scoring.appeal_selectors import pending_appeals, pending_self_declarations
 
 from ..models import (
     Declaration,
@@ -50,6 +52,12 @@ class Worklist:
     batches_to_post: list[dict] = field(default_factory=list)  # {scheme, village_id, village, count}
     claims_to_check: list = field(default_factory=list)  # entries of claims nobody has checked yet
     my_claims: list = field(default_factory=list)  # the grid worker's recent claims and their state
+    self_declarations: list = field(
+        default_factory=list
+    )  # from villagers' own pages, to check (oldest first)
+    self_declaration_count: int = 0
+    appeals: list = field(default_factory=list)  # villagers' appeals to decide (oldest first)
+    appeal_count: int = 0
 
     @property
     def empty(self) -> bool:
@@ -65,6 +73,8 @@ class Worklist:
                 self.batches_to_post,
                 self.claims_to_check,
                 self.my_claims,
+                self.self_declarations,
+                self.appeals,
             )
         )
 
@@ -97,6 +107,14 @@ def worklist(membership: Membership) -> Worklist:
         work.batches_to_post = direct_proposals_waiting(membership)
     if membership.role in (Role.GRID_WORKER, Role.VILLAGE_CLERK, Role.TOWNSHIP_ADMIN):
         work.claims_to_check = list(claims_to_check(membership)[:MAX_CLAIMS])
+    if membership.role in (Role.GRID_WORKER, Role.VILLAGE_CLERK, Role.TOWNSHIP_ADMIN):
+        declarations = pending_self_declarations(membership)
+        work.self_declaration_count = declarations.count()
+        work.self_declarations = list(declarations.order_by("submitted_at", "pk")[:MAX_CLAIMS])
+    if can(membership, Action.DECIDE_APPEAL):
+        appeals = pending_appeals(membership)
+        work.appeal_count = appeals.count()
+        work.appeals = list(appeals.order_by("submitted_at", "pk")[:MAX_CLAIMS])
     if membership.role == Role.GRID_WORKER:
         work.my_claims = list(claims_visible_to(membership).filter(recorded_by=membership.user)[:MAX_CLAIMS])
     return work

@@ -1,7 +1,7 @@
 """The review pages under /t/<township_slug>/review/: worklist, rounds, cross-review assignments, inspections,
 declarations, meetings, objections and the township's approvals."""
 
-from . import assignments, claims, declarations, inspections, meetings, objections, rounds
+from . import appeals, assignments, claims, declarations, inspections, meetings, objections, rounds
 
 urlpatterns = [
     *rounds.urlpatterns,
@@ -11,4 +11,5 @@ urlpatterns = [
     *meetings.urlpatterns,
     *objections.urlpatterns,
     *claims.urlpatterns,
+    *appeals.urlpatterns,
 ]

@@ -472,6 +472,10 @@ from .accounts import LIST_KIND as LIST_KIND  # noqa: E402
 from .accounts import Account as Account  # noqa: E402
 from .accounts import AccountKind as AccountKind  # noqa: E402,F811
 from .accounts import RankingList as RankingList  # noqa: E402
+from .appeals import Appeal as Appeal  # noqa: E402
+from .appeals import AppealState as AppealState  # noqa: E402
+from .appeals import SelfDeclaration as SelfDeclaration  # noqa: E402
+from .appeals import SelfDeclarationState as SelfDeclarationState  # noqa: E402
 from .claims import ClaimChannel as ClaimChannel  # noqa: E402
 from .claims import ClaimDetail as ClaimDetail  # noqa: E402
 from .passbook_codes import PassbookCode as PassbookCode  # noqa: E402

@@ -15,6 +15,7 @@ class ClaimChannel(models.TextChoices):
     QQ = "qq", _("QQ")
     WECHAT = "wechat", _("WeChat")
     OTHER = "other", _("Other")
+    VILLAGER_PAGE = "self_service", _("The villager's own page")
 
 
 class ClaimDetail(TownshipOwned):

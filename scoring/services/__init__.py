@@ -4,6 +4,13 @@
 (the catalogue), `ledger` (entries, corrections, alerts) and `transfers`.
 """
 
+from .appeals import (
+    decide_appeal,
+    refuse_self_declaration,
+    submit_appeal,
+    submit_self_declaration,
+    take_self_declaration,
+)
 from .claims import check_claim, record_claim
 from .false_claims import penalise_false_declaration
 from .ledger import (
@@ -45,6 +52,11 @@ __all__ = [
     "close_scheme",
     "copy_scheme",
     "correct_entry",
+    "decide_appeal",
+    "refuse_self_declaration",
+    "submit_appeal",
+    "submit_self_declaration",
+    "take_self_declaration",
     "hash_code",
     "issue_code",
     "live_code",

@@ -73,3 +73,43 @@ def test_grid_worker_records_a_claim_from_home_within_the_click_budget(
     assert claim.entry.evidence.count() == 1 and claim.entry.recorded_by == user
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     page.screenshot(path=str(artifacts / "review-claim-phone.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_grid_worker_takes_a_villagers_self_declaration_on_a_phone(
+    transactional_db, live_server, page, world, scheme, artifacts
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from scoring.models import SelfDeclaration, SelfDeclarationState
+
+    user = UserFactory(username="a-grid")
+    MembershipFactory(
+        user=user, township=world.a.township, role=Role.GRID_WORKER, villages=[world.a.villages[0]]
+    )
+    code = services.issue_code(membership=member(world.a.admin), household=world.a.households[0])[0]
+    services.submit_self_declaration(
+        code=code,
+        what_happened="调解邻里纠纷",
+        occurred_on=timezone.localdate(),
+        photo=SimpleUploadedFile("现场.png", PNG),
+    )
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "a-grid")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/t/{world.a.township.slug}/review/work/")
+    expect(page.locator("main")).to_contain_text("待核实的自主申报")
+    page.get_by_role("link", name="A-001 · 调解邻里纠纷").click()
+    expect(page.locator("img.declaration-photo")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts / "review-self-declaration-phone.png"), full_page=True)
+    page.select_option("#id_take-item", index=1)
+    page.get_by_role("button", name="已核实：受理为积分申报").click()
+    expect(page.get_by_role("heading", name="积分申报 · A-001")).to_be_visible()
+    declaration = SelfDeclaration.objects.select_related("entry__claim").get()
+    assert (
+        declaration.state == SelfDeclarationState.TAKEN and declaration.entry.claim.channel == "self_service"
+    )
+    assert declaration.entry.evidence.count() == 1

@@ -257,7 +257,44 @@ def revoke_code(world):
     return lambda: services.revoke_code(membership=supervisor, household=world.a.households[0])
 
 
+# What villagers send from their own page (issue 14, item 6) ------------------------------------------------------
+
+
+def _declaration(world):
+    c = Catalogue(world)
+    code = services.issue_code(membership=c.office, household=c.h1)[0]
+    return c, services.submit_self_declaration(code=code, what_happened="帮邻居抢收", occurred_on=c.day)
+
+
+def take_self_declaration(world):
+    c, declaration = _declaration(world)
+    return lambda: services.take_self_declaration(  # a panel member checks no claims
+        membership=member(world.a.panel), declaration=declaration, item=c.item
+    )
+
+
+def refuse_self_declaration(world):
+    _c, declaration = _declaration(world)
+    return lambda: services.refuse_self_declaration(
+        membership=member(world.a.supervisor), declaration=declaration, reason="不实"
+    )
+
+
+def decide_appeal(world):
+    c = Catalogue(world)
+    entry = c.record(c.h1)
+    approve_through_notice([entry])
+    code = services.issue_code(membership=c.office, household=c.h1)[0]
+    appeal = services.submit_appeal(code=code, entry_id=entry.pk, reason="记错了")
+    return lambda: services.decide_appeal(  # a panel member decides no appeals
+        membership=member(world.a.panel), appeal=appeal, uphold=True, reason="同意"
+    )
+
+
 CASES = {
+    "scoring.services.appeals.take_self_declaration": take_self_declaration,
+    "scoring.services.appeals.refuse_self_declaration": refuse_self_declaration,
+    "scoring.services.appeals.decide_appeal": decide_appeal,
     "scoring.services.schemes.create_scheme": create_scheme,
     "scoring.services.schemes.activate_scheme": activate_scheme,
     "scoring.services.schemes.close_scheme": close_scheme,
@@ -283,6 +320,10 @@ CASES = {
 }
 
 EXEMPT: dict[str, str] = {
+    "scoring.services.appeals.submit_self_declaration": "the villager's own page: no member acts; the live "
+    "passbook code whose second factor was answered names the household (tests/scoring/test_appeals.py)",
+    "scoring.services.appeals.submit_appeal": "the villager's own page: as submit_self_declaration, and only the "
+    "code's household's own entries can be named (tests/scoring/test_appeals.py)",
     "scoring.services.passbook_codes.hash_code": "computes a hash, writes nothing",
     "scoring.services.passbook_codes.live_code": "reads the live code row only",
 }

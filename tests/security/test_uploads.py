@@ -192,3 +192,56 @@ def test_a_roster_import_over_the_size_limit_is_refused_before_reading(world, lo
     response = client.post(url, {"file": SimpleUploadedFile("名册.csv", b"a," * 1024)})
     assert response.status_code == 400
     assert "文件超过" in response.content.decode()
+
+
+# The villager's own page (issue 14, item 6): a self-declaration's photo, sent without a login -----------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\x89PNG\r\n\x1a\n<script>alert(1)</script>", b"<svg onload=alert(1)>", b"%PDF-1.4 a document"],
+    ids=["fake-png", "svg", "pdf"],
+)
+def test_a_villagers_photo_must_really_be_a_photo(world, item, content):
+    from scoring.models import SelfDeclaration
+
+    code = services.issue_code(membership=member(world.a.admin), household=world.a.households[0])[0]
+    with pytest.raises(DomainError) as refused:
+        services.submit_self_declaration(
+            code=code,
+            what_happened="做好事",
+            occurred_on=datetime.date.today(),
+            photo=SimpleUploadedFile("x.png", content),
+        )
+    assert refused.value.field == "photo"
+    assert not SelfDeclaration.objects.exists()
+
+
+def test_a_villagers_photo_of_too_many_pixels_is_refused(world, item, settings):
+    from scoring.models import SelfDeclaration
+
+    settings.JIFEN_EVIDENCE_MAX_PIXELS = 100
+    code = services.issue_code(membership=member(world.a.admin), household=world.a.households[0])[0]
+    photo = SimpleUploadedFile("big.png", image_bytes("PNG", size=(20, 20)))
+    with pytest.raises(DomainError):
+        services.submit_self_declaration(
+            code=code, what_happened="做好事", occurred_on=datetime.date.today(), photo=photo
+        )
+    assert not SelfDeclaration.objects.exists()
+
+
+def test_a_villagers_photo_is_served_to_its_township_only_with_a_safe_type(world, item, login):
+    code = services.issue_code(membership=member(world.a.admin), household=world.a.households[0])[0]
+    declaration = services.submit_self_declaration(
+        code=code,
+        what_happened="做好事",
+        occurred_on=datetime.date.today(),
+        photo=SimpleUploadedFile("g.png", PNG),
+    )
+    url = reverse("review:self-declaration-photo", kwargs={"township_slug": "town-a", "pk": declaration.pk})
+    response = login(world.a.clerk).get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert login(world.b.admin).get(url).status_code == 404
+    other = reverse("review:self-declaration-photo", kwargs={"township_slug": "town-b", "pk": declaration.pk})
+    assert login(world.b.admin).get(other).status_code == 404
