@@ -82,15 +82,22 @@ def passbooks_pdf(
         return render_pdf("publicity/passbook.html", {"books": books, "scheme": scheme})
 
 
-def account_passbook_pdf(account: Account, scheme: Scheme) -> bytes:
-    """The passbook of a villager's or a unit's account (a family's is its household's, above)."""
+def account_passbook_pdf(account: Account, scheme: Scheme, villager_code: str | None = None) -> bytes:
+    """The passbook of a villager's or a unit's account (a family's is its household's, above); with the QR of
+    the account's own page when its code was just issued (`villager_code`)."""
     if account.resident_id is not None:
         resident = account.resident
         party = "（党员）" if resident.is_party_member else ""
         who = f"村民 {resident.name}{party} · 户号 {resident.household.number} · {account.area.name}"
     else:
         who = f"单位 {account.unit.name} · 联系人 {account.unit.contact_name}"
-    book = {"village": account.village.name, "who": who, "data": passbook(account, scheme)}
+    book = {
+        "village": account.village.name,
+        "who": who,
+        "data": passbook(account, scheme),
+        "villager_qr": qr_data_uri(villager_url(villager_code)) if villager_code else None,
+        "villager_url": villager_url(villager_code) if villager_code else "",
+    }
     with translation.override("zh-hans"):
         return render_pdf("publicity/passbook.html", {"books": [book], "scheme": scheme})
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from core import jobs
 from core.errors import DomainError
-from core.permissions import Action, restrict_to_visible, sees_household_records
+from core.permissions import Action, sees_household_records
 from core.security import client_ip
 from core.tenancy import dangerously_all_townships, township_scope
 from core.views import township_view
@@ -29,11 +29,11 @@ from review.services import file_public_objection
 from rewards.forms import IncentiveListForm
 from rewards.selectors import budgets_visible_to
 from scoring import services as scoring_services
-from scoring.models import Account, AccountKind, RankingList, Scheme, SchemeState
+from scoring.models import RankingList, Scheme, SchemeState
 from scoring.rankings import lists_of
 
-from . import villager
-from .documents import account_passbook_pdf, honour_roll_pdf, notice_sheet_pdf, passbooks_pdf, star_rows
+from . import account_views, villager
+from .documents import honour_roll_pdf, notice_sheet_pdf, passbooks_pdf, star_rows
 from .forms import ObjectionForm
 from .incentives import incentive_pdf, incentive_xlsx, reward_list_pdf
 from .models import IncentivePolicy
@@ -147,24 +147,6 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
     return response
-
-
-@township_view(Action.VIEW)
-def account_passbook_print(request, township, membership, pk):
-    """The printed passbook of a villager's or a unit's account (a family's: the household's passbook)."""
-    accounts = restrict_to_visible(membership, Account.objects.exclude(kind=AccountKind.HOUSEHOLD))
-    account = get_object_or_404(
-        accounts.select_related("village", "area", "resident__household", "unit"), pk=pk
-    )
-    scheme = _scheme_for(request)
-    if account.kind not in scheme.account_kinds:
-        return render(
-            request,
-            "publicity/document_error.html",
-            {"message": _("This scheme keeps no accounts of this kind: choose the scheme that keeps it.")},
-            status=400,
-        )
-    return _pdf(account_passbook_pdf(account, scheme), f"passbook-account-{account.pk}-{scheme.year}.pdf")
 
 
 @township_view(Action.VIEW)
@@ -341,11 +323,7 @@ urlpatterns = [
         passbook_code_revoke,
         name="passbook-code-revoke",
     ),
-    path(
-        "t/<slug:township_slug>/publicity/accounts/<int:pk>/passbook.pdf",
-        account_passbook_print,
-        name="account-passbook-print",
-    ),
+    *account_views.urlpatterns,
     *villager.urlpatterns,
     path("t/<slug:township_slug>/publicity/areas/<int:pk>/passbooks/", area_passbooks, name="area-passbooks"),
     path(

@@ -25,8 +25,8 @@ from core.security import client_ip
 from core.tenancy import dangerously_all_townships, township_scope
 from households.models import Resident
 from rewards.models import StarResult
-from rewards.selectors import published_run, spendable_balance
-from scoring.models import EntryState, PassbookCode, Scheme, SchemeState
+from rewards.selectors import list_stars, published_run, spendable_balance
+from scoring.models import Account, EntryState, PassbookCode, RankingList, Scheme, SchemeState
 from scoring.selectors import passbook
 from scoring.services import hash_code
 
@@ -103,10 +103,17 @@ def _address_key(request) -> str:
     return f"passbook-address:{client_ip(request) or 'unknown'}"
 
 
-def _factors(head: Resident | None) -> list[str]:
-    if head is None:
-        return []
-    return [value[-4:].upper() for value in (head.mobile, head.id_number) if len(value) >= 4]
+def _factors(account: Account, head: Resident | None) -> list[str]:
+    """What the holder knows: a family's head's (or a villager's own) last 4 digits of the mobile or ID number; a
+    villager without either answers with their head of household's; a unit with its contact's mobile."""
+    if account.unit_id is not None:
+        values = [account.unit.contact_mobile]
+    else:
+        person = account.resident if account.resident_id is not None else head
+        values = [person.mobile, person.id_number] if person is not None else []
+        if account.resident_id is not None and not any(len(v) >= 4 for v in values) and head is not None:
+            values = [head.mobile, head.id_number]
+    return [value[-4:].upper() for value in values if len(value) >= 4]
 
 
 def _signer(code_hash: str) -> signing.TimestampSigner:
@@ -123,27 +130,44 @@ def _is_open(request, code_hash: str) -> bool:
         return False
 
 
-def _scheme() -> Scheme | None:
-    """This year's active scheme, else the latest one that is not a draft."""
-    schemes = Scheme.objects.exclude(state=SchemeState.DRAFT).order_by("-year", "-id")
+def _scheme(account: Account) -> Scheme | None:
+    """This year's active scheme that keeps the account's kind, else the latest such one that is not a draft."""
     year = timezone.localdate().year
-    return schemes.filter(year=year, state=SchemeState.ACTIVE).first() or schemes.first()
+    schemes = [
+        s
+        for s in Scheme.objects.exclude(state=SchemeState.DRAFT).order_by("-year", "-id")
+        if account.kind in s.account_kinds
+    ]
+    current = [
+        s for s in schemes if s.state == SchemeState.ACTIVE and (s.year == year or s.points_carry_forward)
+    ]
+    return (current or schemes or [None])[0]
 
 
-def _statement(household) -> dict:
-    """The household's own figures, from the same selectors as the staff's passbook (one source for the rule)."""
-    scheme = _scheme()
+def _statement(account: Account) -> dict:
+    """The account's own figures, from the same selectors as the staff's passbook (one source for the rule): a
+    family's stars (its rating run) and supermarket balance; a villager's or a unit's stars in its village's list."""
+    scheme = _scheme(account)
     context: dict = {"scheme": scheme}
     if scheme is None:
         return context
-    book = passbook(household, scheme)
-    run = published_run(scheme)
-    result = StarResult.objects.filter(run=run, household=household).first() if run else None
+    household = account.household
+    book = passbook(household or account, scheme)
+    stars = None
+    if household is not None:
+        run = published_run(scheme)
+        result = StarResult.objects.filter(run=run, household=household).first() if run else None
+        stars = result.stars if result is not None else None
+    else:
+        ranking = RankingList.UNIT if account.unit_id else RankingList.RESIDENT
+        stars = next(
+            (s for r, s in list_stars(scheme, ranking, account.village) if r.account_id == account.pk), 0
+        )
     context.update(
         book=book,
         rows=[row for row in book["rows"] if row["entry"].state != EntryState.WITHDRAWN],
-        stars=result.stars if result is not None else None,
-        balance=spendable_balance(household, year=scheme.year),
+        stars=stars or None,
+        balance=spendable_balance(household, year=scheme.year) if household is not None else None,
     )
     return context
 
@@ -157,7 +181,17 @@ def villager_page(request, code: str):
     code_hash = hash_code(code)
     # The code is the only key to the household: the one cross-township lookup of this page.
     with dangerously_all_townships():
-        row = PassbookCode.objects.select_related("township", "household").filter(code_hash=code_hash).first()
+        row = (
+            PassbookCode.objects.select_related(
+                "township",
+                "account__village",
+                "account__household",
+                "account__resident__household",
+                "account__unit",
+            )
+            .filter(code_hash=code_hash)
+            .first()
+        )
     if row is None:
         return _refuse(
             request, _("This QR code is not valid. Ask your village clerk for your passbook."), 404
@@ -174,15 +208,31 @@ def villager_page(request, code: str):
         return _villager_page(request, row, code_hash)
 
 
+def _holder(account: Account, head: Resident | None) -> str:
+    """Whose page this is, in the holder's own words (their own page: names in full)."""
+    if account.unit_id is not None:
+        return account.unit.name
+    if account.resident_id is not None:
+        return f"{account.resident.name}（{account.resident.household.number}）"
+    return f"{account.household.number} {head.name if head else ''}".strip()
+
+
 def _villager_page(request, row: PassbookCode, code_hash: str):
-    household = row.household
-    head = Resident.objects.filter(household=household, is_head=True).first()
-    context = {"household": household, "head": head, "village": household.village}
+    account = row.account
+    household = account.household or (account.resident.household if account.resident_id else None)
+    head = Resident.objects.filter(household=household, is_head=True).first() if household else None
+    context = {
+        "account": account,
+        "household": account.household,
+        "head": head,
+        "village": account.village,
+        "holder": _holder(account, head),
+    }
     if _is_open(request, code_hash):
         # The page holds two forms now: "same-origin" lets the browser send its Origin (see _no_store).
-        page = villager_requests.open_page(request, row, {**context, **_statement(household)})
+        page = villager_requests.open_page(request, row, {**context, **_statement(account)})
         return _no_store(page, referrer="same-origin")
-    factors = _factors(head)
+    factors = _factors(account, head)
     context["has_factor"] = bool(factors)
     status = 200
     if request.method == "POST" and factors and "digits" not in request.POST:

@@ -22,9 +22,8 @@ SHOWN = 10  # the household's latest requests of each kind
 
 
 def open_page(request, row: PassbookCode, context: dict):
-    household_id = row.household_id
     items = list(declarable_items())
-    entries = list(appealable_entries(household_id))
+    entries = list(appealable_entries(row.account_id))
     sent = request.POST.get("form") if request.method == "POST" else None
     declaration_form = VillagerDeclarationForm(
         request.POST if sent == "declaration" else None,
@@ -55,10 +54,10 @@ def open_page(request, row: PassbookCode, context: dict):
     context.update(
         declaration_form=declaration_form,
         appeal_form=appeal_form,
-        my_declarations=SelfDeclaration.objects.filter(household_id=household_id)
+        my_declarations=SelfDeclaration.objects.filter(account_id=row.account_id)
         .select_related("item", "entry")
         .order_by("-submitted_at", "-pk")[:SHOWN],
-        my_appeals=Appeal.objects.filter(household_id=household_id)
+        my_appeals=Appeal.objects.filter(account_id=row.account_id)
         .select_related("entry", "reversal")
         .order_by("-submitted_at", "-pk")[:SHOWN],
         can_appeal=bool(entries),

@@ -32,11 +32,11 @@ def declarable_items() -> QuerySet[Item]:
     )
 
 
-def appealable_entries(household_id: int) -> QuerySet[Entry]:
-    """A household's own entries an appeal may name: approved, not a correction, not corrected, none pending."""
+def appealable_entries(account_id: int) -> QuerySet[Entry]:
+    """An account's own entries an appeal may name: approved, not a correction, not corrected, none pending."""
     corrected = Entry.objects.filter(source=EntrySource.CORRECTION).exclude(state=EntryState.WITHDRAWN)
     return (
-        Entry.objects.filter(household_id=household_id, state=EntryState.APPROVED)
+        Entry.objects.filter(account_id=account_id, state=EntryState.APPROVED)
         .exclude(source=EntrySource.CORRECTION)
         .exclude(pk__in=corrected.values("corrects_id"))
         .exclude(appeals__state=AppealState.PENDING)
@@ -45,12 +45,22 @@ def appealable_entries(household_id: int) -> QuerySet[Entry]:
 
 
 def self_declarations_visible_to(membership: Membership) -> QuerySet[SelfDeclaration]:
-    rows = SelfDeclaration.objects.select_related("household", "item", "decided_by", "entry")
+    rows = SelfDeclaration.objects.select_related(
+        "household", "account__household", "account__resident", "account__unit", "item", "decided_by", "entry"
+    )
     return restrict_to_visible(membership, rows).order_by("-submitted_at", "-pk")
 
 
 def appeals_visible_to(membership: Membership) -> QuerySet[Appeal]:
-    rows = Appeal.objects.select_related("household", "entry", "decided_by", "reversal")
+    rows = Appeal.objects.select_related(
+        "household",
+        "account__household",
+        "account__resident",
+        "account__unit",
+        "entry",
+        "decided_by",
+        "reversal",
+    )
     return restrict_to_visible(membership, rows).order_by("-submitted_at", "-pk")
 
 

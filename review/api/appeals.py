@@ -25,9 +25,16 @@ STATE_FILTER = OpenApiParameter("state", str, description="Only rows in this sta
 
 
 class SelfDeclarationSerializer(serializers.ModelSerializer):
-    household_number = serializers.CharField(source="household.number", read_only=True)
+    household_number = serializers.SerializerMethodField(
+        help_text="Empty for a villager's or a unit's account."
+    )
+    holder = serializers.CharField(source="account.holder_name", read_only=True)
     has_photo = serializers.SerializerMethodField()
     decided_by = serializers.SerializerMethodField()
+
+    def get_household_number(self, row) -> str:
+        return row.household.number if row.household_id else ""
+
     entry = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="The claim it became, once taken."
     )
@@ -36,6 +43,8 @@ class SelfDeclarationSerializer(serializers.ModelSerializer):
         model = SelfDeclaration
         fields = [
             "id",
+            "account",
+            "holder",
             "household",
             "household_number",
             "item",
@@ -76,12 +85,19 @@ class SelfDeclarationRefuseSerializer(serializers.Serializer):
 
 
 class AppealSerializer(serializers.ModelSerializer):
-    household_number = serializers.CharField(source="household.number", read_only=True)
+    household_number = serializers.SerializerMethodField(
+        help_text="Empty for a villager's or a unit's account."
+    )
+    holder = serializers.CharField(source="account.holder_name", read_only=True)
     entry_item = serializers.CharField(source="entry.item_name", read_only=True)
     entry_points = serializers.DecimalField(
         source="entry.points", max_digits=8, decimal_places=2, read_only=True
     )
     decided_by = serializers.SerializerMethodField()
+
+    def get_household_number(self, row) -> str:
+        return row.household.number if row.household_id else ""
+
     reversal = serializers.PrimaryKeyRelatedField(
         read_only=True,
         allow_null=True,
@@ -95,6 +111,8 @@ class AppealSerializer(serializers.ModelSerializer):
         model = Appeal
         fields = [
             "id",
+            "account",
+            "holder",
             "household",
             "household_number",
             "entry",

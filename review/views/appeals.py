@@ -65,8 +65,8 @@ def declaration_detail(request, township, membership, pk):
         else:
             messages.success(
                 request,
-                _("Taken as a claim of household %(number)s: %(item)s. It goes on the village's next notice.")
-                % {"number": declaration.household.number, "item": entry.item_name},
+                _("Taken as a claim of %(holder)s: %(item)s. It goes on the village's next notice.")
+                % {"holder": declaration.account.holder_name, "item": entry.item_name},
             )
             return redirect(url(request, "claim-detail", pk=entry.pk))
     elif sent == "refuse" and refuse_form.is_valid():

@@ -25,18 +25,31 @@ class AppealState(models.TextChoices):
 
 
 def declaration_photo_path(instance, filename: str) -> str:
-    return f"self-declarations/{instance.township_id}/{instance.household_id}/{filename}"
+    return f"self-declarations/{instance.township_id}/{instance.account_id}/{filename}"
 
 
 class SelfDeclaration(TownshipOwned):
     """自主申报 from the villager's own page: what happened, when, optionally the item and a photo (type checked
     by content, size limited: scoring.evidence). The grid worker's check takes it as a claim or refuses it."""
 
-    village_path = "household__village"
+    village_path = "account__village"
+    area_path = "account__area"
     household_record = True
 
+    # The holder: the account whose page it came from (a family's also names its household).
+    account = models.ForeignKey(
+        "scoring.Account",
+        on_delete=models.PROTECT,
+        related_name="self_declarations",
+        verbose_name=_("account"),
+    )
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="self_declarations", verbose_name=_("household")
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="self_declarations",
+        verbose_name=_("household"),
     )
     code = models.ForeignKey(
         "scoring.PassbookCode", on_delete=models.PROTECT, related_name="+", verbose_name=_("passbook code")
@@ -95,11 +108,20 @@ class Appeal(TownshipOwned):
     """申诉: a household's challenge to one of its own approved entries, with a reason. Upheld, it posts a
     reversing entry (a proposed correction) that counts through the village's next notice."""
 
-    village_path = "household__village"
+    village_path = "account__village"
+    area_path = "account__area"
     household_record = True
 
+    account = models.ForeignKey(
+        "scoring.Account", on_delete=models.PROTECT, related_name="appeals", verbose_name=_("account")
+    )
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("household")
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("household"),
     )
     code = models.ForeignKey(
         "scoring.PassbookCode", on_delete=models.PROTECT, related_name="+", verbose_name=_("passbook code")

@@ -14,16 +14,25 @@ class PassbookCode(TownshipOwned):
 
     Only a SHA-256 hash of the code is stored, so a copy of the database reveals no live code: the code itself
     exists once, when it is issued, and the passbook with its QR is printed then. A lost passbook is reprinted with
-    a new code (the old one is revoked in the same transaction). At most one live code per household. The holder is
-    the household today: this `household` field is the one place that says so (scoring.services.passbook_codes and
-    publicity.villager read it), so it becomes the account when accounts become the ledger's subject.
+    a new code (the old one is revoked in the same transaction). At most one live code per account. The holder is
+    the account (issue 14): a family's, a villager's or a unit's.
     """
 
-    village_path = "household__village"
+    village_path = "account__village"
+    area_path = "account__area"
     household_record = True
 
+    # The holder is the account (a family's, a villager's or a unit's); a family's code also names its household.
+    account = models.ForeignKey(
+        "scoring.Account", on_delete=models.PROTECT, related_name="passbook_codes", verbose_name=_("account")
+    )
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="passbook_codes", verbose_name=_("household")
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="passbook_codes",
+        verbose_name=_("household"),
     )
     code_hash = models.CharField(_("code hash"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
@@ -50,9 +59,9 @@ class PassbookCode(TownshipOwned):
         verbose_name_plural = _("passbook codes")
         constraints = [
             models.UniqueConstraint(
-                fields=["household"], condition=Q(revoked_at__isnull=True), name="one_live_passbook_code"
+                fields=["account"], condition=Q(revoked_at__isnull=True), name="one_live_passbook_code"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.household_id} {'revoked' if self.revoked_at else 'live'}"
+        return f"{self.account_id} {'revoked' if self.revoked_at else 'live'}"

@@ -104,7 +104,7 @@ def submit_self_declaration(
     with transaction.atomic():
         row = _live(code)
         pending = SelfDeclaration.objects.filter(
-            household_id=row.household_id, state=SelfDeclarationState.PENDING
+            account_id=row.account_id, state=SelfDeclarationState.PENDING
         )
         if pending.count() >= MAX_PENDING:
             raise DomainError(
@@ -117,6 +117,7 @@ def submit_self_declaration(
             )
         declaration = SelfDeclaration(
             township_id=row.township_id,
+            account_id=row.account_id,
             household_id=row.household_id,
             code=row,
             item=item,
@@ -162,7 +163,7 @@ def take_self_declaration(
         try:
             entry = record_claim(
                 membership=membership,
-                household=locked.household,
+                account=locked.account,
                 item=item,
                 occurred_on=occurred_on or locked.occurred_on,
                 channel=ClaimChannel.VILLAGER_PAGE,
@@ -217,10 +218,10 @@ def submit_appeal(*, code: PassbookCode, entry_id: int, reason: str) -> Appeal:
     reason = _text(reason, "reason", _("Say why you appeal against this entry."))
     with transaction.atomic():
         row = _live(code)
-        entry = Entry.objects.select_for_update().filter(pk=entry_id, household_id=row.household_id).first()
+        entry = Entry.objects.select_for_update().filter(pk=entry_id, account_id=row.account_id).first()
         if entry is None:
             raise DomainError(_("Choose one of your own entries."), field="entry")
-        if not appealable_entries(row.household_id).filter(pk=entry.pk).exists():
+        if not appealable_entries(row.account_id).filter(pk=entry.pk).exists():
             raise DomainError(
                 _(
                     "This entry cannot be appealed: only a counted entry that is not a correction, not already "
@@ -228,7 +229,7 @@ def submit_appeal(*, code: PassbookCode, entry_id: int, reason: str) -> Appeal:
                 ),
                 field="entry",
             )
-        pending = Appeal.objects.filter(household_id=row.household_id, state=AppealState.PENDING)
+        pending = Appeal.objects.filter(account_id=row.account_id, state=AppealState.PENDING)
         if pending.count() >= MAX_PENDING:
             raise DomainError(
                 _(
@@ -238,7 +239,12 @@ def submit_appeal(*, code: PassbookCode, entry_id: int, reason: str) -> Appeal:
                 code="too_many_pending",
             )
         return Appeal.objects.create(
-            township_id=row.township_id, household_id=row.household_id, code=row, entry=entry, reason=reason
+            township_id=row.township_id,
+            account_id=row.account_id,
+            household_id=row.household_id,
+            code=row,
+            entry=entry,
+            reason=reason,
         )
 
 

@@ -16,7 +16,7 @@ from core.permissions import Action, can, restrict_to_visible
 from core.views import township_view
 from households.selectors import villages_visible_to
 
-from .. import selectors
+from .. import selectors, services
 from ..models import Account, AccountKind, RankingList, Scheme, SchemeState
 from ..rankings import Ranking, lists_of, ranking_year
 from .common import get_visible, parse_id, render_page
@@ -92,6 +92,8 @@ def account_passbook(request, township, membership, pk):
         "schemes": schemes,
         "scheme": scheme,
         "can_claim": can(membership, Action.RECORD_CLAIM, account),
+        "can_issue_code": can(membership, Action.EDIT_ROSTER, account),
+        "passbook_code": services.live_code(account),
         "printed_on": timezone.localdate(),
     }
     if scheme is not None:
