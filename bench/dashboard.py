@@ -159,14 +159,23 @@ def build():
             params,
         )
         run_id = cursor.fetchone()[0]
+        cursor.execute(  # every household's account (the roster's saves open them in the product)
+            """
+            INSERT INTO scoring_account (township_id, kind, village_id, area_id, household_id, created_at)
+            SELECT township_id, 'household', village_id, area_id, id, now() FROM households_household
+            WHERE township_id = %(township)s
+            ON CONFLICT (household_id) DO NOTHING
+            """,
+            params,
+        )
         cursor.execute(
             """
             INSERT INTO rewards_starresult (township_id, run_id, village_id, household_id, total, penalties,
-                tie_score, rank, n, stars, disqualified)
+                tie_score, rank, n, stars, disqualified, account_id)
             SELECT h.township_id, %(run)s, h.village_id, h.id, 140, 0, NULL, r.rank, r.n,
                 CASE WHEN 10 * r.rank <= r.n THEN 5 WHEN 5 * r.rank <= r.n THEN 4 WHEN 10 * r.rank <= 3 * r.n THEN 3
-                     ELSE 0 END, false
-            FROM households_household h JOIN (
+                     ELSE 0 END, false, a.id
+            FROM households_household h JOIN scoring_account a ON a.household_id = h.id JOIN (
                 SELECT id, row_number() OVER (PARTITION BY village_id ORDER BY md5(id::text)) AS rank,
                        count(*) OVER (PARTITION BY village_id) AS n
                 FROM households_household

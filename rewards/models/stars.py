@@ -324,6 +324,14 @@ class StarResult(TownshipOwned):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="star_results", db_constraint=False
     )
+    # The family's account (issue 14: every rating names an account); written with the row from the household's.
+    account = models.ForeignKey(
+        "scoring.Account",
+        on_delete=models.PROTECT,
+        related_name="star_results",
+        db_constraint=False,
+        db_index=False,
+    )
     total = models.DecimalField(_("annual total"), max_digits=10, decimal_places=2)
     penalties = models.DecimalField(
         _("penalty points"), max_digits=10, decimal_places=2, default=Decimal("0")

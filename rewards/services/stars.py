@@ -158,8 +158,9 @@ def _new_run(
 # The rating stores the rule's rows (RANKED, rewards.selectors.rule) with no row through Python.
 RANK_AND_STORE = """
     INSERT INTO rewards_starresult
-        (township_id, run_id, village_id, household_id, total, penalties, tie_score, rank, n, stars, disqualified)
-    SELECT %s, %s, ranked.* FROM ({ranked}) ranked
+        (township_id, run_id, village_id, household_id, total, penalties, tie_score, rank, n, stars, disqualified,
+         account_id)
+    SELECT %s, %s, ranked.*, a.id FROM ({ranked}) ranked LEFT JOIN scoring_account a ON a.household_id = ranked.household_id
 """
 # sha256 of the settings, then one line per household by id (household|village|total|disqualified|penalties|
 # tie score): tests/rewards/oracle.py computes the same text in Python.

@@ -191,6 +191,7 @@ class DashWorld:
                     run=run,
                     village=village,
                     household=household,
+                    account=household.points_account,
                     total=D("60"),
                     rank=rank,
                     n=len(ranked),

@@ -7,6 +7,7 @@ import pytest
 from households.models import Household, Resident
 from review import services
 from review.models import RoundKind
+from scoring.accounts import open_accounts
 from tests.review.conftest import ReviewWorld
 
 DAY = datetime.date(2026, 6, 1)
@@ -28,6 +29,9 @@ def add_households(rw, n: int) -> None:
         )
         for i, h in enumerate(households)
     )
+    open_accounts(
+        [*households, *Resident.objects.filter(household__in=households)]
+    )  # bulk_create: no post_save
 
 
 def on_notice(rw, *, extra_households: int = 0):

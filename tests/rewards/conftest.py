@@ -14,6 +14,7 @@ import pytest
 from households.models import Area, Household, Participation, Village
 from review.models import ReviewRound, RoundKind, RoundState
 from scoring import services as scoring
+from scoring.accounts import open_accounts
 from scoring.models import Entry
 from tests.contract import member
 from tests.notices import approve_through_notice
@@ -75,6 +76,7 @@ class StarWorld:
             Household(township=self.township, village=village, area=area, number=f"{code}-{i:04d}")
             for i in range(len(totals))
         )
+        open_accounts(households)  # as the roster's own saves do (bulk_create sends no post_save)
         self.record(zip(households, (D(str(t)) - BASE for t in totals), strict=True))
         if round_approved:
             self.approve_annual_round(village)
