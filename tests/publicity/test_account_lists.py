@@ -198,3 +198,29 @@ def test_the_passbook_of_a_villager_and_of_a_unit_prints_with_chinese_fonts(worl
         client.get(f"{base.replace('town-a', 'town-b')}{g.accounts['villager'].pk}/passbook.pdf").status_code
         == 404
     )
+
+
+def test_a_villagers_claim_gets_its_reward_slip_naming_her_account(world, client, tmp_path):
+    import subprocess
+
+    g = Governance(world, year=2026)
+    with township_scope(world.a.township):
+        entry = scoring.record_claim(
+            membership=admin_membership(world.a.township.pk),
+            account=g.accounts["villager"],
+            item=g.item,
+            occurred_on=datetime.date(2026, 11, 2),
+            channel="wechat",
+            cause="夜间巡逻",
+            declarer_name="李大妈",
+            declarer_relation="邻居",
+        )
+        approve_through_notice([entry])
+    client.force_login(world.a.clerk)
+    response = client.get(f"/t/{world.a.township.slug}/publicity/claims/{entry.pk}/slip.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "slip.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "奖分通知单" in text and "王小红" in text and "村民" in text and "历年累计" in text
+    assert "李大妈" in text and "+1" in text
