@@ -17,6 +17,7 @@ from scoring.models import Account, AccountKind
 from ..selectors import (
     accounts_visible_to,
     card_code,
+    family_accounts,
     find_accounts,
     find_households,
     shop_participation,
@@ -96,12 +97,20 @@ class CounterHouseholdViewSet(RewardsViewSet):
             .select_related("village", "township")
             .prefetch_related("members")
         )
+        accounts = family_accounts(list(found))
+        balances = spendable_balances(list(accounts.values()), year=year)
         rows = []
         for household in found:
             members = sorted(household.members.all(), key=lambda r: (not r.is_head, r.pk))
+            balance = balances[accounts[household.pk].pk]
             rows.append(
                 {
-                    **balance_row(household, year),
+                    "household": household.pk,
+                    "number": household.number,
+                    "year": year,
+                    "earned": balance.earned,
+                    "spent": balance.spent,
+                    "available": balance.available,
                     "village": household.village_id,
                     "village_name": household.village.name,
                     "members": [resident.name for resident in members],

@@ -3,7 +3,7 @@
 By purpose: `stars` (the rating's inputs, runs, results, the star rule row), `rule` (the bands, the tie-breakers and
 the ranking statement), `budgets`, `shop` and `visibility` (what a member sees); all importable from here."""
 
-from .balance import Balance, spendable_balance, spendable_balances
+from .balance import Balance, family_accounts, spendable_balance, spendable_balances
 from .budgets import (
     YUAN,
     BudgetFigures,
@@ -67,6 +67,7 @@ from .visibility import (
 )
 
 __all__ = [
+    "family_accounts",
     "accounts_visible_to",
     "list_stars",
     "Balance",

@@ -12,11 +12,12 @@ account let it spend; a scheme whose points carry forward counts its entries of 
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.db.models import Sum
 
 from households.models import Household
-from scoring.accounts import account_of
+from scoring.accounts import account_of, open_accounts
 from scoring.models import Account, AccountKind, Entry, Scheme, SchemeState
 from scoring.selectors import account_scores, annual_totals
 
@@ -117,6 +118,19 @@ def _earned_by_accounts(
         rows = Entry.objects.approved().filter(account_id__in=ids, scheme_id__in=net, year__lte=year)
         for row in rows.order_by().values("account_id").annotate(s=Sum("points")):
             earned[row["account_id"]] += row["s"] or ZERO
+
+
+def family_accounts(households: list[Household]) -> dict[int, Account]:
+    """{household id: its account} (opened for households written before accounts existed): two queries at most."""
+
+    def by_household(rows) -> dict[int, Account]:
+        return {cast(int, a.household_id): a for a in rows}
+
+    accounts = by_household(Account.objects.filter(household__in=households))
+    if missing := [h for h in households if h.pk not in accounts]:
+        open_accounts(missing)
+        accounts |= by_household(Account.objects.filter(household__in=missing))
+    return accounts
 
 
 def spendable_balance(holder: Household | Account, *, year: int) -> Balance:

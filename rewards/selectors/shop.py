@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from households.models import Household
+from scoring.accounts import open_accounts
 from scoring.models import Account, AccountKind
 
 from ..models import Product, Redemption, Shop
@@ -92,6 +93,9 @@ def find_households(households: QuerySet[Household], query: str) -> QuerySet[Hou
     )
 
 
+MISSING_OPENED = 100
+
+
 def find_accounts(
     accounts: QuerySet[Account], households: QuerySet[Household], query: str
 ) -> QuerySet[Account]:
@@ -101,7 +105,11 @@ def find_accounts(
     query = query.strip()
     if not query:
         return accounts.none()
-    found = Q(household__in=find_households(households, query).order_by().values("pk"))
+    families = find_households(households, query)
+    # A household written before accounts existed (or in bulk) lacks one: open it, as `account_of` does.
+    if missing := list(families.filter(points_account__isnull=True)[:MISSING_OPENED]):
+        open_accounts(missing)
+    found = Q(household__in=families.order_by().values("pk"))
     if not query.upper().startswith(CARD_PREFIX + ":"):
         found |= Q(kind=AccountKind.RESIDENT) & (
             Q(resident__name__icontains=query) | Q(resident__mobile=query)

@@ -210,6 +210,8 @@ def redeem(
 
 def _same_redemption(existing: Redemption, account: Account) -> Redemption:
     if existing.account_id != account.pk:
+        if account.kind == AccountKind.HOUSEHOLD:
+            raise DomainError(_("This submission key was already used for another household."))
         raise DomainError(_("This submission key was already used for another account."))
     return existing
 
