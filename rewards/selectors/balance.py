@@ -10,6 +10,7 @@ account let it spend; a scheme whose points carry forward counts its entries of 
 `spendable_balances` reads any number of accounts with a number of queries that does not grow with them.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
@@ -123,7 +124,7 @@ def _earned_by_accounts(
 def family_accounts(households: list[Household]) -> dict[int, Account]:
     """{household id: its account} (opened for households written before accounts existed): two queries at most."""
 
-    def by_household(rows) -> dict[int, Account]:
+    def by_household(rows: Iterable[Account]) -> dict[int, Account]:
         return {cast(int, a.household_id): a for a in rows}
 
     accounts = by_household(Account.objects.filter(household__in=households))
