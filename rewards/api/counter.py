@@ -1,5 +1,6 @@
 """The counter's household search (number, name, mobile or the card's QR text) with each household's spendable
-balance, one household's balance, and the supermarket's participation per village (seed 3: 30 % for a
+balance, its search over accounts of every kind (a family's as the household search finds it, a villager's by name or
+mobile, a unit's by name or contact mobile) with each account's balance, one household's balance, and the supermarket's participation per village (seed 3: 30 % for a
 demonstration village). Read-only; households are those the member sees (a county viewer sees none).
 """
 
@@ -11,8 +12,18 @@ from core.api import Pagination
 from households.api.roster import _empty
 from households.models import Household, Village
 from households.selectors import households_visible_to, villages_visible_to
+from scoring.models import Account, AccountKind
 
-from ..selectors import card_code, find_households, shop_participation, spendable_balance
+from ..selectors import (
+    accounts_visible_to,
+    card_code,
+    family_accounts,
+    find_accounts,
+    find_households,
+    shop_participation,
+    spendable_balance,
+    spendable_balances,
+)
 from .common import RewardsViewSet, YearQuerySerializer
 
 
@@ -86,12 +97,20 @@ class CounterHouseholdViewSet(RewardsViewSet):
             .select_related("village", "township")
             .prefetch_related("members")
         )
+        accounts = family_accounts(list(found))
+        balances = spendable_balances(list(accounts.values()), year=year)
         rows = []
         for household in found:
             members = sorted(household.members.all(), key=lambda r: (not r.is_head, r.pk))
+            balance = balances[accounts[household.pk].pk]
             rows.append(
                 {
-                    **balance_row(household, year),
+                    "household": household.pk,
+                    "number": household.number,
+                    "year": year,
+                    "earned": balance.earned,
+                    "spent": balance.spent,
+                    "available": balance.available,
                     "village": household.village_id,
                     "village_name": household.village.name,
                     "members": [resident.name for resident in members],
@@ -99,6 +118,79 @@ class CounterHouseholdViewSet(RewardsViewSet):
                 }
             )
         return self.get_paginated_response(CounterHouseholdSerializer(rows, many=True).data)
+
+
+class CounterAccountSerializer(serializers.Serializer):
+    account = serializers.IntegerField()
+    account_kind = serializers.ChoiceField(choices=AccountKind.choices)
+    holder = serializers.CharField(help_text="The household's number, the villager's or the unit's name.")
+    household = serializers.IntegerField(allow_null=True, help_text="Set for a family's account only.")
+    village = serializers.IntegerField()
+    village_name = serializers.CharField()
+    year = serializers.IntegerField()
+    earned = serializers.DecimalField(max_digits=12, decimal_places=2)
+    spent = serializers.DecimalField(max_digits=12, decimal_places=2)
+    available = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class CounterAccountQuerySerializer(YearQuerySerializer):
+    search = serializers.CharField(
+        max_length=100,
+        help_text="A household number (or its start), a member's name or mobile, the card's QR text "
+        "(JIFEN-HH:<township>:<number>); a villager's name or mobile; a unit's name or contact mobile.",
+    )
+    village = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Only this village's accounts (its counter).",
+    )
+
+
+class CounterAccountViewSet(RewardsViewSet):
+    """The counter's search over accounts of every kind the member sees, ten a page, each with its spendable
+    balance (a constant number of queries, whatever the page holds)."""
+
+    queryset = _empty(Account)
+    serializer_class = CounterAccountSerializer
+    filter_backends = []
+    pagination_class = CounterPagination
+    routed_actions = {"list"}
+
+    def scoped_queryset(self):
+        return accounts_visible_to(self.membership)
+
+    @extend_schema(parameters=[CounterAccountQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        query = CounterAccountQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data["year"]
+        accounts, households = self.get_queryset(), households_visible_to(self.membership)
+        if "village" in query.validated_data:
+            accounts = accounts.filter(village_id=query.validated_data["village"])
+            households = households.filter(village_id=query.validated_data["village"])
+        found = self.paginate_queryset(
+            find_accounts(accounts, households, query.validated_data["search"]).select_related(
+                "village", "household", "resident", "unit"
+            )
+        )
+        balances = spendable_balances(found, year=year)
+        rows = [
+            {
+                "account": account.pk,
+                "account_kind": account.kind,
+                "holder": account.holder_name,
+                "household": account.household_id,
+                "village": account.village_id,
+                "village_name": account.village.name,
+                "year": year,
+                "earned": balances[account.pk].earned,
+                "spent": balances[account.pk].spent,
+                "available": balances[account.pk].available,
+            }
+            for account in found
+        ]
+        return self.get_paginated_response(CounterAccountSerializer(rows, many=True).data)
 
 
 class BalanceViewSet(RewardsViewSet):

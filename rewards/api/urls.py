@@ -11,8 +11,9 @@ from django.urls import path
 from scoring.api.urls import Router
 
 from .budgets import AllocationViewSet, BudgetViewSet, FundingLineViewSet
-from .counter import BalanceViewSet, CounterHouseholdViewSet, ShopParticipationViewSet
-from .shop import ProductViewSet, RedemptionViewSet, ShopViewSet, StockMoveViewSet
+from .counter import BalanceViewSet, CounterAccountViewSet, CounterHouseholdViewSet, ShopParticipationViewSet
+from .redemptions import RedemptionViewSet
+from .shop import ProductViewSet, ShopViewSet, StockMoveViewSet
 from .stars import RewardLevelViewSet, SchemeRewardSettingsViewSet, SchemeStarsViewSet, StarRunViewSet
 
 app_name = "rewards_api"
@@ -28,6 +29,7 @@ router.register("products", ProductViewSet, basename="product")
 router.register("stock-moves", StockMoveViewSet, basename="stock-move")
 router.register("redemptions", RedemptionViewSet, basename="redemption")
 router.register("counter/households", CounterHouseholdViewSet, basename="counter-household")
+router.register("counter/accounts", CounterAccountViewSet, basename="counter-account")
 router.register("shop-participation", ShopParticipationViewSet, basename="shop-participation")
 
 urlpatterns = [

@@ -128,14 +128,22 @@ class Redemption(TownshipOwned):
     """Points exchanged for goods at the counter (积分兑换). Spending never lowers the ranking score.
 
     A cancellation is a second Redemption that `reverses` the first, with negative points and cost and a reason;
-    the original is never changed.
+    the original is never changed. It names the account whose points are spent (and its household for a family's;
+    the database checks the two agree).
     """
 
     village_path = "shop__village"
     household_record = True
 
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="redemptions")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="redemptions")
+    # Whose points are spent (issue 14): a family's, a villager's or a unit's account. `household` is set only for a
+    # family's account, so everything read per household (participation, the household pages) reads as before.
+    account = models.ForeignKey(
+        "scoring.Account", on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("account")
+    )
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="redemptions"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     points = models.DecimalField(_("points"), max_digits=10, decimal_places=2)
     cost = models.DecimalField(_("cost (yuan)"), max_digits=10, decimal_places=2)
@@ -151,7 +159,10 @@ class Redemption(TownshipOwned):
         ordering = ["-created_at", "-id"]
         verbose_name = _("redemption")
         verbose_name_plural = _("redemptions")
-        indexes = [models.Index(fields=["household", "year"], name="redemption_household_year")]
+        indexes = [
+            models.Index(fields=["household", "year"], name="redemption_household_year"),
+            models.Index(fields=["account", "year"], name="redemption_account_year"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["township", "idempotency_key"],
@@ -166,7 +177,7 @@ class Redemption(TownshipOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.household} {self.points}"
+        return f"{self.account} {self.points}"
 
     @property
     def is_cancellation(self) -> bool:

@@ -3,6 +3,7 @@
 By purpose: `stars` (the rating's inputs, runs, results, the star rule row), `rule` (the bands, the tie-breakers and
 the ranking statement), `budgets`, `shop` and `visibility` (what a member sees); all importable from here."""
 
+from .balance import Balance, family_accounts, spendable_balance, spendable_balances
 from .budgets import (
     YUAN,
     BudgetFigures,
@@ -25,14 +26,13 @@ from .rule import (
 )
 from .shop import (
     CARD_PREFIX,
-    Balance,
     ShopParticipation,
     active_redemptions,
     card_code,
+    find_accounts,
     find_households,
     low_stock_products,
     shop_participation,
-    spendable_balance,
 )
 from .stars import (
     INHERITED_SETTINGS,
@@ -56,6 +56,7 @@ from .stars import (
     village_summary,
 )
 from .visibility import (
+    accounts_visible_to,
     allocations_visible_to,
     budgets_visible_to,
     products_visible_to,
@@ -66,6 +67,8 @@ from .visibility import (
 )
 
 __all__ = [
+    "family_accounts",
+    "accounts_visible_to",
     "list_stars",
     "Balance",
     "Bands",
@@ -90,6 +93,7 @@ __all__ = [
     "current_run",
     "disqualifying_entries",
     "figures_of",
+    "find_accounts",
     "find_households",
     "inherited_settings",
     "low_stock_products",
@@ -106,6 +110,7 @@ __all__ = [
     "shop_participation",
     "shops_visible_to",
     "spendable_balance",
+    "spendable_balances",
     "stale_reason",
     "standing_entries",
     "star_changes",

@@ -1,71 +1,16 @@
-"""The points supermarket: spendable balances, participation, low stock and the counter's search."""
+"""The points supermarket: participation, low stock and the counter's search (balances: `balance`)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from households.models import Household
-from scoring.models import (
-    Entry,
-    Scheme,
-    SchemeState,
-)
-from scoring.selectors import annual_totals
+from scoring.accounts import open_accounts
+from scoring.models import Account, AccountKind
 
-from ..models import (
-    Product,
-    Redemption,
-    Shop,
-    SpendableBasis,
-    StarRule,
-)
-from .stars import star_rule
-
-
-@dataclass(frozen=True)
-class Balance:
-    """A household's spendable points: what the scheme lets it spend, less what it has spent."""
-
-    earned: Decimal
-    spent: Decimal
-
-    @property
-    def available(self) -> Decimal:
-        """What can be spent now: never below zero (issue 8). A penalty approved after spending does not make a
-        debt to collect at the counter: the household spends again once its earnings pass what it spent."""
-        return max(self.earned - self.spent, Decimal("0"))
-
-
-def _earned(household: Household, scheme: Scheme, rule: StarRule) -> Decimal:
-    if rule.spendable_basis == SpendableBasis.TOTAL:
-        totals = annual_totals(scheme, Household.objects.filter(pk=household.pk))
-        return totals.get(household.pk, Decimal("0"))
-    net = Entry.objects.approved().filter(household=household, scheme=scheme).aggregate(s=Sum("points"))["s"]
-    return net or Decimal("0")
-
-
-def spendable_balance(household: Household, *, year: int) -> Balance:
-    """Derived, never stored: spending does not lower the score the ranking uses (seed 4: 累计使用, 不清零).
-
-    The year's scheme says what counts (the net of bonuses and penalties, or the total score) and whether the
-    balance starts again each year; otherwise every earlier year's active or closed schemes count too.
-    """
-    schemes = list(
-        Scheme.objects.filter(township_id=household.township_id, year__lte=year)
-        .exclude(state=SchemeState.DRAFT)
-        .prefetch_related("categories")
-    )
-    rules = {rule.scheme_id: rule for rule in StarRule.objects.filter(scheme__in=schemes)}
-    rules |= {s.pk: star_rule(s) for s in schemes if s.pk not in rules}  # none yet: the inherited or defaults
-    resets = any(rules[s.pk].spendable_resets_yearly for s in schemes if s.year == year)
-    counted = [s for s in schemes if s.year == year] if resets else schemes
-    earned = sum((_earned(household, scheme, rules[scheme.pk]) for scheme in counted), Decimal("0"))
-    redemptions = Redemption.objects.filter(household=household)
-    redemptions = redemptions.filter(year=year) if resets else redemptions.filter(year__lte=year)
-    spent = redemptions.aggregate(s=Sum("points"))["s"] or Decimal("0")
-    return Balance(earned=earned, spent=spent)
+from ..models import Product, Redemption, Shop
 
 
 def active_redemptions(year: int) -> QuerySet[Redemption]:
@@ -146,3 +91,30 @@ def find_households(households: QuerySet[Household], query: str) -> QuerySet[Hou
         .distinct()
         .order_by("number")
     )
+
+
+MISSING_OPENED = 100
+
+
+def find_accounts(
+    accounts: QuerySet[Account], households: QuerySet[Household], query: str
+) -> QuerySet[Account]:
+    """The counter's search over accounts of every kind: a family's as `find_households` finds its household (number,
+    a member's name or mobile, the card's QR text); a villager's own account by name or mobile; a unit's by name or
+    contact mobile (archived units are not served). Families first (by number), then villagers, then units."""
+    query = query.strip()
+    if not query:
+        return accounts.none()
+    families = find_households(households, query)
+    # A household written before accounts existed (or in bulk) lacks one: open it, as `account_of` does.
+    if missing := list(families.filter(points_account__isnull=True)[:MISSING_OPENED]):
+        open_accounts(missing)
+    found = Q(household__in=families.order_by().values("pk"))
+    if not query.upper().startswith(CARD_PREFIX + ":"):
+        found |= Q(kind=AccountKind.RESIDENT) & (
+            Q(resident__name__icontains=query) | Q(resident__mobile=query)
+        )
+        found |= Q(kind=AccountKind.UNIT, unit__archived_at__isnull=True) & (
+            Q(unit__name__icontains=query) | Q(unit__contact_mobile=query)
+        )
+    return accounts.filter(found).order_by("kind", "household__number", "resident__name", "unit__name", "pk")

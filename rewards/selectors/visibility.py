@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 
 from core.permissions import restrict_to_visible, sees_household_records
 from households.models import Membership
+from scoring.models import Account
 
 from ..models import (
     Budget,
@@ -47,3 +48,8 @@ def allocations_visible_to(membership: Membership) -> QuerySet[RewardAllocation]
 
 def star_results_visible_to(membership: Membership, run: StarRun) -> QuerySet[StarResult]:
     return visible_to(membership, StarResult.objects.filter(run=run), "village", household_record=True)
+
+
+def accounts_visible_to(membership: Membership) -> QuerySet[Account]:
+    """The points accounts (of every kind) the member sees: the counter serves these."""
+    return restrict_to_visible(membership, Account.objects.all())

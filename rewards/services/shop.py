@@ -1,13 +1,14 @@
 """The points supermarket (积分超市): products, their stock ledger, and redemptions at the counter.
 
-A redemption locks, in this order, the household, the village's budget (when the goods cost money) and the
-products (by id): two clerks redeeming for the same household, or the same product, run one after the other, and
+A redemption spends the points of an account (issue 14): a family's (given as its household or its account), a
+villager's or a unit's. It locks, in this order, the account, the village's budget (when the goods cost money) and
+the products (by id): two clerks redeeming for the same account, or the same product, run one after the other, and
 no redemption takes the spendable balance or the stock below zero (tests/rewards/test_shop.py runs 20 at once).
 """
 
 from collections import Counter
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -17,7 +18,9 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError, full_clean_or_raise
 from core.permissions import Action, require
 from households.models import Household, Membership, Village
+from scoring.accounts import account_of
 from scoring.evidence import check_evidence_file
+from scoring.models import Account, AccountKind
 
 from ..models import Product, Redemption, RedemptionLine, Shop, StockMove, StockReason
 from ..selectors import spendable_balance
@@ -142,57 +145,83 @@ def move_stock(
         )
 
 
+def _another_village(account: Account) -> str:
+    if account.kind == AccountKind.HOUSEHOLD:
+        message = _(
+            "Household %(household)s belongs to another village: it redeems at its own village's supermarket."
+        )
+        return message % {"household": account.holder_name}
+    message = _("%(holder)s belongs to another village: they redeem at their own village's supermarket.")
+    return message % {"holder": account.holder_name}
+
+
+def _too_little(account: Account, points: Decimal, available: Decimal) -> str:
+    figures = {"points": _plain(points), "available": _plain(available)}
+    if account.kind == AccountKind.HOUSEHOLD:
+        message = _(
+            "These goods cost %(points)s points but household %(household)s has %(available)s to spend."
+        )
+        return message % {**figures, "household": account.holder_name}
+    message = _("These goods cost %(points)s points but %(holder)s has %(available)s to spend.")
+    return message % {**figures, "holder": account.holder_name}
+
+
 def redeem(
     *,
     membership: Membership,
-    household: Household,
     shop: Shop,
     items: dict[int, int],
+    household: Household | None = None,
+    account: Account | None = None,
     idempotency_key: str = "",
 ) -> Redemption:
-    """Exchange points for goods: `items` is {product id: quantity}. All checked and recorded, or nothing.
+    """Exchange an account's points for goods: `items` is {product id: quantity}. All checked and recorded, or
+    nothing. Give the account (any kind), or a household for its family account.
 
     With an idempotency key, a retried submission (a double tap, a lost answer) returns the first redemption.
     """
+    if (household is None) == (account is None):
+        raise TypeError("redeem takes a household or an account")
+    if account is None:
+        account = account_of(cast(Household, household))
     require(membership, Action.RUN_SHOP, shop, message=_counter_only())
     if idempotency_key and (existing := Redemption.objects.filter(idempotency_key=idempotency_key).first()):
-        return _same_redemption(existing, household)
+        return _same_redemption(existing, account)
     items = {int(pk): int(quantity) for pk, quantity in items.items() if int(quantity)}
     if not items:
         raise DomainError(_("Pick at least one product."), field="items")
     if any(quantity < 0 for quantity in items.values()):
         raise DomainError(_("Quantities must be positive."), field="items")
-    if household.village_id != shop.village_id:
+    if account.township_id != shop.township_id or account.village_id != shop.village_id:
         raise DomainError(
-            _(
-                "Household %(household)s belongs to another village: it redeems at its own village's supermarket."
-            )
-            % {"household": household},
-            field="household",
+            _another_village(account),
+            field="household" if household is not None else "account",
         )
     try:
         with transaction.atomic():
-            return _redeem_locked(membership, household, shop, items, idempotency_key)
+            return _redeem_locked(membership, account, shop, items, idempotency_key)
     except IntegrityError:
         if idempotency_key and (
             existing := Redemption.objects.filter(idempotency_key=idempotency_key).first()
         ):
-            return _same_redemption(existing, household)
+            return _same_redemption(existing, account)
         raise
 
 
-def _same_redemption(existing: Redemption, household: Household) -> Redemption:
-    if existing.household_id != household.pk:
-        raise DomainError(_("This submission key was already used for another household."))
+def _same_redemption(existing: Redemption, account: Account) -> Redemption:
+    if existing.account_id != account.pk:
+        if account.kind == AccountKind.HOUSEHOLD:
+            raise DomainError(_("This submission key was already used for another household."))
+        raise DomainError(_("This submission key was already used for another account."))
     return existing
 
 
 def _redeem_locked(
-    membership: Membership, household: Household, shop: Shop, items: dict[int, int], key: str
+    membership: Membership, account: Account, shop: Shop, items: dict[int, int], key: str
 ) -> Redemption:
-    Household.objects.select_for_update().filter(pk=household.pk).first()
+    Account.objects.select_for_update().filter(pk=account.pk).first()
     if key and (existing := Redemption.objects.filter(idempotency_key=key).first()):
-        return _same_redemption(existing, household)
+        return _same_redemption(existing, account)
     products = list(Product.objects.filter(shop=shop, pk__in=items).order_by("pk"))
     if len(products) != len(items):
         raise DomainError(_("A product picked is not sold at this supermarket."), field="items")
@@ -214,18 +243,18 @@ def _redeem_locked(
                 _("Only %(stock)s of %(product)s in stock.") % {"stock": product.stock, "product": product},
                 field="items",
             )
-    balance = spendable_balance(household, year=year)
+    balance = spendable_balance(account, year=year)
     if points > balance.available:
         raise DomainError(
-            _("These goods cost %(points)s points but household %(household)s has %(available)s to spend.")
-            % {"points": _plain(points), "household": household, "available": _plain(balance.available)},
+            _too_little(account, points, balance.available),
             field="items",
             code="not_enough_points",
         )
     redemption = Redemption.objects.create(
         township_id=shop.township_id,
         shop=shop,
-        household=household,
+        account=account,
+        household_id=account.household_id,
         year=year,
         points=points,
         cost=cost,
@@ -269,7 +298,7 @@ def cancel_redemption(*, membership: Membership, redemption: Redemption, reason:
     if not reason.strip():
         raise DomainError(_("Say why the redemption is cancelled."), field="reason")
     with transaction.atomic():
-        Household.objects.select_for_update().filter(pk=redemption.household_id).first()
+        Account.objects.select_for_update().filter(pk=redemption.account_id).first()
         redemption = Redemption.objects.select_related("shop").get(pk=redemption.pk)
         if redemption.reverses_id is not None:
             raise DomainError(_("This is a cancellation; it cannot be cancelled."))
@@ -284,6 +313,7 @@ def cancel_redemption(*, membership: Membership, redemption: Redemption, reason:
         reversal = Redemption.objects.create(
             township_id=redemption.township_id,
             shop=redemption.shop,
+            account_id=redemption.account_id,
             household_id=redemption.household_id,
             year=redemption.year,
             points=-redemption.points,

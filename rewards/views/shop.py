@@ -1,7 +1,8 @@
 """The points supermarket: shops, products and their stock ledger, the counter, receipts and cancellations.
 
-The counter: find the household (number, name, mobile, or the QR code on its card — a scanner types its text),
-pick goods, see the totals and the balance after, confirm. A hidden key makes a double tap record once.
+The counter: find the account (a family by number, a member's name or mobile, or the QR code on its card — a
+scanner types its text; a villager by name or mobile; a unit by name or contact mobile), pick goods, see the
+totals and the balance after, confirm. A hidden key makes a double tap record once.
 """
 
 import uuid
@@ -19,12 +20,13 @@ from core.permissions import Action, can, check
 from core.views import township_view
 from households.forms import add_domain_error
 from households.selectors import households_visible_to, villages_visible_to
+from scoring.accounts import account_of
 from scoring.evidence import sniff_content_type
 
 from .. import selectors, services
 from ..forms import NewProductForm, ProductForm, ReasonForm, ShopForm, StockForm
 from ..models import StockMove
-from ..selectors import products_visible_to, redemptions_visible_to, shops_visible_to
+from ..selectors import accounts_visible_to, products_visible_to, redemptions_visible_to, shops_visible_to
 from .common import get_visible, render_page, this_year, url
 
 RECENT = 20
@@ -82,7 +84,9 @@ def shop_detail(request, township, membership, pk):
             shop.village_id
         ],
         "budget": selectors.budget_figures(year=year, village_ids=[shop.village_id])[shop.village_id],
-        "recent": redemptions_visible_to(membership).filter(shop=shop).select_related("household")[:RECENT],
+        "recent": redemptions_visible_to(membership)
+        .filter(shop=shop)
+        .select_related("account__household", "account__resident", "account__unit")[:RECENT],
         "form": form,
         "can_run": can_run,
         "year": year,
@@ -138,6 +142,12 @@ def product_photo(request, township, membership, pk):
     return stored_file_response(product.photo, filename=filename, content_type=content_type)
 
 
+def _counter_url(request, shop, account) -> str:
+    if account.household_id is not None:  # a family's page keeps its household's address
+        return url(request, "counter-household", pk=shop.pk, household_pk=account.household_id)
+    return url(request, "counter-account", pk=shop.pk, account_pk=account.pk)
+
+
 @township_view(Action.RUN_SHOP)
 def counter(request, township, membership, pk):
     shop = get_visible(shops_visible_to(membership).select_related("village"), pk)
@@ -146,10 +156,20 @@ def counter(request, township, membership, pk):
     found = []
     if query:
         households = households_visible_to(membership).filter(village=shop.village)
-        found = list(selectors.find_households(households, query)[: FOUND + 1])
+        accounts = accounts_visible_to(membership).filter(village=shop.village)
+        found = list(
+            selectors.find_accounts(accounts, households, query).select_related(
+                "household", "resident", "unit"
+            )[: FOUND + 1]
+        )
         if len(found) == 1:
-            return redirect(url(request, "counter-household", pk=shop.pk, household_pk=found[0].pk))
-    context = {"shop": shop, "query": query, "found": found[:FOUND], "more": len(found) > FOUND}
+            return redirect(_counter_url(request, shop, found[0]))
+    balances = selectors.spendable_balances(found[:FOUND], year=this_year())
+    rows = [
+        {"account": a, "balance": balances[a.pk], "url": _counter_url(request, shop, a)}
+        for a in found[:FOUND]
+    ]
+    context = {"shop": shop, "query": query, "found": rows, "more": len(found) > FOUND}
     return render_page(request, "rewards/counter.html", context)
 
 
@@ -170,15 +190,37 @@ def _picked(request, products) -> dict[int, int]:
 
 @township_view(Action.RUN_SHOP)
 def counter_household(request, township, membership, pk, household_pk):
+    """A family's counter page, at its household's address."""
     shop = get_visible(shops_visible_to(membership).select_related("village"), pk)
     check(membership, Action.RUN_SHOP, shop.village)
     household = get_visible(
         households_visible_to(membership).filter(village=shop.village).prefetch_related("members"),
         household_pk,
     )
-    balance = selectors.spendable_balance(household, year=this_year())
+    return _counter_page(request, membership, shop, account_of(household))
+
+
+@township_view(Action.RUN_SHOP)
+def counter_account(request, township, membership, pk, account_pk):
+    """The counter page of any account of the shop's village (a villager's, a unit's, a family's)."""
+    shop = get_visible(shops_visible_to(membership).select_related("village"), pk)
+    check(membership, Action.RUN_SHOP, shop.village)
+    accounts = accounts_visible_to(membership).filter(village=shop.village)
+    account = get_visible(accounts.select_related("household", "resident", "unit"), account_pk)
+    return _counter_page(request, membership, shop, account)
+
+
+def _counter_page(request, membership, shop, account):
+    balance = selectors.spendable_balance(account, year=this_year())
     products = list(shop.products.filter(active=True, stock__gt=0))
-    context = {"shop": shop, "household": household, "balance": balance, "products": products}
+    context = {
+        "shop": shop,
+        "account": account,
+        "household": account.household,
+        "balance": balance,
+        "products": products,
+        "here": _counter_url(request, shop, account),
+    }
     if request.method == "POST":
         try:
             picked = _picked(request, products)
@@ -187,7 +229,7 @@ def counter_household(request, township, membership, pk, household_pk):
             if request.POST.get("confirm"):
                 redemption = services.redeem(
                     membership=membership,
-                    household=household,
+                    account=account,
                     shop=shop,
                     items=picked,
                     idempotency_key=request.POST.get("key", "")[:80],
@@ -215,7 +257,14 @@ def redemption_detail(request, township, membership, pk):
     """The receipt (printable) and, for the counter, the cancellation."""
     redemption = get_visible(
         redemptions_visible_to(membership).select_related(
-            "shop", "shop__village", "household", "created_by", "reverses"
+            "shop",
+            "shop__village",
+            "household",
+            "account__household",
+            "account__resident",
+            "account__unit",
+            "created_by",
+            "reverses",
         ),
         pk,
     )
@@ -240,7 +289,7 @@ def redemption_detail(request, township, membership, pk):
     context = {
         "redemption": redemption,
         "lines": source.lines.select_related("product"),
-        "balance": selectors.spendable_balance(redemption.household, year=redemption.year),
+        "balance": selectors.spendable_balance(redemption.account, year=redemption.year),
         "form": form,
     }
     return render_page(request, "rewards/receipt.html", context)
@@ -251,6 +300,7 @@ urlpatterns = [
     path("shops/<int:pk>/", shop_detail, name="shop-detail"),
     path("shops/<int:pk>/counter/", counter, name="counter"),
     path("shops/<int:pk>/counter/<int:household_pk>/", counter_household, name="counter-household"),
+    path("shops/<int:pk>/counter/accounts/<int:account_pk>/", counter_account, name="counter-account"),
     path("products/<int:pk>/", product_detail, name="product-detail"),
     path("products/<int:pk>/photo/", product_photo, name="product-photo"),
     path("redemptions/<int:pk>/", redemption_detail, name="redemption-detail"),
