@@ -136,6 +136,7 @@ def insert_through_rounds(
 
     with transaction.atomic():
         cursor.execute("CREATE TEMP TABLE bench_new_entries (LIKE scoring_entry)")
+        cursor.execute("ALTER TABLE bench_new_entries ALTER COLUMN account_id DROP NOT NULL")  # filled below
         cursor.execute(
             f"INSERT INTO bench_new_entries (id, {columns}) "
             f"SELECT nextval(pg_get_serial_sequence('scoring_entry', 'id')), s.* FROM ({select}) AS s",

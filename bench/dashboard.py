@@ -226,15 +226,6 @@ def build():
         )
         cursor.execute(
             """
-            INSERT INTO scoring_account (township_id, kind, village_id, area_id, household_id, created_at)
-            SELECT township_id, 'household', village_id, area_id, id, now() FROM households_household
-            WHERE township_id = %(township)s
-            ON CONFLICT DO NOTHING
-            """,
-            params,
-        )
-        cursor.execute(
-            """
             INSERT INTO rewards_redemption (township_id, shop_id, account_id, household_id, year, points, cost,
                 reverses_id, reason, idempotency_key, created_by_id, created_at)
             SELECT h.township_id, s.id, a.id, h.id, 2026, 1, 3.50, NULL, '', '', %(user)s, now()

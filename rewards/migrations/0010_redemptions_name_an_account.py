@@ -42,7 +42,7 @@ DROP FUNCTION IF EXISTS rewards_redemption_account_agrees();
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rewards", "0008_reward_settings_on_star_rule"),
+        ("rewards", "0009_star_results_name_their_account"),
         ("scoring", "0014_accounts_hold_codes_declarations_and_appeals"),
     ]
 
