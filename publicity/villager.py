@@ -146,7 +146,7 @@ def _scheme(account: Account) -> Scheme | None:
 
 def _statement(account: Account) -> dict:
     """The account's own figures, from the same selectors as the staff's passbook (one source for the rule): a
-    family's stars (its rating run) and supermarket balance; a villager's or a unit's stars in its village's list."""
+    family's stars (its rating run), a villager's or a unit's in its village's list; the supermarket balance."""
     scheme = _scheme(account)
     context: dict = {"scheme": scheme}
     if scheme is None:
@@ -167,7 +167,10 @@ def _statement(account: Account) -> dict:
         book=book,
         rows=[row for row in book["rows"] if row["entry"].state != EntryState.WITHDRAWN],
         stars=stars or None,
-        balance=spendable_balance(household, year=scheme.year) if household is not None else None,
+        balance=spendable_balance(
+            household if household is not None else account,
+            year=timezone.localdate().year if scheme.points_carry_forward else scheme.year,
+        ),
     )
     return context
 

@@ -69,6 +69,7 @@ def test_the_clerk_prints_a_villagers_passbook_with_its_qr_and_she_opens_her_own
     assert client.post(_url(code), {"digits": "5678"}).status_code == 302
     opened = client.get(_url(code)).content.decode()
     assert "王小红" in opened and "参加治安巡逻" in opened and g.household.number in opened
+    assert 'id="villager-balance">1<' in opened  # her one point, spendable (nothing redeemed)
     assert "张三明" not in opened  # no other person's name
 
     # She appeals her own entry and declares something with no photo.

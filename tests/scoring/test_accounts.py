@@ -329,3 +329,23 @@ def test_lists_make_a_constant_number_of_queries(world, django_assert_max_num_qu
         assert office.get("rankings/", scheme=g.scheme.pk, list="resident").status_code == 200
     with django_assert_max_num_queries(12):
         assert office.get("accounts/").status_code == 200
+
+
+def test_a_villagers_false_claim_costs_her_account_double_through_the_notice(world):
+    g = Governance(world)
+    with township_scope(world.a.township):
+        office = admin_membership(world.a.township.pk)
+        claim = services.record_claim(
+            membership=office,
+            account=g.accounts["unit"],
+            item=g.item,
+            occurred_on=datetime.date(2026, 11, 3),
+            channel="phone",
+            cause="巡逻",
+        )
+        penalty = services.penalise_false_declaration(membership=office, entry=claim, reason="当晚并未巡逻")
+        assert (penalty.account_id, penalty.household_id, penalty.points) == (g.accounts["unit"].pk, None, D("-2"))
+        assert penalty.state == EntryState.PROPOSED  # it counts through the village's next notice
+        approve_through_notice([penalty])
+        unit = g.accounts["unit"]
+        assert account_scores(g.scheme, Account.objects.filter(pk=unit.pk))[unit.pk].total == D("-2")
