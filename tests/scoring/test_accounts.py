@@ -344,7 +344,11 @@ def test_a_villagers_false_claim_costs_her_account_double_through_the_notice(wor
             cause="巡逻",
         )
         penalty = services.penalise_false_declaration(membership=office, entry=claim, reason="当晚并未巡逻")
-        assert (penalty.account_id, penalty.household_id, penalty.points) == (g.accounts["unit"].pk, None, D("-2"))
+        assert (penalty.account_id, penalty.household_id, penalty.points) == (
+            g.accounts["unit"].pk,
+            None,
+            D("-2"),
+        )
         assert penalty.state == EntryState.PROPOSED  # it counts through the village's next notice
         approve_through_notice([penalty])
         unit = g.accounts["unit"]
