@@ -107,13 +107,12 @@ def _batch_entries(round_: ReviewRound, full_names: bool) -> list[NoticeEntry]:
     )
     return [
         NoticeEntry(
-            area=e.account.area.name if e.account.area_id else "",
-            number=_holder(e.account, e.head_name, full_names)[0],
-            head=_holder(e.account, e.head_name, full_names)[1],
-            occurred_on=e.occurred_on,
-            item=e.item_name,
-            points=e.points,
-            correction=e.source == EntrySource.CORRECTION,
+            e.account.area.name if e.account.area_id else "",
+            *_holder(e.account, e.head_name, full_names),
+            e.occurred_on,
+            e.item_name,
+            e.points,
+            e.source == EntrySource.CORRECTION,
         )
         for e in rows
     ]
@@ -135,11 +134,10 @@ def _account_rows(round_: ReviewRound, counting, categories, full_names: bool) -
     )
     return [
         NoticeRow(
-            area=account.area.name if account.area_id else "",
-            number=_holder(account, None, full_names)[0],
-            head=_holder(account, None, full_names)[1],
-            scores=[scores[account.pk].categories[c.pk] for c in categories],
-            total=scores[account.pk].total,
+            account.area.name if account.area_id else "",
+            *_holder(account, None, full_names),
+            [scores[account.pk].categories[c.pk] for c in categories],
+            scores[account.pk].total,
         )
         for account in accounts
     ]

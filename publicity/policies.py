@@ -11,8 +11,8 @@ from households.models import Resident, Township, Village
 from households.validators import mask_id_number, mask_mobile
 from rewards.models import StarResult
 from rewards.selectors import list_stars, star_households
-from scoring.models import LIST_KIND, Account, RankingList, Scheme, SchemeState
-from scoring.rankings import Ranked, Ranking
+from scoring.models import LIST_KIND, Account, RankingList
+from scoring.rankings import Ranked, Ranking, scheme_keeping
 
 from .models import IncentivePolicy
 
@@ -103,28 +103,13 @@ def row(result: Any) -> dict[str, Any]:
     }
 
 
-def ranked_scheme(ranking: str, year: int) -> Scheme | None:
-    """The scheme whose ranking of `ranking` a year's list reads: one keeping that kind of account, of that year or
-    carried forward into it (the newest first)."""
-    schemes = Scheme.objects.exclude(state=SchemeState.DRAFT).order_by("-year", "-pk")
-    kind = LIST_KIND[RankingList(ranking)]
-    return next(
-        (
-            s
-            for s in schemes
-            if kind in s.account_kinds and (s.year == year or (s.points_carry_forward and s.year <= year))
-        ),
-        None,
-    )
-
-
 def qualifying_accounts(
     policy: IncentivePolicy, year: int, village_ids: list[int] | None = None
 ) -> list[dict[str, Any]]:
     """Who qualifies for a policy of villagers, party members or units, as printed rows: the stars of their
     village's list (rewards.selectors.list_stars, the scheme's bands) at least `min_stars` — or, when `top` is set,
     the first `top` of the township's ranking (ties included) — and a total of at least `min_total` if set."""
-    scheme = ranked_scheme(policy.account_list, year)
+    scheme = scheme_keeping({LIST_KIND[RankingList(policy.account_list)]}, year)
     if scheme is None:
         raise DomainError(
             _("No scheme of %(year)d keeps these accounts: load a scheme that keeps them first.")
@@ -136,9 +121,8 @@ def qualifying_accounts(
         villages = villages.filter(pk__in=village_ids)
     if policy.top is not None:
         township = Ranking(scheme, policy.account_list, year=year)
-        chosen: list[tuple[Ranked, int | None, str]] = [
-            (r, None, f"{r.rank}/{township.count()}") for r in township[0 : township.count()]
-        ]
+        n = township.count()
+        chosen: list[tuple[Ranked, int | None, str]] = [(r, None, f"{r.rank}/{n}") for r in township[0:n]]
         chosen = [c for c in chosen if c[0].rank <= policy.top]
     else:
         chosen = []

@@ -28,7 +28,13 @@ from core.permissions import sees_household_records
 from core.views import get_visible
 from households.models import Household, Membership, Resident
 from review.models import ReviewRound, RoundKind, RoundMove
-from review.selectors import approved_claims_of_batch, claims_visible_to, reversals, rounds_visible_to
+from review.selectors import (
+    approved_claims_of_batch,
+    claims_visible_to,
+    person_name,
+    reversals,
+    rounds_visible_to,
+)
 from scoring.models import Account, Entry, EntryState, Scheme, format_points
 from scoring.selectors import account_scores, household_scores
 
@@ -100,10 +106,6 @@ def batch_for_slips(membership: Membership, pk: object) -> tuple[ReviewRound, li
 # What a slip says -----------------------------------------------------------------------------------------------
 
 
-def _person(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
-
-
 @dataclass(frozen=True)
 class Step:
     label: str
@@ -145,20 +147,20 @@ def _slip(entry: Entry, moves: dict[str, RoundMove], total: Any) -> dict:
     posted, submitted = moves.get("post_batch"), moves.get("submit")
     steps = [
         Step(_("Declared"), declarer, None, claim.get_channel_display()),
-        Step(_("Collected and recorded"), _person(entry.recorded_by), entry.recorded_at),
-        Step(_("Checked first"), _person(claim.checked_by), claim.checked_at),
+        Step(_("Collected and recorded"), person_name(entry.recorded_by), entry.recorded_at),
+        Step(_("Checked first"), person_name(claim.checked_by), claim.checked_at),
         Step(
             _("Posted on notice batch %(batch)s") % {"batch": batch.period},
-            _person(posted.actor) if posted else "",
+            person_name(posted.actor) if posted else "",
             posted.at if posted else None,
             notice,
         ),
         Step(
             _("Submitted by the village"),
-            _person(submitted.actor) if submitted else "",
+            person_name(submitted.actor) if submitted else "",
             submitted.at if submitted else None,
         ),
-        Step(_("Approved by the township (counts)"), _person(entry.approved_by), entry.approved_at),
+        Step(_("Approved by the township (counts)"), person_name(entry.approved_by), entry.approved_at),
     ]
     return {
         "number": f"{entry.year}-{entry.pk:06d}",

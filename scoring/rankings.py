@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.permissions import restrict_to_visible
 from households.models import TAKING_PART_STATUSES, Membership, Village
 
-from .models import LIST_KIND, Account, RankBy, RankingList, Scheme
+from .models import LIST_KIND, Account, RankBy, RankingList, Scheme, SchemeState
 from .selectors import score_statement
 
 RANKED = """
@@ -45,6 +45,21 @@ class Ranked:
     name: str  # the head of household's, the villager's or the unit's name
     village: str
     area: str
+
+
+def scheme_keeping(kinds: set[str], year: int) -> Scheme | None:
+    """The newest scheme (not a draft) keeping one of these account kinds in `year`: of that year, or carried
+    forward into it."""
+    schemes = Scheme.objects.exclude(state=SchemeState.DRAFT).order_by("-year", "-pk")
+    return next(
+        (
+            s
+            for s in schemes
+            if kinds & set(s.account_kinds)
+            and (s.year == year or (s.points_carry_forward and s.year <= year))
+        ),
+        None,
+    )
 
 
 def lists_of(scheme: Scheme) -> list[RankingList]:

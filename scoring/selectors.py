@@ -226,12 +226,17 @@ def household_scores(
         also_counting=also_counting,
         only_their_entries=True,
     )
+    return _read_scores(statement)
+
+
+def _read_scores(statement: Statement) -> dict[int, Score]:
+    """{row id: Score} of a statement (households' or accounts')."""
     ids = [c.pk for c in statement.categories]
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, statement.params)
         return {
-            household_id: Score(dict(zip(ids, values, strict=True)), role_delta, total)
-            for household_id, *values, role_delta, total in cursor.fetchall()
+            row_id: Score(dict(zip(ids, values, strict=True)), role_delta, total)
+            for row_id, *values, role_delta, total in cursor.fetchall()
         }
 
 
@@ -296,13 +301,7 @@ def account_scores(
         also_counting=also_counting,
         only_their_entries=True,
     )
-    ids = [c.pk for c in statement.categories]
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, statement.params)
-        return {
-            account_id: Score(dict(zip(ids, values, strict=True)), role_delta, total)
-            for account_id, *values, role_delta, total in cursor.fetchall()
-        }
+    return _read_scores(statement)
 
 
 def passbook(holder: Household | Account, scheme: Scheme) -> dict:

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from scoring.models import LIST_KIND, Account, AccountKind, RankingList, Scheme, SchemeState
-from scoring.rankings import lists_of
+from scoring.models import LIST_KIND, Account, AccountKind, RankingList
+from scoring.rankings import lists_of, scheme_keeping
 
 
 @dataclass
@@ -29,23 +29,9 @@ class ListFigures:
         return self.given + self.taken
 
 
-def accounts_scheme_of_year(year: int) -> Scheme | None:
-    """The scheme that keeps accounts besides families in `year`: of that year, or carried forward into it."""
-    schemes = Scheme.objects.exclude(state=SchemeState.DRAFT).order_by("-year", "-pk")
-    return next(
-        (
-            s
-            for s in schemes
-            if set(s.account_kinds) - {AccountKind.HOUSEHOLD}
-            and (s.year == year or (s.points_carry_forward and s.year <= year))
-        ),
-        None,
-    )
-
-
 def list_figures(year: int, village_ids: list[int] | None = None) -> list[ListFigures]:
     """One row per list of the scheme (none when no scheme keeps villagers' or units' accounts): one query."""
-    scheme = accounts_scheme_of_year(year)
+    scheme = scheme_keeping({AccountKind.RESIDENT, AccountKind.UNIT}, year)
     if scheme is None:
         return []
     approved = Q(entries__scheme=scheme, entries__state="approved", entries__year=year)

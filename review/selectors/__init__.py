@@ -6,7 +6,15 @@ Call them inside the township scope. Every list costs a fixed number of queries 
 counts and names are annotated in SQL, related rows are fetched in one batch per model.
 """
 
-from .claims import Step, approved_claims_of_batch, claim_trail, claims_to_check, claims_visible_to, reversals
+from .claims import (
+    Step,
+    approved_claims_of_batch,
+    claim_trail,
+    claims_to_check,
+    claims_visible_to,
+    person_name,
+    reversals,
+)
 from .detail import (
     RoundDetail,
     assigned_areas,
@@ -66,6 +74,7 @@ __all__ = [
     "objections_visible_to",
     "open_proposals",
     "panels_without_quorate_meeting",
+    "person_name",
     "propose_rotation",
     "proposals_of",
     "round_detail",

@@ -61,7 +61,8 @@ class Step:
     note: str = ""
 
 
-def _person(user: Any) -> str:
+def person_name(user: Any) -> str:
+    """A user as the trail and the slips name them: the full name, else the username."""
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
@@ -76,26 +77,28 @@ def claim_trail(entry: Entry) -> list[Step]:
     )
     steps = [
         Step("declared", _("Declared"), declarer, None, claim.get_channel_display()),
-        Step("collected", _("Collected"), _person(entry.recorded_by), entry.recorded_at),
+        Step("collected", _("Collected"), person_name(entry.recorded_by), entry.recorded_at),
     ]
     if claim.checked_at:
-        steps.append(Step("checked", _("Checked first"), _person(claim.checked_by), claim.checked_at))
+        steps.append(Step("checked", _("Checked first"), person_name(claim.checked_by), claim.checked_at))
     link = getattr(entry, "round_link", None)
     if link is not None:
         moves = RoundMove.objects.filter(round_id=link.round_id, move__in=TRAIL_MOVES).select_related("actor")
         for move in moves:
             note = link.round.period if move.move == "post_batch" else move.comment
             steps.append(
-                Step(move.move, "", _person(move.actor), move.at, note)
+                Step(move.move, "", person_name(move.actor), move.at, note)
             )  # labelled by the trail's words
     if entry.state == EntryState.APPROVED:
-        steps.append(Step("entered", _("Entered (counts)"), _person(entry.approved_by), entry.approved_at))
+        steps.append(
+            Step("entered", _("Entered (counts)"), person_name(entry.approved_by), entry.approved_at)
+        )
     elif entry.state == EntryState.WITHDRAWN:
         steps.append(
             Step(
                 "withdrawn",
                 _("Withdrawn"),
-                _person(entry.approved_by),
+                person_name(entry.approved_by),
                 entry.approved_at,
                 entry.decided_reason,
             )
@@ -106,7 +109,7 @@ def claim_trail(entry: Entry) -> list[Step]:
     if penalty is not None:
         note = f"{penalty.points:+} · {penalty.reason}"
         steps.append(
-            Step("found_false", _("Found false"), _person(penalty.recorded_by), penalty.recorded_at, note)
+            Step("found_false", _("Found false"), person_name(penalty.recorded_by), penalty.recorded_at, note)
         )
     return steps
 

@@ -92,7 +92,7 @@ def account_passbook(request, township, membership, pk):
         "schemes": schemes,
         "scheme": scheme,
         "can_claim": can(membership, Action.RECORD_CLAIM, account),
-        "can_issue_code": can(membership, Action.EDIT_ROSTER, account),
+        "can_issue_code": scheme is not None and can(membership, Action.EDIT_ROSTER, account),
         "passbook_code": services.live_code(account),
         "printed_on": timezone.localdate(),
     }
