@@ -32,6 +32,11 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", gettext_lazy("Supervisor")
     COUNTY_VIEWER = "county_viewer", gettext_lazy("County viewer")
     GRID_WORKER = "grid_worker", gettext_lazy("Grid worker")  # 网格员 / 综治信息员 (scheme 4)
+    # A school's roles (the class scheme, seed 2); a school's classes are its "villages" (core.vocabulary).
+    HEAD_TEACHER = "head_teacher", gettext_lazy("Head teacher")  # 班主任: approves and corrects for the class
+    CLASS_OFFICER = "class_officer", gettext_lazy("Class officer")  # 班干部: records, posts the weekly totals
+    DUTY_MONITOR = "duty_monitor", gettext_lazy("Duty monitor")  # 值日班长: records the day
+    PARENT = "parent", gettext_lazy("Parent")  # 家长: reads one student's records, writes the monthly comment
 
 
 class Member(Protocol):
@@ -62,6 +67,8 @@ class Action(enum.StrEnum):
     RECORD_CLAIM = "record_claim"  # claims (积分申报) outside rounds for households of one's villages/areas
     CHECK_CLAIM = "check_claim"  # the first check of a claim (time, place, cause, evidence); finding it false
     DECIDE_APPEAL = "decide_appeal"  # uphold or reject a household's appeal (申诉) against one of its entries
+    ASSIGN_ROLE = "assign_role"  # a holder's role in a scheme (seed 2: a student made a class officer)
+    COMMENT_REPORT = "comment_report"  # a parent's comment on the monthly report (seed 2)
 
 
 WHOLE_TOWNSHIP_ROLES = {Role.TOWNSHIP_ADMIN, Role.SUPERVISOR, Role.COUNTY_VIEWER}
@@ -81,6 +88,7 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.RECORD_CLAIM,
         Action.CHECK_CLAIM,
         Action.DECIDE_APPEAL,
+        Action.ASSIGN_ROLE,
     },
     Role.VILLAGE_CLERK: {
         Action.VIEW,
@@ -97,7 +105,24 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
     Role.COUNTY_VIEWER: {Action.VIEW},
     # Reads the roster of their villages (areas) like a panel member; records and checks claims there.
     Role.GRID_WORKER: {Action.VIEW, Action.RECORD_CLAIM, Action.CHECK_CLAIM},
+    Role.HEAD_TEACHER: {
+        Action.VIEW,
+        Action.EDIT_ROSTER,
+        Action.VIEW_HISTORY,
+        Action.RECORD_ENTRY,
+        Action.APPROVE_ENTRY,
+        Action.RUN_ROUND,
+        Action.APPROVE_ROUND,
+        Action.MANAGE_REWARDS,
+        Action.DECIDE_APPEAL,
+        Action.ASSIGN_ROLE,
+    },
+    Role.CLASS_OFFICER: {Action.VIEW, Action.RECORD_ENTRY, Action.RUN_ROUND},
+    Role.DUTY_MONITOR: {Action.VIEW, Action.RECORD_ENTRY},
+    # Reads one student's records (Membership.student) and the class's public pages; comments on the report.
+    Role.PARENT: {Action.VIEW, Action.COMMENT_REPORT},
 }
+SCHOOL_ROLES = {Role.HEAD_TEACHER, Role.CLASS_OFFICER, Role.DUTY_MONITOR, Role.PARENT}
 
 
 def memberships_of(user: Any) -> QuerySet:
@@ -139,6 +164,20 @@ def visible_area_ids(membership: Member) -> set[int] | None:
     areas = getattr(membership, "areas", None)
     ids = {area.pk for area in areas.all()} if areas is not None else set()
     return ids or None
+
+
+def visible_household_id(membership: Member) -> int | None:
+    """A parent reads one student's records (a school's student is its household row); None: no such limit."""
+    if membership.role != Role.PARENT:
+        return None
+    return getattr(membership, "student_id", None) or 0
+
+
+def household_of(obj: Any) -> int | None | object:
+    """The household (a school's student) a household record belongs to; NO_PATH when it names none."""
+    if type(obj).__name__ == "Household":
+        return obj.pk
+    return getattr(obj, "household_id", NO_PATH) if hasattr(type(obj), "household_id") else NO_PATH
 
 
 def area_of(obj: Any) -> int | None | object:
@@ -217,8 +256,13 @@ def can_see(membership: Member, obj: Any) -> bool:
         return True  # the whole township's member, or a township-wide row (a scheme, an import batch)
     if village_of(obj) not in village_ids:
         return False
+    if not is_household_record(obj):
+        return True
+    student = visible_household_id(membership)
+    if student is not None and household_of(obj) != student:
+        return False
     area_ids = visible_area_ids(membership)
-    if area_ids is None or not is_household_record(obj):
+    if area_ids is None:
         return True
     area = area_of(obj)
     return area is NO_PATH or area in area_ids
@@ -276,7 +320,18 @@ def restrict_to_visible(
     area_lookup = _area_lookup(model) if household_record or is_household_record(model) else None
     if area_ids is not None and area_lookup:
         queryset = queryset.filter(**{area_lookup: area_ids})
+    student = visible_household_id(membership)
+    if student is not None and (household_record or is_household_record(model)):
+        student_lookup = _household_lookup(model)
+        queryset = queryset.filter(**{student_lookup: student}) if student_lookup else queryset.none()
     return queryset
+
+
+def _household_lookup(model: Any) -> str | None:
+    """How a household record's rows name their household (None: they name none, e.g. a villager's account)."""
+    if model.__name__ == "Household":
+        return "pk"
+    return "household" if "household" in {f.name for f in model._meta.get_fields()} else None
 
 
 # Regions: the counties and cities above the townships -----------------------------------------------------------

@@ -15,6 +15,8 @@ from django_scopes.exceptions import ScopeError
 from django_scopes.manager import DisabledQuerySet
 from django_scopes.state import state
 
+from .vocabulary import OrganisationKind, organisation
+
 __all__ = [
     "ScopeError",
     "TownshipScopedManager",
@@ -62,7 +64,8 @@ def township_scope(township: models.Model | None) -> Iterator[None]:
     # django-scopes treats a None value as "no filter": refuse it so a missing township never widens the scope.
     if township is None or getattr(township, "pk", None) is None:
         raise ScopeError("township_scope needs a saved Township, got %r" % (township,))
-    with scope(township=township):
+    kind = getattr(township, "kind", OrganisationKind.TOWNSHIP)
+    with scope(township=township), organisation(kind, getattr(township, "timezone", None)):
         yield
 
 

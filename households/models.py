@@ -9,15 +9,26 @@ from simple_history.models import HistoricalRecords
 from core.models import TownshipOwned
 from core.permissions import Role
 from core.tenancy import TownshipScopedManager
+from core.vocabulary import OrganisationKind
 
 from .validators import mask_id_number, mask_mobile, validate_id_number, validate_mobile
 
 
 class Township(models.Model):
-    """乡/镇: the tenant. Not township-scoped itself; access goes through memberships."""
+    """乡/镇: the tenant. Not township-scoped itself; access goes through memberships.
+
+    A tenant is a township (villages, areas, households) or a school (classes, groups, students: the class scheme,
+    seed 2), by `kind`: the same models serve both, and the words on every page come from the kind
+    (core.vocabulary)."""
 
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("kind of organisation"),
+        max_length=10,
+        choices=OrganisationKind.choices,
+        default=OrganisationKind.TOWNSHIP,
+    )
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -63,6 +74,15 @@ class Membership(TownshipOwned):
     villages = models.ManyToManyField(Village, blank=True, related_name="+", verbose_name=_("villages"))
     # A grid worker may be limited to some areas of their villages; empty: every area of them.
     areas = models.ManyToManyField("Area", blank=True, related_name="+", verbose_name=_("areas"))
+    # A parent (school) reads one student's records only: the student's row (a household of a school).
+    student = models.ForeignKey(
+        "Household",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="parent_memberships",
+        verbose_name=_("student"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(m2m_fields=[villages])
 
@@ -73,6 +93,11 @@ class Membership(TownshipOwned):
         constraints = [
             models.UniqueConstraint(fields=["user", "township"], name="one_membership_per_user_and_township"),
             models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+            models.CheckConstraint(
+                condition=Q(role=Role.PARENT, student__isnull=False)
+                | (~Q(role=Role.PARENT) & Q(student__isnull=True)),
+                name="membership_parent_names_one_student",
+            ),
         ]
 
     def __str__(self) -> str:

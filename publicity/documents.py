@@ -5,12 +5,13 @@ run as a job on the "documents" queue, with progress in the browser and the file
 """
 
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.jobs import runner
 from core.pdf import PAGE_SIZES, qr_data_uri, render_pdf
+from core.vocabulary import in_language
 from households.models import Area, Household, Resident, Village
 from households.validators import mask_name
 from review.models import ReviewRound
@@ -26,7 +27,7 @@ from .villager import villager_url
 
 
 def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4") -> tuple[bytes, str]:
-    with translation.override("zh-hans"):  # the sheet goes on a Chinese village notice board
+    with in_language("zh-hans"):  # the sheet goes on a Chinese village notice board
         notice = build_notice(round_)
         content = render_pdf(
             "publicity/notice_sheet.html",
@@ -78,7 +79,7 @@ def passbooks_pdf(
                 else "",
             }
         )
-    with translation.override("zh-hans"):
+    with in_language("zh-hans"):
         return render_pdf("publicity/passbook.html", {"books": books, "scheme": scheme})
 
 
@@ -98,7 +99,7 @@ def account_passbook_pdf(account: Account, scheme: Scheme, villager_code: str | 
         "villager_qr": qr_data_uri(villager_url(villager_code)) if villager_code else None,
         "villager_url": villager_url(villager_code) if villager_code else "",
     }
-    with translation.override("zh-hans"):
+    with in_language("zh-hans"):
         return render_pdf("publicity/passbook.html", {"books": [book], "scheme": scheme})
 
 
@@ -170,7 +171,7 @@ def honour_roll_pdf(village: Village, scheme: Scheme, ranking: str = RankingList
         sections = [(f"{level}星{honoured}（{len(rs)}）", rs) for level, rs in levels if rs]
         year = ranking_year(scheme)
         subtitle = f"{year}年度{honoured}" if year else f"{honoured}（累计积分）"
-    with translation.override("zh-hans"):
+    with in_language("zh-hans"):
         return render_pdf(
             "publicity/honour_roll.html",
             {
@@ -207,7 +208,7 @@ def certificates_pdf(village: Village, scheme: Scheme, progress=None) -> bytes:
     rows = star_rows(village, scheme, full_names=True)
     if progress:
         progress(0, len(rows))
-    with translation.override("zh-hans"):
+    with in_language("zh-hans"):
         return render_pdf(
             "publicity/certificates.html",
             {

@@ -4,12 +4,13 @@ from publicity.policies), and a budget's reward list with a column to sign."""
 import io
 
 import openpyxl
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.pdf import render_pdf
+from core.vocabulary import in_language
 from rewards.models import Budget, RewardAllocation
 
 from .models import IncentivePolicy
@@ -46,7 +47,7 @@ def _title(policy: IncentivePolicy, year: int) -> str:
 
 
 def incentive_xlsx(township, year: int, policy: IncentivePolicy, rows: list[dict]) -> bytes:
-    with translation.override("zh-hans"):
+    with in_language("zh-hans"):
         workbook = openpyxl.Workbook()
         sheet = workbook.active
         sheet.title = str(year)
@@ -62,7 +63,7 @@ def incentive_xlsx(township, year: int, policy: IncentivePolicy, rows: list[dict
 
 
 def incentive_pdf(township, year: int, policy: IncentivePolicy, rows: list[dict]) -> bytes:
-    with translation.override("zh-hans"):
+    with in_language("zh-hans"):
         return render_pdf(
             "publicity/incentive_list.html",
             {
@@ -87,7 +88,7 @@ def reward_list_pdf(budget: Budget) -> bytes:
     rows = list(allocations)
     if not rows:
         raise DomainError(_("No rewards are allocated from this budget yet."))
-    with translation.override("zh-hans"):
+    with in_language("zh-hans"):
         return render_pdf(
             "publicity/reward_list.html",
             {

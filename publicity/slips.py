@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -26,6 +26,7 @@ from core.jobs import runner
 from core.pdf import render_pdf
 from core.permissions import sees_household_records
 from core.views import get_visible
+from core.vocabulary import in_language
 from households.models import Household, Membership, Resident
 from review.models import ReviewRound, RoundKind, RoundMove
 from review.selectors import (
@@ -227,7 +228,7 @@ def slips_pdf(entries: list[Entry], *, sheet: str) -> bytes:
     """`sheet` "a5": one slip a page (A5 landscape); "a4": two slips to an A4 page with a cut line."""
     slips = slip_data(entries)
     pages = [slips[i : i + 2] for i in range(0, len(slips), 2)] if sheet == "a4" else [[s] for s in slips]
-    with translation.override("zh-hans"):  # handed to a Chinese household
+    with in_language("zh-hans"):  # handed to a Chinese household
         return render_pdf(
             "publicity/slips.html",
             {

@@ -8,11 +8,11 @@ writes all or nothing, so running it again is harmless).
 import io
 
 import openpyxl
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.jobs import runner
+from core.vocabulary import in_language
 from households.models import Membership
 from scoring.models import Scheme
 
@@ -61,7 +61,7 @@ def run_star_rating(job, progress) -> tuple[bytes, str]:
     progress(0, 2, RANKING)
     run, created, changes = rate_stars(membership=membership, scheme=scheme)
     progress(1, 2, SUMMARISING)
-    with translation.override("zh-hans"):  # the summary goes to the township office
+    with in_language("zh-hans"):  # the summary goes to the township office
         content = star_summary_xlsx(run, created=created, changes=changes)
     progress(2, 2, "")  # the page then says "done", not the last step's message
     return content, f"stars-{scheme.year}-v{run.version}.xlsx"

@@ -1,4 +1,5 @@
-"""Periods of a cadence: 2026 (annual), 2026-Q1 (quarterly), 2026-03 (monthly), 2026-W05 (ISO week)."""
+"""Periods of a cadence: 2026 (annual), 2026-Q1 (quarterly), 2026-03 (monthly), 2026-W05 (ISO week), "term" (the
+whole of a school's term: a scheme is one term, so its items' term caps count within it)."""
 
 import datetime
 
@@ -11,6 +12,7 @@ class Cadence(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
     QUARTERLY = "quarterly", _("Quarterly")
     ANNUAL = "annual", _("Annual")
+    TERM = "term", _("Per term")
 
 
 def period_of(cadence: str, day: datetime.date) -> str:
@@ -19,6 +21,8 @@ def period_of(cadence: str, day: datetime.date) -> str:
         return f"{iso_year}-W{week:02d}"
     if cadence == Cadence.MONTHLY:
         return f"{day.year}-{day.month:02d}"
+    if cadence == Cadence.TERM:
+        return "term"
     if cadence == Cadence.QUARTERLY:
         return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
     return str(day.year)

@@ -1,5 +1,6 @@
 """The rule catalogue (schemes, categories, items, role rules) and the append-only points ledger."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -45,6 +46,11 @@ class Scheme(TownshipOwned):
 
     name = models.CharField(_("name"), max_length=100)
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000)])
+    # The dates the scheme covers: a calendar year for a township's scheme (1 January to 31 December of `year`),
+    # a term for a school's (e.g. 1 September to 31 January; `year` is the year it starts). Entries must fall in
+    # it. No end: the points carry forward and the scheme takes any later date.
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=SchemeState.choices, default=SchemeState.DRAFT
     )
@@ -101,10 +107,28 @@ class Scheme(TownshipOwned):
             ),
             models.CheckConstraint(condition=~Q(account_kinds=[]), name="scheme_keeps_some_account_kind"),
             models.CheckConstraint(condition=Q(rank_by__in=RankBy.values), name="scheme_rank_by_valid"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="scheme_ends_after_it_starts",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.year} {self.name}"
+
+    def fill_dates(self) -> None:
+        """A scheme made without dates covers its calendar year (open-ended when its points carry forward)."""
+        if self.starts_on is None and self.year:
+            self.starts_on = datetime.date(self.year, 1, 1)
+            if self.ends_on is None and not self.points_carry_forward:
+                self.ends_on = datetime.date(self.year, 12, 31)
+
+    def save(self, *args, **kwargs):
+        self.fill_dates()
+        super().save(*args, **kwargs)
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
 
 class Category(TownshipOwned):

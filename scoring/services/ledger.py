@@ -29,6 +29,7 @@ from ..models import (
     Item,
     ItemKind,
     RoleAssignment,
+    Scheme,
     SchemeState,
     ThresholdAlert,
     format_points,
@@ -170,16 +171,8 @@ def _record(
             _("The unit %(name)s is archived: restore it before recording points.") % {"name": account.unit},
             field="account",
         )
-    if scheme.points_carry_forward and occurred_on.year < scheme.year:
-        raise DomainError(
-            _("The date must fall in the scheme's years, from %(year)d on.") % {"year": scheme.year},
-            field="occurred_on",
-        )
-    if not scheme.points_carry_forward and occurred_on.year != scheme.year:
-        raise DomainError(
-            _("The date must fall in the scheme's year %(year)d.") % {"year": scheme.year},
-            field="occurred_on",
-        )
+    if not scheme.covers(occurred_on):
+        raise DomainError(scheme_dates_message(scheme), field="occurred_on")
     if occurred_on > timezone.localdate():
         raise DomainError(_("The date cannot be in the future."), field="occurred_on")
     recorder = SOURCE_RECORDER.get(source)
@@ -252,7 +245,7 @@ def _record(
         item_points=item.points,
         multiplier=multiplier,
         points=points,
-        year=occurred_on.year,
+        year=occurred_on.year if scheme.points_carry_forward else scheme.year,
         period=period,
         occurred_on=occurred_on,
         source=source,
@@ -279,6 +272,22 @@ def _record(
             defaults={"township_id": household.township_id, "hits": hits + 1, "entry": entry},
         )
     return entry
+
+
+def scheme_dates_message(scheme: Scheme) -> str:
+    """Why a date is refused: the dates the scheme covers, as its users know them (a year, or a term)."""
+    if scheme.ends_on is None:
+        if scheme.starts_on == datetime.date(scheme.year, 1, 1):
+            return _("The date must fall in the scheme's years, from %(year)d on.") % {"year": scheme.year}
+        return _("The date must fall in the scheme's years, from %(start)s on.") % {"start": scheme.starts_on}
+    if scheme.starts_on == datetime.date(scheme.year, 1, 1) and scheme.ends_on == datetime.date(
+        scheme.year, 12, 31
+    ):
+        return _("The date must fall in the scheme's year %(year)d.") % {"year": scheme.year}
+    return _("The date must fall in the scheme's term, from %(start)s to %(end)s.") % {
+        "start": scheme.starts_on,
+        "end": scheme.ends_on,
+    }
 
 
 def approve_entries(*, membership: Membership, entries: Iterable[Entry], reason: str = "") -> int:

@@ -34,6 +34,7 @@ def create_scheme(
     """A draft scheme of the member's township. Right: EDIT_SCHEME in that township."""
     scheme = Scheme(township=township, name=name.strip(), year=year, **options)
     _require_edit(membership, scheme)
+    scheme.fill_dates()
     full_clean_or_raise(scheme)
     scheme.save()
     return scheme
