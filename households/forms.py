@@ -254,10 +254,19 @@ class MembershipForm(forms.Form):
         help_text=_("Grid workers only: limit them to these areas of their villages (none: every area)."),
     )
 
-    def __init__(self, *args, villages, areas, **kwargs):
+    def __init__(self, *args, villages, areas, roles=None, students=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["villages"].queryset = villages
         self.fields["areas"].queryset = areas
+        if roles is not None:  # the roles of the kind of organisation (a school's are a school's)
+            self.fields["role"].choices = [(role, Role(role).label) for role in roles]
+        if students is not None:  # a school: a parent reads one student
+            self.fields["student"] = forms.ModelChoiceField(
+                label=_model_label(Membership, "student"),
+                queryset=students,
+                required=False,
+                help_text=_("Parents only: the student whose records they read."),
+            )
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip()

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from core.permissions import restrict_to_visible
+from core.permissions import Role, restrict_to_visible
+from core.vocabulary import OrganisationKind
 
 from .models import Area, Household, Membership, Resident, Township, Unit, Village
 from .validators import mask_id_number, mask_mobile
@@ -350,3 +351,36 @@ def _entry(kind: str, record: Any, before: Any, names: _NameBook) -> HistoryEntr
         reason=record.history_change_reason or "",
         changes=changes,
     )
+
+
+# Which roles each kind of organisation has (a township has no head teachers, a school no review panels of
+# villages), and which roles work in some villages (a school's: classes) rather than the whole township.
+TOWNSHIP_ROLES = (
+    Role.TOWNSHIP_ADMIN,
+    Role.VILLAGE_CLERK,
+    Role.PANEL_MEMBER,
+    Role.SUPERVISOR,
+    Role.COUNTY_VIEWER,
+    Role.GRID_WORKER,
+)
+SCHOOL_ROLES_OFFERED = (
+    Role.TOWNSHIP_ADMIN,
+    Role.SUPERVISOR,
+    Role.HEAD_TEACHER,
+    Role.CLASS_OFFICER,
+    Role.DUTY_MONITOR,
+    Role.PARENT,
+)
+ROLES_IN_VILLAGES = (
+    Role.VILLAGE_CLERK,
+    Role.PANEL_MEMBER,
+    Role.GRID_WORKER,
+    Role.HEAD_TEACHER,
+    Role.CLASS_OFFICER,
+    Role.DUTY_MONITOR,
+    Role.PARENT,
+)
+
+
+def roles_of(township: Township) -> tuple[str, ...]:
+    return SCHOOL_ROLES_OFFERED if township.kind == OrganisationKind.SCHOOL else TOWNSHIP_ROLES

@@ -23,6 +23,7 @@ from .models import (
     Role,
     Village,
 )
+from .selectors import ROLES_IN_VILLAGES, roles_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User  # settings.AUTH_USER_MODEL
@@ -226,17 +227,33 @@ def grant_membership(
     role: str,
     villages: Iterable[Village] = (),
     areas: Iterable[Area] = (),
+    student: Household | None = None,
 ) -> Membership:
     """Create or change a user's role in the member's township (the township office's). Clerks, panel members
     and grid workers need at least one village; a grid worker may be limited to some areas of their villages
-    (none: all of them)."""
+    (none: all of them). A school's roles are a school's (head teachers, class officers and duty monitors of some
+    classes); a parent reads one student (`student`), in the student's class."""
     require(membership, Action.MANAGE_TOWNSHIP)
     if role not in Role.values:
         raise DomainError(_("Unknown role."), field="role")
+    if role not in roles_of(membership.township):
+        raise DomainError(
+            _("A %(kind)s has no role %(role)s.")
+            % {"kind": membership.township.get_kind_display(), "role": Role(role).label},
+            field="role",
+        )
     villages = list(villages)
+    if student is not None and role == Role.PARENT:
+        if student.township_id != membership.township_id:
+            raise DomainError(_("Choose a student of this school."), field="student")
+        villages = [student.village]
+    elif role == Role.PARENT:
+        raise DomainError(_("Choose the parent's student."), field="student")
+    elif student is not None:
+        raise DomainError(_("Only a parent names a student; leave it empty."), field="student")
     if any(v.township_id != membership.township_id for v in villages):
         raise DomainError(_("Villages must belong to this township."), field="villages")
-    if role in (Role.VILLAGE_CLERK, Role.PANEL_MEMBER, Role.GRID_WORKER) and not villages:
+    if role in ROLES_IN_VILLAGES and not villages:
         raise DomainError(_("Choose the villages this member works in."), field="villages")
     areas = list(areas)
     if areas and role != Role.GRID_WORKER:
@@ -248,6 +265,7 @@ def grant_membership(
         if granted is None:
             granted = Membership(township_id=membership.township_id, user=user)
         granted.role = role
+        granted.student = student if role == Role.PARENT else None
         _validated_save(granted, membership)
         granted.villages.set(villages)
         granted.areas.set(areas)
@@ -271,6 +289,7 @@ def create_member_account(
     role: str,
     villages: Iterable[Village] = (),
     areas: Iterable[Area] = (),
+    student: Household | None = None,
 ) -> Membership:
     """A new login account with a first password set by the township office, and its membership.
 
@@ -296,4 +315,6 @@ def create_member_account(
         raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
     with transaction.atomic():
         user.save()
-        return grant_membership(membership=membership, user=user, role=role, villages=villages, areas=areas)
+        return grant_membership(
+            membership=membership, user=user, role=role, villages=villages, areas=areas, student=student
+        )

@@ -165,3 +165,42 @@ def test_a_duty_monitor_records_only_for_their_class(school):
         from core.permissions import require
 
         require(monitor, Action.APPROVE_ENTRY, school.students[1])
+
+
+def test_a_school_office_grants_school_roles_and_a_parent_their_student(client, school):
+    from households import services as roster
+
+    office = member(UserFactory(username="office"), school.township, Role.TOWNSHIP_ADMIN)
+    with translation.override("en"), township_scope(school.township):
+        with pytest.raises(DomainError, match="has no role"):
+            roster.grant_membership(
+                membership=office,
+                user=UserFactory(username="c1"),
+                role=Role.VILLAGE_CLERK,
+                villages=[school.class_],
+            )
+        with pytest.raises(DomainError, match="parent's student"):
+            roster.grant_membership(membership=office, user=UserFactory(username="p3"), role=Role.PARENT)
+        mother = roster.create_member_account(
+            membership=office,
+            username="mother",
+            password="Xuexiao-2026-pw",
+            role=Role.PARENT,
+            student=school.students[1],
+        )
+    assert mother.student == school.students[1] and list(mother.villages.all()) == [school.class_]
+    # The page offers a school's roles and the student to name.
+    client.force_login(office.user)
+    url = reverse("households:membership-grant", kwargs={"township_slug": school.township.slug})
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "班主任" in page and "值日班长" in page and "家长" in page and 'value="grid_worker"' not in page
+    assert "S01" in page
+
+
+def test_a_school_navigation_has_no_supermarket_units_or_demonstration(client, school):
+    client.force_login(school.teacher)
+    url = reverse("households:household-list", kwargs={"township_slug": school.township.slug})
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "学生" in page
+    for township_only in ("示范", "超市", "单位"):
+        assert township_only not in page

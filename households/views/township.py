@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from core.permissions import Action, can
 from core.views import render_page, township_view
+from core.vocabulary import OrganisationKind
 
 from .. import selectors, services
 from ..forms import MembershipForm, add_domain_error
-from ..models import Area, Membership, Village
+from ..models import Area, Household, Membership, Village
 
 HISTORY_PER_PAGE = 50
 
@@ -65,7 +66,17 @@ def membership_grant(request, township, membership):
                 "villages": list(current.villages.all()),
                 "areas": list(current.areas.all()),
             }
-    form = MembershipForm(request.POST or None, villages=villages, areas=areas, initial=initial)
+    school = township.kind == OrganisationKind.SCHOOL
+    if school and initial:
+        initial["student"] = current.student_id
+    form = MembershipForm(
+        request.POST or None,
+        villages=villages,
+        areas=areas,
+        initial=initial,
+        roles=selectors.roles_of(township),
+        students=Household.objects.order_by("village__name", "number") if school else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = get_user_model().objects.filter(username=data["username"]).first()
@@ -78,6 +89,7 @@ def membership_grant(request, township, membership):
                     role=data["role"],
                     villages=data["villages"],
                     areas=data["areas"],
+                    student=data.get("student"),
                 )
             elif data["password"]:
                 raise DomainError(
@@ -91,6 +103,7 @@ def membership_grant(request, township, membership):
                     role=data["role"],
                     villages=data["villages"],
                     areas=data["areas"],
+                    student=data.get("student"),
                 )
         except DomainError as exc:
             add_domain_error(form, exc)

@@ -172,7 +172,7 @@ def _record(
             field="account",
         )
     if not scheme.covers(occurred_on):
-        raise DomainError(scheme_dates_message(scheme), field="occurred_on")
+        raise DomainError(_dates_refusal(scheme), field="occurred_on")
     if occurred_on > timezone.localdate():
         raise DomainError(_("The date cannot be in the future."), field="occurred_on")
     recorder = SOURCE_RECORDER.get(source)
@@ -274,7 +274,7 @@ def _record(
     return entry
 
 
-def scheme_dates_message(scheme: Scheme) -> str:
+def _dates_refusal(scheme: Scheme) -> str:
     """Why a date is refused: the dates the scheme covers, as its users know them (a year, or a term)."""
     if scheme.ends_on is None:
         if scheme.starts_on == datetime.date(scheme.year, 1, 1):
