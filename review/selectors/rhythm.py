@@ -38,7 +38,7 @@ def class_students(village: Village, query: str = "") -> QuerySet[Household]:
     if query.strip():
         words = query.strip()
         students = students.filter(
-            Q(number__icontains=words) | Q(residents__name__icontains=words, residents__is_head=True)
+            Q(number__icontains=words) | Q(members__name__icontains=words, members__is_head=True)
         ).distinct()
     return students
 
@@ -127,7 +127,7 @@ def week_rows(village: Village, scheme: Scheme, monday: datetime.date) -> tuple[
             {
                 "household": student.pk,
                 "number": student.number,
-                "name": student.head or "",
+                "name": getattr(student, "head", None) or "",  # annotated by class_students
                 "group": student.area.name,
                 "officer": student.pk in officers,
                 "days": [[_points(p[0]), _points(p[1])] for p in per_day],
