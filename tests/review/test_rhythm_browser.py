@@ -56,3 +56,11 @@ def test_the_duty_monitor_records_a_late_student_within_the_click_budget(
     record = DailyRecord.objects.get()
     assert record.closed and record.duty_monitor == cw.students[2]
     assert page.locator(f"#student-{student.pk} button").count() == 0  # a closed day takes no more taps
+
+    # The week's summary on the same phone: the wide table scrolls inside its box, not the page.
+    page.click("a:has-text('每周汇总')")
+    with page.expect_navigation():
+        page.locator("#weeks button").first.click()
+    assert "周汇总" in page.inner_text("main h1") and "S02" in page.inner_text("main #week-rows")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts / "rhythm-weekly-summary-phone.png"), full_page=True)

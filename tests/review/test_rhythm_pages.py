@@ -167,7 +167,7 @@ def test_the_weekly_summary_goes_through_its_three_pages(client, cw):
     assert summary.state == SummaryState.FILED and summary.filed_by == cw.teacher
 
 
-def test_the_printed_summary_is_a_chinese_pdf_with_the_students(client, cw):
+def test_the_printed_summary_is_a_chinese_pdf_with_the_students(client, cw, artifacts):
     monday = _summary_of_last_week(cw)
     with township_scope(cw.township):
         summary = services.prepare_weekly_summary(
@@ -179,6 +179,11 @@ def test_the_printed_summary_is_a_chinese_pdf_with_the_students(client, cw):
     text = pdf_text(response.content)
     assert "初一(3)班" in text and "学号" in text and "王小明" in text and summary.week in text
     assert "农户" not in text and "户号" not in text
+    path = artifacts / "rhythm-weekly-summary.pdf"
+    path.write_bytes(response.content)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    cjk = [line for line in fonts.splitlines() if "NotoSansCJK" in line.replace("-", "")]
+    assert cjk and all(" yes " in line for line in cjk)  # the Chinese font is embedded: no empty boxes
 
 
 def test_the_weeks_notice_is_posted_from_the_summary_and_reads_as_a_school_s(client, cw):
