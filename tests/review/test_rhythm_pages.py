@@ -241,3 +241,18 @@ def test_the_weeks_notice_counts_only_after_it_ends_and_the_head_teacher_approve
     client.post(move, {"move": "approve"})
     assert ReviewRound.objects.get().state == RoundState.APPROVED
     assert posted.filter(state=EntryState.APPROVED).count() == 3
+
+
+def test_malformed_dates_and_ids_are_told_or_not_found_never_an_error(client, cw):
+    client.force_login(cw.monitor)
+    page = client.get(day_url(cw), {"date": "2025-13-45", "q": "王\x00"}, **ZH)
+    assert page.status_code == 200 and "不是日期" in page.content.decode()
+    huge = {"date": cw.today.isoformat(), "student": "9" * 30, "item": cw.late.pk}
+    assert client.post(day_url(cw, "class-day-record"), huge).status_code == 404
+    no_date = {"student": cw.students[0].pk, "item": cw.late.pk}
+    assert client.post(day_url(cw, "class-day-record"), no_date, follow=True).status_code == 200
+    weeks = reverse(
+        "review:class-weeks", kwargs={"township_slug": cw.township.slug, "village_pk": cw.class_.pk}
+    )
+    assert client.post(weeks, {"week_start": "next week"}, follow=True).status_code == 200
+    assert not Entry.objects.exists() and not WeeklySummary.objects.exists()
