@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from core.jobs import runner
 from core.pdf import PAGE_SIZES, qr_data_uri, render_pdf
-from core.vocabulary import in_language
+from core.vocabulary import OrganisationKind, in_language
 from households.models import Area, Household, Resident, Village
 from households.validators import mask_name
 from review.models import ReviewRound
@@ -35,6 +35,7 @@ def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4") -> tuple[bytes, s
                 "notice": notice,
                 "qr": qr_data_uri(notice.url),
                 "page_size": PAGE_SIZES.get(size, PAGE_SIZES["a4"]),
+                "school": round_.township.kind == OrganisationKind.SCHOOL,  # a class's words on its sheet
             },
         )
     return content, f"notice-{round_.village.name}-{round_.period}-{size}.pdf"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.vocabulary import OrganisationKind
 from households.models import Household, Resident
 from households.validators import mask_name
 from review.models import ReviewRound, RoundKind, RoundState
@@ -207,7 +208,9 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
         ends=timezone.localtime(round_.notice_ends_at) if round_.notice_ends_at else None,
         url=public_url(round_),
         contact=shown.contact,
-        issuer=_("%(village)s villagers' committee") % {"village": round_.village.name},
+        issuer=_("%(village)s class committee") % {"village": round_.village.name}
+        if round_.township.kind == OrganisationKind.SCHOOL
+        else _("%(village)s villagers' committee") % {"village": round_.village.name},
         issued_on=timezone.localdate(),
         entries=entries,
         first_day=round_.notice_first_day,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from core.models import Job, JobState
 from households.models import ImportBatch, Role, Unit, UnitKind
 from review.models import (
+    DailyRecord,
     Declaration,
     Inspection,
     Meeting,
@@ -32,6 +33,8 @@ from review.models import (
     RoundEntry,
     RoundKind,
     RoundState,
+    SummaryState,
+    WeeklySummary,
 )
 from scoring import services as scoring
 from scoring.models import Evidence, ThresholdAlert
@@ -185,6 +188,23 @@ def fill(t) -> None:
         declared_by=t.clerk,
     )
     RoundEntry.objects.create(township=township, round=annual, entry=declared, declaration=declaration)
+    # A class's rhythm (issue 15, item 4): a day of the duty monitor and a week's summary, handed over.
+    monday = datetime.date(YEAR, 3, 9)
+    DailyRecord.objects.create(township=township, village=v1, day=monday, duty_monitor=h1, recorded_by=admin)
+    WeeklySummary.objects.create(
+        township=township,
+        village=v1,
+        scheme=scheme,
+        week=f"{YEAR}-W11",
+        week_start=monday,
+        state=SummaryState.HANDED_OVER,
+        rows=[{"household": h1.pk, "number": h1.number, "minus": "0", "plus": "2"}],
+        prepared_by=admin,
+        prepared_at=now,
+        vice_monitor=h1,
+        handed_by=admin,
+        handed_at=now,
+    )
     Meeting.objects.create(
         township=township,
         round=annual,

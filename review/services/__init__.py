@@ -13,6 +13,14 @@ from .inspections import record_inspection
 from .meetings import record_panel_meeting, record_representatives_meeting
 from .objections import file_objection, file_public_objection, resolve_objection
 from .panels import apply_rotation, assign_panel, create_panel
+from .rhythm import (
+    close_day,
+    file_summary,
+    hand_over_summary,
+    name_duty_monitor,
+    post_weekly_notice,
+    prepare_weekly_summary,
+)
 from .rounds import (
     MOVE_LABELS,
     MOVES,
@@ -34,6 +42,7 @@ __all__ = [
     "apply_rotation",
     "assign_panel",
     "change_proposal",
+    "close_day",
     "close_ended_notices",
     "create_panel",
     "create_round",
@@ -41,10 +50,15 @@ __all__ = [
     "declare",
     "file_objection",
     "file_public_objection",
+    "file_summary",
+    "hand_over_summary",
     "move_round",
+    "name_duty_monitor",
     "notice_end",
     "possible_moves",
     "post_notice_batch",
+    "post_weekly_notice",
+    "prepare_weekly_summary",
     "record_inspection",
     "record_panel_meeting",
     "record_representatives_meeting",

@@ -1,7 +1,18 @@
 """The review pages under /t/<township_slug>/review/: worklist, rounds, cross-review assignments, inspections,
-declarations, meetings, objections and the township's approvals."""
+declarations, meetings, objections, the township's approvals, and a class's daily record and weekly summary."""
 
-from . import appeals, assignments, claims, declarations, inspections, meetings, objections, rounds
+from . import (
+    appeals,
+    assignments,
+    claims,
+    daily,
+    declarations,
+    inspections,
+    meetings,
+    objections,
+    rounds,
+    weekly,
+)
 
 urlpatterns = [
     *rounds.urlpatterns,
@@ -12,4 +23,6 @@ urlpatterns = [
     *objections.urlpatterns,
     *claims.urlpatterns,
     *appeals.urlpatterns,
+    *daily.urlpatterns,
+    *weekly.urlpatterns,
 ]

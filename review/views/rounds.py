@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from core.permissions import Action, can
 from core.views import township_view
+from core.vocabulary import OrganisationKind
 from households.forms import add_domain_error
 from households.selectors import villages_visible_to
 from scoring.models import Scheme, SchemeState
@@ -41,6 +42,10 @@ def worklist(request, township, membership):
         "work": selectors.worklist(membership),
         "can_run": can(membership, Action.RUN_ROUND),
         "can_claim": can(membership, Action.RECORD_CLAIM),
+        # A school's classes where the member records: the duty monitor's daily record and the weekly summary.
+        "classes": villages_visible_to(membership).order_by("name", "pk")
+        if township.kind == OrganisationKind.SCHOOL and can(membership, Action.RECORD_ENTRY)
+        else [],
     }
     return render_page(request, "review/worklist.html", context)
 

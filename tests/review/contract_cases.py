@@ -5,10 +5,16 @@ a round to the step the service needs through the services, and returns the call
 a supervisor (reads only), a panel member for the clerk's work, a clerk for the panel's, a clerk of another
 village."""
 
+import datetime
+
+from django.utils import timezone
+
+from households.models import Role
 from review import services
-from review.models import RoundKind
+from review.models import RoundKind, WeeklySummary
 from scoring import services as scoring
 from tests.contract import member
+from tests.factories import MembershipFactory, UserFactory
 from tests.review.conftest import KINDS, Q1_DAY, ReviewWorld
 
 ANNUAL_DAY = Q1_DAY
@@ -212,6 +218,70 @@ def resolve_objection(world):
     )
 
 
+def _summary(world):
+    """A prepared weekly summary of A's first village (a class's week, seed 2), and its scheme (a draft will do:
+    every refusal comes before the scheme is read)."""
+    a = world.a
+    scheme = scoring.create_scheme(
+        membership=member(a.admin), township=a.township, name="班级量化", year=2026
+    )
+    return WeeklySummary.objects.create(
+        township=a.township,
+        village=a.villages[0],
+        scheme=scheme,
+        week="2026-W11",
+        week_start=datetime.date(2026, 3, 9),
+        prepared_by=a.admin,
+        prepared_at=timezone.now(),
+    )
+
+
+def name_duty_monitor(world):
+    a = world.a
+    return lambda: services.name_duty_monitor(
+        membership=member(a.supervisor), village=a.villages[0], day=Q1_DAY, duty_monitor=a.households[0]
+    )
+
+
+def close_day(world):
+    a = world.a
+    return lambda: services.close_day(
+        membership=member(a.supervisor), village=a.villages[0], day=Q1_DAY, duty_monitor=a.households[0]
+    )
+
+
+def prepare_weekly_summary(world):
+    a = world.a  # the clerk of the other village records only for their own
+    return lambda: services.prepare_weekly_summary(
+        membership=member(a.clerk), village=a.villages[1], week_start=datetime.date(2026, 3, 9)
+    )
+
+
+def hand_over_summary(world):
+    summary = _summary(world)
+    return lambda: services.hand_over_summary(
+        membership=member(world.a.supervisor), summary=summary, vice_monitor=world.a.households[0]
+    )
+
+
+def file_summary(world):
+    summary = _summary(
+        world
+    )  # the village's clerk records and posts, but does not file (the head teacher does)
+    return lambda: services.file_summary(membership=member(world.a.clerk), summary=summary)
+
+
+def post_weekly_notice(world):
+    summary = _summary(world)
+    monitor = MembershipFactory(
+        user=UserFactory(username="a-duty-monitor"),
+        township=world.a.township,
+        role=Role.DUTY_MONITOR,
+        villages=[world.a.villages[0]],
+    )  # records the day, does not post the class's notice
+    return lambda: services.post_weekly_notice(membership=monitor, summary=summary)
+
+
 CASES = {
     "review.services.panels.create_panel": create_panel,
     "review.services.panels.assign_panel": assign_panel,
@@ -227,6 +297,12 @@ CASES = {
     "review.services.meetings.record_representatives_meeting": record_representatives_meeting,
     "review.services.objections.file_objection": file_objection,
     "review.services.objections.resolve_objection": resolve_objection,
+    "review.services.rhythm.name_duty_monitor": name_duty_monitor,
+    "review.services.rhythm.close_day": close_day,
+    "review.services.rhythm.prepare_weekly_summary": prepare_weekly_summary,
+    "review.services.rhythm.hand_over_summary": hand_over_summary,
+    "review.services.rhythm.file_summary": file_summary,
+    "review.services.rhythm.post_weekly_notice": post_weekly_notice,
 }
 
 EXEMPT = {

@@ -1,4 +1,4 @@
-"""Review panels (评议小组). Rounds, inspections and declarations come with the review issue."""
+"""Review panels (评议小组), rounds, their notices and steps; the class's daily record and weekly summary (`.rhythm`)."""
 
 import datetime
 import zoneinfo
@@ -336,3 +336,9 @@ class Objection(TownshipOwned):
 
     class Meta:
         ordering = ["filed_at", "id"]
+
+
+# The class's daily and weekly rhythm (seed 2): at the end of the module, the rows above are its neighbours.
+from .rhythm import DailyRecord as DailyRecord  # noqa: E402
+from .rhythm import SummaryState as SummaryState  # noqa: E402
+from .rhythm import WeeklySummary as WeeklySummary  # noqa: E402
