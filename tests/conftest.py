@@ -20,6 +20,15 @@ from tests.factories import (
 )
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Every test has its own node id: pytest-xdist sends tests by id, so of tests sharing one only one would run."""
+    seen, twice = set(), set()
+    for item in items:
+        (twice if item.nodeid in seen else seen).add(item.nodeid)
+    if twice:
+        raise pytest.UsageError("tests sharing a node id (give each its own): " + ", ".join(sorted(twice)))
+
+
 @pytest.fixture(autouse=True)
 def all_townships(request):
     """Test set-up code may touch every township; each request still starts with no scope (middleware)."""
