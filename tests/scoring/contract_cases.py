@@ -336,5 +336,4 @@ EXEMPT: dict[str, str] = {
     "code's household's own entries can be named (tests/scoring/test_appeals.py)",
     "scoring.services.passbook_codes.hash_code": "computes a hash, writes nothing",
     "scoring.services.passbook_codes.live_code": "reads the live code row only",
-    "scoring.services.ledger.scheme_dates_message": "builds the message of a refused date, writes nothing",
 }
