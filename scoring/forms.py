@@ -69,6 +69,19 @@ class TemplateForm(forms.Form):
         required=False,
         help_text=_("Empty: the template's own name."),
     )
+    starts_on = forms.DateField(
+        label=_("First day of the term"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "Empty: the template's term in that year (a class: 1 September), else the calendar year."
+        ),
+    )
+    ends_on = forms.DateField(
+        label=_("Last day of the term"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
     def __init__(self, *args, templates: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,6 +151,16 @@ class ItemFieldsForm(forms.Form):
     threshold_consequence = forms.CharField(
         label=_label(Item, "threshold_consequence"), max_length=200, required=False
     )
+    threshold_carries_over = forms.BooleanField(
+        label=_label(Item, "threshold_carries_over"),
+        required=False,
+        help_text=Item._meta.get_field("threshold_carries_over").help_text,
+    )
+    cap_cadence = forms.ChoiceField(
+        label=_label(Item, "cap_cadence"),
+        choices=[("", _("The category's cadence")), *Cadence.choices],
+        required=False,
+    )
     order = forms.IntegerField(label=_label(Item, "order"), min_value=0, max_value=32767, initial=0)
 
     def clean(self):
@@ -151,6 +174,8 @@ class ItemFieldsForm(forms.Form):
             self.add_error(
                 "points", _("Give the points as a positive number; bonus or penalty says the sign.")
             )
+        if data.get("threshold_carries_over") and not data.get("threshold_count"):
+            self.add_error("threshold_carries_over", _("Only a limit carries over: give the threshold too."))
         return data
 
 

@@ -5,6 +5,7 @@ string belongs or an unknown cadence fails loudly, naming the place, so a typo i
 Loading creates a DRAFT scheme through the services, in one transaction. Call it inside the township's scope.
 """
 
+import datetime
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -34,8 +35,11 @@ SCHEME_KEYS = {
         "account_kinds",
         "points_carry_forward",
         "rank_by",
+        "term",
     },
 }
+TERM_KEYS = {"required": {"starts", "ends"}, "optional": set()}
+MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
 CATEGORY_KEYS = {
     "required": {"name", "base_score", "cadence", "items"},
     "optional": {"floor", "ceiling", "order"},
@@ -53,6 +57,8 @@ ITEM_KEYS = {
         "verification",
         "threshold_count",
         "threshold_consequence",
+        "threshold_carries_over",
+        "cap_cadence",
         "role_multiplier_applies",
     },
 }
@@ -65,6 +71,7 @@ ITEM_FLAGS = (
     "by_clerk",
     "disqualifying",
     "role_multiplier_applies",
+    "threshold_carries_over",
 )
 ITEM_FLAG_DEFAULTS = {
     "evidence_required": False,
@@ -73,6 +80,7 @@ ITEM_FLAG_DEFAULTS = {
     "by_clerk": True,
     "disqualifying": False,
     "role_multiplier_applies": True,
+    "threshold_carries_over": False,
 }
 
 
@@ -107,13 +115,24 @@ def read_template(name: str) -> dict:
 
 
 def load_template(
-    *, membership: Membership, township: Township, name: str, year: int, scheme_name: str | None = None
+    *,
+    membership: Membership,
+    township: Township,
+    name: str,
+    year: int,
+    scheme_name: str | None = None,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
 ) -> Scheme:
     """Create a draft scheme from the template `name`; refuse if the township already has that scheme that year.
+
+    The scheme covers `starts_on` to `ends_on` (a term, starting in `year`) when given; otherwise the template's
+    own term in `year` (the class template: 1 September to 31 January of the next year), else the calendar year.
 
     Right: EDIT_SCHEME, checked before the template is read; `services.create_scheme` checks the township."""
     require(membership, Action.EDIT_SCHEME, message=_("Only the township office changes schemes."))
     content = read_template(name)
+    starts_on, ends_on = _term(content, year, starts_on, ends_on)
     scheme_name = (scheme_name or content["name"]).strip()
     if _already_there(township, scheme_name, year):
         raise _duplicate(scheme_name, year)
@@ -125,6 +144,8 @@ def load_template(
                 name=scheme_name,
                 year=year,
                 template=name,
+                starts_on=starts_on,
+                ends_on=ends_on,
                 false_declaration_multiplier=content["false_declaration_multiplier"],
                 allows_transfers=content["allows_transfers"],
                 township_approves_quarterly=content["township_approves_quarterly"],
@@ -146,6 +167,38 @@ def load_template(
             raise _duplicate(scheme_name, year) from exc
         raise
     return scheme
+
+
+def _term(
+    content: dict, year: int, starts_on: datetime.date | None, ends_on: datetime.date | None
+) -> tuple[datetime.date | None, datetime.date | None]:
+    """The dates the new scheme covers: the ones given, else the template's term in `year` (None, None: the
+    calendar year, filled in by the scheme)."""
+    if (starts_on is None) != (ends_on is None):
+        raise DomainError(
+            _("Give both the first and the last day of the term, or neither."), field="starts_on"
+        )
+    if starts_on is not None and ends_on is not None:
+        if starts_on.year != year:
+            raise DomainError(
+                _("The term must start in the scheme's year %(year)d.") % {"year": year}, field="starts_on"
+            )
+        if ends_on < starts_on:
+            raise DomainError(_("The term cannot end before it starts."), field="ends_on")
+        return starts_on, ends_on
+    term = content.get("term")
+    if term is None:
+        return None, None
+    try:
+        start = datetime.date(year, *term["starts"])
+        end = datetime.date(year, *term["ends"])
+    except ValueError as exc:
+        raise DomainError(
+            _("The template's term has no such day in %(year)d.") % {"year": year}, field="year"
+        ) from exc
+    if end < start:  # an autumn term ends in the next year
+        end = end.replace(year=year + 1)
+    return start, end
 
 
 def _already_there(township: Township, scheme_name: str, year: int) -> bool:
@@ -259,12 +312,29 @@ class _Checker:
             "account_kinds": self.kinds(raw.get("account_kinds", [AccountKind.HOUSEHOLD]), "account_kinds"),
             "points_carry_forward": self.flag(raw.get("points_carry_forward", False), "points_carry_forward"),
             "rank_by": self.choice(raw.get("rank_by", RankBy.YEAR), RankBy.values, "rank_by"),
+            "term": self.term(raw["term"], "term") if "term" in raw else None,
             "categories": [self.category(c, f"categories[{i}]") for i, c in enumerate(categories)],
             "role_rules": [self.role_rule(r, f"role_rules[{i}]") for i, r in enumerate(role_rules)],
         }
         self.unique([c["name"] for c in content["categories"]], "categories", "name")
         self.unique([r["code"] for r in content["role_rules"]], "role_rules", "code")
         return content
+
+    def term(self, raw, where: str) -> dict:
+        """The template's default term, as month-day pairs ("09-01", "01-31": an end before the start is in the
+        next year)."""
+        self.keys(raw, TERM_KEYS, where)
+        term = {}
+        for key in ("starts", "ends"):
+            value = raw[key]
+            match = MONTH_DAY.fullmatch(value) if isinstance(value, str) else None
+            month, day = (int(match[1]), int(match[2])) if match else (0, 0)
+            try:
+                datetime.date(2000, month, day)  # a leap year: 02-29 is a day
+            except ValueError:
+                raise self.fail(f"{where}.{key}", _('expected a month and day such as "09-01"')) from None
+            term[key] = (month, day)
+        return term
 
     def kinds(self, value, where: str) -> list[str]:
         if not isinstance(value, list) or not value:
@@ -320,6 +390,9 @@ class _Checker:
             "threshold_consequence": self.text(
                 raw.get("threshold_consequence", ""), f"{where}.threshold_consequence", blank=True
             ),
+            "cap_cadence": self.choice(
+                raw.get("cap_cadence", ""), ["", *Cadence.values], f"{where}.cap_cadence"
+            ),
         }
         for flag in ITEM_FLAGS:
             content[flag] = self.flag(raw.get(flag, ITEM_FLAG_DEFAULTS[flag]), f"{where}.{flag}")
@@ -329,6 +402,10 @@ class _Checker:
             )
         if content["threshold_count"] and not content["threshold_consequence"]:
             raise self.fail(f"{where}.threshold_consequence", _("say what happens at the threshold"))
+        if content["threshold_carries_over"] and not content["threshold_count"]:
+            raise self.fail(
+                f"{where}.threshold_carries_over", _("only a limit (threshold_count) carries over")
+            )
         return content
 
     def role_rule(self, raw, where: str) -> dict:

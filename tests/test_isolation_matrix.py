@@ -368,3 +368,17 @@ def test_the_matrix_reaches_self_declarations_and_appeals_with_b_s_rows(seeded):
         filled = object_kwargs(name, route, kwargs, seeded.b.township)
         expected = b_appeal.pk if "appeal" in name else b_declaration.pk
         assert filled in ({}, {"pk": expected}), (name, filled)
+
+
+def test_the_matrix_reaches_the_weekly_list_of_sunday_study_with_b_s_class(seeded):
+    """The class's weekly list of limits reached (issue 15): its page and filing take B's class (a village), its
+    API routes are township lists; all are in the matrix (the cross-class and cross-school cases with data are in
+    tests/scoring/test_weekly_limits.py)."""
+    found = {n: (r, k) for n, r, k in routes() if "study-list" in r}
+    assert set(found) == {
+        "scoring:study-list", "scoring:study-list-file",
+        "scoring_api:study-list-list", "scoring_api:study-list-week",
+    }  # fmt: skip
+    for name, (route, kwargs) in found.items():
+        filled = object_kwargs(name, route, kwargs, seeded.b.township)
+        assert filled in ({}, {"pk": seeded.b.villages[0].pk}), (name, filled)

@@ -180,7 +180,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for a choice set used by several fields (an account's kind, a scheme's account kinds, a ranking).
-    "ENUM_NAME_OVERRIDES": {"AccountKindEnum": "scoring.models.accounts.AccountKind.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "AccountKindEnum": "scoring.models.accounts.AccountKind.choices",
+        "CadenceEnum": "scoring.periods.Cadence.choices",
+    },
 }
 
 # Without REDIS_URL tasks run in-process (eagerly); with it, a real Celery worker takes them. `make run` without

@@ -54,6 +54,8 @@ class SchemeSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "year",
+            "starts_on",
+            "ends_on",
             "state",
             "template",
             "copied_from",
@@ -68,7 +70,14 @@ class SchemeSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["state", "template", "copied_from", "created_at"]
-        extra_kwargs = {"false_declaration_multiplier": {"min_value": Decimal("1")}}
+        extra_kwargs = {
+            "false_declaration_multiplier": {"min_value": Decimal("1")},
+            "starts_on": {
+                "required": False,
+                "help_text": "The first day it covers (default: 1 January of year).",
+            },
+            "ends_on": {"help_text": "The last day it covers (a term's end; default: 31 December of year)."},
+        }
         validators = []  # the name is unique per township and year: checked by the service, inside the township
 
     @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=2))
@@ -89,6 +98,12 @@ class TemplateLoadSerializer(serializers.Serializer):
     name = serializers.CharField(
         max_length=100, required=False, help_text="The new scheme's name (default: the template's)."
     )
+    starts_on = serializers.DateField(
+        required=False,
+        help_text="The term's first day, in `year` (default: the template's term, e.g. the class template's "
+        "1 September, else 1 January).",
+    )
+    ends_on = serializers.DateField(required=False, help_text="The term's last day (with `starts_on`).")
 
 
 class TemplateSerializer(serializers.Serializer):
@@ -131,6 +146,8 @@ class ItemSerializer(serializers.ModelSerializer):
             "verification",
             "threshold_count",
             "threshold_consequence",
+            "threshold_carries_over",
+            "cap_cadence",
             "order",
             "active",
         ]
@@ -264,6 +281,8 @@ class SchemeViewSet(TownshipScopedViewSet):
             name=data["template"],
             year=data["year"],
             scheme_name=data.get("name"),
+            starts_on=data.get("starts_on"),
+            ends_on=data.get("ends_on"),
         )
         return self._answer(scheme, status.HTTP_201_CREATED)
 

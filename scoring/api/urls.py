@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 from .accounts import AccountViewSet, RankingViewSet
 from .alerts import AlertViewSet
 from .ledger import EntryViewSet
+from .limits import StudyListViewSet
 from .schemes import CategoryViewSet, ItemViewSet, RoleRuleViewSet, SchemeViewSet
 from .scores import PassbookViewSet, ScoreViewSet
 from .transfers import TransferViewSet
@@ -41,6 +42,7 @@ router.register("role-rules", RoleRuleViewSet, basename="role-rule")
 router.register("entries", EntryViewSet, basename="entry")
 router.register("scores", ScoreViewSet, basename="score")
 router.register("alerts", AlertViewSet, basename="alert")
+router.register("study-lists", StudyListViewSet, basename="study-list")
 router.register("transfers", TransferViewSet, basename="transfer")
 router.register("accounts", AccountViewSet, basename="account")
 router.register("rankings", RankingViewSet, basename="ranking")

@@ -196,6 +196,22 @@ class Item(TownshipOwned):
         _("alert at the Nth hit in a period"), null=True, blank=True
     )
     threshold_consequence = models.CharField(_("consequence at the threshold"), max_length=200, blank=True)
+    # Seed 2: "一项一周累积顺延" (scoring.limits has the rule); caps and the limit may count per a period of their
+    # own (月考 items once a month, the sports meeting once a term, in a weekly category).
+    threshold_carries_over = models.BooleanField(
+        _("hits below the limit carry over"),
+        default=False,
+        help_text=_(
+            "Hits that do not reach the limit in a period count on in the next one, until it is reached."
+        ),
+    )
+    cap_cadence = models.CharField(
+        _("caps and limit counted per"),
+        max_length=10,
+        choices=Cadence.choices,
+        blank=True,
+        help_text=_("Empty: the category's cadence."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
 
@@ -213,6 +229,9 @@ class Item(TownshipOwned):
                 condition=Q(by_inspection=True) | Q(by_declaration=True) | Q(by_clerk=True),
                 name="item_has_a_recorder",
             ),
+            models.CheckConstraint(
+                condition=Q(cap_cadence="") | Q(cap_cadence__in=Cadence.values), name="item_cap_cadence_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,6 +241,11 @@ class Item(TownshipOwned):
     @property
     def signed_points(self) -> Decimal:
         return self.points if self.kind == ItemKind.BONUS else -self.points
+
+    @property
+    def counting_cadence(self) -> str:
+        """The period its caps and limit count in (select_related the category)."""
+        return self.cap_cadence or self.category.cadence
 
 
 class RoleRule(TownshipOwned):
@@ -441,56 +465,6 @@ class Evidence(TownshipOwned):
         verbose_name_plural = _("evidence")
 
 
-class ThresholdAlert(TownshipOwned):
-    """The Nth hit of an item in one period (seed 2: the weekly limit leads to supervised Sunday study)."""
-
-    village_path = "household__village"
-    household_record = True
-
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="alerts")
-    period = models.CharField(max_length=10)
-    hits = models.PositiveSmallIntegerField()
-    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["household", "item", "period"], name="one_alert_per_item_and_period"
-            )
-        ]
-
-
-class TransferState(models.TextChoices):
-    PENDING = "pending", _("Waiting for both villages")
-    APPROVED = "approved", _("Approved")
-    REFUSED = "refused", _("Refused")
-
-
-class Transfer(TownshipOwned):
-    """Points moved between two accounts of one township: two entries, approved by both villages."""
-
-    village_path = None
-
-    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="+")
-    debit = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="transfer_debit")
-    credit = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="transfer_credit")
-    state = models.CharField(max_length=10, choices=TransferState.choices, default=TransferState.PENDING)
-    from_village_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    to_village_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-
 # Split by purpose (modules stay under 500 lines); imported here so that `scoring.models` names every model.
 from .accounts import LIST_KIND as LIST_KIND  # noqa: E402
 from .accounts import Account as Account  # noqa: E402
@@ -502,4 +476,8 @@ from .appeals import SelfDeclaration as SelfDeclaration  # noqa: E402
 from .appeals import SelfDeclarationState as SelfDeclarationState  # noqa: E402
 from .claims import ClaimChannel as ClaimChannel  # noqa: E402
 from .claims import ClaimDetail as ClaimDetail  # noqa: E402
+from .limits import StudyListFiling as StudyListFiling  # noqa: E402
+from .limits import ThresholdAlert as ThresholdAlert  # noqa: E402
 from .passbook_codes import PassbookCode as PassbookCode  # noqa: E402
+from .transfers import Transfer as Transfer  # noqa: E402
+from .transfers import TransferState as TransferState  # noqa: E402

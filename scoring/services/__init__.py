@@ -1,7 +1,8 @@
 """Every change to schemes and to the ledger, each taking the acting `membership` and checking its right.
 
 `from scoring import services; services.record_entry(...)` keeps working: the public names live in `schemes`
-(the catalogue), `ledger` (entries, corrections, alerts) and `transfers`.
+(the catalogue), `ledger` (entries, corrections, alerts), `limits` (the weekly list of limits reached) and
+`transfers`.
 """
 
 from .appeals import (
@@ -23,6 +24,7 @@ from .ledger import (
     record_entry,
     withdraw_entry,
 )
+from .limits import file_study_list
 from .passbook_codes import hash_code, issue_code, live_code, revoke_code
 from .schemes import (
     activate_scheme,
@@ -61,6 +63,7 @@ __all__ = [
     "issue_code",
     "live_code",
     "create_scheme",
+    "file_study_list",
     "penalise_false_declaration",
     "record_bulk",
     "record_claim",

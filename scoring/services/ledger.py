@@ -1,4 +1,5 @@
-"""The ledger: proposals, their approval or withdrawal, corrections, false declarations and threshold alerts.
+"""The ledger: proposals, their approval or withdrawal, corrections, false declarations and threshold alerts
+(the limits' rule is scoring.limits).
 
 Approved entries are never changed: corrections reverse them. Each service checks the acting member's right
 itself (the rule is in its docstring); pages and the API map the refusal.
@@ -18,6 +19,7 @@ from core.errors import DomainError
 from core.permissions import Action, can, require
 from households.models import Household, Membership
 
+from .. import limits
 from ..accounts import account_of
 from ..evidence import check_evidence_file
 from ..models import (
@@ -34,7 +36,7 @@ from ..models import (
     ThresholdAlert,
     format_points,
 )
-from ..periods import period_of
+from ..periods import period_bounds, period_of
 
 SOURCE_RECORDER: dict[str, str] = {
     EntrySource.INSPECTION: "by_inspection",
@@ -200,12 +202,17 @@ def _record(
     points = (item.signed_points * multiplier).quantize(Decimal("0.01"))
     period = period_of(category.cadence, occurred_on)
 
-    # Caps and thresholds count every entry that is not withdrawn; lock the account's row so two clerks at
-    # once cannot both slip under a cap.
+    # Caps and limits count every entry that is not withdrawn, in the item's own period (its category's unless it
+    # has its own); lock the account's row so two clerks at once cannot both slip under a cap.
     Account.objects.select_for_update().filter(pk=account.pk).first()
+    if (closed := limits.closed_period_message(household, item, occurred_on)) is not None:
+        raise DomainError(closed, field="occurred_on")
+    cap_period = period_of(item.counting_cadence, occurred_on)
     so_far = (
         Entry.objects.counting_towards_caps()
-        .filter(account=account, item=item, period=period)
+        .filter(
+            account=account, item=item, occurred_on__range=period_bounds(item.counting_cadence, occurred_on)
+        )
         .aggregate(hits=Count("id"), total=Sum("points"))
     )
     hits, total = so_far["hits"], abs(so_far["total"] or Decimal("0"))
@@ -214,7 +221,7 @@ def _record(
             _(
                 "Cap reached: %(item)s counts at most %(cap)d times per period (%(period)s) and is already recorded %(hits)d times."
             )
-            % {"item": item.name, "cap": item.cap_count, "period": period, "hits": hits},
+            % {"item": item.name, "cap": item.cap_count, "period": cap_period, "hits": hits},
             field="item",
         )
     if item.cap_points is not None and total + abs(points) > item.cap_points:
@@ -225,7 +232,7 @@ def _record(
             % {
                 "item": item.name,
                 "cap": format_points(item.cap_points),
-                "period": period,
+                "period": cap_period,
                 "total": format_points(total),
             },
             field="item",
@@ -264,13 +271,7 @@ def _record(
             size=upload.size or 0,
             uploaded_by=membership.user,
         )
-    if item.threshold_count and hits + 1 == item.threshold_count and household is not None:
-        ThresholdAlert.objects.get_or_create(
-            household=household,
-            item=item,
-            period=period,
-            defaults={"township_id": household.township_id, "hits": hits + 1, "entry": entry},
-        )
+    limits.raise_alert(entry)
     return entry
 
 

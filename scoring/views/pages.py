@@ -1,5 +1,11 @@
 """The scoring pages under /t/<township_slug>/scoring/: schemes, the ledger, passbooks, alerts and evidence."""
 
-from . import accounts, entries, passbook, schemes
+from . import accounts, entries, limits, passbook, schemes
 
-urlpatterns = [*schemes.urlpatterns, *entries.urlpatterns, *passbook.urlpatterns, *accounts.urlpatterns]
+urlpatterns = [
+    *schemes.urlpatterns,
+    *entries.urlpatterns,
+    *passbook.urlpatterns,
+    *accounts.urlpatterns,
+    *limits.urlpatterns,
+]

@@ -87,6 +87,8 @@ def scheme_load_template(request, township, membership):
                 name=data["template"],
                 year=data["year"],
                 scheme_name=data["scheme_name"] or None,
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
             )
         except DomainError as exc:
             add_domain_error(form, exc)

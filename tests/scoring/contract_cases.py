@@ -181,6 +181,15 @@ def acknowledge_alert(world):
     return lambda: services.acknowledge_alert(membership=member(world.a.panel), alert=alert)
 
 
+def file_study_list(world):
+    c = Catalogue(world)
+    monday = c.day - datetime.timedelta(days=c.day.weekday())
+    # A panel member of the village neither announces nor files its weekly list (RUN_ROUND).
+    return lambda: services.file_study_list(
+        membership=member(world.a.panel), village=world.a.villages[0], scheme=c.scheme, monday=monday
+    )
+
+
 # Claims outside rounds (issue 14) ------------------------------------------------------------------------------
 
 
@@ -311,6 +320,7 @@ CASES = {
     "scoring.services.ledger.correct_entry": correct_entry,
     "scoring.services.false_claims.penalise_false_declaration": penalise_false_declaration,
     "scoring.services.ledger.acknowledge_alert": acknowledge_alert,
+    "scoring.services.limits.file_study_list": file_study_list,
     "scoring.services.transfers.transfer_points": transfer_points,
     "scoring.services.claims.record_claim": record_claim,
     "scoring.services.claims.check_claim": check_claim,

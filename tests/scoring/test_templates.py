@@ -38,7 +38,7 @@ def raw_template(name):
     return json.loads((scheme_templates.TEMPLATE_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def load(township, name, *, membership=None, year=2026, scheme_name=None):
+def load(township, name, *, membership=None, year=2026, scheme_name=None, starts_on=None, ends_on=None):
     """Load `name` in the township's scope, as `membership` (default: the township office)."""
     with township_scope(township):
         return scheme_templates.load_template(
@@ -47,6 +47,8 @@ def load(township, name, *, membership=None, year=2026, scheme_name=None):
             name=name,
             year=year,
             scheme_name=scheme_name,
+            starts_on=starts_on,
+            ends_on=ends_on,
         )
 
 
@@ -427,7 +429,8 @@ def test_village_scores_add_quarterly_entries_respect_caps_and_clamp_at_the_floo
 def test_class_scores_count_halves_weekly_limits_thresholds_and_officers_double_penalties(world):
     a = world.a
     student, officer = a.households
-    scheme = load(a.township, "class", membership=member(a.admin))
+    spring = {"starts_on": datetime.date(2026, 2, 1), "ends_on": datetime.date(2026, 7, 31)}
+    scheme = load(a.township, "class", membership=member(a.admin), **spring)
     with no_township_scope(), township_scope(a.township):
         services.activate_scheme(membership=member(a.admin), scheme=scheme)
         services.assign_role(

@@ -1,7 +1,12 @@
-"""`manage.py load_scheme_template NAME --township SLUG --year YYYY --user USERNAME [--activate]`.
+"""`manage.py load_scheme_template NAME --township SLUG --year YYYY --user USERNAME [--starts DATE --ends DATE]
+[--activate]`.
 
-The scheme is created in the name of `--user`'s membership of the township (the services check its right)."""
+The scheme is created in the name of `--user`'s membership of the township (the services check its right). It
+covers --starts to --ends (a term, e.g. 2026-09-01 to 2027-01-31) when given, else the template's own term in --year
+(the class template: 1 September to 31 January), else the calendar year."""
 
+import argparse
+import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -24,6 +29,15 @@ def plain(number: Decimal) -> str:
     return f"{number:f}".rstrip("0").rstrip(".") if "." in f"{number:f}" else f"{number:f}"
 
 
+def iso_date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("Give the date as YYYY-MM-DD, e.g. 2026-09-01 (got %(value)s).") % {"value": value}
+        ) from None
+
+
 class Command(BaseCommand):
     help = "Create a draft scheme for one township and year from a scheme template shipped with Jifen."
 
@@ -31,6 +45,8 @@ class Command(BaseCommand):
         parser.add_argument("name", help="template name: %s" % ", ".join(template_names()))
         parser.add_argument("--township", required=True, help="the township's slug")
         parser.add_argument("--year", required=True, type=int, help="the scheme's year, e.g. 2026")
+        parser.add_argument("--starts", type=iso_date, help="the term's first day, e.g. 2026-09-01")
+        parser.add_argument("--ends", type=iso_date, help="the term's last day, e.g. 2027-01-31")
         parser.add_argument("--activate", action="store_true", help="activate the scheme once it is loaded")
         parser.add_argument(
             "--user",
@@ -38,7 +54,7 @@ class Command(BaseCommand):
             help="the member in whose name the scheme is created; must be allowed to edit the township's schemes",
         )
 
-    def handle(self, *args, name, township, year, activate, user, **options):
+    def handle(self, *args, name, township, year, activate, user, starts=None, ends=None, **options):
         township_obj = Township.objects.filter(slug=township).first()
         if township_obj is None:
             raise CommandError(_("There is no township with the slug %(slug)s.") % {"slug": township})
@@ -46,7 +62,14 @@ class Command(BaseCommand):
             membership = self._membership(user, township_obj)
             try:
                 with transaction.atomic():
-                    scheme = load_template(membership=membership, township=township_obj, name=name, year=year)
+                    scheme = load_template(
+                        membership=membership,
+                        township=township_obj,
+                        name=name,
+                        year=year,
+                        starts_on=starts,
+                        ends_on=ends,
+                    )
                     if activate:
                         services.activate_scheme(membership=membership, scheme=scheme)
             except PermissionDenied as exc:
@@ -74,6 +97,13 @@ class Command(BaseCommand):
                 }
             )
         )
+        if scheme.ends_on is None:
+            self.stdout.write(_("It covers the days from %(start)s on.") % {"start": scheme.starts_on})
+        else:
+            self.stdout.write(
+                _("It covers the days from %(start)s to %(end)s.")
+                % {"start": scheme.starts_on, "end": scheme.ends_on}
+            )
         if activate:
             self.stdout.write(self.style.SUCCESS(_("The scheme is active: it takes entries from now on.")))
 
