@@ -67,10 +67,28 @@ def month_of(day: datetime.date) -> Month:
     return Month(f"{day.year}-{day.month:02d}", day.replace(day=1), day.replace(day=last))
 
 
+def latest_month() -> Month:
+    """The month a report opens on: this month (in the school's time zone) when a term covers it, else the last
+    month of the latest term (between terms, the report of the term's last month is the latest)."""
+    today = timezone.localdate()
+    this = month_of(today)
+    if scheme_of_month(this) is not None:
+        return this
+    latest = (
+        Scheme.objects.exclude(state=SchemeState.DRAFT)
+        .filter(starts_on__lte=today)
+        .order_by("-starts_on")
+        .first()
+    )
+    if latest is None or latest.ends_on is None:
+        return this
+    return month_of(min(latest.ends_on, today))
+
+
 def parse_month(value: object) -> Month:
-    """A month "YYYY-MM" (this month, in the school's time zone, when empty); DomainError otherwise."""
+    """A month "YYYY-MM" (`latest_month` when empty); DomainError otherwise."""
     if value in (None, ""):
-        return month_of(timezone.localdate())
+        return latest_month()
     match = MONTH.match(str(value))
     if match is None or not 2000 <= int(match.group(1)) <= 2100:
         raise DomainError(_("Give the month as YYYY-MM, e.g. 2025-11."), field="month", code="bad_month")

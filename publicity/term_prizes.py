@@ -15,9 +15,10 @@ from .month_reports import Month, talk_list
 
 
 def term_label(prize_list: PrizeList) -> str:
+    """The term by its months: 2025年9月—2026年1月学期."""
     scheme = prize_list.scheme
     end = f"{scheme.ends_on:%Y年%-m月}" if scheme.ends_on else ""
-    return f"{scheme.name}（{scheme.starts_on:%Y年%-m月}—{end}）"
+    return f"{scheme.starts_on:%Y年%-m月}—{end}学期"
 
 
 def prize_certificates_pdf(prize_list: PrizeList) -> tuple[bytes, str]:

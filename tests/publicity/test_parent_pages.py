@@ -137,6 +137,8 @@ def test_the_students_pdf_is_one_page_in_chinese_with_room_for_the_comment(clien
     ):
         assert words in text, words
     assert pdf_pages(response.content) == 1
+    fonts = subprocess.run(["pdffonts", "-"], input=response.content, capture_output=True, check=True).stdout
+    assert b"Noto-Sans-CJK" in fonts  # the Chinese is drawn in the CJK font, not empty boxes
 
 
 def test_the_class_pdf_is_a_job_with_one_page_per_student(client, school, django_capture_on_commit_callbacks):
