@@ -242,8 +242,12 @@ def reports_pdf(reports: list[Report], progress=None) -> bytes:
         return render_pdf("publicity/month_report.html", {"pages": pages, "printed_on": timezone.localdate()})
 
 
-def student_report_pdf(household: Household, month: Month) -> tuple[bytes, str]:
-    return reports_pdf([student_report(household, month)]), f"月报-{household.number}-{month.key}.pdf"
+def student_report_pdf(household: Household, month: Month, *, with_comment: bool = True) -> tuple[bytes, str]:
+    """`with_comment` False: the parent's comment left out (for readers other than the parent and the teacher)."""
+    report = student_report(household, month)
+    if not with_comment:
+        report.comment = None
+    return reports_pdf([report]), f"月报-{household.number}-{month.key}.pdf"
 
 
 def class_reports_pdf(village: Village, month: Month, progress=None) -> tuple[bytes, str]:

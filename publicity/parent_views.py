@@ -62,6 +62,13 @@ def _class_url(township, village_pk, month_key: str) -> str:
     return f"{url}?{urlencode({'month': month_key})}"
 
 
+def _reads_comments(membership, household) -> bool:
+    """The comment is between the parent and the head teacher: class officers (students) do not read it."""
+    return can(membership, Action.COMMENT_REPORT, household) or can(
+        membership, Action.APPROVE_ENTRY, household
+    )
+
+
 # A student's month ------------------------------------------------------------------------------------------------
 
 
@@ -77,8 +84,11 @@ def student_report_page(request, township, membership, household_pk):
             request, DomainError(_("The month %(month)s has not started yet.") % {"month": month.key})
         )
     report = student_report(household, month)
-    comment = report.comment
+    show_comment = _reads_comments(membership, household)
+    comment = report.comment if show_comment else None
     context = {
+        "show_comment": show_comment,
+        "comment": comment,
         "household": household,
         "report": report,
         "month": month,
@@ -101,7 +111,9 @@ def student_report_print(request, township, membership, household_pk):
         month = _month(request)
         if not month.started:
             raise DomainError(_("The month %(month)s has not started yet.") % {"month": month.key})
-        return _pdf(*student_report_pdf(household, month))
+        return _pdf(
+            *student_report_pdf(household, month, with_comment=_reads_comments(membership, household))
+        )
     except DomainError as exc:
         return _refused(request, exc)
 

@@ -99,7 +99,7 @@ def test_a_parent_writes_and_rewrites_the_comment_until_it_is_read(school):
             "已和孩子谈过。",
         ]
         services.mark_comment_read(membership=school.teacher, comment=again)
-        with pytest.raises(DomainError, match="read"):
+        with pytest.raises(DomainError, match="班主任已阅读"):
             services.write_parent_comment(
                 membership=school.parent, household=school.students[0], month="2025-11", text="再改"
             )
@@ -122,7 +122,7 @@ def test_a_parent_cannot_comment_for_another_student(school):
 
 def test_a_comment_on_a_month_that_has_not_started_is_refused(school):
     with township_scope(school.township):
-        for month, message in (("2099-01", "not started"), ("2025-13", "YYYY-MM"), ("", "Write")):
+        for month, message in (("2099-01", "尚未开始"), ("2025-13", "YYYY-MM"), ("", "请先填写评语")):
             text = "" if month == "" else "提前写"
             with pytest.raises(DomainError, match=message):
                 services.write_parent_comment(

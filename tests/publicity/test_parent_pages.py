@@ -176,3 +176,22 @@ def test_the_talk_list_page_and_sheet_name_the_bottom_three_with_more_than_ten_d
     assert (
         "家长约谈名单" in text and "钱五多" in text and "65" in text and "15" in text and "赵四海" not in text
     )
+
+
+def test_a_class_officer_reads_a_classmates_report_without_the_parents_comment(client, school):
+    with township_scope(school.township):
+        from publicity import services
+
+        services.write_parent_comment(
+            membership=school.parent, household=school.students[0], month="2025-11", text="家里的私事"
+        )
+    report = url(school, "student-report", household_pk=school.students[0].pk) + "?month=2025-11"
+    page = get(client, school.officer_user, report).content.decode()
+    assert "王小明" in page and "家里的私事" not in page and 'name="text"' not in page
+    sheet = get(
+        client,
+        school.officer_user,
+        url(school, "student-report-pdf", household_pk=school.students[0].pk) + "?month=2025-11",
+    )
+    assert "家里的私事" not in pdf_text(sheet.content)
+    assert "家里的私事" in get(client, school.teacher_user, report).content.decode()

@@ -116,7 +116,7 @@ def test_computing_twice_gives_the_same_list(school):
 @time_machine.travel(datetime.datetime(2026, 1, 20, 10, tzinfo=datetime.UTC))
 def test_before_the_term_ends_the_head_teacher_must_close_it(school):
     with township_scope(school.township):
-        with pytest.raises(DomainError, match="runs until 2026-01-31"):
+        with pytest.raises(DomainError, match="到 2026-01-31 结束"):
             services.compute_term_prizes(
                 membership=school.teacher, scheme=school.scheme, village=school.class_
             )
@@ -133,11 +133,11 @@ def test_a_special_prize_needs_a_reason_and_moves_the_student_up(school):
         prize_list = services.compute_term_prizes(
             membership=school.teacher, scheme=school.scheme, village=school.class_
         )
-        with pytest.raises(DomainError, match="why"):
+        with pytest.raises(DomainError, match="理由"):
             services.award_special_prize(
                 membership=school.teacher, prize_list=prize_list, household=school.students[4], reason=" "
             )
-        with pytest.raises(DomainError, match="this class"):
+        with pytest.raises(DomainError, match="本班的学生"):
             services.award_special_prize(
                 membership=school.teacher, prize_list=prize_list, household=school.stranger, reason="见义勇为"
             )
@@ -162,11 +162,11 @@ def test_publishing_needs_the_confirmation_and_a_list_that_matches_the_ledger(sc
         prize_list = services.compute_term_prizes(
             membership=school.teacher, scheme=school.scheme, village=school.class_
         )
-        with pytest.raises(DomainError, match="Confirm"):
+        with pytest.raises(DomainError, match="请确认"):
             services.publish_prize_list(membership=school.teacher, prize_list=prize_list)
     school.record([(6, "打架", datetime.date(2026, 1, 5), 1)])  # S07 loses 5 after the list was computed
     with township_scope(school.township):
-        with pytest.raises(DomainError, match="compute it again"):
+        with pytest.raises(DomainError, match="重新计算"):
             services.publish_prize_list(membership=school.teacher, prize_list=prize_list, confirm=True)
         prize_list.refresh_from_db()
         assert not prize_list.published
@@ -175,7 +175,7 @@ def test_publishing_needs_the_confirmation_and_a_list_that_matches_the_ledger(sc
             membership=school.teacher, prize_list=prize_list, confirm=True
         )
         assert published.published and published.published_by == school.teacher_user
-        with pytest.raises(DomainError, match="published"):
+        with pytest.raises(DomainError, match="已发布"):
             services.compute_term_prizes(
                 membership=school.teacher, scheme=school.scheme, village=school.class_
             )
@@ -187,7 +187,7 @@ def test_published_prizes_wait_for_the_next_term_and_are_handed_out_once(school)
             membership=school.teacher, scheme=school.scheme, village=school.class_
         )
         prize = TermPrize.objects.get(prize_list=prize_list, household=school.students[1])
-        with pytest.raises(DomainError, match="not published"):
+        with pytest.raises(DomainError, match="尚未发布"):
             services.hand_out_prize(membership=school.teacher, prize=prize)
         services.publish_prize_list(membership=school.teacher, prize_list=prize_list, confirm=True)
     school.term(datetime.date(2026, 2, 20), datetime.date(2026, 7, 10), 2026)  # the next term
@@ -196,7 +196,7 @@ def test_published_prizes_wait_for_the_next_term_and_are_handed_out_once(school)
         assert pending.count() == 7
         services.hand_out_prize(membership=school.teacher, prize=prize)
         assert selectors.pending_prizes(school.teacher, school.class_).count() == 6
-        with pytest.raises(DomainError, match="already handed out"):
+        with pytest.raises(DomainError, match="已经兑现"):
             services.hand_out_prize(membership=school.teacher, prize=prize)
         # A parent sees only their own student's prizes.
         assert [p.household for p in selectors.term_prizes_visible_to(school.parent)] == [school.students[0]]
