@@ -104,3 +104,33 @@ def test_another_class_teacher_an_officer_and_a_parent_are_refused(client, schoo
     with township_scope(school.township):
         prize_list.refresh_from_db()
         assert not prize_list.published
+
+
+def test_a_school_sets_its_prize_tiers_on_the_schemes_reward_settings(client, school):
+    from rewards.selectors import tier_sizes
+
+    client.force_login(school.teacher_user)
+    settings_url = rewards_url(school, "scheme-rewards", scheme_pk=school.scheme.pk)
+    assert "每班一等奖名额" in client.get(settings_url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    posted = {
+        "settings": "1",
+        "star_five_percent": 10,
+        "star_four_percent": 20,
+        "star_three_percent": 30,
+        "star_floor": "",
+        "spendable_basis": "net",
+        "prize_first": 3,
+        "prize_second": 4,
+        "prize_third": 8,
+    }
+    assert client.post(settings_url, posted).status_code == 302
+    with township_scope(school.township):
+        sizes = tier_sizes(school.scheme)
+    assert (sizes.first, sizes.second, sizes.third) == (3, 4, 8)
+
+
+def test_a_townships_reward_settings_have_no_prize_tiers():
+    from rewards.forms import SchemeRewardSettingsForm
+
+    assert "prize_first" not in SchemeRewardSettingsForm().fields
+    assert "prize_first" in SchemeRewardSettingsForm(school=True).fields
