@@ -74,10 +74,12 @@ class Prize:
     total: Decimal
 
 
-def proposed_prizes(scheme: Scheme, village: Village, sizes: TierSizes) -> list[Prize]:
-    """The prizes the rule gives the class now, best first."""
+def proposed_prizes(
+    scheme: Scheme, village: Village, sizes: TierSizes, ranking: list[Ranked] | None = None
+) -> list[Prize]:
+    """The prizes the rule gives the class now (from `ranking` when the caller has it), best first."""
     prizes = []
-    for row in class_ranking(scheme, village):
+    for row in class_ranking(scheme, village) if ranking is None else ranking:
         tier = None if row.disqualified else sizes.tier(row.rank)
         if tier is not None:
             prizes.append(Prize(row.household_id, tier, row.rank, row.total))

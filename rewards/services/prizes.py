@@ -71,7 +71,8 @@ def compute_term_prizes(
         prize_list.first, prize_list.second, prize_list.third = sizes.first, sizes.second, sizes.third
         prize_list.closed_early = early
         prize_list.computed_by, prize_list.computed_at = membership.user, now
-        prize_list.students = len(class_ranking(scheme, village))
+        ranking = class_ranking(scheme, village)
+        prize_list.students = len(ranking)
         prize_list.save()
         special = set(
             TermPrize.objects.filter(prize_list=prize_list, tier=PrizeTier.SPECIAL).values_list(
@@ -90,7 +91,7 @@ def compute_term_prizes(
                 rank=prize.rank,
                 total=prize.total,
             )
-            for prize in proposed_prizes(scheme, village, sizes)
+            for prize in proposed_prizes(scheme, village, sizes, ranking)
             if prize.household_id not in special
         )
     return prize_list
