@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.models import TownshipOwned
 from scoring.models import RankingList
@@ -116,3 +117,49 @@ class IncentivePolicy(TownshipOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ParentComment(TownshipOwned):
+    """家长评语 (class scheme, seed 2): a parent's comment on their student's report of one month ("每个月把积分情况
+    及时通报给家长,并由家长写出评语"). One per student and month; the parent may change it until the head teacher
+    marks it read, and every version is kept (`history`)."""
+
+    village_path = "household__village"
+    household_record = True
+
+    household = models.ForeignKey(
+        "households.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("student")
+    )
+    month = models.CharField(_("month"), max_length=7, help_text=_("YYYY-MM"))
+    text = models.TextField(_("comment"), max_length=2000)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(_("written at"))
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("parent's comment")
+        verbose_name_plural = _("parents' comments")
+        ordering = ["-month", "household_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "month"], name="parent_comment_once_a_month"),
+            models.CheckConstraint(
+                condition=Q(month__regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$"), name="parent_comment_month_valid"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="parent_comment_has_text"),
+            models.CheckConstraint(
+                condition=Q(read_at__isnull=True, read_by__isnull=True)
+                | Q(read_at__isnull=False, read_by__isnull=False),
+                name="parent_comment_read_says_by_whom",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.month}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

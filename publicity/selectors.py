@@ -1,8 +1,11 @@
 """Read queries of publicity shared by its documents and pages."""
 
-from households.models import Township
+from django.db.models import QuerySet
 
-from .models import NoticeSettings
+from core.permissions import restrict_to_visible
+from households.models import Membership, Township
+
+from .models import NoticeSettings, ParentComment
 
 
 def notice_settings(township: Township | int) -> NoticeSettings:
@@ -11,3 +14,8 @@ def notice_settings(township: Township | int) -> NoticeSettings:
     return NoticeSettings.objects.filter(township_id=township_id).first() or NoticeSettings(
         township_id=township_id
     )
+
+
+def comments_visible_to(membership: Membership) -> QuerySet[ParentComment]:
+    """The parents' comments the member sees (a parent: their own student's; a head teacher: their classes')."""
+    return restrict_to_visible(membership, ParentComment.objects.all())

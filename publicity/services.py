@@ -2,14 +2,19 @@
 
 from decimal import Decimal
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, full_clean_or_raise
 from core.permissions import Action, require
-from households.models import Membership
+from households.models import Household, Membership
 from scoring.models import RankingList
 
-from .models import IncentivePolicy
+from .models import IncentivePolicy, ParentComment
+from .month_reports import parse_month
+
+COMMENT_CHARS = 2000
 
 
 def _office_only() -> str:
@@ -108,3 +113,68 @@ def deactivate_policy(*, membership: Membership, policy: IncentivePolicy) -> Inc
     policy.active = False
     policy.save(update_fields=["active"])
     return policy
+
+
+# The parents' comments on the monthly report (class scheme, seed 2) --------------------------------------------
+
+
+def write_parent_comment(
+    *, membership: Membership, household: Household, month: str, text: str
+) -> ParentComment:
+    """家长评语: the parent writes (or rewrites) the comment of their student's month. One per student and month;
+    every version is kept (history). Refused: another student (the parent's role names one), a month that has
+    not started, an empty text, and a comment the head teacher has already read."""
+    require(
+        membership,
+        Action.COMMENT_REPORT,
+        household,
+        message=_("Only the parent of this student writes the comment on their report."),
+    )
+    when = parse_month(month)
+    if not when.started:
+        raise DomainError(
+            _("The month %(month)s has not started yet: comment on it once its report exists.")
+            % {"month": when.key},
+            field="month",
+            code="month_not_started",
+        )
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise DomainError(_("Write the comment first."), field="text", code="empty")
+    if len(text) > COMMENT_CHARS:
+        raise DomainError(
+            _("Keep the comment under %(n)d characters.") % {"n": COMMENT_CHARS},
+            field="text",
+            code="too_long",
+        )
+    with transaction.atomic():
+        comment = (
+            ParentComment.objects.select_for_update().filter(household=household, month=when.key).first()
+        )
+        if comment is not None and comment.is_read:
+            raise DomainError(
+                _("The head teacher has read this comment: it can no longer be changed."),
+                field="text",
+                code="already_read",
+            )
+        if comment is None:
+            comment = ParentComment(township_id=household.township_id, household=household, month=when.key)
+        comment.text, comment.written_by, comment.written_at = text, membership.user, timezone.now()
+        comment.save()
+    return comment
+
+
+def mark_comment_read(*, membership: Membership, comment: ParentComment) -> ParentComment:
+    """The head teacher has read the parent's comment (it is then kept as it is). Reading twice changes nothing."""
+    require(
+        membership,
+        Action.APPROVE_ENTRY,
+        comment,
+        message=_("Only the head teacher of the class marks the parents' comments read."),
+    )
+    with transaction.atomic():
+        comment = ParentComment.objects.select_for_update().get(pk=comment.pk)
+        if comment.read_at is None:
+            comment.read_by, comment.read_at = membership.user, timezone.now()
+            comment.save(update_fields=["read_by", "read_at"])
+    return comment

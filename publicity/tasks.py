@@ -1,3 +1,3 @@
 """Publicity's job runners are registered when the worker imports this module (Celery autodiscovery)."""
 
-from . import documents, slips  # noqa: F401
+from . import documents, month_reports, slips  # noqa: F401

@@ -25,6 +25,17 @@ class SchemeRewardSettingsForm(forms.Form):
         label=_("Points the supermarket can spend"), choices=SpendableBasis.choices
     )
     spendable_resets_yearly = forms.BooleanField(label=_("Spendable points reset each year"), required=False)
+    # A school's term-end prizes (seed 2: the top 15 in three tiers); only a school's form shows them.
+    prize_first = forms.IntegerField(label=_("first prizes per class"), min_value=0, max_value=100)
+    prize_second = forms.IntegerField(label=_("second prizes per class"), min_value=0, max_value=100)
+    prize_third = forms.IntegerField(label=_("third prizes per class"), min_value=0, max_value=100)
+    PRIZE_FIELDS = ("prize_first", "prize_second", "prize_third")
+
+    def __init__(self, *args, school: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not school:
+            for name in self.PRIZE_FIELDS:
+                del self.fields[name]
 
 
 class TieBreakForm(forms.Form):

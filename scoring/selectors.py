@@ -8,6 +8,7 @@ per-household loop in Python. Every reader builds on it: `household_scores` (pag
 the ORM as the tests' oracle.
 """
 
+import datetime
 from decimal import Decimal
 from typing import NamedTuple, cast
 
@@ -68,6 +69,7 @@ def _score_sql(
     also_counting_sql: str | None,
     subject: str = "household",
     year: bool = False,
+    until: bool = False,
 ) -> str:
     """The statement's text: the counted entries summed per household with one FILTER per category (a parallel
     hash aggregate over the ledger, the shape of the bare GROUP BY), then clamped per category (`s0`, `s1`, …) and
@@ -87,6 +89,8 @@ def _score_sql(
         filters.append("e.period = %s")
     if year:
         filters.append("e.year = %s")
+    if until:
+        filters.append("e.occurred_on <= %s")
     if only_their_entries:
         filters.append(f"e.{key} IN ({households_sql})")
     role_join, role_term = "", "0"
@@ -132,6 +136,7 @@ def score_statement(
     year: int | None = None,
     also_counting: QuerySet[Entry] | None = None,
     only_their_entries: bool = False,
+    until: datetime.date | None = None,
 ) -> Statement:
     """The one statement of the score rule: one row per household of the scheme's township among `households`,
     with columns `id`, `s0`, `s1`, … (each category's clamped score, in the order of `categories`), `role_delta`
@@ -148,6 +153,7 @@ def score_statement(
     - `households` may be accounts instead (of any kind): the rows are then accounts, scored by their entries,
       with no role (roles are households'); `year` counts only that year's entries (a cumulative scheme ranked by
       the year).
+    - `until`: only entries that happened on or before that day count (a month's report: the balance at its end).
     """
     subject = "account" if households.model is Account else "household"
     whole_scheme = categories is None
@@ -171,6 +177,7 @@ def score_statement(
         also_counting_sql=also_sql,
         subject=subject,
         year=year is not None,
+        until=until is not None,
     )
     params: list = [category.pk for category in categories]
     params += [scheme.township_id, scheme.pk, *also_params]
@@ -178,6 +185,8 @@ def score_statement(
         params.append(period)
     if year is not None:
         params.append(year)
+    if until is not None:
+        params.append(until)
     if only_their_entries:
         params += sub_params
     for category in categories:
@@ -215,6 +224,7 @@ def household_scores(
     categories: list[Category] | None = None,
     period: str | None = None,
     also_counting: QuerySet[Entry] | None = None,
+    until: datetime.date | None = None,
 ) -> dict[int, Score]:
     """{household id: Score} for a few households (a page, a village, one household): one statement, over their
     own entries. See `score_statement` for the arguments."""
@@ -225,6 +235,7 @@ def household_scores(
         period=period,
         also_counting=also_counting,
         only_their_entries=True,
+        until=until,
     )
     return _read_scores(statement)
 

@@ -244,6 +244,7 @@ def fill(t) -> None:
     fill_demonstration(t)
     _county_officer(t)
     fill_rewards(t, scheme)
+    fill_class_rhythm(t, scheme)
 
 
 def fill_villager_requests(t, approved) -> None:
@@ -302,6 +303,25 @@ def fill_rewards(t, scheme) -> None:
     shop = rewards.open_shop(membership=office, village=v1)
     soap = rewards.add_product(membership=office, shop=shop, name="肥皂", points=D("1"), cost=D("0"), stock=5)
     rewards.redeem(membership=office, household=h1, shop=shop, items={soap.pk: 1})
+
+
+def fill_class_rhythm(t, scheme) -> None:
+    """The class scheme's monthly report and term end (issue 15): a parent's comment on household 1's month and
+    a prize list of village 1 (the term closed early), its first prize."""
+    from publicity.models import ParentComment
+    from rewards import services as rewards
+
+    ParentComment.objects.create(
+        township=t.township,
+        household=t.households[0],
+        month=f"{YEAR}-05",
+        text="已阅",
+        written_by=t.admin,
+        written_at=timezone.now(),
+    )
+    rewards.compute_term_prizes(
+        membership=member(t.admin), scheme=scheme, village=t.villages[0], close_early=True
+    )
 
 
 # Which model a URL means: by the path segment before `<pk>` (households/<pk>/ → Household) or by the kwarg's

@@ -11,6 +11,7 @@ from .budgets import (
     RewardAllocation,
     RewardLevel,
 )
+from .prizes import PrizeList, PrizeListState, PrizeTier, TermPrize
 from .shop import (
     Product,
     ProductSource,
@@ -60,4 +61,8 @@ __all__ = [
     "StockMove",
     "Redemption",
     "RedemptionLine",
+    "PrizeList",
+    "PrizeListState",
+    "PrizeTier",
+    "TermPrize",
 ]

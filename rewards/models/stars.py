@@ -188,6 +188,10 @@ class StarRule(TownshipOwned):
     tie_break_category_first = models.BooleanField(
         _("compare the category's score before the penalty points"), default=False
     )
+    # The class scheme's term-end prizes (seed 2: the top 15 in three tiers; rewards.services.prizes).
+    prize_first = models.PositiveSmallIntegerField(_("first prizes per class"), default=5)
+    prize_second = models.PositiveSmallIntegerField(_("second prizes per class"), default=5)
+    prize_third = models.PositiveSmallIntegerField(_("third prizes per class"), default=5)
     # Spending never lowers the ranking score.
     spendable_basis = models.CharField(
         _("points the supermarket can spend"),

@@ -12,6 +12,17 @@ from .budgets import (
     figures_of,
 )
 from .lists import list_stars
+from .prizes import (
+    Prize,
+    Ranked,
+    TierSizes,
+    class_ranking,
+    pending_prizes,
+    prize_lists_visible_to,
+    proposed_prizes,
+    term_prizes_visible_to,
+    tier_sizes,
+)
 from .rule import (
     ORDER_TERMS,
     RANKED,
@@ -67,6 +78,15 @@ from .visibility import (
 )
 
 __all__ = [
+    "Prize",
+    "Ranked",
+    "TierSizes",
+    "class_ranking",
+    "pending_prizes",
+    "prize_lists_visible_to",
+    "proposed_prizes",
+    "term_prizes_visible_to",
+    "tier_sizes",
     "family_accounts",
     "accounts_visible_to",
     "list_stars",

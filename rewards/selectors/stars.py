@@ -248,6 +248,9 @@ INHERITED_SETTINGS = (
     "star_floor",
     "spendable_basis",
     "spendable_resets_yearly",
+    "prize_first",
+    "prize_second",
+    "prize_third",
 )
 
 

@@ -22,6 +22,7 @@ from .budget import (
     recount_residents,
     set_reward_level,
 )
+from .prizes import award_special_prize, compute_term_prizes, hand_out_prize, publish_prize_list
 from .shop import add_product, cancel_redemption, move_stock, open_shop, redeem, update_product, update_shop
 from .stars import (
     override_village_round,
@@ -32,6 +33,10 @@ from .stars import (
 )
 
 __all__ = [
+    "award_special_prize",
+    "compute_term_prizes",
+    "hand_out_prize",
+    "publish_prize_list",
     "Bands",
     "TieBreak",
     "add_funding",

@@ -13,6 +13,7 @@ from core import jobs
 from core.errors import DomainError
 from core.permissions import Action, can
 from core.views import township_view
+from core.vocabulary import OrganisationKind
 from households.forms import add_domain_error
 from households.selectors import villages_visible_to
 from scoring.models import Category, Scheme, SchemeState
@@ -202,7 +203,9 @@ def scheme_rewards(request, township, membership, scheme_pk):
     initial = {name: getattr(rule, name) for name in services.stars.SETTINGS_FIELDS}
     posted = request.POST if request.method == "POST" else None
     settings_form = SchemeRewardSettingsForm(
-        posted if posted and "settings" in posted else None, initial=initial
+        posted if posted and "settings" in posted else None,
+        initial=initial,
+        school=township.kind == OrganisationKind.SCHOOL,
     )
     level_forms = [
         (

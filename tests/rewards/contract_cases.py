@@ -200,6 +200,54 @@ def cancel_redemption(world):
     )
 
 
+# Term-end prizes (class scheme): the head teacher's (MANAGE_REWARDS on the class) -----------------------------
+
+
+def _prize_list(world, *, published: bool = False):
+    """A class of three ranked students (150, 130, 100) and its prize list, computed by the office (the term
+    closed early), published if asked."""
+    stars = StarWorld(world)
+    students = stars.village([150, 130, 100])
+    office = member(stars.admin)
+    prize_list = services.compute_term_prizes(
+        membership=office, scheme=stars.scheme, village=students[0].village, close_early=True
+    )
+    if published:
+        prize_list = services.publish_prize_list(membership=office, prize_list=prize_list, confirm=True)
+    return prize_list, students
+
+
+def compute_term_prizes(world):
+    stars = StarWorld(world)
+    students = stars.village([150, 130, 100])
+    return lambda: services.compute_term_prizes(
+        membership=member(world.a.supervisor),
+        scheme=stars.scheme,
+        village=students[0].village,
+        close_early=True,
+    )
+
+
+def award_special_prize(world):
+    prize_list, students = _prize_list(world)
+    return lambda: services.award_special_prize(
+        membership=member(world.a.clerk), prize_list=prize_list, household=students[2], reason="见义勇为"
+    )
+
+
+def publish_prize_list(world):
+    prize_list, _students = _prize_list(world)
+    return lambda: services.publish_prize_list(
+        membership=member(world.a.supervisor), prize_list=prize_list, confirm=True
+    )
+
+
+def hand_out_prize(world):
+    prize_list, _students = _prize_list(world, published=True)
+    prize = prize_list.prizes.first()
+    return lambda: services.hand_out_prize(membership=member(world.a.clerk), prize=prize)
+
+
 CASES = {
     f"rewards.services.{module}.{case.__name__}": case
     for module, cases in {
@@ -218,6 +266,7 @@ CASES = {
             allocate_rewards,
             cancel_allocation,
         ],
+        "prizes": [compute_term_prizes, award_special_prize, publish_prize_list, hand_out_prize],
         "shop": [
             open_shop,
             update_shop,
