@@ -1,5 +1,11 @@
-"""The scoring pages under /t/<township_slug>/scoring/: schemes, the ledger, passbooks, alerts and evidence."""
+"""The scoring pages under /t/<township_slug>/scoring/: schemes, the ledger, passbooks, alerts, evidence and roles."""
 
-from . import accounts, entries, passbook, schemes
+from . import accounts, entries, passbook, roles, schemes
 
-urlpatterns = [*schemes.urlpatterns, *entries.urlpatterns, *passbook.urlpatterns, *accounts.urlpatterns]
+urlpatterns = [
+    *schemes.urlpatterns,
+    *entries.urlpatterns,
+    *passbook.urlpatterns,
+    *accounts.urlpatterns,
+    *roles.urlpatterns,
+]
