@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('set', 'Role set'), ('ended', 'Role ended')], max_length=10, verbose_name='change')),
                 ('title', models.CharField(blank=True, max_length=60, verbose_name='post')),
                 ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('effective_on', models.DateField(verbose_name='from')),
+                ('effective_on', models.DateField(verbose_name='effective from')),
                 ('changed_at', models.DateTimeField(auto_now_add=True, verbose_name='when')),
                 ('changed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
                 ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_changes', to='households.household')),

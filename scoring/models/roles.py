@@ -115,7 +115,7 @@ class RoleChange(TownshipOwned):
     role = models.ForeignKey(RoleRule, on_delete=models.PROTECT, related_name="changes")
     title = models.CharField(_("post"), max_length=60, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    effective_on = models.DateField(_("from"))
+    effective_on = models.DateField(_("effective from"))
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
