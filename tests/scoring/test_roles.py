@@ -139,6 +139,7 @@ def test_the_student_page_loads_the_role_block_and_the_head_teacher_sets_and_end
     page = client.get(detail, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     role_url = _page("student-role", school, household_pk=school.s1.pk)
     assert f'hx-get="{role_url}"' in page and "班干部职务" in page
+    assert '<th scope="row">住址</th>' not in page  # a student's facts have no address
 
     response = client.post(
         _page("student-role-set", school, household_pk=school.s1.pk),
@@ -284,3 +285,16 @@ def test_a_parent_reads_only_their_own_childs_roles(school):
             )
     rows = _api(school.parent).get(_api_url("role-assignment-list")).json()["results"]
     assert [row["household"] for row in rows] == [school.s1.pk]
+
+
+def test_a_townships_household_page_has_no_officer_block_and_keeps_its_two_step_form(client, world):
+    client.force_login(world.a.admin)
+    slug = world.a.township.slug
+    detail = reverse(
+        "households:household-detail", kwargs={"township_slug": slug, "pk": world.a.households[0].pk}
+    )
+    page = client.get(detail, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'id="student-role"' not in page and '<th scope="row">住址</th>' in page
+    assert (
+        client.get(reverse("households:household-create", kwargs={"township_slug": slug})).status_code == 200
+    )
