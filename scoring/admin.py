@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import Category, Entry, Evidence, Item, RoleRule, Scheme, ThresholdAlert
+from .models import (
+    Category,
+    Entry,
+    Evidence,
+    Item,
+    RoleAssignment,
+    RoleChange,
+    RoleRule,
+    Scheme,
+    ThresholdAlert,
+)
 
 
 class CategoryInline(admin.TabularInline):
@@ -23,6 +33,33 @@ class ItemAdmin(admin.ModelAdmin):
 
 
 admin.site.register(RoleRule)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Roles change through Jifen's pages and API (scoring.services.roles), which keep their history."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["household", "role", "title", "since", "scheme", "township"]
+    list_filter = ["township", "scheme"]
+    search_fields = ["household__number", "title"]
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(ReadOnlyAdmin):
+    list_display = ["household", "kind", "role", "title", "effective_on", "changed_by", "reason", "township"]
+    list_filter = ["township", "kind"]
+    search_fields = ["household__number", "title"]
 
 
 @admin.register(Entry)

@@ -86,8 +86,11 @@ def fill(t) -> None:
         points=D("3"),
         by_declaration=True,
     )
-    scoring.add_role_rule(membership=office, scheme=scheme, code="party", name="党员", base_score=D("20"))
+    party_role = scoring.add_role_rule(
+        membership=office, scheme=scheme, code="party", name="党员", base_score=D("20")
+    )
     scoring.activate_scheme(membership=office, scheme=scheme)
+    scoring.assign_role(membership=office, household=h1, role=party_role, title="党员户", reason="支部认定")
 
     approved = scoring.record_entry(
         membership=office, household=h1, item=clean, occurred_on=datetime.date(YEAR, 3, 10), reason="整洁"

@@ -382,3 +382,52 @@ def test_the_matrix_reaches_the_weekly_list_of_sunday_study_with_b_s_class(seede
     for name, (route, kwargs) in found.items():
         filled = object_kwargs(name, route, kwargs, seeded.b.township)
         assert filled in ({}, {"pk": seeded.b.villages[0].pk}), (name, filled)
+
+
+ROLE_ROUTES = ("student", "role-assignment", "role-change", "role-end", "officers")
+
+
+def _is_role_route(name: str) -> bool:
+    return name.startswith(("scoring:", "scoring_api:")) and any(word in name for word in ROLE_ROUTES)
+
+
+def test_the_matrix_reaches_the_role_pages_and_endpoints_with_b_s_rows(seeded):
+    """Class officers (issue 15): every role page and endpoint is found and filled with township B's rows."""
+    from households.models import Household, Village
+    from scoring.models import RoleAssignment, RoleChange
+
+    found = [(n, r, k) for n, r, k in routes() if _is_role_route(n)]
+    assert {n for n, _r, _k in found} == {
+        "scoring:student-role", "scoring:student-role-set", "scoring:role-end", "scoring:class-officers",
+        "scoring:student-create", "scoring_api:role-assignment-list", "scoring_api:role-assignment-detail",
+        "scoring_api:role-assignment-end", "scoring_api:role-change-list", "scoring_api:role-change-detail",
+    }  # fmt: skip
+    with dangerously_all_townships():
+        b = seeded.b.township
+        expected = {
+            "household_pk": Household.objects.filter(township=b).order_by("pk").first().pk,
+            "village_pk": Village.objects.filter(township=b).order_by("pk").first().pk,
+            "role-assignment": RoleAssignment.objects.get(township=b).pk,
+            "role-end": RoleAssignment.objects.get(township=b).pk,
+            "role-change": RoleChange.objects.get(township=b).pk,
+        }
+    for name, route, kwargs in found:
+        filled = object_kwargs(name, route, kwargs, b)
+        assert isinstance(filled, dict), filled
+        for kwarg, value in filled.items():
+            key = kwarg if kwarg != "pk" else next(k for k in expected if k in name)
+            assert value == expected[key], (name, kwarg)
+
+
+def test_a_head_teacher_of_township_a_gets_404_on_the_roles_of_township_b(seeded, client):
+    """A head teacher (ASSIGN_ROLE in their own classes) against B's students' roles, officers and history."""
+    from core.permissions import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    a, b = seeded.a, seeded.b
+    teacher = UserFactory(username="a-teacher-matrix")
+    MembershipFactory(user=teacher, township=a.township, role=Role.HEAD_TEACHER, villages=[a.villages[0]])
+    client.force_login(teacher)
+    failures, tried = _try_routes(client, a, b, _is_role_route)
+    assert tried > 50
+    assert not failures, "head teacher of town-a:\n" + "\n".join(failures)

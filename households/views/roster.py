@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from core.permissions import Action, can
 from core.views import render_page, township_view
+from core.vocabulary import OrganisationKind
 from households.selectors import (
     areas_visible_to,
     households_visible_to,
@@ -76,6 +77,7 @@ def village_detail(request, township, membership, pk):
         "area_limit": settings.JIFEN_AREA_SOFT_LIMIT,
         "can_edit_roster": can(membership, Action.EDIT_ROSTER),
         "can_manage": can(membership, Action.MANAGE_TOWNSHIP),
+        "is_school": township.kind == OrganisationKind.SCHOOL,
     }
     return render_page(request, "households/village_detail.html", context)
 
@@ -157,6 +159,10 @@ def household_list(request, township, membership):
 
 @township_view(Action.EDIT_ROSTER)
 def household_create(request, township, membership):
+    if (
+        township.kind == OrganisationKind.SCHOOL
+    ):  # a student in one step, with an optional post (scoring's form)
+        return redirect(reverse("scoring:student-create", kwargs={"township_slug": township.slug}))
     form = HouseholdCreateForm(request.POST or None, areas=selectors.area_choices(membership))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -193,6 +199,7 @@ def household_detail(request, township, membership, pk):
             household.moves.select_related("from_village", "from_area", "to_village", "to_area", "moved_by")
         ),
         "can_edit_roster": can(membership, Action.EDIT_ROSTER),
+        "is_school": township.kind == OrganisationKind.SCHOOL,
     }
     if can(membership, Action.VIEW_HISTORY):
         context["history"] = selectors.history_entries(

@@ -11,6 +11,7 @@ from .accounts import AccountViewSet, RankingViewSet
 from .alerts import AlertViewSet
 from .ledger import EntryViewSet
 from .limits import StudyListViewSet
+from .roles import RoleAssignmentViewSet, RoleChangeViewSet
 from .schemes import CategoryViewSet, ItemViewSet, RoleRuleViewSet, SchemeViewSet
 from .scores import PassbookViewSet, ScoreViewSet
 from .transfers import TransferViewSet
@@ -39,6 +40,8 @@ router.register("schemes", SchemeViewSet, basename="scheme")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("items", ItemViewSet, basename="item")
 router.register("role-rules", RoleRuleViewSet, basename="role-rule")
+router.register("role-assignments", RoleAssignmentViewSet, basename="role-assignment")
+router.register("role-changes", RoleChangeViewSet, basename="role-change")
 router.register("entries", EntryViewSet, basename="entry")
 router.register("scores", ScoreViewSet, basename="score")
 router.register("alerts", AlertViewSet, basename="alert")

@@ -248,57 +248,6 @@ class Item(TownshipOwned):
         return self.cap_cadence or self.category.cadence
 
 
-class RoleRule(TownshipOwned):
-    """A role inside a scheme (seed 2: students 80 / class officers 85, officers' penalties ×2; party members)."""
-
-    village_path = None
-
-    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="role_rules")
-    code = models.SlugField(_("code"), max_length=40)
-    name = models.CharField(_("name"), max_length=100)
-    base_score = models.DecimalField(
-        _("base total for this role"),
-        max_digits=7,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("Empty: the scheme's base total."),
-    )
-    penalty_multiplier = models.DecimalField(
-        _("penalty multiplier"), max_digits=4, decimal_places=2, default=Decimal("1")
-    )
-
-    class Meta:
-        ordering = ["scheme_id", "code"]
-        verbose_name = _("role rule")
-        verbose_name_plural = _("role rules")
-        constraints = [
-            models.UniqueConstraint(fields=["scheme", "code"], name="role_code_unique_in_scheme"),
-            models.CheckConstraint(condition=Q(penalty_multiplier__gt=0), name="role_multiplier_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class RoleAssignment(TownshipOwned):
-    """Which role a household (account) holds in a scheme; none means the scheme's defaults."""
-
-    village_path = "household__village"
-    household_record = True
-
-    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="assignments")
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="role_assignments")
-    role = models.ForeignKey(RoleRule, on_delete=models.PROTECT, related_name="assignments")
-
-    class Meta:
-        verbose_name = _("role assignment")
-        verbose_name_plural = _("role assignments")
-        constraints = [
-            models.UniqueConstraint(fields=["scheme", "household"], name="one_role_per_household_and_scheme")
-        ]
-
-
 class EntrySource(models.TextChoices):
     INSPECTION = "inspection", _("Panel inspection")
     DECLARATION = "declaration", _("Household declaration")
@@ -479,5 +428,10 @@ from .claims import ClaimDetail as ClaimDetail  # noqa: E402
 from .limits import StudyListFiling as StudyListFiling  # noqa: E402
 from .limits import ThresholdAlert as ThresholdAlert  # noqa: E402
 from .passbook_codes import PassbookCode as PassbookCode  # noqa: E402
+from .roles import OFFICER_POSTS as OFFICER_POSTS  # noqa: E402
+from .roles import RoleAssignment as RoleAssignment  # noqa: E402
+from .roles import RoleChange as RoleChange  # noqa: E402
+from .roles import RoleChangeKind as RoleChangeKind  # noqa: E402
+from .roles import RoleRule as RoleRule  # noqa: E402
 from .transfers import Transfer as Transfer  # noqa: E402
 from .transfers import TransferState as TransferState  # noqa: E402

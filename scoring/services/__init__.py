@@ -26,12 +26,12 @@ from .ledger import (
 )
 from .limits import file_study_list
 from .passbook_codes import hash_code, issue_code, live_code, revoke_code
+from .roles import assign_role, end_role, enrol_student
 from .schemes import (
     activate_scheme,
     add_category,
     add_item,
     add_role_rule,
-    assign_role,
     close_scheme,
     copy_scheme,
     create_scheme,
@@ -51,6 +51,8 @@ __all__ = [
     "approve_transfer_side",
     "check_claim",
     "assign_role",
+    "end_role",
+    "enrol_student",
     "close_scheme",
     "copy_scheme",
     "correct_entry",

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError, full_clean_or_raise
 from core.permissions import Action, require
-from households.models import Household, Membership, Township
+from households.models import Membership, Township
 
-from ..models import Category, Item, RoleAssignment, RoleRule, Scheme, SchemeState
+from ..models import Category, Item, RoleRule, Scheme, SchemeState
 from .common import _require_two_decimals
 
 
@@ -157,18 +157,6 @@ def add_role_rule(
     full_clean_or_raise(rule)
     rule.save()
     return rule
-
-
-def assign_role(*, membership: Membership, household: Household, role: RoleRule) -> RoleAssignment:
-    """A household's role in a scheme (its base total and penalty multiplier). Right: EDIT_SCHEME on the
-    household: a role changes what the household's points are worth, so it is the scheme's keeper's."""
-    _require_edit(membership, household)
-    if role.township_id != household.township_id:
-        raise DomainError(_("This role belongs to another township's scheme."), field="role")
-    assignment, _created = RoleAssignment.objects.update_or_create(
-        scheme=role.scheme, household=household, defaults={"role": role, "township_id": household.township_id}
-    )
-    return assignment
 
 
 def copy_scheme(*, membership: Membership, scheme: Scheme, year: int, name: str | None = None) -> Scheme:

@@ -1,6 +1,6 @@
-"""The scoring pages under /t/<township_slug>/scoring/: schemes, the ledger, passbooks, alerts and evidence."""
+"""The scoring pages under /t/<township_slug>/scoring/: schemes, the ledger, passbooks, alerts, evidence and roles."""
 
-from . import accounts, entries, limits, passbook, schemes
+from . import accounts, entries, limits, passbook, roles, schemes
 
 urlpatterns = [
     *schemes.urlpatterns,
@@ -8,4 +8,5 @@ urlpatterns = [
     *passbook.urlpatterns,
     *accounts.urlpatterns,
     *limits.urlpatterns,
+    *roles.urlpatterns,
 ]

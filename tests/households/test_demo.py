@@ -37,16 +37,27 @@ def test_seed_demo_builds_a_township_and_a_second_run_changes_nothing(capsys):
     call_command("seed_demo")
     assert _counts() == first
     assert "nothing changed" in capsys.readouterr().out
-    assert first["villages"] == 3
-    assert first["households"] == 300  # 10 areas × 30
+    township = {
+        "township__slug": "qingshan"
+    }  # the demo school (shiyan) is tested in tests/scoring/test_demo.py
+    assert Village.objects.filter(**township).count() == 3
+    assert Household.objects.filter(**township).count() == 300  # 10 areas × 30
     assert first["residents"] > first["households"]
     assert first["panels"] == 6 and first["panel_members"] == 30
     roles = set(Membership.objects.values_list("role", flat=True))
-    assert roles == set(Role.values)
-    for username in ("demo-admin", "demo-clerk", "demo-panel", "demo-supervisor", "demo-county"):
+    assert roles == set(Role.values)  # the township's roles and the school's
+    for username in (
+        "demo-admin",
+        "demo-clerk",
+        "demo-panel",
+        "demo-supervisor",
+        "demo-county",
+        "demo-teacher",
+    ):
         assert username in output
-    assert Resident.objects.filter(is_head=True).count() == 300
-    assert first["entries"] > 100 and first["approved"] == first["entries"]
+    assert Resident.objects.filter(is_head=True, **township).count() == 300
+    entries = Entry.objects.filter(**township)
+    assert entries.count() > 100 and entries.filter(state="approved").count() == entries.count()
     # Rewards: the rating published, rewards allocated in each village's budget, a supermarket per village.
     assert first["star_runs"] == 1 and first["budgets"] == 3 and first["allocations"] > 0
     assert first["shops"] == 3 and first["products"] == 15 and first["redemptions"] > 0

@@ -123,7 +123,29 @@ def add_role_rule(world):
 def assign_role(world):
     c = Catalogue(world)
     role = services.add_role_rule(membership=c.office, scheme=c.scheme, code="officer", name="干部户")
-    return lambda: services.assign_role(membership=member(world.a.clerk), household=c.h1, role=role)
+    return lambda: services.assign_role(
+        membership=member(world.a.clerk), household=c.h1, role=role, title="组长", reason="选举"
+    )
+
+
+def end_role(world):
+    c = Catalogue(world)
+    role = services.add_role_rule(membership=c.office, scheme=c.scheme, code="officer", name="干部户")
+    assignment = services.assign_role(membership=c.office, household=c.h1, role=role, title="组长")
+    return lambda: services.end_role(membership=member(world.a.clerk), assignment=assignment, reason="换届")
+
+
+def enrol_student(world):
+    c = Catalogue(world)
+    role = services.add_role_rule(membership=c.office, scheme=c.scheme, code="officer", name="干部户")
+    return lambda: services.enrol_student(  # a panel member keeps no roster and sets no roles
+        membership=member(world.a.panel),
+        area=world.a.areas[0],
+        number="A-009",
+        name="新生",
+        role=role,
+        title="组长",
+    )
 
 
 def copy_scheme(world):
@@ -311,7 +333,9 @@ CASES = {
     "scoring.services.schemes.add_item": add_item,
     "scoring.services.schemes.update_item": update_item,
     "scoring.services.schemes.add_role_rule": add_role_rule,
-    "scoring.services.schemes.assign_role": assign_role,
+    "scoring.services.roles.assign_role": assign_role,
+    "scoring.services.roles.end_role": end_role,
+    "scoring.services.roles.enrol_student": enrol_student,
     "scoring.services.schemes.copy_scheme": copy_scheme,
     "scoring.services.ledger.record_entry": record_entry,
     "scoring.services.ledger.record_bulk": record_bulk,

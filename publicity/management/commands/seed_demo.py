@@ -12,6 +12,7 @@ from households.demo import DEMO_PASSWORD, seed_roster
 from review.demo import seed_notices, seed_panels
 from rewards.demo import seed_rewards
 from scoring.demo import seed_scheme
+from scoring.demo_school import seed_school
 
 
 class Command(BaseCommand):
@@ -26,11 +27,13 @@ class Command(BaseCommand):
             created |= scheme_created
             created |= seed_notices(township, scheme)
             created |= seed_rewards(scheme)
+        school = seed_school()  # the demo school (issue 15): its notice and parents' report are seeded on top
+        created |= school.created
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo township {township.name} ({township.slug}): {'created' if created else 'already in place, nothing changed'}."
+                f"Demo township {township.name} ({township.slug}) and school {school.school.name} ({school.school.slug}): {'created' if created else 'already in place, nothing changed'}."
             )
         )
         self.stdout.write("Demo logins (demo only, password for all: %s):" % DEMO_PASSWORD)
-        for username, description in users.items():
+        for username, description in {**users, **school.users}.items():
             self.stdout.write(f"  {username:<17} {description}")
