@@ -6,7 +6,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from households.models import Area, Membership, Role, Township, Village
+from households.models import Area, Household, Membership, Role, Township, Village
 from households.services import grant_membership
 from scoring.models import Scheme
 
@@ -57,9 +57,8 @@ def seed_panels(township: Township) -> bool:
 
 
 # The demo's season of entries was posted on 8 October and its notice ran to the end of 11 October.
-DEMO_NOTICE_OPENED = datetime.datetime(
-    2026, 10, 8, 9, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8))
-)
+DEMO_TZ = datetime.timezone(datetime.timedelta(hours=8))
+DEMO_NOTICE_OPENED = datetime.datetime(2026, 10, 8, 9, 0, tzinfo=DEMO_TZ)
 
 
 def seed_notices(township: Township, scheme: Scheme) -> bool:
@@ -80,3 +79,45 @@ def seed_notices(township: Township, scheme: Scheme) -> bool:
         move_round(membership=admin, round=batch, move="approve", comment="示例数据")
         created = True
     return created
+
+
+def seed_school_weeks(class_: Village, scheme: Scheme) -> bool:
+    """The demo class's November as the seed's rhythm runs it: each school day closed by that day's duty monitor,
+    each week's summary prepared by the duty monitor, handed to the vice monitor (副班长) and filed by the head
+    teacher, and the week's entries posted on the class's notice by the class officer. The first three weeks'
+    notices have ended and the head teacher approved them; the last week's notice runs now."""
+    from .models import WeeklySummary
+    from .services import (
+        close_day,
+        file_summary,
+        hand_over_summary,
+        post_weekly_notice,
+        prepare_weekly_summary,
+    )
+
+    if WeeklySummary.objects.filter(village=class_).exists():
+        return False
+    monitor = Membership.objects.get(user__username="demo-monitor")
+    officer = Membership.objects.get(user__username="demo-officer")
+    teacher = Membership.objects.get(user__username="demo-teacher")
+    students = list(Household.objects.filter(village=class_).order_by("number"))
+    vice = next(s for s in students if s.number.endswith("02"))  # the demo's 副班长
+    mondays = [datetime.date(2026, 11, 2) + datetime.timedelta(weeks=n) for n in range(4)]
+    for week, monday in enumerate(mondays):
+        for offset in range(5):  # Monday to Friday, each day's duty monitor in turn
+            day = monday + datetime.timedelta(days=offset)
+            close_day(
+                membership=monitor, village=class_, day=day, duty_monitor=students[(week * 5 + offset) % 45]
+            )
+        summary = prepare_weekly_summary(membership=monitor, village=class_, week_start=monday)
+        summary = hand_over_summary(membership=monitor, summary=summary, vice_monitor=vice)
+        file_summary(membership=teacher, summary=summary)
+        batch = post_weekly_notice(membership=officer, summary=summary)
+        if monday == mondays[-1]:
+            continue  # on notice now: objections can still come in
+        opened = datetime.datetime.combine(monday + datetime.timedelta(days=7), datetime.time(9), DEMO_TZ)
+        ends = opened + datetime.timedelta(days=batch.notice_days + 1)
+        ReviewRound.objects.filter(pk=batch.pk).update(notice_opened_at=opened, notice_ends_at=ends)
+        move_round(membership=officer, round=batch, move="submit", comment="示例数据")
+        move_round(membership=teacher, round=batch, move="approve", comment="示例数据")
+    return True

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 
-from core.permissions import Action, can
+from core.permissions import Action, can, restrict_to_visible
 from households.models import TAKING_PART_STATUSES, Household, Membership, Role
 from scoring.appeal_selectors import pending_appeals, pending_self_declarations
 
@@ -22,6 +22,8 @@ from ..models import (
     ReviewRound,
     RoundMove,
     RoundState,
+    SummaryState,
+    WeeklySummary,
 )
 from .claims import claims_to_check, claims_visible_to
 from .notices import direct_proposals_waiting
@@ -58,6 +60,7 @@ class Worklist:
     self_declaration_count: int = 0
     appeals: list = field(default_factory=list)  # villagers' appeals to decide (oldest first)
     appeal_count: int = 0
+    summaries: list = field(default_factory=list)  # a class's weekly summaries waiting for this member's step
 
     @property
     def empty(self) -> bool:
@@ -75,6 +78,7 @@ class Worklist:
                 self.my_claims,
                 self.self_declarations,
                 self.appeals,
+                self.summaries,
             )
         )
 
@@ -84,7 +88,8 @@ def worklist(membership: Membership) -> Worklist:
     if membership.role == Role.PANEL_MEMBER:
         work.inspections = _inspections_waiting(membership)
         work.declarations = _declarations_waiting(membership)
-    elif membership.role == Role.VILLAGE_CLERK:
+    elif membership.role in (Role.VILLAGE_CLERK, Role.CLASS_OFFICER, Role.HEAD_TEACHER):
+        # A school's class officers post and move the class's notices, as a clerk does a village's.
         rounds = rounds_visible_to(membership)
         work.rounds_to_move = _rounds_to_move(rounds)
         work.meetings = _meetings_waiting(rounds)
@@ -101,7 +106,7 @@ def worklist(membership: Membership) -> Worklist:
             .select_related("round", "round__village", "household")
             .order_by("filed_at", "pk")
         )
-    elif membership.role == Role.TOWNSHIP_ADMIN:
+    if membership.role in (Role.TOWNSHIP_ADMIN, Role.HEAD_TEACHER):
         work.approvals = approval_queue(membership)
     if membership.role in (Role.VILLAGE_CLERK, Role.TOWNSHIP_ADMIN):
         work.batches_to_post = direct_proposals_waiting(membership)
@@ -115,6 +120,8 @@ def worklist(membership: Membership) -> Worklist:
         appeals = pending_appeals(membership)
         work.appeal_count = appeals.count()
         work.appeals = list(appeals.order_by("submitted_at", "pk")[:MAX_CLAIMS])
+    if membership.role in (Role.DUTY_MONITOR, Role.CLASS_OFFICER, Role.HEAD_TEACHER):
+        work.summaries = summaries_waiting(membership)
     if membership.role == Role.GRID_WORKER:
         work.my_claims = list(claims_visible_to(membership).filter(recorded_by=membership.user)[:MAX_CLAIMS])
     return work
@@ -255,3 +262,11 @@ def _meetings_waiting(rounds: QuerySet[ReviewRound]) -> list[dict]:
         .order_by("pk")
     ]
     return rows
+
+
+def summaries_waiting(membership: Membership) -> list:
+    """The Monday summary's next step for this member: the duty monitor or officer hands a prepared summary to the
+    vice monitor; the head teacher files a handed-over one."""
+    step = SummaryState.HANDED_OVER if membership.role == Role.HEAD_TEACHER else SummaryState.PREPARED
+    summaries = restrict_to_visible(membership, WeeklySummary.objects.filter(state=step))
+    return list(summaries.select_related("village").order_by("week_start", "pk")[:MAX_CLAIMS])

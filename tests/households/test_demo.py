@@ -2,7 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from households.models import Household, Membership, Resident, Role, Village
-from review.models import PanelMember, ReviewPanel
+from publicity.models import ParentComment
+from review.models import PanelMember, ReviewPanel, ReviewRound, WeeklySummary
 from rewards.models import Budget, Product, Redemption, RewardAllocation, Shop, StarRun
 from scoring.models import Entry
 
@@ -27,6 +28,8 @@ def _counts():
         "shops": Shop.objects.count(),
         "products": Product.objects.count(),
         "redemptions": Redemption.objects.count(),
+        "summaries": WeeklySummary.objects.count(),
+        "comments": ParentComment.objects.count(),
     }
 
 
@@ -61,3 +64,13 @@ def test_seed_demo_builds_a_township_and_a_second_run_changes_nothing(capsys):
     # Rewards: the rating published, rewards allocated in each village's budget, a supermarket per village.
     assert first["star_runs"] == 1 and first["budgets"] == 3 and first["allocations"] > 0
     assert first["shops"] == 3 and first["products"] == 15 and first["redemptions"] > 0
+    # The demo school's November: four weekly summaries filed and posted; three notices ended and approved, the
+    # last one on notice; the parent's comment on November's report.
+    school = {"township__slug": "shiyan"}
+    summaries = WeeklySummary.objects.filter(**school)
+    assert summaries.count() == 4 and set(summaries.values_list("state", flat=True)) == {"filed"}
+    notices = ReviewRound.objects.filter(pk__in=summaries.values("notice_round"))
+    assert sorted(notices.values_list("state", flat=True)) == ["approved", "approved", "approved", "on_notice"]
+    week_entries = Entry.objects.filter(**school, round_link__round__in=notices)
+    assert week_entries.filter(state="approved").exists() and week_entries.filter(state="proposed").exists()
+    assert ParentComment.objects.filter(**school, month="2026-11").count() == 1
