@@ -70,7 +70,12 @@ def test_seed_demo_builds_a_township_and_a_second_run_changes_nothing(capsys):
     summaries = WeeklySummary.objects.filter(**school)
     assert summaries.count() == 4 and set(summaries.values_list("state", flat=True)) == {"filed"}
     notices = ReviewRound.objects.filter(pk__in=summaries.values("notice_round"))
-    assert sorted(notices.values_list("state", flat=True)) == ["approved", "approved", "approved", "on_notice"]
+    assert sorted(notices.values_list("state", flat=True)) == [
+        "approved",
+        "approved",
+        "approved",
+        "on_notice",
+    ]
     week_entries = Entry.objects.filter(**school, round_link__round__in=notices)
     assert week_entries.filter(state="approved").exists() and week_entries.filter(state="proposed").exists()
     assert ParentComment.objects.filter(**school, month="2026-11").count() == 1
