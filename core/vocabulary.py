@@ -31,6 +31,7 @@ class OrganisationKind(models.TextChoices):
 # Ordered: longer terms first, so that 评议小组 becomes 班委 before 小组 or 村 are looked at.
 SCHOOL_WORDS_ZH: list[tuple[str, str]] = [
     ("评议小组", "班委"),
+    ("家庭成员", "学生"),
     ("村民小组", "小组"),
     ("村民代表", "家长代表"),
     ("村民", "学生"),

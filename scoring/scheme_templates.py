@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.permissions import Action, require
+from core.vocabulary import OrganisationKind
 from households.models import Membership, Township
 
 from . import services
@@ -88,11 +89,14 @@ def template_names() -> list[str]:
     return sorted(path.stem for path in TEMPLATE_DIR.glob("*.json"))
 
 
-def available_templates() -> list[dict]:
-    """[{name, title, description}] of every shipped template, for the UI and the command's help."""
+def available_templates(kind: str | None = None) -> list[dict]:
+    """[{name, title, description}] of every shipped template, for the UI and the command's help; with `kind`, only
+    those of that kind of organisation (a school's templates run for a term, a township's for years)."""
     templates = []
     for name in template_names():
         data = read_template(name)
+        if kind is not None and bool(data.get("term")) != (kind == OrganisationKind.SCHOOL):
+            continue
         templates.append({"name": name, "title": data["name"], "description": data["description"]})
     return templates
 

@@ -204,3 +204,11 @@ def test_a_school_navigation_has_no_supermarket_units_or_demonstration(client, s
     assert "学生" in page
     for township_only in ("示范", "超市", "单位"):
         assert township_only not in page
+
+
+def test_a_school_is_offered_the_school_s_templates_and_speaks_of_students_in_its_history():
+    from scoring.scheme_templates import available_templates
+
+    assert [t["name"] for t in available_templates(OrganisationKind.SCHOOL)] == ["class"]
+    assert "class" not in [t["name"] for t in available_templates(OrganisationKind.TOWNSHIP)]
+    assert reword("家庭成员", "zh-hans") == "学生"

@@ -265,7 +265,7 @@ class SchemeViewSet(TownshipScopedViewSet):
     @action(detail=False, methods=["get"], filter_backends=[])
     def templates(self, request, *args, **kwargs):
         """The scheme templates shipped with Jifen (load one with `load-template`)."""
-        page = self.paginate_queryset(scheme_templates.available_templates())
+        page = self.paginate_queryset(scheme_templates.available_templates(self.township.kind))
         return self.get_paginated_response(TemplateSerializer(page, many=True).data)
 
     @extend_schema(request=TemplateLoadSerializer, responses={201: SchemeSerializer})

@@ -39,6 +39,7 @@ def _copy_form(data=None, *, initial=None):
 
 def _scheme_list(request, membership, **forms):
     can_edit = can(membership, Action.EDIT_SCHEME)
+    township = membership.township
     context = {"schemes": list(selectors.scheme_summaries()), "can_edit": can_edit}
     if can_edit:
         copy_initial = {}
@@ -46,9 +47,10 @@ def _scheme_list(request, membership, **forms):
             copy_initial["scheme"] = source
         context.update(
             scheme_form=forms.get("scheme_form") or SchemeForm(),
-            template_form=forms.get("template_form") or TemplateForm(templates=available_templates()),
+            template_form=forms.get("template_form")
+            or TemplateForm(templates=available_templates(township.kind)),
             copy_form=forms.get("copy_form") or _copy_form(initial=copy_initial),
-            templates=available_templates(),
+            templates=available_templates(township.kind),
             open_form=next((name for name, form in forms.items() if form is not None), ""),
         )
     return render_page(request, "scoring/scheme_list.html", context)
@@ -77,7 +79,7 @@ def scheme_create(request, township, membership):
 @township_view(Action.EDIT_SCHEME)
 @require_POST
 def scheme_load_template(request, township, membership):
-    form = TemplateForm(request.POST, templates=available_templates())
+    form = TemplateForm(request.POST, templates=available_templates(township.kind))
     if form.is_valid():
         data = form.cleaned_data
         try:
