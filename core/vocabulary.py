@@ -122,19 +122,23 @@ def is_school() -> bool:
     return _kind.get() == OrganisationKind.SCHOOL
 
 
-_ACTIVE: Any = getattr(trans_real, "_active")  # noqa: B009 — Django's per-thread active translation
+def _active() -> Any:
+    """Django's per-thread active translation holder, read each time: Django replaces it when the language settings
+    change (django.test.signals.language_changed), so a reference kept from import time would go stale."""
+    return getattr(trans_real, "_active")  # noqa: B009
 
 
 def _active_translation() -> Any:
-    return getattr(_ACTIVE, "value", None)
+    return getattr(_active(), "value", None)
 
 
 def _set_active_translation(value: Any) -> None:
+    holder = _active()
     if value is None:
-        if hasattr(_ACTIVE, "value"):
-            del _ACTIVE.value
+        if hasattr(holder, "value"):
+            del holder.value
     else:
-        _ACTIVE.value = value
+        holder.value = value
 
 
 def _speak_as_organisation() -> None:
