@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Sum
 from django.db.models.functions import Abs
 from django.http import Http404
 from django.utils import timezone
@@ -33,8 +33,9 @@ from core.views import get_visible
 from core.vocabulary import in_language
 from households.models import Household, Membership, Resident, Village
 from households.selectors import villages_visible_to
+from review.selectors.rhythm import class_students
 from rewards.selectors import standing_entries
-from scoring.models import Entry, ItemKind, Scheme, SchemeState
+from scoring.models import Entry, ItemKind, Scheme, SchemeState, schemes_covering
 from scoring.selectors import household_scores
 
 from .models import ParentComment
@@ -97,11 +98,7 @@ def parse_month(value: object) -> Month:
 
 def scheme_of_month(month: Month) -> Scheme | None:
     """The term (a scheme in force, not a draft) that covers the month, the latest starting one first."""
-    schemes = Scheme.objects.exclude(state=SchemeState.DRAFT).filter(starts_on__lte=month.last)
-    for scheme in schemes.order_by("-starts_on", "-pk"):
-        if scheme.ends_on is None or scheme.ends_on >= month.first:
-            return scheme
-    return None
+    return schemes_covering(month.first, month.last).first()
 
 
 def rank_band(rank: int, n: int) -> str:
@@ -136,23 +133,12 @@ class Report:
         return band_label(self.band) if self.band else "—"
 
 
-def _class_students(village: Village) -> QuerySet[Household]:
-    heads = Resident.objects.filter(household=OuterRef("pk"), is_head=True).values("name")[:1]
-    return (
-        Household.objects.filter(village=village)
-        .taking_part()
-        .select_related("village", "township")
-        .annotate(head_name=Subquery(heads))
-        .order_by("number", "pk")
-    )
-
-
 def class_reports(village: Village, month: Month, only: Household | None = None) -> list[Report]:
     """The reports of the class's students taking part (or of `only`), in 学号 order, in a fixed number of
     queries: the class's balances in one statement, the month's entries, deductions and comments in one each."""
-    students = list(_class_students(village))
+    students = list(class_students(village).select_related("village", "township"))
     scheme = scheme_of_month(month)
-    reports = {s.pk: Report(s, s.head_name or "", village, month, scheme) for s in students}
+    reports = {s.pk: Report(s, s.head or "", village, month, scheme) for s in students}
     comments = ParentComment.objects.filter(household__in=[s.pk for s in students], month=month.key)
     for comment in comments.select_related("written_by", "read_by"):
         reports[comment.household_id].comment = comment

@@ -27,12 +27,11 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import NamedTuple
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from households.models import Household, Resident, Village
 
-from .models import Entry, Item, Scheme, SchemeState, StudyListFiling, ThresholdAlert
+from .models import Entry, Item, Scheme, SchemeState, StudyListFiling, ThresholdAlert, schemes_covering
 from .periods import Cadence, period_bounds, period_of
 
 
@@ -203,9 +202,7 @@ def schemes_for_week(monday: datetime.date) -> list[Scheme]:
     ones first, then the latest."""
     sunday = monday + datetime.timedelta(days=6)
     schemes = (
-        Scheme.objects.exclude(state=SchemeState.DRAFT)
-        .filter(starts_on__lte=sunday)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=monday))
+        schemes_covering(monday, sunday)
         .filter(categories__items__threshold_count__isnull=False)
         .distinct()
         .prefetch_related("categories")

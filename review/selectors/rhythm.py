@@ -7,7 +7,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from households.models import Household, Resident, Village
-from scoring.models import Entry, EntryState, Item, RoleAssignment, Scheme, SchemeState
+from scoring.models import Entry, EntryState, Item, RoleAssignment, Scheme, SchemeState, schemes_covering
 
 from ..models import DailyRecord
 from .notices import direct_proposals
@@ -21,8 +21,7 @@ WEEK_DAYS = 7
 
 def scheme_for_day(day: datetime.date) -> Scheme | None:
     """The township's active scheme that covers `day` (a term), newest first."""
-    schemes = Scheme.objects.filter(state=SchemeState.ACTIVE, starts_on__lte=day)
-    return schemes.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day)).order_by("-starts_on", "-pk").first()
+    return schemes_covering(day).filter(state=SchemeState.ACTIVE).first()
 
 
 def class_students(village: Village, query: str = "") -> QuerySet[Household]:

@@ -131,6 +131,17 @@ class Scheme(TownshipOwned):
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
 
+def schemes_covering(first: datetime.date, last: datetime.date | None = None) -> models.QuerySet:
+    """The township's schemes in force (not drafts) that cover some day from `first` to `last`, the latest
+    starting first: one rule for the class's daily record, its weekly list and the month's report."""
+    return (
+        Scheme.objects.exclude(state=SchemeState.DRAFT)
+        .filter(starts_on__lte=last or first)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+        .order_by("-starts_on", "-pk")
+    )
+
+
 class Category(TownshipOwned):
     """积分类别: a base score and a cadence; the category score is clamped to [floor, ceiling] when set."""
 
