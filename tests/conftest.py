@@ -36,6 +36,16 @@ def all_townships(request):
         yield
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language (zh-hans), whatever an earlier test of the same xdist worker left
+    active (the suite's files share workers in no fixed order)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+
+
 @pytest.fixture
 def password():
     return PASSWORD
