@@ -142,9 +142,21 @@ class Participation(models.TextChoices):
 TAKING_PART_STATUSES = (Participation.TAKING_PART, Participation.ELDERLY_OPTED_IN)
 
 
+class HouseholdStatus(models.TextChoices):
+    """A household's account: open, merged into another household (合户), or closed on moving out (迁出)."""
+
+    ACTIVE = "active", _("Active")
+    MERGED = "merged", _("Merged into another household")
+    CLOSED = "closed", _("Moved out of the township")
+
+
 class HouseholdQuerySet(models.QuerySet):
     def taking_part(self) -> "HouseholdQuerySet":
         return self.filter(participation__in=TAKING_PART_STATUSES)
+
+    def open(self) -> "HouseholdQuerySet":
+        """Households whose account is open: pickers offer these only (a merged or closed one keeps its passbook)."""
+        return self.filter(status=HouseholdStatus.ACTIVE)
 
 
 class Household(TownshipOwned):
@@ -165,6 +177,27 @@ class Household(TownshipOwned):
         _("participation"), max_length=20, choices=Participation.choices, default=Participation.TAKING_PART
     )
     participation_reason = models.CharField(_("participation reason"), max_length=200, blank=True)
+    # A household's life (issue 16): its account ends by a merge or by moving out of the township, never deleted.
+    status = models.CharField(
+        _("account"), max_length=10, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
+    )
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="absorbed",
+        verbose_name=_("merged into"),
+    )
+    split_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="split_off",
+        verbose_name=_("split from"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -184,6 +217,19 @@ class Household(TownshipOwned):
             models.CheckConstraint(
                 condition=Q(participation__in=Participation.values), name="household_participation_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=HouseholdStatus.values), name="household_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=HouseholdStatus.ACTIVE, ended_on__isnull=True, merged_into__isnull=True)
+                | Q(status=HouseholdStatus.MERGED, ended_on__isnull=False, merged_into__isnull=False)
+                | Q(status=HouseholdStatus.CLOSED, ended_on__isnull=False, merged_into__isnull=True),
+                name="household_end_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=HouseholdStatus.ACTIVE) | ~Q(participation__in=TAKING_PART_STATUSES),
+                name="household_ended_does_not_take_part",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -193,14 +239,38 @@ class Household(TownshipOwned):
     def takes_part(self) -> bool:
         return self.participation in TAKING_PART_STATUSES
 
+    @property
+    def is_open(self) -> bool:
+        return self.status == HouseholdStatus.ACTIVE
+
 
 class Gender(models.TextChoices):
     MALE = "male", _("Male")
     FEMALE = "female", _("Female")
 
 
+class ResidentEndReason(models.TextChoices):
+    DIED = "died", _("Died")
+    MOVED_OUT = "moved_out", _("Moved out of the township")
+    OTHER_HOUSEHOLD = "other_household", _("Moved to another household (split or merge)")
+    OTHER = "other", _("Other")
+
+
+class ResidentQuerySet(models.QuerySet):
+    def current(self) -> "ResidentQuerySet":
+        """Members today: lists and counts show these; former members keep their row and dates."""
+        return self.filter(ended_on__isnull=True)
+
+    def former(self) -> "ResidentQuerySet":
+        return self.filter(ended_on__isnull=False)
+
+
 class Resident(TownshipOwned):
-    """A member of a household. ID and mobile numbers are optional, validated, and shown masked."""
+    """A member of a household. ID and mobile numbers are optional, validated, and shown masked.
+
+    A member is never erased: death, moving out or moving to another household ends the row (`ended_on`,
+    `end_reason`, `ended_by`); a member who moved to another household continues there as a new row
+    (`continued_from`)."""
 
     village_path = "household__village"
     household_record = True
@@ -224,8 +294,26 @@ class Resident(TownshipOwned):
         verbose_name=_("login account"),
         help_text=_("The resident's own login, if they have one (e.g. a panel member)."),
     )
+    ended_on = models.DateField(_("left the household on"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("why they left"), max_length=20, choices=ResidentEndReason.choices, blank=True
+    )
+    end_note = models.CharField(_("note"), max_length=200, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    continued_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="continued_as",
+        verbose_name=_("continues the member"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = TownshipScopedManager(ResidentQuerySet)
 
     class Meta:
         ordering = ["-is_head", "id"]
@@ -237,7 +325,7 @@ class Resident(TownshipOwned):
             ),
             models.UniqueConstraint(
                 fields=["township", "id_number"],
-                condition=~Q(id_number=""),
+                condition=~Q(id_number="") & Q(ended_on__isnull=True),
                 name="id_number_unique_in_township",
                 violation_error_message=_("This ID number already belongs to a resident of the township."),
             ),
@@ -245,7 +333,19 @@ class Resident(TownshipOwned):
                 condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900, birth_year__lte=2100),
                 name="resident_birth_year_plausible",
             ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True, end_reason="", ended_by__isnull=True)
+                | Q(ended_on__isnull=False, end_reason__in=ResidentEndReason.values, ended_by__isnull=False),
+                name="resident_end_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(is_head=False), name="resident_former_member_not_head"
+            ),
         ]
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
 
     def __str__(self) -> str:
         return self.name
@@ -391,3 +491,8 @@ class ImportBatch(TownshipOwned):
 
     def __str__(self) -> str:
         return self.filename
+
+
+# Kept apart (modules stay under 500 lines); imported here so that `households.models` names every model.
+from .life_models import LifeEvent as LifeEvent  # noqa: E402
+from .life_models import LifeEventKind as LifeEventKind  # noqa: E402

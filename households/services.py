@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, full_clean_or_raise
@@ -18,8 +19,10 @@ from .models import (
     Area,
     Household,
     HouseholdMove,
+    HouseholdStatus,
     Membership,
     Resident,
+    ResidentEndReason,
     Role,
     Village,
 )
@@ -124,9 +127,15 @@ def update_household(
     allowed = {"number", "address", "participation", "participation_reason"}
     if unknown := set(fields) - allowed:
         raise DomainError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    if household.status != HouseholdStatus.ACTIVE:
+        raise DomainError(_("This household has ended; its record can be read but not changed."))
     for name, value in fields.items():
         setattr(household, name, value.strip() if isinstance(value, str) else value)
     _check_participation(household.participation, household.participation_reason)
+    if household.participation in TAKING_PART_STATUSES and not household.members.current().exists():
+        raise DomainError(
+            _("A household with no members cannot take part: add its members first."), field="participation"
+        )
     _validated_save(household, membership, reason)
     return household
 
@@ -135,6 +144,8 @@ def add_resident(
     *, membership: Membership, household: Household, name: str, is_head: bool = False, **fields: Any
 ) -> Resident:
     require(membership, Action.EDIT_ROSTER, household)
+    if household.status != HouseholdStatus.ACTIVE:
+        raise DomainError(_("This household has ended; its record can be read but not changed."))
     resident = Resident(
         township_id=household.township_id, household=household, name=name.strip(), is_head=is_head
     )
@@ -148,6 +159,10 @@ def add_resident(
 
 def update_resident(*, membership: Membership, resident: Resident, **fields: Any) -> Resident:
     require(membership, Action.EDIT_ROSTER, resident)
+    if resident.ended_on is not None:
+        raise DomainError(_("%(name)s has left the household; a former member is kept as they were.") % {
+            "name": resident.name,
+        })  # fmt: skip
     with transaction.atomic():
         if fields.get("is_head") and not resident.is_head:
             _demote_head(membership, resident.household)
@@ -178,11 +193,20 @@ def _demote_head(membership: Membership, household: Household) -> None:
 
 
 def remove_resident(*, membership: Membership, resident: Resident, reason: str) -> None:
+    """Kept for the API's DELETE: nothing deletes a resident any more (issue 16). The member leaves the household
+    today for "another reason", with the reason given (households.life.services.end_resident)."""
+    from .life.services import end_resident  # the life services build on this module
+
     require(membership, Action.EDIT_ROSTER, resident)
     if not reason.strip():
         raise DomainError(_("Say why the resident is removed."), field="reason")
-    _stamp(resident, membership, reason)
-    resident.delete()
+    end_resident(
+        membership=membership,
+        resident=resident,
+        ended_on=timezone.localdate(),
+        reason=ResidentEndReason.OTHER,
+        note=reason,
+    )
 
 
 def move_household(

@@ -164,18 +164,21 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "participation",
             "participation_reason",
             "takes_part",
+            "status",
+            "ended_on",
+            "merged_into",
             "head_name",
             "members",
             "head",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["village", "created_at", "updated_at"]
+        read_only_fields = ["village", "status", "ended_on", "merged_into", "created_at", "updated_at"]
         validators = []  # uniqueness is checked by the service, inside the township
 
     def to_representation(self, instance):
         if not hasattr(instance, "member_list"):  # a household just written, or not fetched by the viewset
-            instance.member_list = list(instance.members.all())
+            instance.member_list = list(instance.members.current())
         return super().to_representation(instance)
 
     def get_head_name(self, household) -> str:
@@ -324,7 +327,7 @@ class HouseholdViewSet(TownshipScopedViewSet):
         return (
             households_visible_to(self.membership)
             # Into a plain list: Django makes no queryset per household for it (about a fifth of a page's time).
-            .prefetch_related(Prefetch("members", queryset=Resident.objects.all(), to_attr="member_list"))
+            .prefetch_related(Prefetch("members", queryset=Resident.objects.current(), to_attr="member_list"))
         )
 
     def perform_create(self, serializer):
@@ -365,7 +368,8 @@ class HouseholdViewSet(TownshipScopedViewSet):
     )
 )
 class ResidentViewSet(TownshipScopedViewSet):
-    """Members of the households the member may see. Removing one needs a reason (`?reason=` or in the body)."""
+    """Current members of the households the member may see. Removing one needs a reason (`?reason=` or in the
+    body): the member leaves the household today and is kept as a former member (nothing is deleted)."""
 
     queryset = _empty(Resident)
     serializer_class = ResidentSerializer
@@ -374,7 +378,7 @@ class ResidentViewSet(TownshipScopedViewSet):
     ordering_fields = ["name", "birth_year"]
 
     def scoped_queryset(self):
-        return residents_visible_to(self.membership).select_related("household")
+        return residents_visible_to(self.membership).current().select_related("household")
 
     def perform_create(self, serializer):
         fields = dict(serializer.validated_data)

@@ -35,6 +35,15 @@ class RankBy(models.TextChoices):
     CUMULATIVE = "cumulative", _("All points so far")
 
 
+class SplitPoints(models.TextChoices):
+    """How a household's points divide when it splits (分户): what divides is its approved points of the scheme
+    (the ledger's sum, which makes both the year's score above the base and what the supermarket can spend)."""
+
+    STAY = "stay", _("They stay with the original household")
+    BY_MEMBERS = "by_members", _("They divide by the number of members")
+    EXPLICIT = "explicit", _("The clerk types the amount that goes")
+
+
 def default_account_kinds() -> list[str]:
     return [AccountKind.HOUSEHOLD]
 
@@ -93,6 +102,10 @@ class Scheme(TownshipOwned):
     township_approves_annual = models.BooleanField(
         _("the annual review needs the township's approval"), default=True
     )
+    # A household's life (issue 16): how points divide on a split.
+    split_points = models.CharField(
+        _("points on a split"), max_length=12, choices=SplitPoints.choices, default=SplitPoints.STAY
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -110,6 +123,9 @@ class Scheme(TownshipOwned):
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                 name="scheme_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(split_points__in=SplitPoints.values), name="scheme_split_points_valid"
             ),
         ]
 

@@ -28,4 +28,8 @@ class Transfer(TownshipOwned):
     to_village_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Points a household's life event moved (a split, a merge, a closing account): the event says who, when, why.
+    life_event = models.ForeignKey(
+        "households.LifeEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="transfers"
+    )
     created_at = models.DateTimeField(auto_now_add=True)

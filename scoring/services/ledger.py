@@ -162,6 +162,12 @@ def _record(
             % {"scheme": scheme, "kind": account.get_kind_display()},
             field="account",
         )
+    if household is not None and not household.is_open:
+        raise DomainError(
+            _("Household %(number)s has ended (%(status)s): it receives no entries.")
+            % {"number": household.number, "status": household.get_status_display()},
+            field="household",
+        )
     if household is not None and not household.takes_part:
         raise DomainError(
             _("Household %(number)s does not take part in the scheme (%(status)s).")

@@ -49,6 +49,11 @@ def transfer_points(
     taker = to_household if isinstance(to_household, Account) else account_of(to_household)
     if giver.pk == taker.pk:
         raise DomainError(_("Choose two different accounts."), field="to_household")
+    if taker.household_id is not None and not Household.objects.filter(pk=taker.household_id).open().exists():
+        raise DomainError(
+            _("Household %(number)s has ended: it receives no points.") % {"number": taker.household.number},
+            field="to_household",
+        )
     for account in (giver, taker):
         if account.kind not in scheme.account_kinds:
             raise DomainError(
