@@ -182,7 +182,39 @@ class ResidentEditForm(ResidentForm):
 
 
 class RemoveResidentForm(forms.Form):
-    reason = forms.CharField(label=_("Why is this person removed?"), max_length=200)
+    """A member leaves the household (died, moved out, other): kept as a former member, never erased. When the head
+    leaves and others remain, the new head is chosen in the same step."""
+
+    DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    reason = forms.ChoiceField(label=_("Why does this member leave?"))
+    ended_on = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    note = forms.CharField(
+        label=_("Note"), max_length=200, required=False, help_text=_("Required for “Other”.")
+    )
+    new_head = forms.ModelChoiceField(
+        label=_("New head of household"),
+        queryset=Resident.objects.none(),
+        required=False,
+        help_text=_("Only when the head leaves: one of the other members."),
+    )
+
+    def __init__(self, *args, others=(), **kwargs):
+        from .life.services import REASONS_TO_END
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [(r.value, r.label) for r in REASONS_TO_END]
+        self.fields["ended_on"].initial = datetime.date.today
+        self.fields["new_head"].queryset = others
+
+
+class ChangeHeadForm(forms.Form):
+    new_head = forms.ModelChoiceField(label=_("New head of household"), queryset=Resident.objects.none())
+    reason = forms.CharField(label=_("Why does the head change?"), max_length=200)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_head"].queryset = members
 
 
 # Filters -----------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError, full_clean_or_raise
 from core.permissions import Action, require
 
+from .life.services import end_resident
 from .models import (
     TAKING_PART_STATUSES,
     Area,
@@ -27,16 +28,10 @@ from .models import (
     Village,
 )
 from .selectors import ROLES_IN_VILLAGES, roles_of
+from .stamps import stamp as _stamp
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User  # settings.AUTH_USER_MODEL
-
-
-def _stamp(instance: models.Model, membership: Membership, reason: str = "") -> None:
-    """django-simple-history reads these instead of a thread-local request."""
-    instance._history_user = membership.user  # type: ignore[attr-defined]
-    # simple-history keeps at most 100 characters
-    instance._change_reason = (reason or "")[:100] or None  # type: ignore[attr-defined]
 
 
 def _validated_save(instance: models.Model, membership: Membership, reason: str = "") -> None:
@@ -132,7 +127,10 @@ def update_household(
     for name, value in fields.items():
         setattr(household, name, value.strip() if isinstance(value, str) else value)
     _check_participation(household.participation, household.participation_reason)
-    if household.participation in TAKING_PART_STATUSES and not household.members.current().exists():
+    if (
+        household.participation in TAKING_PART_STATUSES
+        and not Resident.objects.filter(household=household).current().exists()
+    ):
         raise DomainError(
             _("A household with no members cannot take part: add its members first."), field="participation"
         )
@@ -195,8 +193,6 @@ def _demote_head(membership: Membership, household: Household) -> None:
 def remove_resident(*, membership: Membership, resident: Resident, reason: str) -> None:
     """Kept for the API's DELETE: nothing deletes a resident any more (issue 16). The member leaves the household
     today for "another reason", with the reason given (households.life.services.end_resident)."""
-    from .life.services import end_resident  # the life services build on this module
-
     require(membership, Action.EDIT_ROSTER, resident)
     if not reason.strip():
         raise DomainError(_("Say why the resident is removed."), field="reason")

@@ -31,7 +31,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from core.permissions import restrict_to_visible
-from households.models import Area, Household, HouseholdQuerySet, Membership, Resident, Village
+from households.models import (
+    Area,
+    Household,
+    HouseholdQuerySet,
+    HouseholdStatus,
+    Membership,
+    Resident,
+    Village,
+)
 from households.selectors import households_visible_to
 
 from .models import Account, Category, Entry, EntryState, Evidence, Item, Scheme, SchemeState, ThresholdAlert
@@ -476,7 +484,11 @@ def recordable_households(
     only_taking_part: bool = True,
 ) -> QuerySet[Household]:
     """Households taking part that the member sees, with `head_name`; searched by number or head's name."""
-    households = households_visible_to(membership).select_related("village", "area")
+    households = (
+        households_visible_to(membership)
+        .filter(status=HouseholdStatus.ACTIVE)
+        .select_related("village", "area")
+    )  # a merged or closed household is not offered
     if only_taking_part:
         households = cast(HouseholdQuerySet, households).taking_part()
     if query := query.strip():

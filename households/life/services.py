@@ -3,6 +3,7 @@ history, and records a LifeEvent; nothing here deletes a row."""
 
 import datetime
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +23,7 @@ from ..models import (
     Resident,
     ResidentEndReason,
 )
-from ..services import _stamp
+from ..stamps import stamp as _stamp
 
 # The reasons a clerk gives for a member leaving; "moved to another household" is written by a split or a merge.
 REASONS_TO_END = (ResidentEndReason.DIED, ResidentEndReason.MOVED_OUT, ResidentEndReason.OTHER)
@@ -51,7 +52,7 @@ def current_members(household: Household) -> list[Resident]:
 
 
 def _event(
-    membership: Membership, kind: str, household: Household, day: datetime.date, reason: str, **more
+    membership: Membership, kind: str, household: Household, day: datetime.date, reason: str, **more: Any
 ) -> LifeEvent:
     return LifeEvent.objects.create(
         township_id=household.township_id,
@@ -69,7 +70,7 @@ def _end_row(membership: Membership, resident: Resident, day: datetime.date, rea
     resident.ended_by, resident.is_head = membership.user, False
     account = resident.account
     resident.account = None  # the login goes with the person (a new row after a move), or ends with them
-    _stamp(resident, membership, note or ResidentEndReason(reason).label)
+    _stamp(resident, membership, note or str(ResidentEndReason(reason).label))
     resident.save()
     resident.account = account
 
@@ -80,7 +81,7 @@ def _set_head(membership: Membership, resident: Resident, reason: str) -> None:
     resident.save(update_fields=["is_head"])
 
 
-def stop_taking_part_if_memberless(membership: Membership, household: Household) -> None:
+def _stop_taking_part_if_memberless(membership: Membership, household: Household) -> None:
     """A household with no current members cannot take part: it stops, with the reason said."""
     if household.participation not in TAKING_PART_STATUSES:
         return
@@ -144,7 +145,7 @@ def end_resident(
                 _("%(old)s → %(new)s") % {"old": resident.name, "new": new_head.name},
                 resident=new_head,
             )
-        stop_taking_part_if_memberless(membership, household)
+        _stop_taking_part_if_memberless(membership, household)
     return event
 
 

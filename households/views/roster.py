@@ -25,6 +25,7 @@ from households.selectors import (
 from .. import selectors, services
 from ..forms import (
     AreaForm,
+    ChangeHeadForm,
     HouseholdCreateForm,
     HouseholdEditForm,
     HouseholdFilterForm,
@@ -35,6 +36,8 @@ from ..forms import (
     VillageForm,
     add_domain_error,
 )
+from ..life import services as life
+from ..models import Resident
 
 HOUSEHOLDS_PER_PAGE = 50
 HISTORY_ON_DETAIL = 50
@@ -192,9 +195,19 @@ def _visible_household(membership, pk):
 @township_view(Action.VIEW)
 def household_detail(request, township, membership, pk):
     household = _visible_household(membership, pk)
+    members = list(household.members.select_related("ended_by", "continued_from__household"))
     context = {
         "household": household,
-        "members": list(household.members.all()),
+        "members": [m for m in members if m.ended_on is None],
+        "former_members": sorted(
+            (m for m in members if m.ended_on), key=lambda m: (m.ended_on, m.pk), reverse=True
+        ),
+        "life_events": list(
+            household.life_events.select_related("other_household", "recorded_by").order_by(
+                "-occurred_on", "-pk"
+            )
+        ),
+        "merged_into": household.merged_into,
         "moves": list(
             household.moves.select_related("from_village", "from_area", "to_village", "to_area", "moved_by")
         ),
@@ -314,21 +327,60 @@ def resident_edit(request, township, membership, pk):
 
 @township_view(Action.EDIT_ROSTER)
 def resident_remove(request, township, membership, pk):
+    """A member leaves the household (died, moved out, other): ended with the date, never erased."""
     resident = _visible_resident(membership, pk)
-    form = RemoveResidentForm(request.POST or None)
+    if resident.ended_on is not None:
+        messages.info(request, _("%(name)s has already left the household.") % {"name": resident.name})
+        return redirect(_url(request, "household-detail", pk=resident.household_id))
+    others = Resident.objects.filter(household_id=resident.household_id).current().exclude(pk=resident.pk)
+    form = RemoveResidentForm(request.POST or None, others=others if resident.is_head else others.none())
     if request.method == "POST" and form.is_valid():
-        household_pk = resident.household_id
+        data = form.cleaned_data
         try:
-            services.remove_resident(
-                membership=membership, resident=resident, reason=form.cleaned_data["reason"]
+            life.end_resident(
+                membership=membership,
+                resident=resident,
+                ended_on=data["ended_on"],
+                reason=data["reason"],
+                note=data["note"],
+                new_head=data["new_head"],
             )
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, _("%(name)s was removed from the household.") % {"name": resident.name})
-            return redirect(_url(request, "household-detail", pk=household_pk))
-    context = {"form": form, "household": resident.household, "resident": resident}
+            messages.success(request, _("%(name)s has left the household.") % {"name": resident.name})
+            return redirect(_url(request, "household-detail", pk=resident.household_id))
+    context = {
+        "form": form,
+        "household": resident.household,
+        "resident": resident,
+        "asks_head": resident.is_head and others.exists(),
+    }
     return render_page(request, "households/resident_remove.html", context)
+
+
+@township_view(Action.EDIT_ROSTER)
+def household_head(request, township, membership, pk):
+    """Change of head: another current member becomes the head (one head throughout)."""
+    household = _visible_household(membership, pk)
+    members = Resident.objects.filter(household=household).current().filter(is_head=False)
+    form = ChangeHeadForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        try:
+            life.change_head(
+                membership=membership,
+                household=household,
+                new_head=form.cleaned_data["new_head"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("%(name)s is now the head of the household.") % {
+                "name": form.cleaned_data["new_head"].name,
+            })  # fmt: skip
+            return redirect(_url(request, "household-detail", pk=household.pk))
+    return render_page(request, "households/household_head.html", {"form": form, "household": household})
 
 
 urlpatterns = [
@@ -345,4 +397,5 @@ urlpatterns = [
     path("households/<int:pk>/members/new/", resident_create, name="resident-create"),
     path("residents/<int:pk>/edit/", resident_edit, name="resident-edit"),
     path("residents/<int:pk>/remove/", resident_remove, name="resident-remove"),
+    path("households/<int:pk>/head/", household_head, name="household-head"),
 ]

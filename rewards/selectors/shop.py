@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from households.models import Household
+from households.models import Household, HouseholdStatus
 from scoring.accounts import open_accounts
 from scoring.models import Account, AccountKind
 
@@ -49,7 +49,8 @@ def shop_participation(*, year: int, village_ids: Iterable[int]) -> dict[int, Sh
 
     def counts(queryset: QuerySet[Household]) -> dict[int, tuple[int, int]]:
         rows = queryset.values("village_id").annotate(
-            n=Count("pk", distinct=True), residents=Count("members", distinct=True)
+            n=Count("pk", distinct=True),
+            residents=Count("members", distinct=True, filter=Q(members__ended_on__isnull=True)),
         )
         return {row["village_id"]: (row["n"], row["residents"]) for row in rows}
 
@@ -87,7 +88,10 @@ def find_households(households: QuerySet[Household], query: str) -> QuerySet[Hou
         return households.filter(township__slug=parts[1], number=parts[2])
     by_member = Q(members__name__icontains=query) | Q(members__mobile=query)
     return (
-        households.filter(Q(number=query) | Q(number__istartswith=query) | by_member)
+        households.filter(
+            status=HouseholdStatus.ACTIVE
+        )  # a merged or closed household is not served any more
+        .filter(Q(number=query) | Q(number__istartswith=query) | by_member)
         .distinct()
         .order_by("number")
     )

@@ -37,7 +37,7 @@ def _yuan(amount: Decimal) -> str:
 
 
 def _residents_of(village: Village) -> int:
-    return Resident.objects.filter(household__village=village).count()
+    return Resident.objects.filter(household__village=village).current().count()
 
 
 def open_budget(

@@ -152,6 +152,8 @@ def _carry_person_accounts(moved: Sequence[Resident]) -> None:
     """A villager's own account goes with the person (scheme 4): the account of the row they left moves to the row
     that continues them, unless it holds nothing (then the new row keeps the one it was opened with)."""
     for new in moved:
+        if new.continued_from_id is None:
+            continue
         old_account = Account.objects.filter(resident_id=new.continued_from_id).first()
         if old_account is None or not Entry.objects.filter(account=old_account).exists():
             continue
@@ -377,6 +379,7 @@ def close_household(
             raise DomainError(_("Choose another household to take the points."), field="transfer_to")
         life.require_open(transfer_to, "transfer_to")
     life.require_open(household)
+    _no_waiting_entries(household)
     with transaction.atomic():
         household = Household.objects.select_for_update().get(pk=household.pk)
         event = LifeEvent.objects.create(

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.permissions import Action, require
-from households.models import Household, Membership
+from households.models import Household, HouseholdStatus, Membership
 
 from ..accounts import account_of
 from ..models import Account, Category, Entry, EntrySource, ItemKind, Scheme, Transfer, TransferState
@@ -49,9 +49,14 @@ def transfer_points(
     taker = to_household if isinstance(to_household, Account) else account_of(to_household)
     if giver.pk == taker.pk:
         raise DomainError(_("Choose two different accounts."), field="to_household")
-    if taker.household_id is not None and not Household.objects.filter(pk=taker.household_id).open().exists():
+    ended = (
+        Household.objects.filter(pk=taker.household_id).exclude(status=HouseholdStatus.ACTIVE).first()
+        if taker.household_id is not None
+        else None
+    )
+    if ended is not None:
         raise DomainError(
-            _("Household %(number)s has ended: it receives no points.") % {"number": taker.household.number},
+            _("Household %(number)s has ended: it receives no points.") % {"number": ended.number},
             field="to_household",
         )
     for account in (giver, taker):

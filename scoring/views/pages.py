@@ -1,6 +1,6 @@
 """The scoring pages under /t/<township_slug>/scoring/: schemes, the ledger, passbooks, alerts, evidence and roles."""
 
-from . import accounts, entries, limits, passbook, roles, schemes
+from . import accounts, entries, life, limits, passbook, roles, schemes
 
 urlpatterns = [
     *schemes.urlpatterns,
@@ -9,4 +9,5 @@ urlpatterns = [
     *accounts.urlpatterns,
     *limits.urlpatterns,
     *roles.urlpatterns,
+    *life.urlpatterns,
 ]

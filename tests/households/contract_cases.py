@@ -6,10 +6,11 @@ from django.utils import timezone
 from core.tenancy import no_township_scope, township_scope
 from households import services
 from households.importing import services as importing
+from households.life import services as life
 from households.models import Membership, Resident, Role
 from households.units import services as units
 from tests.contract import member
-from tests.factories import UnitFactory, UserFactory
+from tests.factories import ResidentFactory, UnitFactory, UserFactory
 
 ROSTER_CSV = "村,片区,户号,姓名,是否户主\na东村,一组,A-500,王五,是\n".encode()
 
@@ -145,6 +146,44 @@ def restore_unit(world):
     return lambda: units.restore_unit(membership=clerk, unit=unit)
 
 
+# A household's life (issue 16): the village's clerk and the township office -------------------------------------
+
+
+def end_resident(world):
+    clerk, other_village = member(world.a.clerk), Resident.objects.get(household=world.a.households[1])
+    return lambda: life.end_resident(
+        membership=clerk, resident=other_village, ended_on=timezone.localdate(), reason="died"
+    )
+
+
+def change_head(world):
+    panel, household = member(world.a.panel), world.a.households[0]
+    son = ResidentFactory(household=household, name="张小明")
+    return lambda: life.change_head(membership=panel, household=household, new_head=son, reason="年迈")
+
+
+def transfer_members(world):
+    """The clerk keeps the member's village, not the household they would move to."""
+    clerk = member(world.a.clerk)
+    return lambda: life.transfer_members(
+        membership=clerk,
+        residents=[world.a.resident],
+        to_household=world.a.households[1],
+        moved_on=timezone.localdate(),
+    )
+
+
+def end_household(world):
+    supervisor = member(world.a.supervisor)
+    return lambda: life.end_household(
+        membership=supervisor,
+        household=world.a.households[0],
+        ended_on=timezone.localdate(),
+        status="closed",
+        reason="迁出",
+    )
+
+
 CASES = {
     **{
         f"households.services.{case.__name__}": case
@@ -164,6 +203,10 @@ CASES = {
             move_household,
         )
     },
+    **{
+        f"households.life.services.{case.__name__}": case
+        for case in (end_resident, change_head, transfer_members, end_household)
+    },
     "households.importing.services.create_batch": create_batch,
     "households.importing.services.commit_batch": commit_batch,
     **{
@@ -171,4 +214,8 @@ CASES = {
         for case in (create_unit, update_unit, archive_unit, restore_unit)
     },
 }
-EXEMPT: dict[str, str] = {}
+EXEMPT: dict[str, str] = {
+    "households.life.services.check_date": "checks a date the caller was given; writes nothing",
+    "households.life.services.require_open": "checks that a household is open; writes nothing",
+    "households.life.services.current_members": "reads a household's current members",
+}

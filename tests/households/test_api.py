@@ -4,6 +4,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -406,8 +407,14 @@ def test_clerk_adds_edits_and_removes_a_resident(world, api):
 
     removed = client.delete(url("resident-detail", world.a.township, resident.pk, reason="迁出"))
     assert removed.status_code == 204
-    assert not Resident.objects.filter(pk=resident.pk).exists()
+    resident.refresh_from_db()  # ended, not deleted (issue 16)
+    assert (resident.ended_on, resident.end_reason, resident.end_note) == (
+        timezone.localdate(),
+        "other",
+        "迁出",
+    )
     assert resident.history.first().history_change_reason == "迁出"
+    assert client.get(url("resident-detail", world.a.township, resident.pk)).status_code == 404
 
 
 def test_making_a_resident_head_demotes_the_previous_head(world, api):

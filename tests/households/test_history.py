@@ -73,7 +73,7 @@ def test_resident_id_and_mobile_numbers_stay_masked_in_the_history(world, login)
     assert "11010519491231002X" not in page
 
 
-def test_creations_and_deletions_show_with_their_kind(world, login):
+def test_creations_and_ended_members_show_with_their_kind(world, login):
     with no_township_scope(), township_scope(world.a.township):
         village = services.create_village(membership=member(world.a.admin), name="新村", code="9")
         area = services.create_area(membership=member(world.a.admin), village=village, name="三组")
@@ -81,7 +81,7 @@ def test_creations_and_deletions_show_with_their_kind(world, login):
     _, shown = entries(login(world.a.supervisor), world.a.township)
     removal, area_created, village_created = shown[:3]
     assert (removal.change_type, removal.who, removal.reason, removal.object_label) == (
-        "-", "a-village_clerk", "去世", "张三明 (A-001)",
+        "~", "a-village_clerk", "去世", "张三明 (A-001)",
     )  # fmt: skip
     assert (area_created.change_type, area_created.object_label) == ("+", f"新村 · {area.name}")
     assert (village_created.change_type, village_created.object_label, village_created.who) == (

@@ -121,7 +121,12 @@ PAGES = [
     ),
     Page("resident-create", "edit", lambda t: {"pk": t.households[0].pk}, lambda t: {"name": "赵六"}),
     Page("resident-edit", "edit", lambda t: {"pk": t.resident.pk}, lambda t: {"name": "张三改"}),
-    Page("resident-remove", "edit", lambda t: {"pk": t.resident.pk}, lambda t: {"reason": "迁出本镇"}),
+    Page(
+        "resident-remove",
+        "edit",
+        lambda t: {"pk": t.resident.pk},
+        lambda t: {"reason": "moved_out", "ended_on": "2026-01-05"},
+    ),
     Page("membership-list", "manage"),
     Page(
         "membership-grant",
@@ -758,16 +763,21 @@ def test_stored_id_number_can_be_deleted_on_purpose(world, login):
     assert (resident.id_number, resident.mobile) == ("", "13800138000")
 
 
-def test_clerk_removes_a_member_with_a_reason(world, login):
+def test_clerk_ends_a_member_with_a_reason_and_the_row_is_kept(world, login):
     resident = world.a.resident
     client = login(world.a.clerk)
     target = url("resident-remove", world.a.township, pk=resident.pk)
     before = snapshot()
-    assert client.post(target, {"reason": ""}).status_code == 200
+    assert client.post(target, {"reason": "other", "ended_on": "2026-01-05"}).status_code == 200  # no note
     assert snapshot() == before
-    response = client.post(target, {"reason": "迁出本镇"})
+    response = client.post(target, {"reason": "other", "ended_on": "2026-01-05", "note": "迁出本镇"})
     assert response.status_code == 302
-    assert not Resident.objects.filter(pk=resident.pk).exists()
+    resident.refresh_from_db()
+    assert (str(resident.ended_on), resident.end_reason, resident.end_note) == (
+        "2026-01-05",
+        "other",
+        "迁出本镇",
+    )
     assert Resident.history.filter(id=resident.pk).first().history_change_reason == "迁出本镇"
 
 

@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from scoring import services
 from scoring.models import ThresholdAlert
+from scoring.services import life
 from tests.contract import member
+from tests.factories import ResidentFactory
 from tests.notices import approve_through_notice
 
 D = Decimal
@@ -322,7 +324,54 @@ def decide_appeal(world):
     )
 
 
+# A household's life where points move (issue 16) -----------------------------------------------------------------
+
+
+def split_household(world):
+    """The clerk of the first village cannot split the other village's household."""
+    Catalogue(world)
+    h2 = world.a.households[1]
+    son = ResidentFactory(household=h2, name="李小四")
+    return lambda: life.split_household(
+        membership=member(world.a.clerk),
+        household=h2,
+        leaving=[son],
+        head=son,
+        number="A-201",
+        area=world.a.areas[1],
+        split_on=timezone.localdate(),
+        reason="分户",
+    )
+
+
+def merge_households(world):
+    """The clerk keeps the remaining household's village, not the absorbed one's."""
+    Catalogue(world)
+    h1, h2 = world.a.households
+    return lambda: life.merge_households(
+        membership=member(world.a.clerk),
+        household=h1,
+        absorbed=h2,
+        merged_on=timezone.localdate(),
+        reason="合户",
+    )
+
+
+def close_household(world):
+    Catalogue(world)
+    return lambda: life.close_household(
+        membership=member(world.a.supervisor),
+        household=world.a.households[0],
+        moved_out_on=timezone.localdate(),
+        reason="迁出",
+        transfer_to=world.a.households[1],
+    )
+
+
 CASES = {
+    "scoring.services.life.split_household": split_household,
+    "scoring.services.life.merge_households": merge_households,
+    "scoring.services.life.close_household": close_household,
     "scoring.services.appeals.take_self_declaration": take_self_declaration,
     "scoring.services.appeals.refuse_self_declaration": refuse_self_declaration,
     "scoring.services.appeals.decide_appeal": decide_appeal,

@@ -239,3 +239,11 @@ def test_a_closed_household_cannot_take_points_by_transfer(town):
             points="1",
             reason="x",
         )
+
+
+def test_moving_out_waits_for_entries_still_waiting_for_approval(town):
+    town.record(town.h1)  # proposed: it would count for a closed account
+    with pytest.raises(DomainError, match="waiting for approval"):
+        life.close_household(membership=town.office, household=town.h1, moved_out_on=town.day, reason="迁出")
+    town.h1.refresh_from_db()
+    assert town.h1.status == HouseholdStatus.ACTIVE and town.h1.members.current().count() == 4
