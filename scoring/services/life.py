@@ -50,6 +50,7 @@ from ..models import (
     SplitPoints,
     Transfer,
     TransferState,
+    format_points,
 )
 from ..periods import period_of
 from .common import _require_two_decimals
@@ -83,7 +84,7 @@ def _split_amounts(
     if points <= 0 or points > total:
         raise DomainError(
             _("Type an amount above 0 and at most the household's %(total)s approved points.")
-            % {"total": total},
+            % {"total": format_points(total)},
             field="points",
         )
     amounts, left = {}, points

@@ -39,7 +39,7 @@ def test_a_members_death_ends_the_row_with_date_reason_and_who(in_a):
 def test_ending_the_head_without_a_new_one_is_refused_while_others_remain(in_a):
     household = in_a.households[0]
     ResidentFactory(household=household, name="王芳")
-    with pytest.raises(DomainError, match="choose the new head"):
+    with pytest.raises(DomainError, match="请从其他家庭成员中选择新户主"):
         life.end_resident(
             membership=member(in_a.clerk),
             resident=in_a.resident,
@@ -66,7 +66,7 @@ def test_the_heads_death_names_the_new_head_in_the_same_step(in_a):
 
 
 def test_a_death_date_in_the_future_is_refused(in_a):
-    with pytest.raises(DomainError, match="in the future"):
+    with pytest.raises(DomainError, match="晚于今天"):
         life.end_resident(
             membership=member(in_a.clerk),
             resident=in_a.resident,
@@ -86,7 +86,7 @@ def test_ending_the_last_member_stops_the_household_taking_part(in_a):
     )
     household.refresh_from_db()
     assert household.participation == Participation.NOT_ELIGIBLE and household.participation_reason
-    with pytest.raises(DomainError, match="no members cannot take part"):
+    with pytest.raises(DomainError, match="没有家庭成员的农户不能参与积分"):
         services.update_household(
             membership=member(in_a.clerk), household=household, participation=Participation.TAKING_PART
         )
@@ -104,7 +104,7 @@ def test_change_of_head_keeps_one_head(in_a):
     son = ResidentFactory(household=household, name="张小明")
     life.change_head(membership=member(in_a.clerk), household=household, new_head=son, reason="年迈")
     assert list(household.members.current().filter(is_head=True)) == [son]
-    with pytest.raises(DomainError, match="already the head"):
+    with pytest.raises(DomainError, match="已是户主"):
         life.change_head(membership=member(in_a.clerk), household=household, new_head=son, reason="x")
 
 

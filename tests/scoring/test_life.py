@@ -100,7 +100,7 @@ def test_split_with_points_staying_moves_nothing(town):
     _set_rule(town, SplitPoints.STAY)
     event = _split(town)
     assert not Transfer.objects.filter(life_event=event).exists()
-    with pytest.raises(DomainError, match="leave the amount empty"):
+    with pytest.raises(DomainError, match="请不要填写积分数"):
         _split(
             town,
             number="A-102",
@@ -119,14 +119,14 @@ def test_split_with_an_explicit_amount_moves_what_the_clerk_typed(town):
 @pytest.mark.parametrize("points", ["0", "10.5", "-1"])
 def test_split_refuses_an_explicit_amount_outside_the_balance(town, points):
     _set_rule(town, SplitPoints.EXPLICIT)
-    with pytest.raises(DomainError, match="at most the household's 10"):
+    with pytest.raises(DomainError, match="不超过该户已审批积分 10 的"):
         _split(town, points=points)
     assert not Household.objects.filter(number="A-101").exists()
 
 
 def test_split_that_leaves_the_original_without_a_head_is_refused_and_writes_nothing(town):
     head = _member(town.h1, "张三明")
-    with pytest.raises(DomainError, match="without a head"):
+    with pytest.raises(DomainError, match="原户将没有户主"):
         _split(town, leaving=[head, _member(town.h1, "张二")], head=_member(town.h1, "张二"))
     assert not Household.objects.filter(number="A-101").exists()
     assert Resident.objects.filter(household=town.h1).current().count() == 4
@@ -135,10 +135,10 @@ def test_split_that_leaves_the_original_without_a_head_is_refused_and_writes_not
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"leaving": []}, "Choose the members who leave"),
-        ({"head": "张四"}, "must be one of the members who leave"),
-        ({"split_on": datetime.date.today() + datetime.timedelta(days=1)}, "in the future"),
-        ({"number": "A-002"}, "already used"),
+        ({"leaving": []}, "请选择分出组成新户的家庭成员"),
+        ({"head": "张四"}, "新户户主必须是分出的成员之一"),
+        ({"split_on": datetime.date.today() + datetime.timedelta(days=1)}, "晚于今天"),
+        ({"number": "A-002"}, "该户号在本乡镇已被使用"),
     ],
 )
 def test_split_refuses_bad_input_and_writes_nothing(town, change, message):
@@ -175,7 +175,7 @@ def test_merge_adds_the_points_moves_the_members_and_ends_the_absorbed_household
 
 
 def test_merge_into_itself_is_refused(town):
-    with pytest.raises(DomainError, match="itself"):
+    with pytest.raises(DomainError, match="不能与自身合户"):
         life.merge_households(
             membership=town.office, household=town.h1, absorbed=town.h1, merged_on=town.day, reason="x"
         )
@@ -184,7 +184,7 @@ def test_merge_into_itself_is_refused(town):
 def test_merge_across_townships_is_refused_and_writes_nothing(town):
     with no_township_scope():
         other = Household._base_manager.get(number="B-001")
-    with pytest.raises(DomainError, match="not of this township"):
+    with pytest.raises(DomainError, match="不属于本镇"):
         life.merge_households(
             membership=town.office, household=town.h1, absorbed=other, merged_on=town.day, reason="x"
         )
@@ -194,7 +194,7 @@ def test_merge_across_townships_is_refused_and_writes_nothing(town):
 def test_merge_waits_for_the_absorbed_households_pending_entries(town):
     h2 = town.world.a.households[1]
     town.record(h2)  # proposed, not yet approved
-    with pytest.raises(DomainError, match="waiting for approval"):
+    with pytest.raises(DomainError, match="条积分记录待审批"):
         life.merge_households(
             membership=town.office, household=town.h1, absorbed=h2, merged_on=town.day, reason="合户"
         )
@@ -213,7 +213,7 @@ def test_moving_out_transfers_the_points_and_closes_the_account(town):
     approve_through_notice([transfer.debit, transfer.credit])
     assert sum(balances(h2, town.scheme).values()) == D("10")
     # a closed household receives no entries and is not offered by pickers
-    with pytest.raises(DomainError, match="has ended"):
+    with pytest.raises(DomainError, match="已终止"):
         town.record(town.h1)
     assert not Household.objects.open().filter(pk=town.h1.pk).exists()
 
@@ -229,7 +229,7 @@ def test_a_point_move_never_edits_an_entry(town):
 def test_a_closed_household_cannot_take_points_by_transfer(town):
     h2 = town.world.a.households[1]
     life.close_household(membership=town.office, household=h2, moved_out_on=town.day, reason="迁出")
-    with pytest.raises(DomainError, match="has ended"):
+    with pytest.raises(DomainError, match="已终止"):
         services.transfer_points(
             membership=town.office,
             scheme=town.scheme,
@@ -243,7 +243,7 @@ def test_a_closed_household_cannot_take_points_by_transfer(town):
 
 def test_moving_out_waits_for_entries_still_waiting_for_approval(town):
     town.record(town.h1)  # proposed: it would count for a closed account
-    with pytest.raises(DomainError, match="waiting for approval"):
+    with pytest.raises(DomainError, match="条积分记录待审批"):
         life.close_household(membership=town.office, household=town.h1, moved_out_on=town.day, reason="迁出")
     town.h1.refresh_from_db()
     assert town.h1.status == HouseholdStatus.ACTIVE and town.h1.members.current().count() == 4
