@@ -3,6 +3,7 @@ dies, the head changes, the household splits, another household merges into it, 
 with its points transferred and its closing slip shown. Every page fits the screen; each step is checked in the DB."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -76,7 +77,7 @@ def test_a_households_life_on_phone_and_desktop(live_server, page, world, artifa
     with no_township_scope(), township_scope(world.a.township):
         new = Household.objects.get(number="A-101")
         assert new.members.current().get().name == "张三"
-        assert Transfer.objects.get(credit__household=new).credit.points == pytest.approx(2.66)
+        assert Transfer.objects.get(credit__household=new).credit.points == Decimal("2.66")
 
     # 4. Merge A-002 (the other village) into A-001
     page.goto(f"{base}/scoring/households/{h1.pk}/merge/")
