@@ -444,7 +444,7 @@ def test_removing_a_resident_needs_a_reason_in_the_query_or_the_body(world, api)
         url("resident-detail", world.a.township, resident.pk), {"reason": "去世"}, format="json"
     )
     assert in_body.status_code == 204
-    assert not Resident.objects.filter(pk=resident.pk).exists()
+    assert Resident.objects.filter(pk=resident.pk).former().exists()  # ended, not deleted
 
 
 def test_a_resident_cannot_change_household(world, api):

@@ -79,7 +79,9 @@ def test_creations_and_ended_members_show_with_their_kind(world, login):
         area = services.create_area(membership=member(world.a.admin), village=village, name="三组")
         services.remove_resident(membership=member(world.a.clerk), resident=world.a.resident, reason="去世")
     _, shown = entries(login(world.a.supervisor), world.a.township)
-    removal, area_created, village_created = shown[:3]
+    # the household's last member left: it stops taking part (recorded after the member's leaving)
+    participation, removal, area_created, village_created = shown[:4]
+    assert (participation.object_label, participation.reason) == ("A-001", "no members left")
     assert (removal.change_type, removal.who, removal.reason, removal.object_label) == (
         "~", "a-village_clerk", "去世", "张三明 (A-001)",
     )  # fmt: skip
