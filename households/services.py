@@ -127,10 +127,8 @@ def update_household(
     for name, value in fields.items():
         setattr(household, name, value.strip() if isinstance(value, str) else value)
     _check_participation(household.participation, household.participation_reason)
-    if (
-        household.participation in TAKING_PART_STATUSES
-        and not Resident.objects.filter(household=household).current().exists()
-    ):
+    joins = fields.get("participation") in TAKING_PART_STATUSES  # only a change to taking part is checked
+    if joins and not Resident.objects.filter(household=household).current().exists():
         raise DomainError(
             _("A household with no members cannot take part: add its members first."), field="participation"
         )
