@@ -66,6 +66,7 @@ class SchemeSerializer(serializers.ModelSerializer):
             "account_kinds",
             "points_carry_forward",
             "rank_by",
+            "split_points",
             "base_total",
             "created_at",
         ]

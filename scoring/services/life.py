@@ -402,3 +402,19 @@ def close_household(
             reason=reason,
         )
     return event
+
+
+def set_split_points(*, membership: Membership, scheme: Scheme, split_points: str) -> Scheme:
+    """The scheme's rule for points on a split (the township office's, like the rest of the scheme).
+
+    Right: EDIT_SCHEME."""
+    require(membership, Action.EDIT_SCHEME, scheme, message=_("Only the township office changes schemes."))
+    if scheme.state == SchemeState.CLOSED:
+        raise DomainError(
+            _("The scheme of %(year)d is closed; start next year's scheme instead.") % {"year": scheme.year}
+        )
+    if split_points not in SplitPoints.values:
+        raise DomainError(_("Choose how points divide on a split."), field="split_points")
+    scheme.split_points = split_points
+    scheme.save(update_fields=["split_points"])
+    return scheme

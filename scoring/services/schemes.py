@@ -178,6 +178,7 @@ def copy_scheme(*, membership: Membership, scheme: Scheme, year: int, name: str 
             rank_by=scheme.rank_by,
             township_approves_quarterly=scheme.township_approves_quarterly,
             township_approves_annual=scheme.township_approves_annual,
+            split_points=scheme.split_points,
         )
         for category in scheme.categories.prefetch_related("items"):
             items = list(category.items.all())

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.permissions import Action
@@ -18,7 +19,7 @@ from households.selectors import area_choices, households_visible_to
 
 from .. import life_selectors
 from ..life_forms import MergeForm, MoveOutForm, SplitForm
-from ..models import Entry
+from ..models import Entry, Scheme
 from ..services import life
 from .common import get_visible, render_page
 
@@ -179,7 +180,25 @@ def closing_slip(request, township, membership, household_pk):
     return render_page(request, "scoring/closing_slip.html", context)
 
 
+@township_view(Action.EDIT_SCHEME)
+@require_POST
+def scheme_split_points(request, township, membership, pk):
+    scheme = get_visible(Scheme.objects.all(), pk)
+    try:
+        life.set_split_points(
+            membership=membership, scheme=scheme, split_points=request.POST.get("split_points", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("On a split: %(rule)s.") % {"rule": scheme.get_split_points_display()})
+    return redirect(
+        reverse("scoring:scheme-detail", kwargs={"township_slug": township.slug, "pk": scheme.pk})
+    )
+
+
 urlpatterns = [
+    path("schemes/<int:pk>/split-points/", scheme_split_points, name="scheme-split-points"),
     path("households/<int:household_pk>/split/", household_split, name="household-split"),
     path("households/<int:household_pk>/merge/", household_merge, name="household-merge"),
     path("households/<int:household_pk>/move-out/", household_move_out, name="household-move-out"),

@@ -26,7 +26,7 @@ from ..forms import (
     TemplateForm,
     add_domain_error,
 )
-from ..models import Item, Scheme, SchemeState
+from ..models import Item, Scheme, SchemeState, SplitPoints
 from ..scheme_templates import available_templates, load_template
 from .common import get_visible, parse_id, render_page, url
 
@@ -149,6 +149,7 @@ def _scheme_detail(request, membership, scheme: Scheme, **forms):
         "base_total": sum((c.base_score for c in categories), 0),
         "can_edit": can_edit,
         "editable": editable,
+        "split_choices": SplitPoints.choices,  # a household's life (issue 16): how points divide on a split
         "open_form": next((name for name, form in forms.items() if form is not None), ""),
     }
     if editable:

@@ -368,7 +368,16 @@ def close_household(world):
     )
 
 
+def set_split_points(world):
+    """A village clerk does not change the scheme (the township office's)."""
+    c = Catalogue(world)
+    return lambda: life.set_split_points(
+        membership=member(world.a.clerk), scheme=c.scheme, split_points="by_members"
+    )
+
+
 CASES = {
+    "scoring.services.life.set_split_points": set_split_points,
     "scoring.services.life.split_household": split_household,
     "scoring.services.life.merge_households": merge_households,
     "scoring.services.life.close_household": close_household,

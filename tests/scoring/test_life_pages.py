@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from core.tenancy import dangerously_all_townships
+from core.tenancy import dangerously_all_townships, no_township_scope, township_scope
 from households.models import Household, HouseholdStatus, LifeEvent, Resident
 from scoring.models import Entry
 from tests.factories import ResidentFactory
@@ -150,3 +150,21 @@ def test_change_of_head_page(world, login, family):
     assert client.post(target, {"new_head": son.pk, "reason": "年迈"}).status_code == 302
     son.refresh_from_db()
     assert son.is_head
+
+
+def test_the_township_office_sets_the_split_rule_on_the_scheme_page(world, login):
+    from tests.scoring.contract_cases import Catalogue
+
+    with no_township_scope(), township_scope(world.a.township):
+        scheme = Catalogue(world).scheme
+    target = url("scoring:scheme-split-points", world.a.township, pk=scheme.pk)
+    assert login(world.a.clerk).post(target, {"split_points": "explicit"}).status_code == 403
+    client = login(world.a.admin)
+    assert client.post(target, {"split_points": "nonsense"}).status_code == 302
+    scheme.refresh_from_db()
+    assert scheme.split_points == "stay"
+    assert client.post(target, {"split_points": "by_members"}).status_code == 302
+    scheme.refresh_from_db()
+    assert scheme.split_points == "by_members"
+    page = client.get(url("scoring:scheme-detail", world.a.township, pk=scheme.pk)).content.decode()
+    assert "按人数分配积分" in page
