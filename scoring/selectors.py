@@ -31,15 +31,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from core.permissions import restrict_to_visible
-from households.models import (
-    Area,
-    Household,
-    HouseholdQuerySet,
-    HouseholdStatus,
-    Membership,
-    Resident,
-    Village,
-)
+from households.models import Area, Household, HouseholdQuerySet, Membership, Resident, Village
+from households.models import HouseholdStatus as Status
 from households.selectors import households_visible_to
 
 from .models import Account, Category, Entry, EntryState, Evidence, Item, Scheme, SchemeState, ThresholdAlert
@@ -484,11 +477,10 @@ def recordable_households(
     only_taking_part: bool = True,
 ) -> QuerySet[Household]:
     """Households taking part that the member sees, with `head_name`; searched by number or head's name."""
-    households = (
-        households_visible_to(membership)
-        .filter(status=HouseholdStatus.ACTIVE)
-        .select_related("village", "area")
-    )  # a merged or closed household is not offered
+    visible = households_visible_to(membership).filter(
+        status=Status.ACTIVE
+    )  # a merged or closed one is not offered
+    households = visible.select_related("village", "area")
     if only_taking_part:
         households = cast(HouseholdQuerySet, households).taking_part()
     if query := query.strip():
