@@ -101,7 +101,8 @@ class CounterHouseholdViewSet(RewardsViewSet):
         balances = spendable_balances(list(accounts.values()), year=year)
         rows = []
         for household in found:
-            members = sorted(household.members.all(), key=lambda r: (not r.is_head, r.pk))
+            current = [r for r in household.members.all() if r.ended_on is None]  # former members stay out
+            members = sorted(current, key=lambda r: (not r.is_head, r.pk))
             balance = balances[accounts[household.pk].pk]
             rows.append(
                 {

@@ -115,3 +115,20 @@ def test_a_former_member_can_share_an_id_number_with_the_current_one(in_a):
         membership=member(in_a.admin), residents=[in_a.resident], to_household=other, moved_on=TODAY
     )
     assert moved[0].id_number == in_a.resident.id_number and moved[0].continued_from_id == in_a.resident.pk
+
+
+def test_the_data_migration_stops_memberless_households_taking_part(in_a):
+    """households 0013 on existing data: a household without current members stops taking part, with the reason."""
+    import importlib
+
+    from django.apps import apps
+
+    from households.models import Household
+    from tests.factories import HouseholdFactory
+
+    migration = importlib.import_module("households.migrations.0013_memberless_households_do_not_take_part")
+    empty = HouseholdFactory(area=in_a.areas[0], number="A-900")
+    migration.memberless_do_not_take_part(apps, None)
+    empty.refresh_from_db()
+    assert (empty.participation, empty.participation_reason) == (Participation.NOT_ELIGIBLE, migration.REASON)
+    assert Household.objects.get(pk=in_a.households[0].pk).participation == Participation.TAKING_PART

@@ -18,6 +18,7 @@ from households.models import (
 from scoring import services
 from scoring.life_selectors import balances
 from scoring.models import Entry, EntrySource, EntryState, Scheme, SplitPoints, Transfer, TransferState
+from scoring.selectors import recordable_households
 from scoring.services import life
 from tests.factories import ResidentFactory
 from tests.notices import approve_through_notice
@@ -216,6 +217,10 @@ def test_moving_out_transfers_the_points_and_closes_the_account(town):
     with pytest.raises(DomainError, match="已终止"):
         town.record(town.h1)
     assert not Household.objects.open().filter(pk=town.h1.pk).exists()
+    assert not Household.objects.taking_part().filter(pk=town.h1.pk).exists()  # rankings and stars pass it by
+    assert town.h1 not in recordable_households(
+        town.office, only_taking_part=False
+    )  # pickers do not offer it
 
 
 def test_a_point_move_never_edits_an_entry(town):
