@@ -14,11 +14,15 @@ if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random string of at least 50 characters.")
 
 
-
 def _reachable_from_outside(url: str) -> bool:
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or not host or host == "localhost" or host.endswith(".localhost"):
+    if (
+        parts.scheme not in ("http", "https")
+        or not host
+        or host == "localhost"
+        or host.endswith(".localhost")
+    ):
         return False
     try:
         address = ipaddress.ip_address(host)

@@ -211,7 +211,14 @@ def test_an_outsider_browsing_the_api_in_a_browser_gets_404_not_a_server_error(c
 
 @pytest.mark.parametrize(
     "address",
-    ["http://127.0.0.1:8000", "http://localhost:8000", "https://[::1]/", "http://0.0.0.0", "jifen.example.org", ""],
+    [
+        "http://127.0.0.1:8000",
+        "http://localhost:8000",
+        "https://[::1]/",
+        "http://0.0.0.0",
+        "jifen.example.org",
+        "",
+    ],
 )
 def test_production_refuses_to_start_with_a_public_address_phones_cannot_reach(address):
     result = production(["-c", "import django; django.setup()"], JIFEN_PUBLIC_BASE_URL=address)
