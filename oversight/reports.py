@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.jobs import runner
 from core.pdf import render_pdf
@@ -130,7 +131,17 @@ def report_pdf(report: Report) -> bytes:
     return render_pdf("oversight/report_pdf.html", context)
 
 
-@runner("oversight_report", queue="documents")
+def _report_source(job) -> tuple[str, str]:
+    slug = job.township.slug
+    if village_id := job.params.get("village_id"):
+        village = Village.objects.get(pk=village_id)
+        return village.name, reverse("oversight:village", kwargs={"township_slug": slug, "pk": village.pk})
+    return job.township.name, reverse("oversight:dashboard", kwargs={"township_slug": slug})
+
+
+@runner(
+    "oversight_report", queue="documents", title=gettext_lazy("Yearly report (PDF)"), source=_report_source
+)
 def run_report(job, progress) -> tuple[bytes, str]:
     """The yearly report of the township (params: year) or of one village (year, village_id, quarter), as the
     member who asked sees it."""

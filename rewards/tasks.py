@@ -8,8 +8,9 @@ writes all or nothing, so running it again is harmless).
 import io
 
 import openpyxl
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.jobs import runner
 from core.vocabulary import in_language
@@ -53,7 +54,12 @@ def star_summary_xlsx(run: StarRun, *, created: bool, changes: list[StarChange])
     return buffer.getvalue()
 
 
-@runner("star_rating")
+def _stars_source(job) -> tuple[str, str]:
+    scheme = Scheme.objects.get(pk=job.params["scheme_id"])
+    return scheme.name, reverse("rewards:star-overview", kwargs={"township_slug": job.township.slug})
+
+
+@runner("star_rating", title=gettext_lazy("Star rating"), source=_stars_source)
 def run_star_rating(job, progress) -> tuple[bytes, str]:
     scheme = Scheme.objects.get(pk=job.params["scheme_id"])
     # The job acts for the member who started it (their right is checked again: it may have been taken away).
