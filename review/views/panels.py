@@ -85,7 +85,9 @@ class SeatForm(forms.Form):
 
 
 class EndSeatForm(forms.Form):
-    on = forms.DateField(label=gettext_lazy("On"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=gettext_lazy("On"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     reason = forms.CharField(label=gettext_lazy("Why does the member leave?"), max_length=200)
 
 
