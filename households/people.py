@@ -125,8 +125,7 @@ def create_person(
         )
         user = granted.user
         user.first_name = name
-        user.save(update_fields=["first_name"])
-        _record(user, membership.user, AccountAct.CREATED, must_change_password=True)
+        user.save(update_fields=["first_name"])  # the account's history row is create_member_account's
     return granted, password
 
 
