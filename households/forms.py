@@ -270,3 +270,33 @@ class MembershipForm(forms.Form):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip()
+
+
+class PersonForm(MembershipForm):
+    """A new person: their name, a username (a suggestion is filled in) and their role; the password is made by
+    Jifen and shown once."""
+
+    name = forms.CharField(label=_("Name"), max_length=150)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["password"]
+        self.fields["username"].help_text = _(
+            "What they type to sign in; keep the suggestion or choose another."
+        )
+        self.order_fields(["name", "username", "role", "villages", "areas", "student"])
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip()
+
+
+class RoleForm(MembershipForm):
+    """A member's role, villages and areas (student) here; their account is untouched."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["username"], self.fields["password"]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Why?"), max_length=200, help_text=_("Kept in the account's history."))

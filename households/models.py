@@ -104,6 +104,42 @@ class Membership(TownshipOwned):
         return f"{self.user} · {self.get_role_display()}"
 
 
+class AccountAct(models.TextChoices):
+    CREATED = "created", _("Account created with a one-time password")
+    PASSWORD_RESET = "password_reset", _("Password reset to a one-time password")
+    OWN_PASSWORD = "own_password", _("Own password set by the owner")
+    DEACTIVATED = "deactivated", _("Account deactivated")
+    REACTIVATED = "reactivated", _("Account reactivated")
+
+
+class LoginAccount(models.Model):
+    """What the township office did to a login account (auth.User is global, without history): a one-time password
+    set by the office must be replaced by the owner at the next sign-in; deactivation and reactivation say who and
+    why. Not township-owned: the account may serve several townships (households.people guards who may act)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="login_account",
+        verbose_name=_("user"),
+    )
+    must_change_password = models.BooleanField(_("must set their own password"), default=False)
+    act = models.CharField(_("last change"), max_length=20, choices=AccountAct.choices)
+    note = models.CharField(_("why"), max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    changed_at = models.DateTimeField(_("at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("login account")
+        verbose_name_plural = _("login accounts")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
 class Area(TownshipOwned):
     """片区 / 村民小组: a slice of a village, about 100 households at most."""
 

@@ -15,9 +15,11 @@ from core.permissions import Action, require
 
 from .models import (
     TAKING_PART_STATUSES,
+    AccountAct,
     Area,
     Household,
     HouseholdMove,
+    LoginAccount,
     Membership,
     Resident,
     Role,
@@ -291,7 +293,8 @@ def create_member_account(
     areas: Iterable[Area] = (),
     student: Household | None = None,
 ) -> Membership:
-    """A new login account with a first password set by the township office, and its membership.
+    """A new login account with a first password set by the township office, and its membership. The owner must
+    replace the password at the first sign-in (LoginAccount.must_change_password).
 
     Never touches an existing account (its password belongs to its owner): use grant_membership for those.
     """
@@ -315,6 +318,13 @@ def create_member_account(
         raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
     with transaction.atomic():
         user.save()
-        return grant_membership(
+        granted = grant_membership(
             membership=membership, user=user, role=role, villages=villages, areas=areas, student=student
         )
+        # The office knows this first password: the owner replaces it at the first sign-in (households.middleware).
+        account = LoginAccount(
+            user=user, must_change_password=True, act=AccountAct.CREATED, changed_by=membership.user
+        )
+        _stamp(account, membership)
+        account.save()
+    return granted

@@ -1,6 +1,6 @@
 """Pages under /t/<township_slug>/. Each view module owns its own patterns."""
 
-from .views import importing, jobs, roster, township, units
+from .views import importing, jobs, people, roster, township, units
 
 app_name = "households"
 urlpatterns = [
@@ -8,5 +8,6 @@ urlpatterns = [
     *units.urlpatterns,
     *importing.urlpatterns,
     *township.urlpatterns,
+    *people.urlpatterns,
     *jobs.urlpatterns,
 ]

@@ -336,6 +336,7 @@ SEGMENT_MODELS = {
     "batch": "households.ImportBatch",
     "alerts": "scoring.ThresholdAlert",
     "stars": "rewards.StarRun",
+    "panel-members": "review.PanelMember",
 }
 
 

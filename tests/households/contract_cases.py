@@ -4,7 +4,7 @@ village, read-only roles (supervisor, county viewer, panel member) and clerks on
 from django.utils import timezone
 
 from core.tenancy import no_township_scope, township_scope
-from households import services
+from households import people, services
 from households.importing import services as importing
 from households.models import Membership, Resident, Role
 from households.units import services as units
@@ -145,7 +145,40 @@ def restore_unit(world):
     return lambda: units.restore_unit(membership=clerk, unit=unit)
 
 
+# The township office's people (households.people): clerks and supervisors may not manage accounts -----------------
+
+
+def create_person(world):
+    clerk = member(world.a.clerk)
+    return lambda: people.create_person(
+        membership=clerk, name="王小二", username="wang-xiaoer", role=Role.SUPERVISOR
+    )
+
+
+def reset_password(world):
+    supervisor = member(world.a.supervisor)
+    return lambda: people.reset_password(membership=supervisor, user=world.a.clerk, reason="忘记密码")
+
+
+def deactivate_person(world):
+    clerk = member(world.a.clerk)
+    return lambda: people.deactivate_person(membership=clerk, user=world.a.panel, reason="离任")
+
+
+def reactivate_person(world):
+    admin = member(world.a.admin)
+    with township_scope(world.a.township):
+        people.deactivate_person(membership=admin, user=world.a.panel, reason="离任")
+    return lambda: people.reactivate_person(
+        membership=member(world.a.clerk), user=world.a.panel, reason="返任"
+    )
+
+
 CASES = {
+    "households.people.create_person": create_person,
+    "households.people.reset_password": reset_password,
+    "households.people.deactivate_person": deactivate_person,
+    "households.people.reactivate_person": reactivate_person,
     **{
         f"households.services.{case.__name__}": case
         for case in (
@@ -171,4 +204,8 @@ CASES = {
         for case in (create_unit, update_unit, archive_unit, restore_unit)
     },
 }
-EXEMPT: dict[str, str] = {}
+EXEMPT: dict[str, str] = {
+    "households.people.one_time_password": "makes a random password; changes no state",
+    "households.people.suggest_username": "reads which usernames are taken; changes no state",
+    "households.people.own_password_set": "the signed-in owner's own act on their own account; no township role",
+}
