@@ -3,10 +3,13 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core.api import error_body
 
 # Set by the login view when the account still has its one-time password; cleared when the owner sets their own.
 MUST_CHANGE_PASSWORD = "jifen_must_change_password"
@@ -21,6 +24,11 @@ class OwnPasswordFirstMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.session.get(MUST_CHANGE_PASSWORD) and not self._allowed(request.path):
+            if request.path.startswith("/api/"):  # an API client gets an answer it can read, not a login page
+                detail = _(
+                    "Set your own password first: this account still has the one-time password it was given."
+                )
+                return JsonResponse(error_body("password_change_required", detail), status=403)
             return redirect("password_change")
         return self.get_response(request)
 

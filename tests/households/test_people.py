@@ -183,6 +183,8 @@ def test_first_sign_in_with_a_one_time_password_must_set_an_own_password(world):
     assert response["Location"] == reverse("password_change")
     home = url("township-home", world.a.township)
     assert client.get(home)["Location"] == reverse("password_change")  # every page leads there first
+    api = client.get(f"/api/v1/t/{world.a.township.slug}/households/")  # the API answers, in JSON, why not
+    assert api.status_code == 403 and api.json()["code"] == "password_change_required"
     own = "Qianqi-own-2026"
     data = {"old_password": password, "new_password1": own, "new_password2": own}
     assert client.post(reverse("password_change"), data).status_code == 302
