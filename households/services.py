@@ -85,6 +85,11 @@ def update_area(*, membership: Membership, area: Area, name: str) -> Area:
     return area
 
 
+def _refuse_retired(area: Area, field: str) -> None:
+    if area.retired_at or area.village.retired_at:
+        raise DomainError(_("This area or its village is retired: choose another area."), field=field)
+
+
 # Households and residents --------------------------------------------------------------------------------------
 
 
@@ -100,6 +105,7 @@ def create_household(
 ) -> Household:
     """A household in `area`, optionally with its head (a dict of Resident fields)."""
     require(membership, Action.EDIT_ROSTER, area)
+    _refuse_retired(area, "area")
     _check_participation(participation, participation_reason)
     household = Household(
         township_id=area.township_id,
@@ -195,6 +201,7 @@ def move_household(
     if to_area.township_id != household.township_id:
         raise DomainError(_("A household can only move within its own township."), field="to_area")
     require(membership, Action.EDIT_ROSTER, to_area)
+    _refuse_retired(to_area, "to_area")
     if to_area.pk == household.area_id:
         raise DomainError(_("The household is already in this area."), field="to_area")
     if not reason.strip():
