@@ -22,8 +22,14 @@ def _refuse_open_round(village_ids: list[int]) -> None:
     )
     if running is not None:
         raise DomainError(
-            _("%(village)s has a review round still running (%(period)s, %(state)s): finish it before merging.")
-            % {"village": running.village.name, "period": running.period, "state": running.get_state_display()}
+            _(
+                "%(village)s has a review round still running (%(period)s, %(state)s): finish it before merging."
+            )
+            % {
+                "village": running.village.name,
+                "period": running.period,
+                "state": running.get_state_display(),
+            }
         )
 
 

@@ -94,7 +94,9 @@ def _header(rows: list[tuple]) -> tuple[int, dict[str, int]]:
         if "village" in positions:
             return index, positions
     raise ImportFileError(
-        _("No header row with a column %(village)s was found in the first %(rows)d rows. Expected columns: %(all)s.")
+        _(
+            "No header row with a column %(village)s was found in the first %(rows)d rows. Expected columns: %(all)s."
+        )
         % {
             "village": "村",
             "rows": _HEADER_SEARCH_ROWS,

@@ -43,7 +43,9 @@ OPERATOR = _Operator()
 class CreatedTownship:
     township: Township
     admin: Any  # the first administrator's user
-    password: str | None  # the generated first password, shown once; None when it was given or the user existed
+    password: (
+        str | None
+    )  # the generated first password, shown once; None when it was given or the user existed
     villages: int = 0
     areas: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -69,7 +71,9 @@ def _check_township(name: str, slug: str, time_zone: str, kind: str) -> None:
         validate_slug(slug)
     except ValidationError:
         raise DomainError(
-            _("The short name %(slug)s may hold only letters, digits, hyphens and underscores (e.g. qingshan).")
+            _(
+                "The short name %(slug)s may hold only letters, digits, hyphens and underscores (e.g. qingshan)."
+            )
             % {"slug": slug},
             field="slug",
         ) from None
@@ -86,7 +90,8 @@ def _check_township(name: str, slug: str, time_zone: str, kind: str) -> None:
         zoneinfo.ZoneInfo(time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise DomainError(
-            _("Unknown time zone %(zone)s: use a name such as Asia/Shanghai or Asia/Urumqi.") % {"zone": time_zone},
+            _("Unknown time zone %(zone)s: use a name such as Asia/Shanghai or Asia/Urumqi.")
+            % {"zone": time_zone},
             field="timezone",
         ) from None
     if kind not in OrganisationKind.values:
@@ -102,7 +107,9 @@ def _admin_user(username: str, name: str, password: str | None) -> tuple[Any, st
     if existing is not None:
         if password:
             raise DomainError(
-                _("The account %(username)s already exists: leave the password empty, its owner keeps their own.")
+                _(
+                    "The account %(username)s already exists: leave the password empty, its owner keeps their own."
+                )
                 % {"username": username},
                 field="admin_password",
             )
@@ -117,7 +124,9 @@ def _admin_user(username: str, name: str, password: str | None) -> tuple[Any, st
         user.full_clean()
     except ValidationError as exc:
         messages = exc.messages if not hasattr(exc, "message_dict") else sum(exc.message_dict.values(), [])
-        raise DomainError(" ".join(messages), field="admin_password" if generated is None else "admin_username") from exc
+        raise DomainError(
+            " ".join(messages), field="admin_password" if generated is None else "admin_username"
+        ) from exc
     return user, generated
 
 

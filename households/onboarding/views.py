@@ -36,7 +36,9 @@ def platform_view(view: Callable) -> Callable:
 
 
 def _count(model, fk: str = "township"):
-    rows = model.objects.filter(**{fk: OuterRef("pk")}).order_by().values(fk).annotate(n=Count("pk")).values("n")
+    rows = (
+        model.objects.filter(**{fk: OuterRef("pk")}).order_by().values(fk).annotate(n=Count("pk")).values("n")
+    )
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
@@ -57,7 +59,9 @@ def township_list(request):
     with dangerously_all_townships():  # the platform's operator counts across townships
         page = Paginator(township_rows(query), TOWNSHIPS_PER_PAGE).get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)
-    return render(request, "households/platform/township_list.html", {"form": form, "page": page, "query": query})
+    return render(
+        request, "households/platform/township_list.html", {"form": form, "page": page, "query": query}
+    )
 
 
 @never_cache  # the page after creation shows a first password: never kept by a browser or a proxy

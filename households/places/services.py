@@ -88,7 +88,9 @@ def merge_villages(*, membership: Membership, source: Village, target: Village, 
     require(membership, Action.MANAGE_TOWNSHIP, source)
     require(membership, Action.MANAGE_TOWNSHIP, target)
     if source.pk == target.pk:
-        raise DomainError(_("A village cannot be merged into itself: choose another village."), field="target")
+        raise DomainError(
+            _("A village cannot be merged into itself: choose another village."), field="target"
+        )
     if source.township_id != target.township_id:
         raise DomainError(_("Choose a village of this township."), field="target")
     reason = _reason(reason)

@@ -30,7 +30,13 @@ def xlsx(rows, *, merge=None, path=None) -> bytes:
     return buffer.getvalue()
 
 
-PLACES = [["村", "片区", "村编码"], ["东村", "一组", "001"], ["东村", "二组", "001"], ["西村", "一组", ""], ["南村", "", ""]]
+PLACES = [
+    ["村", "片区", "村编码"],
+    ["东村", "一组", "001"],
+    ["东村", "二组", "001"],
+    ["西村", "一组", ""],
+    ["南村", "", ""],
+]
 
 
 def _counts():
@@ -74,7 +80,12 @@ def test_operator_creates_a_township_with_its_admin_villages_and_areas():
 
 def test_a_given_password_is_used_and_not_echoed():
     created = create_township(
-        actor=OPERATOR, name="学校", slug="school-1", kind="school", admin_username="head", admin_password="Qs-2026-first"
+        actor=OPERATOR,
+        name="学校",
+        slug="school-1",
+        kind="school",
+        admin_username="head",
+        admin_password="Qs-2026-first",
     )
     assert created.password is None
     assert get_user_model().objects.get(username="head").check_password("Qs-2026-first")
@@ -123,7 +134,11 @@ def test_a_bad_places_file_is_refused_naming_row_or_cell_and_nothing_written(row
     before = _counts()
     with pytest.raises(DomainError) as refused:
         create_township(
-            actor=OPERATOR, name="青山镇", slug="qingshan", admin_username="qs-admin", places=xlsx(rows, merge=merge)
+            actor=OPERATOR,
+            name="青山镇",
+            slug="qingshan",
+            admin_username="qs-admin",
+            places=xlsx(rows, merge=merge),
         )
     assert message in str(refused.value.message)
     assert _counts() == before
@@ -131,7 +146,9 @@ def test_a_bad_places_file_is_refused_naming_row_or_cell_and_nothing_written(row
 
 def test_a_file_that_is_not_excel_is_refused():
     with pytest.raises(DomainError):
-        create_township(actor=OPERATOR, name="青山镇", slug="qingshan", admin_username="a", places=b"not a zip")
+        create_township(
+            actor=OPERATOR, name="青山镇", slug="qingshan", admin_username="a", places=b"not a zip"
+        )
     assert not Township.objects.filter(slug="qingshan").exists()
 
 
@@ -172,6 +189,11 @@ def test_command_refuses_bad_input_and_writes_nothing(tmp_path, args, rows, merg
     before = _counts()
     with pytest.raises(CommandError):
         call_command(
-            "create_township", "--name=青山镇", "--slug=qingshan", "--admin-username=qs-admin", f"--places={places}", *args
+            "create_township",
+            "--name=青山镇",
+            "--slug=qingshan",
+            "--admin-username=qs-admin",
+            f"--places={places}",
+            *args,
         )
     assert _counts() == before

@@ -17,12 +17,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True, help="the township's name, e.g. 青山镇")
         parser.add_argument("--slug", required=True, help="its short name in addresses: /t/<slug>/")
-        parser.add_argument("--timezone", default="Asia/Shanghai", help="an IANA time zone (default Asia/Shanghai)")
+        parser.add_argument(
+            "--timezone", default="Asia/Shanghai", help="an IANA time zone (default Asia/Shanghai)"
+        )
         parser.add_argument("--kind", default=OrganisationKind.TOWNSHIP, choices=OrganisationKind.values)
-        parser.add_argument("--admin-username", required=True, help="the first township administrator's login")
+        parser.add_argument(
+            "--admin-username", required=True, help="the first township administrator's login"
+        )
         parser.add_argument("--admin-name", default="", help="the administrator's name")
         parser.add_argument(
-            "--admin-password", default=None, help="a first password (default: one is generated and printed once)"
+            "--admin-password",
+            default=None,
+            help="a first password (default: one is generated and printed once)",
         )
         parser.add_argument(
             "--places", type=Path, default=None, help="an .xlsx with columns 村 and 片区 (optional 村编码)"
@@ -35,7 +41,9 @@ class Command(BaseCommand):
             try:
                 places = path.read_bytes()
             except OSError as exc:
-                raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}) from exc
+                raise CommandError(
+                    _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}
+                ) from exc
         try:
             created = create_township(
                 actor=OPERATOR,
@@ -54,7 +62,12 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 _("Created %(name)s (/t/%(slug)s/) with %(villages)d villages and %(areas)d areas.")
-                % {"name": township.name, "slug": township.slug, "villages": created.villages, "areas": created.areas}
+                % {
+                    "name": township.name,
+                    "slug": township.slug,
+                    "villages": created.villages,
+                    "areas": created.areas,
+                }
             )
         )
         self.stdout.write(_("First administrator: %(username)s") % {"username": created.admin.username})
