@@ -263,5 +263,5 @@ def test_the_page_refuses_to_retire_a_village_with_households_saying_what_to_do(
         url("village-retire", a.township, pk=a.villages[0].pk), {"reason": "撤村"}
     )
     assert response.status_code == 200
-    assert "合并" in response.content.decode()
+    assert "并入其他村" in response.content.decode()
     assert Village.objects.get(pk=a.villages[0].pk).retired_at is None
