@@ -78,8 +78,8 @@ def setup_steps(township: Township) -> list[Step]:
     )
     full_panels = (
         ReviewPanel.objects.filter(home_area=OuterRef("pk"))
-        .annotate(members=Count("members"))
-        .filter(members__gte=MIN_PANEL_MEMBERS)
+        .annotate(member_count=Count("members"))
+        .filter(member_count__gte=MIN_PANEL_MEMBERS)
     )
     areas = list(  # query 2
         Area.objects.filter(retired_at__isnull=True, village__retired_at__isnull=True)

@@ -7,7 +7,9 @@ from core.vocabulary import OrganisationKind
 
 
 class TownshipCreateForm(forms.Form):
-    name = forms.CharField(label=_("Township name"), max_length=100, help_text=_("For example: 青山镇, 实验小学."))
+    name = forms.CharField(
+        label=_("Township name"), max_length=100, help_text=_("For example: 青山镇, 实验小学.")
+    )
     slug = forms.CharField(
         label=_("Short name"),
         max_length=60,

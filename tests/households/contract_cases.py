@@ -172,3 +172,8 @@ CASES = {
     },
 }
 EXEMPT: dict[str, str] = {}
+
+# Onboarding (issue 16): villages and areas over their life, and a new township (a file of its own).
+from tests.households.contract_cases_onboarding import CASES as ONBOARDING_CASES  # noqa: E402
+
+CASES.update(ONBOARDING_CASES)
