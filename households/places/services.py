@@ -39,7 +39,9 @@ def _reason(reason: str) -> str:
 def _locked(model: type[Model], *objects: Model) -> list:
     """Lock the rows in a fixed order (by id) so two merges never wait on each other in a circle."""
     ids = sorted(obj.pk for obj in objects)
-    rows = {row.pk: row for row in model.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    rows = {
+        row.pk: row for row in model._default_manager.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
     return [rows[obj.pk] for obj in objects]
 
 
