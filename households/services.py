@@ -73,6 +73,8 @@ def update_village(*, membership: Membership, village: Village, name: str, code:
 
 def create_area(*, membership: Membership, village: Village, name: str) -> Area:
     require(membership, Action.EDIT_ROSTER, village)
+    if village.retired_at:
+        raise DomainError(_("This village is retired: restore it before adding areas."))
     area = Area(township_id=village.township_id, village=village, name=name.strip())
     _validated_save(area, membership)
     return area

@@ -198,6 +198,11 @@ def test_a_village_with_households_is_not_retired_and_an_empty_one_is(world):
         assert area not in selectors.area_choices(member(a.admin))
         with pytest.raises(DomainError):
             services.restore_area(membership=member(a.admin), area=area)
+        with pytest.raises(DomainError):
+            roster.create_area(
+                membership=member(a.admin), village=Village.objects.get(pk=empty.pk), name="新组"
+            )
+        assert not Area.objects.filter(village=empty, name="新组").exists()
         services.restore_village(membership=member(a.admin), village=empty)
         assert Village.objects.get(pk=empty.pk).retired_at is None
 

@@ -48,6 +48,8 @@ def test_the_operator_lists_townships_with_their_counts(world, operator):
     rows = {t.name: t for t in page.context["page"].object_list}
     # A: two villages, two households, five members (admin, clerk, panel, supervisor, county viewer)
     assert (rows["A镇"].village_count, rows["A镇"].household_count, rows["A镇"].member_count) == (2, 2, 5)
+    a = rows["A镇"]
+    assert reverse("admin:households_township_change", args=[a.pk]) in text  # into each township (the admin)
 
 
 def test_the_search_finds_townships_by_name_or_short_name(world, operator):
