@@ -2,7 +2,7 @@
 transaction, by the platform's operator only (a superuser on the platform page, the shell for the command)."""
 
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -43,18 +43,20 @@ OPERATOR = _Operator()
 class CreatedTownship:
     township: Township
     admin: Any  # the first administrator's user
-    password: (
-        str | None
-    )  # the generated first password, shown once; None when it was given or the user existed
+    # The generated first password, shown once; None when it was given or the account existed.
+    password: str | None
     villages: int = 0
     areas: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
-def _require_operator(actor: Any) -> None:
-    if actor is OPERATOR:
+def _require_operator(operator: Any) -> None:
+    if operator is OPERATOR:
         return
-    if actor is None or not getattr(actor, "is_active", False) or not getattr(actor, "is_superuser", False):
+    if (
+        operator is None
+        or not getattr(operator, "is_active", False)
+        or not getattr(operator, "is_superuser", False)
+    ):
         raise PermissionDenied(_("Only the platform's operator (a superuser) creates townships."))
 
 
@@ -149,7 +151,7 @@ def _grouped(rows: list[PlaceRow]) -> dict[str, tuple[str, list[str]]]:
 
 def create_township(
     *,
-    actor: Any,
+    operator: Any,
     name: str,
     slug: str,
     timezone: str = "Asia/Shanghai",
@@ -161,7 +163,7 @@ def create_township(
 ) -> CreatedTownship:
     """The township, its first administrator (role: township office) and the villages and areas of `places` (an
     .xlsx, see places_file). Everything is checked before anything is written; a problem raises DomainError."""
-    _require_operator(actor)
+    _require_operator(operator)
     name, slug, time_zone = _clean(name), _clean(slug), _clean(timezone)
     _check_township(name, slug, time_zone, kind)
     rows = read_places(places) if places else []

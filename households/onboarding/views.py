@@ -74,7 +74,7 @@ def township_create(request):
         try:
             with dangerously_all_townships():
                 created = create_township(
-                    actor=request.user,
+                    operator=request.user,
                     name=data["name"],
                     slug=data["slug"],
                     timezone=data["timezone"],

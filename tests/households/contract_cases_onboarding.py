@@ -53,7 +53,7 @@ def restore_area(world):
 def create_township(world):
     """A township's own administrator is no platform operator."""
     return lambda: onboarding.create_township(
-        actor=world.a.admin, name="新镇", slug="new-town", admin_username="new-admin"
+        operator=world.a.admin, name="新镇", slug="new-town", admin_username="new-admin"
     )
 
 

@@ -51,7 +51,7 @@ def _counts():
 
 def test_operator_creates_a_township_with_its_admin_villages_and_areas():
     created = create_township(
-        actor=OPERATOR,
+        operator=OPERATOR,
         name="青山镇",
         slug="qingshan",
         timezone="Asia/Urumqi",
@@ -80,7 +80,7 @@ def test_operator_creates_a_township_with_its_admin_villages_and_areas():
 
 def test_a_given_password_is_used_and_not_echoed():
     created = create_township(
-        actor=OPERATOR,
+        operator=OPERATOR,
         name="学校",
         slug="school-1",
         kind="school",
@@ -96,7 +96,7 @@ def test_a_township_admin_who_is_not_a_superuser_cannot_create_townships():
     outsider = UserFactory()
     before = _counts()
     with pytest.raises(PermissionDenied):
-        create_township(actor=outsider, name="X镇", slug="x", admin_username="x-admin")
+        create_township(operator=outsider, name="X镇", slug="x", admin_username="x-admin")
     assert _counts() == before
 
 
@@ -113,7 +113,7 @@ def test_a_township_admin_who_is_not_a_superuser_cannot_create_townships():
 def test_bad_township_input_is_refused_with_a_message_and_nothing_written(kwargs, message):
     TownshipFactory(slug="taken", name="已有镇")
     before = _counts()
-    args = {"actor": OPERATOR, "name": "青山镇", "slug": "qingshan", "admin_username": "qs-admin"} | kwargs
+    args = {"operator": OPERATOR, "name": "青山镇", "slug": "qingshan", "admin_username": "qs-admin"} | kwargs
     with pytest.raises(DomainError) as refused:
         create_township(**args, places=xlsx(PLACES))
     assert message in str(refused.value.message)
@@ -134,7 +134,7 @@ def test_a_bad_places_file_is_refused_naming_row_or_cell_and_nothing_written(row
     before = _counts()
     with pytest.raises(DomainError) as refused:
         create_township(
-            actor=OPERATOR,
+            operator=OPERATOR,
             name="青山镇",
             slug="qingshan",
             admin_username="qs-admin",
@@ -147,7 +147,7 @@ def test_a_bad_places_file_is_refused_naming_row_or_cell_and_nothing_written(row
 def test_a_file_that_is_not_excel_is_refused():
     with pytest.raises(DomainError):
         create_township(
-            actor=OPERATOR, name="青山镇", slug="qingshan", admin_username="a", places=b"not a zip"
+            operator=OPERATOR, name="青山镇", slug="qingshan", admin_username="a", places=b"not a zip"
         )
     assert not Township.objects.filter(slug="qingshan").exists()
 

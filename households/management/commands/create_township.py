@@ -46,7 +46,7 @@ class Command(BaseCommand):
                 ) from exc
         try:
             created = create_township(
-                actor=OPERATOR,
+                operator=OPERATOR,
                 name=options["name"],
                 slug=options["slug"],
                 timezone=options["timezone"],
