@@ -197,3 +197,20 @@ def test_command_refuses_bad_input_and_writes_nothing(tmp_path, args, rows, merg
             *args,
         )
     assert _counts() == before
+
+
+def test_a_schools_file_names_its_classes_and_groups():
+    rows = [["班级", "小组"], ["一年级1班", "第一小组"], ["一年级1班", "第二小组"], ["一年级2班", "第一小组"]]
+    created = create_township(
+        operator=OPERATOR,
+        name="实验小学",
+        slug="shiyan",
+        kind="school",
+        admin_username="sy-head",
+        places=xlsx(rows),
+    )
+    assert (created.villages, created.areas) == (2, 3)
+    assert sorted(Village.objects.filter(township__slug="shiyan").values_list("name", flat=True)) == [
+        "一年级1班",
+        "一年级2班",
+    ]
