@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from core.errors import DomainError
 from core.tenancy import township_scope
@@ -270,3 +271,18 @@ def test_the_page_refuses_to_retire_a_village_with_households_saying_what_to_do(
     assert response.status_code == 200
     assert "并入其他村" in response.content.decode()
     assert Village.objects.get(pk=a.villages[0].pk).retired_at is None
+
+
+def test_a_retired_village_takes_no_new_unit_and_is_not_offered_for_one(world):
+    from households.units import services as units
+
+    a = world.a
+    retired = Village.objects.create(township=a.township, name="旧村", retired_at=timezone.now())
+    with township_scope(a.township), pytest.raises(DomainError):
+        units.create_unit(
+            membership=member(a.admin), village=retired, name="旧村超市", kind="individual_business",
+            contact_name="孙丽", contact_mobile="13900000006",
+        )  # fmt: skip
+    assert not Unit.objects.filter(name="旧村超市").exists()
+    form = client_for(a.admin).get(url("unit-create", a.township)).content.decode()
+    assert "a东村" in form and "旧村" not in form
