@@ -45,6 +45,8 @@ class Village(TownshipOwned):
     village_path = ""
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=30, blank=True)
+    # 已撤销: kept for its history, hidden from pickers; set and cleared by households.places.services.
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -149,6 +151,7 @@ class Area(TownshipOwned):
         Village, on_delete=models.PROTECT, related_name="areas", verbose_name=_("village")
     )
     name = models.CharField(_("name"), max_length=100)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

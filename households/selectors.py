@@ -93,8 +93,9 @@ def household_list(
 
 
 def area_choices(membership: Membership) -> QuerySet[Area]:
-    """Areas for a select box, labelled with their village (one query)."""
-    return areas_visible_to(membership).select_related("village").order_by("village__name", "name", "pk")
+    """Areas for a select box, labelled with their village (one query); retired ones (已撤销) are left out."""
+    areas = areas_visible_to(membership).filter(retired_at__isnull=True, village__retired_at__isnull=True)
+    return areas.select_related("village").order_by("village__name", "name", "pk")
 
 
 def area_size_warning(area: Area, extra: int = 0) -> str | None:

@@ -75,6 +75,8 @@ def update_village(*, membership: Membership, village: Village, name: str, code:
 
 def create_area(*, membership: Membership, village: Village, name: str) -> Area:
     require(membership, Action.EDIT_ROSTER, village)
+    if village.retired_at:
+        raise DomainError(_("This village is retired: restore it before adding areas."))
     area = Area(township_id=village.township_id, village=village, name=name.strip())
     _validated_save(area, membership)
     return area
@@ -85,6 +87,11 @@ def update_area(*, membership: Membership, area: Area, name: str) -> Area:
     area.name = name.strip()
     _validated_save(area, membership)
     return area
+
+
+def _refuse_retired(area: Area, field: str) -> None:
+    if area.retired_at or area.village.retired_at:
+        raise DomainError(_("This area or its village is retired: choose another area."), field=field)
 
 
 # Households and residents --------------------------------------------------------------------------------------
@@ -102,6 +109,7 @@ def create_household(
 ) -> Household:
     """A household in `area`, optionally with its head (a dict of Resident fields)."""
     require(membership, Action.EDIT_ROSTER, area)
+    _refuse_retired(area, "area")
     _check_participation(participation, participation_reason)
     household = Household(
         township_id=area.township_id,
@@ -197,6 +205,7 @@ def move_household(
     if to_area.township_id != household.township_id:
         raise DomainError(_("A household can only move within its own township."), field="to_area")
     require(membership, Action.EDIT_ROSTER, to_area)
+    _refuse_retired(to_area, "to_area")
     if to_area.pk == household.area_id:
         raise DomainError(_("The household is already in this area."), field="to_area")
     if not reason.strip():

@@ -209,3 +209,8 @@ EXEMPT: dict[str, str] = {
     "households.people.suggest_username": "reads which usernames are taken; changes no state",
     "households.people.own_password_set": "the signed-in owner's own act on their own account; no township role",
 }
+
+# Onboarding (issue 16): villages and areas over their life, and a new township (a file of its own).
+from tests.households.contract_cases_onboarding import CASES as ONBOARDING_CASES  # noqa: E402
+
+CASES.update(ONBOARDING_CASES)
