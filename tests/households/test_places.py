@@ -286,3 +286,14 @@ def test_a_retired_village_takes_no_new_unit_and_is_not_offered_for_one(world):
     assert not Unit.objects.filter(name="旧村超市").exists()
     form = client_for(a.admin).get(url("unit-create", a.township)).content.decode()
     assert "a东村" in form and "旧村" not in form
+
+
+def test_a_retired_village_is_not_offered_when_a_person_is_given_villages(world):
+    a = world.a
+    with township_scope(a.township):
+        empty = Village.objects.create(township=a.township, name="空村")
+        services.retire_village(membership=member(a.admin), village=empty, reason="撤村")
+    admin = client_for(a.admin)
+    for page in (url("person-create", a.township), url("membership-grant", a.township)):
+        body = admin.get(page).content.decode()
+        assert "a东村" in body and "空村" not in body
