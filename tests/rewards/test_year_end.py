@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from core.errors import DomainError
 from core.models import Job
 from rewards import services
-from rewards.models import SpendableClearing, StarRule
+from rewards.models import SpendableClearing
 from rewards.selectors import spendable_balance, year_end_plan
 from scoring import services as scoring
 from scoring.models import Entry, EntrySource, EntryState, Scheme, SchemeState, YearClose
