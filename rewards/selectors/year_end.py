@@ -235,7 +235,9 @@ def archive_parts(scheme: Scheme, year: int) -> list[ArchivePart]:
     )
     parts += [
         ArchivePart(
-            f"notice-{r.village.name}-{r.period}.pdf", "notice_sheet", {"round_id": r.pk, "size": "a4"}
+            f"notice-{r.village.name}-{r.period}.pdf",
+            "notice_sheet",
+            {"round_id": r.pk, "size": "a4", "archive": True},
         )
         for r in rounds
     ]
