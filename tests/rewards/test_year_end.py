@@ -16,22 +16,9 @@ from scoring import services as scoring
 from scoring.models import Entry, EntrySource, EntryState, Scheme, SchemeState, YearClose
 from tests.contract import member
 from tests.notices import approve_through_notice
-from tests.rewards.conftest import DAY, StarWorld, database_checksum
+from tests.rewards.conftest import DAY, StarWorld, closable, database_checksum
 
 D = Decimal
-
-
-def closable(world, *, resets: bool = False):
-    """One village of ten households (200, 190, …, 110: net 100 … 10), its annual round approved, the rating
-    published; the spendable points start again each year when `resets`."""
-    stars = StarWorld(world)
-    stars.households = stars.village([200 - 10 * i for i in range(10)], name="东村")
-    office = member(stars.admin)
-    if resets:
-        services.set_reward_settings(membership=office, scheme=stars.scheme, spendable_resets_yearly=True)
-    run, _created, _changes = services.rate_stars(membership=office, scheme=stars.scheme)
-    services.publish_run(membership=office, run=run, confirm_overflow=True)
-    return stars
 
 
 @pytest.mark.django_db

@@ -10,8 +10,7 @@ from django.urls import reverse
 from core.models import Job, JobState
 from scoring.models import YearClose
 from tests.conftest import wait_for
-from tests.rewards.conftest import database_checksum
-from tests.rewards.test_year_end import closable
+from tests.rewards.conftest import closable, database_checksum
 
 
 def page_url(scheme, slug="town-a"):
