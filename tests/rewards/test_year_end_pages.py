@@ -29,7 +29,9 @@ def test_the_page_shows_each_village_and_the_dry_run_and_writes_nothing(world, l
     page = login(stars.admin).get(page_url(stars.scheme))
     text = page.content.decode()
     assert page.status_code == 200
-    assert "东村" in text and "西村" in text and "report-2026.pdf" in text and "2027" in text
+    assert "2026 年度结算" in text and "试运行" in text
+    assert "东村" in text and "西村" in text and "没有 2026 年度评议" in text
+    assert "report-2026.pdf" in text and "2027" in text
     assert database_checksum() == before
 
 
