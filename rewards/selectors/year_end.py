@@ -98,13 +98,13 @@ class YearEndPlan:
         }
 
 
-def next_period(scheme: Scheme) -> tuple[int, datetime.date, datetime.date | None]:
-    """The next year's dates: the next calendar year for a year's scheme (open-ended when its points carry
-    forward); for a term (a school's), the next term starts the day after this one ends and lasts as long."""
+def next_period(scheme: Scheme, year: int | None = None) -> tuple[int, datetime.date, datetime.date | None]:
+    """The dates after the closed `year`: the next calendar year for a year's scheme (open-ended when its points
+    carry forward); for a term (a school's), the next term starts the day after this one ends and lasts as long."""
     start = scheme.starts_on
     if scheme.ends_on is None:
-        year = max(scheme.year, start.year) + 1
-        return year, datetime.date(year, 1, 1), None
+        following = (year or scheme.year) + 1
+        return following, datetime.date(following, 1, 1), None
     if (start.month, start.day, scheme.ends_on.month, scheme.ends_on.day) == (1, 1, 12, 31):
         year = scheme.ends_on.year + 1
         return year, datetime.date(year, 1, 1), datetime.date(year, 12, 31)
@@ -132,7 +132,7 @@ def year_end_plan(scheme: Scheme, year: int | None = None) -> YearEndPlan:
         check.stars_ok = check.village.pk in rated
         if run is not None and not stars_problem and not check.stars_ok:
             check.missing.append(_("not rated in the published star rating"))
-    next_year, starts_on, ends_on = next_period(scheme)
+    next_year, starts_on, ends_on = next_period(scheme, year)
     rule = star_rule(scheme)
     return YearEndPlan(
         scheme=scheme,

@@ -16,7 +16,9 @@ def _fits(page, width: int) -> bool:
 
 
 @pytest.mark.parametrize(("width", "height", "label"), [(390, 844, "phone"), (1366, 768, "desktop")])
-def test_the_office_closes_the_year_and_every_page_fits(live_server, page, world, artifacts, width, height, label):
+def test_the_office_closes_the_year_and_every_page_fits(
+    live_server, page, world, artifacts, width, height, label
+):
     stars = closable(world)
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{live_server.url}/accounts/login/")

@@ -172,3 +172,37 @@ def test_only_the_township_office_closes_a_year(world):
         with pytest.raises(PermissionDenied):
             services.close_year(membership=member(user), scheme=stars.scheme)
     assert database_checksum() == before
+
+
+def test_the_next_period_is_the_next_year_or_for_a_school_the_next_term():
+    from rewards.selectors import next_period
+
+    year = Scheme(year=2026, starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2026, 12, 31))
+    assert next_period(year) == (2027, datetime.date(2027, 1, 1), datetime.date(2027, 12, 31))
+    # 1 September to 31 January is 152 days; the next term starts on 1 February and lasts as long: to 3 July.
+    term = Scheme(year=2026, starts_on=datetime.date(2026, 9, 1), ends_on=datetime.date(2027, 1, 31))
+    assert next_period(term) == (2027, datetime.date(2027, 2, 1), datetime.date(2027, 7, 3))
+    # A scheme whose points carry forward spans years: after closing 2027 comes 2028, open-ended.
+    forward = Scheme(year=2025, starts_on=datetime.date(2025, 1, 1), ends_on=None, points_carry_forward=True)
+    assert next_period(forward, 2027) == (2028, datetime.date(2028, 1, 1), None)
+
+
+@pytest.mark.django_db
+def test_a_scheme_whose_points_carry_forward_stays_open_but_its_closed_year_takes_nothing(world):
+    stars = closable(world)
+    Scheme.objects.filter(pk=stars.scheme.pk).update(points_carry_forward=True, ends_on=None)
+    stars.scheme.refresh_from_db()
+    close, _ = services.close_year(membership=member(stars.admin), scheme=stars.scheme)
+    stars.scheme.refresh_from_db()
+    assert stars.scheme.state == SchemeState.ACTIVE  # it takes later years
+    assert (close.next_scheme.starts_on, close.next_scheme.ends_on) == (datetime.date(2027, 1, 1), None)
+    before = Entry.objects.count()
+    with pytest.raises(DomainError) as refused:
+        scoring.record_entry(
+            membership=member(stars.admin),
+            household=stars.households[1],
+            item=stars.item(D("5")),
+            occurred_on=DAY,
+        )
+    assert refused.value.code == "year_closed" and "2026" in str(refused.value.message)
+    assert Entry.objects.count() == before

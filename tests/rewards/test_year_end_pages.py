@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from core.models import Job, JobState
+from rewards import services as rewards
 from scoring.models import YearClose
 from tests.conftest import wait_for
 from tests.rewards.conftest import closable, database_checksum
@@ -123,3 +124,22 @@ def test_the_archive_is_written_by_a_real_worker_and_downloaded_from_the_page(
     download = reverse("households:job-download", kwargs={"township_slug": "town-a", "pk": job.pk})
     assert download in page
     assert client.get(download).status_code == 200
+
+
+@pytest.mark.django_db
+def test_both_years_passbooks_say_the_late_correction_and_its_reference(world, login):
+    from scoring import services as scoring
+    from scoring.models import Entry, EntryState
+    from tests.contract import member
+
+    stars = closable(world)
+    household = stars.households[0]
+    entry = Entry.objects.get(household=household, state=EntryState.APPROVED)
+    close, _ = rewards.close_year(membership=member(stars.admin), scheme=stars.scheme)
+    scoring.correct_entry(membership=member(stars.admin), entry=entry, reason="录入有误")
+    client = login(stars.admin)
+    url = reverse("scoring:passbook", kwargs={"township_slug": "town-a", "household_pk": household.pk})
+    note = f"对已结算的 2026 年度第 {entry.pk} 号积分记录（2026-03-10）的补正：录入有误"
+    closed_year = client.get(url, {"scheme": stars.scheme.pk}).content.decode()
+    next_year = client.get(url, {"scheme": close.next_scheme_id}).content.decode()
+    assert note in closed_year and note in next_year
