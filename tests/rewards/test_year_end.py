@@ -216,8 +216,14 @@ def test_an_appeal_upheld_after_the_close_is_reversed_in_the_next_year(world):
     code, _secret = scoring.issue_code(membership=member(stars.admin), household=household)
     appeal = scoring.submit_appeal(code=code, entry_id=entry.pk, reason="我没有违规")
     close, _ = services.close_year(membership=member(stars.admin), scheme=stars.scheme)
-    appeal = scoring.decide_appeal(membership=member(stars.admin), appeal=appeal, uphold=True, reason="核实有误")
+    appeal = scoring.decide_appeal(
+        membership=member(stars.admin), appeal=appeal, uphold=True, reason="核实有误"
+    )
     reversal = appeal.reversal
-    assert (reversal.scheme_id, reversal.year, reversal.state) == (close.next_scheme_id, 2027, EntryState.PROPOSED)
+    assert (reversal.scheme_id, reversal.year, reversal.state) == (
+        close.next_scheme_id,
+        2027,
+        EntryState.PROPOSED,
+    )
     assert reversal.corrects_id == entry.pk and reversal.points == -entry.points == D("-80")
     assert f"第 {entry.pk} 号" in reversal.reason and "核实有误" in reversal.reason
