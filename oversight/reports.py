@@ -157,3 +157,15 @@ def run_report(job, progress) -> tuple[bytes, str]:
         filename = f"report-{membership.township.slug}-{year}.pdf"
     progress(1, 2, _("Drawing the PDF"))
     return report_pdf(report), filename
+
+
+@runner("oversight_workbook")
+def run_workbook(job, progress) -> tuple[bytes, str]:
+    """The township's figures of a year (params: year) as an .xlsx, one sheet per table (the dashboard's
+    download, as a job: the year-end archive asks for it by kind)."""
+    membership = Membership.objects.prefetch_related("villages").get(user_id=job.created_by_id)
+    year = job.params["year"]
+    progress(0, 1, _("Computing the figures"))
+    report = township_report(membership.township, membership, year)
+    heading = _("%(township)s: figures of %(year)d") % {"township": membership.township.name, "year": year}
+    return tables.workbook(report.tables, heading=heading), f"figures-{membership.township.slug}-{year}.xlsx"

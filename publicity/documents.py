@@ -28,9 +28,10 @@ from .selectors import notice_settings
 from .villager import villager_url
 
 
-def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4") -> tuple[bytes, str]:
+def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4", archive: bool = False) -> tuple[bytes, str]:
+    """The sheet to post; with `archive`, the sheet of a round whose notice has ended (the year-end archive)."""
     with in_language("zh-hans"):  # the sheet goes on a Chinese village notice board
-        notice = build_notice(round_)
+        notice = build_notice(round_, require_on_notice=not archive)
         content = render_pdf(
             "publicity/notice_sheet.html",
             {
@@ -65,7 +66,9 @@ def _village_source(job) -> tuple[str, str]:
 def run_notice_sheet(job, progress) -> tuple[bytes, str]:
     round_ = ReviewRound.objects.get(pk=job.params["round_id"])
     progress(0, 1, "")
-    return notice_sheet_pdf(round_, size=job.params.get("size", "a4"))
+    return notice_sheet_pdf(
+        round_, size=job.params.get("size", "a4"), archive=job.params.get("archive", False)
+    )
 
 
 def passbooks_pdf(

@@ -26,13 +26,14 @@ RANKING = gettext_noop("Adding up the year's totals and ranking each village")
 SUMMARISING = gettext_noop("Writing the summary")
 
 
-def star_summary_xlsx(run: StarRun, *, created: bool, changes: list[StarChange]) -> bytes:
+def star_summary_xlsx(run: StarRun, *, created: bool | None, changes: list[StarChange]) -> bytes:
     """Per village: N and the five-, four- and three-star counts; then the households whose stars changed."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = _("Star rating")
     sheet.append([str(run.scheme), _("Version %(version)d") % {"version": run.version}])
-    sheet.append([_("New version") if created else _("Same inputs as before: no new version")])
+    if created is not None:  # the year's archive shows the published run, not the outcome of a rating
+        sheet.append([_("New version") if created else _("Same inputs as before: no new version")])
     sheet.append([])
     sheet.append([_("Village"), _("Households ranked"), _("Five stars"), _("Four stars"), _("Three stars")])
     for row in village_summary(run):

@@ -306,6 +306,28 @@ def fill_rewards(t, scheme) -> None:
     shop = rewards.open_shop(membership=office, village=v1)
     soap = rewards.add_product(membership=office, shop=shop, name="肥皂", points=D("1"), cost=D("0"), stock=5)
     rewards.redeem(membership=office, household=h1, shop=shop, items={soap.pk: 1})
+    fill_year_close(t, scheme)
+
+
+def fill_year_close(t, scheme) -> None:
+    """A year-end close (of the year before, written directly so the scheme's own year stays open for the rest of
+    the fill) and household 1's spendable points cleared by it."""
+    from rewards.models import SpendableClearing
+    from scoring.models import YearClose
+
+    close = YearClose.objects.create(
+        township=t.township, scheme=scheme, year=YEAR - 1, closed_by=t.admin, spendable="clear"
+    )
+    SpendableClearing.objects.create(
+        township=t.township,
+        close=close,
+        account=t.households[0].points_account,
+        household=t.households[0],
+        year=YEAR - 1,
+        points=D("1"),
+        reason="年度结算",
+        created_by=t.admin,
+    )
 
 
 def fill_class_rhythm(t, scheme) -> None:

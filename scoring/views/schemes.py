@@ -149,6 +149,7 @@ def _scheme_detail(request, membership, scheme: Scheme, **forms):
         "base_total": sum((c.base_score for c in categories), 0),
         "can_edit": can_edit,
         "editable": editable,
+        "can_close_year": can(membership, Action.CLOSE_YEAR) and scheme.state != SchemeState.DRAFT,
         "open_form": next((name for name, form in forms.items() if form is not None), ""),
     }
     if editable:
