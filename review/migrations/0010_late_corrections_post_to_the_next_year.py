@@ -76,7 +76,7 @@ $$ LANGUAGE plpgsql;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("review", "0008_class_daily_record_and_weekly_summary"),
+        ("review", "0009_panel_member_seats"),
         ("scoring", "0018_year_close"),
     ]
     operations = [migrations.RunSQL(FUNCTION, PREVIOUS)]
