@@ -258,7 +258,9 @@ class MembershipForm(forms.Form):
         super().__init__(*args, **kwargs)
         # A retired village or area takes no new member (households.places).
         self.fields["villages"].queryset = villages.filter(retired_at__isnull=True)
-        self.fields["areas"].queryset = areas.filter(retired_at__isnull=True, village__retired_at__isnull=True)
+        self.fields["areas"].queryset = areas.filter(
+            retired_at__isnull=True, village__retired_at__isnull=True
+        )
         if roles is not None:  # the roles of the kind of organisation (a school's are a school's)
             self.fields["role"].choices = [(role, Role(role).label) for role in roles]
         if students is not None:  # a school: a parent reads one student

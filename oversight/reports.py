@@ -159,7 +159,11 @@ def run_report(job, progress) -> tuple[bytes, str]:
     return report_pdf(report), filename
 
 
-@runner("oversight_workbook")
+def _figures_source(job) -> tuple[str, str]:
+    return job.township.name, reverse("oversight:dashboard", kwargs={"township_slug": job.township.slug})
+
+
+@runner("oversight_workbook", title=gettext_lazy("Figures of the year (Excel)"), source=_figures_source)
 def run_workbook(job, progress) -> tuple[bytes, str]:
     """The township's figures of a year (params: year) as an .xlsx, one sheet per table (the dashboard's
     download, as a job: the year-end archive asks for it by kind)."""

@@ -8,7 +8,8 @@ import io
 import zipfile
 from types import SimpleNamespace
 
-from django.utils.translation import gettext_noop
+from django.urls import reverse
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core import jobs
 from core.vocabulary import in_language
@@ -37,7 +38,17 @@ def _own_part(part: ArchivePart, close: YearClose, membership: Membership | None
     )
 
 
-@jobs.runner("year_archive", queue="documents")
+def _close_source(job) -> tuple[str, str]:
+    close = YearClose.objects.select_related("scheme").get(pk=job.params["close_id"])
+    url = reverse(
+        "rewards:year-end", kwargs={"township_slug": job.township.slug, "scheme_pk": close.scheme_id}
+    )
+    return str(close.scheme), url
+
+
+@jobs.runner(
+    "year_archive", queue="documents", title=gettext_lazy("Archive of the year (zip)"), source=_close_source
+)
 def run_year_archive(job, progress) -> tuple[bytes, str]:
     close = YearClose.objects.select_related("scheme", "township").get(pk=job.params["close_id"])
     membership = Membership.objects.filter(user_id=job.created_by_id, township_id=job.township_id).first()
