@@ -3,7 +3,7 @@ it in one go."""
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -47,7 +47,7 @@ def _validate(batch: ImportBatch, membership: Membership) -> tuple[ImportPlan, U
     batch.household_count = len(plan.new_households)
     batch.unchanged_count = plan.unchanged_count
     batch.resident_count = plan.resident_count
-    batch.unit_count = len(unit_plan.units)
+    batch.unit_count = len(unit_plan.new_units)
     failed = errors or batch.column_problems
     batch.status = ImportStatus.FAILED if failed else ImportStatus.PREVIEWED
     return plan, unit_plan
@@ -216,7 +216,7 @@ def _write(plan: ImportPlan, membership: Membership) -> list[Area]:
 
 def _write_units(plan: UnitPlan, membership: Membership) -> None:
     """Each unit through the units' service, which checks the member's right on its village."""
-    for planned in plan.units:
+    for planned in plan.new_units:  # unchanged units are already in Jifen
         assert planned.village is not None  # a plan without errors names a visible village on every row
         try:
             unit_services.create_unit(
@@ -234,7 +234,7 @@ def _write_units(plan: UnitPlan, membership: Membership) -> None:
             raise _WriteFailed(RowError(planned.row, column, str(exc.message), UNIT_SHEET)) from exc
 
 
-def purge_import_identities(*, now=None) -> tuple[int, int]:
+def purge_import_identities(*, now: datetime | None = None) -> tuple[int, int]:
     """The retention sweep (beat, or `manage.py purge_import_identities`): uploads left unfinished for
     JIFEN_IMPORT_RETENTION_DAYS are marked abandoned, and the full ID numbers kept in the rows of batches
     committed or abandoned that long ago are masked. Acts for no member; safe to run twice.

@@ -79,5 +79,9 @@ def test_a_clerk_maps_an_unknown_column_sees_every_error_fixes_the_file_and_impo
     households = Household.objects.filter(number__in=["A-201", "A-202", "A-203"], village=world.a.villages[0])
     assert households.count() == 3
     heads = Resident.objects.filter(household__in=households)
-    assert sorted(heads.values_list("name", "is_head")) == [("孙大娘", True), ("李秀英", True), ("王大明", True)]
+    assert sorted(heads.values_list("name", "is_head")) == [
+        ("孙大娘", True),
+        ("李秀英", True),
+        ("王大明", True),
+    ]
     assert Household.objects.get(number="A-202").area.name == "二组"

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from core.tenancy import no_township_scope, township_scope
 from households.models import Household, ImportStatus, Resident
+from tests.factories import UnitFactory
 from tests.households.test_importing import HEADERS, KNOWN_ID, commit, counts, latest_batch, upload, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +126,26 @@ def test_a_changed_household_says_what_differs_and_nothing_is_written(world, log
         "户号 A-001 已在积分系统中，文件中以下内容与系统不同：住址。导入只新增农户：请在该户页面上修改，或从文件中删去这户的行。"
     ]
     assert snapshot(world.a.township) == before
+
+
+def test_units_of_the_export_import_back_unchanged_and_a_changed_unit_is_refused(world, login):
+    with township_scope(world.a.township):
+        unit = UnitFactory(village=world.a.villages[0], name="东村农机合作社", contact_mobile="13900000009")
+    client = login(world.a.admin)
+    response = client.get(reverse("households:roster-export", kwargs={"township_slug": "town-a"}))
+    before = snapshot(world.a.township)
+    upload(client, world.a.township, response.content, name="export.xlsx")
+    batch = latest_batch(world.a.township)
+    assert (batch.errors, batch.household_count, batch.unchanged_count, batch.unit_count) == ([], 0, 2, 0)
+    commit(client, world.a.township, batch)
+    assert snapshot(world.a.township) == before
+
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    units = book["单位"]
+    assert units.cell(row=2, column=2).value == unit.name
+    units.cell(row=2, column=4).value = "新联系人"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload(client, world.a.township, buffer.getvalue(), name="export2.xlsx")
+    errors = latest_batch(world.a.township).errors
+    assert [(e["sheet"], e["row"], e["column"]) for e in errors] == [("单位", 2, "单位名称")]
