@@ -291,7 +291,24 @@ def _read_table(table: Iterator[tuple[int, list]], layout: Layout | None, limit:
             )
         rows.append({"row": number, "cells": cells, "extra": extra, "unlabelled": unlabelled})
     mapping = {key: index for index, key in positions.items()}
+    if layout is ROSTER:
+        _head_flags(mapping, columns, rows)
     return _Table(layout, header_number, columns, rows, header, mapping, ambiguous)
+
+
+_YES_NO = {"是", "否", "yes", "no", "y", "n", "true", "false", "1", "0"}
+
+
+def _head_flags(mapping: dict[str, int], columns: dict[str, str], rows: list[dict]) -> None:
+    """A column headed 户主 that holds only 是/否 says who is the head (是否户主), not the head's name."""
+    if "head_name" not in mapping or "is_head" in mapping:
+        return
+    values = {str(row["cells"].get("head_name", "")).strip().lower() for row in rows} - {""}
+    if not values or not values <= _YES_NO:
+        return
+    mapping["is_head"], columns["is_head"] = mapping.pop("head_name"), columns.pop("head_name")
+    for row in rows:
+        row["cells"]["is_head"] = row["cells"].pop("head_name", "")
 
 
 def _find_header(

@@ -188,7 +188,8 @@ def validate_rows(
         household = _household_of(row, number, row_village, area_name, households, roster)
         if not number and not row.mapped("number"):  # no number column yet: each row stands alone
             unnumbered.append(household)
-        household.residents.append(_check_resident(row, roster, id_rows, rule))
+        if not _is_empty_household_row(row, number, roster):
+            household.residents.append(_check_resident(row, roster, id_rows, rule))
     planned = list(households.values()) + unnumbered
     for household in planned:
         _check_household(household, columns, errors, rule=rule)
@@ -296,6 +297,18 @@ def _household_of(
         elif getattr(household, key) != value:
             row.error(key, differs % {"row": household.filled_on[key]})
     return household
+
+
+_PERSON_KEYS = ("name", "head_name", "relation", "gender", "birth_year", "id_number", "mobile")
+
+
+def _is_empty_household_row(row: _Row, number: str, roster: _Roster) -> bool:
+    """The export's row for a household on file that has no members (all its residents ended): no resident."""
+    on_file = roster.existing.get(number)
+    if on_file is None or on_file.members.all():
+        return False
+    no_person = all(row.text(key) == "" for key in _PERSON_KEYS)
+    return no_person and row.text("is_head") in ("", NO) and row.text("is_party_member") in ("", NO)
 
 
 def _is_head(row: _Row, rule: str | None, name: str) -> bool:
@@ -409,6 +422,8 @@ def _check_household(
             RowError(row, column("participation_reason"), _("Say why the household does not take part."))
         )
     if rule is None or rule == "household":  # unknown yet, or every row is its household's head
+        return
+    if not household.residents:  # a household on file without members, exported as one empty row
         return
     heads = [resident for resident in household.residents if resident.is_head]
     if not heads:

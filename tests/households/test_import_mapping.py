@@ -285,3 +285,22 @@ def test_a_workbook_with_merged_cells_is_refused_naming_them(world, login, tmp_p
     errors = file_errors(response)
     assert "合并单元格" in errors and "B2:B3" in errors
     assert latest_batch(world.a.township) is None and counts(world.a.township) == (2, 2, 2)
+
+
+def test_a_column_headed_head_that_holds_yes_or_no_says_who_is_head(world, login):
+    headers = ["户号", "村", "组", "姓名", "户主"]
+    rows = [["A-601", "a东村", "一组", "王大明", "是"], ["A-601", "a东村", "一组", "李秀英", "否"]]
+    upload(login(world.a.clerk), world.a.township, csv_bytes(headers, rows))
+    batch = latest_batch(world.a.township)
+    assert batch.columns["is_head"] == "户主" and "head_name" not in batch.columns
+    assert (batch.errors, batch.household_count, batch.resident_count) == ([], 1, 2)
+
+
+def test_the_export_row_of_a_household_without_members_imports_back_unchanged(world, login):
+    with township_scope(world.a.township):
+        Resident.objects.filter(household=world.a.households[1]).delete()
+    client = login(world.a.admin)
+    response = client.get(reverse("households:roster-export", kwargs={"township_slug": "town-a"}))
+    upload(client, world.a.township, response.content, name="export.xlsx")
+    batch = latest_batch(world.a.township)
+    assert (batch.errors, batch.household_count, batch.unchanged_count) == ([], 0, 2)
