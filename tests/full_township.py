@@ -17,7 +17,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from core.models import Job, JobState
-from households.models import ImportBatch, Role, Unit, UnitKind
+from households.importing.mapping import signature
+from households.models import ImportBatch, ImportMapping, Role, Unit, UnitKind
 from review.models import (
     DailyRecord,
     Declaration,
@@ -224,7 +225,29 @@ def fill(t) -> None:
         reason="分数不对",
         notice_number=1,
     )
-    ImportBatch.objects.create(township=township, uploaded_by=admin, filename="roster.xlsx")
+    own_headers = ["户号", "村", "生产队", "户主姓名"]
+    ImportBatch.objects.create(
+        township=township,
+        uploaded_by=admin,
+        filename="roster.xlsx",
+        headers=own_headers,
+        mapping={"number": 0, "village": 1, "head_name": 3},
+        rows=[
+            {
+                "row": 2,
+                "cells": {"number": "X-1", "village": v1.name, "head_name": "王五"},
+                "extra": {"2": "一组"},
+            }
+        ],
+    )
+    ImportMapping.objects.create(
+        township=township,
+        village=v1,
+        signature=signature(own_headers),
+        headers=own_headers,
+        fields={"number": 0, "village": 1, "area": 2, "head_name": 3},
+        saved_by=admin,
+    )
     Unit.objects.create(
         township=township,
         village=v1,

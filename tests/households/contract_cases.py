@@ -113,6 +113,18 @@ def commit_batch(world):
     return lambda: importing.commit_batch(membership=panel, batch=batch)
 
 
+def map_columns(world):
+    """A supervisor reads the roster; mapping an upload's columns (and remembering it for the village) is not theirs."""
+    with no_township_scope(), township_scope(world.a.township):
+        batch = importing.create_batch(
+            membership=member(world.a.admin),
+            filename="own.csv",
+            data="户号,村,生产队,户主姓名\nA-500,a东村,一组,王五\n".encode(),
+        )
+    supervisor = member(world.a.supervisor)
+    return lambda: importing.map_columns(membership=supervisor, batch=batch, fields={"area": 2})
+
+
 # Units are kept like households: by the township office and the village's clerk -----------------------------------
 
 
@@ -199,6 +211,7 @@ CASES = {
     },
     "households.importing.services.create_batch": create_batch,
     "households.importing.services.commit_batch": commit_batch,
+    "households.importing.services.map_columns": map_columns,
     **{
         f"households.units.services.{case.__name__}": case
         for case in (create_unit, update_unit, archive_unit, restore_unit)
@@ -208,6 +221,8 @@ EXEMPT: dict[str, str] = {
     "households.people.one_time_password": "makes a random password; changes no state",
     "households.people.suggest_username": "reads which usernames are taken; changes no state",
     "households.people.own_password_set": "the signed-in owner's own act on their own account; no township role",
+    "households.importing.services.purge_import_identities": "the retention sweep (beat or command) acts for no "
+    "member: it masks ID numbers of finished imports and abandons stale previews, nothing a member asks for",
 }
 
 # Onboarding (issue 16): villages and areas over their life, and a new township (a file of its own).
