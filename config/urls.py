@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("households.urls_accounts")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("platform/", include("households.onboarding.urls")),
     path("", include("publicity.urls")),
     path("t/<slug:township_slug>/", include("households.urls")),
     path("t/<slug:township_slug>/scoring/", include("scoring.urls")),

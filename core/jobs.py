@@ -1,7 +1,8 @@
 """Slow work in a Celery worker, with progress the browser can show and a file kept for download.
 
 A runner is a function `runner(job, progress) -> (content: bytes, filename: str)` registered for a kind with
-`@runner("kind")`. `start_job` records the job and sends the task after the transaction commits; the task opens
+`@runner("kind", title=…, source=…)`: the title names what the job makes (the job's page is headed by it) and
+`source(job) -> (label, url) | None` leads back to the page the job was started from. `start_job` records the job and sends the task after the transaction commits; the task opens
 the township scope itself. Running a job twice is harmless: a finished job is not run again, and a re-run of an
 interrupted one writes its file anew.
 """
@@ -12,10 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import current_app
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from .models import Job, JobState
@@ -31,17 +34,47 @@ WAITING_FOR_BROKER = gettext_noop(
 
 
 QUEUES: dict[str, str] = {}
+TITLES: dict[str, Any] = {}
+SOURCES: dict[str, Callable[[Job], tuple[str, str] | None]] = {}
 
 
-def runner(kind: str, *, queue: str = "celery") -> Callable[[Callable], Callable]:
-    """Register `fn` as the runner of `kind`; heavy documents go to a queue of their own ("documents")."""
+def runner(
+    kind: str,
+    *,
+    queue: str = "celery",
+    title: Any = None,
+    source: Callable[[Job], tuple[str, str] | None] | None = None,
+) -> Callable[[Callable], Callable]:
+    """Register `fn` as the runner of `kind`; heavy documents go to a queue of their own ("documents").
+
+    `title` (a lazy translation) names what the job makes; `source(job)` gives the label and address of the page
+    it belongs to (a round, a village, the star ratings), read inside the job's township scope."""
 
     def register(fn: Callable) -> Callable:
         RUNNERS[kind] = fn
         QUEUES[kind] = queue
+        if title is not None:
+            TITLES[kind] = title
+        if source is not None:
+            SOURCES[kind] = source
         return fn
 
     return register
+
+
+def job_title(job: Job) -> str:
+    return str(TITLES.get(job.kind, _("Background job")))
+
+
+def job_source(job: Job) -> tuple[str, str] | None:
+    """Where the job came from, or None when that record is gone (the job page then shows only its file)."""
+    source = SOURCES.get(job.kind)
+    if source is None:
+        return None
+    try:
+        return source(job)
+    except ObjectDoesNotExist:
+        return None
 
 
 def start_job(*, membership: Member, kind: str, params: dict | None = None) -> Job:

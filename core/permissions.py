@@ -69,6 +69,7 @@ class Action(enum.StrEnum):
     DECIDE_APPEAL = "decide_appeal"  # uphold or reject a household's appeal (申诉) against one of its entries
     ASSIGN_ROLE = "assign_role"  # a holder's role in a scheme (seed 2: a student made a class officer)
     COMMENT_REPORT = "comment_report"  # a parent's comment on the monthly report (seed 2)
+    CLOSE_YEAR = "close_year"  # the year-end close (年度结算) of a scheme's year: the township office alone
 
 
 WHOLE_TOWNSHIP_ROLES = {Role.TOWNSHIP_ADMIN, Role.SUPERVISOR, Role.COUNTY_VIEWER}
@@ -89,6 +90,7 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.CHECK_CLAIM,
         Action.DECIDE_APPEAL,
         Action.ASSIGN_ROLE,
+        Action.CLOSE_YEAR,
     },
     Role.VILLAGE_CLERK: {
         Action.VIEW,

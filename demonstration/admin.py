@@ -15,6 +15,7 @@ class RegionTownshipInline(admin.TabularInline):
 class RegionAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "parent", "slug"]
     list_filter = ["kind"]
+    search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [RegionTownshipInline]
 
@@ -23,6 +24,7 @@ class RegionAdmin(admin.ModelAdmin):
 class RegionMembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "region", "role", "created_at"]
     list_filter = ["role", "region"]
+    search_fields = ["user__username", "region__name"]
     raw_id_fields = ["user"]
 
 
@@ -48,6 +50,7 @@ class CallMoveInline(admin.TabularInline):
 class CallAdmin(ReadOnlyAdmin):
     list_display = ["title", "region", "state", "applications_open_on", "applications_close_on"]
     list_filter = ["state", "region"]
+    search_fields = ["title", "region__name"]
     inlines = [CallMoveInline]
 
 
@@ -63,4 +66,5 @@ class ApplicationMoveInline(admin.TabularInline):
 class ApplicationAdmin(ReadOnlyAdmin):
     list_display = ["village", "township", "call", "state", "score", "award", "applied_at"]
     list_filter = ["state", "call"]
+    search_fields = ["village__name", "township__name", "call__title"]
     inlines = [ApplicationMoveInline]

@@ -6,20 +6,24 @@ from .models import Area, Household, HouseholdMove, Membership, Resident, Townsh
 
 @admin.register(Township)
 class TownshipAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "timezone"]
+    list_display = ["name", "slug", "kind", "timezone", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Village)
 class VillageAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "township", "code"]
+    list_display = ["name", "township", "code", "retired_at"]
     list_filter = ["township"]
+    search_fields = ["name", "code", "township__name"]
 
 
 @admin.register(Area)
 class AreaAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "village", "township"]
+    list_display = ["name", "village", "township", "retired_at"]
     list_filter = ["township"]
+    search_fields = ["name", "village__name", "township__name"]
 
 
 class ResidentInline(admin.TabularInline):
@@ -32,19 +36,22 @@ class ResidentInline(admin.TabularInline):
 class HouseholdAdmin(SimpleHistoryAdmin):
     list_display = ["number", "village", "area", "participation", "township"]
     list_filter = ["township", "participation"]
-    search_fields = ["number", "members__name"]
+    search_fields = ["number", "members__name", "address", "village__name"]
     inlines = [ResidentInline]
 
 
 @admin.register(Membership)
 class MembershipAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "township", "role"]
+    list_display = ["user", "township", "role", "created_at"]
     list_filter = ["township", "role"]
+    search_fields = ["user__username", "user__first_name", "township__name"]
 
 
 @admin.register(HouseholdMove)
 class HouseholdMoveAdmin(admin.ModelAdmin):
     list_display = ["household", "from_village", "to_village", "moved_by", "moved_at"]
+    list_filter = ["township"]
+    search_fields = ["household__number", "reason"]
 
     def has_change_permission(self, request, obj=None):
         return False

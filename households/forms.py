@@ -288,8 +288,11 @@ class MembershipForm(forms.Form):
 
     def __init__(self, *args, villages, areas, roles=None, students=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["villages"].queryset = villages
-        self.fields["areas"].queryset = areas
+        # A retired village or area takes no new member (households.places).
+        self.fields["villages"].queryset = villages.filter(retired_at__isnull=True)
+        self.fields["areas"].queryset = areas.filter(
+            retired_at__isnull=True, village__retired_at__isnull=True
+        )
         if roles is not None:  # the roles of the kind of organisation (a school's are a school's)
             self.fields["role"].choices = [(role, Role(role).label) for role in roles]
         if students is not None:  # a school: a parent reads one student
@@ -302,3 +305,33 @@ class MembershipForm(forms.Form):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip()
+
+
+class PersonForm(MembershipForm):
+    """A new person: their name, a username (a suggestion is filled in) and their role; the password is made by
+    Jifen and shown once."""
+
+    name = forms.CharField(label=_("Name"), max_length=150)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["password"]
+        self.fields["username"].help_text = _(
+            "What they type to sign in; keep the suggestion or choose another."
+        )
+        self.order_fields(["name", "username", "role", "villages", "areas", "student"])
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip()
+
+
+class RoleForm(MembershipForm):
+    """A member's role, villages and areas (student) here; their account is untouched."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["username"], self.fields["password"]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Why?"), max_length=200, help_text=_("Kept in the account's history."))

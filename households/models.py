@@ -45,6 +45,8 @@ class Village(TownshipOwned):
     village_path = ""
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=30, blank=True)
+    # 已撤销: kept for its history, hidden from pickers; set and cleared by households.places.services.
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -104,6 +106,42 @@ class Membership(TownshipOwned):
         return f"{self.user} · {self.get_role_display()}"
 
 
+class AccountAct(models.TextChoices):
+    CREATED = "created", _("Account created with a one-time password")
+    PASSWORD_RESET = "password_reset", _("Password reset to a one-time password")
+    OWN_PASSWORD = "own_password", _("Own password set by the owner")
+    DEACTIVATED = "deactivated", _("Account deactivated")
+    REACTIVATED = "reactivated", _("Account reactivated")
+
+
+class LoginAccount(models.Model):
+    """What the township office did to a login account (auth.User is global, without history): a one-time password
+    set by the office must be replaced by the owner at the next sign-in; deactivation and reactivation say who and
+    why. Not township-owned: the account may serve several townships (households.people guards who may act)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="login_account",
+        verbose_name=_("user"),
+    )
+    must_change_password = models.BooleanField(_("must set their own password"), default=False)
+    act = models.CharField(_("last change"), max_length=20, choices=AccountAct.choices)
+    note = models.CharField(_("why"), max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    changed_at = models.DateTimeField(_("at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("login account")
+        verbose_name_plural = _("login accounts")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
 class Area(TownshipOwned):
     """片区 / 村民小组: a slice of a village, about 100 households at most."""
 
@@ -113,6 +151,7 @@ class Area(TownshipOwned):
         Village, on_delete=models.PROTECT, related_name="areas", verbose_name=_("village")
     )
     name = models.CharField(_("name"), max_length=100)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -439,60 +478,9 @@ class Unit(TownshipOwned):
         return mask_mobile(self.contact_mobile)
 
 
-class ImportStatus(models.TextChoices):
-    PREVIEWED = "previewed", _("Ready to import")
-    COMMITTED = "committed", _("Imported")
-    FAILED = "failed", _("Has errors")
-
-
-class ImportBatch(TownshipOwned):
-    """One uploaded roster file: its rows and every error found, kept for the preview and as the record of the import."""
-
-    village_path = None
-
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
-    )
-    filename = models.CharField(_("file name"), max_length=255)
-    columns = models.JSONField(default=dict)  # field key -> the header as written in the file
-    rows = models.JSONField(
-        default=list
-    )  # [{"row": excel row number, "cells": {field key: value}, "unlabelled": [...]}]
-    errors = models.JSONField(
-        default=list
-    )  # [{"row": n, "column": header, "message": reason, "sheet": "" or 单位}]
-    new_areas = models.JSONField(default=list)  # ["village / area", ...] created on commit
-    status = models.CharField(
-        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
-    )
-    household_count = models.PositiveIntegerField(_("households"), default=0)
-    resident_count = models.PositiveIntegerField(_("residents"), default=0)
-    # The sheet 单位 (units), read like the roster's rows: its headers as written, its rows, how many units.
-    unit_columns = models.JSONField(default=dict)
-    unit_rows = models.JSONField(default=list)
-    unit_count = models.PositiveIntegerField(_("units"), default=0)
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("roster import")
-        verbose_name_plural = _("roster imports")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=ImportStatus.values), name="import_batch_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(status=ImportStatus.COMMITTED, committed_at__isnull=False)
-                | (~Q(status=ImportStatus.COMMITTED) & Q(committed_at__isnull=True)),
-                name="import_batch_committed_at_iff_committed",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.filename
-
-
 # Kept apart (modules stay under 500 lines); imported here so that `households.models` names every model.
+from .import_models import ImportBatch as ImportBatch  # noqa: E402
+from .import_models import ImportMapping as ImportMapping  # noqa: E402
+from .import_models import ImportStatus as ImportStatus  # noqa: E402
 from .life_models import LifeEvent as LifeEvent  # noqa: E402
 from .life_models import LifeEventKind as LifeEventKind  # noqa: E402

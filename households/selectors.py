@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from core.permissions import Role, restrict_to_visible
 from core.vocabulary import OrganisationKind
 
-from .models import Area, Household, Membership, Resident, Township, Unit, Village
+from .models import Area, Household, LoginAccount, Membership, Resident, Township, Unit, Village
 from .validators import mask_id_number, mask_mobile
 
 # What a member sees of the roster -----------------------------------------------------------------------------
@@ -93,8 +93,9 @@ def household_list(
 
 
 def area_choices(membership: Membership) -> QuerySet[Area]:
-    """Areas for a select box, labelled with their village (one query)."""
-    return areas_visible_to(membership).select_related("village").order_by("village__name", "name", "pk")
+    """Areas for a select box, labelled with their village (one query); retired ones (已撤销) are left out."""
+    areas = areas_visible_to(membership).filter(retired_at__isnull=True, village__retired_at__isnull=True)
+    return areas.select_related("village").order_by("village__name", "name", "pk")
 
 
 def area_size_warning(area: Area, extra: int = 0) -> str | None:
@@ -384,3 +385,54 @@ ROLES_IN_VILLAGES = (
 
 def roles_of(township: Township) -> tuple[str, ...]:
     return SCHOOL_ROLES_OFFERED if township.kind == OrganisationKind.SCHOOL else TOWNSHIP_ROLES
+
+
+# People of the township (households.people) -------------------------------------------------------------------
+
+
+def people_list(query: str = "") -> QuerySet[Membership]:
+    """The township's members with their accounts, villages and areas (call inside the township scope): constant
+    queries whatever the number. `query` matches the name or the username."""
+    memberships = (
+        Membership.objects.select_related("user", "user__login_account", "student")
+        .prefetch_related("villages", "areas")
+        .order_by("role", "user__username", "pk")
+    )
+    if query := query.replace("\x00", "").strip():
+        memberships = memberships.filter(
+            Q(user__username__icontains=query)
+            | Q(user__first_name__icontains=query)
+            | Q(user__last_name__icontains=query)
+        )
+    return memberships
+
+
+def account_history(target: Membership) -> list[dict[str, Any]]:
+    """What the office did to one member here: role changes (this township's membership) and account acts,
+    newest first. Account acts are shown only when done by a member of this township (not another office's)."""
+    rows = [
+        {
+            "when": row.history_date,
+            "who": row.history_user,
+            "what": row.history_change_reason or "",
+            "role": row,
+            "act": "",
+        }
+        for row in Membership.history.filter(user_id=target.user_id, township_id=target.township_id)
+        .select_related("history_user")
+        .order_by("-history_date")[:50]
+    ]
+    rows += [
+        {"when": row.history_date, "who": row.history_user, "what": row.note, "act": row.get_act_display()}
+        for row in LoginAccount.history.filter(
+            user_id=target.user_id, history_user__memberships__township_id=target.township_id
+        )
+        .select_related("history_user")
+        .order_by("-history_date")[:50]
+    ]
+    return sorted(rows, key=lambda row: row["when"], reverse=True)
+
+
+def must_change_password(user: Any) -> bool:
+    """The account still has a one-time password set by the township office (households.people)."""
+    return LoginAccount.objects.filter(user=user, must_change_password=True).exists()

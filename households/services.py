@@ -17,10 +17,12 @@ from core.permissions import Action, require
 from .life.services import end_resident
 from .models import (
     TAKING_PART_STATUSES,
+    AccountAct,
     Area,
     Household,
     HouseholdMove,
     HouseholdStatus,
+    LoginAccount,
     Membership,
     Resident,
     ResidentEndReason,
@@ -71,6 +73,8 @@ def update_village(*, membership: Membership, village: Village, name: str, code:
 
 def create_area(*, membership: Membership, village: Village, name: str) -> Area:
     require(membership, Action.EDIT_ROSTER, village)
+    if village.retired_at:
+        raise DomainError(_("This village is retired: restore it before adding areas."))
     area = Area(township_id=village.township_id, village=village, name=name.strip())
     _validated_save(area, membership)
     return area
@@ -81,6 +85,11 @@ def update_area(*, membership: Membership, area: Area, name: str) -> Area:
     area.name = name.strip()
     _validated_save(area, membership)
     return area
+
+
+def _refuse_retired(area: Area, field: str) -> None:
+    if area.retired_at or area.village.retired_at:
+        raise DomainError(_("This area or its village is retired: choose another area."), field=field)
 
 
 # Households and residents --------------------------------------------------------------------------------------
@@ -98,6 +107,7 @@ def create_household(
 ) -> Household:
     """A household in `area`, optionally with its head (a dict of Resident fields)."""
     require(membership, Action.EDIT_ROSTER, area)
+    _refuse_retired(area, "area")
     _check_participation(participation, participation_reason)
     household = Household(
         township_id=area.township_id,
@@ -213,6 +223,7 @@ def move_household(
     if to_area.township_id != household.township_id:
         raise DomainError(_("A household can only move within its own township."), field="to_area")
     require(membership, Action.EDIT_ROSTER, to_area)
+    _refuse_retired(to_area, "to_area")
     if to_area.pk == household.area_id:
         raise DomainError(_("The household is already in this area."), field="to_area")
     if not reason.strip():
@@ -309,7 +320,8 @@ def create_member_account(
     areas: Iterable[Area] = (),
     student: Household | None = None,
 ) -> Membership:
-    """A new login account with a first password set by the township office, and its membership.
+    """A new login account with a first password set by the township office, and its membership. The owner must
+    replace the password at the first sign-in (LoginAccount.must_change_password).
 
     Never touches an existing account (its password belongs to its owner): use grant_membership for those.
     """
@@ -333,6 +345,13 @@ def create_member_account(
         raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
     with transaction.atomic():
         user.save()
-        return grant_membership(
+        granted = grant_membership(
             membership=membership, user=user, role=role, villages=villages, areas=areas, student=student
         )
+        # The office knows this first password: the owner replaces it at the first sign-in (households.middleware).
+        account = LoginAccount(
+            user=user, must_change_password=True, act=AccountAct.CREATED, changed_by=membership.user
+        )
+        _stamp(account, membership)
+        account.save()
+    return granted

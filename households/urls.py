@@ -1,12 +1,15 @@
 """Pages under /t/<township_slug>/. Each view module owns its own patterns."""
 
-from .views import importing, jobs, roster, township, units
+from .places import views as places
+from .views import importing, jobs, people, roster, township, units
 
 app_name = "households"
 urlpatterns = [
     *roster.urlpatterns,
+    *places.urlpatterns,
     *units.urlpatterns,
     *importing.urlpatterns,
     *township.urlpatterns,
+    *people.urlpatterns,
     *jobs.urlpatterns,
 ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.jobs import runner
 from core.pdf import render_pdf
@@ -130,7 +131,17 @@ def report_pdf(report: Report) -> bytes:
     return render_pdf("oversight/report_pdf.html", context)
 
 
-@runner("oversight_report", queue="documents")
+def _report_source(job) -> tuple[str, str]:
+    slug = job.township.slug
+    if village_id := job.params.get("village_id"):
+        village = Village.objects.get(pk=village_id)
+        return village.name, reverse("oversight:village", kwargs={"township_slug": slug, "pk": village.pk})
+    return job.township.name, reverse("oversight:dashboard", kwargs={"township_slug": slug})
+
+
+@runner(
+    "oversight_report", queue="documents", title=gettext_lazy("Yearly report (PDF)"), source=_report_source
+)
 def run_report(job, progress) -> tuple[bytes, str]:
     """The yearly report of the township (params: year) or of one village (year, village_id, quarter), as the
     member who asked sees it."""
@@ -146,3 +157,19 @@ def run_report(job, progress) -> tuple[bytes, str]:
         filename = f"report-{membership.township.slug}-{year}.pdf"
     progress(1, 2, _("Drawing the PDF"))
     return report_pdf(report), filename
+
+
+def _figures_source(job) -> tuple[str, str]:
+    return job.township.name, reverse("oversight:dashboard", kwargs={"township_slug": job.township.slug})
+
+
+@runner("oversight_workbook", title=gettext_lazy("Figures of the year (Excel)"), source=_figures_source)
+def run_workbook(job, progress) -> tuple[bytes, str]:
+    """The township's figures of a year (params: year) as an .xlsx, one sheet per table (the dashboard's
+    download, as a job: the year-end archive asks for it by kind)."""
+    membership = Membership.objects.prefetch_related("villages").get(user_id=job.created_by_id)
+    year = job.params["year"]
+    progress(0, 1, _("Computing the figures"))
+    report = township_report(membership.township, membership, year)
+    heading = _("%(township)s: figures of %(year)d") % {"township": membership.township.name, "year": year}
+    return tables.workbook(report.tables, heading=heading), f"figures-{membership.township.slug}-{year}.xlsx"

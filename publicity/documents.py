@@ -5,8 +5,10 @@ run as a job on the "documents" queue, with progress in the browser and the file
 """
 
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.jobs import runner
@@ -26,9 +28,10 @@ from .selectors import notice_settings
 from .villager import villager_url
 
 
-def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4") -> tuple[bytes, str]:
+def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4", archive: bool = False) -> tuple[bytes, str]:
+    """The sheet to post; with `archive`, the sheet of a round whose notice has ended (the year-end archive)."""
     with in_language("zh-hans"):  # the sheet goes on a Chinese village notice board
-        notice = build_notice(round_)
+        notice = build_notice(round_, require_on_notice=not archive)
         content = render_pdf(
             "publicity/notice_sheet.html",
             {
@@ -41,11 +44,31 @@ def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4") -> tuple[bytes, s
     return content, f"notice-{round_.village.name}-{round_.period}-{size}.pdf"
 
 
-@runner("notice_sheet", queue="documents")
+def _round_source(job) -> tuple[str, str]:
+    round_ = ReviewRound.objects.select_related("village").get(pk=job.params["round_id"])
+    url = reverse("review:round-detail", kwargs={"township_slug": job.township.slug, "pk": round_.pk})
+    return str(round_), url
+
+
+def _village_source(job) -> tuple[str, str]:
+    area_id = job.params.get("area_id")
+    if area_id:
+        area = Area.objects.select_related("village").get(pk=area_id)
+        village, label = area.village, f"{area.village.name} · {area.name}"
+    else:
+        village = Village.objects.get(pk=job.params["village_id"])
+        label = village.name
+    url = reverse("households:village-detail", kwargs={"township_slug": job.township.slug, "pk": village.pk})
+    return label, url
+
+
+@runner("notice_sheet", queue="documents", title=gettext_lazy("Notice sheet (PDF)"), source=_round_source)
 def run_notice_sheet(job, progress) -> tuple[bytes, str]:
     round_ = ReviewRound.objects.get(pk=job.params["round_id"])
     progress(0, 1, "")
-    return notice_sheet_pdf(round_, size=job.params.get("size", "a4"))
+    return notice_sheet_pdf(
+        round_, size=job.params.get("size", "a4"), archive=job.params.get("archive", False)
+    )
 
 
 def passbooks_pdf(
@@ -104,7 +127,12 @@ def account_passbook_pdf(account: Account, scheme: Scheme, villager_code: str | 
         return render_pdf("publicity/passbook.html", {"books": [book], "scheme": scheme})
 
 
-@runner("area_passbooks", queue="documents")
+@runner(
+    "area_passbooks",
+    queue="documents",
+    title=gettext_lazy("Passbooks of an area (PDF)"),
+    source=_village_source,
+)
 def run_area_passbooks(job, progress) -> tuple[bytes, str]:
     area = Area.objects.select_related("village").get(pk=job.params["area_id"])
     scheme = Scheme.objects.get(pk=job.params["scheme_id"])
@@ -221,7 +249,9 @@ def certificates_pdf(village: Village, scheme: Scheme, progress=None) -> bytes:
         )
 
 
-@runner("certificates", queue="documents")
+@runner(
+    "certificates", queue="documents", title=gettext_lazy("Star certificates (PDF)"), source=_village_source
+)
 def run_certificates(job, progress) -> tuple[bytes, str]:
     village = Village.objects.get(pk=job.params["village_id"])
     scheme = Scheme.objects.get(pk=job.params["scheme_id"])

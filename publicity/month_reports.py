@@ -22,8 +22,10 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.db.models.functions import Abs
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.jobs import runner
@@ -243,7 +245,15 @@ def class_reports_pdf(village: Village, month: Month, progress=None) -> tuple[by
     return reports_pdf(reports, progress), f"月报-{village.name}-{month.key}.pdf"
 
 
-@runner("month_reports", queue="documents")
+def _class_source(job) -> tuple[str, str]:
+    village = Village.objects.get(pk=job.params["village_id"])
+    url = reverse(
+        "publicity:class-reports", kwargs={"township_slug": job.township.slug, "village_pk": village.pk}
+    )
+    return f"{village.name} · {job.params['month']}", url
+
+
+@runner("month_reports", queue="documents", title=gettext_lazy("Monthly reports (PDF)"), source=_class_source)
 def run_month_reports(job, progress) -> tuple[bytes, str]:
     # The starter's membership now: the job prints only a class they still see.
     membership = Membership.objects.filter(user=job.created_by, township_id=job.township_id).first()

@@ -11,7 +11,7 @@ from core.permissions import Action, require
 from households.models import Household, Membership
 from scoring.models import RankingList
 
-from .models import IncentivePolicy, ParentComment
+from .models import IncentivePolicy, NoticeSettings, ParentComment
 from .month_reports import parse_month
 
 COMMENT_CHARS = 2000
@@ -178,3 +178,26 @@ def mark_comment_read(*, membership: Membership, comment: ParentComment) -> Pare
             comment.read_by, comment.read_at = membership.user, timezone.now()
             comment.save(update_fields=["read_by", "read_at"])
     return comment
+
+
+# Notice and privacy settings (the township office's settings page) ----------------------------------------------
+
+
+def update_notice_settings(*, membership: Membership, full_names: bool, contact: str) -> NoticeSettings:
+    """How the township's notices name households (masked 张*明 or in full) and say how to object."""
+    require(
+        membership,
+        Action.MANAGE_TOWNSHIP,
+        message=_("Only the township office changes the township's notice and privacy settings."),
+    )
+    contact = (contact or "").replace("\x00", "").strip()
+    with transaction.atomic():
+        settings = (
+            NoticeSettings.objects.select_for_update().filter(township_id=membership.township_id).first()
+        )
+        if settings is None:
+            settings = NoticeSettings(township_id=membership.township_id)
+        settings.full_names, settings.contact = bool(full_names), contact
+        full_clean_or_raise(settings)
+        settings.save()
+    return settings

@@ -18,8 +18,10 @@ from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.jobs import runner
@@ -253,7 +255,13 @@ def batch_slips_pdf(batch: ReviewRound, entries: list[Entry]) -> tuple[bytes, st
 SLIPS_INLINE = 30  # slips (15 A4 pages, ~2 s) rendered in the request; more run as a job with the file kept
 
 
-@runner("batch_slips", queue="documents")
+def _batch_source(job) -> tuple[str, str]:
+    batch = ReviewRound.objects.select_related("village").get(pk=job.params["round_id"])
+    url = reverse("review:round-detail", kwargs={"township_slug": job.township.slug, "pk": batch.pk})
+    return str(batch), url
+
+
+@runner("batch_slips", queue="documents", title=gettext_lazy("Reward slips (PDF)"), source=_batch_source)
 def run_batch_slips(job, progress) -> tuple[bytes, str]:
     # The starter's membership now (revoked since: nothing), so the job prints what they may read — no more.
     membership = Membership.objects.filter(user=job.created_by, township_id=job.township_id).first()

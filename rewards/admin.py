@@ -36,6 +36,7 @@ class StarRunAdmin(ReadOnlyAdmin):
 class StarRunVillageAdmin(ReadOnlyAdmin):
     list_display = ["run", "village", "status", "households", "overflow", "override_reason"]
     list_filter = ["township", "status"]
+    search_fields = ["village__name"]
 
 
 @admin.register(StarRule)
@@ -55,6 +56,8 @@ class StarRuleAdmin(ReadOnlyAdmin):
 @admin.register(StarVillageOverride)
 class StarVillageOverrideAdmin(ReadOnlyAdmin):
     list_display = ["scheme", "village", "reason", "created_by", "created_at"]
+    list_filter = ["township"]
+    search_fields = ["village__name", "scheme__name"]
 
 
 @admin.register(StarResult)

@@ -5,5 +5,5 @@ class RewardsConfig(AppConfig):
     name = "rewards"
 
     def ready(self):
-        # Registers the "star_rating" job runner in web processes too (workers import tasks themselves).
-        from . import tasks  # noqa: F401
+        # Registers the "star_rating" and "year_archive" job runners in web processes too (workers import tasks themselves).
+        from . import tasks, year_end_archive  # noqa: F401

@@ -8,8 +8,9 @@ writes all or nothing, so running it again is harmless).
 import io
 
 import openpyxl
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.jobs import runner
 from core.vocabulary import in_language
@@ -25,13 +26,14 @@ RANKING = gettext_noop("Adding up the year's totals and ranking each village")
 SUMMARISING = gettext_noop("Writing the summary")
 
 
-def star_summary_xlsx(run: StarRun, *, created: bool, changes: list[StarChange]) -> bytes:
+def star_summary_xlsx(run: StarRun, *, created: bool | None, changes: list[StarChange]) -> bytes:
     """Per village: N and the five-, four- and three-star counts; then the households whose stars changed."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = _("Star rating")
     sheet.append([str(run.scheme), _("Version %(version)d") % {"version": run.version}])
-    sheet.append([_("New version") if created else _("Same inputs as before: no new version")])
+    if created is not None:  # the year's archive shows the published run, not the outcome of a rating
+        sheet.append([_("New version") if created else _("Same inputs as before: no new version")])
     sheet.append([])
     sheet.append([_("Village"), _("Households ranked"), _("Five stars"), _("Four stars"), _("Three stars")])
     for row in village_summary(run):
@@ -53,7 +55,12 @@ def star_summary_xlsx(run: StarRun, *, created: bool, changes: list[StarChange])
     return buffer.getvalue()
 
 
-@runner("star_rating")
+def _stars_source(job) -> tuple[str, str]:
+    scheme = Scheme.objects.get(pk=job.params["scheme_id"])
+    return scheme.name, reverse("rewards:star-overview", kwargs={"township_slug": job.township.slug})
+
+
+@runner("star_rating", title=gettext_lazy("Star rating"), source=_stars_source)
 def run_star_rating(job, progress) -> tuple[bytes, str]:
     scheme = Scheme.objects.get(pk=job.params["scheme_id"])
     # The job acts for the member who started it (their right is checked again: it may have been taken away).

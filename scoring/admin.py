@@ -23,6 +23,7 @@ class CategoryInline(admin.TabularInline):
 class SchemeAdmin(admin.ModelAdmin):
     list_display = ["name", "year", "state", "township"]
     list_filter = ["township", "year", "state"]
+    search_fields = ["name", "township__name"]
     inlines = [CategoryInline]
 
 
@@ -30,6 +31,7 @@ class SchemeAdmin(admin.ModelAdmin):
 class ItemAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "points", "category", "township"]
     list_filter = ["township", "kind"]
+    search_fields = ["name", "category__name"]
 
 
 admin.site.register(RoleRule)
@@ -91,3 +93,4 @@ class EvidenceAdmin(EntryAdmin):
 class ThresholdAlertAdmin(admin.ModelAdmin):
     list_display = ["household", "item", "period", "hits", "acknowledged_at", "township"]
     list_filter = ["township"]
+    search_fields = ["household__number", "item__name"]

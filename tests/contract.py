@@ -27,8 +27,14 @@ def member(user) -> Membership:
     return Membership.objects.get(user=user)
 
 
+# Service modules named by what they hold rather than `services` (the township office's people).
+OTHER_SERVICE_MODULES = ["households.people"]
+
+
 def services_modules() -> Iterator:
-    """Every module named `services`, or inside a `services` package, of the apps."""
+    """Every module named `services`, or inside a `services` package, of the apps, and OTHER_SERVICE_MODULES."""
+    for name in OTHER_SERVICE_MODULES:
+        yield importlib.import_module(name)
     for app in APPS:
         for info in pkgutil.walk_packages(importlib.import_module(app).__path__, f"{app}."):
             parts = info.name.split(".")

@@ -17,7 +17,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from core.models import Job, JobState
-from households.models import ImportBatch, Role, Unit, UnitKind
+from households.importing.mapping import signature
+from households.models import ImportBatch, ImportMapping, Role, Unit, UnitKind
 from review.models import (
     DailyRecord,
     Declaration,
@@ -224,7 +225,29 @@ def fill(t) -> None:
         reason="分数不对",
         notice_number=1,
     )
-    ImportBatch.objects.create(township=township, uploaded_by=admin, filename="roster.xlsx")
+    own_headers = ["户号", "村", "生产队", "户主姓名"]
+    ImportBatch.objects.create(
+        township=township,
+        uploaded_by=admin,
+        filename="roster.xlsx",
+        headers=own_headers,
+        mapping={"number": 0, "village": 1, "head_name": 3},
+        rows=[
+            {
+                "row": 2,
+                "cells": {"number": "X-1", "village": v1.name, "head_name": "王五"},
+                "extra": {"2": "一组"},
+            }
+        ],
+    )
+    ImportMapping.objects.create(
+        township=township,
+        village=v1,
+        signature=signature(own_headers),
+        headers=own_headers,
+        fields={"number": 0, "village": 1, "area": 2, "head_name": 3},
+        saved_by=admin,
+    )
     Unit.objects.create(
         township=township,
         village=v1,
@@ -306,6 +329,28 @@ def fill_rewards(t, scheme) -> None:
     shop = rewards.open_shop(membership=office, village=v1)
     soap = rewards.add_product(membership=office, shop=shop, name="肥皂", points=D("1"), cost=D("0"), stock=5)
     rewards.redeem(membership=office, household=h1, shop=shop, items={soap.pk: 1})
+    fill_year_close(t, scheme)
+
+
+def fill_year_close(t, scheme) -> None:
+    """A year-end close (of the year before, written directly so the scheme's own year stays open for the rest of
+    the fill) and household 1's spendable points cleared by it."""
+    from rewards.models import SpendableClearing
+    from scoring.models import YearClose
+
+    close = YearClose.objects.create(
+        township=t.township, scheme=scheme, year=YEAR - 1, closed_by=t.admin, spendable="clear"
+    )
+    SpendableClearing.objects.create(
+        township=t.township,
+        close=close,
+        account=t.households[0].points_account,
+        household=t.households[0],
+        year=YEAR - 1,
+        points=D("1"),
+        reason="年度结算",
+        created_by=t.admin,
+    )
 
 
 def fill_class_rhythm(t, scheme) -> None:
@@ -336,6 +381,7 @@ SEGMENT_MODELS = {
     "batch": "households.ImportBatch",
     "alerts": "scoring.ThresholdAlert",
     "stars": "rewards.StarRun",
+    "panel-members": "review.PanelMember",
 }
 
 

@@ -60,6 +60,8 @@ EXEMPT_PREFIXES = {
     "r/": "a county's or city's pages (demonstration villages): entered by region membership, township members are "
     "outsiders (404 for every route and role: tests/demonstration/test_region_isolation.py)",
     "api/v1/r/": "a county's or city's API (demonstration villages): as r/ above",
+    "platform/": "the platform operator's pages (every township, a new township): superusers only, township members "
+    "get a 403 refusal page and nothing is written (tests/households/test_platform.py)",
 }
 
 

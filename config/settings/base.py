@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "households.middleware.OwnPasswordFirstMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.NoTownshipScopeMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -203,6 +204,9 @@ CELERY_TIMEZONE = TIME_ZONE
 JIFEN_AREA_SOFT_LIMIT = 100  # seed 1: "每组不超过100户"; above it Jifen warns, it does not refuse
 JIFEN_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 JIFEN_IMPORT_MAX_ROWS = 20000
+JIFEN_IMPORT_RETENTION_DAYS = env.int(
+    "JIFEN_IMPORT_RETENTION_DAYS", default=7
+)  # full ID numbers kept for an import are masked this long after it ends
 
 LOGGING = {
     "version": 1,
@@ -220,3 +224,7 @@ CELERY_BEAT_SCHEDULE["close-ended-notices"] = {"task": "review.tasks.close_ended
 JIFEN_PUBLIC_BASE_URL = env("JIFEN_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 JIFEN_OBJECTIONS_PER_HOUR = 5
 JIFEN_DOCUMENT_INLINE_ROWS = 300  # bigger documents render in a job on the "documents" queue
+CELERY_BEAT_SCHEDULE["purge-import-identities"] = {
+    "task": "households.tasks.purge_import_identities",
+    "schedule": 3600.0,
+}

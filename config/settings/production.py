@@ -1,14 +1,42 @@
 """Production: refuses to start without a secret key; secure cookies, HSTS, proxy-aware."""
 
+import ipaddress
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import STORAGES, env
+from .base import JIFEN_PUBLIC_BASE_URL, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random string of at least 50 characters.")
+
+
+def _reachable_from_outside(url: str) -> bool:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if (
+        parts.scheme not in ("http", "https")
+        or not host
+        or host == "localhost"
+        or host.endswith(".localhost")
+    ):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True  # a name
+    return not (address.is_loopback or address.is_unspecified)
+
+
+# The address printed under every QR code (notices, passbooks): a loopback one would send villagers' phones nowhere.
+if not _reachable_from_outside(JIFEN_PUBLIC_BASE_URL):
+    raise ImproperlyConfigured(
+        f"JIFEN_PUBLIC_BASE_URL is {JIFEN_PUBLIC_BASE_URL!r}: set it to the address villagers' phones reach, "
+        "e.g. https://jifen.example.gov.cn (it is printed under the QR codes of notices and passbooks)."
+    )
 
 # Behind a TLS-terminating proxy that sets (and overwrites) X-Forwarded-Proto; JIFEN_BEHIND_PROXY=false when
 # gunicorn itself faces the clients, so a forged header cannot make plain HTTP look secure.

@@ -12,28 +12,31 @@ from ..models import Gender, Participation, UnitKind
 class Column:
     key: str
     header: str  # the Chinese header of the template
-    aliases: tuple[str, ...] = ()  # other headers accepted on upload (English ones among them)
     required: bool = False
     text: bool = False  # formatted as text ('@') so Excel keeps every digit
     width: int = 12
 
 
 COLUMNS = (
-    Column("village", "村", ("village", "村名"), required=True),
-    Column("area", "片区", ("area", "村民小组"), required=True),
-    Column("number", "户号", ("household number", "number"), required=True, text=True),
-    Column("address", "住址", ("address", "地址"), width=24),
-    Column("participation", "参与状态", ("participation",), width=16),
-    Column("participation_reason", "参与状态说明", ("participation reason",), width=24),
-    Column("name", "姓名", ("name",), required=True),
-    Column("is_head", "是否户主", ("head of household", "is head"), required=True),
-    Column("gender", "性别", ("gender",), width=8),
-    Column("birth_year", "出生年份", ("birth year",)),
-    Column("id_number", "身份证号码", ("id number", "身份证号"), text=True, width=22),
-    Column("mobile", "手机号码", ("mobile number", "mobile", "手机号"), text=True, width=16),
-    Column("is_party_member", "是否党员", ("party member",)),
+    Column("village", "村", required=True),
+    Column("area", "片区", required=True),
+    Column("number", "户号", required=True, text=True),
+    Column("address", "住址", width=24),
+    Column("participation", "参与状态", width=16),
+    Column("participation_reason", "参与状态说明", width=24),
+    Column("name", "姓名", required=True),
+    Column("is_head", "是否户主", required=True),
+    Column("gender", "性别", width=8),
+    Column("birth_year", "出生年份"),
+    Column("id_number", "身份证号码", text=True, width=22),
+    Column("mobile", "手机号码", text=True, width=16),
+    Column("is_party_member", "是否党员"),
 )
-COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+# Fields a clerk's own sheet may carry instead of the template's 姓名 + 是否户主 (headers.py lists their synonyms):
+# one row per household names its head in 户主姓名; one row per person may say 与户主关系 instead of 是否户主.
+EXTRA_FIELDS = (Column("head_name", "户主姓名"), Column("relation", "与户主关系"))
+FIELDS = COLUMNS + EXTRA_FIELDS
+COLUMN_BY_KEY = {column.key: column for column in FIELDS}
 ROSTER_SHEET = "花名册"
 NOTES_SHEET = "填写说明"
 YES, NO = "是", "否"
@@ -49,20 +52,19 @@ GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}
 UNIT_SHEET = "单位"
 UNIT_SHEET_ALIASES = (UNIT_SHEET, "units", "单位名册")
 UNIT_COLUMNS = (
-    Column("village", "村", ("village", "村名"), required=True),
-    Column("name", "单位名称", ("unit name", "unit", "单位"), required=True, width=24),
-    Column("kind", "类别", ("kind", "类型", "单位类别"), required=True, width=16),
-    Column("contact_name", "联系人", ("contact person", "contact", "联系人姓名"), required=True),
+    Column("village", "村", required=True),
+    Column("name", "单位名称", required=True, width=24),
+    Column("kind", "类别", required=True, width=16),
+    Column("contact_name", "联系人", required=True),
     Column(
         "contact_mobile",
         "联系电话",
-        ("contact mobile", "mobile", "手机号码", "联系手机"),
         required=True,
         text=True,
         width=16,
     ),
-    Column("address", "地址", ("address", "住址"), width=24),
-    Column("note", "备注", ("note", "notes", "说明"), width=24),
+    Column("address", "地址", width=24),
+    Column("note", "备注", width=24),
 )
 UNIT_COLUMN_BY_KEY = {column.key: column for column in UNIT_COLUMNS}
 KIND_LABELS = {

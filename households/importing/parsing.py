@@ -6,6 +6,7 @@ of the two, told apart by its header (a units table names the column 单位名�
 import csv
 import datetime
 import io
+import itertools
 import math
 import re
 import zipfile
@@ -20,33 +21,35 @@ from openpyxl.utils import get_column_letter
 
 from core.errors import DomainError
 
+from .headers import ROSTER_LOOKUP, UNIT_LOOKUP, normalise_header
 from .layout import COLUMNS, NOTES_SHEET, UNIT_COLUMNS, UNIT_SHEET, UNIT_SHEET_ALIASES, Column
 
 _HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in clerks' files
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$")
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls format
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
+_SHOWN_CELLS = 10  # cells named in a message about formulas or merged cells
 
 
-def _header_key(text: str) -> str:
-    return re.sub(r"[\s_*＊]+", "", text.lower())
+_header_key = normalise_header
 
 
 @dataclass(frozen=True)
 class Layout:
-    """The columns of one kind of table: the roster (one row per resident) or the units (one row per unit)."""
+    """The columns of one kind of table: the roster (one row per resident or per household) or the units.
+
+    The roster's columns are matched by the synonyms of headers.py and may be mapped by the clerk (mapping.py);
+    the units' sheet must name its columns as the template does (or a synonym)."""
 
     columns: tuple[Column, ...]
     sheet: str  # "" for the roster; the sheet's name in messages otherwise
-
-    @property
-    def lookup(self) -> dict[str, str]:
-        return {
-            _header_key(n): column.key for column in self.columns for n in (column.header, *column.aliases)
-        }
+    lookup: dict[str, str]
+    strict: bool  # a missing, unknown or repeated column refuses the file
 
 
-ROSTER, UNITS = Layout(COLUMNS, ""), Layout(UNIT_COLUMNS, UNIT_SHEET)
-_UNIT_NAME_HEADERS = {_header_key(n) for n in (UNIT_COLUMNS[1].header, *UNIT_COLUMNS[1].aliases)}
+ROSTER = Layout(COLUMNS, "", ROSTER_LOOKUP, strict=False)
+UNITS = Layout(UNIT_COLUMNS, UNIT_SHEET, UNIT_LOOKUP, strict=True)
+_UNIT_NAME_HEADERS = {name for name, key in UNIT_LOOKUP.items() if key == "name"} - set(ROSTER_LOOKUP)
 
 
 class ImportFileError(DomainError):
@@ -60,9 +63,12 @@ class ImportFileError(DomainError):
 @dataclass
 class ParsedFile:
     columns: dict[str, str]  # field key -> header as written in the file
-    rows: list[dict]  # {"row": n, "cells": {key: value}, "unlabelled": [column letters]}
+    rows: list[dict]  # {"row": n, "cells": {key: value}, "extra": {position: value}, "unlabelled": [letters]}
     unit_columns: dict[str, str] = field(default_factory=dict)  # the same for the sheet 单位
     unit_rows: list[dict] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)  # the roster's header row as written, by position
+    mapping: dict[str, int] = field(default_factory=dict)  # field key -> position in `headers`
+    ambiguous: list[str] = field(default_factory=list)  # headers that name a field another header names too
 
 
 @dataclass
@@ -71,6 +77,9 @@ class _Table:
     header_row: int
     columns: dict[str, str]
     rows: list[dict]
+    headers: list[str] = field(default_factory=list)
+    mapping: dict[str, int] = field(default_factory=dict)
+    ambiguous: list[str] = field(default_factory=list)
 
 
 # Reading files -------------------------------------------------------------------------------------------------
@@ -111,6 +120,8 @@ def _parsed(tables: list["_Table | None"]) -> ParsedFile:
             )
         raise ImportFileError(_("The file is empty."))
     parsed = ParsedFile(columns=roster.columns if roster else {}, rows=roster.rows if roster else [])
+    if roster is not None:
+        parsed.headers, parsed.mapping, parsed.ambiguous = roster.headers, roster.mapping, roster.ambiguous
     if units is not None:
         parsed.unit_columns, parsed.unit_rows = units.columns, units.rows
     return parsed
@@ -129,7 +140,8 @@ def _xlsx_tables(data: bytes) -> list["_Table | None"]:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _not_excel()
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Formulas are read as formulas (not their cached results) so that they can be refused.
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         sheets = list(workbook.worksheets)
     except Exception as exc:  # openpyxl raises many types for a zip that is not a workbook
         raise _not_excel() from exc
@@ -137,6 +149,7 @@ def _xlsx_tables(data: bytes) -> list["_Table | None"]:
         aliases = {_header_key(name) for name in UNIT_SHEET_ALIASES}
         unit_sheet = next((sheet for sheet in sheets if _header_key(sheet.title) in aliases), None)
         others = [sheet for sheet in sheets if sheet is not unit_sheet and sheet.title.strip() != NOTES_SHEET]
+        _refuse_merged_cells(data, [sheet for sheet in (others[:1] + [unit_sheet]) if sheet is not None])
         limit = settings.JIFEN_IMPORT_MAX_ROWS
         # A first sheet that names the column 单位名称 is the units' when the workbook has no sheet 单位.
         first = _read_table(_sheet_rows(others[0]), ROSTER if unit_sheet else None, limit) if others else None
@@ -148,14 +161,58 @@ def _xlsx_tables(data: bytes) -> list["_Table | None"]:
         workbook.close()
 
 
+def _refuse_merged_cells(data: bytes, sheets: list) -> None:
+    """Merged cells hold their value in the first cell only: the rows below would silently lose it."""
+    problems = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for sheet in sheets:
+            try:
+                xml = archive.read(sheet._worksheet_path)
+            except (KeyError, AttributeError):
+                continue
+            merged = [ref.decode() for ref in _MERGED.findall(xml)]
+            if merged:
+                problems.append(
+                    _(
+                        "Sheet %(sheet)s has merged cells (%(cells)s). Unmerge them and write the value in "
+                        "every row, then upload the file again."
+                    )
+                    % {"sheet": sheet.title, "cells": _some(merged)}
+                )
+    if problems:
+        raise ImportFileError(*problems)
+
+
+def _some(cells: list[str]) -> str:
+    shown = "、".join(cells[:_SHOWN_CELLS])
+    if len(cells) > _SHOWN_CELLS:
+        shown += _(" and %(n)d more") % {"n": len(cells) - _SHOWN_CELLS}
+    return shown
+
+
 def _sheet_rows(sheet) -> Iterator[tuple[int, list]]:
     # The dimension a file declares can be wrong; reading to the real end never drops rows.
     sheet.reset_dimensions()
+    formulas: list[str] = []
     try:
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(values)
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            values = []
+            for cell in cells:
+                if getattr(cell, "data_type", None) == "f":
+                    formulas.append(cell.coordinate)
+                values.append(getattr(cell, "value", None))
+            if not formulas:
+                yield number, values
     except Exception as exc:  # a damaged sheet inside a valid zip
         raise _not_excel() from exc
+    if formulas:
+        raise ImportFileError(
+            _(
+                "Sheet %(sheet)s has formulas in cells %(cells)s. Jifen imports values, not formulas: copy the "
+                "columns and paste them as values (Paste Special → Values), then upload the file again."
+            )
+            % {"sheet": sheet.title, "cells": _some(formulas)}
+        )
 
 
 def _decode(data: bytes) -> str:
@@ -204,37 +261,65 @@ def _cell(value):
 
 def _read_table(table: Iterator[tuple[int, list]], layout: Layout | None, limit: int) -> _Table | None:
     """The rows of one sheet (or .csv) in `layout` (None: told by the header); None when it holds nothing."""
-    found = _find_header(table, layout)
+    searched: list[tuple[int, list]] = []
+    found = _find_header(table, layout, searched)
     if found is None:
         return None
     header_number, header = found
+    # Rows read while looking for a known header come back when the first non-empty row had to be taken.
+    table = itertools.chain([(n, v) for n, v in searched if n > header_number], table)
     if layout is None:
         layout = UNITS if any(_header_key(text) in _UNIT_NAME_HEADERS for text in header) else ROSTER
-    columns, positions = _map_header(header, layout)
+    columns, positions, ambiguous = _map_header(header, layout)
     rows: list[dict] = []
     for number, values in table:
         cells = {key: _cell(values[index]) if index < len(values) else "" for index, key in positions.items()}
-        unlabelled = [
-            get_column_letter(index + 1)
-            for index, value in enumerate(values)
-            if index not in positions and _cell(value) != ""
-        ]
-        if not unlabelled and all(value == "" for value in cells.values()):
+        extra, unlabelled = {}, []
+        for index, value in enumerate(values):
+            if index in positions or _cell(value) == "":
+                continue
+            if index < len(header) and header[index]:
+                extra[str(index)] = _cell(value)  # an unmapped column: kept so the clerk can map it later
+            else:
+                unlabelled.append(get_column_letter(index + 1))
+        if not unlabelled and not extra and all(value == "" for value in cells.values()):
             continue
         if len(rows) >= limit:
             most = settings.JIFEN_IMPORT_MAX_ROWS
             raise ImportFileError(
                 _("The file has more than %(max)d rows; split it into smaller files.") % {"max": most}
             )
-        rows.append({"row": number, "cells": cells, "unlabelled": unlabelled})
-    return _Table(layout, header_number, columns, rows)
+        rows.append({"row": number, "cells": cells, "extra": extra, "unlabelled": unlabelled})
+    mapping = {key: index for index, key in positions.items()}
+    if layout is ROSTER:
+        _head_flags(mapping, columns, rows)
+    return _Table(layout, header_number, columns, rows, header, mapping, ambiguous)
 
 
-def _find_header(table: Iterator[tuple[int, list]], layout: Layout | None) -> tuple[int, list[str]] | None:
-    """The first row naming at least two known columns among the first rows, else the first non-empty row."""
+_YES_NO = {"是", "否", "yes", "no", "y", "n", "true", "false", "1", "0"}
+
+
+def _head_flags(mapping: dict[str, int], columns: dict[str, str], rows: list[dict]) -> None:
+    """A column headed 户主 that holds only 是/否 says who is the head (是否户主), not the head's name."""
+    if "head_name" not in mapping or "is_head" in mapping:
+        return
+    values = {str(row["cells"].get("head_name", "")).strip().lower() for row in rows} - {""}
+    if not values or not values <= _YES_NO:
+        return
+    mapping["is_head"], columns["is_head"] = mapping.pop("head_name"), columns.pop("head_name")
+    for row in rows:
+        row["cells"]["is_head"] = row["cells"].pop("head_name", "")
+
+
+def _find_header(
+    table: Iterator[tuple[int, list]], layout: Layout | None, searched: list[tuple[int, list]]
+) -> tuple[int, list[str]] | None:
+    """The first row naming at least two known columns among the first rows, else the first non-empty row.
+    The rows read on the way are added to `searched`."""
     known = layout.lookup if layout else {**ROSTER.lookup, **UNITS.lookup}
     first = None
     for number, values in table:
+        searched.append((number, values))
         texts = [str(_cell(value)) for value in values]
         if not any(texts):
             continue
@@ -246,7 +331,9 @@ def _find_header(table: Iterator[tuple[int, list]], layout: Layout | None) -> tu
     return first
 
 
-def _map_header(header: list[str], layout: Layout) -> tuple[dict[str, str], dict[int, str]]:
+def _map_header(header: list[str], layout: Layout) -> tuple[dict[str, str], dict[int, str], list[str]]:
+    """The field of each column the synonyms recognise. The roster's unknown and missing columns are left to the
+    mapping step (mapping.py); a units' sheet must be complete."""
     lookup = layout.lookup
     columns, positions, unknown, twice = {}, {}, [], []
     for index, text in enumerate(header):
@@ -259,6 +346,8 @@ def _map_header(header: list[str], layout: Layout) -> tuple[dict[str, str], dict
             twice.append(text)
         else:
             columns[key], positions[index] = text, key
+    if not layout.strict:
+        return columns, positions, twice
     problems = []
     required = [column.header for column in layout.columns if column.required and column.key not in columns]
     if required:
@@ -277,7 +366,7 @@ def _map_header(header: list[str], layout: Layout) -> tuple[dict[str, str], dict
         ]
     if problems:
         raise ImportFileError(*problems)
-    return columns, positions
+    return columns, positions, twice
 
 
 # Cells as stored in a batch ------------------------------------------------------------------------------------

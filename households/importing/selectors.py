@@ -6,7 +6,8 @@ from core.permissions import WHOLE_TOWNSHIP_ROLES
 
 from ..models import ImportBatch, Membership
 from ..validators import mask_id_number, mask_mobile
-from .layout import COLUMNS, UNIT_COLUMNS
+from .layout import COLUMNS, UNIT_COLUMNS, YES
+from .mapping import HOUSEHOLD, layout_of
 from .parsing import cell_text, looks_numeric, normalise_id_number
 
 _PREVIEW_ROWS = 20
@@ -21,12 +22,19 @@ def batches_visible_to(membership: Membership) -> QuerySet[ImportBatch]:
 
 
 def preview_rows(batch: ImportBatch) -> list[list[str]]:
-    """The first rows of a batch for the preview page, ID and mobile numbers masked."""
+    """The first rows of a batch for the preview page, in the template's columns, ID and mobile numbers masked.
+    A sheet of one row per household shows each head as its household's only resident."""
     shown = []
+    per_household = layout_of(batch.columns) == HOUSEHOLD
     for row in batch.rows[:_PREVIEW_ROWS]:
         values = [str(row["row"])]
+        cells = (
+            {**row["cells"], "name": row["cells"].get("head_name", ""), "is_head": YES}
+            if per_household
+            else row["cells"]
+        )
         for column in COLUMNS:
-            value = row["cells"].get(column.key, "")
+            value = cells.get(column.key, "")
             text = cell_text(value) if value != "" else ""
             if column.key == "id_number" and not looks_numeric(value):
                 text = mask_id_number(normalise_id_number(text))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Membership, Unit, UnitKind, Village
 from ..selectors import villages_visible_to
-from ..validators import validate_mobile
+from ..validators import mask_mobile, validate_mobile
 from .layout import KIND_LABELS, UNIT_COLUMN_BY_KEY, UNIT_COLUMNS, UNIT_SHEET
 from .parsing import cell_text
 from .validation import RowError, _Row
@@ -42,12 +42,17 @@ class PlannedUnit:
     contact_mobile: str
     address: str
     note: str
+    unchanged: bool = False  # already in Jifen exactly as the sheet has it (an export imported back): skipped
 
 
 @dataclass
 class UnitPlan:
     units: list[PlannedUnit]
     errors: list[RowError]
+
+    @property
+    def new_units(self) -> list[PlannedUnit]:
+        return [unit for unit in self.units if not unit.unchanged]
 
 
 def validate_unit_rows(rows: list[dict], columns: dict[str, str], *, membership: Membership) -> UnitPlan:
@@ -57,7 +62,9 @@ def validate_unit_rows(rows: list[dict], columns: dict[str, str], *, membership:
     names = {cell_text(row["cells"].get("name", "")) for row in rows} - {""}
     existing = {
         (unit.village_id, unit.name): unit
-        for unit in Unit.objects.filter(village__in=list(villages.values()), name__in=names)
+        for unit in Unit.objects.filter(village__in=list(villages.values()), name__in=names).select_related(
+            "village"
+        )
     }
     first_row: dict[tuple[int, str], int] = {}
     units = []
@@ -71,22 +78,27 @@ def validate_unit_rows(rows: list[dict], columns: dict[str, str], *, membership:
             )
         village = _check_village(row, villages)
         name = row.text("name", max_length=100)
+        on_file = None
         if not name:
             row.error("name", _("The unit's name is missing."))
         elif village is not None:
-            _check_name_is_new(row, village, name, existing, first_row)
-        units.append(
-            PlannedUnit(
-                row=row.number,
-                village=village,
-                name=name,
-                kind=_check_kind(row),
-                contact_name=_required(row, "contact_name", 50, _("The contact person is missing.")),
-                contact_mobile=_check_mobile(row),
-                address=row.text("address", max_length=200),
-                note=row.text("note", max_length=200),
-            )
+            on_file = _check_name_is_new(row, village, name, existing, first_row)
+        planned = PlannedUnit(
+            row=row.number,
+            village=village,
+            name=name,
+            kind=_check_kind(row),
+            contact_name=_required(row, "contact_name", 50, _("The contact person is missing.")),
+            contact_mobile=_check_mobile(row),
+            address=row.text("address", max_length=200),
+            note=row.text("note", max_length=200),
         )
+        if on_file is not None:
+            _compare(row, planned, on_file)
+        if not planned.unchanged and "*" in planned.contact_mobile:
+            message = _("This number is masked (%(value)s): write the full number, or leave it empty.")
+            row.error("contact_mobile", message % {"value": planned.contact_mobile})
+        units.append(planned)
     order = {columns.get(column.key) or column.header: index for index, column in enumerate(UNIT_COLUMNS)}
     errors.sort(key=lambda error: (error.row, order.get(error.column, len(order))))
     return UnitPlan(units, errors)
@@ -112,22 +124,41 @@ def _check_name_is_new(
     name: str,
     existing: dict[tuple[int, str], Unit],
     first_row: dict[tuple[int, str], int],
-) -> None:
+) -> Unit | None:
+    """The active unit of that name on file (compared by `_compare`), or None; an archived one is an error."""
     key = (village.pk, name)
     if key in first_row:
         row.error("name", _("The same unit of the same village is on row %(row)d.") % {"row": first_row[key]})
-        return
+        return None
     first_row[key] = row.number
     unit = existing.get(key)
     if unit is None:
-        return
+        return None
     if unit.is_archived:
         message = _(
             "%(village)s has an archived unit named %(name)s: restore it in Jifen instead of importing it."
         )
-    else:
-        message = _("%(village)s already has a unit named %(name)s.")
-    row.error("name", message % {"village": village.name, "name": name})
+        row.error("name", message % {"village": village.name, "name": name})
+        return None
+    return unit
+
+
+def _compare(row: _UnitRow, planned: PlannedUnit, unit: Unit) -> None:
+    """A unit on file exactly as the sheet has it (an export imported back) is skipped; any difference is an
+    error: an import adds units, it does not edit them."""
+    mobile = planned.contact_mobile
+    same = (
+        planned.kind == unit.kind
+        and planned.contact_name == unit.contact_name
+        and (mobile == unit.contact_mobile or (bool(mobile) and mobile == mask_mobile(unit.contact_mobile)))
+        and planned.address == unit.address
+        and planned.note == unit.note
+    )
+    if same:
+        planned.unchanged = True
+        return
+    message = _("%(village)s already has a unit named %(name)s.")
+    row.error("name", message % {"village": unit.village.name, "name": unit.name})
 
 
 def _required(row: _UnitRow, key: str, max_length: int, missing: str) -> str:
@@ -157,6 +188,8 @@ def _check_mobile(row: _UnitRow) -> str:
     if not value:
         row.error("contact_mobile", _("The contact's mobile number is missing."))
         return ""
+    if "*" in value:
+        return value  # masked: stands for the number of a unit on file (_compare), else refused there
     try:
         validate_mobile(value)
     except ValidationError as exc:

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from ..models import (
     TAKING_PART_STATUSES,
     Area,
     Gender,
-    Household,
     Membership,
     Participation,
     Resident,
@@ -19,7 +19,9 @@ from ..models import (
 )
 from ..selectors import villages_visible_to
 from ..validators import id_number_problem, validate_mobile
-from .layout import COLUMN_BY_KEY, COLUMNS, GENDER_LABELS, NO, PARTICIPATION_LABELS, YES
+from .existing import differences, differs_message, existing_households, is_masked
+from .layout import COLUMN_BY_KEY, FIELDS, GENDER_LABELS, NO, PARTICIPATION_LABELS, YES
+from .mapping import head_rule
 from .parsing import cell_text, looks_numeric, normalise_id_number
 
 _YES_WORDS = {YES, "yes", "y", "true", "1"}
@@ -30,6 +32,11 @@ _PARTICIPATION_LOOKUP = {
     for text in (label, value, value.replace("_", " "))  # 参与, taking_part, taking part
 }
 _GENDER_LOOKUP = {"男": Gender.MALE, "女": Gender.FEMALE, "male": Gender.MALE, "female": Gender.FEMALE}
+# 政治面貌 as clerks write it: party members (including probationary ones) and the rest.
+_PARTY_WORDS = {"党员", "中共党员", "中国共产党党员", "预备党员", "中共预备党员"}
+_NOT_PARTY_WORDS = {"群众", "团员", "共青团员", "无", "民主党派"}
+_HEAD_RELATIONS = {"户主", "本人"}
+_BIRTH = re.compile(r"^(\d{4})(?:[年./-]?\d{1,2}(?:[月./-]?\d{1,2}日?)?月?)?(?:T[\d:.]*)?$")
 
 
 @dataclass
@@ -64,6 +71,7 @@ class PlannedHousehold:
     participation_reason: str
     residents: list[PlannedResident] = field(default_factory=list)
     filled_on: dict[str, int] = field(default_factory=dict)  # household column -> the row that filled it
+    unchanged: bool = False  # already in Jifen exactly as the file has it: skipped
 
 
 @dataclass
@@ -74,11 +82,29 @@ class ImportPlan:
     errors: list[RowError]
 
     @property
+    def new_households(self) -> list[PlannedHousehold]:
+        return [household for household in self.households if not household.unchanged]
+
+    @property
+    def unchanged_count(self) -> int:
+        return sum(household.unchanged for household in self.households)
+
+    @property
     def resident_count(self) -> int:
-        return sum(len(household.residents) for household in self.households)
+        return sum(len(household.residents) for household in self.new_households)
+
+    @property
+    def villages(self) -> list[Village]:
+        return list({h.village.pk: h.village for h in self.households if h.village is not None}.values())
 
     def new_area_labels(self) -> list[str]:
         return [f"{village.name} / {name}" for village, name in self.new_areas]
+
+
+# A retired village or area (households.places) takes no household, from a file as from a form.
+RETIRED = _lazy(
+    "%(name)s is retired: put these households in the village or area that took its place, or restore it first."
+)
 
 
 class _Row:
@@ -103,13 +129,17 @@ class _Row:
         column = self.columns.get(key) or (self.headers[key].header if key in self.headers else key)
         self.errors.append(RowError(self.number, column, str(message), self.sheet))
 
-    def yes_no(self, key: str) -> bool:
+    def yes_no(self, key: str, yes=frozenset(), no=frozenset()) -> bool:
         value = self.text(key).lower()
-        if value in _YES_WORDS:
+        if value in _YES_WORDS or value in yes:
             return True
-        if value not in _NO_WORDS:
+        if value not in _NO_WORDS and value not in no:
             self.error(key, _("Write %(yes)s or %(no)s.") % {"yes": YES, "no": NO})
         return False
+
+    def mapped(self, key: str) -> bool:
+        """The file has this field's column: an empty cell of an unmapped column is not the row's mistake."""
+        return key in self.columns
 
 
 class _Roster:
@@ -122,38 +152,94 @@ class _Roster:
             for area in Area.objects.filter(village__in=list(self.villages.values()))
         }
         numbers = {cell_text(row["cells"].get("number", "")) for row in rows}
-        self.numbers = set(Household.objects.filter(number__in=numbers).values_list("number", flat=True))
+        self.existing = existing_households(numbers)
+        self.numbers = set(self.existing)
         ids = {normalise_id_number(row["cells"].get("id_number", "")) for row in rows} - {""}
-        self.id_numbers = set(Resident.objects.filter(id_number__in=ids).values_list("id_number", flat=True))
+        self.id_numbers = dict(
+            Resident.objects.filter(id_number__in=ids).values_list("id_number", "household__number")
+        )
 
 
-def validate_rows(rows: list[dict], columns: dict[str, str], *, membership: Membership) -> ImportPlan:
-    """Check every row against the rules and the township's roster; collect every error, write nothing."""
+def validate_rows(
+    rows: list[dict], columns: dict[str, str], *, membership: Membership, village: Village | None = None
+) -> ImportPlan:
+    """Check every row against the rules and the township's roster; collect every error, write nothing.
+
+    `columns` are the fields the file carries (the mapping's); a field without a column is left to the mapping
+    step, the other fields of every row are still checked, so one upload shows every mistake. `village` is the
+    village chosen on upload for a file without a village column."""
     errors: list[RowError] = []
     roster = _Roster(membership, rows)
     households: dict[str, PlannedHousehold] = {}
+    unnumbered: list[PlannedHousehold] = []
     new_areas: dict[tuple[int, str], tuple[Village, str]] = {}
     id_rows: dict[str, int] = {}
+    rule = head_rule(columns)
     for raw_row in rows:
         row = _Row(raw_row, columns, errors)
         for letter in raw_row.get("unlabelled", ()):
             errors.append(RowError(row.number, letter, _("This cell has data but its column has no header.")))
-        village = _check_village(row, roster)
+        row_village = _check_village(row, roster) if row.mapped("village") else village
         area_name = row.text("area", max_length=100)
-        if not area_name:
+        if not area_name and row.mapped("area"):
             row.error("area", _("The area is missing."))
-        elif village is not None and (village.pk, area_name) not in roster.areas:
-            new_areas.setdefault((village.pk, area_name), (village, area_name))
+        elif area_name and row_village is not None and (row_village.pk, area_name) not in roster.areas:
+            new_areas.setdefault((row_village.pk, area_name), (row_village, area_name))
+        elif area_name and row_village is not None and roster.areas[row_village.pk, area_name].retired_at:
+            row.error("area", RETIRED % {"name": area_name})
         number = row.text("number", max_length=30)
-        if not number:
+        if not number and row.mapped("number"):
             row.error("number", _("The household number is missing."))
-        household = _household_of(row, number, village, area_name, households, roster)
-        household.residents.append(_check_resident(row, roster, id_rows))
-    for household in households.values():
-        _check_household(household, columns, errors)
-    order = {columns.get(column.key) or column.header: index for index, column in enumerate(COLUMNS)}
+        if rule == "household" and number in households:
+            row.error(
+                "number", _("The same household number is on row %(row)d.") % {"row": households[number].row}
+            )
+        household = _household_of(row, number, row_village, area_name, households, roster)
+        if not number and not row.mapped("number"):  # no number column yet: each row stands alone
+            unnumbered.append(household)
+        if not _is_empty_household_row(row, number, roster):
+            household.residents.append(_check_resident(row, roster, id_rows, rule))
+    planned = list(households.values()) + unnumbered
+    for household in planned:
+        _check_household(household, columns, errors, rule=rule)
+        existing = roster.existing.get(household.number)
+        if existing is not None:
+            found = differences(household, existing, set(columns) | {"name", "is_head"})
+            household.unchanged = not found
+            if found:
+                errors.append(
+                    RowError(
+                        household.row, _column(columns, "number"), differs_message(household.number, found)
+                    )
+                )
+    _refuse_masked_numbers(planned, columns, errors)
+    order = {columns.get(column.key) or column.header: index for index, column in enumerate(FIELDS)}
     errors.sort(key=lambda error: (error.row, order.get(error.column, len(order))))
-    return ImportPlan(list(households.values()), list(new_areas.values()), roster.areas, errors)
+    return ImportPlan(planned, list(new_areas.values()), roster.areas, errors)
+
+
+def _column(columns: dict[str, str], key: str) -> str:
+    return columns.get(key) or COLUMN_BY_KEY[key].header
+
+
+def _refuse_masked_numbers(households: list[PlannedHousehold], columns: dict[str, str], errors) -> None:
+    """A masked number (an export's 371425********123X) stands for the number on file, so only for a household
+    Jifen holds; a new household needs the full number or none."""
+    for household in households:
+        if household.unchanged:
+            continue
+        for resident in household.residents:
+            for key in ("id_number", "mobile"):
+                if is_masked(resident.fields[key]):
+                    message = _(
+                        "This number is masked (%(value)s): write the full number, or leave it empty."
+                    )
+                    errors.append(
+                        RowError(
+                            resident.row, _column(columns, key), message % {"value": resident.fields[key]}
+                        )
+                    )
+                    resident.fields[key] = ""
 
 
 def _check_village(row: _Row, roster: _Roster) -> Village | None:
@@ -167,6 +253,9 @@ def _check_village(row: _Row, roster: _Roster) -> Village | None:
             "village",
             _("There is no village named %(name)s among the villages you may edit.") % {"name": name},
         )
+    elif village.retired_at is not None:
+        row.error("village", RETIRED % {"name": name})
+        return None
     return village
 
 
@@ -205,11 +294,6 @@ def _household_of(
         household.filled_on = {key: row.number for key, value in values.items() if value}
         if number:
             households[number] = household
-            if number in roster.numbers:
-                row.error(
-                    "number",
-                    _("Household number %(number)s already exists in this township.") % {"number": number},
-                )
         return household
     differs = _("Differs from row %(row)d, which has the same household number.")
     if row.text("village") != household.village_name:
@@ -227,10 +311,35 @@ def _household_of(
     return household
 
 
-def _check_resident(row: _Row, roster: _Roster, id_rows: dict[str, int]) -> PlannedResident:
-    name = row.text("name", max_length=50)
-    if not name:
-        row.error("name", _("The name is missing."))
+_PERSON_KEYS = ("name", "head_name", "relation", "gender", "birth_year", "id_number", "mobile")
+
+
+def _is_empty_household_row(row: _Row, number: str, roster: _Roster) -> bool:
+    """The export's row for a household on file that has no members (all its residents ended): no resident."""
+    on_file = roster.existing.get(number)
+    if on_file is None or on_file.members.all():
+        return False
+    no_person = all(row.text(key) == "" for key in _PERSON_KEYS)
+    return no_person and row.text("is_head") in ("", NO) and row.text("is_party_member") in ("", NO)
+
+
+def _is_head(row: _Row, rule: str | None, name: str) -> bool:
+    if rule == "household":
+        return True
+    if rule == "is_head":
+        return row.yes_no("is_head")
+    if rule == "relation":
+        return row.text("relation") in _HEAD_RELATIONS
+    if rule == "head_name":
+        return bool(name) and name == row.text("head_name")
+    return False
+
+
+def _check_resident(row: _Row, roster: _Roster, id_rows: dict[str, int], rule: str | None) -> PlannedResident:
+    name_key = "head_name" if rule == "household" else "name"
+    name = row.text(name_key, max_length=50)
+    if not name and row.mapped(name_key):
+        row.error(name_key, _("The name is missing."))
     gender_text = row.text("gender").lower()
     gender = _GENDER_LOOKUP.get(gender_text, "")
     if gender_text and not gender:
@@ -242,13 +351,13 @@ def _check_resident(row: _Row, roster: _Roster, id_rows: dict[str, int]) -> Plan
     return PlannedResident(
         row=row.number,
         name=name,
-        is_head=row.yes_no("is_head"),
+        is_head=_is_head(row, rule, name),
         fields={
             "gender": gender,
             "birth_year": _check_birth_year(row),
             "id_number": _check_id_number(row, roster, id_rows),
             "mobile": _check_mobile(row),
-            "is_party_member": row.yes_no("is_party_member"),
+            "is_party_member": row.yes_no("is_party_member", _PARTY_WORDS, _NOT_PARTY_WORDS),
         },
     )
 
@@ -258,13 +367,14 @@ def _check_birth_year(row: _Row) -> int | None:
     if not text:
         return None
     this_year = timezone.localdate().year
-    if not text.isdigit() or not 1900 <= int(text) <= this_year:
+    match = _BIRTH.match(text)  # 1970, 1970.03, 1970年3月, 197003, 1970-03-15 (a date cell)
+    if match is None or not 1900 <= int(match.group(1)) <= this_year:
         row.error(
             "birth_year",
             _("Write the year of birth as four digits, from 1900 to %(year)d.") % {"year": this_year},
         )
         return None
-    return int(text)
+    return int(match.group(1))
 
 
 def _check_id_number(row: _Row, roster: _Roster, id_rows: dict[str, int]) -> str:
@@ -283,6 +393,8 @@ def _check_id_number(row: _Row, roster: _Roster, id_rows: dict[str, int]) -> str
         )
         return ""
     value = normalise_id_number(raw)
+    if is_masked(value):
+        return value  # stands for the number on file: checked against the household (_refuse_masked_numbers)
     if problem := id_number_problem(value):
         row.error("id_number", problem)
         return ""
@@ -290,13 +402,15 @@ def _check_id_number(row: _Row, roster: _Roster, id_rows: dict[str, int]) -> str
         row.error("id_number", _("The same ID number is on row %(row)d.") % {"row": id_rows[value]})
     else:
         id_rows[value] = row.number
-    if value in roster.id_numbers:
+    if value in roster.id_numbers and roster.id_numbers[value] != row.text("number"):
         row.error("id_number", _("This ID number is already registered in this township."))
     return value
 
 
 def _check_mobile(row: _Row) -> str:
     value = re.sub(r"[\s-]+", "", row.text("mobile"))
+    if is_masked(value):
+        return value  # as a masked ID number
     try:
         validate_mobile(value)
     except ValidationError as exc:
@@ -305,11 +419,13 @@ def _check_mobile(row: _Row) -> str:
     return value
 
 
-def _check_household(household: PlannedHousehold, columns: dict[str, str], errors: list[RowError]) -> None:
-    """Household-wide rules: a reason when not taking part, exactly one head."""
+def _check_household(
+    household: PlannedHousehold, columns: dict[str, str], errors: list[RowError], *, rule: str | None
+) -> None:
+    """Household-wide rules: a reason when not taking part, exactly one head (when the file says who it is)."""
 
     def column(key: str) -> str:
-        return columns.get(key) or COLUMN_BY_KEY[key].header
+        return _column(columns, "relation" if key == "is_head" and "relation" in columns else key)
 
     household.participation = household.participation or Participation.TAKING_PART
     if household.participation not in TAKING_PART_STATUSES and not household.participation_reason:
@@ -317,6 +433,10 @@ def _check_household(household: PlannedHousehold, columns: dict[str, str], error
         errors.append(
             RowError(row, column("participation_reason"), _("Say why the household does not take part."))
         )
+    if rule is None or rule == "household":  # unknown yet, or every row is its household's head
+        return
+    if not household.residents:  # a household on file without members, exported as one empty row
+        return
     heads = [resident for resident in household.residents if resident.is_head]
     if not heads:
         message = _("Household %(number)s has no head: write %(yes)s in this column for one member.")

@@ -69,6 +69,8 @@ def create_unit(
 ) -> Unit:
     """A unit of `village` (one of the member's villages)."""
     require(membership, Action.EDIT_ROSTER, village)
+    if village.retired_at:
+        raise DomainError(_("This village is retired: choose another village."), field="village")
     unit = Unit(township_id=village.township_id, village=village)
     fields = {"name": name, "kind": kind, "contact_name": contact_name, "contact_mobile": contact_mobile}
     for field, value in {**fields, "address": address, "note": note}.items():

@@ -18,11 +18,13 @@ from core.views import township_view
 from households.selectors import households_visible_to
 
 from ..importing.export import export_roster, template_workbook
-from ..importing.layout import COLUMNS, UNIT_COLUMNS
+from ..importing.layout import COLUMNS, FIELDS, UNIT_COLUMNS
+from ..importing.mapping import unmapped_headers
 from ..importing.parsing import ImportFileError
 from ..importing.selectors import batches_visible_to, preview_rows, preview_unit_rows
-from ..importing.services import commit_batch, create_batch
+from ..importing.services import commit_batch, create_batch, map_columns
 from ..models import ImportStatus
+from ..selectors import villages_visible_to
 from ..units.selectors import units_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,6 +38,17 @@ class UploadForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+    village = forms.ModelChoiceField(
+        label=gettext_lazy("Village"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("As the file's village column says"),
+        help_text=gettext_lazy("Choose the village when the file has no village column."),
+    )
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages_visible_to(membership).order_by("name")
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -53,16 +66,43 @@ def _attachment(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+class MappingForm(forms.Form):
+    """For each field, the column of the file that holds it, or "not in this file"."""
+
+    def __init__(self, *args, batch, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("— not in this file —"))] + [
+            (str(index), header) for index, header in enumerate(batch.headers) if header
+        ]
+        for column in FIELDS:
+            position = batch.mapping.get(column.key)
+            self.fields[column.key] = forms.TypedChoiceField(
+                label=column.header,
+                choices=choices,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial="" if position is None else str(position),
+            )
+
+
 @township_view(Action.EDIT_ROSTER)
 def import_start(request, township, membership):
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, membership=membership)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            batch = create_batch(membership=membership, filename=upload.name, data=upload.read())
+            batch = create_batch(
+                membership=membership,
+                filename=upload.name,
+                data=upload.read(),
+                village=form.cleaned_data["village"],
+            )
         except ImportFileError as exc:
             for message in exc.messages:
                 form.add_error("file", message)
+        except DomainError as exc:
+            form.add_error("village", exc.message)
         else:
             return redirect("households:import-preview", township_slug=township.slug, batch_id=batch.pk)
     batches = batches_visible_to(membership).select_related("uploaded_by")[:20]
@@ -81,18 +121,47 @@ def import_template(request, township, membership):
 
 @township_view(Action.EDIT_ROSTER)
 def import_preview(request, township, membership, batch_id):
-    batch = get_object_or_404(batches_visible_to(membership).select_related("uploaded_by"), pk=batch_id)
+    return _preview(request, township, membership, batch_id)
+
+
+def _preview(request, township, membership, batch_id, mapping_form=None):
+    """The preview page; with a refused `mapping_form`, that form and its errors (400)."""
+    batch = get_object_or_404(
+        batches_visible_to(membership).select_related("uploaded_by", "applied_mapping__village"), pk=batch_id
+    )
+    open_for_mapping = batch.status in (ImportStatus.PREVIEWED, ImportStatus.FAILED) and bool(batch.headers)
     context = {
         "township": township,
         "membership": membership,
         "batch": batch,
+        "mapping_form": (mapping_form or MappingForm(batch=batch)) if open_for_mapping else None,
+        "unmapped_headers": unmapped_headers(batch.mapping, batch.headers),
         "headers": [column.header for column in COLUMNS],
         "preview_rows": preview_rows(batch) if batch.status == ImportStatus.PREVIEWED else [],
         "unit_headers": [column.header for column in UNIT_COLUMNS],
         "preview_unit_rows": preview_unit_rows(batch) if batch.status == ImportStatus.PREVIEWED else [],
         "can_commit": batch.status == ImportStatus.PREVIEWED,
     }
-    return render(request, "households/import_preview.html", context)
+    return render(
+        request, "households/import_preview.html", context, status=400 if mapping_form is not None else 200
+    )
+
+
+@township_view(Action.EDIT_ROSTER)
+@require_POST
+def import_mapping(request, township, membership, batch_id):
+    """The clerk's mapping of the file's columns: the kept rows are checked again, no new upload."""
+    batch = get_object_or_404(batches_visible_to(membership), pk=batch_id)
+    form = MappingForm(request.POST, batch=batch)
+    if form.is_valid():
+        try:
+            map_columns(membership=membership, batch=batch, fields=form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The columns are mapped and every row was checked again."))
+            return redirect("households:import-preview", township_slug=township.slug, batch_id=batch.pk)
+    return _preview(request, township, membership, batch_id, mapping_form=form)
 
 
 @township_view(Action.EDIT_ROSTER)
@@ -152,6 +221,7 @@ urlpatterns = [
     path("import/", import_start, name="import-start"),
     path("import/template.xlsx", import_template, name="import-template"),
     path("import/<int:batch_id>/", import_preview, name="import-preview"),
+    path("import/<int:batch_id>/mapping/", import_mapping, name="import-mapping"),
     path("import/<int:batch_id>/commit/", import_commit, name="import-commit"),
     path("export.xlsx", roster_export, name="roster-export"),
 ]

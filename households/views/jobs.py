@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path
 
 from core.files import stored_file_response
-from core.jobs import jobs_visible_to
+from core.jobs import job_source, job_title, jobs_visible_to
 from core.models import JobState
 from core.permissions import Action
 from core.views import township_view
@@ -13,11 +13,15 @@ from core.views import township_view
 
 @township_view(Action.VIEW)
 def job_detail(request, township, membership, pk):
-    job = get_object_or_404(jobs_visible_to(membership), pk=pk)
+    job = get_object_or_404(jobs_visible_to(membership).select_related("created_by"), pk=pk)
     template = "core/_job_status.html" if request.headers.get("HX-Request") else "households/job_detail.html"
-    return render(
-        request, template, {"job": job, "running": job.state in (JobState.QUEUED, JobState.RUNNING)}
-    )
+    context = {
+        "job": job,
+        "running": job.state in (JobState.QUEUED, JobState.RUNNING),
+        "title": job_title(job),
+        "source": job_source(job),
+    }
+    return render(request, template, context)
 
 
 @township_view(Action.VIEW)

@@ -37,7 +37,7 @@ def township_home(request, township, membership):
 
 
 def _members_url(township) -> str:
-    return reverse("households:membership-list", kwargs={"township_slug": township.slug})
+    return reverse("households:people-list", kwargs={"township_slug": township.slug})
 
 
 @township_view(Action.MANAGE_TOWNSHIP)

@@ -58,7 +58,7 @@ def unit_list(request, township, membership):
 
 @township_view(Action.EDIT_ROSTER)
 def unit_create(request, township, membership):
-    villages = selectors.villages_visible_to(membership)
+    villages = selectors.villages_visible_to(membership).filter(retired_at__isnull=True)  # not 已撤销 ones
     initial = {"village": request.GET.get("village", "")}  # from a village's page; only preselects an option
     form = UnitForm(request.POST or None, villages=villages, initial=initial)
     if request.method == "POST" and form.is_valid():

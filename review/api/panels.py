@@ -1,6 +1,7 @@
 """Review panels (评议小组): members read the panels of the villages they see; the township office and the village's
 clerk create them (at least five panel members of the village). A panel is never deleted (405): rounds name it."""
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_view
@@ -89,7 +90,9 @@ class PanelViewSet(ReviewViewSet):
         return (
             visible_panels(self.membership)
             .select_related("village", "home_area")
-            .prefetch_related("members__user")
+            .prefetch_related(  # current members only: a replaced member's seat stays on the panel's page
+                Prefetch("members", queryset=PanelMember.objects.current().select_related("user"))
+            )
             .order_by("village_id", "name", "pk")
         )
 

@@ -5,9 +5,12 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TownshipOwned
+from core.tenancy import TownshipScopedManager
 from households.models import Area, Village
 
 
@@ -45,17 +48,55 @@ class PanelMemberKind(models.TextChoices):
     VILLAGER_REPRESENTATIVE = "villager_representative", _("Villager representative")
 
 
+class PanelMemberQuerySet(models.QuerySet):
+    def current(self) -> "PanelMemberQuerySet":
+        """The members who sit on their panel now: a replaced or removed member keeps the row, with `until`."""
+        return self.filter(until__isnull=True)
+
+
 class PanelMember(TownshipOwned):
+    """A person's seat on a panel from `since`; a replacement mid-year ends it (`until`, `end_reason`, `ended_by`)
+    and the new member's seat starts the same day. Only current seats count (quorum, cross-review, the minimum)."""
+
     village_path = "panel__village"
     panel = models.ForeignKey(ReviewPanel, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=30, choices=PanelMemberKind.choices)
+    since = models.DateField(_("since"), default=timezone.localdate)
+    until = models.DateField(_("until"), null=True, blank=True)
+    end_reason = models.CharField(_("why the seat ended"), max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces"
+    )
+
+    objects = TownshipScopedManager(PanelMemberQuerySet)  # type: ignore[django-manager-missing]
 
     class Meta:
         ordering = ["panel_id", "id"]
         verbose_name = _("panel member")
         verbose_name_plural = _("panel members")
-        constraints = [models.UniqueConstraint(fields=["panel", "user"], name="panel_member_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["panel", "user"], condition=Q(until__isnull=True), name="panel_member_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=models.F("since")),
+                name="panel_member_until_after_since",
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | ~Q(end_reason=""), name="panel_member_end_has_reason"
+            ),
+        ]
+
+    @property
+    def is_current(self) -> bool:
+        return self.until is None
 
 
 MIN_NOTICE_DAYS = 3  # seed 1: 公示三天; a township may lengthen a notice, never shorten it

@@ -143,7 +143,9 @@ def inspection_progress(round_: ReviewRound) -> list[dict]:
 def assigned_areas(round_: ReviewRound, user: "User") -> QuerySet[PanelAssignment]:
     """The areas this user's panels inspect in the round."""
     return (
-        PanelAssignment.objects.filter(round=round_, panel__members__user=user)
+        PanelAssignment.objects.filter(
+            round=round_, panel__members__user=user, panel__members__until__isnull=True
+        )
         .select_related("area", "panel")
         .distinct()
         .order_by("area__name", "pk")
@@ -153,7 +155,9 @@ def assigned_areas(round_: ReviewRound, user: "User") -> QuerySet[PanelAssignmen
 def households_for_inspector(round_: ReviewRound, user: "User") -> QuerySet[Household]:
     """Households taking part in the areas the user's panels inspect, each with `inspected`, `head_name` and
     `own` (the user lives there: another panel member must inspect it)."""
-    areas = PanelAssignment.objects.filter(round=round_, panel__members__user=user).values("area_id")
+    areas = PanelAssignment.objects.filter(
+        round=round_, panel__members__user=user, panel__members__until__isnull=True
+    ).values("area_id")
     return (
         Household.objects.taking_part()
         .filter(village=round_.village, area__in=areas)

@@ -133,6 +133,7 @@ def _inspections_waiting(membership: Membership) -> list[dict]:
         PanelAssignment.objects.filter(
             round__in=rounds_visible_to(membership).filter(state=RoundState.COLLECTING),
             panel__members__user=membership.user,
+            panel__members__until__isnull=True,
         )
         .select_related("round", "round__village", "area", "panel")
         .distinct()
@@ -185,6 +186,7 @@ def _declarations_waiting(membership: Membership) -> list[Declaration]:
         )
         .filter(
             round__assignments__panel__members__user=membership.user,
+            round__assignments__panel__members__until__isnull=True,
             round__assignments__area=F("household__area"),
         )
         .select_related("round", "round__village", "household", "item")

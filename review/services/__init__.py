@@ -12,7 +12,14 @@ from .declarations import decide_declaration, declare
 from .inspections import record_inspection
 from .meetings import record_panel_meeting, record_representatives_meeting
 from .objections import file_objection, file_public_objection, resolve_objection
-from .panels import apply_rotation, assign_panel, create_panel
+from .panels import (
+    add_panel_member,
+    apply_rotation,
+    assign_panel,
+    create_panel,
+    remove_panel_member,
+    replace_panel_member,
+)
 from .rhythm import (
     close_day,
     file_summary,
@@ -44,7 +51,10 @@ __all__ = [
     "change_proposal",
     "close_day",
     "close_ended_notices",
+    "add_panel_member",
     "create_panel",
+    "remove_panel_member",
+    "replace_panel_member",
     "create_round",
     "decide_declaration",
     "declare",

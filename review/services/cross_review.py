@@ -53,7 +53,9 @@ def _cross_review_conflict(user: "User", household: Household, *, acting: bool) 
             )
         )
         return DomainError(message % params, field="household", code="conflict_of_interest")
-    own_panel = ReviewPanel.objects.filter(home_area_id=household.area_id, members__user=user).first()
+    own_panel = ReviewPanel.objects.filter(
+        home_area_id=household.area_id, members__user=user, members__until__isnull=True
+    ).first()
     if own_panel is not None:
         params["panel"] = own_panel.name
         message = (

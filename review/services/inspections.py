@@ -39,7 +39,7 @@ def record_inspection(
     if household.village_id != round.village_id:
         raise DomainError(_("This household is not in the round's village."), field="household")
     assigned = PanelAssignment.objects.filter(
-        round=round, panel__members__user=user, area_id=household.area_id
+        round=round, panel__members__user=user, panel__members__until__isnull=True, area_id=household.area_id
     )
     if not overriding and not assigned.exists():
         raise DomainError(

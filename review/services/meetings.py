@@ -12,7 +12,7 @@ from core.errors import DomainError
 from core.permissions import Action, require
 from households.models import Membership
 
-from ..models import Meeting, MeetingKind, ReviewPanel, ReviewRound, RoundState
+from ..models import Meeting, MeetingKind, PanelMember, ReviewPanel, ReviewRound, RoundState
 from .changes import _change_proposal
 from .common import PANEL_MINIMUM, _require_any
 from .cross_review import _require_cross_review
@@ -42,7 +42,7 @@ def record_panel_meeting(
         raise DomainError(_("The panel meeting is recorded during the panel review."), code="illegal_state")
     if panel.village_id != round.village_id:
         raise DomainError(_("This panel is not of the round's village."), field="panel")
-    members = set(panel.members.values_list("user_id", flat=True))
+    members = set(PanelMember.objects.current().filter(panel=panel).values_list("user_id", flat=True))
     present = {user.pk for user in attendees}
     if strangers := present - members:
         raise DomainError(

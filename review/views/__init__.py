@@ -10,6 +10,7 @@ from . import (
     inspections,
     meetings,
     objections,
+    panels,
     rounds,
     weekly,
 )
@@ -17,6 +18,7 @@ from . import (
 urlpatterns = [
     *rounds.urlpatterns,
     *assignments.urlpatterns,
+    *panels.urlpatterns,
     *inspections.urlpatterns,
     *declarations.urlpatterns,
     *meetings.urlpatterns,

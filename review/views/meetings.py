@@ -32,7 +32,9 @@ def panel_meeting(request, township, membership, pk):
         areas = PanelAssignment.objects.filter(round=round_, panel=panel).values("area_id")
         form = PanelMeetingForm(
             request.POST or None,
-            members=list(PanelMember.objects.filter(panel=panel).select_related("user").order_by("pk")),
+            members=list(
+                PanelMember.objects.current().filter(panel=panel).select_related("user").order_by("pk")
+            ),
             proposals=selectors.open_proposals(round_, areas=areas),
             items=list(selectors.round_items(round_)),
             can_override=can(membership, Action.APPROVE_ROUND, round_.village),

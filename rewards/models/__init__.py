@@ -34,8 +34,10 @@ from .stars import (
     StarVillageOverride,
     VillageRating,
 )
+from .year_end import SpendableClearing
 
 __all__ = [
+    "SpendableClearing",
     "StarRunState",
     "StaleCause",
     "StarRun",

@@ -76,8 +76,14 @@ from .visibility import (
     star_results_visible_to,
     visible_to,
 )
+from .year_end import ArchivePart, YearEndPlan, archive_parts, next_period, year_end_plan
 
 __all__ = [
+    "ArchivePart",
+    "YearEndPlan",
+    "archive_parts",
+    "next_period",
+    "year_end_plan",
     "Prize",
     "Ranked",
     "TierSizes",

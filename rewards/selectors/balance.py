@@ -22,7 +22,7 @@ from scoring.accounts import account_of, open_accounts
 from scoring.models import Account, AccountKind, Entry, Scheme, SchemeState
 from scoring.selectors import account_scores, annual_totals
 
-from ..models import Redemption, SpendableBasis, StarRule
+from ..models import Redemption, SpendableBasis, SpendableClearing, StarRule
 from .stars import star_rule
 
 ZERO = Decimal("0")
@@ -80,6 +80,11 @@ def spendable_balances(accounts: list[Account], *, year: int) -> dict[int, Balan
         rows = rows.filter(year=year) if reset else rows.filter(year__lte=year)
         for row in rows.order_by().values("account_id").annotate(s=Sum("points")):
             spent[row["account_id"]] = row["s"] or ZERO
+        # Points cleared at a year-end close count as spent in their year (rewards.services.year_end).
+        cleared = SpendableClearing.objects.filter(account_id__in=ids)
+        cleared = cleared.filter(year=year) if reset else cleared.filter(year__lte=year)
+        for row in cleared.order_by().values("account_id").annotate(s=Sum("points")):
+            spent[row["account_id"]] += row["s"] or ZERO
     return {a.pk: Balance(earned=earned[a.pk], spent=spent[a.pk]) for a in accounts}
 
 

@@ -31,8 +31,10 @@ from .stars import (
     set_reward_settings,
     set_star_rule,
 )
+from .year_end import close_year
 
 __all__ = [
+    "close_year",
     "award_special_prize",
     "compute_term_prizes",
     "hand_out_prize",

@@ -49,7 +49,11 @@ def star_overview(request, township, membership):
     ):
         published[run.scheme_id] = run
     rows = [{"scheme": s, "current": runs.get(s.pk), "published": published.get(s.pk)} for s in schemes]
-    context = {"rows": rows, "can_manage": can(membership, Action.MANAGE_REWARDS)}
+    context = {
+        "rows": rows,
+        "can_manage": can(membership, Action.MANAGE_REWARDS),
+        "can_close_year": can(membership, Action.CLOSE_YEAR),
+    }
     return render_page(request, "rewards/star_overview.html", context)
 
 

@@ -16,6 +16,7 @@ from households.models import Household, Village
 
 from ..periods import Cadence
 from .accounts import AccountKind
+from .closes import refuse_closed_year
 
 
 def format_points(value: Decimal) -> str:
@@ -315,6 +316,9 @@ class EntryQuerySet(models.QuerySet):
     def update(self, **kwargs):
         if self.filter(state=EntryState.APPROVED).exists():
             raise LedgerViolation("Approved entries are never updated; record a correction instead.")
+        if kwargs.get("state") == EntryState.APPROVED:
+            for scheme_id, year in self.order_by().values_list("scheme_id", "year").distinct():
+                refuse_closed_year(scheme_id, year)
         return super().update(**kwargs)
 
     def delete(self):
@@ -412,6 +416,8 @@ class Entry(TownshipOwned):
     def save(self, *args, **kwargs):
         if self.pk is not None and Entry._base_manager.filter(pk=self.pk, state=EntryState.APPROVED).exists():
             raise LedgerViolation("Approved entries are never updated; record a correction instead.")
+        if self.pk is None:
+            refuse_closed_year(self.scheme_id, self.year)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -452,6 +458,7 @@ from .appeals import SelfDeclaration as SelfDeclaration  # noqa: E402
 from .appeals import SelfDeclarationState as SelfDeclarationState  # noqa: E402
 from .claims import ClaimChannel as ClaimChannel  # noqa: E402
 from .claims import ClaimDetail as ClaimDetail  # noqa: E402
+from .closes import YearClose as YearClose  # noqa: E402
 from .limits import StudyListFiling as StudyListFiling  # noqa: E402
 from .limits import ThresholdAlert as ThresholdAlert  # noqa: E402
 from .passbook_codes import PassbookCode as PassbookCode  # noqa: E402

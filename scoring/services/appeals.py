@@ -27,6 +27,7 @@ from core.permissions import Action, require
 from households.models import Membership
 
 from ..appeal_selectors import appealable_entries, declarable_items
+from ..closing import late_reason, posting_of
 from ..evidence import check_evidence_file
 from ..models import (
     Appeal,
@@ -286,25 +287,21 @@ def _reverse(membership: Membership, entry: Entry, reason: str) -> Entry:
         .exists()
     ):
         raise DomainError(_("This entry has already been corrected."), code="already_corrected")
+    posting = posting_of(entry)  # an entry of a closed year is reversed in the next year
     return Entry.objects.create(
         township_id=entry.township_id,
         account=entry.account,
         household=entry.household,
         village_id=entry.account.village_id,
-        scheme=entry.scheme,
-        category=entry.category,
-        item=entry.item,
+        **posting,
         category_name=entry.category_name,
         item_name=entry.item_name,
         item_kind=entry.item_kind,
         item_points=entry.item_points,
         multiplier=entry.multiplier,
         points=-entry.points,
-        year=entry.year,
-        period=entry.period,
-        occurred_on=entry.occurred_on,
         source=EntrySource.CORRECTION,
-        reason=_("Appeal upheld: %(reason)s") % {"reason": reason},
+        reason=late_reason(entry, posting, _("Appeal upheld: %(reason)s") % {"reason": reason}),
         corrects=entry,
         recorded_by=membership.user,
     )

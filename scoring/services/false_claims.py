@@ -10,6 +10,7 @@ from core.errors import DomainError
 from core.permissions import Action, require
 from households.models import Membership
 
+from ..closing import late_reason, posting_of
 from ..models import Entry, EntrySource, EntryState, ItemKind
 from .ledger import _require_any, _under_review, correct_entry, withdraw_entry
 
@@ -64,25 +65,21 @@ def penalise_false_declaration(*, membership: Membership, entry: Entry, reason: 
             if entry.source == EntrySource.CLAIM
             else _("False declaration: %(item)s")
         )
+        posting = posting_of(entry)  # a closed year's penalty posts to the next year
         return Entry.objects.create(
             township_id=entry.township_id,
             account=entry.account,
             household=entry.household,
             village_id=entry.account.village_id,
-            scheme=entry.scheme,
-            category=entry.category,
-            item=entry.item,
+            **posting,
             category_name=entry.category_name,
             item_name=label % {"item": entry.item_name},
             item_kind=ItemKind.PENALTY,
             item_points=entry.item_points,
             multiplier=entry.scheme.false_declaration_multiplier,
             points=penalty,
-            year=entry.year,
-            period=entry.period,
-            occurred_on=entry.occurred_on,
             source=entry.source,
-            reason=reason.strip(),
+            reason=late_reason(entry, posting, reason.strip()),
             corrects=entry,
             recorded_by=membership.user,
         )

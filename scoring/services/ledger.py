@@ -21,6 +21,7 @@ from households.models import Household, Membership
 
 from .. import limits
 from ..accounts import account_of
+from ..closing import late_reason, posting_of
 from ..evidence import check_evidence_file
 from ..models import (
     Account,
@@ -419,25 +420,21 @@ def correct_entry(*, membership: Membership, entry: Entry, reason: str, idempote
         if Entry.objects.filter(corrects=entry).exclude(state=EntryState.WITHDRAWN).exists():
             raise DomainError(_("This entry has already been corrected."))
         now = timezone.now()
+        posting = posting_of(entry)  # a closed year's correction posts to the next year
         return Entry.objects.create(
             township_id=entry.township_id,
             account=entry.account,
             household=entry.household,
             village_id=entry.account.village_id,
-            scheme=entry.scheme,
-            category=entry.category,
-            item=entry.item,
+            **posting,
             category_name=entry.category_name,
             item_name=entry.item_name,
             item_kind=entry.item_kind,
             item_points=entry.item_points,
             multiplier=entry.multiplier,
             points=-entry.points,
-            year=entry.year,
-            period=entry.period,
-            occurred_on=entry.occurred_on,
             source=EntrySource.CORRECTION,
-            reason=reason.strip(),
+            reason=late_reason(entry, posting, reason.strip()),
             corrects=entry,
             idempotency_key=idempotency_key,
             recorded_by=membership.user,

@@ -3,6 +3,7 @@
 Every change here is the township office's (EDIT_SCHEME): the catalogue is the township's rule for every village.
 """
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -159,9 +160,18 @@ def add_role_rule(
     return rule
 
 
-def copy_scheme(*, membership: Membership, scheme: Scheme, year: int, name: str | None = None) -> Scheme:
+def copy_scheme(
+    *,
+    membership: Membership,
+    scheme: Scheme,
+    year: int,
+    name: str | None = None,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+) -> Scheme:
     """A new year's draft scheme, starting as a copy of `scheme` (categories, items and role rules); rewards starts
-    its settings from the source's (`copied_from`). Right: EDIT_SCHEME."""
+    its settings from the source's (`copied_from`). Without dates it covers the calendar year `year` (a school's
+    next term gives its own). Right: EDIT_SCHEME."""
     _require_edit(membership, scheme)
     with transaction.atomic():
         new = create_scheme(
@@ -179,6 +189,8 @@ def copy_scheme(*, membership: Membership, scheme: Scheme, year: int, name: str 
             township_approves_quarterly=scheme.township_approves_quarterly,
             township_approves_annual=scheme.township_approves_annual,
             split_points=scheme.split_points,
+            starts_on=starts_on,
+            ends_on=ends_on,
         )
         for category in scheme.categories.prefetch_related("items"):
             items = list(category.items.all())

@@ -20,7 +20,7 @@ from households.models import Resident
 from households.selectors import households_visible_to
 
 from .. import selectors, services
-from ..models import Scheme, SchemeState
+from ..models import Entry, Scheme, SchemeState
 from ..periods import Cadence
 from .common import get_visible, parse_id, render_page, url
 
@@ -71,8 +71,11 @@ def passbook(request, township, membership, household_pk):
     }
     if scheme is not None:
         book = selectors.passbook(household, scheme)
+        # Corrections by entry corrected, read across schemes: a closed year's entry is corrected in the next
+        # year's scheme (scoring.closing), and its own year's passbook says so.
         corrected_by = {
-            row["entry"].corrects_id: row["entry"] for row in book["rows"] if row["entry"].corrects_id
+            e.corrects_id: e
+            for e in Entry.objects.filter(corrects__in=[row["entry"] for row in book["rows"]])
         }
         context.update(
             book=book,

@@ -150,6 +150,7 @@ def _scheme_detail(request, membership, scheme: Scheme, **forms):
         "can_edit": can_edit,
         "editable": editable,
         "split_choices": SplitPoints.choices,  # a household's life (issue 16): how points divide on a split
+        "can_close_year": can(membership, Action.CLOSE_YEAR) and scheme.state != SchemeState.DRAFT,
         "open_form": next((name for name, form in forms.items() if form is not None), ""),
     }
     if editable:

@@ -4,7 +4,7 @@ village, read-only roles (supervisor, county viewer, panel member) and clerks on
 from django.utils import timezone
 
 from core.tenancy import no_township_scope, township_scope
-from households import services
+from households import people, services
 from households.importing import services as importing
 from households.life import services as life
 from households.models import Membership, Resident, Role
@@ -114,6 +114,18 @@ def commit_batch(world):
     return lambda: importing.commit_batch(membership=panel, batch=batch)
 
 
+def map_columns(world):
+    """A supervisor reads the roster; mapping an upload's columns (and remembering it for the village) is not theirs."""
+    with no_township_scope(), township_scope(world.a.township):
+        batch = importing.create_batch(
+            membership=member(world.a.admin),
+            filename="own.csv",
+            data="户号,村,生产队,户主姓名\nA-500,a东村,一组,王五\n".encode(),
+        )
+    supervisor = member(world.a.supervisor)
+    return lambda: importing.map_columns(membership=supervisor, batch=batch, fields={"area": 2})
+
+
 # Units are kept like households: by the township office and the village's clerk -----------------------------------
 
 
@@ -184,7 +196,40 @@ def end_household(world):
     )
 
 
+# The township office's people (households.people): clerks and supervisors may not manage accounts -----------------
+
+
+def create_person(world):
+    clerk = member(world.a.clerk)
+    return lambda: people.create_person(
+        membership=clerk, name="王小二", username="wang-xiaoer", role=Role.SUPERVISOR
+    )
+
+
+def reset_password(world):
+    supervisor = member(world.a.supervisor)
+    return lambda: people.reset_password(membership=supervisor, user=world.a.clerk, reason="忘记密码")
+
+
+def deactivate_person(world):
+    clerk = member(world.a.clerk)
+    return lambda: people.deactivate_person(membership=clerk, user=world.a.panel, reason="离任")
+
+
+def reactivate_person(world):
+    admin = member(world.a.admin)
+    with township_scope(world.a.township):
+        people.deactivate_person(membership=admin, user=world.a.panel, reason="离任")
+    return lambda: people.reactivate_person(
+        membership=member(world.a.clerk), user=world.a.panel, reason="返任"
+    )
+
+
 CASES = {
+    "households.people.create_person": create_person,
+    "households.people.reset_password": reset_password,
+    "households.people.deactivate_person": deactivate_person,
+    "households.people.reactivate_person": reactivate_person,
     **{
         f"households.services.{case.__name__}": case
         for case in (
@@ -209,6 +254,7 @@ CASES = {
     },
     "households.importing.services.create_batch": create_batch,
     "households.importing.services.commit_batch": commit_batch,
+    "households.importing.services.map_columns": map_columns,
     **{
         f"households.units.services.{case.__name__}": case
         for case in (create_unit, update_unit, archive_unit, restore_unit)
@@ -218,4 +264,14 @@ EXEMPT: dict[str, str] = {
     "households.life.services.check_date": "checks a date the caller was given; writes nothing",
     "households.life.services.require_open": "checks that a household is open; writes nothing",
     "households.life.services.current_members": "reads a household's current members",
+    "households.people.one_time_password": "makes a random password; changes no state",
+    "households.people.suggest_username": "reads which usernames are taken; changes no state",
+    "households.people.own_password_set": "the signed-in owner's own act on their own account; no township role",
+    "households.importing.services.purge_import_identities": "the retention sweep (beat or command) acts for no "
+    "member: it masks ID numbers of finished imports and abandons stale previews, nothing a member asks for",
 }
+
+# Onboarding (issue 16): villages and areas over their life, and a new township (a file of its own).
+from tests.households.contract_cases_onboarding import CASES as ONBOARDING_CASES  # noqa: E402
+
+CASES.update(ONBOARDING_CASES)

@@ -59,7 +59,10 @@ def test_a_file_level_problem_exits_1(world, tmp_path, capsys):
     with pytest.raises(CommandError) as failure:
         run("import_roster", str(path), township="town-a", user="a-township_admin")
     assert failure.value.returncode == 1
-    assert "名字" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert (
+        "名字" in captured.out and "请选择这些字段所在的列：村、片区、户号、姓名、是否户主。" in captured.err
+    )
 
 
 def test_the_command_respects_the_users_role_and_villages(world, tmp_path, capsys):

@@ -324,7 +324,8 @@ def test_errors_are_explained_in_chinese(world, login, tmp_path):
     upload(login(world.a.admin), world.a.township, xlsx(tmp_path, rows))
     messages = {e["column"]: e["message"] for e in latest_batch(world.a.township).errors}
     assert messages["姓名"] == "缺少姓名。"
-    assert messages["户号"] == "户号 A-001 在本乡镇已存在。"
+    assert messages["户号"].startswith("户号 A-001 已在积分系统中，文件中以下内容与系统不同：")
+    assert "姓名" in messages["户号"] and "导入只新增农户" in messages["户号"]
 
 
 def test_a_clerk_cannot_import_into_a_village_they_do_not_keep(world, login, tmp_path):
@@ -395,15 +396,16 @@ def file_errors(response) -> list[str]:
     return [str(e) for e in response.context["form"].errors["file"]]
 
 
-def test_a_wrong_header_names_the_missing_and_unknown_columns(world, login, tmp_path):
+def test_a_missing_column_is_left_to_the_mapping_step_and_a_synonym_is_recognised(world, login, tmp_path):
     headers = [h for h in HEADERS if h != "姓名"]
     headers[headers.index("身份证号码")] = "身份证"
-    response = upload(login(world.a.admin), world.a.township, xlsx(tmp_path, [row()[:12]], headers=headers))
-    assert response.status_code == 400
-    errors = " ".join(file_errors(response))
-    assert "缺少" in errors and "姓名" in errors
-    assert "身份证" in errors
-    assert latest_batch(world.a.township) is None
+    values = [v for i, v in enumerate(row(number="A-901", id_no=ID_WANG)) if i != HEADERS.index("姓名")]
+    response = upload(login(world.a.admin), world.a.township, xlsx(tmp_path, [values], headers=headers))
+    assert response.status_code == 302
+    batch = latest_batch(world.a.township)
+    assert (batch.status, batch.column_problems) == (ImportStatus.FAILED, ["请选择这些字段所在的列：姓名。"])
+    assert batch.columns["id_number"] == "身份证" and batch.rows[0]["cells"]["id_number"] == ID_WANG
+    assert counts(world.a.township) == (2, 2, 2)
 
 
 def test_an_empty_file_is_refused(world, login):

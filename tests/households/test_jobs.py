@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import openpyxl
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 
 from core import jobs
 from core.models import Job, JobState
@@ -53,12 +53,21 @@ def test_big_roster_export_goes_to_a_job_page(world, login, settings, django_cap
         response = client.get(reverse("households:roster-export", kwargs={"township_slug": "town-a"}))
     job = Job.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/jobs/{job.pk}/")
-    page = client.get(response["Location"])
-    assert "已完成" in page.content.decode()
+    page = client.get(response["Location"]).content.decode()
+    # The page names what the job makes and leads back to where it was started (issue 17.6).
+    assert "已完成" in page and "<h1>花名册导出（Excel）</h1>" in page and "后台任务" not in page
+    households = reverse("households:household-list", kwargs={"township_slug": "town-a"})
+    assert f'id="job-source" href="{households}"' in page and "返回：农户" in page
     download = client.get(
         reverse("households:job-download", kwargs={"township_slug": "town-a", "pk": job.pk})
     )
     assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
+
+
+def test_every_kind_of_job_names_what_it_makes_and_where_it_came_from():
+    get_resolver().url_patterns  # the pages import every module that registers a runner
+    assert len(jobs.RUNNERS) >= 8
+    assert set(jobs.RUNNERS) == set(jobs.TITLES) == set(jobs.SOURCES)
 
 
 @pytest.mark.django_db

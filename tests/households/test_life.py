@@ -118,7 +118,7 @@ def test_a_former_member_can_share_an_id_number_with_the_current_one(in_a):
 
 
 def test_the_data_migration_stops_memberless_households_taking_part(in_a):
-    """households 0013 on existing data: a household without current members stops taking part, with the reason."""
+    """households 0016 on existing data: a household without current members stops taking part, with the reason."""
     import importlib
 
     from django.apps import apps
@@ -126,7 +126,7 @@ def test_the_data_migration_stops_memberless_households_taking_part(in_a):
     from households.models import Household
     from tests.factories import HouseholdFactory
 
-    migration = importlib.import_module("households.migrations.0013_memberless_households_do_not_take_part")
+    migration = importlib.import_module("households.migrations.0016_memberless_households_do_not_take_part")
     empty = HouseholdFactory(area=in_a.areas[0], number="A-900")
     migration.memberless_do_not_take_part(apps, None)
     empty.refresh_from_db()

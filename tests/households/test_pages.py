@@ -808,7 +808,8 @@ def test_admin_creates_a_new_account_with_a_first_password(world, login):
     assert user.check_password("Dongcun-2026-pw")
     assert Membership.objects.get(user=user).role == Role.VILLAGE_CLERK
     response = Client().post(reverse("login"), {"username": "xiaowang", "password": "Dongcun-2026-pw"})
-    assert (response.status_code, response["Location"]) == (302, reverse("home"))
+    # the office knows this password: the owner chooses their own first (households.people)
+    assert (response.status_code, response["Location"]) == (302, reverse("password_change"))
 
 
 def test_password_of_an_existing_account_is_never_set_by_the_grant_form(world, login):

@@ -248,14 +248,14 @@ def test_a_bad_household_row_keeps_the_good_units_out_too(world, login, tmp_path
 
 
 def test_the_units_sheet_with_a_wrong_header_is_refused_naming_the_sheet(world, login, tmp_path):
-    headers = [h for h in UNIT_HEADERS if h != "联系人"] + ["负责人"]
+    headers = [h for h in UNIT_HEADERS if h != "联系人"] + ["老板"]
     response = upload(
         login(world.a.admin), world.a.township, workbook(tmp_path, GOOD_ROWS, [], unit_headers=headers)
     )
     assert response.status_code == 400
     errors = file_errors(response)
     assert errors[0] == "工作表“单位”：缺少这些列：联系人。"
-    assert "负责人" in errors[1]
+    assert "老板" in errors[1]
     assert latest_batch(world.a.township) is None
 
 

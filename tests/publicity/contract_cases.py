@@ -61,7 +61,20 @@ def mark_comment_read(world):
     return lambda: services.mark_comment_read(membership=parent, comment=comment)
 
 
+def update_notice_settings(world):
+    """The notice and privacy settings are the township office's: a clerk cannot change them."""
+    clerk = member(world.a.clerk)
+    return lambda: services.update_notice_settings(membership=clerk, full_names=True, contact="镇办电话")
+
+
 CASES = {
     f"publicity.services.{case.__name__}": case
-    for case in (create_policy, update_policy, deactivate_policy, write_parent_comment, mark_comment_read)
+    for case in (
+        create_policy,
+        update_policy,
+        deactivate_policy,
+        write_parent_comment,
+        mark_comment_read,
+        update_notice_settings,
+    )
 }

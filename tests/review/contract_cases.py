@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from households.models import Role
 from review import services
-from review.models import RoundKind, WeeklySummary
+from review.models import PanelMember, RoundKind, WeeklySummary
 from scoring import services as scoring
 from tests.contract import member
 from tests.factories import MembershipFactory, UserFactory
@@ -282,8 +282,54 @@ def post_weekly_notice(world):
     return lambda: services.post_weekly_notice(membership=monitor, summary=summary)
 
 
+def _outsider_of_panel(rw):
+    """A panel member of the village who does not sit on the first panel yet."""
+    user = UserFactory(username="p-newcomer")
+    MembershipFactory(user=user, township=rw.township, role=Role.PANEL_MEMBER, villages=[rw.village])
+    return user
+
+
+def add_panel_member(world):
+    rw = ReviewWorld(world)
+    newcomer = _outsider_of_panel(rw)
+    return lambda: services.add_panel_member(
+        membership=member(rw.supervisor), panel=rw.panel1, user=newcomer, kind=KINDS[0]
+    )
+
+
+def replace_panel_member(world):
+    rw = ReviewWorld(world)
+    newcomer = _outsider_of_panel(rw)
+    seat = PanelMember.objects.get(panel=rw.panel1, user=rw.members1[0].user)
+    return lambda: services.replace_panel_member(
+        membership=member(rw.world.a.panel),  # a panel member does not run the panels
+        seat=seat,
+        user=newcomer,
+        kind=KINDS[0],
+        on=datetime.date(2026, 1, 1),
+        reason="调离本村",
+    )
+
+
+def remove_panel_member(world):
+    rw = ReviewWorld(world)
+    seat = PanelMember.objects.get(panel=rw.panel1, user=rw.members1[0].user)
+    clerk_b = MembershipFactory(
+        user=UserFactory(username="a-clerk-west"),
+        township=rw.township,
+        role=Role.VILLAGE_CLERK,
+        villages=[world.a.villages[1]],
+    )  # the other village's clerk
+    return lambda: services.remove_panel_member(
+        membership=clerk_b, seat=seat, on=datetime.date(2026, 1, 1), reason="调离本村"
+    )
+
+
 CASES = {
     "review.services.panels.create_panel": create_panel,
+    "review.services.panels.add_panel_member": add_panel_member,
+    "review.services.panels.replace_panel_member": replace_panel_member,
+    "review.services.panels.remove_panel_member": remove_panel_member,
     "review.services.panels.assign_panel": assign_panel,
     "review.services.panels.apply_rotation": apply_rotation,
     "review.services.rounds.create_round": create_round,

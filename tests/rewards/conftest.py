@@ -13,6 +13,7 @@ import pytest
 
 from households.models import Area, Household, Participation, Village
 from review.models import ReviewRound, RoundKind, RoundState
+from rewards import services as rewards_services
 from scoring import services as scoring
 from scoring.accounts import open_accounts
 from scoring.models import Entry
@@ -125,6 +126,21 @@ class StarWorld:
 
     def stop_taking_part(self, households, participation=Participation.OPTED_OUT) -> None:
         Household.objects.filter(pk__in=[h.pk for h in households]).update(participation=participation)
+
+
+def closable(world, *, resets: bool = False):
+    """One village of ten households (200, 190, …, 110: net 100 … 10), its annual round approved, the rating
+    published; the spendable points start again each year when `resets`."""
+    stars = StarWorld(world)
+    stars.households = stars.village([200 - 10 * i for i in range(10)], name="东村")
+    office = member(stars.admin)
+    if resets:
+        rewards_services.set_reward_settings(
+            membership=office, scheme=stars.scheme, spendable_resets_yearly=True
+        )
+    run, _created, _changes = rewards_services.rate_stars(membership=office, scheme=stars.scheme)
+    rewards_services.publish_run(membership=office, run=run, confirm_overflow=True)
+    return stars
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from rewards import services
 from tests.contract import member
-from tests.rewards.conftest import StarWorld
+from tests.rewards.conftest import StarWorld, closable
 
 D = Decimal
 EXEMPT = {
@@ -248,6 +248,11 @@ def hand_out_prize(world):
     return lambda: services.hand_out_prize(membership=member(world.a.clerk), prize=prize)
 
 
+def close_year(world):
+    stars = closable(world)
+    return lambda: services.close_year(membership=member(world.a.supervisor), scheme=stars.scheme)
+
+
 CASES = {
     f"rewards.services.{module}.{case.__name__}": case
     for module, cases in {
@@ -267,6 +272,7 @@ CASES = {
             cancel_allocation,
         ],
         "prizes": [compute_term_prizes, award_special_prize, publish_prize_list, hand_out_prize],
+        "year_end": [close_year],
         "shop": [
             open_shop,
             update_shop,

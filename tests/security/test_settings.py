@@ -38,6 +38,7 @@ def production(command: list[str], **env) -> subprocess.CompletedProcess:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
         "DJANGO_ALLOWED_HOSTS": "jifen.example.org",
         "DJANGO_CSRF_TRUSTED_ORIGINS": "https://jifen.example.org",
+        "JIFEN_PUBLIC_BASE_URL": "https://jifen.example.org",
         **env,
     }
     return subprocess.run(
@@ -206,3 +207,27 @@ def test_an_outsider_browsing_the_api_in_a_browser_gets_404_not_a_server_error(c
     response = client.get(f"/api/v1/t/{world.a.township.slug}/households/", HTTP_ACCEPT="text/html")
     assert response.status_code == 404
     assert "script-src 'self';" in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://127.0.0.1:8000",
+        "http://localhost:8000",
+        "https://[::1]/",
+        "http://0.0.0.0",
+        "jifen.example.org",
+        "",
+    ],
+)
+def test_production_refuses_to_start_with_a_public_address_phones_cannot_reach(address):
+    result = production(["-c", "import django; django.setup()"], JIFEN_PUBLIC_BASE_URL=address)
+    assert result.returncode != 0
+    assert "JIFEN_PUBLIC_BASE_URL" in result.stderr and "QR" in result.stderr
+
+
+def test_production_starts_with_a_public_address_and_prints_it_under_the_qr():
+    probe = "import django; django.setup(); from django.conf import settings; print(settings.JIFEN_PUBLIC_BASE_URL)"
+    result = production(["-c", probe], JIFEN_PUBLIC_BASE_URL="https://jifen.example.gov.cn")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "https://jifen.example.gov.cn"

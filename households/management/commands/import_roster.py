@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.errors import DomainError
 from core.permissions import Action, can
 from core.tenancy import township_scope
+from households.importing.mapping import column_problems, unmapped_headers
 from households.importing.parsing import ImportFileError, read_roster_file
 from households.importing.services import commit_batch, create_batch
 from households.importing.unit_validation import validate_unit_rows
@@ -59,11 +60,19 @@ class Command(BaseCommand):
         )
         if parsed.unit_rows:
             self.stdout.write(f"units: {len(unit_plan.units)}")
-        if errors := plan.errors + unit_plan.errors:
+        problems = column_problems(parsed.mapping, parsed.headers, parsed.ambiguous, village_given=False)
+        if parsed.rows and (unknown := unmapped_headers(parsed.mapping, parsed.headers)):
+            self.stdout.write(f"columns not imported: {'、'.join(unknown)}")
+        for problem in problems if parsed.rows else []:
+            self.stderr.write(problem)
+        if (errors := plan.errors + unit_plan.errors) or (problems and parsed.rows):
             for error in errors:
                 sheet = f"{error.sheet} " if error.sheet else ""
                 self.stderr.write(f"{sheet}row {error.row} [{error.column}]: {error.message}")
-            raise CommandError(f"{len(errors)} errors: nothing imported.", returncode=1)
+            raise CommandError(
+                f"{len(errors)} errors: nothing imported. Map unknown columns on the import page.",
+                returncode=1,
+            )
         if not commit:
             self.stdout.write("No errors. Run again with --commit to import.")
             return

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0012_household_life_ended_members_and_events'),
-        ('scoring', '0017_officer_posts_and_role_history'),
+        ('households', '0015_household_life_ended_members_and_events'),
+        ('scoring', '0018_year_close'),
     ]
 
     operations = [

@@ -20,5 +20,5 @@ def memberless_do_not_take_part(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("households", "0012_household_life_ended_members_and_events")]
+    dependencies = [("households", "0015_household_life_ended_members_and_events")]
     operations = [migrations.RunPython(memberless_do_not_take_part, migrations.RunPython.noop)]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0011_school_kind_and_roles'),
+        ('households', '0014_import_mapping_and_retention'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

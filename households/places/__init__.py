@@ -1,0 +1,1 @@
+"""Villages and areas over their life: merging one into another, retiring (已撤销) and restoring them."""
