@@ -19,7 +19,7 @@ def existing_households(numbers: set[str]) -> dict[str, Household]:
     households = (
         Household.objects.filter(number__in=numbers - {""})
         .select_related("village", "area")
-        .prefetch_related(Prefetch("members", queryset=Resident.objects.order_by("id")))
+        .prefetch_related(Prefetch("members", queryset=Resident.objects.current().order_by("id")))
     )
     return {household.number: household for household in households}
 

@@ -105,7 +105,8 @@ def roster_rows(households: QuerySet[Household], *, full_identity: bool, progres
     total = households.count() if progress else 0
     households = (
         households.select_related("village", "area")
-        .prefetch_related(Prefetch("members", queryset=Resident.objects.order_by("-is_head", "id")))
+        # Current members only: a member who died or moved out is history (the household page), not the roster.
+        .prefetch_related(Prefetch("members", queryset=Resident.objects.current().order_by("-is_head", "id")))
         .order_by("village__name", "area__name", "number")
     )
     for done, household in enumerate(households.iterator(chunk_size=2000)):

@@ -149,3 +149,23 @@ def test_units_of_the_export_import_back_unchanged_and_a_changed_unit_is_refused
     upload(client, world.a.township, buffer.getvalue(), name="export2.xlsx")
     errors = latest_batch(world.a.township).errors
     assert [(e["sheet"], e["row"], e["column"]) for e in errors] == [("单位", 2, "单位名称")]
+
+
+def test_a_member_who_left_is_not_on_the_export_and_the_export_still_imports_back_unchanged(world, login):
+    from households import services
+    from tests.contract import member
+
+    with township_scope(world.a.township):
+        household = Household.objects.get(number="A-001")
+        left = Resident.objects.create(township=world.a.township, household=household, name="赵老汉")
+        services.remove_resident(membership=member(world.a.admin), resident=left, reason="去世")
+    client = login(world.a.admin)
+    names = {row[HEADERS.index("姓名")] for row in export_rows(client)[1:]}
+    assert "张三明" in names and "赵老汉" not in names
+    response = client.get(reverse("households:roster-export", kwargs={"township_slug": "town-a"}))
+    before = snapshot(world.a.township)
+    upload(client, world.a.township, response.content, name="export.xlsx")
+    batch = latest_batch(world.a.township)
+    assert (batch.errors, batch.household_count, batch.unchanged_count) == ([], 0, 2)
+    commit(client, world.a.township, batch)
+    assert snapshot(world.a.township) == before
