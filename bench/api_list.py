@@ -61,7 +61,7 @@ def baseline(request, township_slug):
             households = households.filter(village_id=int(request.GET["village"]))
         count = households.count()
         rows = list(
-            households.order_by("village__name", "area__name", "number").values(*HOUSEHOLD_FIELDS)[
+            households.order_by("village__sort_key", "area__sort_key", "number").values(*HOUSEHOLD_FIELDS)[
                 (page - 1) * PAGE_SIZE : page * PAGE_SIZE
             ]
         )

@@ -261,7 +261,7 @@ class Application(TownshipOwned):
     applied_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["call_id", "village__name", "id"]
+        ordering = ["call_id", "village__sort_key", "id"]
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         constraints = [

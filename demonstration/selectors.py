@@ -279,7 +279,7 @@ def applications_for_region(
                 "call", "call__region", "village", "township", "township__county_link__county", "applied_by"
             )
             .prefetch_related(_trail())
-            .order_by("township__county_link__county__name", "township__name", "village__name", "id")
+            .order_by("township__county_link__county__name", "township__name", "village__sort_key", "id")
         )
 
 

@@ -149,7 +149,7 @@ def apply_page(request, township, membership, pk):
     call = township_calls(township).filter(pk=parse_id(pk)).first()
     if call is None:
         raise Http404
-    villages = villages_visible_to(membership).order_by("name", "pk")
+    villages = villages_visible_to(membership).order_by("sort_key", "pk")
     form = ApplyForm(request.POST or None, request.FILES or None, villages=villages)
     if request.method == "POST" and form.is_valid():
         try:

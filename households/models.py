@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import TownshipOwned
+from core.natural import NaturallySorted
 from core.permissions import Role
 from core.tenancy import TownshipScopedManager
 from core.vocabulary import OrganisationKind
@@ -41,7 +42,7 @@ class Township(models.Model):
         return self.name
 
 
-class Village(TownshipOwned):
+class Village(NaturallySorted, TownshipOwned):
     village_path = ""
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=30, blank=True)
@@ -51,7 +52,7 @@ class Village(TownshipOwned):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["name", "id"]
+        ordering = ["sort_key", "id"]  # 二村 before 十村 (core.natural)
         verbose_name = _("village")
         verbose_name_plural = _("villages")
         constraints = [
@@ -142,7 +143,7 @@ class LoginAccount(models.Model):
         return str(self.user)
 
 
-class Area(TownshipOwned):
+class Area(NaturallySorted, TownshipOwned):
     """片区 / 村民小组: a slice of a village, about 100 households at most."""
 
     village_path = "village"
@@ -156,7 +157,7 @@ class Area(TownshipOwned):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["village__name", "name", "id"]
+        ordering = ["village__sort_key", "sort_key", "id"]  # 二组 before 十组 (core.natural)
         verbose_name = _("area")
         verbose_name_plural = _("areas")
         constraints = [
@@ -244,7 +245,7 @@ class Household(TownshipOwned):
     objects = TownshipScopedManager(HouseholdQuerySet)
 
     class Meta:
-        ordering = ["village__name", "area__name", "number"]
+        ordering = ["village__sort_key", "area__sort_key", "number"]
         verbose_name = _("household")
         verbose_name_plural = _("households")
         constraints = [
@@ -453,7 +454,7 @@ class Unit(TownshipOwned):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["village__name", "name", "id"]
+        ordering = ["village__sort_key", "name", "id"]
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         constraints = [

@@ -89,13 +89,13 @@ def household_list(
     heads = Resident.objects.filter(household=OuterRef("pk"), is_head=True).values("name")[:1]
     return households.annotate(
         head_name=Subquery(heads, output_field=CharField()), member_count=_count_of(Resident, "household")
-    ).order_by("village__name", "area__name", "number", "pk")
+    ).order_by("village__sort_key", "area__sort_key", "number", "pk")
 
 
 def area_choices(membership: Membership) -> QuerySet[Area]:
     """Areas for a select box, labelled with their village (one query); retired ones (已撤销) are left out."""
     areas = areas_visible_to(membership).filter(retired_at__isnull=True, village__retired_at__isnull=True)
-    return areas.select_related("village").order_by("village__name", "name", "pk")
+    return areas.select_related("village").order_by("village__sort_key", "sort_key", "pk")
 
 
 def area_size_warning(area: Area, extra: int = 0) -> str | None:

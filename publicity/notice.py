@@ -103,7 +103,7 @@ def _batch_entries(round_: ReviewRound, full_names: bool) -> list[NoticeEntry]:
         .select_related(*ACCOUNT_ROWS)
         .annotate(head_name=Subquery(head_name))
         .order_by(
-            "account__area__name", "household__number", "account__kind", "account_id", "occurred_on", "pk"
+            "account__area__sort_key", "household__number", "account__kind", "account_id", "occurred_on", "pk"
         )
     )
     return [
@@ -124,7 +124,7 @@ def _account_rows(round_: ReviewRound, counting, categories, full_names: bool) -
     accounts = list(
         Account.objects.filter(pk__in=counting.filter(household__isnull=True).values("account_id"))
         .select_related("area", "resident__household", "unit")
-        .order_by("area__name", "kind", "id")
+        .order_by("area__sort_key", "kind", "id")
     )
     if not accounts:
         return []
@@ -161,7 +161,7 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
     listed = list(
         households.select_related("area")
         .annotate(head_name=Subquery(head_name))
-        .order_by("area__name", "number")
+        .order_by("area__sort_key", "number")
     )
     shown = notice_settings(round_.township_id)
     full_names = shown.full_names

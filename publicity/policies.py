@@ -116,7 +116,7 @@ def qualifying_accounts(
             % {"year": year},
             code="no_scheme",
         )
-    villages = Village.objects.order_by("name", "pk")
+    villages = Village.objects.order_by("sort_key", "pk")
     if village_ids is not None:
         villages = villages.filter(pk__in=village_ids)
     if policy.top is not None:

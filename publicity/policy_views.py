@@ -63,7 +63,7 @@ def policy_form(request, township, membership, pk=None):
 def policy_qualifying(request, township, membership, pk):
     """Who qualifies for the policy in a year, in the villages the member sees (or one of them)."""
     policy = get_visible(policies_of(township), pk)
-    villages = list(villages_visible_to(membership).order_by("name", "pk"))
+    villages = list(villages_visible_to(membership).order_by("sort_key", "pk"))
     data = request.GET if "year" in request.GET else None
     form = QualifyingForm(data, villages=villages, initial={"year": timezone.localdate().year - 1})
     rows, error = None, None

@@ -74,7 +74,7 @@ def setup_steps(township: Township) -> list[Step]:
             area_count=_count(Area, "village", retired_at__isnull=True),
             has_clerk=Exists(clerks),
         )
-        .order_by("name", "pk")
+        .order_by("sort_key", "pk")
     )
     full_panels = (
         ReviewPanel.objects.filter(home_area=OuterRef("pk"))
@@ -85,7 +85,7 @@ def setup_steps(township: Township) -> list[Step]:
         Area.objects.filter(retired_at__isnull=True, village__retired_at__isnull=True)
         .annotate(household_count=_count(Household, "area"), has_panel=Exists(full_panels))
         .select_related("village")
-        .order_by("village__name", "name", "pk")
+        .order_by("village__sort_key", "sort_key", "pk")
     )
     has_households = Household.objects.exists()  # query 3
     year = _today(township).year

@@ -94,7 +94,12 @@ def batch_for_slips(membership: Membership, pk: object) -> tuple[ReviewRound, li
     batch = get_visible(batches, pk)
     entries = list(
         _for_print(approved_claims_of_batch(membership, batch)).order_by(
-            "village__name", "account__area__name", "household__number", "account_id", "occurred_on", "pk"
+            "village__sort_key",
+            "account__area__sort_key",
+            "household__number",
+            "account_id",
+            "occurred_on",
+            "pk",
         )
     )
     if not entries:

@@ -32,7 +32,7 @@ def _own_part(part: ArchivePart, close: YearClose, membership: Membership | None
             return star_summary_xlsx(run, created=None, changes=[]) if run else b""
     # The roster as the township kept it at the close, ID numbers masked: the archive is kept for years.
     return export_roster(
-        Household.objects.order_by("village__name", "number"),
+        Household.objects.order_by("village__sort_key", "number"),
         full_identity=False,
         units=units_visible_to(membership) if membership else None,
     )

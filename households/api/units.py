@@ -95,7 +95,7 @@ class UnitViewSet(TownshipScopedViewSet):
     ordering_fields = ["name", "created_at", "updated_at"]
 
     def scoped_queryset(self):
-        return units_visible_to(self.membership).order_by("village__name", "name", "pk")
+        return units_visible_to(self.membership).order_by("village__sort_key", "name", "pk")
 
     def perform_create(self, serializer):
         unit = services.create_unit(membership=self.membership, **serializer.validated_data)

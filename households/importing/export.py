@@ -107,7 +107,7 @@ def roster_rows(households: QuerySet[Household], *, full_identity: bool, progres
         households.select_related("village", "area")
         # Current members only: a member who died or moved out is history (the household page), not the roster.
         .prefetch_related(Prefetch("members", queryset=Resident.objects.current().order_by("-is_head", "id")))
-        .order_by("village__name", "area__name", "number")
+        .order_by("village__sort_key", "area__sort_key", "number")
     )
     for done, household in enumerate(households.iterator(chunk_size=2000)):
         if progress and done % 500 == 0:
@@ -138,7 +138,7 @@ def roster_rows(households: QuerySet[Household], *, full_identity: bool, progres
 def unit_rows(units: QuerySet[Unit], *, full_identity: bool) -> Iterator[list]:
     """One row per active unit (archived ones stay in Jifen, not on the roster), in the sheet's column order."""
     units = units.filter(archived_at__isnull=True).select_related("village")
-    for unit in units.order_by("village__name", "name", "pk"):
+    for unit in units.order_by("village__sort_key", "name", "pk"):
         yield [
             unit.village.name,
             unit.name,

@@ -44,7 +44,7 @@ def _report(request, result, target_name: str) -> None:
 def village_merge(request, township, membership, pk):
     village = get_object_or_404(villages_visible_to(membership), pk=pk)
     targets = villages_visible_to(membership).filter(retired_at__isnull=True).exclude(pk=village.pk)
-    form = VillageMergeForm(request.POST or None, villages=targets.order_by("name", "pk"))
+    form = VillageMergeForm(request.POST or None, villages=targets.order_by("sort_key", "pk"))
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["target"]
         try:
@@ -104,7 +104,7 @@ def _visible_area(membership, pk):
 def area_merge(request, township, membership, pk):
     area = _visible_area(membership, pk)
     targets = areas_visible_to(membership).filter(village_id=area.village_id, retired_at__isnull=True)
-    form = AreaMergeForm(request.POST or None, areas=targets.exclude(pk=area.pk).order_by("name", "pk"))
+    form = AreaMergeForm(request.POST or None, areas=targets.exclude(pk=area.pk).order_by("sort_key", "pk"))
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["target"]
         try:

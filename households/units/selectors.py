@@ -29,4 +29,4 @@ def unit_list(
         units = units.filter(archived_at__isnull=True)
     elif status == ARCHIVED:
         units = units.filter(archived_at__isnull=False)
-    return units.order_by("village__name", "name", "pk")
+    return units.order_by("village__sort_key", "name", "pk")

@@ -48,7 +48,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = villages_visible_to(membership).order_by("name")
+        self.fields["village"].queryset = villages_visible_to(membership).order_by("sort_key", "pk")
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -29,10 +29,10 @@ def _person_url(township, target: Membership) -> str:
 def _role_form_kwargs(township) -> dict:
     school = township.kind == OrganisationKind.SCHOOL
     return {
-        "villages": Village.objects.order_by("name", "pk"),
-        "areas": Area.objects.select_related("village").order_by("village__name", "name", "pk"),
+        "villages": Village.objects.order_by("sort_key", "pk"),
+        "areas": Area.objects.select_related("village").order_by("village__sort_key", "sort_key", "pk"),
         "roles": selectors.roles_of(township),
-        "students": Household.objects.order_by("village__name", "number") if school else None,
+        "students": Household.objects.order_by("village__sort_key", "number") if school else None,
     }
 
 

@@ -53,8 +53,8 @@ def membership_list(request, township, membership):
 
 @township_view(Action.MANAGE_TOWNSHIP)
 def membership_grant(request, township, membership):
-    villages = Village.objects.order_by("name", "pk")
-    areas = Area.objects.select_related("village").order_by("village__name", "name", "pk")
+    villages = Village.objects.order_by("sort_key", "pk")
+    areas = Area.objects.select_related("village").order_by("village__sort_key", "sort_key", "pk")
     initial = {}
     if username := request.GET.get("username", "").replace("\x00", "").strip():
         # "Change" from the list: start from the member's current role and villages.
@@ -75,7 +75,7 @@ def membership_grant(request, township, membership):
         areas=areas,
         initial=initial,
         roles=selectors.roles_of(township),
-        students=Household.objects.order_by("village__name", "number") if school else None,
+        students=Household.objects.order_by("village__sort_key", "number") if school else None,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

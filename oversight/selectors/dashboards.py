@@ -150,7 +150,7 @@ def township_dashboard(
 
     `whole_township`: the villages are all of the township's, so the ledger is read without a village filter.
     """
-    village_list = list(villages.order_by("name", "pk"))
+    village_list = list(villages.order_by("sort_key", "pk"))
     ids = [v.pk for v in village_list]
     rows = {v.pk: Figures(v.pk, v.name) for v in village_list}
     scheme = scheme_of_year(year)
@@ -192,7 +192,7 @@ def township_dashboard(
 
 def village_dashboard(village: Village, year: int) -> Dashboard:
     """The same figures for one village, by area (rounds and supermarket figures are the village's)."""
-    areas = list(village.areas.order_by("name", "pk"))
+    areas = list(village.areas.order_by("sort_key", "pk"))
     rows = {a.pk: Figures(a.pk, a.name) for a in areas}
     ids = [village.pk]
     scheme = scheme_of_year(year)

@@ -220,7 +220,9 @@ def described(rounds):
             Prefetch("moves", queryset=RoundMove.objects.select_related("actor").order_by("at", "id")),
             Prefetch(
                 "assignments",
-                queryset=PanelAssignment.objects.select_related("panel", "area").order_by("area__name", "id"),
+                queryset=PanelAssignment.objects.select_related("panel", "area").order_by(
+                    "area__sort_key", "id"
+                ),
             ),
         )
     )

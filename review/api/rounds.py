@@ -151,7 +151,7 @@ class RoundViewSet(ReviewViewSet):
         """Which panel inspects which area. POST assigns one (never a panel to its own home area)."""
         round_ = self.get_object()
         if request.method == "GET":
-            rows = round_.assignments.select_related("panel", "area").order_by("area__name", "id")
+            rows = round_.assignments.select_related("panel", "area").order_by("area__sort_key", "id")
             return self.paginated(rows, AssignmentSerializer)
         serializer = AssignSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)

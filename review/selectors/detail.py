@@ -132,7 +132,7 @@ def inspection_progress(round_: ReviewRound) -> list[dict]:
         .filter(village=round_.village)
         .values("area_id", "area__name")
         .annotate(total=Count("id"), inspected=Count("id", filter=Q(pk__in=inspected)))
-        .order_by("area__name")
+        .order_by("area__sort_key")
     )
     return [
         {"area_id": r["area_id"], "area": r["area__name"], "inspected": r["inspected"], "total": r["total"]}
@@ -148,7 +148,7 @@ def assigned_areas(round_: ReviewRound, user: "User") -> QuerySet[PanelAssignmen
         )
         .select_related("area", "panel")
         .distinct()
-        .order_by("area__name", "pk")
+        .order_by("area__sort_key", "pk")
     )
 
 
@@ -167,7 +167,7 @@ def households_for_inspector(round_: ReviewRound, user: "User") -> QuerySet[Hous
             own=Exists(Resident.objects.filter(household=OuterRef("pk"), account=user)),
             head_name=_head_name("pk"),
         )
-        .order_by("area__name", "number", "pk")
+        .order_by("area__sort_key", "number", "pk")
     )
 
 

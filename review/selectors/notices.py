@@ -32,7 +32,7 @@ def villages_with_direct_proposals(membership: Membership, scheme: Scheme) -> li
         .filter(village__in=villages)
         .values("village_id", "village__name")
         .annotate(n=Count("id"))
-        .order_by("village__name", "village_id")
+        .order_by("village__sort_key", "village_id")
     )
     return [{"village_id": r["village_id"], "village": r["village__name"], "count": r["n"]} for r in rows]
 

@@ -137,7 +137,7 @@ def _inspections_waiting(membership: Membership) -> list[dict]:
         )
         .select_related("round", "round__village", "area", "panel")
         .distinct()
-        .order_by("round__created_at", "round_id", "area__name", "pk")
+        .order_by("round__created_at", "round_id", "area__sort_key", "pk")
     )
     if not assignments:
         return []

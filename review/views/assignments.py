@@ -25,7 +25,7 @@ def assignments(request, township, membership, pk):
     round_ = get_round(membership, pk)
     village = round_.village
     panels = ReviewPanel.objects.filter(village=village).select_related("home_area").order_by("name", "pk")
-    areas = Area.objects.filter(village=village).order_by("name", "pk")
+    areas = Area.objects.filter(village=village).order_by("sort_key", "pk")
     form = AssignForm(
         request.POST if "assign" in request.POST else None, panels=panels, areas=areas, prefix="assign"
     )
@@ -62,7 +62,7 @@ def assignments(request, township, membership, pk):
         "assignments": list(
             PanelAssignment.objects.filter(round=round_)
             .select_related("panel", "panel__home_area", "area")
-            .order_by("area__name", "pk")
+            .order_by("area__sort_key", "pk")
         ),
         "rotation": selectors.propose_rotation(round_),
         "panels": list(panels),

@@ -104,12 +104,12 @@ def _panels(membership):
         restrict_to_visible(membership, ReviewPanel.objects.all())
         .select_related("village", "home_area")
         .prefetch_related(Prefetch("members", queryset=seats, to_attr="seats"))
-        .order_by("village__name", "name", "pk")
+        .order_by("village__sort_key", "name", "pk")
     )
 
 
 def _runnable_villages(membership):
-    villages = restrict_to_visible(membership, Village.objects.all()).order_by("name", "pk")
+    villages = restrict_to_visible(membership, Village.objects.all()).order_by("sort_key", "pk")
     return villages if can(membership, Action.RUN_ROUND) else villages.none()
 
 

@@ -43,7 +43,7 @@ def worklist(request, township, membership):
         "can_run": can(membership, Action.RUN_ROUND),
         "can_claim": can(membership, Action.RECORD_CLAIM),
         # A school's classes where the member records: the duty monitor's daily record and the weekly summary.
-        "classes": villages_visible_to(membership).order_by("name", "pk")
+        "classes": villages_visible_to(membership).order_by("sort_key", "pk")
         if township.kind == OrganisationKind.SCHOOL and can(membership, Action.RECORD_ENTRY)
         else [],
     }
@@ -66,7 +66,7 @@ def round_list(request, township, membership):
 def round_create(request, township, membership):
     form = RoundForm(
         request.POST or None,
-        villages=villages_visible_to(membership).order_by("name", "pk"),
+        villages=villages_visible_to(membership).order_by("sort_key", "pk"),
         schemes=Scheme.objects.filter(state=SchemeState.ACTIVE).order_by("-year", "name", "pk"),
     )
     if request.method == "POST" and form.is_valid():

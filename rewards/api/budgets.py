@@ -115,7 +115,9 @@ class BudgetViewSet(RewardsViewSet):
     kept_detail = _("A budget is never deleted: allocations and redemptions draw on it.")
 
     def scoped_queryset(self):
-        rows = budgets_with_figures().select_related("created_by").order_by("-year", "village__name", "pk")
+        rows = (
+            budgets_with_figures().select_related("created_by").order_by("-year", "village__sort_key", "pk")
+        )
         return visible_to(self.membership, rows, "village")
 
     def _answer(self, budget, code=status.HTTP_200_OK):

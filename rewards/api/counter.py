@@ -240,7 +240,7 @@ class ShopParticipationViewSet(RewardsViewSet):
     routed_actions = {"list"}
 
     def scoped_queryset(self):
-        return villages_visible_to(self.membership).order_by("name", "pk")
+        return villages_visible_to(self.membership).order_by("sort_key", "pk")
 
     @extend_schema(parameters=[YearQuerySerializer])
     def list(self, request, *args, **kwargs):

@@ -90,7 +90,7 @@ class ShopViewSet(RewardsViewSet):
     kept_detail = _("A points supermarket is never deleted: its redemptions are kept.")
 
     def scoped_queryset(self):
-        return shops_visible_to(self.membership).select_related("village").order_by("village__name", "pk")
+        return shops_visible_to(self.membership).select_related("village").order_by("village__sort_key", "pk")
 
     def perform_create(self, serializer):
         data = serializer.validated_data

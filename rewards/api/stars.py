@@ -210,7 +210,7 @@ class StarRunViewSet(RewardsViewSet):
             StarResult.objects.filter(run=run).select_related("household", "village"),
             "village",
             household_record=True,
-        ).order_by("village__name", "village_id", "rank", "household__number")
+        ).order_by("village__sort_key", "village_id", "rank", "household__number")
         if "village" in query.validated_data:
             rows = rows.filter(village=query.validated_data["village"])
         if "stars" in query.validated_data:

@@ -59,7 +59,7 @@ class Budget(TownshipOwned):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-year", "village__name"]
+        ordering = ["-year", "village__sort_key"]
         verbose_name = _("budget")
         verbose_name_plural = _("budgets")
         constraints = [

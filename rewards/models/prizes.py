@@ -57,7 +57,7 @@ class PrizeList(TownshipOwned):
     class Meta:
         verbose_name = _("prize list")
         verbose_name_plural = _("prize lists")
-        ordering = ["-scheme__starts_on", "village__name", "pk"]
+        ordering = ["-scheme__starts_on", "village__sort_key", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["scheme", "village"], name="prize_list_once_per_class_and_term"),
             models.CheckConstraint(

@@ -24,7 +24,7 @@ class Shop(TownshipOwned):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["village__name"]
+        ordering = ["village__sort_key"]
         verbose_name = _("points supermarket")
         verbose_name_plural = _("points supermarkets")
 

@@ -277,7 +277,7 @@ class StarRunVillage(TownshipOwned):
     )
 
     class Meta:
-        ordering = ["run_id", "village__name", "village_id"]
+        ordering = ["run_id", "village__sort_key", "village_id"]
         verbose_name = _("village of a star rating")
         verbose_name_plural = _("villages of a star rating")
         constraints = [

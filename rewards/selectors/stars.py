@@ -159,7 +159,7 @@ def run_results(run: StarRun) -> QuerySet[StarResult]:
     return (
         StarResult.objects.filter(run=run)
         .select_related("household", "village")
-        .order_by("village__name", "village_id", "rank", "household__number")
+        .order_by("village__sort_key", "village_id", "rank", "household__number")
     )
 
 
@@ -185,7 +185,7 @@ def village_summary(run: StarRun) -> list[dict[str, Any]]:
             three=Count("pk", filter=Q(stars=3)),
             disqualified=Count("pk", filter=Q(disqualified=True)),
         )
-        .order_by("village__name", "village_id")
+        .order_by("village__sort_key", "village_id")
     )
     return [dict(row) for row in rows]
 
@@ -206,7 +206,7 @@ def star_households(year: int, *, published_only: bool = True) -> QuerySet[StarR
     return (
         StarResult.objects.filter(run__in=runs, stars__gte=3)
         .select_related("household", "village", "run", "run__scheme")
-        .order_by("-stars", "village__name", "rank", "household__number")
+        .order_by("-stars", "village__sort_key", "rank", "household__number")
     )
 
 

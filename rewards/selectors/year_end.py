@@ -168,7 +168,7 @@ def _villages(scheme: Scheme, year: int) -> list[VillageCheck]:
         rounds
     )
     checks = []
-    for village in Village.objects.filter(pk__in=ids).order_by("name", "pk"):
+    for village in Village.objects.filter(pk__in=ids).order_by("sort_key", "pk"):
         round_ = rounds.get(village.pk)
         check = VillageCheck(
             village=village,
@@ -191,7 +191,7 @@ def _accounts(scheme: Scheme, year: int) -> list[AccountLine]:
     accounts = list(
         Account.objects.filter(pk__in=Entry.objects.filter(scheme=scheme, year=year).values("account_id"))
         .select_related("household", "resident", "unit", "village")
-        .order_by("village__name", "pk")
+        .order_by("village__sort_key", "pk")
     )
     balances = spendable_balances(accounts, year=year)
     return [
@@ -231,7 +231,7 @@ def archive_parts(scheme: Scheme, year: int) -> list[ArchivePart]:
             scheme=scheme, period__startswith=str(year), notice_opened_at__isnull=False
         )
         .select_related("village")
-        .order_by("village__name", "period", "pk")
+        .order_by("village__sort_key", "period", "pk")
     )
     parts += [
         ArchivePart(

@@ -23,7 +23,7 @@ from .common import get_visible, render_page, url, year_of
 @township_view(Action.VIEW)
 def budget_list(request, township, membership):
     year = year_of(request)
-    villages = villages_visible_to(membership).order_by("name", "pk")
+    villages = villages_visible_to(membership).order_by("sort_key", "pk")
     figures = selectors.budget_figures(year=year, village_ids=[v.pk for v in villages])
     rows = [{"village": v, "figures": figures[v.pk]} for v in villages]
     form = None

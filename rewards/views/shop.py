@@ -35,13 +35,13 @@ FOUND = 10
 
 @township_view(Action.VIEW)
 def shop_list(request, township, membership):
-    shops = list(shops_visible_to(membership).select_related("village").order_by("village__name"))
+    shops = list(shops_visible_to(membership).select_related("village").order_by("village__sort_key"))
     year = this_year()
     participation = selectors.shop_participation(year=year, village_ids=[s.village_id for s in shops])
     rows = [{"shop": s, "participation": participation[s.village_id]} for s in shops]
     form = None
     if can(membership, Action.RUN_SHOP):
-        without = villages_visible_to(membership).filter(shop__isnull=True).order_by("name")
+        without = villages_visible_to(membership).filter(shop__isnull=True).order_by("sort_key", "pk")
         form = ShopForm(request.POST or None, villages=without)
         if request.method == "POST" and form.is_valid():
             village = form.cleaned_data.pop("village")

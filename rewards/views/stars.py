@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from core import jobs
 from core.errors import DomainError
+from core.natural import natural_key
 from core.permissions import Action, can
 from core.views import township_view
 from core.vocabulary import OrganisationKind
@@ -89,7 +90,7 @@ def _village_rows(run: StarRun, visible: set[int]) -> list[dict]:
                 "disqualified": counts.get("disqualified", 0),
             }
         )
-    return sorted(rows, key=lambda row: (row["name"], row["village_id"]))
+    return sorted(rows, key=lambda row: (natural_key(row["name"]), row["village_id"]))
 
 
 @township_view(Action.VIEW)

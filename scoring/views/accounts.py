@@ -64,7 +64,7 @@ def account_list(request, township, membership):
             | Q(resident__household__number__icontains=query)
             | Q(unit__name__icontains=query)
         )
-    accounts = accounts.order_by("village__name", "kind", "id")
+    accounts = accounts.order_by("village__sort_key", "kind", "id")
     page = Paginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -123,7 +123,7 @@ def rankings(request, township, membership):
             page=Paginator(ranking, PER_PAGE).get_page(request.GET.get("page")),
             cumulative=ranking.year is None and scheme.points_carry_forward,
             this_year=ranking_year(scheme),
-            villages=list(villages_visible_to(membership).order_by("name", "pk")),
+            villages=list(villages_visible_to(membership).order_by("sort_key", "pk")),
         )
     return render_page(request, "scoring/rankings.html", context)
 

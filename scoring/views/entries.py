@@ -47,7 +47,7 @@ def entry_list(request, township, membership):
     filter_form = EntryFilterForm(
         request.GET or None,
         schemes=Scheme.objects.order_by("-year", "name", "pk"),
-        villages=villages_visible_to(membership).order_by("name", "pk"),
+        villages=villages_visible_to(membership).order_by("sort_key", "pk"),
     )
     entries = selectors.ledger(membership, **filter_form.filters())
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
@@ -293,8 +293,10 @@ def entry_bulk(request, township, membership):
         form = BulkRecordForm(initial=initial, items=items, households=households)
     picker = AreaPickerForm(
         initial={"village": village and village.pk, "area": area and area.pk},
-        villages=villages_visible_to(membership).order_by("name", "pk"),
-        areas=areas_visible_to(membership).select_related("village").order_by("village__name", "name", "pk"),
+        villages=villages_visible_to(membership).order_by("sort_key", "pk"),
+        areas=areas_visible_to(membership)
+        .select_related("village")
+        .order_by("village__sort_key", "sort_key", "pk"),
     )
     context = {
         "form": form,
