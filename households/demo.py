@@ -30,15 +30,16 @@ class DemoUser:
     username: str
     role: str
     description: str
+    name: str = ""  # the display name pages, slips and passbooks show (never the login)
 
 
 DEMO_USERS = [
-    DemoUser("demo-admin", Role.TOWNSHIP_ADMIN, "township office (乡镇办)"),
-    DemoUser("demo-clerk", Role.VILLAGE_CLERK, "village clerk of 青山村 (村文书)"),
-    DemoUser("demo-panel", Role.PANEL_MEMBER, "review panel member, 青山村 (评议小组成员)"),
-    DemoUser("demo-supervisor", Role.SUPERVISOR, "supervisor (监督委员会)"),
-    DemoUser("demo-county", Role.COUNTY_VIEWER, "county viewer (县农业农村局)"),
-    DemoUser("demo-grid", Role.GRID_WORKER, "grid worker of 青山村 (网格员)"),
+    DemoUser("demo-admin", Role.TOWNSHIP_ADMIN, "township office (乡镇办)", "王建国"),
+    DemoUser("demo-clerk", Role.VILLAGE_CLERK, "village clerk of 青山村 (村文书)", "李秀梅"),
+    DemoUser("demo-panel", Role.PANEL_MEMBER, "review panel member, 青山村 (评议小组成员)", "张德福"),
+    DemoUser("demo-supervisor", Role.SUPERVISOR, "supervisor (监督委员会)", "赵明远"),
+    DemoUser("demo-county", Role.COUNTY_VIEWER, "county viewer (县农业农村局)", "钱立新"),
+    DemoUser("demo-grid", Role.GRID_WORKER, "grid worker of 青山村 (网格员)", "孙海燕"),
 ]
 
 
@@ -65,8 +66,11 @@ def seed_roster(*, slug: str = "qingshan", name: str = "青山镇") -> tuple[Tow
         for demo in DEMO_USERS:
             user = User.objects.filter(username=demo.username).first()
             if user is None:
-                user = User.objects.create_user(demo.username, password=DEMO_PASSWORD)
+                user = User.objects.create_user(demo.username, password=DEMO_PASSWORD, first_name=demo.name)
                 created = True
+            elif demo.name and not user.get_full_name():  # a demo made before the users had names
+                user.first_name = demo.name
+                user.save(update_fields=["first_name"])
             users[demo.username] = user
         with township_scope(township):
             office, made = _township_office(township, users["demo-admin"])

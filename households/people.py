@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.people import display_name
 from core.permissions import Action, require
 from core.tenancy import dangerously_all_townships
 
@@ -53,7 +54,7 @@ def suggest_username(township: Township, role: str) -> str:
 
 
 def _person(user: "User") -> str:
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 def _record(user: "User", by: "User", act: str, reason: str = "", *, must_change_password: bool) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from core.people import display_name
 from core.permissions import Role, restrict_to_visible
 from core.vocabulary import OrganisationKind
 
@@ -344,7 +345,7 @@ def _entry(kind: str, record: Any, before: Any, names: _NameBook) -> HistoryEntr
     user = record.history_user
     return HistoryEntry(
         when=record.history_date,
-        who=(user.get_full_name() or user.username) if user else _("system"),
+        who=display_name(user) if user else _("system"),
         kind=kind,
         model_label=str(model._meta.verbose_name),
         object_label=_object_label(kind, record, names),

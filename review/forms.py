@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.people import display_name
 from households.models import Household
 from scoring.models import ClaimChannel, Item
 
@@ -35,7 +36,7 @@ def _text(label, *, required=True, rows=2, max_length=2000, help_text=""):
 
 
 def _user_label(user) -> str:
-    return user.get_full_name() or user.username
+    return display_name(user)
 
 
 class ItemChoiceField(forms.ModelChoiceField):

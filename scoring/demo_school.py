@@ -53,14 +53,22 @@ OFFICERS = {
 }
 SCHOOL_USERS = [
     DemoUser(
-        "demo-school", Role.TOWNSHIP_ADMIN, "school office of 实验中学 (教务处): everything in the school"
+        "demo-school",
+        Role.TOWNSHIP_ADMIN,
+        "school office of 实验中学 (教务处): everything in the school",
+        "周文华",
     ),
-    DemoUser("demo-teacher", Role.HEAD_TEACHER, "head teacher (班主任) of 初一(3)班"),
+    DemoUser("demo-teacher", Role.HEAD_TEACHER, "head teacher (班主任) of 初一(3)班", "吴静"),
     DemoUser(
-        "demo-officer", Role.CLASS_OFFICER, "class officer (班长) of 初一(3)班: records, posts the week"
+        "demo-officer",
+        Role.CLASS_OFFICER,
+        "class officer (班长) of 初一(3)班: records, posts the week",
+        "郑小宇",
     ),
-    DemoUser("demo-monitor", Role.DUTY_MONITOR, "duty monitor (值日班长) of 初一(3)班: records the day"),
-    DemoUser("demo-parent", Role.PARENT, "parent (家长) of student 26030105 in 初一(3)班"),
+    DemoUser(
+        "demo-monitor", Role.DUTY_MONITOR, "duty monitor (值日班长) of 初一(3)班: records the day", "陈思雨"
+    ),
+    DemoUser("demo-parent", Role.PARENT, "parent (家长) of student 26030105 in 初一(3)班", "刘建华"),
 ]
 PARENTS_STUDENT = "26030105"
 
@@ -93,7 +101,7 @@ def seed_school() -> DemoSchool:
         for demo in SCHOOL_USERS:
             user = User.objects.filter(username=demo.username).first()
             if user is None:
-                user = User.objects.create_user(demo.username, password=DEMO_PASSWORD)
+                user = User.objects.create_user(demo.username, password=DEMO_PASSWORD, first_name=demo.name)
                 created = True
             users[demo.username] = user
         with township_scope(school):

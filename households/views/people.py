@@ -11,6 +11,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.people import display_name
 from core.permissions import Action
 from core.views import render_page, township_view
 from core.vocabulary import OrganisationKind
@@ -117,7 +118,7 @@ def person_detail(request, township, membership, pk):
 
 
 def _name(target: Membership) -> str:
-    return target.user.get_full_name() or target.user.get_username()
+    return display_name(target.user)
 
 
 def _account_act(request, township, membership, pk, act):

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
+from core.people import display_name
 from core.permissions import restrict_to_visible
 from households.models import Membership
 from scoring.models import Entry, EntrySource, EntryState
@@ -63,7 +64,7 @@ class Step:
 
 def person_name(user: Any) -> str:
     """A user as the trail and the slips name them: the full name, else the username."""
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
+    return display_name(user)
 
 
 def claim_trail(entry: Entry) -> list[Step]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.people import display_name
 from core.permissions import Action, can, require
 from households.models import Household, Membership, Resident
 
@@ -39,7 +40,7 @@ def _check_panel_role(membership: Membership, obj: object, override_reason: str)
 def _cross_review_conflict(user: "User", household: Household, *, acting: bool) -> DomainError | None:
     """Why `user` may not decide about `household`: they live in it, or they sit on the panel of its own area.
     `acting`: the user is the one asking (the message says "you"), else e.g. an attendee of a meeting."""
-    params = {"person": user.get_full_name() or user.username, "number": household.number}
+    params = {"person": display_name(user), "number": household.number}
     if Resident.objects.filter(household=household, account=user).exists():
         message = (
             _(

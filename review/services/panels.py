@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.people import display_name
 from core.permissions import Action, require
 from households.models import Area, Membership, Role, Village
 
@@ -65,7 +66,7 @@ def _check_kind(kind: str) -> None:
 
 
 def _person(user: "User") -> str:
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 def _check_of_village(village: Village, users: Sequence["User"], field: str = "members") -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
+from core.people import display_name
 from core.permissions import Action, can, check, restrict_to_visible
 from core.views import township_view
 from households.forms import add_domain_error
@@ -30,7 +31,7 @@ MEMBER_ROWS = 7  # a new panel: at least five, usually five to seven people
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return display_name(obj)
 
 
 def _panel_people(villages) -> object:
@@ -173,7 +174,7 @@ def panel_detail(request, township, membership, pk):
 
 
 def _names(seat: PanelMember) -> dict:
-    return {"person": seat.user.get_full_name() or seat.user.get_username(), "panel": seat.panel.name}
+    return {"person": display_name(seat.user), "panel": seat.panel.name}
 
 
 def _seat(membership, pk) -> PanelMember:

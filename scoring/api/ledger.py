@@ -23,6 +23,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from core.api import MAX_ID, ErrorDetailSerializer, TownshipScopedViewSet
+from core.people import display_name
 from core.permissions import Action, restrict_to_visible
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _member_in, _visible
 from households.models import Household, Village
@@ -49,7 +50,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 
 def person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
+    return display_name(user)
 
 
 def idempotency_key_of(request) -> str:
