@@ -7,6 +7,7 @@ before 2, and Chinese numerals have no collation of their own.
 
 import re
 import unicodedata
+from typing import Any
 
 from django.db import models
 
@@ -62,7 +63,7 @@ class NaturallySorted(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.sort_key = natural_key(self.name)  # type: ignore[attr-defined]  # the concrete model's name
         if (fields := kwargs.get("update_fields")) is not None and "name" in fields:
             kwargs["update_fields"] = {*fields, "sort_key"}
