@@ -123,7 +123,7 @@ HISTORY_MODELS: dict[str, Any] = {
     "unit": Unit,
 }
 # Bookkeeping columns nobody needs to read in the audit trail (a membership's user is its object label).
-_NOT_SHOWN = {"id", "township", "created_at", "updated_at", "user"}
+_NOT_SHOWN = {"id", "township", "created_at", "updated_at", "user", "sort_key"}  # sort_key: core.natural
 _MASKED = {"id_number": mask_id_number, "mobile": mask_mobile, "contact_mobile": mask_mobile}
 
 
