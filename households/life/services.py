@@ -51,9 +51,10 @@ def current_members(household: Household) -> list[Resident]:
     return list(Resident.objects.filter(household=household).current().order_by("-is_head", "pk"))
 
 
-def _event(
+def record_event(
     membership: Membership, kind: str, household: Household, day: datetime.date, reason: str, **more: Any
 ) -> LifeEvent:
+    """The event row of a life step; written by the step's own service, which has checked its right."""
     return LifeEvent.objects.create(
         township_id=household.township_id,
         kind=kind,
@@ -134,10 +135,10 @@ def end_resident(
             )
         _end_row(membership, resident, day, reason, note)
         text = f"{resident.name}: {ResidentEndReason(reason).label}" + (f" ({note})" if note else "")
-        event = _event(membership, LifeEventKind.MEMBER_ENDED, household, day, text, resident=resident)
+        event = record_event(membership, LifeEventKind.MEMBER_ENDED, household, day, text, resident=resident)
         if new_head is not None:
             _set_head(membership, new_head, "new head of household")
-            _event(
+            record_event(
                 membership,
                 LifeEventKind.HEAD_CHANGED,
                 household,
@@ -179,7 +180,7 @@ def change_head(
             old.save(update_fields=["is_head"])
         _set_head(membership, Resident.objects.get(pk=new_head.pk), reason)
         text = f"{old.name if old else '—'} → {new_head.name}: {reason.strip()}"
-        return _event(membership, LifeEventKind.HEAD_CHANGED, household, day, text, resident=new_head)
+        return record_event(membership, LifeEventKind.HEAD_CHANGED, household, day, text, resident=new_head)
 
 
 def transfer_members(

@@ -275,14 +275,8 @@ def split_household(
             head=head,
         )
         _carry_person_accounts(moved)
-        event = LifeEvent.objects.create(
-            township_id=household.township_id,
-            kind=LifeEventKind.SPLIT,
-            household=household,
-            other_household=new,
-            occurred_on=day,
-            reason=reason.strip()[:300],
-            recorded_by=membership.user,
+        event = life.record_event(
+            membership, LifeEventKind.SPLIT, household, day, reason.strip(), other_household=new
         )
         if scheme is not None:
             _move(membership, scheme, household, new, amounts, event, day)
@@ -334,14 +328,8 @@ def merge_households(
             moved_on=day,
         )
         _carry_person_accounts(moved)
-        event = LifeEvent.objects.create(
-            township_id=household.township_id,
-            kind=LifeEventKind.MERGE,
-            household=household,
-            other_household=absorbed,
-            occurred_on=day,
-            reason=reason.strip()[:300],
-            recorded_by=membership.user,
+        event = life.record_event(
+            membership, LifeEventKind.MERGE, household, day, reason.strip(), other_household=absorbed
         )
         _all_points(membership, absorbed, household, event)
         life.end_household(
@@ -383,14 +371,8 @@ def close_household(
     _no_waiting_entries(household)
     with transaction.atomic():
         household = Household.objects.select_for_update().get(pk=household.pk)
-        event = LifeEvent.objects.create(
-            township_id=household.township_id,
-            kind=LifeEventKind.MOVED_OUT,
-            household=household,
-            other_household=transfer_to,
-            occurred_on=day,
-            reason=reason.strip()[:300],
-            recorded_by=membership.user,
+        event = life.record_event(
+            membership, LifeEventKind.MOVED_OUT, household, day, reason.strip(), other_household=transfer_to
         )
         if transfer_to is not None:
             _all_points(membership, household, transfer_to, event)

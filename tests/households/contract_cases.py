@@ -264,6 +264,7 @@ EXEMPT: dict[str, str] = {
     "households.life.services.check_date": "checks a date the caller was given; writes nothing",
     "households.life.services.require_open": "checks that a household is open; writes nothing",
     "households.life.services.current_members": "reads a household's current members",
+    "households.life.services.record_event": "writes the event row for the step's own service, which checked its right",
     "households.people.one_time_password": "makes a random password; changes no state",
     "households.people.suggest_username": "reads which usernames are taken; changes no state",
     "households.people.own_password_set": "the signed-in owner's own act on their own account; no township role",
