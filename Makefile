@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ONLY ?=
 
-.PHONY: install debs venv messages run stop worker-start worker-stop test lint format bench backup restore clean
+.PHONY: install lock debs venv messages run stop worker-start worker-stop test lint format bench backup restore clean
 
 install: debs venv messages
 
@@ -23,12 +23,20 @@ debs:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The versions come from the lock files (requirements.lock: production; requirements-dev.lock: with the dev tools);
+# `make lock` refreshes both from pyproject.toml's ranges (uv, from PyPI), then `make install` installs them.
+$(VENV)/.installed: pyproject.toml requirements-dev.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Jifen needs Python 3.11 or newer"'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -r requirements-dev.lock
+	$(BIN)/pip install -q --no-deps -e .
 	@touch $@
+
+lock:
+	@test -x $(BIN)/uv || $(BIN)/pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -q -o requirements-dev.lock
 
 messages: $(MO_FILES)
 
@@ -73,6 +81,9 @@ PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 8 ? n
 PYTEST_XDIST ?= -n $(PYTEST_WORKERS) --dist loadfile
 test: install
 	$(BIN)/ruff check .
+	@if docker compose version >/dev/null 2>&1; then \
+	  DJANGO_SECRET_KEY=compose-config-check docker compose config --quiet && echo "docker compose config: valid"; \
+	else echo "docker compose: no Docker client with compose here, so docker-compose.yml was not validated by Docker (tests/test_deployment.py checks its shape)"; fi
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	@trap '$(BIN)/python -m config.embedded stop test' EXIT; \

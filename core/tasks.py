@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import jobs
+from . import health, jobs
 from .tenancy import dangerously_all_townships, township_model, township_scope
 
 
@@ -20,3 +20,9 @@ def requeue_stale_jobs() -> int:
     for job in stale:
         jobs.enqueue(job)
     return len(stale)
+
+
+@shared_task(ignore_result=True)
+def heartbeat() -> float:
+    """A worker is alive and takes tasks (core.health: /readyz)."""
+    return health.beat()

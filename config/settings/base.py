@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.health.HealthMiddleware",  # first: /healthz and /readyz answer before any redirect, host check or session
     "django.middleware.security.SecurityMiddleware",
     "core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -148,6 +149,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("JIFEN_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Where `manage.py backup` writes (the image sets /data/backups, a volume of its own in docker-compose.yml).
+JIFEN_BACKUP_DIR = env.path("JIFEN_BACKUP_DIR", default=BASE_DIR / "var" / "backups")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -218,7 +221,11 @@ JIFEN_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 JIFEN_EVIDENCE_MAX_PIXELS = 50_000_000  # a phone photo is ~12-50 megapixels; more is a decompression bomb
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-jobs": {"task": "core.tasks.requeue_stale_jobs", "schedule": 300.0},
+    # A worker writes its heartbeat every minute; /readyz fails when it is older than JIFEN_HEARTBEAT_STALE_SECONDS.
+    "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
 }
+JIFEN_HEARTBEAT_STALE_SECONDS = env.int("JIFEN_HEARTBEAT_STALE_SECONDS", default=180)
+JIFEN_MIN_FREE_DISK_MB = env.int("JIFEN_MIN_FREE_DISK_MB", default=500)
 JIFEN_EXPORT_INLINE_LIMIT = 2000  # larger roster exports run as a job with progress
 CELERY_BEAT_SCHEDULE["close-ended-notices"] = {"task": "review.tasks.close_ended_notices", "schedule": 300.0}
 JIFEN_PUBLIC_BASE_URL = env("JIFEN_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")

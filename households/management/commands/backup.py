@@ -1,4 +1,4 @@
-"""`make backup`: pg_dump of the database (custom format) and a tar of the media files into var/backups/."""
+"""`make backup`: pg_dump of the database (custom format) and a tar of the media files into JIFEN_BACKUP_DIR (var/backups/)."""
 
 from pathlib import Path
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dir",
             type=Path,
-            default=settings.BASE_DIR / "var" / "backups",
+            default=Path(settings.JIFEN_BACKUP_DIR),
             help="where to write the backup",
         )
 

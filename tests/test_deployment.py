@@ -1,0 +1,90 @@
+"""The deployment's shape (issue 18): read from the files, since these machines have no Docker engine. `make test`
+also runs `docker compose config` where a Docker client with compose exists."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+APP_SERVICES = ("web", "worker", "documents", "beat")
+
+
+def test_the_image_leaves_out_secrets_local_state_and_history():
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    assert {".env", ".venv", "var", ".git", "test-artifacts"} <= ignored
+
+
+def test_the_production_stage_runs_as_a_user_without_test_packages():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    production = dockerfile.split("AS production", 1)[1]
+    base = dockerfile.split("AS test", 1)[0]
+    assert re.search(r"^USER jifen$", production, re.M)
+    for test_only in ("poppler-utils", "libzbar0", "requirements-dev.lock"):
+        assert test_only not in base and test_only not in production
+    assert "requirements.lock" in base  # dependencies from the lock file
+
+
+def test_gunicorn_is_pid_1_with_an_access_log_and_a_graceful_timeout():
+    cmd = (ROOT / "Dockerfile").read_text().split("AS production", 1)[1].split("CMD", 1)[1]
+    assert cmd.strip().startswith('["gunicorn"')  # exec form: no shell in front to swallow SIGTERM
+    assert '"--access-logfile", "-"' in cmd and '"--graceful-timeout"' in cmd
+    for name in APP_SERVICES:
+        command = SERVICES[name].get("command", [])
+        assert not isinstance(command, str) and "sh" not in command[:1], name
+
+
+def test_migrations_run_once_before_web_workers_and_beat():
+    assert SERVICES["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert SERVICES["migrate"]["restart"] == "no"
+    for name in APP_SERVICES:
+        assert SERVICES[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}, (
+            name
+        )
+
+
+def test_web_workers_and_redis_have_healthchecks():
+    assert "/healthz" in " ".join(SERVICES["web"]["healthcheck"]["test"])
+    for name in ("worker", "documents"):
+        node = f"{name}@%h"
+        assert node in SERVICES[name]["command"]
+        assert f"inspect ping -d {name}@$$HOSTNAME" in " ".join(SERVICES[name]["healthcheck"]["test"]), name
+    assert SERVICES["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+
+
+def test_media_and_backups_are_volumes_and_the_public_address_is_set():
+    for name in APP_SERVICES:
+        assert {"media:/data/media", "backups:/data/backups"} <= set(SERVICES[name]["volumes"])
+        environment = SERVICES[name]["environment"]
+        assert environment["JIFEN_BACKUP_DIR"] == "/data/backups"
+        assert "JIFEN_HOST" in environment["JIFEN_PUBLIC_BASE_URL"]
+    assert {"media", "backups", "pgdata"} <= set(COMPOSE["volumes"])
+
+
+def _names(requirements: list[str]) -> set[str]:
+    return {
+        re.split(r"[<>=\[ ;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+        for requirement in requirements
+    }
+
+
+def _locked(path: Path) -> set[str]:
+    return {
+        line.split("==", 1)[0].lower().replace("_", "-")
+        for line in path.read_text().splitlines()
+        if "==" in line and not line.startswith(("#", " "))
+    }
+
+
+def test_the_lock_files_hold_every_declared_dependency():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime, dev = _names(project["dependencies"]), _names(project["optional-dependencies"]["dev"])
+    assert "pillow" in runtime  # evidence photos are read with Pillow (scoring/evidence.py)
+    assert runtime <= _locked(ROOT / "requirements.lock")
+    assert runtime | dev <= _locked(ROOT / "requirements-dev.lock")
+    assert not {"pytest", "playwright", "hypothesis", "pyzbar"} & _locked(
+        ROOT / "requirements.lock"
+    )  # no test tools
