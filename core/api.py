@@ -24,6 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
 
+from .logs import log_denied
 from .permissions import Action, can, can_see, enter_township
 from .tenancy import render_in_scope, township_model, township_scope
 from .views import MAX_ID  # noqa: F401 — ids in request bodies: the same limit as in URLs
@@ -196,6 +197,13 @@ def validation_body(detail: Any) -> dict:
     return body
 
 
+_DENIED_EVENTS = {
+    exceptions.NotFound: "not_found",
+    exceptions.PermissionDenied: "permission",
+    exceptions.NotAuthenticated: "not_authenticated",
+}
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Every API error as {code, detail, field} (400s add `errors`), in the request's language; README, "API
     changelog". A 404 never names the model ("No Household matches the given query." would)."""
@@ -211,6 +219,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, exceptions.NotFound | exceptions.PermissionDenied | exceptions.NotAuthenticated):
+        log_denied(context.get("request"), _DENIED_EVENTS[type(exc)], str(exc.detail))
+    elif isinstance(exc, exceptions.Throttled):
+        log_denied(context.get("request"), "rate_limited", str(exc.detail))
     response = drf_exception_handler(
         exc, context
     )  # rolls back (ATOMIC_REQUESTS), sets WWW-Authenticate, Retry-After

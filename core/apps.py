@@ -10,4 +10,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # The job task is registered in every process (web, commands, workers): core.jobs sends it by its name.
-        from . import checks, tasks  # noqa: F401
+        from . import checks, logs, tasks  # noqa: F401
+
+        logs.connect_axes()  # failed logins (a receiver in core.logs) and lockouts on the jifen.access log

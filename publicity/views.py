@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from core import jobs
 from core.errors import DomainError
+from core.logs import log_denied
 from core.permissions import Action, sees_household_records
 from core.security import client_ip
 from core.tenancy import dangerously_all_townships, township_scope
@@ -192,7 +193,10 @@ def _over_rate_limit(request) -> bool:
     """At most `JIFEN_OBJECTIONS_PER_HOUR` objections from one address per hour (the cache counts them)."""
     key = f"objections:{_client_address(request)}"
     cache.add(key, 0, timeout=3600)
-    return cache.incr(key) > settings.JIFEN_OBJECTIONS_PER_HOUR
+    if cache.incr(key) <= settings.JIFEN_OBJECTIONS_PER_HOUR:
+        return False
+    log_denied(request, "rate_limited", f"more than {settings.JIFEN_OBJECTIONS_PER_HOUR} objections an hour")
+    return True
 
 
 @never_cache

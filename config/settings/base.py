@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.health.HealthMiddleware",  # first: /healthz and /readyz answer before any redirect, host check or session
+    "core.logs.RequestContextMiddleware",  # the request id and township of every log line; denied pages logged
     "django.middleware.security.SecurityMiddleware",
     "core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -211,11 +212,30 @@ JIFEN_IMPORT_RETENTION_DAYS = env.int(
     "JIFEN_IMPORT_RETENTION_DAYS", default=7
 )  # full ID numbers kept for an import are masked this long after it ends
 
+# One line per record on stdout with time, level, request id and township slug (core/logs.py); JSON lines when
+# JIFEN_LOG_JSON=1. Django's own loggers propagate to the root's one handler, so nothing prints twice.
+JIFEN_LOG_LEVEL = env("JIFEN_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("JIFEN_LOG_LEVEL", default="INFO")},
+    "filters": {"context": {"()": "core.logs.RequestContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s %(township)s] %(name)s: %(message)s"},
+        "json": {"()": "core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "filters": ["context"],
+            "formatter": "json" if env.bool("JIFEN_LOG_JSON", default=False) else "text",
+        }
+    },
+    "root": {"handlers": ["console"], "level": JIFEN_LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": JIFEN_LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": JIFEN_LOG_LEVEL, "propagate": True},
+    },
 }
 JIFEN_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 JIFEN_EVIDENCE_MAX_PIXELS = 50_000_000  # a phone photo is ~12-50 megapixels; more is a decompression bomb

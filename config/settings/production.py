@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import JIFEN_PUBLIC_BASE_URL, STORAGES, env
+from .base import DATABASES, JIFEN_PUBLIC_BASE_URL, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
@@ -58,3 +58,23 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+
+# Shared state for many processes and hosts (issue 18). Redis is required: the Celery broker, and the cache that
+# holds the objection rate limit (and anything else cached) for every gunicorn worker on every host alike.
+REDIS_URL = env("REDIS_URL", default="")
+if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"REDIS_URL is {REDIS_URL!r}: production needs a Redis server, e.g. redis://redis:6379/0 (the task queue, and "
+        "the cache that keeps rate limits the same across web workers and hosts)."
+    )
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "jifen",
+        "OPTIONS": {"health_check_interval": 30},
+    }
+}
+# Persistent database connections, checked before reuse: no new connection per request (the 1 s progress polls).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("JIFEN_DB_CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

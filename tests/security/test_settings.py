@@ -24,8 +24,8 @@ print(json.dumps({name: getattr(s, name, None) for name in [
     "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "X_FRAME_OPTIONS",
     "SECURE_CONTENT_TYPE_NOSNIFF", "SESSION_COOKIE_AGE", "SESSION_EXPIRE_AT_BROWSER_CLOSE", "MIDDLEWARE",
-    "JIFEN_TRUSTED_PROXIES", "AXES_CLIENT_IP_CALLABLE",
-]}))
+    "JIFEN_TRUSTED_PROXIES", "AXES_CLIENT_IP_CALLABLE", "CACHES",
+]} | {"DB": {k: s.DATABASES["default"][k] for k in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS")}}))
 """
 
 
@@ -39,6 +39,7 @@ def production(command: list[str], **env) -> subprocess.CompletedProcess:
         "DJANGO_ALLOWED_HOSTS": "jifen.example.org",
         "DJANGO_CSRF_TRUSTED_ORIGINS": "https://jifen.example.org",
         "JIFEN_PUBLIC_BASE_URL": "https://jifen.example.org",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
         **env,
     }
     return subprocess.run(
@@ -72,6 +73,16 @@ def test_production_settings_secure_cookies_hsts_redirect_and_frames():
     assert values["SESSION_COOKIE_AGE"] == 8 * 3600 and values["SESSION_EXPIRE_AT_BROWSER_CLOSE"]
     assert "core.csp.ContentSecurityPolicyMiddleware" in values["MIDDLEWARE"]
     assert "axes.middleware.AxesMiddleware" in values["MIDDLEWARE"]
+    # shared by every worker and host: the rate limits live in Redis, connections persist and are checked
+    assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/0"
+    assert values["DB"]["CONN_MAX_AGE"] > 0 and values["DB"]["CONN_HEALTH_CHECKS"] is True
+    assert values["MIDDLEWARE"][:2] == ["core.health.HealthMiddleware", "core.logs.RequestContextMiddleware"]
+
+
+def test_production_settings_refuse_to_start_without_redis():
+    result = production(["-c", "import django; django.setup()"], REDIS_URL="")
+    assert result.returncode != 0 and "REDIS_URL" in result.stderr
 
 
 def test_without_a_proxy_a_forged_forwarded_proto_header_is_not_trusted():
