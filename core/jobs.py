@@ -3,8 +3,11 @@
 A runner is a function `runner(job, progress) -> (content: bytes, filename: str)` registered for a kind with
 `@runner("kind", title=…, source=…)`: the title names what the job makes (the job's page is headed by it) and
 `source(job) -> (label, url) | None` leads back to the page the job was started from. `start_job` records the job and sends the task after the transaction commits; the task opens
-the township scope itself. Running a job twice is harmless: a finished job is not run again, and a re-run of an
-interrupted one writes its file anew.
+the township scope itself. Running a job twice is harmless: a finished job is not run again, a running one is left
+to its worker unless its heartbeat is stale (the worker died), and a re-run of an interrupted one writes its file
+anew. The sweeper (`requeue_stale_jobs`) sends again only what was never sent and what lost its worker; finished
+jobs and their files are purged after JIFEN_RETENTION_DAYS (`purge_finished_jobs`), except the kinds that are a
+record to keep (KEPT_KINDS).
 """
 
 import datetime
@@ -13,10 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -92,6 +96,8 @@ def enqueue(job: Job, *, connection: Any = None) -> None:
     """Send the task; if the broker is down the job says it is waiting (the sweeper sends it again later)."""
     # The task by its registered name: jobs (the service) do not import tasks (their caller), no cycle.
     run_job = current_app.tasks["core.tasks.run_job"]
+    with township_scope(job.township):  # marked sent first: a fast worker may finish before the send returns
+        Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(enqueued_at=timezone.now())
     try:
         run_job.apply_async(
             args=[job.township_id, job.pk],
@@ -103,7 +109,9 @@ def enqueue(job: Job, *, connection: Any = None) -> None:
         logger.warning("could not enqueue job %s: %s", job.pk, exc)
         # After a request's commit (and in the sweeper) no township scope is open any more: open the job's own.
         with township_scope(job.township):
-            Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(message=WAITING_FOR_BROKER)
+            Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+                message=WAITING_FOR_BROKER, enqueued_at=None
+            )
 
 
 class Progress:
@@ -111,7 +119,9 @@ class Progress:
         self.job = job
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
-        Job.objects.filter(pk=self.job.pk).update(done=done, total=total, message=message[:300])
+        Job.objects.filter(pk=self.job.pk).update(
+            done=done, total=total, message=message[:300], heartbeat_at=timezone.now()
+        )
 
 
 def run(job_id: int) -> None:
@@ -120,9 +130,18 @@ def run(job_id: int) -> None:
         job = Job.objects.select_for_update().get(pk=job_id)
         if job.state == JobState.DONE:
             return
-        job.state, job.started_at, job.attempts = JobState.RUNNING, timezone.now(), job.attempts + 1
+        if job.state == JobState.RUNNING and not is_stale(job):
+            logger.info("job %s is already running (heartbeat %s): not run twice", job.pk, job.heartbeat_at)
+            return
+        now = timezone.now()
+        job.state, job.started_at, job.heartbeat_at, job.attempts = (
+            JobState.RUNNING,
+            now,
+            now,
+            job.attempts + 1,
+        )
         job.message = ""
-        job.save(update_fields=["state", "started_at", "attempts", "message"])
+        job.save(update_fields=["state", "started_at", "heartbeat_at", "attempts", "message"])
     try:
         content, filename = RUNNERS[job.kind](job, Progress(job))
     except Exception as exc:
@@ -142,9 +161,57 @@ def run(job_id: int) -> None:
     job.save(update_fields=["file", "filename", "state", "finished_at", "done", "total"])
 
 
-def stale_jobs(older_than_minutes: int = 10) -> QuerySet[Job]:
-    cutoff = timezone.now() - datetime.timedelta(minutes=older_than_minutes)
-    return Job.objects.filter(state=JobState.QUEUED, created_at__lt=cutoff)
+def is_stale(job: Job) -> bool:
+    """A running job whose worker gave no sign of life for JIFEN_JOB_STALE_MINUTES: the worker died."""
+    limit = timezone.now() - datetime.timedelta(minutes=settings.JIFEN_JOB_STALE_MINUTES)
+    return (job.heartbeat_at or job.started_at or job.created_at) < limit
+
+
+def stale_jobs() -> QuerySet[Job]:
+    """What the sweeper sends again: jobs whose sending failed (a minute's grace for the commit that sends them)
+    and running jobs whose worker died. A job queued and sent is left to the broker, however long its queue."""
+    now = timezone.now()
+    never_sent = Q(
+        state=JobState.QUEUED, enqueued_at__isnull=True, created_at__lt=now - datetime.timedelta(minutes=1)
+    )
+    worker_died = Q(state=JobState.RUNNING) & Q(
+        Q(heartbeat_at__lt=now - datetime.timedelta(minutes=settings.JIFEN_JOB_STALE_MINUTES))
+        | Q(
+            heartbeat_at__isnull=True,
+            started_at__lt=now - datetime.timedelta(minutes=settings.JIFEN_JOB_STALE_MINUTES),
+        )
+    )
+    return Job.objects.filter(never_sent | worker_died)
+
+
+def requeue(job: Job) -> bool:
+    """Send a stale job again; a running one is first put back in the queue (a conditional update: two sweepers
+    never both take it)."""
+    taken_back = Job.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat_at=job.heartbeat_at).update(
+        state=JobState.QUEUED, enqueued_at=None, message=""
+    )
+    if job.state == JobState.RUNNING and not taken_back:
+        return False
+    enqueue(job)
+    return True
+
+
+# Finished jobs whose file is a record to keep, not a download (the year's archive): never purged.
+KEPT_KINDS = {"year_archive"}
+
+
+def purge_finished_jobs(*, now: datetime.datetime | None = None) -> int:
+    """Finished and failed jobs older than JIFEN_RETENTION_DAYS, with their files; safe to run twice."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.JIFEN_RETENTION_DAYS)
+    old = Job.objects.filter(state__in=(JobState.DONE, JobState.FAILED), finished_at__lt=cutoff).exclude(
+        kind__in=KEPT_KINDS
+    )
+    purged = 0
+    for job in old.order_by("pk").iterator():
+        if job.file:
+            job.file.delete(save=False)
+        purged += Job.objects.filter(pk=job.pk).delete()[0]
+    return purged
 
 
 def jobs_visible_to(membership: Member) -> QuerySet[Job]:

@@ -59,6 +59,10 @@ class Job(TownshipOwned):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Sent to the broker (None: the send failed, the sweeper sends it again); the running worker's last sign of
+    # life (a running job whose heartbeat is older than JIFEN_JOB_STALE_MINUTES lost its worker).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     village_path = None  # the township's: seen by whoever started it (core.jobs.jobs_visible_to)
 

@@ -1,4 +1,5 @@
-"""Households' tasks: the periodic sweep that masks the full ID numbers kept for finished imports."""
+"""Households' tasks: the periodic sweeps that mask the full ID numbers kept for finished imports, and delete
+finished import batches after the retention period."""
 
 from celery import shared_task
 
@@ -12,3 +13,10 @@ def purge_import_identities() -> tuple[int, int]:
     # A sweep over every township's import batches: conditional updates, safe to run twice.
     with dangerously_all_townships():
         return importing.purge_import_identities()
+
+
+@shared_task(ignore_result=True)
+def purge_old_import_batches() -> int:
+    # Every township's finished import batches past the retention: one delete, safe to run twice.
+    with dangerously_all_townships():
+        return importing.purge_old_import_batches()

@@ -244,6 +244,20 @@ CELERY_BEAT_SCHEDULE = {
     # A worker writes its heartbeat every minute; /readyz fails when it is older than JIFEN_HEARTBEAT_STALE_SECONDS.
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
 }
+CELERY_BEAT_SCHEDULE["purge-finished-jobs"] = {
+    "task": "core.tasks.purge_finished_jobs",
+    "schedule": 24 * 3600.0,
+}
+CELERY_BEAT_SCHEDULE["purge-old-import-batches"] = {
+    "task": "households.tasks.purge_old_import_batches",
+    "schedule": 24 * 3600.0,
+}
+# Finished jobs with their files, and finished import batches, are deleted this many days after they finished.
+JIFEN_RETENTION_DAYS = env.int("JIFEN_RETENTION_DAYS", default=30)
+# A running job whose worker gave no sign of life this long lost its worker: the sweeper sends it again.
+JIFEN_JOB_STALE_MINUTES = env.int("JIFEN_JOB_STALE_MINUTES", default=15)
+# Nothing reads task results (jobs keep their state in the database): Celery stores none.
+CELERY_TASK_IGNORE_RESULT = True
 JIFEN_HEARTBEAT_STALE_SECONDS = env.int("JIFEN_HEARTBEAT_STALE_SECONDS", default=180)
 JIFEN_MIN_FREE_DISK_MB = env.int("JIFEN_MIN_FREE_DISK_MB", default=500)
 JIFEN_EXPORT_INLINE_LIMIT = 2000  # larger roster exports run as a job with progress

@@ -259,6 +259,17 @@ def purge_import_identities(*, now: datetime | None = None) -> tuple[int, int]:
     return abandoned, purged
 
 
+def purge_old_import_batches(*, now: datetime | None = None) -> int:
+    """Finished import batches (committed or abandoned) are deleted JIFEN_RETENTION_DAYS after they finished: the
+    households they made keep their own history. Acts for no member; safe to run twice."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.JIFEN_RETENTION_DAYS)
+    old = ImportBatch.objects.filter(
+        Q(status=ImportStatus.COMMITTED, committed_at__lt=cutoff)
+        | Q(status=ImportStatus.ABANDONED, abandoned_at__lt=cutoff)
+    )
+    return old.delete()[1].get(ImportBatch._meta.label, 0)
+
+
 def _masked_row(row: dict) -> dict:
     """A kept row with every full ID number masked, in its field and in any unmapped column."""
     cells = dict(row["cells"])
