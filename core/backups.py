@@ -100,6 +100,21 @@ def make_backup(directory: Path, *, alias: str = "default") -> Backup:
     return Backup(dump=dump, media=media)
 
 
+def rotate_backups(directory: Path, *, keep: int) -> list[Path]:
+    """Keep the newest `keep` backups in `directory` (a dump and its media archive together); delete the older ones.
+    Returns what was deleted. Names carry the time (jifen-YYYYmmdd-HHMMSS), so their order is their age."""
+    if keep < 1:
+        raise BackupError("Keep at least one backup.")
+    dumps = sorted(directory.glob(f"jifen-*{DUMP_SUFFIX}"), reverse=True)
+    deleted = []
+    for dump in dumps[keep:]:
+        for path in (dump, media_archive_for(dump)):
+            if path.exists():
+                path.unlink()
+                deleted.append(path)
+    return deleted
+
+
 def restore_backup(dump: Path, *, alias: str = "default") -> Backup:
     """Replace the database's tables by the dump's (and put the media files back, when archived beside it)."""
     db = _database(alias)

@@ -209,3 +209,30 @@ def test_restore_asks_before_replacing_a_database(ledger, empty_database, tmp_pa
         timeout=120,
     )
     assert restored.returncode != 0 and "cancelled" in restored.stderr
+
+
+def test_rotation_keeps_the_newest_backups_with_their_media_archives(tmp_path):
+    from core.backups import BackupError, rotate_backups
+
+    for stamp in ("20261201-020000", "20261202-020000", "20261203-020000", "20261204-020000"):
+        (tmp_path / f"jifen-{stamp}.dump").write_bytes(b"dump")
+        (tmp_path / f"jifen-{stamp}-media.tar.gz").write_bytes(b"media")
+    (tmp_path / "notes.txt").write_text("the operator's own file")
+
+    deleted = rotate_backups(tmp_path, keep=2)
+    assert sorted(path.name for path in deleted) == [
+        "jifen-20261201-020000-media.tar.gz",
+        "jifen-20261201-020000.dump",
+        "jifen-20261202-020000-media.tar.gz",
+        "jifen-20261202-020000.dump",
+    ]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "jifen-20261203-020000-media.tar.gz",
+        "jifen-20261203-020000.dump",
+        "jifen-20261204-020000-media.tar.gz",
+        "jifen-20261204-020000.dump",
+        "notes.txt",
+    ]
+    assert rotate_backups(tmp_path, keep=2) == []  # safe to run twice
+    with pytest.raises(BackupError):
+        rotate_backups(tmp_path, keep=0)
