@@ -147,7 +147,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = env.path("JIFEN_STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("JIFEN_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # Where `manage.py backup` writes (the image sets /data/backups, a volume of its own in docker-compose.yml).
@@ -264,7 +264,9 @@ JIFEN_EXPORT_INLINE_LIMIT = 2000  # larger roster exports run as a job with prog
 CELERY_BEAT_SCHEDULE["close-ended-notices"] = {"task": "review.tasks.close_ended_notices", "schedule": 300.0}
 JIFEN_PUBLIC_BASE_URL = env("JIFEN_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 JIFEN_OBJECTIONS_PER_HOUR = 5
-JIFEN_DOCUMENT_INLINE_ROWS = 300  # bigger documents render in a job on the "documents" queue
+JIFEN_DOCUMENT_INLINE_ROWS = env.int(
+    "JIFEN_DOCUMENT_INLINE_ROWS", default=300
+)  # bigger: a job on "documents"
 CELERY_BEAT_SCHEDULE["purge-import-identities"] = {
     "task": "households.tasks.purge_import_identities",
     "schedule": 3600.0,

@@ -57,7 +57,14 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+# Hashed names (cached for a year by browsers), pre-compressed by WhiteNoise; JIFEN_STATIC_COMPRESS=false skips the
+# compression (a minute of CPU in collectstatic: the smoke test's choice).
+_static = (
+    "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    if env.bool("JIFEN_STATIC_COMPRESS", default=True)
+    else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+)
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": _static}}
 
 # Shared state for many processes and hosts (issue 18). Redis is required: the Celery broker, and the cache that
 # holds the objection rate limit (and anything else cached) for every gunicorn worker on every host alike.
