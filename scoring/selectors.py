@@ -323,7 +323,9 @@ class SchemePoints(NamedTuple):
     total: Decimal
 
 
-def household_points(households: Sequence[Household], *, year: int | None = None) -> dict[int, list[SchemePoints]]:
+def household_points(
+    households: Sequence[Household], *, year: int | None = None
+) -> dict[int, list[SchemePoints]]:
     """{household id: [(scheme, total), …]}: this year's total of each active scheme for the households taking part
     among `households` (the roster's pages: `households.figures`). The score rule's one statement per scheme, so the
     number of queries follows the schemes, never the households."""

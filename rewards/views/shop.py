@@ -251,7 +251,9 @@ def _counter_page(request, membership, shop, account):
         try:
             picked = _picked(request, products)
             if "change" in request.POST:  # back from the review step: the basket as it was
-                return render_page(request, "rewards/counter_household.html", {**context, "key": uuid.uuid4().hex})
+                return render_page(
+                    request, "rewards/counter_household.html", {**context, "key": uuid.uuid4().hex}
+                )
             if not picked:
                 raise DomainError(_("Pick at least one product."))
             if request.POST.get("confirm"):
