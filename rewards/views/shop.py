@@ -186,8 +186,10 @@ def counter(request, township, membership, pk):
     return render_page(request, "rewards/counter.html", context)
 
 
-def _picked(request, products) -> dict[int, int]:
-    """{product id: quantity} of the basket; each quantity a whole number from 0 up to the product's stock.
+def _picked(request, products, *, bounded: bool) -> dict[int, int]:
+    """{product id: quantity} of the basket: whole numbers, and (`bounded`) none over the product's stock. A
+    confirmation is not bounded here: the service checks the stock after the submission key (a double tap
+    answers the first redemption, whatever the stock left).
 
     Each product remembers what was typed (`picked`), so a refused or changed basket comes back as it was."""
     picked = {}
@@ -202,7 +204,7 @@ def _picked(request, products) -> dict[int, int]:
             continue
         if quantity < 0:
             problems.append(_("Quantities must be positive."))
-        elif quantity > product.stock:
+        elif bounded and quantity > product.stock:
             # Out of stock, whatever the budget or the balance would say of so many.
             problems.append(
                 _("Only %(stock)s of %(product)s in stock.") % {"stock": product.stock, "product": product}
@@ -238,7 +240,8 @@ def counter_account(request, township, membership, pk, account_pk):
 
 def _counter_page(request, membership, shop, account):
     balance = selectors.spendable_balance(account, year=this_year())
-    products = list(shop.products.filter(active=True, stock__gt=0))
+    sellable = list(shop.products.filter(active=True))
+    products = [p for p in sellable if p.stock > 0]
     context = {
         "shop": shop,
         "account": account,
@@ -249,14 +252,15 @@ def _counter_page(request, membership, shop, account):
     }
     if request.method == "POST":
         try:
-            picked = _picked(request, products)
+            confirming = bool(request.POST.get("confirm"))
+            picked = _picked(request, sellable if confirming else products, bounded=not confirming)
             if "change" in request.POST:  # back from the review step: the basket as it was
                 return render_page(
                     request, "rewards/counter_household.html", {**context, "key": uuid.uuid4().hex}
                 )
             if not picked:
                 raise DomainError(_("Pick at least one product."))
-            if request.POST.get("confirm"):
+            if confirming:
                 redemption = services.redeem(
                     membership=membership,
                     account=account,
@@ -269,7 +273,7 @@ def _counter_page(request, membership, shop, account):
         except DomainError as exc:
             context["error"] = exc.message
         else:
-            lines = [(p, picked[p.pk], p.points * picked[p.pk]) for p in products if p.pk in picked]
+            lines = [(p, picked[p.pk], p.points * picked[p.pk]) for p in sellable if p.pk in picked]
             points = sum((line[2] for line in lines), Decimal("0"))
             after = balance.available - points
             # The review step never offers to confirm a basket the balance does not cover: it says what is short.

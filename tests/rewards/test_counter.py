@@ -154,3 +154,15 @@ def test_the_rewards_page_offers_the_counter_and_the_rating_to_publish_with_a_co
     assert client.post(publish, {"checked": "on"}).status_code == 302
     assert StarRun.objects.get(pk=run.pk).state == "published"
     assert f'action="{publish}"' not in client.get(page(shop, "shop-list")).content.decode()
+
+
+def test_a_double_tap_that_emptied_the_shelf_answers_the_first_redemption(shop):
+    towel = services.add_product(  # donated: costs the budget nothing
+        membership=member(shop.admin), shop=shop.shop, name="毛巾", points=D("10"), stock=2, source="donated"
+    )
+    counter = page(shop, "counter-household", pk=shop.shop.pk, household_pk=shop.households[0].pk)
+    basket = {f"qty_{towel.pk}": "2", "confirm": "1", "key": "f" * 32}  # both towels
+    first = shop.client.post(counter, basket)
+    again = shop.client.post(counter, basket)
+    assert first.status_code == again.status_code == 302 and again["Location"] == first["Location"]
+    assert Redemption.objects.count() == 1 and Product.objects.get(pk=towel.pk).stock == 0
