@@ -127,6 +127,12 @@ def test_a_stock_beyond_the_column_is_a_400_in_the_api_and_refused_by_the_servic
         content_type="application/json",
     )
     assert created.status_code == 400 and fields(created) == {"stock"}
+    warned = shop.client.post(
+        f"{api}products/",
+        {"shop": shop.shop.pk, "name": "毛巾", "points": "5", "low_stock": 99999999999999},
+        content_type="application/json",
+    )
+    assert warned.status_code == 400 and fields(warned) == {"low_stock"}
     assert not Product.objects.filter(name="毛巾").exists()
     services.move_stock(membership=member(shop.admin), product=shop.soap, change=MAX_STOCK - 5, reason="in")
     overflow = shop.client.post(
