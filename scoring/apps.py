@@ -8,7 +8,7 @@ class ScoringConfig(AppConfig):
         from households.figures import register_household_figures
 
         from .accounts import connect
-        from .selectors import household_points
+        from .figures import household_points
 
         connect()
         register_household_figures("points", household_points)

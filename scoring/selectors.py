@@ -9,7 +9,6 @@ the ORM as the tests' oracle.
 """
 
 import datetime
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple, cast
 
@@ -30,7 +29,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from core.permissions import restrict_to_visible
 from households.models import Area, Household, HouseholdQuerySet, Membership, Resident, Village
@@ -316,30 +314,6 @@ def account_scores(
         only_their_entries=True,
     )
     return _read_scores(statement)
-
-
-class SchemePoints(NamedTuple):
-    scheme: Scheme
-    total: Decimal
-
-
-def household_points(
-    households: Sequence[Household], *, year: int | None = None
-) -> dict[int, list[SchemePoints]]:
-    """{household id: [(scheme, total), …]}: this year's total of each active scheme for the households taking part
-    among `households` (the roster's pages: `households.figures`). The score rule's one statement per scheme, so the
-    number of queries follows the schemes, never the households."""
-    year = timezone.localdate().year if year is None else year
-    taking_part = [h.pk for h in households if h.takes_part]
-    points: dict[int, list[SchemePoints]] = {}
-    if not taking_part:
-        return points
-    schemes = Scheme.objects.filter(state=SchemeState.ACTIVE, year=year).prefetch_related("categories")
-    for scheme in schemes.order_by("name", "pk"):
-        scores = household_scores(scheme, Household.objects.filter(pk__in=taking_part))
-        for household_id, score in scores.items():
-            points.setdefault(household_id, []).append(SchemePoints(scheme, score.total))
-    return points
 
 
 def passbook(holder: Household | Account, scheme: Scheme) -> dict:
