@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import FundingKind, ProductSource, SpendableBasis, StockReason
+from .models import MAX_STOCK, FundingKind, ProductSource, SpendableBasis, StockReason
 
 
 class SchemeRewardSettingsForm(forms.Form):
@@ -151,7 +151,9 @@ class ProductForm(forms.Form):
     cost = forms.DecimalField(
         label=_("Cost (yuan)"), min_value=Decimal("0"), decimal_places=2, initial=Decimal("0"), required=False
     )
-    low_stock = forms.IntegerField(label=_("Low-stock warning at"), min_value=0, initial=5)
+    low_stock = forms.IntegerField(
+        label=_("Low-stock warning at"), min_value=0, max_value=MAX_STOCK, initial=5
+    )
     source = forms.ChoiceField(label=_("Source"), choices=ProductSource.choices)
     donor = forms.CharField(label=_("Donor or merchant"), max_length=100, required=False)
     photo = forms.ImageField(label=_("Photo"), required=False)
@@ -159,7 +161,7 @@ class ProductForm(forms.Form):
 
 
 class NewProductForm(ProductForm):
-    stock = forms.IntegerField(label=_("Opening stock"), min_value=0, initial=0)
+    stock = forms.IntegerField(label=_("Opening stock"), min_value=0, max_value=MAX_STOCK, initial=0)
 
 
 class StockForm(forms.Form):
@@ -167,7 +169,7 @@ class StockForm(forms.Form):
         label=_("In or out"),
         choices=[(StockReason.IN, StockReason.IN.label), (StockReason.OUT, StockReason.OUT.label)],
     )
-    change = forms.IntegerField(label=_("How many"), min_value=1)
+    change = forms.IntegerField(label=_("How many"), min_value=1, max_value=MAX_STOCK)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 

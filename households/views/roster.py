@@ -23,6 +23,7 @@ from households.selectors import (
 )
 
 from .. import selectors, services
+from ..figures import attach_figures
 from ..forms import (
     AreaForm,
     ChangeHeadForm,
@@ -146,10 +147,12 @@ def household_list(request, township, membership):
     )
     households = selectors.household_list(membership, **filter_form.filters())
     page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = attach_figures(page.object_list)  # points and stars, a few queries for the whole page
     context = {
         "filter_form": filter_form,
         "page": page,
         "can_edit_roster": can(membership, Action.EDIT_ROSTER),
+        "can_record": can(membership, Action.RECORD_ENTRY),
     }
     # htmx live search swaps only the results; a plain request gets the whole page.
     partial = (
@@ -195,9 +198,14 @@ def _visible_household(membership, pk):
 @township_view(Action.VIEW)
 def household_detail(request, township, membership, pk):
     household = _visible_household(membership, pk)
+    attach_figures([household])
     members = list(household.members.select_related("ended_by", "continued_from__household"))
     context = {
         "household": household,
+        "head": next((m for m in members if m.is_head and m.ended_on is None), None),
+        "can_record": household.is_open
+        and household.takes_part
+        and can(membership, Action.RECORD_ENTRY, household),
         "members": [m for m in members if m.ended_on is None],
         "former_members": sorted(
             (m for m in members if m.ended_on), key=lambda m: (m.ended_on, m.pk), reverse=True

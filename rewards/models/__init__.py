@@ -13,6 +13,7 @@ from .budgets import (
 )
 from .prizes import PrizeList, PrizeListState, PrizeTier, TermPrize
 from .shop import (
+    MAX_STOCK,
     Product,
     ProductSource,
     Redemption,
@@ -37,6 +38,7 @@ from .stars import (
 from .year_end import SpendableClearing
 
 __all__ = [
+    "MAX_STOCK",
     "SpendableClearing",
     "StarRunState",
     "StaleCause",

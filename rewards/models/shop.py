@@ -42,6 +42,10 @@ def product_photo_path(instance, filename: str) -> str:
     return f"townships/{instance.township_id}/products/{filename}"
 
 
+# The largest count the stock columns (PostgreSQL integer) hold: forms, API and services refuse more, never a 500.
+MAX_STOCK = 2_147_483_647
+
+
 class Product(TownshipOwned):
     """Goods on the shelf. `stock` is kept equal to the sum of its stock moves, and never below zero."""
 

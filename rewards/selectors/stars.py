@@ -1,7 +1,7 @@
 """Read queries of the star ratings: the rating's inputs, the runs and their results, a scheme's star rule."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,6 +152,29 @@ def current_run(scheme: Scheme) -> StarRun | None:
 def published_run(scheme: Scheme) -> StarRun | None:
     """The newest published run of the scheme (what rewards and incentive lists use)."""
     return StarRun.objects.filter(scheme=scheme, state=StarRunState.PUBLISHED).order_by("-version").first()
+
+
+def latest_stars(households: Sequence[Household]) -> dict[int, int]:
+    """{household id: stars (0, 3, 4 or 5)} from each household's newest published rating, for the households
+    ever rated in one (the roster's pages: `households.figures`). One query."""
+    rows = (
+        StarResult.objects.filter(
+            household_id__in=[h.pk for h in households], run__state=StarRunState.PUBLISHED
+        )
+        .order_by("household_id", "-run__scheme__year", "-run__published_at", "-run_id")
+        .distinct("household_id")
+        .values_list("household_id", "stars")
+    )
+    return dict(rows)
+
+
+def runs_to_publish() -> QuerySet[StarRun]:
+    """The ratings waiting for the township office: current, proposed and not stale, with their scheme (one query)."""
+    return (
+        StarRun.objects.filter(current=True, state=StarRunState.PROPOSED, stale_since__isnull=True)
+        .select_related("scheme")
+        .order_by("-scheme__year", "scheme__name", "pk")
+    )
 
 
 def run_results(run: StarRun) -> QuerySet[StarResult]:

@@ -22,7 +22,7 @@ from scoring.accounts import account_of
 from scoring.evidence import check_evidence_file
 from scoring.models import Account, AccountKind
 
-from ..models import Product, Redemption, RedemptionLine, Shop, StockMove, StockReason
+from ..models import MAX_STOCK, Product, Redemption, RedemptionLine, Shop, StockMove, StockReason
 from ..selectors import spendable_balance
 from .budget import budget_for, check_room, lock_budget
 
@@ -82,6 +82,8 @@ def add_product(*, membership: Membership, shop: Shop, stock: int = 0, **fields:
     _check_photo(fields)
     if stock < 0:
         raise DomainError(_("Stock cannot go below zero."), field="stock")
+    if stock > MAX_STOCK:
+        raise DomainError(_too_much_stock(), field="stock")
     product = Product(township_id=shop.township_id, shop=shop, **fields)
     full_clean_or_raise(product)
     with transaction.atomic():
@@ -96,6 +98,10 @@ def add_product(*, membership: Membership, shop: Shop, stock: int = 0, **fields:
             )
             product.refresh_from_db(fields=["stock"])
     return product
+
+
+def _too_much_stock() -> str:
+    return _("A shelf holds at most %(most)s of one product.") % {"most": MAX_STOCK}
 
 
 def update_product(*, membership: Membership, product: Product, **fields: Any) -> Product:
@@ -134,6 +140,8 @@ def move_stock(
                 _("Only %(stock)s of %(product)s in stock.") % {"stock": locked.stock, "product": locked},
                 field="change",
             )
+        if locked.stock + change > MAX_STOCK:
+            raise DomainError(_too_much_stock(), field="change")
         Product.objects.filter(pk=product.pk).update(stock=F("stock") + change)
         return StockMove.objects.create(
             township_id=product.township_id,
@@ -230,11 +238,7 @@ def _redeem_locked(
     # involved; the cost drawn and recorded is the locked products' own (a price changed meanwhile counts).
     budget = lock_budget(budget_for(shop.village_id, year)) if any(p.cost for p in products) else None
     products = list(Product.objects.select_for_update().filter(pk__in=items).order_by("pk"))
-    cost = sum((p.cost * items[p.pk] for p in products), Decimal("0"))
-    if cost:
-        budget = budget or lock_budget(budget_for(shop.village_id, year))
-        check_room(budget, cost, _("This redemption"))
-    points = sum((p.points * items[p.pk] for p in products), Decimal("0"))
+    # What is on the shelf is checked first: a quantity beyond the stock is refused for the stock, not the budget.
     for product in products:
         if not product.active:
             raise DomainError(_("%(product)s is not on sale.") % {"product": product}, field="items")
@@ -243,6 +247,11 @@ def _redeem_locked(
                 _("Only %(stock)s of %(product)s in stock.") % {"stock": product.stock, "product": product},
                 field="items",
             )
+    cost = sum((p.cost * items[p.pk] for p in products), Decimal("0"))
+    if cost:
+        budget = budget or lock_budget(budget_for(shop.village_id, year))
+        check_room(budget, cost, _("This redemption"))
+    points = sum((p.points * items[p.pk] for p in products), Decimal("0"))
     balance = spendable_balance(account, year=year)
     if points > balance.available:
         raise DomainError(

@@ -9,6 +9,7 @@ import uuid
 from decimal import Decimal
 
 from django.contrib import messages
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
@@ -19,6 +20,7 @@ from core.files import stored_file_response
 from core.permissions import Action, can, check
 from core.views import township_view
 from households.forms import add_domain_error
+from households.models import Resident
 from households.selectors import households_visible_to, villages_visible_to
 from scoring.accounts import account_of
 from scoring.evidence import sniff_content_type
@@ -31,6 +33,7 @@ from .common import get_visible, render_page, this_year, url
 
 RECENT = 20
 FOUND = 10
+QUANTITY_DIGITS = 30  # more digits than any stock: read as out of stock, not parsed for ever
 
 
 @township_view(Action.VIEW)
@@ -39,6 +42,8 @@ def shop_list(request, township, membership):
     year = this_year()
     participation = selectors.shop_participation(year=year, village_ids=[s.village_id for s in shops])
     rows = [{"shop": s, "participation": participation[s.village_id]} for s in shops]
+    # The rewards' first page says what waits: a star rating to publish (the township office), the counters.
+    to_publish = list(selectors.runs_to_publish()) if can(membership, Action.MANAGE_REWARDS) else []
     form = None
     if can(membership, Action.RUN_SHOP):
         without = villages_visible_to(membership).filter(shop__isnull=True).order_by("sort_key", "pk")
@@ -53,7 +58,14 @@ def shop_list(request, township, membership):
                 return redirect(url(request, "shop-detail", pk=shop.pk))
     elif request.method == "POST":
         check(membership, Action.RUN_SHOP)
-    return render_page(request, "rewards/shop_list.html", {"rows": rows, "form": form, "year": year})
+    context = {
+        "rows": rows,
+        "form": form,
+        "year": year,
+        "can_run": can(membership, Action.RUN_SHOP),
+        "to_publish": to_publish,
+    }
+    return render_page(request, "rewards/shop_list.html", context)
 
 
 @township_view(Action.VIEW)
@@ -157,10 +169,11 @@ def counter(request, township, membership, pk):
     if query:
         households = households_visible_to(membership).filter(village=shop.village)
         accounts = accounts_visible_to(membership).filter(village=shop.village)
+        heads = Resident.objects.filter(household=OuterRef("household"), is_head=True).values("name")[:1]
         found = list(
-            selectors.find_accounts(accounts, households, query).select_related(
-                "household", "resident", "unit"
-            )[: FOUND + 1]
+            selectors.find_accounts(accounts, households, query)
+            .select_related("household", "resident", "unit")
+            .annotate(head_name=Subquery(heads))[: FOUND + 1]
         )
         if len(found) == 1:
             return redirect(_counter_url(request, shop, found[0]))
@@ -173,18 +186,33 @@ def counter(request, township, membership, pk):
     return render_page(request, "rewards/counter.html", context)
 
 
-def _picked(request, products) -> dict[int, int]:
+def _picked(request, products, *, bounded: bool) -> dict[int, int]:
+    """{product id: quantity} of the basket: whole numbers, and (`bounded`) none over the product's stock. A
+    confirmation is not bounded here: the service checks the stock after the submission key (a double tap
+    answers the first redemption, whatever the stock left).
+
+    Each product remembers what was typed (`picked`), so a refused or changed basket comes back as it was."""
     picked = {}
+    problems = []
     for product in products:
-        raw = request.POST.get(f"qty_{product.pk}", "").strip() or "0"
+        raw = request.POST.get(f"qty_{product.pk}", "").strip()[:QUANTITY_DIGITS] or "0"
+        product.picked = raw
         try:
             quantity = int(raw)
         except ValueError:
-            raise DomainError(_("Quantities are whole numbers.")) from None
+            problems.append(_("Quantities are whole numbers."))
+            continue
         if quantity < 0:
-            raise DomainError(_("Quantities must be positive."))
-        if quantity:
+            problems.append(_("Quantities must be positive."))
+        elif bounded and quantity > product.stock:
+            # Out of stock, whatever the budget or the balance would say of so many.
+            problems.append(
+                _("Only %(stock)s of %(product)s in stock.") % {"stock": product.stock, "product": product}
+            )
+        elif quantity:
             picked[product.pk] = quantity
+    if problems:
+        raise DomainError(" ".join(dict.fromkeys(problems)))
     return picked
 
 
@@ -212,7 +240,8 @@ def counter_account(request, township, membership, pk, account_pk):
 
 def _counter_page(request, membership, shop, account):
     balance = selectors.spendable_balance(account, year=this_year())
-    products = list(shop.products.filter(active=True, stock__gt=0))
+    sellable = list(shop.products.filter(active=True))
+    products = [p for p in sellable if p.stock > 0]
     context = {
         "shop": shop,
         "account": account,
@@ -223,10 +252,15 @@ def _counter_page(request, membership, shop, account):
     }
     if request.method == "POST":
         try:
-            picked = _picked(request, products)
+            confirming = bool(request.POST.get("confirm"))
+            picked = _picked(request, sellable if confirming else products, bounded=not confirming)
+            if "change" in request.POST:  # back from the review step: the basket as it was
+                return render_page(
+                    request, "rewards/counter_household.html", {**context, "key": uuid.uuid4().hex}
+                )
             if not picked:
                 raise DomainError(_("Pick at least one product."))
-            if request.POST.get("confirm"):
+            if confirming:
                 redemption = services.redeem(
                     membership=membership,
                     account=account,
@@ -239,14 +273,12 @@ def _counter_page(request, membership, shop, account):
         except DomainError as exc:
             context["error"] = exc.message
         else:
-            lines = [(p, picked[p.pk], p.points * picked[p.pk]) for p in products if p.pk in picked]
+            lines = [(p, picked[p.pk], p.points * picked[p.pk]) for p in sellable if p.pk in picked]
             points = sum((line[2] for line in lines), Decimal("0"))
+            after = balance.available - points
+            # The review step never offers to confirm a basket the balance does not cover: it says what is short.
             context.update(
-                confirming=True,
-                lines=lines,
-                points=points,
-                after=balance.available - points,
-                key=uuid.uuid4().hex,
+                confirming=True, lines=lines, points=points, after=after, short=-after if after < 0 else None
             )
     context.setdefault("key", uuid.uuid4().hex)
     return render_page(request, "rewards/counter_household.html", context)

@@ -54,6 +54,7 @@ def star_overview(request, township, membership):
         "rows": rows,
         "can_manage": can(membership, Action.MANAGE_REWARDS),
         "can_close_year": can(membership, Action.CLOSE_YEAR),
+        "to_publish": list(selectors.runs_to_publish()) if can(membership, Action.MANAGE_REWARDS) else [],
     }
     return render_page(request, "rewards/star_overview.html", context)
 
