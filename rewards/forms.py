@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import DOWNSCALE_PX
+
 from .models import FundingKind, ProductSource, SpendableBasis, StockReason
 
 
@@ -154,7 +156,11 @@ class ProductForm(forms.Form):
     low_stock = forms.IntegerField(label=_("Low-stock warning at"), min_value=0, initial=5)
     source = forms.ChoiceField(label=_("Source"), choices=ProductSource.choices)
     donor = forms.CharField(label=_("Donor or merchant"), max_length=100, required=False)
-    photo = forms.ImageField(label=_("Photo"), required=False)
+    photo = forms.ImageField(
+        label=_("Photo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "data-downscale": DOWNSCALE_PX}),
+    )
     active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
 
 
