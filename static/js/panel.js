@@ -1,33 +1,26 @@
 // Photos taken on a phone are 3000-4000 px wide and several MB: shrink each chosen photo in the browser to at most
 // the input's data-downscale pixels on the longest side (JPEG), before it is sent over a weak signal. The server
-// checks every file again; a browser without canvas or DataTransfer sends the photos as they are.
+// checks every file again; a browser without createImageBitmap or DataTransfer sends the photos as they are.
 (() => {
   const QUALITY = 0.85;
-
-  const loadImage = (file) =>
-    new Promise((resolve, reject) => {
-      const url = URL.createObjectURL(file);
-      const image = new Image();
-      image.onload = () => { URL.revokeObjectURL(url); resolve(image); };
-      image.onerror = () => { URL.revokeObjectURL(url); reject(new Error("not an image")); };
-      image.src = url;
-    });
 
   const shrink = async (file, limit) => {
     if (!file.type.startsWith("image/")) return file; // a PDF or anything else: the server decides
     let image;
     try {
-      image = await loadImage(file);
+      // Decoded straight from the file: a blob: address would be refused by the page's img-src policy.
+      image = await createImageBitmap(file, { imageOrientation: "from-image" });
     } catch (error) {
-      return file;
+      return file; // not decodable here (or no createImageBitmap): the server decides
     }
-    const longest = Math.max(image.naturalWidth, image.naturalHeight);
-    if (longest <= limit) return file;
+    const longest = Math.max(image.width, image.height);
+    if (longest <= limit) { image.close(); return file; }
     const scale = limit / longest;
     const canvas = document.createElement("canvas");
-    canvas.width = Math.max(1, Math.round(image.naturalWidth * scale));
-    canvas.height = Math.max(1, Math.round(image.naturalHeight * scale));
+    canvas.width = Math.max(1, Math.round(image.width * scale));
+    canvas.height = Math.max(1, Math.round(image.height * scale));
     canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
+    image.close();
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", QUALITY));
     if (!blob) return file;
     const name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
