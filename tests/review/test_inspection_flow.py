@@ -13,9 +13,9 @@ from core.tenancy import dangerously_all_townships, township_scope
 from core.uploads import purge_pending_uploads
 from households import tasks as household_tasks
 from review import forms as review_forms
-from review.models import Inspection, RoundState
+from review.models import Inspection, RoundKind, RoundState
 from scoring import forms as scoring_forms
-from scoring.models import Entry, Evidence
+from scoring.models import ClaimChannel, Entry, Evidence
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.review.test_pages import client_for, key, make_round, messages_of, page_url, photo, text
 
@@ -290,3 +290,49 @@ def test_the_inspection_form_loads_the_downscaling_script(rw):
     round_ = make_round(rw, RoundState.COLLECTING)
     body = text(client_for(rw.members2[0].user).get(inspect_url(rw, round_, rw.h1)))
     assert "/static/js/panel.js" in body and 'data-downscale="1600"' in body
+
+
+def test_a_claim_keeps_its_photo_when_the_cause_is_missing(rw):
+    client = client_for(rw.clerk)
+    target = page_url("claim-create", rw.township)
+    data = {
+        "household": rw.h1.number,
+        "item": rw.volunteer.pk,
+        "occurred_on": "2026-12-01",
+        "place": "村部",
+        "channel": ClaimChannel.IN_PERSON,
+    }
+    response = client.post(target, {**data, "cause": "", "photos": [photo("扫雪.png")]})
+    assert response.status_code == 200
+    with township_scope(rw.township):
+        token = PendingUpload.objects.get(user=rw.clerk).token
+    assert f'name="photos_kept" value="{token}"' in text(response)
+    response = client.post(target, {**data, "cause": "帮邻居扫雪", "photos_kept": [token]})
+    assert response.status_code == 302
+    entry = Entry.objects.get(household=rw.h1)
+    assert list(entry.evidence.values_list("original_name", flat=True)) == ["扫雪.png"]
+    with township_scope(rw.township):
+        assert not PendingUpload.objects.exists()
+
+
+def test_a_declaration_keeps_its_evidence_when_the_place_is_missing(rw):
+    round_ = make_round(rw, RoundState.COLLECTING, kind=RoundKind.ANNUAL, period="2026")
+    client = client_for(rw.clerk)
+    target = page_url("declaration-create", rw.township, pk=round_.pk)
+    data = {
+        "household": rw.h1.number,
+        "item": rw.volunteer.pk,
+        "occurred_on": "2026-06-01",
+        "description": "照顾孤寡老人",
+        "on_behalf": "on",
+    }
+    response = client.post(target, {**data, "place": "", "evidence": [photo("照顾.png")]})
+    assert response.status_code == 200
+    with township_scope(rw.township):
+        token = PendingUpload.objects.get(user=rw.clerk).token
+    assert f'name="evidence_kept" value="{token}"' in text(response) and "照片已保留" in text(response)
+    response = client.post(target, {**data, "place": "村部", "evidence_kept": [token]})
+    assert response.status_code == 302
+    assert list(Evidence.objects.values_list("original_name", flat=True)) == ["照顾.png"]
+    with township_scope(rw.township):
+        assert not PendingUpload.objects.exists()
