@@ -10,23 +10,26 @@ evidence.
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from .errors import DomainError
 from .models import PendingUpload
 
-DOWNSCALE_PX = (
-    1600  # a photo input marked data-downscale is shrunk in the browser to this longest side (panel.js)
-)
+Check = Callable[[UploadedFile], str]  # the content type of a good file, or a DomainError
+DOWNSCALE_PX = 1600  # photo inputs marked data-downscale are shrunk in the browser to this side (panel.js)
 MAX_KEPT = 10  # tokens read from one submit; more is not a phone's form
 
 
-def kept_from(request, field: str) -> list[PendingUpload]:
+def kept_from(request: HttpRequest, field: str) -> list[PendingUpload]:
     """The sender's own pending uploads named by the form's hidden `<field>_kept` tokens (unknown ones ignored).
     Call inside the township scope."""
     tokens = [t for t in request.POST.getlist(f"{field}_kept")[:MAX_KEPT] if t and len(t) <= 64]
@@ -36,10 +39,11 @@ def kept_from(request, field: str) -> list[PendingUpload]:
 
 
 def keep(
-    *, township, user, files: Iterable, check: Callable[[object], str]
+    *, township: Any, user: Any, files: Iterable[UploadedFile], check: Check
 ) -> tuple[list[PendingUpload], list[DomainError]]:
     """Keep each file that passes `check` (which returns its content type or raises a DomainError)."""
-    kept, refused = [], []
+    kept: list[PendingUpload] = []
+    refused: list[DomainError] = []
     for upload in files:
         try:
             content_type = check(upload)
@@ -75,7 +79,7 @@ def discard(kept: Iterable[PendingUpload]) -> None:
         name, storage = pending.file.name, pending.file.storage
         pending.delete()
         if name:
-            transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+            transaction.on_commit(partial(storage.delete, name))
 
 
 def purge_pending_uploads(*, now: datetime | None = None) -> int:
@@ -92,7 +96,9 @@ def purge_pending_uploads(*, now: datetime | None = None) -> int:
     return removed
 
 
-def keep_for_form(request, *, form, field: str, kept: list[PendingUpload], check) -> list[PendingUpload]:
+def keep_for_form(
+    request: Any, *, form: forms.Form, field: str, kept: list[PendingUpload], check: Check
+) -> list[PendingUpload]:
     """After a failed submit: the photos already kept and those just sent (each checked; a refused one becomes an
     error of the form's `field`), for the page to show and carry in hidden fields."""
     if not request.user.is_authenticated:
@@ -102,5 +108,5 @@ def keep_for_form(request, *, form, field: str, kept: list[PendingUpload], check
     )
     for exc in refused:
         if str(exc.message) not in form.errors.get(field, []):
-            form.add_error(field, exc.message)
+            form.add_error(field, str(exc.message))
     return kept + new
