@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from core.models import PendingUpload
@@ -336,3 +337,21 @@ def test_a_declaration_keeps_its_evidence_when_the_place_is_missing(rw):
     assert list(Evidence.objects.values_list("original_name", flat=True)) == ["照顾.png"]
     with township_scope(rw.township):
         assert not PendingUpload.objects.exists()
+
+
+def test_the_panel_members_home_links_to_the_areas_still_to_inspect_in_constant_queries(
+    rw, django_assert_max_num_queries
+):
+    round_ = make_round(rw, RoundState.COLLECTING)
+    client = client_for(rw.members2[0].user)
+    home = reverse("households:township-home", kwargs={"township_slug": rw.township.slug})
+    body = text(client.get(home))
+    assert 'id="inspections-to-do"' in body and "已查看 0 / 1 户" in body
+    assert page_url("inspect-list", rw.township, pk=round_.pk) in body
+    with django_assert_max_num_queries(40) as queries:
+        client.get(home)
+    for n in range(10):
+        HouseholdFactory(area=rw.area1, number=f"A-5{n:02d}")
+    with django_assert_max_num_queries(len(queries)):
+        assert "已查看 0 / 11 户" in text(client.get(home))
+    assert 'id="inspections-to-do"' not in text(client_for(rw.clerk).get(home))  # not the clerk's work
