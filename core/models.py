@@ -79,3 +79,25 @@ class Job(TownshipOwned):
         if self.state == JobState.DONE:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+def pending_upload_path(instance: "PendingUpload", filename: str) -> str:
+    return f"pending/{instance.township_id}/{instance.token}"  # no name chosen by the sender in the path
+
+
+class PendingUpload(TownshipOwned):
+    """A photo kept while the form it came with had other errors (issue 17.7), so the sender need not choose it
+    again. Found only by its unguessable token, only by the member who sent it, in their township; used by the
+    next valid submit, else removed by the retention sweep (core.uploads.purge_pending_uploads)."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to=pending_upload_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    village_path = None  # the township's; only its sender ever reads it (core.uploads)
+
+    def __str__(self) -> str:
+        return self.original_name

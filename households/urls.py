@@ -1,7 +1,7 @@
 """Pages under /t/<township_slug>/. Each view module owns its own patterns."""
 
 from .places import views as places
-from .views import importing, jobs, people, roster, township, units
+from .views import importing, jobs, people, roster, township, units, uploads
 
 app_name = "households"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     *township.urlpatterns,
     *people.urlpatterns,
     *jobs.urlpatterns,
+    *uploads.urlpatterns,
 ]

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import DOWNSCALE_PX
 from scoring.models import RankingList, format_points
 
 from .models import IncentivePolicy
@@ -93,7 +94,9 @@ class VillagerDeclarationForm(forms.Form):
     photo = forms.FileField(
         label=_("Photo (optional)"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/*", "capture": "environment", "data-downscale": DOWNSCALE_PX}
+        ),
     )
 
     def __init__(self, *args, items=(), **kwargs):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.people import display_name
+from core.uploads import DOWNSCALE_PX
 from households.models import Household
 from scoring.models import ClaimChannel, Item
 
@@ -157,7 +158,12 @@ class PhotoField(forms.FileField):
     """Photos taken on the phone; their type and size are checked by the ledger service."""
 
     def __init__(self, **kwargs):
-        attrs = {"accept": "image/*", "capture": "environment", "multiple": True}
+        attrs = {
+            "accept": "image/*",
+            "capture": "environment",
+            "multiple": True,
+            "data-downscale": DOWNSCALE_PX,
+        }
         kwargs.setdefault("widget", MultiplePhotoInput(attrs=attrs))
         super().__init__(required=False, **kwargs)
 
@@ -179,17 +185,26 @@ class InspectionForm(OverrideMixin, forms.Form):
     inspected_on = forms.DateField(label=_("Inspected on"), widget=DATE_WIDGET)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, validators=[idempotency_key_validator])
 
-    def __init__(self, *args, items, default_day: datetime.date, can_override: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        items,
+        default_day: datetime.date,
+        can_override: bool = False,
+        kept_photos: int = 0,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["findings"].queryset = items
         self.add_override_field(can_override)
+        self.kept_photos = kept_photos  # photos kept from a failed submit (core.uploads)
         if not self.is_bound:
             self.initial.setdefault("inspected_on", default_day)
             self.initial.setdefault("idempotency_key", new_idempotency_key())
 
     def clean(self):
         data = super().clean()
-        if data.get("photos") and not data.get("findings"):
+        if (data.get("photos") or self.kept_photos) and not data.get("findings"):
             self.add_error(
                 "photos", _("A photo is kept with a finding: tick the item the photo shows, or leave it out.")
             )

@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import DOWNSCALE_PX
+
 from .models import MAX_STOCK, FundingKind, ProductSource, SpendableBasis, StockReason
 
 
@@ -156,7 +158,11 @@ class ProductForm(forms.Form):
     )
     source = forms.ChoiceField(label=_("Source"), choices=ProductSource.choices)
     donor = forms.CharField(label=_("Donor or merchant"), max_length=100, required=False)
-    photo = forms.ImageField(label=_("Photo"), required=False)
+    photo = forms.ImageField(
+        label=_("Photo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "data-downscale": DOWNSCALE_PX}),
+    )
     active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
 
 

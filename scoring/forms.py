@@ -13,6 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from core.uploads import DOWNSCALE_PX
 from households.models import Area
 
 from .models import Category, EntrySource, EntryState, Item, ItemKind, RoleRule, Scheme
@@ -229,7 +230,12 @@ class EvidenceField(forms.FileField):
     """Several photos or documents at once; their type and size are checked by the ledger service."""
 
     def __init__(self, **kwargs):
-        attrs = {"accept": "image/*,application/pdf", "capture": "environment", "multiple": True}
+        attrs = {
+            "accept": "image/*,application/pdf",
+            "capture": "environment",
+            "multiple": True,
+            "data-downscale": DOWNSCALE_PX,  # photos only: a PDF is sent as it is (panel.js)
+        }
         kwargs.setdefault("widget", MultipleFileInput(attrs=attrs))
         super().__init__(required=False, **kwargs)
 

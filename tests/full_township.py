@@ -266,11 +266,23 @@ def fill(t) -> None:
         created_by=admin,
     )
     job.file.save("roster.xlsx", ContentFile(b"PK\x03\x04"), save=True)
+    fill_pending_upload(t)
     fill_villager_requests(t, approved)
     fill_demonstration(t)
     _county_officer(t)
     fill_rewards(t, scheme)
     fill_class_rhythm(t, scheme)
+
+
+def fill_pending_upload(t) -> None:
+    """A photo the township's admin sent with a form that had other errors, kept for the next submit (core.uploads)."""
+    from core.models import PendingUpload
+
+    pending = PendingUpload(
+        township=t.township, user=t.admin, token=f"kept-{t.township.slug}", original_name="院子.png"
+    )
+    pending.content_type = "image/png"
+    pending.file.save(pending.token, ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
 
 
 def fill_villager_requests(t, approved) -> None:

@@ -72,6 +72,13 @@ def _demonstration_call(township) -> int:
     return Call.objects.filter(region__township_links__township=township).order_by("pk").first().pk
 
 
+def _pending_upload(township) -> str:
+    """A photo kept for B's admin (full_township.fill_pending_upload): only its sender may see it."""
+    from core.models import PendingUpload
+
+    return PendingUpload.objects.get(township=township).token
+
+
 def _claim(township) -> int:
     """A claim's id is its entry's: B's first claim (full_township.fill records one)."""
     from scoring.models import Entry
@@ -101,6 +108,7 @@ KWARGS: dict[str, dict[str, Callable]] = {
     "publicity_api:claim-slip": {"pk": _claim},
     "publicity_api:batch-slips": {"pk": _batch},
     "demonstration:apply": {"pk": _demonstration_call},
+    "households:pending-upload": {"token": _pending_upload},
     "demonstration_api:demonstration-call-detail": {"pk": _demonstration_call},
 }
 

@@ -271,3 +271,6 @@ CELERY_BEAT_SCHEDULE["purge-import-identities"] = {
     "task": "households.tasks.purge_import_identities",
     "schedule": 3600.0,
 }
+JIFEN_PENDING_UPLOAD_HOURS = (
+    24  # a photo kept across a failed submit waits this long for the form to be saved
+)

@@ -171,6 +171,18 @@ def households_for_inspector(round_: ReviewRound, user: "User") -> QuerySet[Hous
     )
 
 
+def next_household_to_inspect(round_: ReviewRound, user: "User", after: Household) -> int | None:
+    """The id of the next household the user's panels still have to inspect in this round, after `after` in the
+    inspection list's order (wrapping round to its start); None when none is left. One query."""
+    rows = list(households_for_inspector(round_, user).values_list("pk", "inspected", "own"))  # type: ignore[misc]  # annotations the stubs cannot see
+    ids = [row[0] for row in rows]
+    start = ids.index(after.pk) + 1 if after.pk in ids else 0
+    for pk, inspected, own in rows[start:] + rows[:start]:
+        if pk != after.pk and not inspected and not own:
+            return pk
+    return None
+
+
 # Panels ----------------------------------------------------------------------------------------------------------
 
 

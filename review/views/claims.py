@@ -7,12 +7,14 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from core import uploads
 from core.errors import DomainError
 from core.permissions import Action, can, restrict_to_visible
 from core.views import township_view
 from households.forms import add_domain_error
 from households.selectors import households_visible_to
 from scoring import services as scoring
+from scoring.evidence import check_evidence_file
 from scoring.models import Account, AccountKind, EntryState, Item, ItemKind, SchemeState
 
 from .. import selectors, services
@@ -39,6 +41,7 @@ def _chosen_account(request, membership) -> Account | None:
 @township_view(Action.RECORD_CLAIM)
 def claim_create(request, township, membership):
     account = _chosen_account(request, membership)
+    kept = uploads.kept_from(request, "photos")  # photos kept from a failed submit: the sender's own only
     form = ClaimForm(
         request.POST or None,
         request.FILES or None,
@@ -46,6 +49,7 @@ def claim_create(request, township, membership):
         items=claim_items(),
         account=account,
     )
+    photos_refused = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -61,11 +65,13 @@ def claim_create(request, township, membership):
                 channel=data["channel"],
                 declarer_name=data["declarer_name"],
                 declarer_relation=data["declarer_relation"],
-                photos=data["photos"],
+                photos=data["photos"] + uploads.as_uploaded_files(kept),
             )
         except DomainError as exc:
+            photos_refused = exc.field in ("photos", "evidence")
             add_domain_error(form, exc)
         else:
+            uploads.discard(kept)
             messages.success(
                 request,
                 _("The claim of %(holder)s was recorded: %(item)s. It goes on the village's next notice.")
@@ -75,7 +81,9 @@ def claim_create(request, township, membership):
                 },
             )
             return redirect(url(request, "worklist"))
-    return render_page(request, "review/claim_form.html", {"form": form, "account": account})
+    if request.method == "POST" and not photos_refused:  # the other errors must not cost the photos
+        kept = uploads.keep_for_form(request, form=form, field="photos", kept=kept, check=check_evidence_file)
+    return render_page(request, "review/claim_form.html", {"form": form, "account": account, "kept": kept})
 
 
 @township_view(Action.VIEW)

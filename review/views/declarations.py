@@ -6,11 +6,13 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from core import uploads
 from core.errors import DomainError
 from core.permissions import Action, can
 from core.views import township_view
 from households.forms import add_domain_error
 from households.selectors import households_visible_to
+from scoring.evidence import check_evidence_file
 
 from .. import selectors, services
 from ..forms import DecisionForm, DeclarationForm
@@ -20,6 +22,7 @@ from .common import get_round, get_visible, render_page, require_any, round_url
 @township_view(Action.RUN_ROUND)
 def declaration_create(request, township, membership, pk):
     round_ = get_round(membership, pk)
+    kept = uploads.kept_from(request, "evidence")  # photos kept from a failed submit: the sender's own only
     form = DeclarationForm(
         request.POST or None,
         request.FILES or None,
@@ -27,6 +30,7 @@ def declaration_create(request, township, membership, pk):
         village_name=round_.village.name,
         items=selectors.declarable_items(round_),
     )
+    photos_refused = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -38,19 +42,25 @@ def declaration_create(request, township, membership, pk):
                 occurred_on=data["occurred_on"],
                 place=data["place"],
                 description=data["description"],
-                evidence=data["evidence"],
+                evidence=data["evidence"] + uploads.as_uploaded_files(kept),
                 on_behalf=data["on_behalf"],
             )
         except DomainError as exc:
+            photos_refused = exc.field == "evidence"
             add_domain_error(form, exc)
         else:
+            uploads.discard(kept)
             messages.success(
                 request,
                 _("The declaration of household %(number)s was recorded: %(item)s.")
                 % {"number": declaration.household.number, "item": declaration.item},
             )
             return redirect(f"{round_url(request, round_)}#declarations")
-    return render_page(request, "review/declaration_form.html", {"round": round_, "form": form})
+    if request.method == "POST" and not photos_refused:  # the other errors must not cost the photos
+        kept = uploads.keep_for_form(
+            request, form=form, field="evidence", kept=kept, check=check_evidence_file
+        )
+    return render_page(request, "review/declaration_form.html", {"round": round_, "form": form, "kept": kept})
 
 
 @township_view(Action.VIEW)

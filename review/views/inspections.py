@@ -7,13 +7,16 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import uploads
 from core.errors import DomainError
 from core.permissions import Action, can
 from core.views import township_view
 from households.forms import add_domain_error
 from households.selectors import households_visible_to
+from scoring.evidence import check_evidence_file
 from scoring.models import EntryState
 
 from .. import selectors, services
@@ -61,21 +64,25 @@ def inspect_household(request, township, membership, pk, household_pk):
     household = get_visible(
         households_visible_to(membership).filter(village=round_.village).select_related("area"), household_pk
     )
+    kept = uploads.kept_from(request, "photos")  # photos kept from a failed submit: the sender's own only
     form = InspectionForm(
         request.POST or None,
         request.FILES or None,
         items=selectors.inspectable_items(round_),
         default_day=default_inspection_day(round_),
         can_override=can(membership, Action.APPROVE_ROUND, round_.village),
+        kept_photos=len(kept),
     )
+    photos_refused = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         key = data["idempotency_key"]
+        photos = data["photos"] + uploads.as_uploaded_files(kept)
         findings = [
             {
                 "item": item,
                 "comment": data["comment"],
-                "evidence": data["photos"],
+                "evidence": photos,
                 "idempotency_key": f"{key}:{item.pk}",
             }
             for item in data["findings"]
@@ -92,9 +99,10 @@ def inspect_household(request, township, membership, pk, household_pk):
             )
         except DomainError as exc:
             if exc.field == "evidence":  # the ledger's name for what this form calls photos
-                exc.field = "photos"
+                exc.field, photos_refused = "photos", True
             add_domain_error(form, exc)
         else:
+            uploads.discard(kept)
             messages.success(
                 request,
                 ngettext(
@@ -104,7 +112,9 @@ def inspect_household(request, township, membership, pk, household_pk):
                 )
                 % {"number": household.number, "count": len(findings)},
             )
-            return redirect(f"{url(request, 'inspect-list', pk=round_.pk)}#h{household.pk}")
+            return _after_saving(request, round_, household)
+    if request.method == "POST" and not photos_refused:  # the other errors must not cost the photos
+        kept = uploads.keep_for_form(request, form=form, field="photos", kept=kept, check=check_evidence_file)
     inspection = (
         Inspection.objects.filter(round=round_, household=household).select_related("inspector").first()
     )
@@ -127,8 +137,21 @@ def inspect_household(request, township, membership, pk, household_pk):
         "findings": findings,
         "withdrawn": EntryState.WITHDRAWN,
         "collecting": round_.state == RoundState.COLLECTING,
+        "kept": kept,
+        "next_pk": selectors.next_household_to_inspect(round_, request.user, household),
     }
     return render_page(request, "review/inspect_household.html", context)
+
+
+def _after_saving(request, round_, household):
+    """To the next household still to inspect when asked (the message on top of its form), else the list's top:
+    never an anchor further down, which would hide the message."""
+    if request.POST.get("then") == "next":
+        next_pk = selectors.next_household_to_inspect(round_, request.user, household)
+        if next_pk is not None:
+            return redirect(url(request, "inspect-household", pk=round_.pk, household_pk=next_pk))
+        messages.info(request, _("Every household of your areas is inspected in this round."))
+    return redirect(url(request, "inspect-list", pk=round_.pk))
 
 
 urlpatterns = [
