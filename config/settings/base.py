@@ -1,11 +1,12 @@
 """Settings shared by every environment. The environment is read through one object, `env`."""
 
+import os
 from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
 
-from config import embedded
+from config import embedded, media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -156,6 +157,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Media on an S3-compatible bucket when JIFEN_MEDIA_S3_BUCKET is set (config/media_storage.py), local files otherwise.
+if _s3_media := media_storage.s3_storage(os.environ):
+    STORAGES["default"] = _s3_media
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
