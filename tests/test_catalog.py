@@ -175,7 +175,7 @@ def missing_translations(root: Path, workdir: Path, catalogues: list[Path]) -> l
     missing = []
     for entry in extract(python, templates, root, workdir):
         if entry.message not in known:
-            where = ", ".join(ref.replace(f"{workdir}/", "") for ref in entry.references[:3])
+            where = ", ".join(ref.replace(f"{workdir}/", "").replace(".html.py:", ".html:") for ref in entry.references[:3])
             context = f" (context {entry.message.context!r})" if entry.message.context else ""
             missing.append(f"{entry.message.msgid!r}{context} at {where}")
     return missing
