@@ -23,7 +23,17 @@ ROOT = Path(settings.BASE_DIR)
 LANGUAGE = "zh_Hans"
 
 # Where the code lives; tests, migrations and the virtualenv hold no page text.
-CODE_DIRS = ("config", "core", "households", "scoring", "review", "rewards", "publicity", "oversight", "demonstration")
+CODE_DIRS = (
+    "config",
+    "core",
+    "households",
+    "scoring",
+    "review",
+    "rewards",
+    "publicity",
+    "oversight",
+    "demonstration",
+)
 TEMPLATE_DIRS = ("templates", *CODE_DIRS)
 
 # Django's xgettext keywords (makemessages), plus `_lazy`, the alias some modules give gettext_lazy.
@@ -132,7 +142,9 @@ def catalogue_paths() -> list[Path]:
 
 
 def translated_messages(paths: list[Path]) -> set[Message]:
-    return {entry.message for path in paths for entry in parse_po(path.read_text("utf-8")) if entry.translated}
+    return {
+        entry.message for path in paths for entry in parse_po(path.read_text("utf-8")) if entry.translated
+    }
 
 
 def source_files(root: Path) -> tuple[list[Path], list[Path]]:
@@ -175,7 +187,9 @@ def missing_translations(root: Path, workdir: Path, catalogues: list[Path]) -> l
     missing = []
     for entry in extract(python, templates, root, workdir):
         if entry.message not in known:
-            where = ", ".join(ref.replace(f"{workdir}/", "").replace(".html.py:", ".html:") for ref in entry.references[:3])
+            where = ", ".join(
+                ref.replace(f"{workdir}/", "").replace(".html.py:", ".html:") for ref in entry.references[:3]
+            )
             context = f" (context {entry.message.context!r})" if entry.message.context else ""
             missing.append(f"{entry.message.msgid!r}{context} at {where}")
     return missing
