@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import django
 import pytest
 from django.apps import apps
 from django.conf import settings
@@ -137,7 +138,7 @@ def catalogue_paths() -> list[Path]:
     """The zh_Hans catalogues Django merges for a page: LOCALE_PATHS, the installed apps', Django's own."""
     dirs = [Path(path) for path in settings.LOCALE_PATHS]
     dirs += [Path(config.path) / "locale" for config in apps.get_app_configs()]
-    dirs.append(Path(__import__("django").__file__).parent / "conf" / "locale")
+    dirs.append(Path(django.__file__).parent / "conf" / "locale")
     return [path for d in dirs if (path := d / LANGUAGE / "LC_MESSAGES" / "django.po").exists()]
 
 
@@ -228,11 +229,12 @@ def test_a_string_missing_from_the_catalogues_is_reported(tmp_path):
         "NOTE = _lazy('A planted note nobody translated')\n"
         "KNOWN = _lazy('Already translated')\n"
         "FUZZY = _lazy('Only a fuzzy guess')\n"
+        "EMPTY = _lazy('Left untranslated')\n"
         "TITLE = pgettext('planted', 'Already translated')\n",
         "utf-8",
     )
     (project / "core" / "templates" / "core" / "planted.html").write_text(
-        "{% load i18n %}<p>{% translate 'A planted heading' %}</p>"
+        "{% load i18n %}<p>{% translate 'A planted heading' %}</p><p>{% trans 'A planted old-style tag' %}</p>"
         "{% blocktranslate count n=3 %}{{ n }} planted row{% plural %}{{ n }} planted rows{% endblocktranslate %}",
         "utf-8",
     )
@@ -240,7 +242,8 @@ def test_a_string_missing_from_the_catalogues_is_reported(tmp_path):
     catalogue.write_text(
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
         'msgid "Already translated"\nmsgstr "已译"\n\n'
-        '#, fuzzy\nmsgid "Only a fuzzy guess"\nmsgstr "猜测"\n',
+        '#, fuzzy\nmsgid "Only a fuzzy guess"\nmsgstr "猜测"\n\n'
+        'msgid "Left untranslated"\nmsgstr ""\n',
         "utf-8",
     )
     workdir = tmp_path / "work"
@@ -251,12 +254,14 @@ def test_a_string_missing_from_the_catalogues_is_reported(tmp_path):
     assert [line.split(" at ")[0] for line in missing] == [
         "'A planted note nobody translated'",
         "'Only a fuzzy guess'",
+        "'Left untranslated'",
         "'Already translated' (context 'planted')",
         "'A planted heading'",
+        "'A planted old-style tag'",
         "'%(n)s planted row'",
     ]
     assert "core/planted.py:3" in missing[0]
-    assert "core/templates/core/planted.html" in missing[3]
+    assert "core/templates/core/planted.html" in missing[4]
 
 
 def test_templates_carry_no_chinese_outside_the_printed_documents():
