@@ -109,7 +109,13 @@ def import_start(request, township, membership):
     return render(
         request,
         "households/import_start.html",
-        {"township": township, "membership": membership, "form": form, "batches": batches, "sheet": SHEET_WORDS},
+        {
+            "township": township,
+            "membership": membership,
+            "form": form,
+            "batches": batches,
+            "sheet": SHEET_WORDS,
+        },
         status=400 if form.errors else 200,
     )
 
