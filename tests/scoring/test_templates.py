@@ -454,7 +454,7 @@ def test_class_scores_count_halves_weekly_limits_thresholds_and_officers_double_
         entries = [record(a.clerk, student, homework, day) for day in week_11]
         with pytest.raises(DomainError) as capped:
             record(a.clerk, student, homework, datetime.date(2026, 3, 14))
-        assert "5" in str(capped.value) and "2026-W11" in str(capped.value)
+        assert "5" in str(capped.value) and "2026年第11周" in str(capped.value)
         entries.append(
             record(a.clerk, student, homework, datetime.date(2026, 3, 16))
         )  # 2026-W12: allowed again
