@@ -86,7 +86,7 @@ def period_label(period: str) -> str:
     if match["quarter"]:
         return str(QUARTER_LABELS[int(match["quarter"])]) % {"year": year}
     if match["batch"]:
-        return _("notice batch %(number)d of %(year)s") % {"number": int(match["batch"]), "year": year}
+        return _("batch %(number)d of %(year)s") % {"number": int(match["batch"]), "year": year}
     if match["week"]:
         return _("week %(week)d of %(year)s") % {"week": int(match["week"]), "year": year}
     if match["month"]:
