@@ -105,7 +105,7 @@ def batch_for_slips(membership: Membership, pk: object) -> tuple[ReviewRound, li
     if not entries:
         raise DomainError(
             _("The notice batch %(batch)s has no approved claim: there is no reward slip to print.")
-            % {"batch": batch.period},
+            % {"batch": batch.get_period_display()},
             code="no_approved_claims",
         )
     return batch, entries
@@ -158,7 +158,7 @@ def _slip(entry: Entry, moves: dict[str, RoundMove], total: Any) -> dict:
         Step(_("Collected and recorded"), person_name(entry.recorded_by), entry.recorded_at),
         Step(_("Checked first"), person_name(claim.checked_by), claim.checked_at),
         Step(
-            _("Posted on notice batch %(batch)s") % {"batch": batch.period},
+            _("Posted on notice batch %(batch)s") % {"batch": batch.get_period_display()},
             person_name(posted.actor) if posted else "",
             posted.at if posted else None,
             notice,

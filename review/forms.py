@@ -14,6 +14,7 @@ from core.people import display_name
 from core.uploads import DOWNSCALE_PX
 from households.models import Household
 from scoring.models import ClaimChannel, Item
+from scoring.periods import Cadence, period_of, round_periods
 
 from .models import MIN_NOTICE_DAYS, ROUND_KINDS_TO_OPEN, DeclarationState
 
@@ -95,8 +96,8 @@ class RoundForm(forms.Form):
     village = forms.ModelChoiceField(label=_("Village"), queryset=None, empty_label=None)
     scheme = forms.ModelChoiceField(label=_("Scheme"), queryset=None, empty_label=None)
     kind = forms.ChoiceField(label=_("Kind"), choices=ROUND_KINDS_TO_OPEN)
-    period = forms.CharField(
-        label=_("Period"), max_length=10, help_text=_("2026-Q1 for a quarter, 2026 for the year")
+    period = forms.ChoiceField(
+        label=_("Period"), help_text=_("A quarter for a quarterly inspection, the year for an annual review.")
     )
     notice_days = forms.IntegerField(
         label=_("Notice length in days"),
@@ -117,9 +118,11 @@ class RoundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
         self.fields["scheme"].queryset = schemes
+        # The periods of the schemes' years, stored as before ("2026-Q1", "2026"); the service checks kind and year.
+        years = sorted(set(schemes.values_list("year", flat=True))) or [timezone.localdate().year]
+        self.fields["period"].choices = [choice for year in years for choice in round_periods(year)]
         if not self.is_bound:
-            today = timezone.localdate()
-            self.initial.setdefault("period", f"{today.year}-Q{(today.month - 1) // 3 + 1}")
+            self.initial.setdefault("period", period_of(Cadence.QUARTERLY, timezone.localdate()))
 
 
 class BatchForm(forms.Form):

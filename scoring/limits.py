@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from households.models import Household, Resident, Village
 
 from .models import Entry, Item, Scheme, SchemeState, StudyListFiling, ThresholdAlert, schemes_covering
-from .periods import Cadence, period_bounds, period_of
+from .periods import Cadence, period_bounds, period_label, period_of
 
 
 class PeriodCount(NamedTuple):
@@ -109,7 +109,7 @@ def _span(item: Item, day: datetime.date) -> str:
     start, end = period_bounds(cadence, day)
     if cadence == Cadence.WEEKLY:
         return _("the week of %(start)s (to %(end)s)") % {"start": start, "end": end}
-    return _("the period %(period)s") % {"period": period_of(cadence, day)}
+    return _("the period %(period)s") % {"period": period_label(period_of(cadence, day))}
 
 
 def closed_period_message(household: Household | None, item: Item, occurred_on: datetime.date) -> str | None:

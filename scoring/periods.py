@@ -2,6 +2,7 @@
 whole of a school's term: a scheme is one term, so its items' term caps count within it)."""
 
 import datetime
+import re
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -59,3 +60,42 @@ def monday_of_week(week: str) -> datetime.date | None:
         return datetime.date.fromisocalendar(int(year), int(number), 1)
     except ValueError:
         return None
+
+
+QUARTERS = (1, 2, 3, 4)
+QUARTER_LABELS = {
+    1: _("first quarter of %(year)s"),
+    2: _("second quarter of %(year)s"),
+    3: _("third quarter of %(year)s"),
+    4: _("fourth quarter of %(year)s"),
+}
+_PERIOD = re.compile(
+    r"(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|B(?P<batch>\d{2,3})|W(?P<week>\d{2})|(?P<month>\d{2})))?"
+)
+
+
+def period_label(period: str) -> str:
+    """How a page names a stored period: "2026-Q1" → 2026年第一季度, "2026" → 2026年度, "2026-B03" → 2026年第3批,
+    "2026-03" → 2026年3月, "2026-W05" → 2026年第5周; anything else as stored."""
+    if period == "term":
+        return str(_("this term"))
+    match = _PERIOD.fullmatch(period)
+    if match is None:
+        return period
+    year = match["year"]
+    if match["quarter"]:
+        return str(QUARTER_LABELS[int(match["quarter"])]) % {"year": year}
+    if match["batch"]:
+        return _("batch %(number)d of %(year)s") % {"number": int(match["batch"]), "year": year}
+    if match["week"]:
+        return _("week %(week)d of %(year)s") % {"week": int(match["week"]), "year": year}
+    if match["month"]:
+        return _("%(month)d/%(year)s") % {"month": int(match["month"]), "year": year}
+    return _("the year %(year)s") % {"year": year}
+
+
+def round_periods(year: int) -> list[tuple[str, str]]:
+    """The periods a quarterly or annual review of `year` may cover, as (stored value, label): four quarters, then
+    the year."""
+    values = [f"{year}-Q{quarter}" for quarter in QUARTERS] + [str(year)]
+    return [(value, period_label(value)) for value in values]

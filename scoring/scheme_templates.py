@@ -101,6 +101,14 @@ def available_templates(kind: str | None = None) -> list[dict]:
     return templates
 
 
+def template_title(name: str) -> str:
+    """The title a page shows for the template a scheme came from ("village-2026" → its Chinese name); the name
+    itself if that template is no longer shipped."""
+    if name not in template_names():
+        return name
+    return str(read_template(name)["name"])
+
+
 def read_template(name: str) -> dict:
     """The template's content, checked and with Decimals in place of decimal strings."""
     # Look the name up among the files rather than building a path from it: no "../" can reach other files.

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -80,6 +81,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets render through the project's templates, so templates/django/forms/ can override one of Django's
+# (the "---------" blank choice reads as a translated "Choose…").
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Always PostgreSQL. Without DATABASE_URL: the embedded server under var/postgres/ that `make run` starts
 # (config/embedded.py; reading its address starts nothing). Also libpq's socket form `postgresql://u@/db?host=/dir`.

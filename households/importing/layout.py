@@ -67,6 +67,16 @@ UNIT_COLUMNS = (
     Column("note", "备注", width=24),
 )
 UNIT_COLUMN_BY_KEY = {column.key: column for column in UNIT_COLUMNS}
+# Headers of clerks' own sheets that headers.py recognises, named as examples on the import page.
+COMMON_HEADERS = ("户主", "联系电话", "身份证", "组")
+# The sheet's own words the import pages name, so their translatable text carries no Chinese data.
+SHEET_WORDS = {
+    "head_name": COLUMN_BY_KEY["head_name"].header,
+    "name": COLUMN_BY_KEY["name"].header,
+    "is_head": COLUMN_BY_KEY["is_head"].header,
+    "unit_sheet": UNIT_SHEET,
+    "common_headers": COMMON_HEADERS,
+}
 KIND_LABELS = {
     UnitKind.ENTERPRISE: "企业",
     UnitKind.INDIVIDUAL_BUSINESS: "个体工商户",

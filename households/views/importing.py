@@ -18,7 +18,7 @@ from core.views import township_view
 from households.selectors import households_visible_to
 
 from ..importing.export import export_roster, template_workbook
-from ..importing.layout import COLUMNS, FIELDS, UNIT_COLUMNS
+from ..importing.layout import COLUMNS, FIELDS, SHEET_WORDS, UNIT_COLUMNS
 from ..importing.mapping import unmapped_headers
 from ..importing.parsing import ImportFileError
 from ..importing.selectors import batches_visible_to, preview_rows, preview_unit_rows
@@ -109,7 +109,13 @@ def import_start(request, township, membership):
     return render(
         request,
         "households/import_start.html",
-        {"township": township, "membership": membership, "form": form, "batches": batches},
+        {
+            "township": township,
+            "membership": membership,
+            "form": form,
+            "batches": batches,
+            "sheet": SHEET_WORDS,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -141,6 +147,7 @@ def _preview(request, township, membership, batch_id, mapping_form=None):
         "unit_headers": [column.header for column in UNIT_COLUMNS],
         "preview_unit_rows": preview_unit_rows(batch) if batch.status == ImportStatus.PREVIEWED else [],
         "can_commit": batch.status == ImportStatus.PREVIEWED,
+        "sheet": SHEET_WORDS,
     }
     return render(
         request, "households/import_preview.html", context, status=400 if mapping_form is not None else 200

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import TownshipOwned
 from core.tenancy import TownshipScopedManager
 from households.models import Area, Village
+from scoring.periods import period_label
 
 
 class ReviewPanel(TownshipOwned):
@@ -180,7 +181,11 @@ class ReviewRound(TownshipOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.village} {self.period} {self.get_kind_display()}"
+        return f"{self.village} {self.get_period_display()} {self.get_kind_display()}"
+
+    def get_period_display(self) -> str:
+        """The period as pages name it (2026年第一季度), like Django's get_FOO_display for a choice."""
+        return period_label(self.period)
 
     @property
     def notice_first_day(self) -> datetime.date | None:

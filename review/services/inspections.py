@@ -49,7 +49,8 @@ def record_inspection(
         )
     if round.kind == RoundKind.QUARTERLY and period_of(Cadence.QUARTERLY, inspected_on) != round.period:
         raise DomainError(
-            _("The inspection date must fall in %(period)s.") % {"period": round.period}, field="inspected_on"
+            _("The inspection date must fall in %(period)s.") % {"period": round.get_period_display()},
+            field="inspected_on",
         )
     with transaction.atomic():
         _require_cross_review(

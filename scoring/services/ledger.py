@@ -37,7 +37,7 @@ from ..models import (
     ThresholdAlert,
     format_points,
 )
-from ..periods import period_bounds, period_of
+from ..periods import period_bounds, period_label, period_of
 
 SOURCE_RECORDER: dict[str, str] = {
     EntrySource.INSPECTION: "by_inspection",
@@ -228,7 +228,7 @@ def _record(
             _(
                 "Cap reached: %(item)s counts at most %(cap)d times per period (%(period)s) and is already recorded %(hits)d times."
             )
-            % {"item": item.name, "cap": item.cap_count, "period": cap_period, "hits": hits},
+            % {"item": item.name, "cap": item.cap_count, "period": period_label(cap_period), "hits": hits},
             field="item",
         )
     if item.cap_points is not None and total + abs(points) > item.cap_points:
@@ -239,7 +239,7 @@ def _record(
             % {
                 "item": item.name,
                 "cap": format_points(item.cap_points),
-                "period": cap_period,
+                "period": period_label(cap_period),
                 "total": format_points(total),
             },
             field="item",

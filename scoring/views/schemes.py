@@ -27,7 +27,7 @@ from ..forms import (
     add_domain_error,
 )
 from ..models import Item, Scheme, SchemeState, SplitPoints
-from ..scheme_templates import available_templates, load_template
+from ..scheme_templates import available_templates, load_template, template_title
 from .common import get_visible, parse_id, render_page, url
 
 # The list of schemes ------------------------------------------------------------------------------------------
@@ -144,6 +144,7 @@ def _scheme_detail(request, membership, scheme: Scheme, **forms):
     editable = can_edit and scheme.state != SchemeState.CLOSED
     context = {
         "scheme": scheme,
+        "template_title": template_title(scheme.template) if scheme.template else "",
         "categories": categories,
         "role_rules": list(scheme.role_rules.order_by("code")),
         "base_total": sum((c.base_score for c in categories), 0),

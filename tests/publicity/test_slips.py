@@ -114,7 +114,7 @@ def test_the_slip_of_an_approved_claim_names_the_holder_the_item_the_points_and_
         "电话",
         "王网格",  # recorded and checked by the grid worker (the real operator)
         "刘镇长",  # posted, submitted and approved by the township office here
-        batch.period,
+        batch.get_period_display(),
     ]:
         assert expected in text, expected
     # Base 40 of the one category, plus this claim's 2 points, worked out by hand.

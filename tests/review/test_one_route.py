@@ -320,7 +320,7 @@ def test_the_clerk_posts_a_batch_from_the_page_and_the_worklist_says_what_waits(
     assert response.status_code == 302
     assert response["Location"].endswith(f"/rounds/{batch.pk}/")
     detail = clerk.get(response["Location"]).content.decode()
-    assert "公示批次" in detail and "2026-B01" in detail
+    assert "公示批次" in detail and "2026年第1批" in detail
     # The public page lists the batch's entries and the households concerned only.
     public = Client().get(reverse("publicity:public-notice", kwargs={"token": batch.notice_token}))
     html = public.content.decode()

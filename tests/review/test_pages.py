@@ -803,7 +803,7 @@ def test_the_inspection_page_refuses_a_date_outside_the_quarter_and_a_photo_with
     response = client.post(
         target, {"findings": [rw.clean.pk], "inspected_on": "2026-04-02", "idempotency_key": key()}
     )
-    assert response.status_code == 200 and "查看日期必须在 2026-Q1 之内。" in text(response)
+    assert response.status_code == 200 and "查看日期必须在 2026年第一季度 之内。" in text(response)
     response = client.post(
         target, {"photos": [photo()], "inspected_on": "2026-03-10", "idempotency_key": key()}
     )

@@ -161,7 +161,7 @@ def test_cap_by_count_is_refused_with_a_message_naming_the_cap(world, scheme):
         _record(world, h1, scheme.clean)
     with pytest.raises(DomainError) as excinfo:
         _record(world, h1, scheme.clean)
-    assert "3" in str(excinfo.value.message) and "2026-Q1" in str(excinfo.value.message)
+    assert "3" in str(excinfo.value.message) and "first quarter of 2026" in str(excinfo.value.message)
     assert Entry.objects.filter(household=h1).count() == 3
     # The next quarter is a new period.
     assert _record(world, h1, scheme.clean, occurred_on=datetime.date(2026, 4, 2)).period == "2026-Q2"

@@ -489,7 +489,7 @@ def test_capped_item_shows_the_cap_and_writes_nothing(catalogue):
     assert response.status_code == 200
     page = response.content.decode()
     # The cap is 2 per quarter and the item is named; what was typed is still there.
-    assert "已达上限" in page and "参加义务劳动" in page and "2026-Q1" in page
+    assert "已达上限" in page and "参加义务劳动" in page and "2026年第一季度" in page
     assert "第三次劳动" in page and f'value="{t.c.clean.pk}" selected' in page
     assert snapshot() == before
 

@@ -396,7 +396,7 @@ def test_village_scores_add_quarterly_entries_respect_caps_and_clamp_at_the_floo
         # The fourth clean-up of the first quarter is over the cap, and the message names the cap.
         with pytest.raises(DomainError) as capped:
             record(a.clerk, h1, labour, datetime.date(2026, 3, 20))
-        assert "3" in str(capped.value) and "2026-Q1" in str(capped.value)
+        assert "3" in str(capped.value) and "2026年第一季度" in str(capped.value)
         # Evidence is required for the crime; a household never declares its own penalty.
         with pytest.raises(DomainError):
             record(a.clerk, h2, crime, datetime.date(2026, 2, 12))
@@ -454,7 +454,7 @@ def test_class_scores_count_halves_weekly_limits_thresholds_and_officers_double_
         entries = [record(a.clerk, student, homework, day) for day in week_11]
         with pytest.raises(DomainError) as capped:
             record(a.clerk, student, homework, datetime.date(2026, 3, 14))
-        assert "5" in str(capped.value) and "2026-W11" in str(capped.value)
+        assert "5" in str(capped.value) and "2026年第11周" in str(capped.value)
         entries.append(
             record(a.clerk, student, homework, datetime.date(2026, 3, 16))
         )  # 2026-W12: allowed again
