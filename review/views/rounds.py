@@ -88,7 +88,8 @@ def round_detail(request, township, membership, pk):
     for move in detail.moves:
         move.label = services.TRAIL_LABELS.get(move.move, move.move)
     private = not sees_household_records(membership)
-    if private:  # a county viewer: household names masked as on the public notice, objectors unnamed (issue 17.8)
+    # A county viewer: household names masked as on the public notice, objectors unnamed (issue 17.8).
+    if private:
         for proposal in detail.proposals:
             proposal.head_name = mask_name(proposal.head_name or "")
     village = round_.village
