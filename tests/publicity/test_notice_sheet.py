@@ -201,3 +201,17 @@ def test_the_qr_and_the_printed_address_use_the_configured_public_address(rw, tm
     )
     codes = [symbol.data.decode() for symbol in decode(Image.open(next(tmp_path.glob("p*.png"))))]
     assert codes == [address]
+
+
+def test_two_column_pages_fill_down_the_left_column_then_the_right_and_share_the_last_page():
+    from publicity.documents import two_column_pages
+
+    rows = list(range(1, 16))  # 15 rows; 3 a column on the first page, 4 after
+    assert two_column_pages(rows, first=3, rest=4) == [
+        ([1, 2, 3], [4, 5, 6]),
+        ([7, 8, 9, 10], [11, 12, 13, 14]),
+        ([15], []),
+    ]
+    assert two_column_pages(list(range(5)), first=3, rest=4) == [([0, 1, 2], [3, 4])]
+    assert two_column_pages(list(range(4)), first=30, rest=40) == [([0, 1], [2, 3])]  # a short page, evenly
+    assert two_column_pages([], first=3, rest=4) == []
