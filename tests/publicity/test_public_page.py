@@ -201,7 +201,7 @@ def test_area_passbook_batches_of_another_township_are_not_found(login, rw, worl
 def test_search_finds_a_household_by_number_or_by_name_without_javascript(client, rw):
     round_ = on_notice(rw)
     by_number = client.get(_url(round_), {"q": "a-201"}).content.decode()  # any case
-    assert "周*" in by_number and "张*明" not in by_number and "找到 1 户" in by_number
+    assert "周*" in by_number and "张*明" not in by_number and "找到 1 条结果" in by_number
     # A full name typed finds its masked form, and tells nothing the page does not show.
     by_name = client.get(_url(round_), {"q": "张三明"}).content.decode()
     assert "张*明" in by_name and "周*" not in by_name and "张三明" not in by_name.split("</form>")[-1]
@@ -256,4 +256,4 @@ def test_the_notice_page_makes_the_same_number_of_queries_for_any_number_of_hous
     add_households(rw, 40)
     with django_assert_max_num_queries(len(two)):
         page = client.get(_url(round_)).content.decode()
-    assert "共 42 户" in page
+    assert "本次公示户数：42" in page
