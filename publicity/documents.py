@@ -4,6 +4,8 @@ Small documents render straight away; big ones (more than settings.JIFEN_DOCUMEN
 run as a job on the "documents" queue, with progress in the browser and the file kept for download.
 """
 
+from itertools import zip_longest
+
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -27,17 +29,49 @@ from .notice import build_notice
 from .selectors import notice_settings
 from .villager import villager_url
 
+# The A3 sheet is read from a step away on the notice board: bigger type, and two columns of households side by side
+# on each landscape page (down the left column, then the right). Rows are 8 mm high (the sheet's CSS): 263 mm of
+# page under the margins hold the header and 30 rows, or 23 under the first page's title block.
+A3_FIRST_PAGE_ROWS = 23
+A3_PAGE_ROWS = 30
+# More categories than this do not fit twice across: one column of households then, in bigger type still.
+A3_MAX_CATEGORIES = 7
+
+
+def two_column_pages(rows: list, *, first: int, rest: int) -> list[tuple[list, list]]:
+    """Rows as pages of (left column, right column): `first` rows a column on the first page, `rest` after it; a
+    page that is not full is shared evenly between its two columns."""
+    pages: list[tuple[list, list]] = []
+    start, per_column = 0, first
+    while start < len(rows):
+        chunk = rows[start : start + 2 * per_column]
+        left = min(per_column, (len(chunk) + 1) // 2)
+        pages.append((chunk[:left], chunk[left:]))
+        start += len(chunk)
+        per_column = rest
+    return pages
+
 
 def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4", archive: bool = False) -> tuple[bytes, str]:
     """The sheet to post; with `archive`, the sheet of a round whose notice has ended (the year-end archive)."""
     with in_language("zh-hans"):  # the sheet goes on a Chinese village notice board
         notice = build_notice(round_, require_on_notice=not archive)
+        columns = None
+        if size == "a3" and len(notice.categories) <= A3_MAX_CATEGORIES:
+            # A batch's entries come first: its scores then start on a page of their own.
+            first = A3_PAGE_ROWS if notice.entries else A3_FIRST_PAGE_ROWS
+            columns = [
+                list(zip_longest(left, right))
+                for left, right in two_column_pages(notice.rows, first=first, rest=A3_PAGE_ROWS)
+            ]
         content = render_pdf(
             "publicity/notice_sheet.html",
             {
                 "notice": notice,
                 "qr": qr_data_uri(notice.url),
                 "page_size": PAGE_SIZES.get(size, PAGE_SIZES["a4"]),
+                "a3": size == "a3",
+                "columns": columns,
                 "school": round_.township.kind == OrganisationKind.SCHOOL,  # a class's words on its sheet
             },
         )

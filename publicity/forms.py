@@ -11,8 +11,15 @@ from .models import IncentivePolicy
 class ObjectionForm(forms.Form):
     """The public objection form. `website` is a honeypot: people never see it, simple bots fill it in."""
 
-    objector_name = forms.CharField(label=_("Your name"), max_length=50)
-    objector_phone = forms.CharField(label=_("Your mobile number"), max_length=11)
+    objector_name = forms.CharField(
+        label=_("Your name"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    objector_phone = forms.CharField(
+        label=_("Your mobile number"),
+        max_length=11,
+        # A phone's number pad, not its full keyboard.
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
     household = forms.ChoiceField(label=_("Household concerned"))
     reason = forms.CharField(
         label=_("What is wrong with the result"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
@@ -20,8 +27,9 @@ class ObjectionForm(forms.Form):
     website = forms.CharField(required=False, label=_("Leave this empty"))
 
     def __init__(self, *args, households=(), **kwargs):
+        """`households`: (id, label) of the households on the notice."""
         super().__init__(*args, **kwargs)
-        self.fields["household"].choices = [("", "—")] + [(str(h.pk), label) for h, label in households]
+        self.fields["household"].choices = [("", "—")] + [(str(pk), label) for pk, label in households]
 
     def clean(self):
         cleaned = super().clean()

@@ -33,6 +33,7 @@ class NoticeRow:
     scores: list[Decimal]
     total: Decimal
     stars: int | None = None  # the proposed stars, on an annual review's notice
+    household_id: int | None = None  # the household an objection about this row concerns (none for a unit)
 
 
 @dataclass
@@ -139,6 +140,7 @@ def _account_rows(round_: ReviewRound, counting, categories, full_names: bool) -
             *_holder(account, None, full_names),
             [scores[account.pk].categories[c.pk] for c in categories],
             scores[account.pk].total,
+            household_id=account.resident.household_id if account.resident_id is not None else None,
         )
         for account in accounts
     ]
@@ -190,6 +192,7 @@ def build_notice(round_: ReviewRound, *, require_on_notice: bool = True) -> Noti
             head=(h.head_name or "") if full_names else mask_name(h.head_name or ""),
             scores=[scores[h.pk].categories[c.pk] for c in categories],
             total=scores[h.pk].total,
+            household_id=h.pk,
         )
         for h in listed
     ]

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -21,10 +20,10 @@ from core.permissions import Action, sees_household_records
 from core.security import client_ip
 from core.tenancy import dangerously_all_townships, township_scope
 from core.views import township_view
-from households.models import Household, Resident
+from households.models import Household
 from households.selectors import areas_visible_to, households_visible_to, villages_visible_to
 from households.validators import mask_name
-from review.models import ReviewRound, RoundState
+from review.models import ReviewRound, RoundKind, RoundState
 from review.selectors import notice_is_running
 from review.services import file_public_objection
 from rewards.forms import IncentiveListForm
@@ -38,7 +37,7 @@ from .documents import honour_roll_pdf, notice_sheet_pdf, passbooks_pdf, star_ro
 from .forms import ObjectionForm
 from .incentives import incentive_pdf, incentive_xlsx, reward_list_pdf
 from .models import IncentivePolicy
-from .notice import build_notice
+from .notice import NoticeRow, build_notice
 from .policies import qualifying_households
 
 
@@ -210,19 +209,37 @@ def public_notice(request, token: str):
         return _public_notice(request, round_)
 
 
+SEARCH_MAX_LENGTH = 40
+
+
+def _matches(row: NoticeRow, query: str) -> bool:
+    """Does the row match what was typed: its household number, area or name as the notice shows it? A full name
+    typed is masked the same way first (张三明 finds 张*明), so a search never tells more than the page shows."""
+    shown = f"{row.area} {row.number} {row.head}".casefold()
+    return query.casefold() in shown or mask_name(query) == row.head
+
+
+def _household_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
 def _public_notice(request, round_):
     notice = build_notice(round_, require_on_notice=False)
     running = notice_is_running(round_)
-    households = [
-        (h, f"{h.number} {mask_name(h.head or '')}")
-        for h in Household.objects.taking_part()
-        .filter(village=round_.village)
-        .order_by("number")
-        .annotate(
-            head=Subquery(Resident.objects.filter(household=OuterRef("pk"), is_head=True).values("name")[:1])
+    on_notice: dict[int, NoticeRow] = {}  # the households an objection may concern: those on the notice
+    for row in notice.rows:
+        if row.household_id is not None:
+            on_notice.setdefault(row.household_id, row)
+    form = ObjectionForm(
+        request.POST or None,
+        households=[(pk, f"{row.number} {row.head}") for pk, row in on_notice.items()],
+    )
+    # The household the objection is about: picked on its row (?household=), kept in the form when it is sent.
+    chosen = on_notice.get(
+        _household_id(
+            request.POST.get("household") if request.method == "POST" else request.GET.get("household")
         )
-    ]
-    form = ObjectionForm(request.POST or None, households=households)
+    )
     status = 200
     if request.method == "POST":
         if not running:
@@ -241,11 +258,10 @@ def _public_notice(request, round_):
             if data["website"]:  # honeypot filled: a bot. Answer as if accepted, keep nothing.
                 messages.success(request, _("Your objection has been received. The panel will look into it."))
                 return redirect(request.path)
-            household = next((h for h, _label in households if str(h.pk) == data["household"]), None)
             try:
                 file_public_objection(
                     round=round_,
-                    household=household,
+                    household=Household.objects.get(pk=int(data["household"])),
                     objector_name=data["objector_name"],
                     objector_phone=data["objector_phone"],
                     reason=data["reason"],
@@ -258,12 +274,26 @@ def _public_notice(request, round_):
                 return redirect(request.path)
         else:
             status = 400
-    return render(
-        request,
-        "publicity/public_notice.html",
-        {"notice": notice, "running": running, "form": form},
-        status=status,
-    )
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    names = [category.name for category in notice.categories]
+    rows = [
+        (
+            row,
+            list(zip(names, row.scores, strict=True)),
+        )  # each score with its category's name: its label on a phone
+        for row in notice.rows
+        if not query or _matches(row, query)
+    ]
+    context = {
+        "notice": notice,
+        "running": running,
+        "form": form,
+        "chosen": chosen,
+        "query": query,
+        "rows": rows,
+        "annual": round_.kind == RoundKind.ANNUAL,
+    }
+    return render(request, "publicity/public_notice.html", context, status=status)
 
 
 # Incentive lists and the reward list (township office) -------------------------------------------------------

@@ -12,11 +12,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.permissions import Action, can
+from core.permissions import Action, can, sees_household_records
 from core.views import township_view
 from core.vocabulary import OrganisationKind
 from households.forms import add_domain_error
 from households.selectors import villages_visible_to
+from households.validators import mask_name
 from scoring.models import Scheme, SchemeState
 
 from .. import selectors, services
@@ -86,6 +87,11 @@ def round_detail(request, township, membership, pk):
     detail = selectors.round_detail(round_)
     for move in detail.moves:
         move.label = services.TRAIL_LABELS.get(move.move, move.move)
+    private = not sees_household_records(membership)
+    # A county viewer: household names masked as on the public notice, objectors unnamed (issue 17.8).
+    if private:
+        for proposal in detail.proposals:
+            proposal.head_name = mask_name(proposal.head_name or "")
     village = round_.village
     context = {
         "round": detail.round,
@@ -96,6 +102,7 @@ def round_detail(request, township, membership, pk):
         "can_resolve": can(membership, Action.RUN_ROUND, village)
         or can(membership, Action.PANEL_WORK, village),
         "notice_running": selectors.notice_is_running(round_),
+        "private": private,
         # The batch's reward slips (printed by publicity): only when some of its claims are approved.
         "approved_claims": selectors.approved_claims_of_batch(membership, round_).count()
         if round_.kind == RoundKind.BATCH

@@ -72,3 +72,16 @@ def on_notice(rw, *, extra_households: int = 0):
 @pytest.fixture
 def rw(world):
     return ReviewWorld(world)
+
+
+# Most schemes have five or six categories: the fixture's two and these four (each with a base of 10).
+MORE_CATEGORIES = ("文明新风", "美丽庭院", "遵纪守法", "孝老爱亲")
+
+
+def add_categories(rw, names=MORE_CATEGORIES) -> None:
+    from scoring.models import Category
+
+    for n, name in enumerate(names):
+        Category.objects.create(
+            township=rw.township, scheme=rw.scheme, name=name, base_score=10, cadence="annual", order=10 + n
+        )

@@ -14,7 +14,7 @@ from core.errors import DomainError
 from publicity.documents import notice_sheet_pdf
 from publicity.models import NoticeSettings
 from publicity.notice import public_url
-from tests.publicity.conftest import on_notice
+from tests.publicity.conftest import add_categories, on_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +150,68 @@ def test_the_sheet_shows_the_notices_calendar_days(rw, tmp_path):
     path = tmp_path / "notice.pdf"
     path.write_bytes(content)
     assert "公示期：2026年12月6日至12月9日" in _poppler("pdftotext", path).replace(" ", "")
+
+
+def _pages(path) -> list[str]:
+    count = int(
+        next(line for line in _poppler("pdfinfo", path).splitlines() if line.startswith("Pages:")).split()[1]
+    )
+    return [
+        subprocess.run(
+            ["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(path), "-"],
+            capture_output=True,
+            text=True,
+        ).stdout
+        for n in range(1, count + 1)
+    ]
+
+
+def test_the_a3_sheet_sets_two_columns_of_households_side_by_side_in_bigger_type(rw, tmp_path):
+    add_categories(rw)  # six categories, as most schemes have
+    round_ = on_notice(rw, extra_households=298)  # 300 households
+    content, _name = notice_sheet_pdf(round_, size="a3")
+    path = tmp_path / "a3.pdf"
+    path.write_bytes(content)
+    pages = _pages(path)
+    # Two columns of 23 rows under the title block, then two of 30 a page: 46 + 4 × 60 = 286 < 300 → 6 pages (A4: 8),
+    # none spilling onto an extra page.
+    assert len(pages) == 6
+    for text in pages:
+        header = next(line for line in text.splitlines() if "户号" in line)
+        assert header.count("户号") == 2 and header.count("合计") == 2
+    assert "公示网址" in pages[-1]
+    # The right column of page 1 starts at the 24th household: both columns are on the first data line.
+    first_line = next(line for line in pages[0].splitlines() if "星" in line and "拟评星级" not in line)
+    assert len([w for w in first_line.split() if w.endswith("星")]) == 2
+    size = next(line for line in _poppler("pdfinfo", path).splitlines() if line.startswith("Page size"))
+    assert "1190.55 x 841.89" in size
+
+
+def test_the_qr_and_the_printed_address_use_the_configured_public_address(rw, tmp_path, settings):
+    settings.JIFEN_PUBLIC_BASE_URL = "https://jifen.example.gov.cn/"
+    round_ = on_notice(rw)
+    content, _name = notice_sheet_pdf(round_, size="a4")
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(content)
+    address = f"https://jifen.example.gov.cn/notice/{round_.notice_token}/"
+    # pdftotext drops a hyphen where the address wraps, so compare without them.
+    assert address.replace("-", "") in _poppler("pdftotext", path).replace("\n", "").replace("-", "")
+    subprocess.run(
+        ["pdftoppm", "-f", "1", "-l", "1", "-r", "150", "-png", str(path), str(tmp_path / "p")], check=True
+    )
+    codes = [symbol.data.decode() for symbol in decode(Image.open(next(tmp_path.glob("p*.png"))))]
+    assert codes == [address]
+
+
+def test_two_column_pages_fill_down_the_left_column_then_the_right_and_share_the_last_page():
+    from publicity.documents import two_column_pages
+
+    rows = list(range(1, 16))  # 15 rows; 3 a column on the first page, 4 after
+    assert two_column_pages(rows, first=3, rest=4) == [
+        ([1, 2, 3], [4, 5, 6]),
+        ([7, 8, 9, 10], [11, 12, 13, 14]),
+        ([15], []),
+    ]
+    assert two_column_pages(list(range(5)), first=3, rest=4) == [([0, 1, 2], [3, 4])]
+    assert two_column_pages(list(range(4)), first=30, rest=40) == [([0, 1], [2, 3])]  # a short page, evenly
+    assert two_column_pages([], first=3, rest=4) == []

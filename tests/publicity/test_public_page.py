@@ -193,3 +193,67 @@ def test_area_passbook_batches_of_another_township_are_not_found(login, rw, worl
         url = reverse("publicity:area-passbooks", kwargs={"township_slug": slug, "pk": rw.area1.pk})
         assert login(world.b.admin).get(url).status_code == 404
     assert not Job.objects.exists()
+
+
+# The notice on a phone (issue 17.3): search, the form opened from a household's row, errors at the top --------
+
+
+def test_search_finds_a_household_by_number_or_by_name_without_javascript(client, rw):
+    round_ = on_notice(rw)
+    by_number = client.get(_url(round_), {"q": "a-201"}).content.decode()  # any case
+    assert "周*" in by_number and "张*明" not in by_number and "找到 1 条结果" in by_number
+    # A full name typed finds its masked form, and tells nothing the page does not show.
+    by_name = client.get(_url(round_), {"q": "张三明"}).content.decode()
+    assert "张*明" in by_name and "周*" not in by_name and "张三明" not in by_name.split("</form>")[-1]
+    nothing = client.get(_url(round_), {"q": "不存在"}).content.decode()
+    assert "没有找到" in nothing and "张*明" not in nothing
+
+
+def test_the_objection_form_opens_from_the_households_row_with_the_household_chosen(client, rw):
+    round_ = on_notice(rw)
+    page = client.get(_url(round_)).content.decode()
+    assert f'href="?household={rw.h2.pk}#objection"' in page
+    assert 'name="objector_phone"' not in page  # no form, and no list of every household to scroll
+    page = client.get(_url(round_), {"household": rw.h2.pk}).content.decode()
+    assert f'<input type="hidden" name="household" value="{rw.h2.pk}">' in page and "<select" not in page
+    assert 'id="objection"' in page and "A-201 周*" in page.replace("</strong>", "").replace("<strong>", "")
+    assert 'type="tel"' in page and 'inputmode="tel"' in page and 'autocomplete="tel"' in page
+
+
+def test_a_failed_submit_puts_the_errors_above_the_form_and_keeps_what_was_typed(client, rw):
+    round_ = on_notice(rw)
+    response = client.post(f"{_url(round_)}?household={rw.h2.pk}", _form(rw, reason=""))
+    assert response.status_code == 400 and not Objection.objects.exists()
+    page = response.content.decode()
+    assert page.index('id="error-summary"') < page.index('name="objector_name"')
+    assert 'href="#id_reason"' in page and 'role="alert"' in page and 'tabindex="-1"' in page
+    assert f'action="{_url(round_)}?household={rw.h2.pk}"' in page
+    assert 'value="周二"' in page and 'value="13900139000"' in page
+    assert f'name="household" value="{rw.h2.pk}"' in page
+
+
+def test_another_townships_household_cannot_be_picked_on_a_notice(client, rw, world):
+    round_ = on_notice(rw)
+    foreign = world.b.households[0]
+    page = client.get(_url(round_), {"household": foreign.pk}).content.decode()
+    assert 'name="objector_phone"' not in page
+    response = client.post(f"{_url(round_)}?household={foreign.pk}", _form(rw, household=str(foreign.pk)))
+    assert response.status_code == 400 and not Objection.objects.exists()
+
+
+def test_the_notice_page_makes_the_same_number_of_queries_for_any_number_of_households(
+    client, rw, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.publicity.conftest import add_households
+
+    round_ = on_notice(rw)
+    client.get(_url(round_))
+    with CaptureQueriesContext(connection) as two:
+        client.get(_url(round_))
+    add_households(rw, 40)
+    with django_assert_max_num_queries(len(two)):
+        page = client.get(_url(round_)).content.decode()
+    assert "本次公示户数：42" in page
