@@ -360,6 +360,9 @@ class EntryFilterForm(forms.Form):
         label=_("Source"), choices=[("", _("All")), *EntrySource.choices], required=False
     )
     number = forms.CharField(label=_("Household number"), max_length=30, required=False)
+    recorded_on = forms.DateField(
+        label=_("Recorded on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, schemes, villages, **kwargs):
         super().__init__(*args, **kwargs)
@@ -378,4 +381,5 @@ class EntryFilterForm(forms.Form):
             "state": data.get("state") or "",
             "source": data.get("source") or "",
             "number": (data.get("number") or "").strip(),
+            "recorded_on": data.get("recorded_on"),
         }
