@@ -70,7 +70,7 @@ class WorkCounts:
 
 
 def _url(
-    name: str, membership: Membership, query: dict | None = None, anchor: str = "", **kwargs
+    name: str, membership: Membership, query: dict | None = None, anchor: str = "", **kwargs: object
 ) -> str | None:
     """A page's address with its filters, or None while that page does not exist."""
     try:
