@@ -233,7 +233,11 @@ class HouseholdFilterForm(forms.Form):
     )
     missing = forms.ChoiceField(
         label=_("Missing"),
-        choices=[("", _("Nothing")), ("head", _("No head of household")), ("phone", _("No mobile number"))],
+        choices=[
+            ("", _("All households")),
+            ("head", _("No head of household")),
+            ("phone", _("No mobile number")),
+        ],
         required=False,
     )
 

@@ -47,6 +47,7 @@ class Line:
     url: str | None
     count: int | None = None  # None: a link to a page, not a count (the counter, a report)
     detail: str = ""
+    part: bool = False  # a breakdown of the line above (per village, per stage): not added to the total
 
 
 @dataclass
@@ -63,7 +64,7 @@ class WorkCounts:
     @property
     def waiting(self) -> int:
         """How many things wait in all (what the member should do now)."""
-        return sum(line.count or 0 for section in self.sections for line in section.lines)
+        return sum(line.count or 0 for section in self.sections for line in section.lines if not line.part)
 
     def count(self, key: str) -> int | None:
         return next((ln.count for s in self.sections for ln in s.lines if ln.key == key), None)
@@ -133,6 +134,7 @@ def _approvals(membership: Membership) -> Section:
                 url=_url("review:approvals", membership, {"village": row["village_id"]}),
                 count=row["entries"],
                 detail=_("%(n)d rounds or batches") % {"n": row["rounds"]},
+                part=True,
             )
         )
     section.lines.insert(
@@ -188,6 +190,8 @@ def _rounds(membership: Membership) -> Section:
         rounds.filter(state__in=OPEN_STAGES).order_by().values_list("state").annotate(n=Count("pk"))
     )
     labels = dict(RoundState.choices)
+    if stages:
+        section.lines.append(Line("stages", _("Rounds by stage"), _url("review:round-list", membership)))
     for stage in OPEN_STAGES:
         if stages.get(stage):
             section.lines.append(
@@ -196,6 +200,7 @@ def _rounds(membership: Membership) -> Section:
                     str(labels[stage]),
                     _url("review:round-list", membership, {"state": stage}),
                     stages[stage],
+                    part=True,
                 )
             )
     return section
