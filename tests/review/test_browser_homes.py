@@ -77,6 +77,7 @@ def test_the_township_office_finds_a_household_and_approves_a_village_within_bud
     clicks(work.locator(f"[data-work=approvals-village-{east.pk}] a"))
     page.wait_for_url(f"**/review/approvals/?village={east.pk}")
     assert page.locator("input[name=rounds]:checked").count() == 2
+    page.screenshot(path=str(artifacts / "township-approvals-village.png"), full_page=True)
     clicks(page.locator("#approve-ticked"))
     page.wait_for_load_state()
     assert clicks.count <= APPROVE_A_VILLAGE
@@ -89,3 +90,9 @@ def test_the_township_office_finds_a_household_and_approves_a_village_within_bud
     assert set(approved.values_list("state", flat=True)) == {EntryState.APPROVED}
     assert ReviewRound.objects.get(pk=west_batch.pk).state == RoundState.SUBMITTED
     assert "10" in page.inner_text("main")  # the message says how many entries now count
+
+    # The same home on a desktop: the counts sit side by side.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(home)
+    assert page.locator("#work-counts [data-work=approvals] [data-count]").inner_text() == "3"
+    page.screenshot(path=str(artifacts / "township-home-work-counts-desktop.png"), full_page=True)
