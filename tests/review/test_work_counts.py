@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.errors import DomainError
 from households.models import Role
 from review import selectors, services
 from review.models import Objection, ReviewRound, RoundKind, RoundMove, RoundState
@@ -245,9 +246,9 @@ def test_a_round_whose_notice_has_not_ended_is_never_approved_and_then_none_is(b
     )
     running = ReviewRound.objects.get(state=RoundState.ON_NOTICE)
     admin = rw.membership(rw.admin)
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(DomainError) as refused:
         services.approve_rounds(membership=admin, rounds=[submitted, running], comment="")
-    assert "Nothing was approved" in str(refused.value) or "均未批准" in str(refused.value)
+    assert str(refused.value.message).endswith("本次全部未审批。")
     submitted.refresh_from_db()
     assert submitted.state == RoundState.SUBMITTED
     assert not Entry.objects.filter(round_link__round=submitted, state=EntryState.APPROVED).exists()
