@@ -231,6 +231,15 @@ class HouseholdFilterForm(forms.Form):
         choices=[("", _("All")), *Participation.choices],
         required=False,
     )
+    missing = forms.ChoiceField(
+        label=_("Missing"),
+        choices=[
+            ("", _("All households")),
+            ("head", _("No head of household")),
+            ("phone", _("No mobile number")),
+        ],
+        required=False,
+    )
 
     def __init__(self, *args, villages, areas, **kwargs):
         super().__init__(*args, **kwargs)
@@ -251,6 +260,7 @@ class HouseholdFilterForm(forms.Form):
             "village": data.get("village"),
             "area": data.get("area"),
             "participation": data.get("participation") or "",
+            "missing": data.get("missing") or "",
         }
 
 

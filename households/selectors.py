@@ -21,7 +21,17 @@ from core.people import display_name
 from core.permissions import Role, restrict_to_visible
 from core.vocabulary import OrganisationKind
 
-from .models import Area, Household, LoginAccount, Membership, Resident, Township, Unit, Village
+from .models import (
+    Area,
+    Household,
+    HouseholdStatus,
+    LoginAccount,
+    Membership,
+    Resident,
+    Township,
+    Unit,
+    Village,
+)
 from .validators import mask_id_number, mask_mobile
 
 # What a member sees of the roster -----------------------------------------------------------------------------
@@ -73,9 +83,13 @@ def household_list(
     village: Village | None = None,
     area: Area | None = None,
     participation: str = "",
+    missing: str = "",
 ) -> QuerySet[Household]:
-    """Households the member sees, searched by number, address or member name, with `head_name`, `member_count`."""
+    """Households the member sees, searched by number, address or member name, with `head_name`, `member_count`;
+    `missing` ("head" or "phone") keeps the open households the roster still lacks it for."""
     households = households_visible_to(membership).select_related("village", "area")
+    if missing:
+        households = lacking(households, missing)
     if query := query.strip():
         member_named = Resident.objects.filter(household=OuterRef("pk"), name__icontains=query)
         households = households.filter(
@@ -91,6 +105,19 @@ def household_list(
     return households.annotate(
         head_name=Subquery(heads, output_field=CharField()), member_count=_count_of(Resident, "household")
     ).order_by("village__sort_key", "area__sort_key", "number", "pk")
+
+
+MISSING = ("head", "phone")  # what a household's record may still lack (the clerk's home counts them)
+
+
+def lacking(households: QuerySet[Household], missing: str) -> QuerySet[Household]:
+    """The open households without a current head ("head") or without any member's mobile number ("phone")."""
+    members = Resident.objects.current().filter(household=OuterRef("pk"))
+    if missing == "head":
+        return households.filter(status=HouseholdStatus.ACTIVE).exclude(Exists(members.filter(is_head=True)))
+    if missing == "phone":
+        return households.filter(status=HouseholdStatus.ACTIVE).exclude(Exists(members.exclude(mobile="")))
+    return households
 
 
 def area_choices(membership: Membership) -> QuerySet[Area]:

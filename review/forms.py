@@ -140,6 +140,17 @@ class MoveForm(forms.Form):
     comment = _text(_("Comment"), required=False)
 
 
+class BulkApproveForm(forms.Form):
+    """The township's approval of several rounds and batches at once: their ids and one comment for the trail."""
+
+    rounds = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True)
+    comment = _text(_("Comment"), required=False, max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rounds"].valid_value = lambda value: str(value).isdigit() and len(str(value)) < 10  # type: ignore[attr-defined]
+
+
 class AssignForm(forms.Form):
     panel = forms.ModelChoiceField(label=_("Review panel"), queryset=None)
     area = forms.ModelChoiceField(label=_("Area it inspects"), queryset=None)

@@ -366,6 +366,9 @@ class EntryFilterForm(forms.Form):
         label=_("Source"), choices=[("", _("All")), *EntrySource.choices], required=False
     )
     number = forms.CharField(label=_("Household number"), max_length=30, required=False)
+    recorded_on = forms.DateField(
+        label=_("Recorded on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, schemes, villages, **kwargs):
         super().__init__(*args, **kwargs)
@@ -384,4 +387,5 @@ class EntryFilterForm(forms.Form):
             "state": data.get("state") or "",
             "source": data.get("source") or "",
             "number": (data.get("number") or "").strip(),
+            "recorded_on": data.get("recorded_on"),
         }

@@ -381,8 +381,10 @@ def ledger(
     state: str = "",
     source: str = "",
     number: str = "",
+    recorded_on: datetime.date | None = None,
 ) -> QuerySet[Entry]:
-    """The ledger page: newest first, everything a row shows fetched in a fixed number of queries."""
+    """The ledger page: newest first, everything a row shows fetched in a fixed number of queries. `recorded_on` is
+    a calendar day of the current time zone (the township's)."""
     entries = (
         entries_visible_to(membership)
         .select_related(
@@ -407,6 +409,8 @@ def ledger(
         entries = entries.filter(source=source)
     if number:
         entries = entries.filter(household__number__icontains=number)
+    if recorded_on is not None:
+        entries = entries.filter(recorded_at__date=recorded_on)
     return entries.order_by("-occurred_on", "-id")
 
 

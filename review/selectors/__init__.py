@@ -15,6 +15,7 @@ from .claims import (
     person_name,
     reversals,
 )
+from .counts import Line, Section, WorkCounts, work_counts
 from .detail import (
     RoundDetail,
     assigned_areas,
@@ -51,6 +52,10 @@ from .rounds import (
 from .worklist import RUNNING_STATES, Worklist, worklist
 
 __all__ = [
+    "Line",
+    "Section",
+    "WorkCounts",
+    "work_counts",
     "RUNNING_STATES",
     "RoundDetail",
     "Step",

@@ -7,12 +7,13 @@ from households.selectors import villages_visible_to
 from scoring.models import Entry, EntryState, Scheme, SchemeState, TransferState
 
 
-def waiting_for_a_notice(scheme: Scheme) -> QuerySet[Entry]:
-    """The scheme's entries recorded directly that wait for a notice batch: proposed and on no round yet; a claim
-    (积分申报) only once it is checked."""
+def waiting_for_a_notice(scheme: Scheme | None) -> QuerySet[Entry]:
+    """The scheme's (None: every scheme's) entries recorded directly that wait for a notice batch: proposed and on
+    no round yet; a claim (积分申报) only once it is checked."""
     undecided = [TransferState.PENDING, TransferState.REFUSED]  # a transfer waits for both villages' consent
+    entries = Entry.objects.filter(scheme=scheme) if scheme is not None else Entry.objects.all()
     return (
-        Entry.objects.filter(scheme=scheme, state=EntryState.PROPOSED, round_link__isnull=True)
+        entries.filter(state=EntryState.PROPOSED, round_link__isnull=True)
         .exclude(transfer_debit__state__in=undecided)
         .exclude(transfer_credit__state__in=undecided)
         .exclude(claim__isnull=False, claim__checked_at__isnull=True)

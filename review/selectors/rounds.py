@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.permissions import restrict_to_visible
-from households.models import Membership, Resident
+from households.models import Membership, Resident, Village
 from scoring.models import Entry, EntryState, Item
 from scoring.periods import Cadence
 
@@ -134,14 +134,16 @@ def inspectable_items(round_: ReviewRound) -> QuerySet[Item]:
 # The township ----------------------------------------------------------------------------------------------------
 
 
-def approval_queue(membership: Membership) -> list[ReviewRound]:
-    """Rounds submitted to the township, oldest first, with their objections and what approval would post."""
+def approval_queue(membership: Membership, village: Village | None = None) -> list[ReviewRound]:
+    """Rounds submitted to the township (of one village, if given), oldest first, with their objections and what
+    approval would post."""
     proposed = Entry.objects.filter(round_link__round=OuterRef("pk"), state=EntryState.PROPOSED)
     points = proposed.order_by().values("round_link__round").annotate(total=Sum("points")).values("total")
+    submitted = rounds_visible_to(membership).filter(state=RoundState.SUBMITTED)
+    if village is not None:
+        submitted = submitted.filter(village=village)
     rounds = (
-        rounds_visible_to(membership)
-        .filter(state=RoundState.SUBMITTED)
-        .select_related("village", "scheme")
+        submitted.select_related("village", "scheme")
         .prefetch_related(
             Prefetch(
                 "objections",

@@ -106,6 +106,12 @@ def worklist(membership: Membership) -> Worklist:
             .select_related("round", "round__village", "household")
             .order_by("filed_at", "pk")
         )
+    if membership.role == Role.TOWNSHIP_ADMIN:  # public objections reach the office too (it may resolve them)
+        work.objections = list(
+            Objection.objects.filter(round__in=rounds_visible_to(membership), state=ObjectionState.OPEN)
+            .select_related("round", "round__village", "household")
+            .order_by("filed_at", "pk")
+        )
     if membership.role in (Role.TOWNSHIP_ADMIN, Role.HEAD_TEACHER):
         work.approvals = approval_queue(membership)
     if membership.role in (Role.VILLAGE_CLERK, Role.TOWNSHIP_ADMIN):

@@ -231,6 +231,27 @@ def move_round(*, membership: Membership, round: ReviewRound, move: str, comment
     return round
 
 
+def approve_rounds(*, membership: Membership, rounds: Sequence[ReviewRound], comment: str = "") -> int:
+    """The township approves several rounds and notice batches at once (say, all of a village's): each goes through
+    `move_round`'s "approve", with its checks (the notice has ended) and its trail row carrying the one comment,
+    all in one transaction — one refusal approves none. Returns how many entries now count."""
+    if not rounds:
+        raise DomainError(_("Tick the rounds or batches to approve."), field="rounds")
+    ids = [round_.pk for round_ in rounds]
+    proposed = Entry.objects.filter(round_link__round__in=ids, state=EntryState.PROPOSED)
+    with transaction.atomic():
+        before = proposed.count()
+        for round_ in sorted(rounds, key=lambda r: r.pk):  # a fixed order: two people at once never deadlock
+            try:
+                move_round(membership=membership, round=round_, move="approve", comment=comment)
+            except DomainError as exc:
+                raise DomainError(
+                    _("%(round)s: %(why)s Nothing was approved.") % {"round": round_, "why": exc.message},
+                    code=exc.code,
+                ) from exc
+        return before - proposed.count()
+
+
 def _post_entries(round_: ReviewRound, membership: Membership, comment: str) -> int:
     """Every proposal of the round becomes an approved ledger entry, in the same transaction as the move."""
     entries = Entry.objects.filter(round_link__round=round_, state=EntryState.PROPOSED)

@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import DomainError
 from core.permissions import Action, can, sees_household_records
@@ -21,8 +22,8 @@ from households.validators import mask_name
 from scoring.models import Scheme, SchemeState
 
 from .. import selectors, services
-from ..forms import BatchForm, MoveForm, RoundForm
-from ..models import RoundKind
+from ..forms import BatchForm, BulkApproveForm, MoveForm, RoundForm
+from ..models import RoundKind, RoundState
 from .common import back, get_round, get_visible, render_page, round_url, url
 
 ROUNDS_PER_PAGE = 30
@@ -41,6 +42,7 @@ def available_moves(membership, round_) -> list[dict]:
 def worklist(request, township, membership):
     context = {
         "work": selectors.worklist(membership),
+        "work_counts": selectors.work_counts(membership),  # the same counts as the home page
         "can_run": can(membership, Action.RUN_ROUND),
         "can_claim": can(membership, Action.RECORD_CLAIM),
         # A school's classes where the member records: the duty monitor's daily record and the weekly summary.
@@ -53,10 +55,18 @@ def worklist(request, township, membership):
 
 @township_view(Action.VIEW)
 def round_list(request, township, membership):
-    page = Paginator(selectors.round_list(membership), ROUNDS_PER_PAGE).get_page(request.GET.get("page"))
+    rounds = selectors.round_list(membership)
+    state = request.GET.get("state", "")
+    if state in RoundState.values:  # the home's "rounds per stage" links here; any other value shows all
+        rounds = rounds.filter(state=state)
+    else:
+        state = ""
+    page = Paginator(rounds, ROUNDS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_notice(page.object_list)
     context = {
         "page": page,
+        "state": state,
+        "state_label": dict(RoundState.choices).get(state, ""),
         "can_run": can(membership, Action.RUN_ROUND),
         "can_approve": can(membership, Action.APPROVE_ROUND),
     }
@@ -170,10 +180,52 @@ def batch_post(request, township, membership):
 
 @township_view(Action.APPROVE_ROUND)
 def approvals(request, township, membership):
-    rounds = selectors.approval_queue(membership)
+    """The rounds and notice batches waiting for the township, all or one village's (`?village=`), each approved
+    on its own or all the ticked ones at once (`approvals/approve/`)."""
+    villages = villages_visible_to(membership).order_by("sort_key", "pk")
+    village = get_visible(villages, request.GET["village"]) if request.GET.get("village") else None
+    rounds = selectors.approval_queue(membership, village=village)
     for round_ in rounds:
         round_.moves_for_me = available_moves(membership, round_)
-    return render_page(request, "review/approvals.html", {"rounds": rounds})
+    context = {
+        "rounds": rounds,
+        "village": village,
+        "villages": villages,
+        "proposal_total": sum(round_.proposal_count for round_ in rounds),
+    }
+    return render_page(request, "review/approvals.html", context)
+
+
+@township_view(Action.APPROVE_ROUND)
+def approvals_approve(request, township, membership):
+    """Approve the ticked rounds and batches at once: one by one through `move_round` in one transaction, with one
+    comment for the trail. A round of another township or village, or not submitted, is "not found"."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = BulkApproveForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    ids = form.cleaned_data["rounds"]
+    rounds = list(selectors.rounds_visible_to(membership).filter(pk__in=ids).select_related("village"))
+    if len(rounds) != len(ids):
+        raise Http404
+    try:
+        approved = services.approve_rounds(
+            membership=membership, rounds=rounds, comment=form.cleaned_data["comment"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(rounds)d round or batch approved: its %(entries)d entries now count.",
+                "%(rounds)d rounds or batches approved: their %(entries)d entries now count.",
+                len(rounds),
+            )
+            % {"rounds": len(rounds), "entries": approved},
+        )
+    return back(request, url(request, "approvals"))
 
 
 urlpatterns = [
@@ -181,6 +233,7 @@ urlpatterns = [
     path("work/", worklist, name="worklist"),
     path("new/", round_create, name="round-create"),
     path("approvals/", approvals, name="approvals"),
+    path("approvals/approve/", approvals_approve, name="approvals-approve"),
     path("batches/new/", batch_post, name="batch-post"),
     path("rounds/<int:pk>/", round_detail, name="round-detail"),
     path("rounds/<int:pk>/move/", round_move, name="round-move"),

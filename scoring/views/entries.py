@@ -66,7 +66,11 @@ def _back_to_list(request):
     """The ledger again, with the filters the member was looking at (only known filter names are kept)."""
     query = request.POST.get("query", "")
     kept = QueryDict(query).dict() if query else {}
-    kept = {k: v for k, v in kept.items() if k in ("scheme", "village", "state", "source", "number", "page")}
+    kept = {
+        k: v
+        for k, v in kept.items()
+        if k in ("scheme", "village", "state", "source", "number", "recorded_on", "page")
+    }
     target = url(request, "entry-list")
     return redirect(f"{target}?{urlencode(kept)}" if kept else target)
 

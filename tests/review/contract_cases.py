@@ -7,6 +7,7 @@ village."""
 
 import datetime
 
+import time_machine
 from django.utils import timezone
 
 from households.models import Role
@@ -112,6 +113,15 @@ def post_notice_batch(world):
     rw = ReviewWorld(world)
     scoring.record_entry(membership=member(rw.clerk), household=rw.h1, item=rw.clean, occurred_on=Q1_DAY)
     return lambda: services.post_notice_batch(membership=rw.members1[0], village=rw.village, scheme=rw.scheme)
+
+
+def approve_rounds(world):
+    rw = ReviewWorld(world)
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=5), tick=False):
+        batch = _batch_on_notice(rw)
+    services.move_round(membership=member(rw.clerk), round=batch, move="submit")
+    # The clerk ran the batch's notice but does not approve for the township.
+    return lambda: services.approve_rounds(membership=member(rw.clerk), rounds=[batch], comment="同意")
 
 
 def record_inspection(world):
@@ -335,6 +345,7 @@ CASES = {
     "review.services.rounds.create_round": create_round,
     "review.services.rounds.move_round": move_round,
     "review.services.rounds.post_notice_batch": post_notice_batch,
+    "review.services.rounds.approve_rounds": approve_rounds,
     "review.services.inspections.record_inspection": record_inspection,
     "review.services.declarations.declare": declare,
     "review.services.declarations.decide_declaration": decide_declaration,

@@ -44,7 +44,7 @@ def test_a_panel_member_records_an_inspection_with_a_big_photo_and_goes_to_the_n
         locator.click()
 
     # The home shows the area still to inspect; its list; the first household; one finding; a photo; save → next.
-    click(page.locator("#inspections-to-do a[href$='/inspect/']").first)
+    click(page.locator("#work-inspections a[href$='/inspect/']").first)
     click(page.locator("main a", has_text="A-001"))
     click(page.get_by_label("庭院整洁"))
     page.set_input_files("main input[name=photos]", str(photo))  # choosing a photo: no click counted

@@ -346,12 +346,14 @@ def test_the_panel_members_home_links_to_the_areas_still_to_inspect_in_constant_
     client = client_for(rw.members2[0].user)
     home = reverse("households:township-home", kwargs={"township_slug": rw.township.slug})
     body = text(client.get(home))
-    assert 'id="inspections-to-do"' in body and "已查看 0 / 1 户" in body
+    assert (
+        'id="work-inspections"' in body and 'data-count="1"' in body
+    )  # the home's work counts (review.selectors.counts)
     assert page_url("inspect-list", rw.township, pk=round_.pk) in body
     with django_assert_max_num_queries(40) as queries:
         client.get(home)
     for n in range(10):
         HouseholdFactory(area=rw.area1, number=f"A-5{n:02d}")
     with django_assert_max_num_queries(len(queries)):
-        assert "已查看 0 / 11 户" in text(client.get(home))
-    assert 'id="inspections-to-do"' not in text(client_for(rw.clerk).get(home))  # not the clerk's work
+        assert 'data-count="11"' in text(client.get(home))
+    assert 'id="work-inspections"' not in text(client_for(rw.clerk).get(home))  # not the clerk's work

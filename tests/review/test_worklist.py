@@ -173,10 +173,14 @@ def test_the_clerks_worklist_page_says_what_to_do_next_in_chinese(rw, village_at
     assert page_url("objection-resolve", rw.township, pk=village_at_work.objection.pk) in body
 
 
-def test_the_township_office_sees_the_rounds_waiting_for_its_approval_only(rw, village_at_work):
+def test_the_township_office_sees_the_rounds_waiting_for_its_approval_and_the_open_objections(
+    rw, village_at_work
+):
     work = selectors.worklist(rw.membership(rw.admin))
     assert [r.pk for r in work.approvals] == [village_at_work.submitted.pk]
-    assert _nothing_but(work, "approvals")
+    # Issue 17.3: an open objection (the public's too) is work the office sees, not "nothing to do".
+    assert work.objections == [village_at_work.objection]
+    assert _nothing_but(work, "approvals", "objections")
     body = text(client_for(rw.admin).get(page_url("worklist", rw.township)))
     assert "待镇审批的评议" in body and "2 条拟定积分" in body
 
