@@ -130,7 +130,7 @@ def test_a_photo_sent_with_a_wrong_date_is_kept_shown_and_used_by_the_next_valid
             "idempotency_key": key(),
         },
     )
-    assert response.status_code == 200 and "查看日期必须在 2026-Q1 之内。" in text(response)
+    assert response.status_code == 200 and "查看日期必须在 2026年第一季度 之内。" in text(response)
     with township_scope(rw.township):
         pending = PendingUpload.objects.get()
     assert (pending.user, pending.original_name, pending.content_type) == (member, "院子.png", "image/png")
