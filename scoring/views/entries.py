@@ -16,6 +16,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import uploads
 from core.errors import DomainError
 from core.permissions import Action, can, check
 from core.views import township_view
@@ -30,6 +31,7 @@ from ..forms import (
     ReasonForm,
     add_domain_error,
 )
+from ..evidence import check_evidence_file
 from ..models import Scheme, ThresholdAlert
 from .common import get_visible, parse_id, parse_ids, render_page, url
 
@@ -160,8 +162,12 @@ def entry_record(request, township, membership):
     else:
         household = _recordable_household(membership, data.get("choose") or data.get("household"))
     recording = request.method == "POST" and not {"choose", "change", "search"} & set(request.POST)
+    kept = (
+        uploads.kept_from(request, "evidence") if recording else []
+    )  # kept from a failed submit: the sender's
     if recording:
         form = EntryRecordForm(request.POST, request.FILES, items=items)
+        evidence_refused = False
         if form.is_valid():
             fields = form.cleaned_data
             try:
@@ -172,14 +178,20 @@ def entry_record(request, township, membership):
                     occurred_on=fields["occurred_on"],
                     source=fields["source"],
                     reason=fields["reason"],
-                    evidence=fields["evidence"],
+                    evidence=fields["evidence"] + uploads.as_uploaded_files(kept),
                     idempotency_key=fields["idempotency_key"],
                 )
             except DomainError as exc:
+                evidence_refused = exc.field == "evidence"
                 add_domain_error(form, exc)
             else:
+                uploads.discard(kept)
                 target = url(request, "entry-record")
                 return redirect(f"{target}?{urlencode({'household': household.pk, 'recorded': entry.pk})}")
+        if not evidence_refused:  # the other errors must not cost the photos
+            kept = uploads.keep_for_form(
+                request, form=form, field="evidence", kept=kept, check=check_evidence_file
+            )
     else:
         # Choosing or searching a household keeps what was typed in the rest of the form.
         initial = {name: data[name] for name in RECORD_FIELDS if data.get(name)}
@@ -200,6 +212,7 @@ def entry_record(request, township, membership):
         "has_items": bool(form.fields["item"].items),
         "recorded": entry,
         "alert": alert,
+        "kept": kept,
     }
     return render_page(request, "scoring/entry_record.html", context)
 

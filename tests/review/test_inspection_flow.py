@@ -357,3 +357,33 @@ def test_the_panel_members_home_links_to_the_areas_still_to_inspect_in_constant_
     with django_assert_max_num_queries(len(queries)):
         assert 'data-count="11"' in text(client.get(home))
     assert 'id="work-inspections"' not in text(client_for(rw.clerk).get(home))  # not the clerk's work
+
+
+def test_the_entry_form_keeps_its_evidence_photo_when_the_date_is_missing(rw):
+    from scoring.models import EntrySource
+
+    client = client_for(rw.clerk)
+    target = reverse("scoring:entry-record", kwargs={"township_slug": rw.township.slug})
+    data = {
+        "household": rw.h1.pk,
+        "item": rw.clean.pk,
+        "source": EntrySource.CLERK,
+        "reason": "",
+        "idempotency_key": "0" * 31 + "9",
+    }
+    response = client.post(target, {**data, "occurred_on": "", "evidence": [photo("院子.png")]})
+    assert response.status_code == 200
+    with township_scope(rw.township):
+        token = PendingUpload.objects.get(user=rw.clerk).token
+    assert f'name="evidence_kept" value="{token}"' in text(response) and "照片已保留" in text(response)
+    other = client_for(rw.admin)  # another member's token is not theirs: ignored
+    other.post(
+        target, {**data, "occurred_on": "2026-06-01", "evidence_kept": [token], "idempotency_key": "1" * 32}
+    )
+    assert not Evidence.objects.filter(entry__idempotency_key="1" * 32).exists()
+    response = client.post(target, {**data, "occurred_on": "2026-06-01", "evidence_kept": [token]})
+    assert response.status_code == 302
+    entry = Entry.objects.get(household=rw.h1, idempotency_key=data["idempotency_key"])
+    assert list(entry.evidence.values_list("original_name", flat=True)) == ["院子.png"]
+    with township_scope(rw.township):
+        assert not PendingUpload.objects.exists()
