@@ -23,6 +23,7 @@ from core.views import township_view
 from households.selectors import areas_visible_to, villages_visible_to
 
 from .. import selectors, services
+from ..evidence import check_evidence_file
 from ..forms import (
     AreaPickerForm,
     BulkRecordForm,
@@ -31,7 +32,6 @@ from ..forms import (
     ReasonForm,
     add_domain_error,
 )
-from ..evidence import check_evidence_file
 from ..models import Scheme, ThresholdAlert
 from .common import get_visible, parse_id, parse_ids, render_page, url
 
