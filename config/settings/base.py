@@ -267,6 +267,8 @@ JIFEN_RETENTION_DAYS = env.int("JIFEN_RETENTION_DAYS", default=30)
 JIFEN_JOB_STALE_MINUTES = env.int("JIFEN_JOB_STALE_MINUTES", default=15)
 # Nothing reads task results (jobs keep their state in the database): Celery stores none.
 CELERY_TASK_IGNORE_RESULT = True
+# Workers log through LOGGING too (time, level, JSON lines), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 JIFEN_HEARTBEAT_STALE_SECONDS = env.int("JIFEN_HEARTBEAT_STALE_SECONDS", default=180)
 JIFEN_MIN_FREE_DISK_MB = env.int("JIFEN_MIN_FREE_DISK_MB", default=500)
 JIFEN_EXPORT_INLINE_LIMIT = 2000  # larger roster exports run as a job with progress

@@ -16,6 +16,7 @@ from contextlib import ExitStack, contextmanager
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 import requests
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
@@ -73,7 +74,15 @@ def production_env(tmp_path):
         timeout=180,
     )
     assert collected.returncode == 0, collected.stderr
+    production_cache = redis.Redis.from_url(env["REDIS_URL"])
+
+    def forget():  # the production cache's keys (prefix "jifen") in this test's Redis database
+        for key in production_cache.scan_iter("jifen:*"):
+            production_cache.delete(key)
+
+    forget()
     yield env
+    forget()
     cache.clear()
 
 
@@ -238,15 +247,26 @@ def test_production_processes_serve_the_whole_walk(rw, production_env, tmp_path)
             )
             statuses.append(posted.status_code)
         assert statuses[-1] == 429 and 429 not in statuses[:-1], statuses
+        # The count lives in Redis (the production cache), not in either worker's memory.
+        counted = redis.Redis.from_url(env["REDIS_URL"]).keys("jifen:*objections*")
+        assert counted, "the objection count is not in Redis"
         assert "POST /notice/" in (tmp_path / "processes.log").read_text()  # gunicorn's access log
 
-        # A documents worker stopped with SIGTERM while a job runs: the job finishes once; a restart runs the next.
+        # A documents worker stopped with SIGTERM while a job runs: it finishes the job (a warm shutdown; compose gives
+        # it stop_grace_period), the restarted worker does not run it again and takes the next one.
         session.get(sheet, cookies=cookies, allow_redirects=False, timeout=20)
         second = Job.objects.filter(kind="notice_sheet").exclude(pk=job.pk).get()
         wait_for(lambda: Job.objects.filter(pk=second.pk).exclude(state=JobState.QUEUED).exists(), timeout=60)
-        os.kill(documents.pid, signal.SIGTERM)
-        documents.wait(timeout=120)  # a warm shutdown: the running job is finished first
         second.refresh_from_db()
+        assert (
+            second.state == JobState.RUNNING
+        )  # caught while the sheet renders (a few seconds for 122 households)
+        os.kill(documents.pid, signal.SIGTERM)
+        documents.wait(
+            timeout=120
+        )  # a warm shutdown: the running job is finished first, then the worker exits
+        second.refresh_from_db()
+        assert second.state == JobState.DONE and second.attempts == 1
         with celery("documents", "documents", env, log, tmp_path):
             wait_for(worker_ready("documents"), timeout=60)
             wait_for(lambda: Job.objects.filter(pk=second.pk, state=JobState.DONE).exists(), timeout=120)
