@@ -19,8 +19,8 @@ document.addEventListener("click", (event) => {
 // Each cell of a `table.responsive` or `table.cards` gets its column's header text as data-label (a cell that
 // already has one keeps it); a column whose filled cells are all numbers gets the `num` class on its header and
 // cells, a column of dates or codes the `date` class. Runs on load and on every htmx swap.
-const NUMBER = /^[−+-]?[\d,.\s]+%?$|^[−+-]?\d[\d,.]*\s*\/\s*\d[\d,.]*$/;
-const DATE = /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?$|^\d{1,2}:\d{2}$|^[A-Za-z]{0,4}-?\d{2,}(-\d+)*$/;
+const NUMBER = /^[−+-]?\d[\d,.\s/()%]*$/; // 12 · −1.5 · 83.3 % · 1 / 21 (4.8 %)
+const DATE = /^\d{1,4}[-/.]\d{1,2}([-/.]\d{1,2})?( \d{1,2}:\d{2})?(\s*[–~]\s*\d{1,4}[-/.]\d{1,2}([-/.]\d{1,2})?)?$|^\d{1,2}:\d{2}$|^[A-Za-z]{0,4}-?\d{2,}(-\d+)*$/;
 
 function columnOf(cell) {
   let column = 0;
