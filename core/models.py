@@ -91,13 +91,27 @@ class PendingUpload(TownshipOwned):
     next valid submit, else removed by the retention sweep (core.uploads.purge_pending_uploads)."""
 
     token = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    # A villager sends from the page their passbook code opened, signed in by no account: their photo is found by
+    # that code (scoring.PassbookCode's id; the platform knows no passbooks). Exactly one owner is set.
+    passbook_code_id = models.BigIntegerField(null=True, blank=True)
     file = models.FileField(upload_to=pending_upload_path)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     village_path = None  # the township's; only its sender ever reads it (core.uploads)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, passbook_code_id__isnull=True)
+                | Q(user__isnull=True, passbook_code_id__isnull=False),
+                name="pending_upload_one_owner",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.original_name

@@ -29,17 +29,32 @@ DOWNSCALE_PX = 1600  # photo inputs marked data-downscale are shrunk in the brow
 MAX_KEPT = 10  # tokens read from one submit; more is not a phone's form
 
 
-def kept_from(request: HttpRequest, field: str) -> list[PendingUpload]:
+def _owner(request: HttpRequest, code_id: int | None) -> dict[str, Any] | None:
+    """Whose kept photos: the villager's passbook code when given, else the signed-in member; None for nobody."""
+    if code_id is not None:
+        return {"user": None, "passbook_code_id": code_id}
+    if request.user.is_authenticated:
+        return {"user": request.user, "passbook_code_id": None}
+    return None
+
+
+def kept_from(request: HttpRequest, field: str, *, code_id: int | None = None) -> list[PendingUpload]:
     """The sender's own pending uploads named by the form's hidden `<field>_kept` tokens (unknown ones ignored).
     Call inside the township scope."""
     tokens = [t for t in request.POST.getlist(f"{field}_kept")[:MAX_KEPT] if t and len(t) <= 64]
-    if not tokens or not request.user.is_authenticated:
+    owner = _owner(request, code_id)
+    if not tokens or owner is None:
         return []
-    return list(PendingUpload.objects.filter(user=request.user, token__in=tokens).order_by("pk"))
+    return list(PendingUpload.objects.filter(**owner, token__in=tokens).order_by("pk"))
 
 
 def keep(
-    *, township: Any, user: Any, files: Iterable[UploadedFile], check: Check
+    *,
+    township: Any,
+    user: Any,
+    files: Iterable[UploadedFile],
+    check: Check,
+    passbook_code_id: int | None = None,
 ) -> tuple[list[PendingUpload], list[DomainError]]:
     """Keep each file that passes `check` (which returns its content type or raises a DomainError)."""
     kept: list[PendingUpload] = []
@@ -54,6 +69,7 @@ def keep(
         pending = PendingUpload(
             township=township,
             user=user,
+            passbook_code_id=passbook_code_id,
             token=secrets.token_urlsafe(32),
             original_name=(upload.name or "photo")[-255:],
             content_type=content_type,
@@ -97,14 +113,28 @@ def purge_pending_uploads(*, now: datetime | None = None) -> int:
 
 
 def keep_for_form(
-    request: Any, *, form: forms.Form, field: str, kept: list[PendingUpload], check: Check
+    request: Any,
+    *,
+    form: forms.Form,
+    field: str,
+    kept: list[PendingUpload],
+    check: Check,
+    township: Any = None,
+    code_id: int | None = None,
+    upload_field: str | None = None,
 ) -> list[PendingUpload]:
     """After a failed submit: the photos already kept and those just sent (each checked; a refused one becomes an
-    error of the form's `field`), for the page to show and carry in hidden fields."""
-    if not request.user.is_authenticated:
+    error of the form's `field`), for the page to show and carry in hidden fields. A villager's page passes its
+    township and passbook code; `upload_field` is the file input's name when the form has a prefix."""
+    owner = _owner(request, code_id)
+    if owner is None:
         return kept
     new, refused = keep(
-        township=request.township, user=request.user, files=request.FILES.getlist(field), check=check
+        township=township or request.township,
+        user=owner["user"],
+        passbook_code_id=owner["passbook_code_id"],
+        files=request.FILES.getlist(upload_field or field),
+        check=check,
     )
     for exc in refused:
         if str(exc.message) not in form.errors.get(field, []):

@@ -186,3 +186,68 @@ def test_an_oversized_photo_is_refused_in_chinese(setup, client):
     )
     assert response.status_code == 400 and "MB" in response.content.decode()
     assert SelfDeclaration.objects.count() == 0
+
+
+def test_a_photo_sent_with_a_declaration_that_has_other_errors_is_kept_for_the_next_try(setup, client):
+    from core.models import PendingUpload
+    from core.tenancy import township_scope
+
+    c, code, _own, _other = setup
+    _open(client, code)
+    fields = {
+        "form": "declaration",
+        "declaration-item": c.item.pk,
+        "declaration-occurred_on": c.day.isoformat(),
+    }
+    response = client.post(
+        _url(code), {**fields, "declaration-what_happened": "", "declaration-photo": png("院子.png")}
+    )
+    assert response.status_code == 400 and SelfDeclaration.objects.count() == 0
+    with township_scope(c.world.a.township):
+        [pending] = PendingUpload.objects.all()
+    assert pending.user is None and pending.passbook_code_id == PassbookCode.objects.get().pk
+    html = response.content.decode()
+    assert f'name="declaration-photo_kept" value="{pending.token}"' in html and "照片已保留：院子.png" in html
+
+    response = client.post(
+        _url(code),
+        {
+            **fields,
+            "declaration-what_happened": "帮孤寡老人打扫院子",
+            "declaration-photo_kept": pending.token,
+        },
+    )
+    assert response.status_code == 302
+    declaration = SelfDeclaration.objects.get()
+    assert declaration.photo_content_type == "image/png" and declaration.photo
+    with township_scope(c.world.a.township):
+        assert not PendingUpload.objects.exists()
+
+
+def test_a_kept_photo_is_not_found_under_another_code(setup, client, world):
+    from core.models import PendingUpload
+    from core.tenancy import township_scope
+
+    c, code, _own, _other = setup
+    with township_scope(world.a.township):
+        stray = PendingUpload.objects.create(
+            township=world.a.township,
+            passbook_code_id=10**9,
+            token="x" * 43,
+            original_name="别人.png",
+            content_type="image/png",
+            file="pending/x.png",
+        )
+    _open(client, code)
+    response = client.post(
+        _url(code),
+        {
+            "form": "declaration",
+            "declaration-item": c.item.pk,
+            "declaration-occurred_on": c.day.isoformat(),
+            "declaration-what_happened": "帮孤寡老人打扫院子",
+            "declaration-photo_kept": stray.token,
+        },
+    )
+    assert response.status_code == 302
+    assert not SelfDeclaration.objects.get().photo  # sent without the stray photo
