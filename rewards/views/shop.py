@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from core import uploads
 from core.errors import DomainError
 from core.files import stored_file_response
 from core.permissions import Action, can, check
@@ -23,7 +24,7 @@ from households.forms import add_domain_error
 from households.models import Resident
 from households.selectors import households_visible_to, villages_visible_to
 from scoring.accounts import account_of
-from scoring.evidence import sniff_content_type
+from scoring.evidence import check_evidence_file, sniff_content_type
 
 from .. import selectors, services
 from ..forms import NewProductForm, ProductForm, ReasonForm, ShopForm, StockForm
@@ -73,20 +74,29 @@ def shop_detail(request, township, membership, pk):
     shop = get_visible(shops_visible_to(membership).select_related("village"), pk)
     can_run = can(membership, Action.RUN_SHOP, shop.village)
     form = NewProductForm(request.POST or None, request.FILES or None) if can_run else None
+    kept = uploads.kept_from(request, "photo") if form is not None and request.method == "POST" else []
     if request.method == "POST":
         if form is None:
             check(membership, Action.RUN_SHOP, shop.village)  # the page has no form for this member
-        elif form.is_valid():
+        photo_refused = form is None or "photo" in form.errors
+        if form is not None and form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if v is not None and k != "photo"}
-            if form.cleaned_data.get("photo"):
-                data["photo"] = form.cleaned_data["photo"]
+            photo = form.cleaned_data.get("photo") or next(iter(uploads.as_uploaded_files(kept[-1:])), None)
+            if photo:
+                data["photo"] = photo
             try:
                 product = services.add_product(membership=membership, shop=shop, **data)
             except DomainError as exc:
+                photo_refused = exc.field == "photo"
                 add_domain_error(form, exc)
             else:
+                uploads.discard(kept)
                 messages.success(request, _("%(product)s is on the shelf.") % {"product": product})
                 return redirect(url(request, "shop-detail", pk=shop.pk))
+        if not photo_refused:  # the other errors must not cost the photo
+            kept = uploads.keep_for_form(
+                request, form=form, field="photo", kept=kept[-1:], check=check_evidence_file
+            )[-1:]
     year = this_year()
     context = {
         "shop": shop,
@@ -102,6 +112,7 @@ def shop_detail(request, township, membership, pk):
         "form": form,
         "can_run": can_run,
         "year": year,
+        "kept": kept,
     }
     return render_page(request, "rewards/shop_detail.html", context)
 

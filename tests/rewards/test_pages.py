@@ -354,6 +354,33 @@ def test_a_product_photo_is_checked_by_content_and_served_only_inside_the_townsh
     assert login(world.b.admin).get(photo_url).status_code == 404
 
 
+def test_a_product_photo_is_kept_when_the_new_product_form_has_other_errors(market, login):
+    import io as _io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from core.models import PendingUpload
+    from core.tenancy import township_scope
+
+    buffer = _io.BytesIO()
+    Image.new("RGB", (4, 3), "blue").save(buffer, format="PNG")
+    client = login(market.clerk)
+    shop_url = page(market, "shop-detail", pk=market.shop.pk)
+    fields = {"points": "5", "low_stock": 5, "source": "bought", "stock": 2}
+    photo = SimpleUploadedFile("soap.png", buffer.getvalue(), content_type="image/png")
+    refused = client.post(shop_url, {**fields, "name": "", "photo": photo})
+    assert refused.status_code == 200
+    with township_scope(market.shop.township):
+        token = PendingUpload.objects.get().token
+    assert f'name="photo_kept" value="{token}"' in refused.content.decode()
+    assert client.post(shop_url, {**fields, "name": "香皂", "photo_kept": token}).status_code == 302
+    soap = market.shop.products.get(name="香皂")
+    assert soap.photo
+    with township_scope(market.shop.township):
+        assert not PendingUpload.objects.exists()
+
+
 @time_machine.travel(NOW, tick=False)
 def test_the_supermarket_and_budget_pages_make_the_same_number_of_queries_whatever_their_length(
     market, login
