@@ -12,6 +12,8 @@ record to keep (KEPT_KINDS).
 
 import datetime
 import logging
+import os
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -130,18 +132,14 @@ def run(job_id: int) -> None:
         job = Job.objects.select_for_update().get(pk=job_id)
         if job.state == JobState.DONE:
             return
-        if job.state == JobState.RUNNING and not is_stale(job):
-            logger.info("job %s is already running (heartbeat %s): not run twice", job.pk, job.heartbeat_at)
+        me = this_worker()
+        if job.state == JobState.RUNNING and not is_stale(job) and not is_orphaned(job, me):
+            logger.info("job %s is already running in %s: not run twice", job.pk, job.worker or "a worker")
             return
         now = timezone.now()
-        job.state, job.started_at, job.heartbeat_at, job.attempts = (
-            JobState.RUNNING,
-            now,
-            now,
-            job.attempts + 1,
-        )
-        job.message = ""
-        job.save(update_fields=["state", "started_at", "heartbeat_at", "attempts", "message"])
+        job.state, job.started_at, job.heartbeat_at = JobState.RUNNING, now, now
+        job.attempts, job.message, job.worker = job.attempts + 1, "", me
+        job.save(update_fields=["state", "started_at", "heartbeat_at", "attempts", "message", "worker"])
     try:
         content, filename = RUNNERS[job.kind](job, Progress(job))
     except Exception as exc:
@@ -159,6 +157,29 @@ def run(job_id: int) -> None:
     job.filename, job.state, job.finished_at = filename, JobState.DONE, timezone.now()
     job.done = job.total = max(job.total, 1)
     job.save(update_fields=["file", "filename", "state", "finished_at", "done", "total"])
+
+
+def this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def is_orphaned(job: Job, me: str) -> bool:
+    """A running job whose process is gone, known without waiting for its heartbeat to go stale: it was this very
+    process (a worker process runs one job at a time, so that was an earlier life of its pid, e.g. after a restart),
+    or a process of this host that no longer exists (killed; its task delivered again). Another host's worker is
+    left to the heartbeat."""
+    if job.worker == me:
+        return True
+    host, _, pid = job.worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it exists, as another user's process
+    return False
 
 
 def is_stale(job: Job) -> bool:

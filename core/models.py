@@ -63,6 +63,7 @@ class Job(TownshipOwned):
     # life (a running job whose heartbeat is older than JIFEN_JOB_STALE_MINUTES lost its worker).
     enqueued_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=100, blank=True)  # "host:pid" of the process that runs it
 
     village_path = None  # the township's: seen by whoever started it (core.jobs.jobs_visible_to)
 

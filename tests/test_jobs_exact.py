@@ -145,3 +145,23 @@ def test_jobs_are_in_the_admin_filterable_by_kind_state_and_township(client, wor
     assert response.status_code == 200
     page = response.content.decode()
     assert "roster_export" in page and world.a.township.name in page
+
+
+def test_a_running_job_whose_process_on_this_host_is_gone_is_taken_over_at_once(world):
+    import os
+    import socket
+    import subprocess
+
+    gone = subprocess.Popen(["true"])  # noqa: S607 — a process that exits: its pid names no process once reaped
+    gone.wait()
+    host = socket.gethostname()
+    alive = _job(world, state=JobState.RUNNING, heartbeat_at=ago(minutes=1), worker=f"{host}:{os.getppid()}")
+    killed = _job(world, state=JobState.RUNNING, heartbeat_at=ago(minutes=1), worker=f"{host}:{gone.pid}")
+    elsewhere = _job(
+        world, state=JobState.RUNNING, heartbeat_at=ago(minutes=1), worker=f"other-host:{gone.pid}"
+    )
+    for job in (alive, killed, elsewhere):
+        run_job.apply(args=[world.a.township.pk, job.pk])  # the task delivered again
+        job.refresh_from_db()
+    assert alive.state == elsewhere.state == JobState.RUNNING and alive.attempts == elsewhere.attempts == 0
+    assert killed.state == JobState.DONE and killed.attempts == 1 and killed.worker == jobs.this_worker()

@@ -20,4 +20,9 @@ class Migration(migrations.Migration):
             name='heartbeat_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.AddField(
+            model_name='job',
+            name='worker',
+            field=models.CharField(blank=True, max_length=100),
+        ),
     ]
