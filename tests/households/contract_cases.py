@@ -270,6 +270,8 @@ EXEMPT: dict[str, str] = {
     "households.people.own_password_set": "the signed-in owner's own act on their own account; no township role",
     "households.importing.services.purge_import_identities": "the retention sweep (beat or command) acts for no "
     "member: it masks ID numbers of finished imports and abandons stale previews, nothing a member asks for",
+    "households.importing.services.purge_old_import_batches": "the retention sweep (beat) acts for no member: it "
+    "deletes import batches finished longer ago than JIFEN_RETENTION_DAYS, nothing a member asks for",
 }
 
 # Onboarding (issue 16): villages and areas over their life, and a new township (a file of its own).

@@ -430,8 +430,11 @@ def test_each_page_renders_in_chinese_for_the_roles_that_use_it(scene):
 
 def test_the_navigation_links_the_review_and_the_worklist(rw):
     body = text(client_for(rw.clerk).get(page_url("round-list", rw.township)))
-    assert f'href="{page_url("worklist", rw.township)}">待办<' in body
-    assert f'href="{page_url("round-list", rw.township)}">评议<' in body
+    # The navigation (households/context_processors.py): each link with its key; the current page marked.
+    assert re.search(rf'href="{page_url("worklist", rw.township)}" data-nav="[\w-]+"[^>]*>待办<', body)
+    assert re.search(
+        rf'href="{page_url("round-list", rw.township)}" data-nav="rounds" aria-current="page">评议<', body
+    )
 
 
 def test_the_round_page_shows_state_notice_days_left_trail_areas_and_proposals(rw, clock):

@@ -282,7 +282,10 @@ def test_transfers_between_accounts_stay_in_the_township(world):
     with township_scope(world.b.township):
         b_account = Account.objects.filter(township=world.b.township, kind=AccountKind.HOUSEHOLD).first()
     before = Entry.objects.count()
-    with township_scope(world.a.township), pytest.raises(Exception, match="one township"):
+    with (
+        township_scope(world.a.township),
+        pytest.raises(Exception, match="同一个乡镇"),
+    ):  # the default language (zh-hans)
         services.transfer_points(
             membership=office,
             scheme=g.scheme,

@@ -408,7 +408,7 @@ def test_an_entry_over_the_cap_is_refused_naming_the_cap(world, catalogue, api):
         invalid(
             {
                 "item": [
-                    "Cap reached: 参加义务劳动 counts at most 3 times per period (2026-Q1) and is already recorded 3 times."
+                    "Cap reached: 参加义务劳动 counts at most 3 times per period (first quarter of 2026) and is already recorded 3 times."
                 ]
             }
         ),
