@@ -10,7 +10,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from scoring.appeal_selectors import pending_appeals, pending_self_declarations
 from scoring.models import EntryState, SchemeState
 from scoring.selectors import entries_visible_to
 
-from ..models import Objection, ObjectionState, RoundState
+from ..models import Objection, ObjectionState, ReviewRound, RoundState
 from .claims import claims_to_check
 from .notices import waiting_for_a_notice
 from .rounds import rounds_visible_to
@@ -88,6 +88,12 @@ def _today_bounds(membership: Membership) -> tuple[datetime.date, datetime.datet
     today = timezone.now().astimezone(zone).date()
     start = datetime.datetime.combine(today, datetime.time.min, tzinfo=zone)
     return today, start, start + datetime.timedelta(days=1)
+
+
+def notices_ending_today(rounds: QuerySet[ReviewRound], membership: Membership) -> QuerySet[ReviewRound]:
+    """The rounds on notice whose notice ends before the township's next midnight (the count and its list)."""
+    _today, start, end = _today_bounds(membership)
+    return rounds.filter(state=RoundState.ON_NOTICE, notice_ends_at__gt=start, notice_ends_at__lte=end)
 
 
 def work_counts(membership: Membership) -> WorkCounts:
@@ -165,15 +171,12 @@ def _rounds(membership: Membership) -> Section:
         )
     )
     rounds = rounds_visible_to(membership)
-    _today, start, end = _today_bounds(membership)
-    ending = rounds.filter(
-        state=RoundState.ON_NOTICE, notice_ends_at__gt=start, notice_ends_at__lte=end
-    ).count()
+    ending = notices_ending_today(rounds, membership).count()
     section.lines.append(
         Line(
             "notices-ending-today",
             _("Notices ending today"),
-            _url("review:round-list", membership, {"state": RoundState.ON_NOTICE}),
+            _url("review:round-list", membership, {"ending": "today"}),
             ending,
         )
     )

@@ -24,6 +24,7 @@ from scoring.models import Scheme, SchemeState
 from .. import selectors, services
 from ..forms import BatchForm, BulkApproveForm, MoveForm, RoundForm
 from ..models import RoundKind, RoundState
+from ..selectors.counts import notices_ending_today
 from .common import back, get_round, get_visible, render_page, round_url, url
 
 ROUNDS_PER_PAGE = 30
@@ -57,7 +58,10 @@ def worklist(request, township, membership):
 def round_list(request, township, membership):
     rounds = selectors.round_list(membership)
     state = request.GET.get("state", "")
-    if state in RoundState.values:  # the home's "rounds per stage" links here; any other value shows all
+    ending = request.GET.get("ending") == "today"  # the home's "notices ending today" links here
+    if ending:
+        rounds, state = notices_ending_today(rounds, membership), ""
+    elif state in RoundState.values:  # the home's "rounds per stage" links here; any other value shows all
         rounds = rounds.filter(state=state)
     else:
         state = ""
@@ -66,6 +70,8 @@ def round_list(request, township, membership):
     context = {
         "page": page,
         "state": state,
+        "ending": ending,
+        "filter_query": "ending=today&" if ending else (f"state={state}&" if state else ""),
         "state_label": dict(RoundState.choices).get(state, ""),
         "can_run": can(membership, Action.RUN_ROUND),
         "can_approve": can(membership, Action.APPROVE_ROUND),

@@ -132,6 +132,14 @@ def test_each_count_links_to_the_list_where_the_work_is_done(busy):
     assert [r.village_id for r in approvals.context["rounds"]] == [east.pk, east.pk]
     on_notice = client.get(links["stage-on_notice"].replace("&amp;", "&"))
     assert [r.period for r in on_notice.context["page"].object_list] == ["2026-Q3"]
+    # A notice ending later is on notice too, but not in the "ending today" list.
+    make_round(rw, RoundState.ON_NOTICE, period="2026-Q4")  # opened today: it ends in three days
+    ending = client.get(links["notices-ending-today"].replace("&amp;", "&"))
+    assert links["notices-ending-today"].endswith("?ending=today")
+    assert [r.period for r in ending.context["page"].object_list] == ["2026-Q3"]
+    assert "今天到期的公示" in text(ending)
+    all_on_notice = client.get(links["stage-on_notice"].replace("&amp;", "&"))
+    assert sorted(r.period for r in all_on_notice.context["page"].object_list) == ["2026-Q3", "2026-Q4"]
 
 
 def test_the_clerk_sees_todays_entries_households_lacking_a_head_or_a_phone_and_the_counter(rw):
