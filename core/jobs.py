@@ -208,10 +208,9 @@ def stale_jobs() -> QuerySet[Job]:
 def requeue(job: Job) -> bool:
     """Send a stale job again; a running one is first put back in the queue (a conditional update: two sweepers
     never both take it)."""
-    taken_back = Job.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat_at=job.heartbeat_at).update(
-        state=JobState.QUEUED, enqueued_at=None, message=""
-    )
-    if job.state == JobState.RUNNING and not taken_back:
+    if job.state == JobState.RUNNING and not Job.objects.filter(
+        pk=job.pk, state=JobState.RUNNING, heartbeat_at=job.heartbeat_at
+    ).update(state=JobState.QUEUED, enqueued_at=None, message=""):
         return False
     enqueue(job)
     return True

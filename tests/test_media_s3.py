@@ -14,14 +14,9 @@ from django.urls import reverse
 from config.media_storage import s3_storage
 from core.models import Job, JobState
 from tests.conftest import wait_for
+from tests.households.test_jobs import free_port
 
 BUCKET = "jifen-media"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, JIFEN_PUBLIC_BASE_URL, STORAGES, env
+from .base import DATABASES, JIFEN_PUBLIC_BASE_URL, REDIS_URL, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
@@ -68,7 +68,6 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": _static}}
 
 # Shared state for many processes and hosts (issue 18). Redis is required: the Celery broker, and the cache that
 # holds the objection rate limit (and anything else cached) for every gunicorn worker on every host alike.
-REDIS_URL = env("REDIS_URL", default="")
 if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(
         f"REDIS_URL is {REDIS_URL!r}: production needs a Redis server, e.g. redis://redis:6379/0 (the task queue, and "

@@ -9,7 +9,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 from contextlib import ExitStack, contextmanager
@@ -29,16 +28,11 @@ from core.models import Job, JobState
 from scoring.models import Entry
 from tests.conftest import wait_for
 from tests.factories import PASSWORD
+from tests.households.test_jobs import free_port
 from tests.publicity.conftest import on_notice
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 PUBLIC = "https://jifen.example.org"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
