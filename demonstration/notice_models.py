@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import TownshipOwned
 from review.models import ObjectionState
 
-from .models import Application, Call
+# The rows they concern are named as strings: demonstration.models imports this module at its end.
 
 
 class NoticePeriod(models.Model):
@@ -62,7 +62,9 @@ class ApplicationNotice(TownshipOwned, NoticePeriod):
 
     village_path = "application__village"
 
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="notice")
+    application = models.OneToOneField(
+        "demonstration.Application", on_delete=models.PROTECT, related_name="notice"
+    )
 
     class Meta:
         verbose_name = _("notice of an application")
@@ -75,7 +77,7 @@ class ApplicationNotice(TownshipOwned, NoticePeriod):
 class ResultNotice(NoticePeriod):
     """The call's region's notice of its result (one per call): the selected villages."""
 
-    call = models.OneToOneField(Call, on_delete=models.PROTECT, related_name="result_notice")
+    call = models.OneToOneField("demonstration.Call", on_delete=models.PROTECT, related_name="result_notice")
 
     class Meta:
         verbose_name = _("notice of a call's result")
@@ -139,7 +141,7 @@ class ResultObjection(NoticeObjection):
 
     notice = models.ForeignKey(ResultNotice, on_delete=models.PROTECT, related_name="objections")
     application = models.ForeignKey(
-        Application,
+        "demonstration.Application",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,7 +90,7 @@ def _check_application_notice_over(locked: Application) -> None:
     _check_objections(notice.objections.all())
 
 
-def _check_objections(objections) -> None:
+def _check_objections(objections: QuerySet) -> None:
     states = list(objections.values_list("state", flat=True))
     if ObjectionState.OPEN in states:
         raise DomainError(
