@@ -19,7 +19,7 @@ from core.security import over_objection_limit
 from core.tenancy import dangerously_all_townships, township_scope
 from core.views import township_view
 from households.forms import add_domain_error
-from review.forms import PublicObjectionForm
+from review.public_forms import PublicObjectionForm
 
 from . import services
 from .forms import ResolveObjectionForm

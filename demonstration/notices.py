@@ -3,7 +3,7 @@ figures as applied with, or the selected villages and their scores), and the pan
 
 The sheets use the printed notices' machinery (`core.pdf`: WeasyPrint with the CJK font named, a QR code of the
 public page); the public pages take objections like a round's (`core.security.over_objection_limit`,
-`review.forms.PublicObjectionForm`).
+`review.public_forms.PublicObjectionForm`).
 """
 
 import datetime

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import DOWNSCALE_PX
-from review.forms import PublicObjectionForm
+from review.public_forms import PublicObjectionForm
 from scoring.models import RankingList, format_points
 
 from .models import IncentivePolicy
