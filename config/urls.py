@@ -16,6 +16,7 @@ urlpatterns = [
     path("t/<slug:township_slug>/review/", include("review.urls")),
     path("t/<slug:township_slug>/demonstration/", include("demonstration.urls")),
     path("r/<slug:region_slug>/demonstration/", include("demonstration.region_urls")),
+    path("", include("demonstration.public_urls")),
     path("t/<slug:township_slug>/rewards/", include("rewards.urls")),
     path("", include("oversight.urls")),
     path("api/v1/t/<slug:township_slug>/", include("households.api.urls")),

@@ -7,7 +7,10 @@ share the proxy's address: one person's failed logins would lock everybody out o
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
+
+from core.logs import log_denied
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -18,3 +21,14 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR")
+
+
+def over_objection_limit(request: HttpRequest) -> bool:
+    """At most `JIFEN_OBJECTIONS_PER_HOUR` objections from one address per hour, on every public notice page (the
+    shared cache counts them, so the limit holds across workers); a refusal is logged."""
+    key = f"objections:{client_ip(request) or 'unknown'}"
+    cache.add(key, 0, timeout=3600)
+    if cache.incr(key) <= settings.JIFEN_OBJECTIONS_PER_HOUR:
+        return False
+    log_denied(request, "rate_limited", f"more than {settings.JIFEN_OBJECTIONS_PER_HOUR} objections an hour")
+    return True

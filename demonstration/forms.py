@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from review.models import MIN_NOTICE_DAYS
+
 from .moves import APPLICATION_MOVES, CALL_MOVES
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -47,6 +49,15 @@ class CallForm(forms.Form):
     round_grace_days = forms.IntegerField(
         label=_("Days after a period's end a round counts as on time"), min_value=0, max_value=365, initial=15
     )
+    notice_days = forms.IntegerField(
+        label=_("Notice length in days"),
+        help_text=_(
+            "Whole calendar days each notice runs: the township's of an application and the result's."
+        ),
+        min_value=MIN_NOTICE_DAYS,
+        max_value=60,
+        initial=MIN_NOTICE_DAYS,
+    )
     conditions = forms.CharField(
         label=_("Conditions"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -61,3 +72,18 @@ class MoveForm(forms.Form):
     comment = forms.CharField(required=False, max_length=2000)
     score = forms.DecimalField(required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100)
     amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0)
+
+
+class ResolveObjectionForm(forms.Form):
+    """The township's, or the region's, written resolution of one objection to a notice."""
+
+    objection = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
+    upheld = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("no", _("Dismissed")), ("yes", _("Upheld"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    outcome = forms.CharField(
+        label=_("Outcome and reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import TownshipOwned
 from core.permissions import RegionRole
 from households.models import Township, Village
+from review.models import MIN_NOTICE_DAYS
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -145,6 +146,9 @@ class Call(models.Model):
     round_grace_days = models.PositiveSmallIntegerField(
         _("days after a period's end a round counts as on time"), default=15
     )
+    # 公示: the township's notice of each application and the region's notice of its result run this many whole
+    # calendar days; the rounds' rule (review.models.MIN_NOTICE_DAYS, seed 1: three days) is the floor.
+    notice_days = models.PositiveSmallIntegerField(_("notice length in days"), default=MIN_NOTICE_DAYS)
     conditions = models.TextField(_("conditions"), blank=True)
     applications_open_on = models.DateField(_("applications from"))
     applications_close_on = models.DateField(_("applications until"))
@@ -164,6 +168,11 @@ class Call(models.Model):
             models.CheckConstraint(condition=Q(budget__gte=0), name="call_budget_not_negative"),
             models.CheckConstraint(condition=Q(villages_wanted__gte=1), name="call_wants_a_village"),
             models.CheckConstraint(condition=Q(preselect_limit__gte=1), name="call_preselects_a_village"),
+            models.CheckConstraint(
+                condition=Q(notice_days__gte=MIN_NOTICE_DAYS),
+                name="call_notice_at_least_three_days",
+                violation_error_message=_("A notice runs at least three whole calendar days."),
+            ),
             models.CheckConstraint(
                 condition=Q(min_shop_share__gte=0, min_shop_share__lte=100), name="call_shop_share_percent"
             ),
@@ -335,3 +344,10 @@ class ApplicationMove(TownshipOwned):
 
     def __str__(self) -> str:
         return f"{self.application} {self.move}"
+
+
+# The notices of the programme (公示, with objections): at the end of the module, the rows above are their neighbours.
+from .notice_models import ApplicationNotice as ApplicationNotice  # noqa: E402
+from .notice_models import ApplicationObjection as ApplicationObjection  # noqa: E402
+from .notice_models import ResultNotice as ResultNotice  # noqa: E402
+from .notice_models import ResultObjection as ResultObjection  # noqa: E402

@@ -112,6 +112,11 @@ APPLICATION_MOVE_LABELS = {
     "not_select": _lazy("do not select"),
     "award": _lazy("record the award"),
 }
+# The trails also hold the resolutions of objections to the notices (demonstration.services.notices), which are
+# not moves of the state machines.
+RESOLVE_LABEL = _lazy("resolve an objection to the notice")
+CALL_TRAIL_LABELS = {**CALL_MOVE_LABELS, "resolve_objection": RESOLVE_LABEL}
+APPLICATION_TRAIL_LABELS = {**APPLICATION_MOVE_LABELS, "resolve_objection": RESOLVE_LABEL}
 TOWNSHIP_MOVES = [name for name, (*_states, level) in APPLICATION_MOVES.items() if level in TOWNSHIP_LEVELS]
 REGION_MOVES = [name for name, (*_states, level) in APPLICATION_MOVES.items() if level in REGION_LEVELS]
 SCORED_MOVES = {"score", "select", "not_select"}

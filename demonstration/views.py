@@ -31,13 +31,16 @@ from .forms import ApplyForm, CallForm, MoveForm
 from .moves import (
     APPLICATION_MOVE_LABELS,
     APPLICATION_MOVES,
+    APPLICATION_TRAIL_LABELS,
     CALL_MOVE_LABELS,
     CALL_MOVES,
     CALL_RIGHT,
+    CALL_TRAIL_LABELS,
     COMMENT_REQUIRED,
     SCORED_MOVES,
     VILLAGE_RIGHT,
 )
+from .notices import application_panel, result_panel
 from .selectors import calls_seen_by_region, enter_region, township_calls, townships_of
 
 
@@ -181,11 +184,12 @@ def township_application(request, township, membership, pk):
         "township": township,
         "membership": membership,
         "application": application,
-        "trail": trail_rows(selectors.application_trail(application), APPLICATION_MOVE_LABELS),
+        "trail": trail_rows(selectors.application_trail(application), APPLICATION_TRAIL_LABELS),
         "moves": described_moves(selectors.township_moves_for(membership, application)),
         "move_url": t_url(township, "application-move", pk=application.pk),
         "form_url": t_url(township, "application-form", pk=application.pk),
         "back_url": t_url(township, "home"),
+        "notice_panel": application_panel(township, membership, application),
     }
     return render(request, "demonstration/application_detail.html", context)
 
@@ -303,8 +307,9 @@ def call_detail(request, region, region_membership, pk):
             {"name": name, "label": CALL_MOVE_LABELS[name]}
             for name in selectors.call_moves_for(region_membership, call)
         ],
-        "trail": trail_rows(selectors.call_trail(call), CALL_MOVE_LABELS),
+        "trail": trail_rows(selectors.call_trail(call), CALL_TRAIL_LABELS),
         "township_count": townships_of(region).count(),
+        "notice_panel": result_panel(region, region_membership, call),
     }
     return _page(request, region, region_membership, "demonstration/call_detail.html", context)
 
@@ -339,7 +344,7 @@ def region_application(request, region, region_membership, pk):
     application = _region_application(region, pk)
     context = {
         "application": application,
-        "trail": trail_rows(application.moves.all(), APPLICATION_MOVE_LABELS),
+        "trail": trail_rows(application.moves.all(), APPLICATION_TRAIL_LABELS),
         "moves": described_moves(selectors.region_moves_for(region_membership, application)),
         "move_url": r_url(region, "application-move", pk=application.pk),
         "form_url": r_url(region, "application-form", pk=application.pk),

@@ -3,40 +3,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import DOWNSCALE_PX
+from review.public_forms import PublicObjectionForm
 from scoring.models import RankingList, format_points
 
 from .models import IncentivePolicy
 
 
-class ObjectionForm(forms.Form):
-    """The public objection form. `website` is a honeypot: people never see it, simple bots fill it in."""
+class ObjectionForm(PublicObjectionForm):
+    """The public objection form of a round's notice: who objects, and the household the objection concerns."""
 
-    objector_name = forms.CharField(
-        label=_("Your name"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"})
-    )
-    objector_phone = forms.CharField(
-        label=_("Your mobile number"),
-        max_length=11,
-        # A phone's number pad, not its full keyboard.
-        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
-    )
     household = forms.ChoiceField(label=_("Household concerned"))
-    reason = forms.CharField(
-        label=_("What is wrong with the result"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
-    )
-    website = forms.CharField(required=False, label=_("Leave this empty"))
+    field_order = ["objector_name", "objector_phone", "household", "reason", "website"]
 
     def __init__(self, *args, households=(), **kwargs):
         """`households`: (id, label) of the households on the notice."""
         super().__init__(*args, **kwargs)
         self.fields["household"].choices = [("", "—")] + [(str(pk), label) for pk, label in households]
-
-    def clean(self):
-        cleaned = super().clean()
-        for name, value in cleaned.items():
-            if isinstance(value, str) and "\x00" in value:
-                self.add_error(name, _("This field contains characters that are not allowed."))
-        return cleaned
 
 
 class PolicyForm(forms.ModelForm):

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +14,8 @@ from django.views.decorators.http import require_POST
 
 from core import jobs
 from core.errors import DomainError
-from core.logs import log_denied
 from core.permissions import Action, sees_household_records
-from core.security import client_ip
+from core.security import over_objection_limit
 from core.tenancy import dangerously_all_townships, township_scope
 from core.views import township_view
 from households.models import Household
@@ -184,20 +182,6 @@ def certificates(request, township, membership, pk):
     return redirect("households:job-detail", township_slug=township.slug, pk=job.pk)
 
 
-def _client_address(request) -> str:
-    return client_ip(request) or "unknown"  # the client, not the proxy in front of Jifen
-
-
-def _over_rate_limit(request) -> bool:
-    """At most `JIFEN_OBJECTIONS_PER_HOUR` objections from one address per hour (the cache counts them)."""
-    key = f"objections:{_client_address(request)}"
-    cache.add(key, 0, timeout=3600)
-    if cache.incr(key) <= settings.JIFEN_OBJECTIONS_PER_HOUR:
-        return False
-    log_denied(request, "rate_limited", f"more than {settings.JIFEN_OBJECTIONS_PER_HOUR} objections an hour")
-    return True
-
-
 @never_cache
 def public_notice(request, token: str):
     # The token is the only key to the round: the one cross-township lookup a public page makes.
@@ -245,7 +229,7 @@ def _public_notice(request, round_):
         if not running:
             messages.error(request, _("The notice has ended: objections are no longer accepted."))
             status = 400
-        elif _over_rate_limit(request):
+        elif over_objection_limit(request):
             messages.error(
                 request,
                 _(

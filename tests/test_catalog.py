@@ -56,6 +56,8 @@ KEYWORDS = (
 # form of the document (column headings, "第 N 页", seals and signature lines), printed the same whatever language the
 # clerk's browser asks for, so it is written in Chinese in the template rather than translated.
 PRINT_TEMPLATES = {
+    "templates/demonstration/notice_sheet.html": "公示 of a demonstration-village application, posted by the township",
+    "templates/demonstration/result_notice_sheet.html": "公示 of a demonstration call's result, posted by the region",
     "templates/publicity/certificates.html": "star certificates handed to households",
     "templates/publicity/honour_roll.html": "光荣榜 pinned in the village",
     "templates/publicity/incentive_list.html": "incentive list stamped by the township",

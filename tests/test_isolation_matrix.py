@@ -52,6 +52,10 @@ EXEMPT = {
     "publicity:public-notice": "public on purpose, by an unguessable token (a wrong token: 404, tested below)",
     "publicity:villager-page": "public on purpose, by an unguessable code and a second factor (tests/publicity/"
     "test_villager_page.py: a forged or revoked code is refused with 404)",
+    "demonstration_public:application-notice": "public on purpose, by an unguessable token: a township's notice of a "
+    "demonstration-village application (a wrong token: 404, tests/demonstration/test_notices.py)",
+    "demonstration_public:result-notice": "public on purpose, by an unguessable token: a county's or city's notice of "
+    "its result, no township's data beyond the selected villages' names and scores (a wrong token: 404)",
     "oversight:county": "the county comparison of the user's own county-viewer memberships (tested below)",
     "oversight:county-xlsx": "the same comparison as a workbook",
 }

@@ -6,9 +6,17 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from review.api.common import PersonField
+from review.models import MIN_NOTICE_DAYS
 
 from ..models import Application, ApplicationMove, Call, CallMove, CallState
-from ..moves import APPLICATION_MOVE_LABELS, CALL_MOVE_LABELS, REGION_MOVES, TOWNSHIP_MOVES
+from ..moves import (
+    APPLICATION_MOVE_LABELS,
+    APPLICATION_TRAIL_LABELS,
+    CALL_MOVE_LABELS,
+    CALL_TRAIL_LABELS,
+    REGION_MOVES,
+    TOWNSHIP_MOVES,
+)
 
 MAX_AMOUNT = Decimal("9999999999.99")
 
@@ -25,7 +33,7 @@ class CallMoveSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_move_label(self, move) -> str:
-        return str(CALL_MOVE_LABELS.get(move.move, move.move))
+        return str(CALL_TRAIL_LABELS.get(move.move, move.move))
 
 
 class CallSerializer(serializers.ModelSerializer):
@@ -51,6 +59,7 @@ class CallSerializer(serializers.ModelSerializer):
             "preselect_limit",
             "min_shop_share",
             "round_grace_days",
+            "notice_days",
             "conditions",
             "applications_open_on",
             "applications_close_on",
@@ -79,6 +88,12 @@ class CallCreateSerializer(serializers.Serializer):
         default=Decimal("30"),
     )
     round_grace_days = serializers.IntegerField(min_value=0, max_value=365, default=15)
+    notice_days = serializers.IntegerField(
+        min_value=MIN_NOTICE_DAYS,
+        max_value=60,
+        default=MIN_NOTICE_DAYS,
+        help_text="Whole calendar days each notice of the call runs (the township's and the result's).",
+    )
     conditions = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     applications_open_on = serializers.DateField()
     applications_close_on = serializers.DateField()
@@ -114,7 +129,7 @@ class ApplicationMoveSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_move_label(self, move) -> str:
-        return str(APPLICATION_MOVE_LABELS.get(move.move, move.move))
+        return str(APPLICATION_TRAIL_LABELS.get(move.move, move.move))
 
 
 class ApplicationSerializer(serializers.ModelSerializer):

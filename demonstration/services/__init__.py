@@ -12,5 +12,21 @@ two officers at once cannot both take the last place.
 
 from .applications import apply, decide_application, move_application
 from .calls import create_call, move_call
+from .notices import (
+    file_application_objection,
+    file_result_objection,
+    resolve_application_objection,
+    resolve_result_objection,
+)
 
-__all__ = ["apply", "create_call", "decide_application", "move_application", "move_call"]
+__all__ = [
+    "apply",
+    "create_call",
+    "decide_application",
+    "file_application_objection",
+    "file_result_objection",
+    "move_application",
+    "move_call",
+    "resolve_application_objection",
+    "resolve_result_objection",
+]

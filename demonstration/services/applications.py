@@ -39,6 +39,7 @@ from ..moves import (
     level_of,
     sources_of,
 )
+from .notices import _check_application_notice_over, _check_result_notice_over, _post_application_notice
 
 
 def apply(
@@ -144,8 +145,12 @@ def move_application(
     with township_scope(application.township):
         require(membership, TOWNSHIP_LEVELS[level], application)
         with transaction.atomic():
-            _call, locked = _lock(application, move, comment)
+            call, locked = _lock(application, move, comment)
+            if move == "forward":
+                _check_application_notice_over(locked)
             _advance(locked, move, actor=membership.user, comment=comment)
+            if move == "publish":
+                _post_application_notice(locked, call, actor=membership.user)
     application.refresh_from_db()
     return application
 
@@ -181,6 +186,7 @@ def decide_application(
         if move == "select":
             _check_villages_wanted(call)
         if move == "award":
+            _check_result_notice_over(call, locked)
             locked.award = _award(amount, call)
             fields.append("award")
         _advance(locked, move, actor=membership.user, comment=comment, fields=fields)

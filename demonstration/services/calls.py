@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError, full_clean_or_raise
 from core.permissions import require_region
+from review.models import MIN_NOTICE_DAYS
 
 from .. import selectors
 from ..models import Call, CallMove, Region, RegionMembership
 from ..moves import CALL_MOVE_LABELS, CALL_MOVES, CALL_RIGHT, call_target, illegal_move
+from .notices import _post_result_notice
 
 
 def create_call(
@@ -32,6 +34,7 @@ def create_call(
     preselect_limit: int = 3,
     min_shop_share: Decimal = Decimal("30"),
     round_grace_days: int = 15,
+    notice_days: int = MIN_NOTICE_DAYS,
 ) -> Call:
     """A county or a city opens a call in draft (an officer of that region)."""
     require_region(
@@ -49,6 +52,7 @@ def create_call(
         preselect_limit=preselect_limit,
         min_shop_share=min_shop_share,
         round_grace_days=round_grace_days,
+        notice_days=notice_days,
         conditions=conditions.strip(),
         applications_open_on=applications_open_on,
         applications_close_on=applications_close_on,
@@ -80,6 +84,8 @@ def move_call(*, membership: RegionMembership, call: Call, move: str, comment: s
             locked.result_published_at = timezone.now()
             fields.append("result_published_at")
         locked.save(update_fields=fields)
+        if move == "publish_result":
+            _post_result_notice(locked, actor=membership.user)
         CallMove.objects.create(
             call=locked,
             from_state=from_state,

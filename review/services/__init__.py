@@ -11,7 +11,7 @@ from .cross_review import CROSS_REVIEW_OVERRIDE
 from .declarations import decide_declaration, declare
 from .inspections import record_inspection
 from .meetings import record_panel_meeting, record_representatives_meeting
-from .objections import file_objection, file_public_objection, resolve_objection
+from .objections import checked_objector, file_objection, file_public_objection, resolve_objection
 from .panels import (
     add_panel_member,
     apply_rotation,
@@ -51,6 +51,7 @@ __all__ = [
     "approve_rounds",
     "assign_panel",
     "change_proposal",
+    "checked_objector",
     "close_day",
     "close_ended_notices",
     "add_panel_member",

@@ -77,6 +77,24 @@ def _file(
         )
     if household.village_id != round_.village_id:
         raise DomainError(_("This household is not in the round's village."), field="household")
+    name, phone, reason = checked_objector(
+        objector_name=objector_name, objector_phone=objector_phone, reason=reason
+    )
+    return Objection.objects.create(
+        township_id=round_.township_id,
+        round=round_,
+        household=household,
+        objector_name=name,
+        objector_phone=phone,
+        reason=reason,
+        filed_by=filed_by.user if filed_by is not None else None,
+        notice_number=round_.notice_number,
+    )
+
+
+def checked_objector(*, objector_name: str, objector_phone: str, reason: str) -> tuple[str, str, str]:
+    """(name, phone, reason) of an objection as kept, or the refusal that says what to fix: every notice's objections
+    (a round's, and the demonstration programme's) ask the same of the person who objects."""
     if not objector_name.strip():
         raise DomainError(_("Give the name of the person who objects."), field="objector_name")
     if not reason.strip():
@@ -87,16 +105,7 @@ def _file(
             validate_mobile(phone)
         except ValidationError as exc:
             raise DomainError(exc.messages[0], field="objector_phone") from exc
-    return Objection.objects.create(
-        township_id=round_.township_id,
-        round=round_,
-        household=household,
-        objector_name=objector_name.strip()[:50],
-        objector_phone=phone,
-        reason=reason.strip(),
-        filed_by=filed_by.user if filed_by is not None else None,
-        notice_number=round_.notice_number,
-    )
+    return objector_name.strip()[:50], phone, reason.strip()
 
 
 def resolve_objection(

@@ -26,6 +26,10 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 APPLY_DAY = datetime.datetime(2026, 7, 25, 10, 0, tzinfo=datetime.UTC)
 AFTER_APPLICATIONS = datetime.datetime(2026, 8, 6, 10, 0, tzinfo=datetime.UTC)
 SELECTION_DAY = datetime.datetime(2026, 8, 14, 10, 0, tzinfo=datetime.UTC)
+# A notice posted on APPLY_DAY (18:00 in Shanghai) runs the three whole days 26, 27 and 28 July: over on the 29th.
+APPLICATION_NOTICE_OVER = datetime.datetime(2026, 7, 29, 10, 0, tzinfo=datetime.UTC)
+# The result posted on SELECTION_DAY runs 15, 16 and 17 August: the award may be paid from the 18th.
+RESULT_NOTICE_OVER = datetime.datetime(2026, 8, 18, 10, 0, tzinfo=datetime.UTC)
 
 
 class ShopParticipation(NamedTuple):
@@ -104,9 +108,11 @@ class Programme:
             )
 
     def forward(self, application):
+        """Posted in the township on APPLY_DAY, forwarded once its notice has ended without objection."""
         admin = self.admin_of[application.township_id]
         with time_machine.travel(APPLY_DAY, tick=False):
             services.move_application(membership=member(admin), application=application, move="publish")
+        with time_machine.travel(APPLICATION_NOTICE_OVER, tick=False):
             return services.move_application(
                 membership=member(admin), application=application, move="forward"
             )

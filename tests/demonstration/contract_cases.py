@@ -93,11 +93,62 @@ def decide_application(world):
     )
 
 
+def _notices(p: Programme) -> tuple:
+    """An application on the township's notice with an objection, and a county call's result on notice with an
+    objection to that village (written directly: a refusal does not depend on how they came)."""
+    import datetime
+    import secrets
+
+    from demonstration.models import ApplicationNotice, ApplicationObjection, ResultNotice, ResultObjection
+
+    application = _application(p, "a东村", ApplicationState.ON_NOTICE)
+    now = timezone.now()
+    period = {"opened_at": now, "ends_at": now + datetime.timedelta(days=4), "days": 3}
+    notice = ApplicationNotice.objects.create(
+        township=application.township,
+        application=application,
+        token=secrets.token_urlsafe(32),
+        posted_by=application.applied_by,
+        **period,
+    )
+    objection = ApplicationObjection.objects.create(
+        township=application.township, notice=notice, objector_name="张三", reason="数字不实"
+    )
+    result = ResultNotice.objects.create(
+        call=application.call, token=secrets.token_urlsafe(32), posted_by=application.applied_by, **period
+    )
+    result_objection = ResultObjection.objects.create(notice=result, objector_name="李四", reason="评分不公")
+    return objection, result_objection
+
+
+def resolve_application_objection(world):
+    p = Programme(world, {})
+    objection, _result = _notices(p)
+    return lambda: services.resolve_application_objection(  # the supervisor reads only
+        membership=member(world.a.supervisor), objection=objection, upheld=False, outcome="不成立"
+    )
+
+
+def resolve_result_objection(world):
+    p = Programme(world, {})
+    _objection, objection = _notices(p)
+    return lambda: services.resolve_result_objection(  # the city's call: a county's officer does not resolve
+        membership=region_member(p.east_officer), objection=objection, upheld=False, outcome="不成立"
+    )
+
+
 CASES = {
     "demonstration.services.calls.create_call": create_call,
     "demonstration.services.calls.move_call": move_call,
     "demonstration.services.applications.apply": apply,
     "demonstration.services.applications.move_application": move_application,
     "demonstration.services.applications.decide_application": decide_application,
+    "demonstration.services.notices.resolve_application_objection": resolve_application_objection,
+    "demonstration.services.notices.resolve_result_objection": resolve_result_objection,
 }
-EXEMPT: dict[str, str] = {}
+EXEMPT: dict[str, str] = {
+    "demonstration.services.notices.file_application_objection": "the public page of the township's notice: "
+    "anyone who reads it (by its token) may object while it runs; no member acts",
+    "demonstration.services.notices.file_result_objection": "the public page of the result's notice: anyone who "
+    "reads it (by its token) may object while it runs; no member acts",
+}

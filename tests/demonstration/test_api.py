@@ -12,6 +12,7 @@ from demonstration.models import Application, ApplicationState, Call, CallState
 from tests.api_errors import fields, invalid, refusal
 from tests.demonstration.conftest import (
     AFTER_APPLICATIONS,
+    APPLICATION_NOTICE_OVER,
     APPLY_DAY,
     ShopParticipation,
     form_file,
@@ -150,6 +151,7 @@ def test_the_township_publishes_and_forwards_through_the_api(programme, login, w
     url = t_url(world.a.township, f"applications/{application.pk}/move/")
     with time_machine.travel(APPLY_DAY, tick=False):
         assert client.post(url, {"move": "publish"}).status_code == 200
+    with time_machine.travel(APPLICATION_NOTICE_OVER, tick=False):
         body = client.post(url, {"move": "forward"}).json()
         again = client.post(url, {"move": "forward"})
     assert body["state"] == "forwarded"

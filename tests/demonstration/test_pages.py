@@ -8,7 +8,7 @@ import time_machine
 from django.utils import translation
 
 from demonstration import services
-from demonstration.models import Application, ApplicationState
+from demonstration.models import Application, ApplicationState, Call
 from tests.demonstration.conftest import (
     AFTER_APPLICATIONS,
     APPLY_DAY,
@@ -175,6 +175,7 @@ def test_the_city_opens_a_call_from_the_page(programme, login):
             "preselect_limit": 3,
             "min_shop_share": "30",
             "round_grace_days": 15,
+            "notice_days": 5,
             "applications_open_on": "2026-07-22",
             "applications_close_on": "2026-08-05",
             "preselection_ends_on": "2026-08-12",
@@ -184,6 +185,7 @@ def test_the_city_opens_a_call_from_the_page(programme, login):
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "示范村评选" in page and "Open for applications" in page
+    assert Call.objects.get(title="示范村评选").notice_days == 5
     opened = client.post(response["Location"] + "move/", {"move": "open"}, follow=True).content.decode()
     assert "The call is now Taking applications" in opened
 

@@ -16,6 +16,7 @@ from tests.contract import member
 from tests.demonstration.conftest import (
     AFTER_APPLICATIONS,
     APPLY_DAY,
+    RESULT_NOTICE_OVER,
     SELECTION_DAY,
     ShopParticipation,
     form_file,
@@ -92,6 +93,7 @@ def test_a_call_runs_from_opening_to_award_with_two_counties_five_villages_and_t
                 comment="得分较低",
             )
         services.move_call(membership=region_member(p.city_officer), call=call, move="publish_result")
+    with time_machine.travel(RESULT_NOTICE_OVER, tick=False):  # paid once the result's notice has ended
         services.decide_application(
             membership=region_member(p.city_officer),
             application=applications["a东村"],
@@ -158,6 +160,7 @@ def test_a_county_call_goes_from_the_township_straight_to_the_county_selection(p
             membership=region_member(p.east_officer), application=application, move="select", score=D("90")
         )
         services.move_call(membership=region_member(p.east_officer), call=call, move="publish_result")
+    with time_machine.travel(RESULT_NOTICE_OVER, tick=False):
         services.decide_application(
             membership=region_member(p.east_officer),
             application=application,
@@ -317,6 +320,7 @@ def test_the_awards_stay_within_the_budget(programme):
                 score=D("80"),
             )
         services.move_call(membership=region_member(p.east_officer), call=call, move="publish_result")
+    with time_machine.travel(RESULT_NOTICE_OVER, tick=False):
         services.decide_application(
             membership=region_member(p.east_officer), application=first, move="award", amount=D("70000")
         )

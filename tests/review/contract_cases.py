@@ -368,6 +368,8 @@ EXEMPT = {
     "and state, shown by pages and API (the member's right is checked by move_round)",
     "review.services.rounds.close_ended_notices": "the periodic sweeper (beat) acts for no member: it marks ended "
     "notices and finishes a round only in the name of the member who opened its notice, through move_round's check",
+    "review.services.objections.checked_objector": "a pure check of what an objector gives (name, phone, reason); "
+    "writes nothing",
     "review.services.objections.file_public_objection": "the public notice page: anyone who reads the notice (by "
     "its token) may object while it runs; no member acts",
 }
