@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("platform/", include("households.onboarding.urls")),
     path("", include("publicity.urls")),
+    path("", include("demonstration.public_urls")),
     path("t/<slug:township_slug>/", include("households.urls")),
     path("t/<slug:township_slug>/scoring/", include("scoring.urls")),
     path("t/<slug:township_slug>/review/", include("review.urls")),

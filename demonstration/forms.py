@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .moves import APPLICATION_MOVES, CALL_MOVES
+from .survey import QUESTIONS, SCALE_LABELS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -61,3 +62,26 @@ class MoveForm(forms.Form):
     comment = forms.CharField(required=False, max_length=2000)
     score = forms.DecimalField(required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100)
     amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0)
+
+
+class SurveyForm(forms.Form):
+    """The village survey's questions (demonstration.survey), one radio group each; with `households`, the clerk's
+    form for a paper answer, which also names the household."""
+
+    def __init__(self, *args, households=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if households is not None:
+            self.fields["household"] = forms.TypedChoiceField(
+                label=_("Household"),
+                coerce=int,
+                choices=[("", "—"), *((h.pk, f"{h.number}") for h in households)],
+            )
+        for question in QUESTIONS:
+            labels = SCALE_LABELS[question.scale]
+            self.fields[question.field] = forms.TypedChoiceField(
+                label=question.text,
+                coerce=int,
+                choices=[(value, labels[value]) for value in question.values],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose an answer.")},
+            )

@@ -12,5 +12,14 @@ two officers at once cannot both take the last place.
 
 from .applications import apply, decide_application, move_application
 from .calls import create_call, move_call
+from .survey import answer_survey, enter_paper_answer
 
-__all__ = ["apply", "create_call", "decide_application", "move_application", "move_call"]
+__all__ = [
+    "answer_survey",
+    "apply",
+    "create_call",
+    "decide_application",
+    "enter_paper_answer",
+    "move_application",
+    "move_call",
+]

@@ -39,6 +39,7 @@ from ..moves import (
     level_of,
     sources_of,
 )
+from .survey import snapshot_evaluation
 
 
 def apply(
@@ -104,6 +105,7 @@ def apply(
                 move="apply",
                 actor=membership.user,
             )
+            snapshot_evaluation(application)
     return application
 
 
