@@ -29,8 +29,7 @@ from . import selectors, services
 from .forms import SurveyForm
 from .models import SurveyAnswer
 from .moves import VILLAGE_RIGHT
-from .services.survey import survey_year
-from .survey import DIMENSION_LABELS, QUESTIONS, SCALE_LABELS, Dimension
+from .survey import DIMENSION_LABELS, QUESTIONS, SCALE_LABELS, Dimension, survey_year
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -162,7 +161,9 @@ def _refuse(request, message: str, status: int):
 def survey_page(request, code: str):
     row = find_code(code)
     if row is None or row.revoked_at is not None:
-        return _refuse(request, _("This QR code is not valid. Ask your village clerk for your passbook."), 404)
+        return _refuse(
+            request, _("This QR code is not valid. Ask your village clerk for your passbook."), 404
+        )
     with township_scope(row.township):
         return _survey_page(request, row, code)
 

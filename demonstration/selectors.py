@@ -348,7 +348,7 @@ def _year(year: int | None) -> int:
     return year if year is not None else now_local_date().year
 
 
-def _households_taking_part(village_ids: list[int], year: int) -> dict[int, dict[str, int]]:
+def _households_taking_part(village_ids: list[int], year: int) -> dict[int, dict[str, Any]]:
     """{village id: {"taking_part": n, "with_entry": n}}: households taking part (as `village_figures` counts
     them), and those of them with at least one approved entry of `year`. One query."""
     from scoring.models import Entry, EntryState
@@ -360,7 +360,7 @@ def _households_taking_part(village_ids: list[int], year: int) -> dict[int, dict
         .annotate(taking_part=Count("pk"), with_entry=Count("pk", filter=Q(Exists(with_entry))))
         .order_by()
     )
-    return {row["village_id"]: row for row in rows}
+    return {row["village_id"]: dict(row) for row in rows}
 
 
 def evaluation_results(village_ids: Iterable[int], *, year: int | None = None) -> dict[int, dict]:
@@ -373,8 +373,8 @@ def evaluation_results(village_ids: Iterable[int], *, year: int | None = None) -
     ids, year = list(village_ids), _year(year)
     with dangerously_all_townships():
         households = _households_taking_part(ids, year)
-        sums = {
-            row["village_id"]: row
+        sums: dict[int, dict[str, Any]] = {
+            row["village_id"]: dict(row)
             for row in SurveyAnswer.objects.filter(village_id__in=ids, year=year)
             .values("village_id")
             .annotate(answers=Count("pk"), **{field: Sum(field) for field in FIELDS})
@@ -385,7 +385,9 @@ def evaluation_results(village_ids: Iterable[int], *, year: int | None = None) -
         row = sums.get(village_id, {"answers": 0})
         answers = row["answers"]
         taking_part = households.get(village_id, {}).get("taking_part", 0)
-        means = {field: Decimal(row[field]) / answers for field in FIELDS} if answers else {}
+        means: dict[str, Decimal | None] = (
+            {field: Decimal(row[field]) / answers for field in FIELDS} if answers else {}
+        )
         scores = dimension_scores(means)
         results[village_id] = {
             "answers": answers,
@@ -452,7 +454,8 @@ def four_full_figures(village_ids: Iterable[int], *, year: int | None = None) ->
         entry = entries.get(village_id, {"total": 0, "recorded": 0, "items": 0})
         household = households.get(village_id, {"taking_part": 0, "with_entry": 0})
         reward = rewards.get(village_id, {"total": 0, "public": 0})
-        items = items_per_township.get(township_of.get(village_id), 0)
+        township_id = township_of.get(village_id)
+        items = items_per_township.get(township_id, 0) if township_id is not None else 0
         results[village_id] = {
             "items_used": _share(entry["items"], items),
             "items": items,

@@ -6,10 +6,13 @@ percentage: yes 100, no 0; on the 1–5 scale (value − 1) / 4 × 100 (1 → 0,
 the mean of its questions' scores. The wording is English here and Chinese in the catalogue (locale/survey).
 """
 
+import datetime
 import enum
+import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -128,3 +131,8 @@ def dimension_scores(averages: dict[str, Decimal | None]) -> dict[Dimension, Dec
                 scores.append(question.score(mean))  # the score is linear: the mean's score is the mean score
         result[dimension] = (sum(scores) / len(scores)).quantize(Decimal("0.1")) if scores else None
     return result
+
+
+def survey_year(township, now: datetime.datetime | None = None) -> int:
+    """The survey period: the calendar year in the township's time zone."""
+    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(township.timezone)).year

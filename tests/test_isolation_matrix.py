@@ -52,6 +52,9 @@ EXEMPT = {
     "publicity:public-notice": "public on purpose, by an unguessable token (a wrong token: 404, tested below)",
     "publicity:villager-page": "public on purpose, by an unguessable code and a second factor (tests/publicity/"
     "test_villager_page.py: a forged or revoked code is refused with 404)",
+    "demonstration_public:survey": "public on purpose, by the passbook's unguessable code and the second factor "
+    "of the passbook page (tests/demonstration/test_survey.py: a wrong, revoked or other household's code answers "
+    "nothing)",
     "oversight:county": "the county comparison of the user's own county-viewer memberships (tested below)",
     "oversight:county-xlsx": "the same comparison as a workbook",
 }

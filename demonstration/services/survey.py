@@ -7,27 +7,20 @@ constraint, so two answers sent at once leave one row and the other gets the sam
 kept: the household's row, the village, the answers, and for paper the clerk who entered it.
 """
 
-import datetime
-import zoneinfo
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.permissions import require
-from households.models import TAKING_PART_STATUSES, Household, Membership, Township
+from households.models import TAKING_PART_STATUSES, Household, Membership
 from scoring.models import PassbookCode
 
 from .. import selectors
 from ..models import Application, ApplicationEvaluation, SurveyAnswer, SurveyChannel
 from ..moves import VILLAGE_RIGHT
-from ..survey import QUESTIONS
-
-
-def survey_year(township: Township, now: datetime.datetime | None = None) -> int:
-    """The survey period: the calendar year in the township's time zone."""
-    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(township.timezone)).year
+from ..survey import QUESTIONS, survey_year
 
 
 def _clean_answers(answers: dict) -> dict[str, int]:
@@ -58,7 +51,7 @@ def _already_answered() -> DomainError:
     )
 
 
-def _record(*, household: Household, answers: dict, channel: str, entered_by=None) -> SurveyAnswer:
+def _record(*, household: Household, answers: dict, channel: str, entered_by: Any = None) -> SurveyAnswer:
     cleaned = _clean_answers(answers)
     if household.participation not in TAKING_PART_STATUSES:
         raise DomainError(
@@ -103,7 +96,7 @@ def answer_survey(*, code: PassbookCode, answers: dict) -> SurveyAnswer:
             code="code_revoked",
         )
     account = row.account
-    household = account.household or (account.resident.household if account.resident_id else None)
+    household = account.household or (account.resident.household if account.resident is not None else None)
     if household is None:
         raise DomainError(_("The survey is answered by households, not by units."), code="not_a_household")
     return _record(household=household, answers=answers, channel=SurveyChannel.PHONE)
