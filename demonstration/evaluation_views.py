@@ -111,7 +111,8 @@ def enter_paper_answer(request, township, membership, village_pk):
     if request.method == "POST":
         if form.is_valid():
             data = dict(form.cleaned_data)
-            household = next(h for h in households if h.pk == data.pop("household"))
+            chosen = data.pop("household")
+            household = next(h for h in households if h.pk == chosen)
             try:
                 services.enter_paper_answer(membership=membership, household=household, answers=data)
             except DomainError as exc:

@@ -42,13 +42,17 @@ def _clean_answers(answers: dict) -> dict[str, int]:
     return cleaned
 
 
-def _already_answered() -> DomainError:
-    return DomainError(
-        _(
+def _already_answered(household: Household, channel: str) -> DomainError:
+    if channel == SurveyChannel.PAPER:  # the clerk's words
+        message = _(
+            "Household %(number)s has already answered this year's survey, on paper or on the phone: one answer "
+            "per household. Nothing was saved."
+        ) % {"number": household.number}
+    else:
+        message = _(
             "Your household has already answered this year's survey: one answer per household. Nothing was saved."
-        ),
-        code="already_answered",
-    )
+        )
+    return DomainError(message, code="already_answered")
 
 
 def _record(*, household: Household, answers: dict, channel: str, entered_by: Any = None) -> SurveyAnswer:
@@ -61,7 +65,7 @@ def _record(*, household: Household, answers: dict, channel: str, entered_by: An
         )
     year = survey_year(household.township)
     if SurveyAnswer.objects.filter(household=household, year=year).exists():
-        raise _already_answered()
+        raise _already_answered(household, channel)
     try:
         with transaction.atomic():
             return SurveyAnswer.objects.create(
@@ -75,7 +79,7 @@ def _record(*, household: Household, answers: dict, channel: str, entered_by: An
             )
     except IntegrityError as exc:  # the same household answered at the same moment: the constraint decides
         if "one_survey_answer_per_household_and_year" in str(exc):
-            raise _already_answered() from exc
+            raise _already_answered(household, channel) from exc
         raise
 
 

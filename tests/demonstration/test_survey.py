@@ -187,6 +187,7 @@ def test_two_answers_at_once_leave_one_the_constraint_refuses_the_other(world):
 
 
 def test_the_clerk_enters_a_paper_answer_once_and_who_entered_it_is_kept(world, login):
+    _, a4, _ = _more_households(world)
     client = login(world.a.clerk)
     url = reverse(
         "demonstration:survey-enter", kwargs={"township_slug": "town-a", "village_pk": world.a.villages[0].pk}
@@ -206,6 +207,8 @@ def test_the_clerk_enters_a_paper_answer_once_and_who_entered_it_is_kept(world, 
     # A household of the village the clerk does not keep is no choice of the form; nothing is written.
     other = client.post(url, {"household": world.a.households[1].pk, **ALL_YES_FIVE})
     assert other.status_code == 400 and _answers() == [answer]
+    assert client.post(url, {"household": a4.pk, **ALL_YES_FIVE}).status_code == 302  # not the first listed
+    assert [a.household_id for a in _answers()] == [world.a.households[0].pk, a4.pk]
 
 
 def test_a_panel_member_cannot_enter_a_paper_answer_and_a_household_on_the_phone_then_is_refused(
@@ -456,6 +459,12 @@ def test_an_application_keeps_the_evaluation_it_applied_with(programme, world, l
     url = reverse("demonstration:application", kwargs={"township_slug": "town-a", "pk": application.pk})
     text = login(world.a.admin).get(url).content.decode()
     assert "满意度" in text and "25.0 %" in text
+    # The city reads it too, outside any township's scope.
+    url = reverse(
+        "demonstration_region:application", kwargs={"region_slug": "yinchuan", "pk": application.pk}
+    )
+    text = login(programme.city_officer).get(url).content.decode()
+    assert "满意度" in text and "33.3 %" in text
 
 
 def test_the_demo_answers_for_its_villages_once(world):
