@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from review.models import MIN_NOTICE_DAYS
 
 from .moves import APPLICATION_MOVES, CALL_MOVES
+from .survey import QUESTIONS, SCALE_LABELS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -87,3 +88,24 @@ class ResolveObjectionForm(forms.Form):
     outcome = forms.CharField(
         label=_("Outcome and reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+class SurveyForm(forms.Form):
+    """The village survey's questions (demonstration.survey), one radio group each; with `households`, the clerk's
+    form for a paper answer, which also names the household."""
+
+    def __init__(self, *args, households=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if households is not None:
+            self.fields["household"] = forms.TypedChoiceField(
+                label=_("Household"),
+                coerce=int,
+                choices=[("", "—"), *((h.pk, f"{h.number}") for h in households)],
+            )
+        for question in QUESTIONS:
+            labels = SCALE_LABELS[question.scale]
+            self.fields[question.field] = forms.TypedChoiceField(
+                label=question.text,
+                coerce=int,
+                choices=[(value, labels[value]) for value in question.values],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose an answer.")},
+            )

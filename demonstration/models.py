@@ -18,8 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import TownshipOwned
 from core.permissions import RegionRole
-from households.models import Township, Village
+from households.models import Household, Township, Village
 from review.models import MIN_NOTICE_DAYS
+
+from .survey import QUESTIONS, SCALE_FIELDS, YES_NO_FIELDS
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -344,6 +346,133 @@ class ApplicationMove(TownshipOwned):
 
     def __str__(self) -> str:
         return f"{self.application} {self.move}"
+
+
+# The villages' evaluation (issue 20, item 4) -------------------------------------------------------------------
+
+
+class SurveyChannel(models.TextChoices):
+    PHONE = "phone", _("On the phone, by the passbook code")
+    PAPER = "paper", _("On paper, entered by the clerk")
+
+
+def _answer_field(name: str) -> models.PositiveSmallIntegerField:
+    question = next(q for q in QUESTIONS if q.field == name)
+    return models.PositiveSmallIntegerField(question.text)
+
+
+class SurveyAnswer(TownshipOwned):
+    """One household's answer to the village survey of one year (the survey period): awareness, participation and
+    satisfaction (`demonstration.survey`). One per household and year, held by the database. No personal data:
+    the household is named by its row, never by a name, phone number or address; a paper answer says which clerk
+    entered it."""
+
+    village_path = "village"
+    household_record = True
+
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="+", help_text=_("village at the time")
+    )
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year of the survey"))
+    channel = models.CharField(_("channel"), max_length=10, choices=SurveyChannel.choices)
+    knows_scheme = _answer_field("knows_scheme")
+    knows_items = _answer_field("knows_items")
+    knows_notices = _answer_field("knows_notices")
+    earned_points = _answer_field("earned_points")
+    used_shop = _answer_field("used_shop")
+    joins_activities = _answer_field("joins_activities")
+    fair_scoring = _answer_field("fair_scoring")
+    shop_goods = _answer_field("shop_goods")
+    overall = _answer_field("overall")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["year", "village_id", "id"]
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "year"],
+                name="one_survey_answer_per_household_and_year",
+                violation_error_message=_("This household has already answered this year's survey."),
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=SurveyChannel.values), name="survey_answer_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel=SurveyChannel.PHONE, entered_by__isnull=True)
+                | Q(channel=SurveyChannel.PAPER, entered_by__isnull=False),
+                name="survey_paper_answer_says_who_entered_it",
+            ),
+            models.CheckConstraint(
+                condition=Q(**{f"{name}__in": (0, 1) for name in YES_NO_FIELDS}),
+                name="survey_yes_no_answers_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(**{f"{name}__range": (1, 5) for name in SCALE_FIELDS}),
+                name="survey_scale_answers_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.year} #{self.pk}"
+
+
+class ApplicationEvaluation(TownshipOwned):
+    """The evaluation an application carries (a snapshot taken when applying, like its figures): the survey's
+    results and the four "全" figures of the call's year, in %; empty where there was nothing to count."""
+
+    village_path = "application__village"
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="evaluation")
+    survey_answers = models.PositiveIntegerField(_("survey answers"))
+    survey_answer_share = models.DecimalField(
+        _("households answering (%)"), max_digits=5, decimal_places=1, null=True, validators=PERCENT
+    )
+    awareness = models.DecimalField(_("awareness (%)"), max_digits=5, decimal_places=1, null=True)
+    participation = models.DecimalField(_("participation (%)"), max_digits=5, decimal_places=1, null=True)
+    satisfaction = models.DecimalField(_("satisfaction (%)"), max_digits=5, decimal_places=1, null=True)
+    items_used = models.DecimalField(_("items used (%)"), max_digits=5, decimal_places=1, null=True)
+    households_with_entry = models.DecimalField(
+        _("households with an entry (%)"), max_digits=5, decimal_places=1, null=True
+    )
+    entries_recorded = models.DecimalField(
+        _("entries with recorder and reason (%)"), max_digits=5, decimal_places=1, null=True
+    )
+    rewards_public = models.DecimalField(
+        _("rewards posted publicly (%)"), max_digits=5, decimal_places=1, null=True
+    )
+
+    class Meta:
+        verbose_name = _("evaluation of an application")
+        verbose_name_plural = _("evaluations of applications")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    **{
+                        f"{name}__range": (0, 100)
+                        for name in (
+                            "awareness",
+                            "participation",
+                            "satisfaction",
+                            "items_used",
+                            "households_with_entry",
+                            "entries_recorded",
+                            "rewards_public",
+                            "survey_answer_share",
+                        )
+                    }
+                ),  # an empty figure (NULL) passes: nothing to count
+                name="application_evaluation_percentages",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application}"
 
 
 # The notices of the programme (公示, with objections): at the end of the module, the rows above are their neighbours.

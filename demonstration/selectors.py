@@ -11,11 +11,12 @@ before anything is read; they return evaluated lists, so nothing is queried late
 
 import datetime
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -328,3 +329,145 @@ def region_label(region: Region) -> str:
 
 def now_local_date() -> datetime.date:
     return timezone.localdate()
+
+
+# The villages' evaluation (issue 20, item 4) -------------------------------------------------------------------
+#
+# Both selectors take village ids the caller may see (a township member's villages, a county's or a city's
+# applying villages) and read every township's rows for exactly those villages: a constant number of queries for
+# any number of villages. Percentages have one decimal; None where there is nothing to count.
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def _year(year: int | None) -> int:
+    return year if year is not None else now_local_date().year
+
+
+def _households_taking_part(village_ids: list[int], year: int) -> dict[int, dict[str, Any]]:
+    """{village id: {"taking_part": n, "with_entry": n}}: households taking part (as `village_figures` counts
+    them), and those of them with at least one approved entry of `year`. One query."""
+    from scoring.models import Entry, EntryState
+
+    with_entry = Entry.objects.filter(household=OuterRef("pk"), year=year, state=EntryState.APPROVED)
+    rows = (
+        Household.objects.filter(village_id__in=village_ids, participation__in=TAKING_PART_STATUSES)
+        .values("village_id")
+        .annotate(taking_part=Count("pk"), with_entry=Count("pk", filter=Q(Exists(with_entry))))
+        .order_by()
+    )
+    return {row["village_id"]: dict(row) for row in rows}
+
+
+def evaluation_results(village_ids: Iterable[int], *, year: int | None = None) -> dict[int, dict]:
+    """The survey's results of `year` (default: this year) per village: {village id: {"answers", "households"
+    (taking part), "answer_share", "awareness", "participation", "satisfaction"}}, the last four in %. Two
+    queries, whatever the number of villages."""
+    from .models import SurveyAnswer
+    from .survey import FIELDS, Dimension, dimension_scores
+
+    ids, year = list(village_ids), _year(year)
+    with dangerously_all_townships():
+        households = _households_taking_part(ids, year)
+        sums: dict[int, dict[str, Any]] = {
+            row["village_id"]: dict(row)
+            for row in SurveyAnswer.objects.filter(village_id__in=ids, year=year)
+            .values("village_id")
+            .annotate(answers=Count("pk"), **{field: Sum(field) for field in FIELDS})
+            .order_by()
+        }
+    results = {}
+    for village_id in ids:
+        row = sums.get(village_id, {"answers": 0})
+        answers = row["answers"]
+        taking_part = households.get(village_id, {}).get("taking_part", 0)
+        means: dict[str, Decimal | None] = (
+            {field: Decimal(row[field]) / answers for field in FIELDS} if answers else {}
+        )
+        scores = dimension_scores(means)
+        results[village_id] = {
+            "answers": answers,
+            "households": taking_part,
+            "answer_share": _share(answers, taking_part),
+            "awareness": scores[Dimension.AWARENESS],
+            "participation": scores[Dimension.PARTICIPATION],
+            "satisfaction": scores[Dimension.SATISFACTION],
+        }
+    return results
+
+
+def four_full_figures(village_ids: Iterable[int], *, year: int | None = None) -> dict[int, dict]:
+    """积分项目全覆盖, 积分对象全参与, 积分过程全纪录, 积分奖励全公开 of `year` (default: this year) per village, from
+    the ledger, in %: {village id: {...}} with
+
+    - "items_used": the active items of the township's schemes of the year (not drafts) with at least one approved
+      entry in the village, of all those items;
+    - "households_with_entry": households taking part with at least one approved entry of the year, of all taking
+      part;
+    - "entries_recorded": approved entries of the year with a recorder and a reason, of all approved entries;
+    - "rewards_public": star ratings (3 stars and up) of the village in the year's current rating that were
+      published (the rating is posted: honour roll, reward lists), of all such ratings;
+
+    and the counts behind each share. Five queries, whatever the number of villages."""
+    from rewards.models import StarResult, StarRunState
+    from scoring.models import Entry, EntryState, Item, SchemeState
+
+    ids, year = list(village_ids), _year(year)
+    with dangerously_all_townships():
+        township_of = dict(Village.objects.filter(pk__in=ids).values_list("pk", "township_id"))
+        scheme_items = Item.objects.filter(
+            township_id__in=set(township_of.values()), category__scheme__year=year, active=True
+        ).exclude(category__scheme__state=SchemeState.DRAFT)
+        items_per_township = dict(
+            scheme_items.values("township_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("township_id", "n")
+        )
+        entries = {
+            row["village_id"]: row
+            for row in Entry.objects.filter(village_id__in=ids, year=year, state=EntryState.APPROVED)
+            .values("village_id")
+            .annotate(
+                total=Count("pk"),
+                recorded=Count("pk", filter=Q(recorded_by__isnull=False) & ~Q(reason__regex=r"^\s*$")),
+                items=Count("item_id", distinct=True, filter=Q(item__in=scheme_items)),
+            )
+            .order_by()
+        }
+        households = _households_taking_part(ids, year)
+        rewards = {
+            row["village_id"]: row
+            for row in StarResult.objects.filter(
+                village_id__in=ids, run__scheme__year=year, run__current=True, stars__gt=0
+            )
+            .values("village_id")
+            .annotate(total=Count("pk"), public=Count("pk", filter=Q(run__state=StarRunState.PUBLISHED)))
+            .order_by()
+        }
+    results = {}
+    for village_id in ids:
+        entry = entries.get(village_id, {"total": 0, "recorded": 0, "items": 0})
+        household = households.get(village_id, {"taking_part": 0, "with_entry": 0})
+        reward = rewards.get(village_id, {"total": 0, "public": 0})
+        township_id = township_of.get(village_id)
+        items = items_per_township.get(township_id, 0) if township_id is not None else 0
+        results[village_id] = {
+            "items_used": _share(entry["items"], items),
+            "items": items,
+            "items_with_entry": entry["items"],
+            "households_with_entry": _share(household["with_entry"], household["taking_part"]),
+            "households": household["taking_part"],
+            "households_entered": household["with_entry"],
+            "entries_recorded": _share(entry["recorded"], entry["total"]),
+            "entries": entry["total"],
+            "entries_with_reason": entry["recorded"],
+            "rewards_public": _share(reward["public"], reward["total"]),
+            "rewards": reward["total"],
+            "rewards_posted": reward["public"],
+        }
+    return results

@@ -12,7 +12,6 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from households.models import Resident
 from rewards.models import StarResult
 from rewards.selectors import list_stars, published_run, spendable_balance
 from scoring.models import Account, EntryState, PassbookCode, RankingList, Scheme, SchemeState
+from scoring.passbook_access import COOKIE, MAX_CODE_LENGTH, OPEN_FOR, page_is_open, page_signer
 from scoring.selectors import passbook
 from scoring.services import hash_code
 
@@ -35,9 +35,6 @@ from . import villager_requests
 WINDOW = datetime.timedelta(minutes=15)
 CODE_TRIES = 5
 ADDRESS_TRIES = 20
-OPEN_FOR = datetime.timedelta(minutes=30)
-COOKIE = "jifen_passbook"
-MAX_CODE_LENGTH = 100
 
 
 def villager_url(code: str) -> str:
@@ -116,18 +113,8 @@ def _factors(account: Account, head: Resident | None) -> list[str]:
     return [value[-4:].upper() for value in values if len(value) >= 4]
 
 
-def _signer(code_hash: str) -> signing.TimestampSigner:
-    return signing.TimestampSigner(salt=f"publicity.villager:{code_hash}")
-
-
-def _is_open(request, code_hash: str) -> bool:
-    value = request.COOKIES.get(COOKIE)
-    if not value:
-        return False
-    try:
-        return _signer(code_hash).unsign(value, max_age=OPEN_FOR) == code_hash[:16]
-    except signing.BadSignature:  # forged, another code's, or older than 30 minutes
-        return False
+_signer = page_signer  # the cookie's rule lives in scoring.passbook_access (the village survey reads it too)
+_is_open = page_is_open
 
 
 def _scheme(account: Account) -> Scheme | None:

@@ -56,6 +56,9 @@ EXEMPT = {
     "demonstration-village application (a wrong token: 404, tests/demonstration/test_notices.py)",
     "demonstration_public:result-notice": "public on purpose, by an unguessable token: a county's or city's notice of "
     "its result, no township's data beyond the selected villages' names and scores (a wrong token: 404)",
+    "demonstration_public:survey": "public on purpose, by the passbook's unguessable code and the second factor "
+    "of the passbook page (tests/demonstration/test_survey.py: a wrong, revoked or other household's code answers "
+    "nothing)",
     "oversight:county": "the county comparison of the user's own county-viewer memberships (tested below)",
     "oversight:county-xlsx": "the same comparison as a workbook",
 }

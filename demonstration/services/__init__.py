@@ -18,11 +18,14 @@ from .notices import (
     resolve_application_objection,
     resolve_result_objection,
 )
+from .survey import answer_survey, enter_paper_answer
 
 __all__ = [
+    "answer_survey",
     "apply",
     "create_call",
     "decide_application",
+    "enter_paper_answer",
     "file_application_objection",
     "file_result_objection",
     "move_application",

@@ -40,6 +40,7 @@ from ..moves import (
     sources_of,
 )
 from .notices import _check_application_notice_over, _check_result_notice_over, _post_application_notice
+from .survey import snapshot_evaluation
 
 
 def apply(
@@ -105,6 +106,7 @@ def apply(
                 move="apply",
                 actor=membership.user,
             )
+            snapshot_evaluation(application)
     return application
 
 

@@ -137,7 +137,16 @@ def resolve_result_objection(world):
     )
 
 
+def enter_paper_answer(world):
+    answers = dict.fromkeys(("knows_scheme", "knows_items", "knows_notices", "earned_points", "used_shop"), 1)
+    answers.update(dict.fromkeys(("joins_activities", "fair_scoring", "shop_goods", "overall"), 3))
+    return lambda: services.enter_paper_answer(  # a panel member inspects; the roster's keepers enter paper
+        membership=member(world.a.panel), household=world.a.households[0], answers=answers
+    )
+
+
 CASES = {
+    "demonstration.services.survey.enter_paper_answer": enter_paper_answer,
     "demonstration.services.calls.create_call": create_call,
     "demonstration.services.calls.move_call": move_call,
     "demonstration.services.applications.apply": apply,
@@ -151,4 +160,8 @@ EXEMPT: dict[str, str] = {
     "anyone who reads it (by its token) may object while it runs; no member acts",
     "demonstration.services.notices.file_result_objection": "the public page of the result's notice: anyone who "
     "reads it (by its token) may object while it runs; no member acts",
+    "demonstration.services.survey.answer_survey": "the household's own survey page: no member acts; the page "
+    "opens it only for a live passbook code whose second factor was answered, and the code names the household",
+    "demonstration.services.survey.snapshot_evaluation": "called by apply inside its transaction, after apply "
+    "checked the member's right (its case above)",
 }
