@@ -88,6 +88,8 @@ class ResolveObjectionForm(forms.Form):
     outcome = forms.CharField(
         label=_("Outcome and reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
 class SurveyForm(forms.Form):
     """The village survey's questions (demonstration.survey), one radio group each; with `households`, the clerk's
     form for a paper answer, which also names the household."""

@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config import embedded, media_storage
