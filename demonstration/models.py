@@ -335,3 +335,7 @@ class ApplicationMove(TownshipOwned):
 
     def __str__(self) -> str:
         return f"{self.application} {self.move}"
+
+
+# The use of an award (its spending and the region's checks) lives in its own module; imported here so Django sees it.
+from .award_models import AwardCheck, AwardPurpose, AwardSpending, CheckFinding, CheckKind  # noqa: E402, F401

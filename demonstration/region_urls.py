@@ -1,6 +1,7 @@
 """County and city pages of the demonstration programme, under /r/<region_slug>/demonstration/."""
 
+from .award_views import region_urlpatterns as award_region_urlpatterns
 from .views import region_urlpatterns
 
 app_name = "demonstration_region"
-urlpatterns = [*region_urlpatterns]
+urlpatterns = [*region_urlpatterns, *award_region_urlpatterns]

@@ -1,6 +1,7 @@
 """Township pages of the demonstration programme, under /t/<township_slug>/demonstration/."""
 
+from .award_views import urlpatterns as award_urlpatterns
 from .views import urlpatterns as page_urlpatterns
 
 app_name = "demonstration"
-urlpatterns = [*page_urlpatterns]
+urlpatterns = [*page_urlpatterns, *award_urlpatterns]

@@ -11,6 +11,16 @@ two officers at once cannot both take the last place.
 """
 
 from .applications import apply, decide_application, move_application
+from .award import record_check, record_spending, reverse_spending
 from .calls import create_call, move_call
 
-__all__ = ["apply", "create_call", "decide_application", "move_application", "move_call"]
+__all__ = [
+    "apply",
+    "create_call",
+    "decide_application",
+    "move_application",
+    "move_call",
+    "record_check",
+    "record_spending",
+    "reverse_spending",
+]
