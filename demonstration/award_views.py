@@ -23,9 +23,8 @@ from households.forms import add_domain_error
 
 from . import selectors, services
 from .award_document import award_use_pdf
-from .award_models import AwardSpending
 from .forms import CheckForm, ReverseSpendingForm, SpendingForm
-from .models import ApplicationState
+from .models import ApplicationState, AwardSpending
 from .services.award import CHECK_RIGHT, SPEND_RIGHT
 from .views import _page, _region_application, _township_application, r_url, region_view, t_url
 
@@ -158,7 +157,7 @@ urlpatterns = [
 
 @region_view()
 def region_award_list(request, region, region_membership):
-    context = {"applications": selectors.awarded_for_region(region)}
+    context = {"rows": selectors.awarded_for_region(region)}
     return _page(request, region, region_membership, "demonstration/award_region_list.html", context)
 
 

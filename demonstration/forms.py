@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .award_models import AwardPurpose, CheckFinding, CheckKind
+from .models import AwardPurpose, CheckFinding, CheckKind
 from .moves import APPLICATION_MOVES, CALL_MOVES
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -24,14 +24,17 @@ from core.tenancy import dangerously_all_townships
 from households.models import TAKING_PART_STATUSES, Household, Membership, Participation, Township, Village
 from review.models import Objection, ObjectionState, ReviewRound, RoundKind, RoundState
 
-from .award_models import MISUSE_FINDINGS, AwardCheck, AwardSpending, CheckFinding
 from .models import (
+    MISUSE_FINDINGS,
     Application,
     ApplicationMove,
     ApplicationState,
+    AwardCheck,
+    AwardSpending,
     Call,
     CallMove,
     CallState,
+    CheckFinding,
     Region,
     RegionKind,
     RegionMembership,
@@ -359,7 +362,7 @@ def award_spending(application: Application) -> list:
     )
     reversed_ids = {item.reverses_id for item in items if item.reverses_id}
     for item in items:
-        item.was_reversed = item.pk in reversed_ids
+        item.was_reversed = item.pk in reversed_ids  # type: ignore[attr-defined]
     return items
 
 
@@ -413,9 +416,18 @@ def misuse_flags(application_ids: list[int]) -> dict[int, MisuseFlag]:
     return flags
 
 
-def awarded_for_region(region: Region) -> list[Application]:
-    """The awarded applications a county or city sees, each with `balance` (AwardBalance), `checks_count` and
-    `misuse` (a MisuseFlag or None)."""
+@dataclass(frozen=True)
+class AwardUse:
+    """An awarded application as a county's or a city's list shows it."""
+
+    application: Application
+    balance: AwardBalance
+    checks: int
+    misuse: MisuseFlag | None
+
+
+def awarded_for_region(region: Region) -> list[AwardUse]:
+    """The awarded applications a county or city sees, with their balance, checks and misuse flag."""
     applications = [a for a in applications_for_region(region) if a.state == ApplicationState.AWARDED]
     ids = [a.pk for a in applications]
     flags = misuse_flags(ids)
@@ -434,10 +446,15 @@ def awarded_for_region(region: Region) -> list[Application]:
             .order_by()
             .values_list("application_id", "n")
         )
+    rows = []
     for application in applications:
-        award = application.award or ZERO
-        used = spent.get(application.pk) or ZERO
-        application.balance = AwardBalance(award=award, spent=used, balance=award - used)
-        application.checks_count = checks.get(application.pk, 0)
-        application.misuse = flags.get(application.pk)
-    return applications
+        award, used = application.award or ZERO, spent.get(application.pk) or ZERO
+        rows.append(
+            AwardUse(
+                application=application,
+                balance=AwardBalance(award=award, spent=used, balance=award - used),
+                checks=checks.get(application.pk, 0),
+                misuse=flags.get(application.pk),
+            )
+        )
+    return rows

@@ -26,9 +26,17 @@ from core.tenancy import township_scope
 from households.models import Membership
 
 from .. import selectors
-from ..award_models import AwardCheck, AwardPurpose, AwardSpending, CheckFinding, CheckKind
 from ..form_files import check_invoice_file, invoice_name_for
-from ..models import Application, ApplicationState, RegionMembership
+from ..models import (
+    Application,
+    ApplicationState,
+    AwardCheck,
+    AwardPurpose,
+    AwardSpending,
+    CheckFinding,
+    CheckKind,
+    RegionMembership,
+)
 from ..moves import VILLAGE_RIGHT
 
 SPEND_RIGHT = VILLAGE_RIGHT  # the village's paperwork: its clerk, or the township office
@@ -144,8 +152,8 @@ def record_check(
 ) -> AwardCheck:
     """A county's or a city's check of the award's use: the items sampled (spending of this award), the finding
     and, for a finding of misuse, what was found and what must follow."""
-    region = getattr(membership, "region", None)
-    require_region(membership, CHECK_RIGHT, region)
+    require_region(membership, CHECK_RIGHT, membership.region)
+    region = membership.region
     if not selectors.applications_for_region(region, pk=application.pk):
         raise PermissionDenied(_("Your role does not allow this."))  # another county's village
     details, follow_up = details.strip(), follow_up.strip()

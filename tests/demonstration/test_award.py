@@ -77,7 +77,10 @@ def test_the_village_clerk_records_spending_and_the_balance_falls(programme, wor
     assert (figures.award, figures.spent, figures.balance) == (D("50000"), D("20000.00"), D("30000.00"))
     with township_scope(application.township):
         photo = AwardSpending.objects.get(purpose="publicity_training")
-    assert (photo.invoice_content_type, photo.invoice_name) == ("image/png", "发票照片.png")  # named by its bytes
+    assert (photo.invoice_content_type, photo.invoice_name) == (
+        "image/png",
+        "发票照片.png",
+    )  # named by its bytes
 
 
 def test_spending_above_the_balance_is_refused_and_nothing_is_written(programme, world):
@@ -143,7 +146,11 @@ def test_the_database_refuses_an_overdraw_and_any_change_of_a_spending(programme
             ("UPDATE demonstration_awardspending SET amount = 1 WHERE id = %s", [spending.pk]),
             ("DELETE FROM demonstration_awardspending WHERE id = %s", [spending.pk]),
         ]:
-            with pytest.raises((IntegrityError, InternalError)), transaction.atomic(), connection.cursor() as cur:
+            with (
+                pytest.raises((IntegrityError, InternalError)),
+                transaction.atomic(),
+                connection.cursor() as cur,
+            ):
                 cur.execute(sql, params)
         assert list(AwardSpending.objects.values_list("amount", flat=True)) == [D("100.00")]
 
@@ -242,7 +249,11 @@ def test_a_check_is_refused_without_follow_up_or_with_items_of_another_award(pro
     today = timezone.localdate()
     with pytest.raises(DomainError) as no_follow_up:
         services.record_check(
-            membership=city, application=application, checked_on=today, finding="false_report", details="发票重复"
+            membership=city,
+            application=application,
+            checked_on=today,
+            finding="false_report",
+            details="发票重复",
         )
     assert no_follow_up.value.field == "follow_up"
     with pytest.raises(DomainError) as wrong_item:
@@ -255,7 +266,10 @@ def test_a_check_is_refused_without_follow_up_or_with_items_of_another_award(pro
     assert nothing_sampled.value.field == "sampled"
     with pytest.raises(PermissionDenied):  # 西县 does not check 东县's villages
         services.record_check(
-            membership=region_member(p.west_officer), application=application, checked_on=today, finding="none"
+            membership=region_member(p.west_officer),
+            application=application,
+            checked_on=today,
+            finding="none",
         )
     assert AwardCheck.objects.count() == 0
 
@@ -281,9 +295,20 @@ def test_the_spending_and_the_checks_print_as_one_pdf(programme, world, tmp_path
     content, filename = award_use_pdf(application)
     path = tmp_path / filename
     path.write_bytes(content)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    )
     words = " ".join(text.stdout.split())
-    for expected in ["a东村", "惠民超市", "3000.00", "-250.00", "重复录入", "未按方案使用", "补录兑换台账", "银川市"]:
+    for expected in [
+        "a东村",
+        "惠民超市",
+        "3000.00",
+        "-250.00",
+        "重复录入",
+        "未按方案使用",
+        "补录兑换台账",
+        "银川市",
+    ]:
         assert expected in words, expected
     assert "47000.00" in words  # 50,000 − 3,000 − 250 + 250
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
@@ -313,7 +338,12 @@ def test_a_supervisor_reads_the_award_page_but_records_nothing(programme, world,
     client.force_login(world.a.supervisor)
     url = reverse("demonstration:award", kwargs={"township_slug": "town-a", "pk": application.pk})
     assert 'name="invoice"' not in client.get(url).content.decode()
-    data = {"spent_on": timezone.localdate().isoformat(), "purpose": "shop_goods", "supplier": "x", "amount": "1"}
+    data = {
+        "spent_on": timezone.localdate().isoformat(),
+        "purpose": "shop_goods",
+        "supplier": "x",
+        "amount": "1",
+    }
     assert client.post(url, {**data, "invoice": invoice()}).status_code == 403
     assert rows(application) == 0
 
@@ -323,7 +353,9 @@ def test_the_region_pages_show_the_misuse_flag_and_record_a_check(programme, wor
     application = awarded(p)
     goods = spend(world.a.admin, application, D("3000"))
     client.force_login(p.city_officer)
-    award_url = reverse("demonstration_region:award", kwargs={"region_slug": "yinchuan", "pk": application.pk})
+    award_url = reverse(
+        "demonstration_region:award", kwargs={"region_slug": "yinchuan", "pk": application.pk}
+    )
     response = client.post(
         award_url,
         {
@@ -349,3 +381,15 @@ def test_the_region_pages_show_the_misuse_flag_and_record_a_check(programme, wor
         kwargs={"region_slug": "east", "pk": application.pk, "spending_pk": goods.pk},
     )
     assert client.get(invoice_url).status_code == 200
+
+
+def test_the_demo_records_spending_a_reversal_and_a_spot_check_once(programme, world):
+    from demonstration.demo_award import seed_award_use
+
+    application = awarded(programme)
+    office, city = member(world.a.admin), region_member(programme.city_officer)
+    assert seed_award_use(application, township_membership=office, officer_membership=city) is True
+    assert seed_award_use(application, township_membership=office, officer_membership=city) is False
+    # 50,000 − (18,600 + 9,800 + 2,400 + 860 − 860)
+    assert balance(application).balance == D("19200.00")
+    assert AwardCheck.objects.get().finding == "none" and selectors.misuse_flags([application.pk]) == {}
