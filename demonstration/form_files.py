@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from scoring.evidence import sniff_content_type
+from scoring.evidence import check_evidence_file, sniff_content_type
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FORM_TYPES = {
@@ -74,3 +74,32 @@ def _is_docx(upload: Any) -> bool:
         upload.seek(0)
     # A macro-enabled document is not a .docx: refuse what carries a VBA project.
     return "word/document.xml" in names and not any(name.endswith("vbaProject.bin") for name in names)
+
+
+INVOICE_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+}
+
+
+def check_invoice_file(upload: Any) -> str:
+    """An invoice's content type (a PDF or a photo, read from its bytes and, for a photo, opened by Pillow: the
+    ledger's own evidence check), or a DomainError on the invoice field."""
+    if not upload.size:
+        raise DomainError(_("%(name)s is empty.") % {"name": upload.name}, field="invoice")
+    try:
+        return check_evidence_file(upload)
+    except DomainError as exc:
+        raise DomainError(exc.message, field="invoice", code="invoice_type") from exc
+
+
+def invoice_name_for(name: str, content_type: str) -> str:
+    """The uploaded name with the extension of what the file really is."""
+    name = (name or "invoice").rsplit("/", 1)[-1][:180]
+    extension = INVOICE_EXTENSIONS[content_type]
+    if name.lower().endswith(extension) or (extension == ".jpg" and name.lower().endswith(".jpeg")):
+        return name
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return stem + extension

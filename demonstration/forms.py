@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from review.models import MIN_NOTICE_DAYS
 
+from .models import AwardPurpose, CheckFinding, CheckKind
 from .moves import APPLICATION_MOVES, CALL_MOVES
 from .survey import QUESTIONS, SCALE_LABELS
 
@@ -111,3 +112,52 @@ class SurveyForm(forms.Form):
                 widget=forms.RadioSelect,
                 error_messages={"required": _("Choose an answer.")},
             )
+
+
+# The use of an award ---------------------------------------------------------------------------------------------
+
+
+class SpendingForm(forms.Form):
+    spent_on = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=AwardPurpose.choices)
+    amount = forms.DecimalField(label=_("Amount (yuan)"), max_digits=12, decimal_places=2)
+    supplier = forms.CharField(label=_("Supplier"), max_length=200)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=300,
+        help_text=_("For another approved use: who approved it and when."),
+    )
+    invoice = forms.FileField(
+        label=_("Invoice"), help_text=_("A PDF or a photo (JPEG, PNG, WebP) of the invoice.")
+    )
+
+
+class ReverseSpendingForm(forms.Form):
+    spending = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+
+
+class CheckForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=CheckKind.choices, initial=CheckKind.SPOT_CHECK)
+    checked_on = forms.DateField(label=_("Date of the check"), widget=DATE_WIDGET)
+    sampled = forms.TypedMultipleChoiceField(
+        label=_("Items sampled"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    finding = forms.ChoiceField(label=_("Finding"), choices=CheckFinding.choices)
+    details = forms.CharField(
+        label=_("What was found"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    follow_up = forms.CharField(
+        label=_("Follow-up"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, spending, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sampled"].choices = [
+            (
+                item.pk,
+                f"{item.spent_on:%Y-%m-%d} · {item.get_purpose_display()} · {item.amount} · {item.supplier}",
+            )
+            for item in spending
+        ]

@@ -190,6 +190,8 @@ def township_application(request, township, membership, pk):
         "form_url": t_url(township, "application-form", pk=application.pk),
         "back_url": t_url(township, "home"),
         "notice_panel": application_panel(township, membership, application),
+        "award_url": t_url(township, "award", pk=application.pk),
+        "misuse": selectors.misuse_flags([application.pk]).get(application.pk),
     }
     return render(request, "demonstration/application_detail.html", context)
 
@@ -349,6 +351,8 @@ def region_application(request, region, region_membership, pk):
         "move_url": r_url(region, "application-move", pk=application.pk),
         "form_url": r_url(region, "application-form", pk=application.pk),
         "back_url": r_url(region, "call", pk=application.call_id),
+        "award_url": r_url(region, "award", pk=application.pk),
+        "misuse": selectors.misuse_flags([application.pk]).get(application.pk),
     }
     return _page(request, region, region_membership, "demonstration/application_detail.html", context)
 

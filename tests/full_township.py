@@ -542,3 +542,61 @@ def fill_demonstration(t) -> None:
         move="apply",
         actor=admin,
     )
+    fill_award(t, application, county)
+
+
+def fill_award(t, submitted, county) -> None:
+    """The use of an award: village 2's awarded application of the same call, a spending with its invoice and a
+    county's check that sampled it (the award pages and their invoice route reach B's rows)."""
+    from demonstration.models import (
+        Application,
+        ApplicationState,
+        AwardCheck,
+        AwardPurpose,
+        AwardSpending,
+        CheckFinding,
+    )
+
+    awarded = Application(
+        township=t.township,
+        call=submitted.call,
+        village=t.villages[1],
+        state=ApplicationState.AWARDED,
+        award=D("20000"),
+        form_name="申报表.pdf",
+        form_content_type="application/pdf",
+        form_size=9,
+        figures_at=timezone.now(),
+        households_eligible=1,
+        households_taking_part=1,
+        shop_household_share=D("100"),
+        shop_resident_share=D("50"),
+        rounds_counted=1,
+        rounds_on_time=1,
+        objections_total=0,
+        objections_resolved=0,
+        applied_by=t.admin,
+    )
+    awarded.form.save("form.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    spending = AwardSpending(
+        township=t.township,
+        application=awarded,
+        spent_on=datetime.date(YEAR, 9, 1),
+        purpose=AwardPurpose.SHOP_GOODS,
+        amount=D("1000"),
+        supplier="超市",
+        invoice_name="发票.pdf",
+        invoice_content_type="application/pdf",
+        invoice_size=9,
+        recorded_by=t.admin,
+    )
+    spending.invoice.save("invoice.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    check = AwardCheck.objects.create(
+        township=t.township,
+        application=awarded,
+        region=county,
+        checked_on=datetime.date(YEAR, 9, 15),
+        finding=CheckFinding.NONE,
+        checked_by=t.admin,
+    )
+    check.sampled.set([spending])

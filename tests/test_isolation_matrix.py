@@ -102,6 +102,14 @@ def _batch(township) -> int:
         return ReviewRound.objects.filter(township=township, kind=RoundKind.BATCH).order_by("pk").first().pk
 
 
+def _awarded_application(township) -> int:
+    """B's awarded application (full_township.fill_award): the one with spending and a check."""
+    from demonstration.models import Application, ApplicationState
+
+    with dangerously_all_townships():
+        return Application.objects.get(township=township, state=ApplicationState.AWARDED).pk
+
+
 # Kwargs the generic rules cannot fill: {route name: {kwarg: function(world.b) -> value}}.
 KWARGS: dict[str, dict[str, Callable]] = {
     "review_api:claim-detail": {"pk": _claim},
@@ -117,6 +125,10 @@ KWARGS: dict[str, dict[str, Callable]] = {
     "demonstration:apply": {"pk": _demonstration_call},
     "households:pending-upload": {"token": _pending_upload},
     "demonstration_api:demonstration-call-detail": {"pk": _demonstration_call},
+    "demonstration:award": {"pk": _awarded_application},
+    "demonstration:award-reverse": {"pk": _awarded_application},
+    "demonstration:award-invoice": {"pk": _awarded_application},
+    "demonstration:award-pdf": {"pk": _awarded_application},
 }
 
 

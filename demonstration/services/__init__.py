@@ -11,6 +11,7 @@ two officers at once cannot both take the last place.
 """
 
 from .applications import apply, decide_application, move_application
+from .award import record_check, record_spending, reverse_spending
 from .calls import create_call, move_call
 from .notices import (
     file_application_objection,
@@ -30,6 +31,9 @@ __all__ = [
     "file_result_objection",
     "move_application",
     "move_call",
+    "record_check",
+    "record_spending",
     "resolve_application_objection",
     "resolve_result_objection",
+    "reverse_spending",
 ]

@@ -4,6 +4,8 @@ The township's steps are refused to township members without the level's `Action
 to region members without the `RegionAction` for the region whose step it is (`core.permissions`).
 """
 
+from decimal import Decimal
+
 from django.utils import timezone
 
 from demonstration import services
@@ -12,14 +14,18 @@ from tests.contract import member
 from tests.demonstration.conftest import Programme, form_file, region_member
 
 
-def _application(p: Programme, village_name: str, state: str = ApplicationState.SUBMITTED) -> Application:
-    """An application of the city's call, written directly (its figures do not matter to a refusal)."""
+def _application(
+    p: Programme, village_name: str, state: str = ApplicationState.SUBMITTED, award: Decimal | None = None
+) -> Application:
+    """An application of the city's call, written directly (its figures do not matter to a refusal); an awarded one
+    carries `award`."""
     village = p.villages[village_name]
     application = Application.objects.create(
         township=village.township,
         call=p.call(),
         village=village,
         state=state,
+        award=award,
         form_name="申报表.pdf",
         form_content_type="application/pdf",
         form_size=9,
@@ -145,6 +151,52 @@ def enter_paper_answer(world):
     )
 
 
+def _awarded(p: Programme) -> Application:
+    return _application(p, "a东村", ApplicationState.AWARDED, award=Decimal("50000"))
+
+
+def record_spending(world):
+    p = Programme(world, {})
+    application = _awarded(p)
+    return lambda: services.record_spending(  # the supervisor reads only
+        membership=member(world.a.supervisor),
+        application=application,
+        spent_on=timezone.localdate(),
+        purpose="shop_goods",
+        amount=Decimal("100"),
+        supplier="超市",
+        invoice=form_file("发票.pdf"),
+    )
+
+
+def reverse_spending(world):
+    p = Programme(world, {})
+    application = _awarded(p)
+    spending = services.record_spending(
+        membership=member(world.a.admin),
+        application=application,
+        spent_on=timezone.localdate(),
+        purpose="shop_goods",
+        amount=Decimal("100"),
+        supplier="超市",
+        invoice=form_file("发票.pdf"),
+    )
+    return lambda: services.reverse_spending(  # a panel member does not keep the village's papers
+        membership=member(world.a.panel), spending=spending, reason="录错"
+    )
+
+
+def record_check(world):
+    p = Programme(world, {})
+    application = _awarded(p)
+    return lambda: services.record_check(  # a county's viewer reads only
+        membership=region_member(p.east_viewer),
+        application=application,
+        checked_on=timezone.localdate(),
+        finding="none",
+    )
+
+
 CASES = {
     "demonstration.services.survey.enter_paper_answer": enter_paper_answer,
     "demonstration.services.calls.create_call": create_call,
@@ -154,6 +206,9 @@ CASES = {
     "demonstration.services.applications.decide_application": decide_application,
     "demonstration.services.notices.resolve_application_objection": resolve_application_objection,
     "demonstration.services.notices.resolve_result_objection": resolve_result_objection,
+    "demonstration.services.award.record_spending": record_spending,
+    "demonstration.services.award.reverse_spending": reverse_spending,
+    "demonstration.services.award.record_check": record_check,
 }
 EXEMPT: dict[str, str] = {
     "demonstration.services.notices.file_application_objection": "the public page of the township's notice: "
