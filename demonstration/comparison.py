@@ -207,7 +207,8 @@ def comparison_tables(result: Comparison, link: Callable[[Compared], tables.Link
             [*_headers(_("Village")), _("Township"), _("State")],
         )
         table.rows = [
-            [*_cells(row, link(row) if link else row.name), row.township, row.state] for row in column.villages
+            [*_cells(row, link(row) if link else row.name), row.township, row.state]
+            for row in column.villages
         ]
         table.footer = [*_cells(column.total, pgettext("sum row", "Total")), "", ""]
         built.append(table)

@@ -333,6 +333,8 @@ def ledger_figures(scheme: Scheme, village_ids: list[int]) -> dict[int, LedgerFi
         )
     )
     return {
-        row["village_id"]: LedgerFigures(row["households"], row["given"] or Decimal("0"), row["taken"] or Decimal("0"))
+        row["village_id"]: LedgerFigures(
+            row["households"], row["given"] or Decimal("0"), row["taken"] or Decimal("0")
+        )
         for row in rows
     }

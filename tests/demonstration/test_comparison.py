@@ -81,7 +81,11 @@ def test_the_city_sees_its_counties_and_their_villages_with_the_figures_computed
     assert [v.name for v in east.villages] == ["a东村", "a西村", "c北村"]
     a_east, a_west, c_north = east.villages
     assert (a_east.households, a_east.households_with_entries, a_east.participation) == (5, 4, D("80.0"))
-    assert (a_east.points_issued, a_east.points_spent, a_east.redemption_share) == (D("10"), D("3"), D("30.0"))
+    assert (a_east.points_issued, a_east.points_spent, a_east.redemption_share) == (
+        D("10"),
+        D("3"),
+        D("30.0"),
+    )
     assert (a_east.residents, a_east.award, a_east.per_resident) == (3, D("300000.00"), D("100000.00"))
     assert (a_west.households, a_west.households_with_entries, a_west.participation) == (2, 1, D("50.0"))
     assert (a_west.points_issued, a_west.points_spent, a_west.redemption_share) == (D("4"), D("0"), D("0.0"))
