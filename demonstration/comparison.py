@@ -153,7 +153,7 @@ def _township_figures(applications: list[Application], year: int) -> dict[int, C
 # The tables (page and .xlsx alike) and the charts ----------------------------------------------------------------
 
 
-def _dash(value):
+def _dash(value: Decimal | None) -> Decimal | str:
     return "–" if value is None else value
 
 
@@ -173,7 +173,7 @@ def _headers(first: str) -> list[str]:
     ]
 
 
-def _cells(row: Compared, first) -> list:
+def _cells(row: Compared, first: str | tables.Link) -> list:
     return [
         first,
         row.households,

@@ -14,6 +14,7 @@ The other parts of the programme's demo (notices, award spending and checks, sur
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -127,7 +128,7 @@ def seed_programme() -> tuple[dict[str, str], bool]:
     return {**users, SECOND_TOWNSHIP[2]: "township office of 河东镇 (the second county's township)"}, created
 
 
-def _user(username: str, name: str = ""):
+def _user(username: str, name: str = "") -> Any:
     User = get_user_model()  # noqa: N806
     user = User.objects.filter(username=username).first()
     return user or User.objects.create_user(username, password=DEMO_PASSWORD, first_name=name)
@@ -177,6 +178,7 @@ def _seed_second_ledger(office: Membership, township: Township) -> bool:
         .order_by("id")
         .first()
     )
+    assert item is not None, "the village-2026 template has a clerk's bonus without evidence"
     for village, share in zip(Village.objects.order_by("id"), (10, 6), strict=True):
         taking_part = list(Household.objects.taking_part().filter(village=village).order_by("number"))
         scoring.record_bulk(
@@ -194,7 +196,7 @@ def _seed_second_ledger(office: Membership, township: Township) -> bool:
             move_round(membership=office, round=batch, move="submit", comment="示例数据")
             move_round(membership=office, round=batch, move="approve", comment="示例数据")
     if timezone.localdate().year == YEAR:  # a redemption belongs to today's year
-        village = Village.objects.order_by("id").first()
+        village = Village.objects.order_by("id")[0]
         shop = rewards.open_shop(membership=office, village=village, opening_hours="每周六 9:00–11:30")
         soap = rewards.add_product(
             membership=office, shop=shop, name="洗衣皂", points=Decimal("1"), cost=Decimal("0"), stock=50
@@ -238,7 +240,9 @@ def _seed_call(city: Region) -> None:
             _seed_application(call, Village.objects.get(name=village_name), steps, score, award)
 
 
-def _seed_application(call: Call, village: Village, steps: list[str], score, award) -> None:
+def _seed_application(
+    call: Call, village: Village, steps: list[str], score: str | None, award: str | None
+) -> None:
     township = village.township
     office = Membership.objects.filter(township=township, role=Role.TOWNSHIP_ADMIN).order_by("id").first()
     assert office is not None
