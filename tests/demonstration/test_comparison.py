@@ -9,7 +9,7 @@ a东村: households A-001, A-003, A-004, A-005, A-006 (5); approved entries for 
 a西村: households A-002, A-007 (2); A-002 has +2 +2: 1 household (50.0 %), 4 points issued, none spent (0.0 %);
        residents 2; no award and no reward budget: 0.00 per resident.
 东县 total: 7 households, 5 with an entry (71.4 %), 14 issued, 3 spent (21.4 %), 5 residents, 60,000.00 per resident.
-c北村 (township C, 东县) and b东村 (township B, 西县) have no scheme: no figures.
+c北村 (township C, 东县, no households) and b东村 (township B, 西县: B-001) have no scheme: households only.
 """
 
 import datetime
@@ -96,6 +96,8 @@ def test_the_city_sees_its_counties_and_their_villages_with_the_figures_computed
     assert (total.points_issued, total.points_spent, total.redemption_share) == (D("14"), D("3"), D("21.4"))
     assert (total.residents, total.per_resident) == (5, D("60000.00"))
     assert [v.name for v in west.villages] == ["b东村"]
+    b_east = west.villages[0]  # township B has no scheme: its roster still counts (B-001), nothing else
+    assert (b_east.households, b_east.participation, b_east.points_issued) == (1, D("0.0"), D("0"))
 
     page = login(p.city_officer).get(r_page(p.city, call))
     assert page.status_code == 200
