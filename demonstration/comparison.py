@@ -20,7 +20,7 @@ from django.utils.translation import pgettext
 from core.tenancy import township_scope
 from households.models import Village
 from oversight import charts, tables
-from oversight.selectors import household_counts, ledger_figures, percent, township_dashboard
+from oversight.selectors import Figures, household_counts, ledger_figures, percent, township_dashboard
 from rewards.selectors import points_redeemed
 
 from .models import Application, ApplicationState, Call, Region, RegionKind
@@ -126,16 +126,15 @@ def _township_figures(applications: list[Application], year: int) -> dict[int, C
         dashboard = township_dashboard(Village.objects.filter(pk__in=ids), year)
         ledger = ledger_figures(dashboard.scheme, ids) if dashboard.scheme else {}
         spent = points_redeemed(year=year, village_ids=ids)
-        if (
-            dashboard.scheme is None
-        ):  # no scheme that year: the dashboard has no figures, the roster still counts
-            counts = household_counts("village_id", ids)
-            for row in dashboard.rows:
-                row.counts = counts.get(row.key, row.counts)
-    rows = {row.key: row for row in dashboard.rows}
+        # No scheme that year: the dashboard has no figures, but the roster still counts.
+        roster = household_counts("village_id", ids) if dashboard.scheme is None else {}
+    rows: dict[int | None, Figures] = {row.key: row for row in dashboard.rows}
     result = {}
     for application in applications:
-        row, village_id = rows.get(application.village_id), application.village_id
+        village_id = application.village_id
+        row = rows.get(village_id)
+        if row is not None and village_id in roster:
+            row.counts = roster[village_id]
         budget = row.budget.funded if row is not None and row.budget is not None else Decimal("0")
         compared = Compared(
             application.village.name,
