@@ -14,10 +14,10 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -25,8 +25,11 @@ from core.permissions import Action, RegionAction, can, can_in_region
 from core.views import parse_id, township_view
 from households.forms import add_domain_error
 from households.selectors import villages_visible_to
+from oversight.tables import Link, workbook
+from oversight.views import XLSX
 
 from . import selectors, services
+from .comparison import comparison, comparison_charts, comparison_tables
 from .forms import ApplyForm, CallForm, MoveForm
 from .moves import (
     APPLICATION_MOVE_LABELS,
@@ -374,11 +377,42 @@ def region_application_form(request, region, region_membership, pk):
     return _form_download(_region_application(region, pk))
 
 
+@region_view()
+def call_comparison(request, region, region_membership, pk):
+    """The counties and their applying villages side by side (a county's member: their county only)."""
+    call = _region_call(region, pk)
+    result = comparison(region, call)
+
+    def link(row):
+        return Link(row.name, r_url(region, "application", pk=row.application_id))
+
+    context = {
+        "call": call,
+        "comparison": result,
+        "tables": comparison_tables(result, link),
+        "charts": comparison_charts(result),
+    }
+    return _page(request, region, region_membership, "demonstration/comparison.html", context)
+
+
+@region_view()
+def call_comparison_xlsx(request, region, region_membership, pk):
+    call = _region_call(region, pk)
+    heading = _("%(region)s: %(call)s, villages compared") % {"region": region.name, "call": call.title}
+    content = workbook(comparison_tables(comparison(region, call)), heading=heading)
+    response = HttpResponse(content, content_type=XLSX)
+    filename = f"comparison-{region.slug}-{call.pk}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
+
 region_urlpatterns = [
     path("", region_home, name="home"),
     path("calls/new/", call_create, name="call-create"),
     path("calls/<int:pk>/", call_detail, name="call"),
     path("calls/<int:pk>/move/", call_move, name="call-move"),
+    path("calls/<int:pk>/comparison/", call_comparison, name="call-comparison"),
+    path("calls/<int:pk>/comparison.xlsx", call_comparison_xlsx, name="call-comparison-xlsx"),
     path("applications/<int:pk>/", region_application, name="application"),
     path("applications/<int:pk>/move/", region_application_move, name="application-move"),
     path("applications/<int:pk>/form/", region_application_form, name="application-form"),

@@ -303,3 +303,38 @@ def quarter_net(
     for row in rows:
         grouped[row[group_by]][row["quarter"]] = row["net"]
     return dict(grouped)
+
+
+@dataclass
+class LedgerFigures:
+    """A village's ledger in the scheme's year: households with at least one approved entry, points given (the
+    bonuses approved) and taken (the penalties, as a negative number)."""
+
+    households_with_entries: int = 0
+    given: Decimal = Decimal("0")
+    taken: Decimal = Decimal("0")
+
+    def add(self, other: LedgerFigures) -> None:
+        self.households_with_entries += other.households_with_entries
+        self.given += other.given
+        self.taken += other.taken
+
+
+def ledger_figures(scheme: Scheme, village_ids: list[int]) -> dict[int, LedgerFigures]:
+    """{village id (the village at the time): LedgerFigures} of the scheme's approved entries: one query."""
+    rows = (
+        Entry.objects.filter(scheme=scheme, state=EntryState.APPROVED, village_id__in=list(village_ids))
+        .order_by()
+        .values("village_id")
+        .annotate(
+            households=Count("household_id", distinct=True),
+            given=Sum("points", filter=Q(points__gt=0)),
+            taken=Sum("points", filter=Q(points__lt=0)),
+        )
+    )
+    return {
+        row["village_id"]: LedgerFigures(
+            row["households"], row["given"] or Decimal("0"), row["taken"] or Decimal("0")
+        )
+        for row in rows
+    }

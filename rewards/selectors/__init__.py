@@ -43,6 +43,7 @@ from .shop import (
     find_accounts,
     find_households,
     low_stock_products,
+    points_redeemed,
     shop_participation,
 )
 from .stars import (
@@ -135,6 +136,7 @@ __all__ = [
     "results_by_village",
     "run_results",
     "run_villages",
+    "points_redeemed",
     "shop_participation",
     "shops_visible_to",
     "spendable_balance",

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from households.models import Household, HouseholdStatus
 from scoring.accounts import open_accounts
@@ -62,6 +62,18 @@ def shop_participation(*, year: int, village_ids: Iterable[int]) -> dict[int, Sh
         n_redeemed, residents_redeemed = redeemed.get(village_id, (0, 0))
         result[village_id] = ShopParticipation(n_redeemed, n, residents_redeemed, residents)
     return result
+
+
+def points_redeemed(*, year: int, village_ids: Iterable[int]) -> dict[int, Decimal]:
+    """{village id: points spent at the village's supermarket in the year} (standing redemptions): one query."""
+    rows = (
+        active_redemptions(year)
+        .filter(shop__village_id__in=list(village_ids))
+        .order_by()
+        .values("shop__village_id")
+        .annotate(points=Sum("points"))
+    )
+    return {row["shop__village_id"]: row["points"] or Decimal("0") for row in rows}
 
 
 def low_stock_products(shop: Shop) -> QuerySet[Product]:

@@ -52,7 +52,7 @@ def state(programme):
 def test_region_routes_are_all_walked():
     names = {name for name, _route, _kwargs in region_routes()}
     assert {"demonstration_region:call", "demonstration_region_api:region-application-move"} <= names
-    assert len(names) == 19  # 13 pages (2 of the result's notice, 4 of an award's use), 6 API routes
+    assert len(names) == 21  # 15 pages (2 of the result's notice, 4 of an award's use, 2 of the comparison), 6 API
 
 
 def test_township_members_and_other_counties_get_404_on_every_region_route(programme, client, world):
@@ -93,6 +93,6 @@ def test_township_members_and_other_counties_get_404_on_every_region_route(progr
                         ).status_code
                 if status != 404:
                     failures.append(f"{user.username} {method.upper()} {url} → {status}")
-    assert tried == len(users) * 19 * len(METHODS)
+    assert tried == len(users) * 21 * len(METHODS)
     assert not failures, "\n".join(failures)
     assert state(p) == before

@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import call_command
 
+from demonstration.models import Call, Region
 from households.models import Household, Membership, Resident, Role, Village
 from publicity.models import ParentComment
 from review.models import PanelMember, ReviewPanel, ReviewRound, WeeklySummary
@@ -63,7 +64,8 @@ def test_seed_demo_builds_a_township_and_a_second_run_changes_nothing(capsys):
     assert entries.count() > 100 and entries.filter(state="approved").count() == entries.count()
     # Rewards: the rating published, rewards allocated in each village's budget, a supermarket per village.
     assert first["star_runs"] == 1 and first["budgets"] == 3 and first["allocations"] > 0
-    assert first["shops"] == 3 and first["products"] == 15 and first["redemptions"] > 0
+    # 青山镇's three supermarkets with five goods each, and 河东村's with one (the programme's second township).
+    assert first["shops"] == 4 and first["products"] == 16 and first["redemptions"] > 0
     # The demo school's November: four weekly summaries filed and posted; three notices ended and approved, the
     # last one on notice; the parent's comment on November's report.
     school = {"township__slug": "shiyan"}
@@ -79,3 +81,8 @@ def test_seed_demo_builds_a_township_and_a_second_run_changes_nothing(capsys):
     week_entries = Entry.objects.filter(**school, round_link__round__in=notices)
     assert week_entries.filter(state="approved").exists() and week_entries.filter(state="proposed").exists()
     assert ParentComment.objects.filter(**school, month="2026-11").count() == 1
+    # The demonstration-village programme (demonstration.demo; tested in tests/demonstration/test_demo.py): a city
+    # with two counties and its complete call.
+    city = Region.objects.get(kind="city")
+    assert city.children.count() == 2 and Call.objects.get(region=city).state == "closed"
+    assert "demo-city" in output

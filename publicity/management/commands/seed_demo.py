@@ -4,6 +4,7 @@ It lives in the top app of the dependency chain (publicity → rewards → revie
 it seeds all of them.
 """
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -43,6 +44,8 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (demo only, password for all: %s):" % DEMO_PASSWORD)
         for username, description in {**users, **school.users}.items():
             self.stdout.write(f"  {username:<17} {description}")
+        # The demonstration-village programme sits above publicity (its own command, called by name).
+        call_command("seed_programme", stdout=self.stdout)
 
 
 def _seed_parent_comment() -> bool:
