@@ -24,7 +24,9 @@ from oversight.selectors import Figures, household_counts, ledger_figures, perce
 from rewards.selectors import points_redeemed
 
 from .models import Application, ApplicationState, Call, Region, RegionKind
-from .selectors import applications_for_region
+from .selectors import applications_for_region, evaluation_results, misuse_flags
+
+SURVEY_DIMENSIONS = ("awareness", "participation", "satisfaction")  # evaluation_results' scores (%)
 
 YUAN = Decimal("0.01")
 
@@ -45,6 +47,21 @@ class Compared:
     award: Decimal | None = None
     budget: Decimal = Decimal("0")  # the village's reward budget funded for the year
     money: Decimal = Decimal("0")  # the award when there is one, else the reward budget
+    # The villages' evaluation (demonstration.selectors.evaluation_results): answers, and each dimension's score
+    # times the answers (a county's score is its villages' weighted by their answers).
+    survey_answers: int = 0
+    survey_sums: dict[str, Decimal] = field(default_factory=dict)
+    misuse_checks: int = (
+        0  # checks that found 虚报, 挪用 or 未按方案使用 (demonstration.selectors.misuse_flags)
+    )
+
+    def survey_score(self, dimension: str) -> Decimal | None:
+        """A survey dimension's score (%): awareness, participation or satisfaction."""
+        if not self.survey_answers or dimension not in self.survey_sums:
+            return None
+        return (self.survey_sums[dimension] / self.survey_answers).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
 
     @property
     def participation(self) -> Decimal | None:
@@ -77,6 +94,10 @@ class Compared:
             self.award = (self.award or Decimal("0")) + other.award
         self.budget += other.budget
         self.money += other.money
+        self.survey_answers += other.survey_answers
+        for dimension, value in other.survey_sums.items():
+            self.survey_sums[dimension] = self.survey_sums.get(dimension, Decimal("0")) + value
+        self.misuse_checks += other.misuse_checks
 
 
 @dataclass
@@ -105,6 +126,19 @@ def comparison(region: Region, call: Call) -> Comparison:
     figures: dict[int, Compared] = {}
     for rows in by_township.values():
         figures |= _township_figures(rows, call.year)
+    evaluation = evaluation_results([a.village_id for a in applications], year=call.year)
+    flags = misuse_flags([a.pk for a in applications])
+    for application in applications:
+        village, results = figures[application.pk], evaluation.get(application.village_id)
+        if results and results["answers"]:
+            village.survey_answers = results["answers"]
+            village.survey_sums = {
+                d: Decimal(results[d]) * results["answers"]
+                for d in SURVEY_DIMENSIONS
+                if results[d] is not None
+            }
+        if application.pk in flags:
+            village.misuse_checks = flags[application.pk].checks
     counties = [region] if region.kind == RegionKind.COUNTY else list(region.children.order_by("name", "pk"))
     compared = {county.pk: ComparedCounty(county, total=Compared(county.name)) for county in counties}
     for application in applications:
@@ -175,6 +209,11 @@ def _headers(first: str) -> list[str]:
         _("Award (yuan)"),
         _("Reward budget (yuan)"),
         _("Per resident (yuan)"),
+        _("Survey answers"),
+        pgettext("survey dimension", "Awareness"),
+        pgettext("survey dimension", "Participation"),
+        pgettext("survey dimension", "Satisfaction"),
+        _("Checks finding misuse"),
     ]
 
 
@@ -191,6 +230,9 @@ def _cells(row: Compared, first: str | tables.Link) -> list:
         _dash(row.award),
         row.budget,
         _dash(row.per_resident),
+        row.survey_answers,
+        *(_dash(row.survey_score(d)) for d in SURVEY_DIMENSIONS),
+        row.misuse_checks,
     ]
 
 

@@ -13,29 +13,34 @@ The other parts of the programme's demo (notices, award spending and checks, sur
 """
 
 import datetime
+import secrets
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from core.errors import DomainError
-from core.tenancy import township_scope
+from core.tenancy import dangerously_all_townships, township_scope
 from households import services as households
 from households.demo import DEMO_PASSWORD
 from households.models import Household, Membership, Role, Township, Village
-from review.models import ReviewRound
+from review.models import MIN_NOTICE_DAYS, ObjectionState, ReviewRound
 from review.selectors import direct_proposals
-from review.services import move_round, post_notice_batch
+from review.services import move_round, notice_end, post_notice_batch
 from rewards import services as rewards
 from scoring import services as scoring
 from scoring.models import Item, ItemKind, Scheme
 from scoring.scheme_templates import load_template
 
+from .demo_award import seed_award_use
+from .demo_survey import seed_survey_answers
 from .models import (
     Application,
     ApplicationMove,
+    ApplicationNotice,
     ApplicationState,
     Call,
     CallMove,
@@ -45,6 +50,8 @@ from .models import (
     RegionMembership,
     RegionRole,
     RegionTownship,
+    ResultNotice,
+    ResultObjection,
 )
 from .selectors import village_figures
 
@@ -125,6 +132,7 @@ def seed_programme() -> tuple[dict[str, str], bool]:
     if not Call.objects.filter(region=city, title=TITLE).exists():
         _seed_call(city)
         created = True
+    created |= _seed_use_and_evaluation(city)
     return {**users, SECOND_TOWNSHIP[2]: "township office of 河东镇 (the second county's township)"}, created
 
 
@@ -234,10 +242,58 @@ def _seed_call(city: Region) -> None:
             call=call, from_state=from_state, to_state=to_state, move=move, actor=officer
         )
         CallMove.objects.filter(pk=step.pk).update(at=_at(day))
+    _seed_result_notice(call, officer)
     for village_name, (township_slug, steps, score, award) in OUTCOMES.items():
         township = Township.objects.get(slug=township_slug)
         with township_scope(township):
             _seed_application(call, Village.objects.get(name=village_name), steps, score, award)
+
+
+def _notice_period(opened: datetime.datetime, posted_by) -> dict:
+    """A notice of the programme's length posted at `opened` (long over: the demo's call is a closed one)."""
+    return {
+        "opened_at": opened,
+        "ends_at": notice_end(opened, MIN_NOTICE_DAYS, settings.TIME_ZONE),
+        "days": MIN_NOTICE_DAYS,
+        "token": secrets.token_urlsafe(32),
+        "posted_by": posted_by,
+    }
+
+
+def _seed_result_notice(call: Call, officer) -> None:
+    """The city's notice of its result (经公示无异议 before the awards): posted on 1 September, one objection
+    dismissed in writing by the city."""
+    notice = ResultNotice.objects.create(call=call, **_notice_period(_at((9, 1)), officer))
+    objection = ResultObjection.objects.create(
+        notice=notice,
+        objector_name="张先生",
+        reason="希望公开各村的评分细则。",
+        state=ObjectionState.DISMISSED,
+        outcome="评分细则已随申报通知公布，评审过程符合规定；异议不成立。",
+        resolved_by=officer,
+        resolved_at=_at((9, 3)),
+    )
+    ResultObjection.objects.filter(pk=objection.pk).update(filed_at=_at((9, 2)))
+
+
+def _seed_use_and_evaluation(city: Region) -> bool:
+    """The awarded villages' spending with a city spot check (专款专用), and the applying villages' survey answers
+    (知晓度、参与度、满意度), through the services. Idempotent."""
+    created = False
+    officer = RegionMembership.objects.get(user__username="demo-city", region=city)
+    with dangerously_all_townships():  # the city's call spans its counties' townships
+        applications = list(
+            Application.objects.filter(call__region=city).select_related("village", "township")
+        )
+    for application in applications:
+        with township_scope(application.township):
+            if application.state == ApplicationState.AWARDED:
+                office = Membership.objects.filter(township=application.township, role=Role.TOWNSHIP_ADMIN)
+                created |= seed_award_use(
+                    application, township_membership=office.order_by("pk").first(), officer_membership=officer
+                )
+            created |= seed_survey_answers([application.village])
+    return created
 
 
 def _seed_application(
@@ -276,6 +332,14 @@ def _seed_application(
     )
     application.form.save(application.form_name, ContentFile(FORM), save=False)
     application.save()
+    if (
+        "publish" in steps
+    ):  # 经所在乡镇公示审核: the township's notice, over before it forwarded the application
+        ApplicationNotice.objects.create(
+            township=township,
+            application=application,
+            **_notice_period(_at(STEPS["publish"][1]), office.user),
+        )
     actors = {"apply": office.user, "publish": office.user, "forward": office.user}
     actors |= {"preselect": county, "not_preselect": county}
     previous = ""

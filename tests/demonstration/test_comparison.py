@@ -27,7 +27,7 @@ from demonstration import services
 from demonstration.comparison import comparison
 from rewards import services as rewards
 from tests.contract import member
-from tests.demonstration.conftest import AFTER_APPLICATIONS, SELECTION_DAY, region_member
+from tests.demonstration.conftest import AFTER_APPLICATIONS, RESULT_NOTICE_OVER, SELECTION_DAY, region_member
 from tests.oversight.conftest import DashWorld
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +69,7 @@ def city(world, programme):
         decide(p.city_officer, apps["a西村"], "not_select", score=D("70"), comment="得分较低")
         decide(p.city_officer, apps["b东村"], "not_select", score=D("75"), comment="得分较低")
         services.move_call(membership=region_member(p.city_officer), call=call, move="publish_result")
+    with time_machine.travel(RESULT_NOTICE_OVER, tick=False):  # paid once the result's notice has ended
         decide(p.city_officer, apps["a东村"], "award", amount=D("300000"))
     return p, call
 

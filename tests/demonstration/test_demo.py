@@ -54,3 +54,29 @@ def test_the_demo_programme_is_a_city_with_two_counties_and_a_complete_call(caps
     assert (he_dong.points_spent, he_dong.award) == (4, 250000)
     assert he_dong.redemption_share is not None and he_dong.per_resident == D("20833.33")  # 250,000 / 12
     assert (yang_liu.households_with_entries, yang_liu.points_spent) == (6, 0)
+
+    # Issue 20's demo: the call's notices (the township's for each application it forwarded, the city's result with
+    # an objection dismissed), the awarded villages' spending with a spot check, and the villages' survey answers.
+    from django.utils import timezone
+
+    from core.tenancy import dangerously_all_townships
+    from demonstration.models import (
+        ApplicationNotice,
+        AwardCheck,
+        AwardSpending,
+        ResultNotice,
+        ResultObjection,
+        SurveyAnswer,
+    )
+
+    result_notice = ResultNotice.objects.get(call=call)
+    assert result_notice.ends_at < timezone.now()
+    assert list(ResultObjection.objects.values_list("state", flat=True)) == ["dismissed"]
+    with dangerously_all_townships():
+        assert ApplicationNotice.objects.count() == 4  # every application was posted by its township
+        spending = AwardSpending.objects.filter(application__village__name="青山村")
+        assert spending.exists() and AwardCheck.objects.filter(application__village__name="青山村").exists()
+        answered = set(SurveyAnswer.objects.values_list("village__name", flat=True))
+    assert answered == {"河东村", "杨柳村"}  # the stand-in 青山镇 here has no households to answer
+    assert he_dong.survey_answers > 0 and he_dong.survey_score("satisfaction") is not None
+    assert result.total.misuse_checks == 0
