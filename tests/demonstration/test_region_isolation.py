@@ -52,7 +52,9 @@ def state(programme):
 def test_region_routes_are_all_walked():
     names = {name for name, _route, _kwargs in region_routes()}
     assert {"demonstration_region:call", "demonstration_region_api:region-application-move"} <= names
-    assert len(names) == 21  # 15 pages (2 of the result's notice, 4 of an award's use, 2 of the comparison), 6 API
+    assert (
+        len(names) == 21
+    )  # 15 pages (2 of the result's notice, 4 of an award's use, 2 of the comparison), 6 API
 
 
 def test_township_members_and_other_counties_get_404_on_every_region_route(programme, client, world):
