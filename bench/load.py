@@ -326,6 +326,14 @@ class Gunicorn:
         self.__exit__()
         raise RuntimeError("gunicorn did not answer within 60 s")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) its worker processes have used so far: the server's own cost per request,
+        whatever else the machine runs."""
+        import psutil
+
+        workers = psutil.Process(self.process.pid).children()
+        return sum(sum(w.cpu_times()[:2]) for w in workers)
+
     def __exit__(self, *exc):
         pid = int(self.pidfile.read_text()) if self.pidfile.exists() else self.process.pid
         os.kill(pid, signal.SIGTERM)
@@ -409,15 +417,18 @@ def main() -> None:
     connections.close_all()
     port = PORT or free_port()
     load_before = os.getloadavg()[0]
-    with Gunicorn(port):
+    with Gunicorn(port) as server:
+        cpu_before = server.cpu_seconds()
         prefix = run_locust(plan_path, port)
+        # Includes the ramp's log-ins (not in the request count): an upper bound of the CPU a request costs.
+        cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / max(summary(prefix)["requests"], 1)
         result = summary(prefix)
         load_after = os.getloadavg()[0]
         steps = capacity(plan_path, port) if STEPS else None
     # The figures depend on what else the machine runs: say how busy it was.
     print(
         f"  machine: {os.cpu_count()} cores, load average {load_before:.1f} before and "
-        f"{load_after:.1f} after; {served_by()}"
+        f"{load_after:.1f} after; {served_by()}; gunicorn CPU {cpu_ms:.1f} ms per request (log-ins included)"
     )
     for row in result["rows"]:
         print(
@@ -436,6 +447,6 @@ def main() -> None:
     print(
         f"BENCH load seconds={SECONDS} users={USERS} rps={result['rps']:.1f} p50_ms={result['p50']:.0f} "
         f"p95_ms={result['p95']:.0f} p99_ms={result['p99']:.0f} errors={result['errors']} "
-        f"load_avg={load_before:.1f}/{load_after:.1f}",
+        f"cpu_ms_per_request={cpu_ms:.1f} load_avg={load_before:.1f}/{load_after:.1f}",
         flush=True,
     )

@@ -159,6 +159,7 @@ def enter_township(user: Any, slug: str, *, memberships: list | None = None) -> 
         membership = next((m for m in memberships if m.township.slug == slug), None)
         if membership is None:
             raise Http404
+        membership.user = user  # it is the request's user: services reading membership.user ask no query
         prefetch_related_objects([membership], "villages")
         if membership.role == Role.GRID_WORKER:
             prefetch_related_objects([membership], "areas")  # only grid workers are limited to areas
