@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from decimal import Decimal
@@ -379,7 +380,7 @@ def served_by() -> str:
     from config import gunicorn
 
     workers, threads = WORKERS or gunicorn.workers, THREADS or gunicorn.threads
-    return f"gunicorn {workers} {gunicorn.worker_class} workers × {threads} threads (config/gunicorn.py)"
+    return f"gunicorn {workers} {gunicorn.worker_class} workers × {threads} threads (config/gunicorn.py and JIFEN_WEB_*)"
 
 
 def capacity(plan_path: Path, port: int) -> tuple[int, list[str]]:
@@ -418,17 +419,20 @@ def main() -> None:
     port = PORT or free_port()
     load_before = os.getloadavg()[0]
     with Gunicorn(port) as server:
-        cpu_before = server.cpu_seconds()
+        # The server's CPU from the end of the ramp (the log-ins), when locust resets its figures, to the end.
+        cpu = {}
+        ramp = threading.Timer(-(-USERS // SPAWN_RATE), lambda: cpu.setdefault("start", server.cpu_seconds()))
+        ramp.start()
         prefix = run_locust(plan_path, port)
-        # Includes the ramp's log-ins (not in the request count): an upper bound of the CPU a request costs.
-        cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / max(summary(prefix)["requests"], 1)
+        ramp.cancel()
         result = summary(prefix)
+        cpu_ms = (server.cpu_seconds() - cpu.get("start", 0.0)) * 1000 / max(result["requests"], 1)
         load_after = os.getloadavg()[0]
         steps = capacity(plan_path, port) if STEPS else None
     # The figures depend on what else the machine runs: say how busy it was.
     print(
         f"  machine: {os.cpu_count()} cores, load average {load_before:.1f} before and "
-        f"{load_after:.1f} after; {served_by()}; gunicorn CPU {cpu_ms:.1f} ms per request (log-ins included)"
+        f"{load_after:.1f} after; {served_by()}; gunicorn's CPU {cpu_ms:.1f} ms per request"
     )
     for row in result["rows"]:
         print(

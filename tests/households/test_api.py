@@ -929,13 +929,14 @@ def test_list_endpoints_make_the_same_number_of_queries_for_2_and_30_households(
         assert response.json()["count"] == 2 + 28 * 2
 
 
-def test_household_list_takes_eleven_queries(world, api, django_assert_num_queries):
-    # session, user, township (dispatch), township + membership + its villages (enter_township),
-    # count, households with village and area, members; plus the request's savepoint and its release
+def test_household_list_takes_nine_queries(world, api, django_assert_num_queries):
+    # session, user, the membership with its township + its villages (enter_township, which also opens the
+    # township's scope), count, households with village and area, members; plus the request's savepoint and its
+    # release
     client = api(world.a.admin)
     grow(world, 5)
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         client.get(url("household-list", world.a.township))
 
 
