@@ -9,6 +9,8 @@ from django.forms.models import ModelChoiceIterator
 
 
 class _RowsIterator(ModelChoiceIterator):
+    field: "ReadOnceModelChoiceField"
+
     def __iter__(self) -> Iterator[Any]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
@@ -30,11 +32,13 @@ class ReadOnceModelChoiceField(forms.ModelChoiceField):
     iterator = _RowsIterator
     _rows: list | None = None
 
+    # Django's own property (ModelChoiceField.queryset), with the rows forgotten when the queryset changes; the
+    # stubs do not declare its getter and setter.
     def _set_queryset(self, queryset: Any) -> None:
         self._rows = None
-        super()._set_queryset(queryset)
+        super()._set_queryset(queryset)  # type: ignore[misc]
 
-    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)  # type: ignore[attr-defined]
 
     def rows(self) -> list:
         if self._rows is None:
