@@ -34,6 +34,6 @@ RUN groupadd --system --gid 10001 jifen \
 USER jifen
 ENV JIFEN_MEDIA_ROOT=/data/media JIFEN_BACKUP_DIR=/data/backups
 EXPOSE 8000
-# gunicorn is PID 1 itself (exec form), so it receives SIGTERM and finishes the requests in flight.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-", "--graceful-timeout", "30", "--timeout", "120"]
+# gunicorn is PID 1 itself (exec form), so it receives SIGTERM and finishes the requests in flight. Its workers,
+# threads, access log and timeouts are config/gunicorn.py's: the configuration bench/load.py measures.
+CMD ["gunicorn", "-c", "python:config.gunicorn"]

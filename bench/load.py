@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from decimal import Decimal
@@ -37,12 +38,19 @@ VILLAGES = int(os.environ.get("BENCH_VILLAGES", "15"))
 PER_VILLAGE = int(os.environ.get("BENCH_PER_VILLAGE", "400"))
 AREAS_PER_VILLAGE = 4
 ENTRIES_EACH = int(os.environ.get("BENCH_ENTRIES_EACH", "6"))
-USERS = int(os.environ.get("BENCH_LOAD_USERS", "50"))
+USERS = int(os.environ.get("BENCH_LOAD_USERS", "150"))
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
-WORKERS = int(os.environ.get("BENCH_LOAD_WORKERS", "3"))  # as the Dockerfile and docker-compose start it
+# gunicorn's processes and threads: config/gunicorn.py's (as the Dockerfile and docker-compose start it) unless set.
+WORKERS = os.environ.get("BENCH_LOAD_WORKERS", "")
+THREADS = os.environ.get("BENCH_LOAD_THREADS", "")
+# The capacity: one run per step of STEP people from 50 (STEP_SECONDS each) until p95 passes P95_TARGET_MS.
+STEP, STEP_SECONDS = 25, int(os.environ.get("BENCH_LOAD_STEP_SECONDS", "30"))
+STEPS = os.environ.get("BENCH_LOAD_STEPS", "1") == "1"
+P95_TARGET_MS = 150
+# Reuse the seeded database of an earlier run (its plan in var/): for repeated measurements only.
+REUSE = os.environ.get("BENCH_LOAD_REUSE", "") == "1"
 PORT = int(os.environ.get("BENCH_LOAD_PORT", "0"))  # 0: a free port on loopback
 SPAWN_RATE = 10  # simulated people started per second
-RAMP_SECONDS = -(-USERS // SPAWN_RATE)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 PASSWORD = "bench-Jifen-2026"
 SLUG = "bench"
@@ -57,9 +65,10 @@ def _sql_seed(cursor, township, scheme, user, items) -> None:
     cursor.execute(
         """
         INSERT INTO households_household (township_id, village_id, area_id, number, address, participation,
-            participation_reason, created_at, updated_at)
+            participation_reason, status, created_at, updated_at)
         SELECT a.township_id, a.village_id, a.id, 'H' || lpad(a.id::text, 4, '0') || '-' || lpad(k::text, 3, '0'),
-            '第' || (k + 1) || '号', CASE WHEN k %% 40 = 7 THEN 'opted_out' ELSE 'taking_part' END, '', now(), now()
+            '第' || (k + 1) || '号', CASE WHEN k %% 40 = 7 THEN 'opted_out' ELSE 'taking_part' END, '', 'active',
+            now(), now()
         FROM households_area a CROSS JOIN generate_series(0, %(per)s - 1) AS k
         WHERE a.township_id = %(township)s
         """,
@@ -68,16 +77,24 @@ def _sql_seed(cursor, township, scheme, user, items) -> None:
     cursor.execute(
         """
         INSERT INTO households_resident (township_id, household_id, name, is_head, gender, birth_year, id_number,
-            mobile, is_party_member, created_at)
+            mobile, is_party_member, end_reason, end_note, created_at)
         SELECT h.township_id, h.id,
             substr(%(surnames)s, 1 + (h.id %% 20)::int, 1) || substr(%(given)s, 1 + ((h.id * 7 + m) %% 20)::int, 1)
                 || substr(%(given)s, 1 + ((h.id * 13 + m * 3) %% 20)::int, 1),
             m = 0, CASE WHEN m = 1 THEN 'female' ELSE 'male' END, 1950 + ((h.id + m * 17) %% 60)::int, '',
-            '138' || lpad(((h.id * 3 + m) %% 100000000)::text, 8, '0'), (h.id + m) %% 9 = 0, now()
+            '138' || lpad(((h.id * 3 + m) %% 100000000)::text, 8, '0'), (h.id + m) %% 9 = 0, '', '', now()
         FROM households_household h CROSS JOIN generate_series(0, 2) AS m
         WHERE h.township_id = %(township)s
         """,
         {"surnames": SURNAMES, "given": GIVEN, "township": township.pk},
+    )
+    cursor.execute(  # every household's account, as the roster's saves open them in the product
+        """
+        INSERT INTO scoring_account (township_id, kind, village_id, area_id, household_id, created_at)
+        SELECT township_id, 'household', village_id, area_id, id, now() FROM households_household
+        WHERE township_id = %(township)s
+        """,
+        {"township": township.pk},
     )
     cursor.execute(
         "CREATE TEMP TABLE bench_items (n int, id bigint, category_id bigint, category_name text, name text,"
@@ -262,19 +279,38 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """gunicorn on loopback with a pidfile; stopped by that PID."""
+    """gunicorn on loopback, configured as production runs it (config/gunicorn.py), with a pidfile; stopped by
+    that PID. The access log goes to a file, as production's goes to stdout."""
 
-    def __init__(self, port: int, workers: int):
-        self.port, self.workers = port, workers
+    def __init__(self, port: int):
+        self.port = port
         self.pidfile, self.log = VAR / "bench-load-gunicorn.pid", VAR / "bench-load-gunicorn.log"
+        self.access = VAR / "bench-load-access.log"
         self.process = None
 
     def __enter__(self):
         VAR.mkdir(exist_ok=True)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench", "REDIS_URL": REDIS_URL}
+        env.update({"JIFEN_WEB_WORKERS": WORKERS} if WORKERS else {})
+        env.update({"JIFEN_WEB_THREADS": THREADS} if THREADS else {})
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}"]
-            + ["--workers", str(self.workers), "--pid", str(self.pidfile), "--error-logfile", str(self.log)]
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:config.gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+            ]
+            + [
+                "--pid",
+                str(self.pidfile),
+                "--error-logfile",
+                str(self.log),
+                "--access-logfile",
+                str(self.access),
+            ]
             + ["--log-level", "warning"],
             cwd=ROOT,
             env=env,
@@ -291,6 +327,14 @@ class Gunicorn:
         self.__exit__()
         raise RuntimeError("gunicorn did not answer within 60 s")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) its worker processes have used so far: the server's own cost per request,
+        whatever else the machine runs."""
+        import psutil
+
+        workers = psutil.Process(self.process.pid).children()
+        return sum(sum(w.cpu_times()[:2]) for w in workers)
+
     def __exit__(self, *exc):
         pid = int(self.pidfile.read_text()) if self.pidfile.exists() else self.process.pid
         os.kill(pid, signal.SIGTERM)
@@ -301,12 +345,13 @@ class Gunicorn:
             self.process.wait()
 
 
-def run_locust(plan_path: Path, port: int) -> Path:
+def run_locust(plan_path: Path, port: int, users: int = USERS, seconds: int = SECONDS) -> Path:
     prefix = VAR / "bench-load"
     env = {**os.environ, "JIFEN_LOAD_PLAN": str(plan_path)}
+    ramp_seconds = -(-users // SPAWN_RATE)
     subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locust" / "scenario.py"), "--headless"]
-        + ["-u", str(USERS), "-r", str(SPAWN_RATE), "-t", f"{SECONDS + RAMP_SECONDS}s", "--reset-stats"]
+        + ["-u", str(users), "-r", str(SPAWN_RATE), "-t", f"{seconds + ramp_seconds}s", "--reset-stats"]
         + ["--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary"]
         + ["--stop-timeout", "10", "--exit-code-on-error", "0"],
         cwd=ROOT,
@@ -331,26 +376,63 @@ def summary(prefix: Path) -> dict:
     }
 
 
+def served_by() -> str:
+    from config import gunicorn
+
+    workers, threads = WORKERS or gunicorn.workers, THREADS or gunicorn.threads
+    return f"gunicorn {workers} {gunicorn.worker_class} workers × {threads} threads (config/gunicorn.py and JIFEN_WEB_*)"
+
+
+def capacity(plan_path: Path, port: int) -> tuple[int, list[str]]:
+    """The most people held at p95 ≤ P95_TARGET_MS with no error: one run per step of STEP from 50."""
+    held, lines, users = 0, [], 50
+    while True:
+        load = os.getloadavg()[0]
+        result = summary(run_locust(plan_path, port, users, STEP_SECONDS))
+        ok = result["p95"] <= P95_TARGET_MS and not result["errors"]
+        lines.append(
+            f"  step {users:>3} people: rps={result['rps']:.1f} p50={result['p50']:.0f} p95={result['p95']:.0f} "
+            f"p99={result['p99']:.0f} ms errors={result['errors']} (load average {load:.1f} before) "
+            f"{'held' if ok else 'not held'}"
+        )
+        print(lines[-1], flush=True)
+        if not ok:
+            return held, lines
+        held, users = users, users + STEP
+
+
 def main() -> None:
     setup_django()
-    plan = seed_township()
-    if not plan["redemptions"]:
-        print("note: no redemption endpoint yet (rewards_api:redemption-list): the scenario runs without it")
     plan_path = VAR / "bench-load-plan.json"
     VAR.mkdir(exist_ok=True)
-    plan_path.write_text(json.dumps(plan))
+    if REUSE and plan_path.exists():
+        plan = json.loads(plan_path.read_text())
+        print(f"reusing the seeded database and {plan_path}", flush=True)
+    else:
+        plan = seed_township()
+        plan_path.write_text(json.dumps(plan))
+    if not plan["redemptions"]:
+        print("note: no redemption endpoint yet (rewards_api:redemption-list): the scenario runs without it")
     from django.db import connections
 
     connections.close_all()
     port = PORT or free_port()
     load_before = os.getloadavg()[0]
-    with Gunicorn(port, WORKERS):
+    with Gunicorn(port) as server:
+        # The server's CPU from the end of the ramp (the log-ins), when locust resets its figures, to the end.
+        cpu = {}
+        ramp = threading.Timer(-(-USERS // SPAWN_RATE), lambda: cpu.setdefault("start", server.cpu_seconds()))
+        ramp.start()
         prefix = run_locust(plan_path, port)
-    result = summary(prefix)
+        ramp.cancel()
+        result = summary(prefix)
+        cpu_ms = (server.cpu_seconds() - cpu.get("start", 0.0)) * 1000 / max(result["requests"], 1)
+        load_after = os.getloadavg()[0]
+        steps = capacity(plan_path, port) if STEPS else None
     # The figures depend on what else the machine runs: say how busy it was.
     print(
         f"  machine: {os.cpu_count()} cores, load average {load_before:.1f} before and "
-        f"{os.getloadavg()[0]:.1f} after; gunicorn {WORKERS} sync workers"
+        f"{load_after:.1f} after; {served_by()}; gunicorn's CPU {cpu_ms:.1f} ms per request"
     )
     for row in result["rows"]:
         print(
@@ -359,8 +441,16 @@ def main() -> None:
         )
     if result["errors"] and Path(f"{prefix}_failures.csv").exists():
         print(Path(f"{prefix}_failures.csv").read_text()[:2000])
+    if steps is not None:
+        held, lines = steps
+        print("\n".join(lines))
+        print(
+            f"BENCH load-capacity held={held} step={STEP} step_seconds={STEP_SECONDS} p95_target_ms={P95_TARGET_MS}",
+            flush=True,
+        )
     print(
         f"BENCH load seconds={SECONDS} users={USERS} rps={result['rps']:.1f} p50_ms={result['p50']:.0f} "
-        f"p95_ms={result['p95']:.0f} p99_ms={result['p99']:.0f} errors={result['errors']}",
+        f"p95_ms={result['p95']:.0f} p99_ms={result['p99']:.0f} errors={result['errors']} "
+        f"cpu_ms_per_request={cpu_ms:.1f} load_avg={load_before:.1f}/{load_after:.1f}",
         flush=True,
     )

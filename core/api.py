@@ -5,6 +5,7 @@ whole request and restricts the queryset before any handler runs. Subclasses imp
 add filters; they never replace `get_queryset()`. Outsiders get 404, read-only members 403 on writes.
 """
 
+from contextlib import ExitStack
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -26,7 +27,7 @@ from core.errors import DomainError
 
 from .logs import log_denied
 from .permissions import Action, can, can_see, enter_township
-from .tenancy import render_in_scope, township_model, township_scope
+from .tenancy import render_in_scope, township_scope
 from .views import MAX_ID  # noqa: F401 — ids in request bodies: the same limit as in URLs
 
 
@@ -90,10 +91,11 @@ class NulSafeSearchFilter(filters.SearchFilter):
 
 
 class Pagination(PageNumberPagination):
-    """Every list: `page` (from 1) and `page_size` (default the PAGE_SIZE setting, 50; at most 200)."""
+    """Every list: `page` (from 1) and `page_size` (default the PAGE_SIZE setting, 50; at most 1000: a village's whole
+    roster in one request, measured by bench/list_1000.py)."""
 
     page_size_query_param = "page_size"
-    max_page_size = 200
+    max_page_size = 1000
 
 
 class APIDefaults:
@@ -113,15 +115,15 @@ class TownshipScopedViewSet(APIDefaults, viewsets.ModelViewSet):
     filter_backends = [DjangoFilterBackend, NulSafeSearchFilter, filters.OrderingFilter]
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        township = township_model().objects.filter(slug=kwargs.get("township_slug", "")).first()
-        if township is None:
-            return super().dispatch(request, *args, **kwargs)  # initial() answers 404
-        with township_scope(township):
+        # initial() opens the township scope once the member is known (one query for both); it lasts until the
+        # response is rendered. An unknown township or outsider never opens it (404).
+        with ExitStack() as self.township_scope:
             return render_in_scope(super().dispatch(request, *args, **kwargs))
 
     def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # authentication first: token users are known only now
         self.township, self.membership = enter_township(request.user, kwargs.get("township_slug", ""))
+        self.township_scope.enter_context(township_scope(self.township))
         if request.method not in SAFE_METHODS and not can(self.membership, self.write_action):
             if (self.lookup_url_kwarg or self.lookup_field) in kwargs:
                 self.get_object()  # 404 first: a read-only member must not learn that an unseen object exists

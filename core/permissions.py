@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .tenancy import dangerously_all_townships, membership_model, township_model
+from .tenancy import dangerously_all_townships, membership_model
 
 
 class Role(models.TextChoices):
@@ -136,23 +136,34 @@ def memberships_of(user: Any) -> QuerySet:
         return Membership.objects.filter(user=user).select_related("township").order_by("township__name")
 
 
-def enter_township(user: Any, slug: str) -> tuple[Any, Any]:
-    """Fetch-and-check: the township and the user's membership there, or 404 (never reveal it exists)."""
-    township = township_model().objects.filter(slug=slug).first()
-    if township is None or not user.is_authenticated or not user.is_active:
+def request_memberships(request: Any) -> list:
+    """The user's memberships (township joined), read once per request: a page's entry into its township and the
+    navigation's township list share the one query. Never kept beyond the request (revocation is immediate)."""
+    memberships = getattr(request, "_jifen_memberships", None)
+    if memberships is None:
+        memberships = request._jifen_memberships = list(memberships_of(request.user))
+    return memberships
+
+
+def enter_township(user: Any, slug: str, *, memberships: list | None = None) -> tuple[Any, Any]:
+    """Fetch-and-check: the township and the user's membership there, or 404 (never reveal it exists). One query
+    for the membership with its township (none when the caller passes the user's `memberships`, read once per
+    request by `request_memberships`), one for its villages."""
+    if not user.is_authenticated or not user.is_active:
         raise Http404
     with dangerously_all_townships():
-        membership = (
-            membership_model()
-            .objects.filter(user=user, township=township)
-            .prefetch_related("villages")
-            .first()
-        )
-        if membership is not None and membership.role == Role.GRID_WORKER:
+        if memberships is None:
+            memberships = list(
+                membership_model().objects.filter(user=user, township__slug=slug).select_related("township")
+            )
+        membership = next((m for m in memberships if m.township.slug == slug), None)
+        if membership is None:
+            raise Http404
+        membership.user = user  # it is the request's user: services reading membership.user ask no query
+        prefetch_related_objects([membership], "villages")
+        if membership.role == Role.GRID_WORKER:
             prefetch_related_objects([membership], "areas")  # only grid workers are limited to areas
-    if membership is None:
-        raise Http404
-    return township, membership
+    return membership.township, membership
 
 
 def is_read_only(membership: Member) -> bool:

@@ -12,12 +12,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .permissions import Action, can, enter_township
+from .permissions import Action, can, enter_township, request_memberships
 from .tenancy import render_in_scope, township_scope
 
 
 def _enter(request: Any, slug: str, action: Action | None) -> tuple[Any, Any]:
-    township, membership = enter_township(request.user, slug)
+    township, membership = enter_township(request.user, slug, memberships=request_memberships(request))
     request.township, request.membership = township, membership
     if action is not None and not can(membership, action):
         raise PermissionDenied(_("Your role does not allow this."))

@@ -5,7 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from core.permissions import Action, can, memberships_of, sees_household_records
+from core.permissions import Action, can, request_memberships, sees_household_records
 from core.vocabulary import OrganisationKind
 
 from .models import Role
@@ -29,7 +29,7 @@ def navigation(request):
     if connection.needs_rollback:  # an error page (DRF's browsable 404) after a failed transaction
         return {}
     membership = getattr(request, "membership", None)
-    context = {"my_memberships": list(memberships_of(user)), "Role": Role}
+    context = {"my_memberships": request_memberships(request), "Role": Role}
     if membership is not None:
         context.update(township=request.township, membership=membership)
         context["nav"] = {

@@ -7,6 +7,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from core.forms import ReadOnceModelChoiceField
 
 from .models import Area, Gender, Household, Membership, Participation, Resident, Role, Village
 from .validators import validate_id_number, validate_mobile
@@ -21,7 +22,7 @@ def _model_label(model, field_name: str):
     return capfirst(model._meta.get_field(field_name).verbose_name)
 
 
-class AreaChoiceField(forms.ModelChoiceField):
+class AreaChoiceField(ReadOnceModelChoiceField):
     def label_from_instance(self, obj: Area) -> str:
         return f"{obj.village.name} · {obj.name}"
 
@@ -224,7 +225,9 @@ class HouseholdFilterForm(forms.Form):
     """The list's search and filters. Invalid values are dropped, never an error page."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    village = forms.ModelChoiceField(label=_model_label(Household, "village"), queryset=None, required=False)
+    village = ReadOnceModelChoiceField(
+        label=_model_label(Household, "village"), queryset=None, required=False
+    )
     area = AreaChoiceField(label=_model_label(Household, "area"), queryset=None, required=False)
     participation = forms.ChoiceField(
         label=_model_label(Household, "participation"),

@@ -31,7 +31,12 @@ def test_the_production_stage_runs_as_a_user_without_test_packages():
 def test_gunicorn_is_pid_1_with_an_access_log_and_a_graceful_timeout():
     cmd = (ROOT / "Dockerfile").read_text().split("AS production", 1)[1].split("CMD", 1)[1]
     assert cmd.strip().startswith('["gunicorn"')  # exec form: no shell in front to swallow SIGTERM
-    assert '"--access-logfile", "-"' in cmd and '"--graceful-timeout"' in cmd
+    assert '"-c", "python:config.gunicorn"' in cmd
+    from config import gunicorn
+
+    assert gunicorn.accesslog == "-" and gunicorn.graceful_timeout == 30
+    # The load benchmark starts gunicorn with the same configuration (bench/load.py).
+    assert '"python:config.gunicorn"' in (ROOT / "bench" / "load.py").read_text()
     for name in APP_SERVICES:
         command = SERVICES[name].get("command", [])
         assert not isinstance(command, str) and "sh" not in command[:1], name

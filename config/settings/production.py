@@ -5,8 +5,10 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from . import serving
 from .base import *  # noqa: F403
 from .base import DATABASES, JIFEN_PUBLIC_BASE_URL, REDIS_URL, STORAGES, env
+from .serving import persistent, redis_cache
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
@@ -73,14 +75,7 @@ if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         f"REDIS_URL is {REDIS_URL!r}: production needs a Redis server, e.g. redis://redis:6379/0 (the task queue, and "
         "the cache that keeps rate limits the same across web workers and hosts)."
     )
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "jifen",
-        "OPTIONS": {"health_check_interval": 30},
-    }
-}
+CACHES = redis_cache(REDIS_URL)
+SESSION_ENGINE = serving.SESSION_ENGINE
 # Persistent database connections, checked before reuse: no new connection per request (the 1 s progress polls).
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("JIFEN_DB_CONN_MAX_AGE", default=300)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"] = persistent(DATABASES["default"], env.int("JIFEN_DB_CONN_MAX_AGE", default=300))

@@ -166,7 +166,8 @@ class EvidenceFileField(serializers.FileField):
 
 class EntryCreateSerializer(serializers.Serializer):
     household = VisiblePrimaryKeyRelatedField(visible=households_visible_to, queryset=_empty(Household))
-    item = VisiblePrimaryKeyRelatedField(visible=in_township(Item), queryset=_empty(Item))
+    # The ledger's writer reads the item's category and scheme: one query with the item, not three.
+    item = VisiblePrimaryKeyRelatedField(visible=in_township(Item, "category__scheme"), queryset=_empty(Item))
     occurred_on = serializers.DateField(help_text="The date it happened, in the scheme's year.")
     source = serializers.ChoiceField(
         choices=EntrySource.choices,
@@ -193,7 +194,8 @@ class EntryCreateSerializer(serializers.Serializer):
 
 
 class BulkEntrySerializer(serializers.Serializer):
-    item = VisiblePrimaryKeyRelatedField(visible=in_township(Item), queryset=_empty(Item))
+    # The ledger's writer reads the item's category and scheme: one query with the item, not three.
+    item = VisiblePrimaryKeyRelatedField(visible=in_township(Item, "category__scheme"), queryset=_empty(Item))
     households = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=MAX_BULK
     )

@@ -33,11 +33,12 @@ POINTS = serializers.DecimalField(
 )  # renders computed points like model fields
 
 
-def in_township(model):
-    """The rows a member may pick from: the whole catalogue of their township (the scope does the filtering)."""
+def in_township(model, *related: str):
+    """The rows a member may pick from: the whole catalogue of their township (the scope does the filtering), with
+    the `related` rows the caller reads joined in."""
 
     def rows(membership):
-        return model.objects.all()
+        return model.objects.select_related(*related) if related else model.objects.all()
 
     return rows
 
