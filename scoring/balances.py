@@ -1,4 +1,4 @@
-"""The balances kept with the ledger, checked against it (issue 19).
+"""The balances kept with the ledger (issue 19): the rows the score statement sums, and the check against the ledger.
 
 scoring_balance is kept by the database (scoring migration 0020); this module recomputes it from the ledger, the
 truth, and lists every key whose kept row differs — what `manage.py verify_balances` reports and the weekly beat
@@ -6,6 +6,7 @@ task logs. `repair_balances` sets the differing rows to the ledger's sums (an op
 report). Raw SQL across townships: an operator's check of the whole database, not a tenant's page.
 """
 
+import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -29,6 +30,46 @@ DIFFERENCES = f"""
         OR l.entries IS DISTINCT FROM k.entries
     ORDER BY 1, 2, 3, 4, 5, 6
 """  # noqa: S608
+
+
+def counted_rows(
+    key: str,
+    *,
+    township_id: int,
+    scheme_id: int,
+    period: str | None,
+    year: int | None,
+    until: datetime.date | None,
+    also_counting: tuple[str, tuple] | None,
+    their_entries: tuple[str, tuple] | None,
+) -> tuple[str, list]:
+    """The rows the statement sums, as (subject_id, category_id, points), and their parameters.
+
+    The balances kept with the ledger (scoring_balance, one row per account, scheme, category and period: issue 19)
+    serve every reading by period or year; a round's proposals counted for its notice are added from the ledger
+    (`also_counting`, a few rows). Only a reading up to a day inside a period (`until`) sums the ledger itself."""
+    filters = ["township_id = %s", "scheme_id = %s"]
+    params: list = [township_id, scheme_id]
+    if period is not None:
+        filters.append("period = %s")
+        params.append(period)
+    if year is not None:
+        filters.append("year = %s")
+        params.append(year)
+    if their_entries is not None:
+        filters.append(f"{key} IN ({their_entries[0]})")
+        params += their_entries[1]
+    where = " AND ".join(filters)
+    rows = f"SELECT {key} AS subject_id, category_id, points FROM scoring_entry WHERE {where}"  # noqa: S608
+    proposed = f"state = 'proposed' AND id IN ({also_counting[0]})" if also_counting else "false"
+    also_params = list(also_counting[1]) if also_counting else []
+    if until is not None:
+        counted = f"(state = 'approved' OR ({proposed}))"
+        return f"{rows} AND {counted} AND occurred_on <= %s", [*params, *also_params, until]
+    balances = f"SELECT {key} AS subject_id, category_id, points FROM scoring_balance WHERE {where}"  # noqa: S608
+    if also_counting is None:
+        return balances, params
+    return f"{balances} UNION ALL {rows} AND {proposed}", [*params, *params, *also_params]
 
 
 class Difference(NamedTuple):

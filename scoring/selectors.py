@@ -35,6 +35,7 @@ from households.models import Area, Household, HouseholdQuerySet, Membership, Re
 from households.models import HouseholdStatus as Status
 from households.selectors import households_visible_to
 
+from .balances import counted_rows
 from .models import Account, Category, Entry, EntryState, Evidence, Item, Scheme, SchemeState, ThresholdAlert
 
 SCORE = DecimalField(max_digits=10, decimal_places=2)
@@ -60,46 +61,6 @@ SUBJECTS = {
 }
 
 
-def _counted_rows(
-    key: str,
-    *,
-    township_id: int,
-    scheme_id: int,
-    period: str | None,
-    year: int | None,
-    until: datetime.date | None,
-    also_counting: tuple[str, tuple] | None,
-    their_entries: tuple[str, tuple] | None,
-) -> tuple[str, list]:
-    """The rows the statement sums, as (subject_id, category_id, points), and their parameters.
-
-    The balances kept with the ledger (scoring_balance, one row per account, scheme, category and period: issue 19)
-    serve every reading by period or year; a round's proposals counted for its notice are added from the ledger
-    (`also_counting`, a few rows). Only a reading up to a day inside a period (`until`) sums the ledger itself."""
-    filters = ["township_id = %s", "scheme_id = %s"]
-    params: list = [township_id, scheme_id]
-    if period is not None:
-        filters.append("period = %s")
-        params.append(period)
-    if year is not None:
-        filters.append("year = %s")
-        params.append(year)
-    if their_entries is not None:
-        filters.append(f"{key} IN ({their_entries[0]})")
-        params += their_entries[1]
-    where = " AND ".join(filters)
-    rows = f"SELECT {key} AS subject_id, category_id, points FROM scoring_entry WHERE {where}"  # noqa: S608
-    proposed = f"state = 'proposed' AND id IN ({also_counting[0]})" if also_counting else "false"
-    also_params = list(also_counting[1]) if also_counting else []
-    if until is not None:
-        counted = f"(state = 'approved' OR ({proposed}))"
-        return f"{rows} AND {counted} AND occurred_on <= %s", [*params, *also_params, until]
-    balances = f"SELECT {key} AS subject_id, category_id, points FROM scoring_balance WHERE {where}"  # noqa: S608
-    if also_counting is None:
-        return balances, params
-    return f"{balances} UNION ALL {rows} AND {proposed}", [*params, *params, *also_params]
-
-
 def _score_sql(
     categories: list[Category],
     households_sql: str,
@@ -108,7 +69,7 @@ def _score_sql(
     with_roles: bool,
     subject: str = "household",
 ) -> str:
-    """The statement's text: the counted rows (`_counted_rows`) summed per household with one FILTER per category,
+    """The statement's text: the counted rows (`balances.counted_rows`) summed per household with one FILTER per category,
     then clamped per category (`s0`, `s1`, …) and added with the role's change of the base (`total`) per
     household."""
     sums = [f"SUM(e.points) FILTER (WHERE e.category_id = %s) AS c{i}" for i in range(len(categories))]
@@ -189,7 +150,7 @@ def score_statement(
         and scheme.role_rules.filter(base_score__isnull=False).exists()
     )
     subquery, sub_params = _ids(households)
-    rows_sql, rows_params = _counted_rows(
+    rows_sql, rows_params = counted_rows(
         SUBJECTS[subject][0],
         township_id=scheme.township_id,
         scheme_id=scheme.pk,
