@@ -10,14 +10,12 @@ reads scoring_entry is then run again under `EXPLAIN (ANALYZE, BUFFERS, FORMAT J
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from bench.county import seed_township, township
 from core.tenancy import dangerously_all_townships, township_scope
@@ -162,7 +160,8 @@ def test_the_household_list(ground):
 
     def page():
         for query in ({}, {"village": village.pk}):
-            assert client.get(url, query).status_code == 200
+            response = client.get(url, query)
+            assert response.status_code == 200 and response.json()["results"]
 
     # The list reads the ledger only when it shows scores: then it must not scan it.
     with CaptureQueriesContext(connection) as captured:
@@ -174,10 +173,4 @@ def test_the_household_list(ground):
 def test_the_redemptions_balance_read(ground):
     with township_scope(ground.place):
         household = Household.objects.taking_part().order_by("pk")[7]
-        year = (
-            timezone.localdate().year
-            if ground.scheme.year == timezone.localdate().year
-            else ground.scheme.year
-        )
-        assert_no_ledger_seq_scan(lambda: spendable_balance(household, year=year))
-        assert spendable_balance(household, year=year).available >= Decimal("0")
+        assert_no_ledger_seq_scan(lambda: spendable_balance(household, year=ground.scheme.year))
