@@ -4,8 +4,9 @@
 Three townships of 1,100 households with 30 approved entries each (≈ 94k entries), built once for the module by
 bench/county.py's SQL seeding (through every village's approved notice batch, the one route to the ledger) and
 ANALYZEd; rolled back at the module's end. Each reading runs once with its queries captured; every SELECT of it that
-reads scoring_entry is then run again under `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`, and its plan is walked for a
-`Seq Scan` node on scoring_entry. Why each index exists: docs-scale-indexes.md.
+reads the ledger or its balances (scoring_balance, rewards_spentbalance: kept with the ledger by triggers) is then
+run again under `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`, and its plan is walked for a `Seq Scan` node on
+scoring_entry. Why each index exists: docs-scale-indexes.md.
 """
 
 import json
@@ -28,6 +29,7 @@ from scoring.selectors import ScoreList, annual_totals, household_scores
 pytestmark = pytest.mark.django_db
 
 TOWNSHIPS, HOUSEHOLDS, EACH = 3, 1_100, 30
+LEDGER_TABLES = ("scoring_entry", "scoring_balance", "rewards_spentbalance")
 
 
 @dataclass
@@ -77,15 +79,16 @@ def seq_scans(plan: dict) -> list[dict]:
 
 
 def ledger_plans(run) -> list[tuple[str, dict]]:
-    """Run `run()` with its queries captured; EXPLAIN ANALYZE each SELECT that reads scoring_entry."""
+    """Run `run()` with its queries captured; EXPLAIN ANALYZE each SELECT that reads the ledger or its balances."""
     with CaptureQueriesContext(connection) as captured:
         run()
     statements = [
         q["sql"]
         for q in captured.captured_queries
-        if "scoring_entry" in q["sql"] and q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+        if any(table in q["sql"] for table in LEDGER_TABLES)
+        and q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
     ]
-    assert statements, "the reading did not read the ledger"
+    assert statements, "the reading read neither the ledger nor its balances"
     plans = []
     with connection.cursor() as cursor:
         for sql in statements:
@@ -115,6 +118,14 @@ def test_the_walk_finds_a_sequential_scan_of_the_ledger(ground):
         lambda: list(connection.cursor().execute("SELECT sum(points) FROM scoring_entry"))
     )
     assert seq_scans(plan)
+
+
+def test_the_scores_read_the_balances_not_the_ledger(ground):
+    """Since the balances (issue 19, item 1) the score statement reads no entry at all."""
+    with township_scope(ground.place), CaptureQueriesContext(connection) as captured:
+        annual_totals(ground.scheme)
+    assert any("scoring_balance" in q["sql"] for q in captured.captured_queries)
+    assert not any("scoring_entry" in q["sql"] for q in captured.captured_queries)
 
 
 def test_the_annual_totals_of_a_township(ground):
