@@ -268,7 +268,7 @@ def _redeem_locked(
         points=points,
         cost=cost,
         idempotency_key=key,
-        created_by=membership.user,
+        created_by_id=membership.user_id,  # no query for the user: the id is enough
     )
     RedemptionLine.objects.bulk_create(
         RedemptionLine(
@@ -295,7 +295,7 @@ def _move_for(membership: Membership, redemption: Redemption, changes: dict[int,
             change=change,
             reason=reason,
             redemption=redemption,
-            created_by=membership.user,
+            created_by_id=membership.user_id,
         )
         for product_id, change in sorted(changes.items())
     )
