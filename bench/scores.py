@@ -1,6 +1,7 @@
 """Annual totals of 20,000 households with 60 approved entries each (1.2 M entries) through Jifen's code
-(`scoring.selectors.annual_totals`, one ORM aggregate with per-category clamps) against one hand-written SQL
-GROUP BY over the same tables, in the same run. Target: ratio ≤ 1.5.
+(`scoring.selectors.annual_totals`: the score statement, reading the balances kept with the ledger, one row per
+account, category and period, with per-category clamps) against one hand-written SQL GROUP BY over the ledger's
+entries, in the same run. Target (issue 19): ratio ≤ 0.25, reading balances 4× faster than rescanning the ledger.
 """
 
 import os

@@ -6,8 +6,10 @@ writes all or nothing, so running it again is harmless).
 """
 
 import io
+import logging
 
 import openpyxl
+from celery import shared_task
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -15,8 +17,10 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from core.jobs import runner
 from core.vocabulary import in_language
 from households.models import Membership
+from scoring.balances import balance_differences
 from scoring.models import Scheme
 
+from .balances import spent_differences
 from .models import StarRun
 from .selectors import StarChange, run_villages, village_summary
 from .services import rate_stars
@@ -24,6 +28,8 @@ from .services import rate_stars
 # Stored untranslated in the job's message; the job page translates them for the reader.
 RANKING = gettext_noop("Adding up the year's totals and ranking each village")
 SUMMARISING = gettext_noop("Writing the summary")
+
+logger = logging.getLogger(__name__)
 
 
 def star_summary_xlsx(run: StarRun, *, created: bool | None, changes: list[StarChange]) -> bytes:
@@ -72,3 +78,15 @@ def run_star_rating(job, progress) -> tuple[bytes, str]:
         content = star_summary_xlsx(run, created=created, changes=changes)
     progress(2, 2, "")  # the page then says "done", not the last step's message
     return content, f"stars-{scheme.year}-v{run.version}.xlsx"
+
+
+@shared_task(ignore_result=True)
+def verify_balances() -> int:
+    """Weekly (beat): the balances kept with the ledgers recomputed from them; every difference is logged as an
+    error for the operator (`manage.py verify_balances` prints them and can repair). Reads only: safe to run twice."""
+    differences = [*balance_differences(), *spent_differences()]
+    for difference in differences:
+        logger.error("balance differs from the ledger: %s", difference)
+    if not differences:
+        logger.info("balances agree with the ledger")
+    return len(differences)

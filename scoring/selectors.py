@@ -1,7 +1,7 @@
 """Read queries for scores and passbooks, shared by pages, API, jobs and benchmarks.
 
 The score rule lives in one SQL statement (`score_statement`): for each category a filtered SUM of the counted
-entries plus the base, clamped with GREATEST/LEAST, then summed with the role's change of the base — no
+points (the balances kept with the ledger, scoring_balance: issue 19) plus the base, clamped with GREATEST/LEAST, then summed with the role's change of the base — no
 per-household loop in Python. Every reader builds on it: `household_scores` (pages, passbook, notices),
 `ScoreList` (a sorted, paginated list), `annual_totals` (jobs), and in the database the star rating
 (rewards.services.stars) and the dashboards (oversight.selectors). tests/scoring/oracle.py keeps the same rule in
@@ -60,40 +60,64 @@ SUBJECTS = {
 }
 
 
+def _counted_rows(
+    key: str,
+    *,
+    township_id: int,
+    scheme_id: int,
+    period: str | None,
+    year: int | None,
+    until: datetime.date | None,
+    also_counting: tuple[str, tuple] | None,
+    their_entries: tuple[str, tuple] | None,
+) -> tuple[str, list]:
+    """The rows the statement sums, as (subject_id, category_id, points), and their parameters.
+
+    The balances kept with the ledger (scoring_balance, one row per account, scheme, category and period: issue 19)
+    serve every reading by period or year; a round's proposals counted for its notice are added from the ledger
+    (`also_counting`, a few rows). Only a reading up to a day inside a period (`until`) sums the ledger itself."""
+    filters = ["township_id = %s", "scheme_id = %s"]
+    params: list = [township_id, scheme_id]
+    if period is not None:
+        filters.append("period = %s")
+        params.append(period)
+    if year is not None:
+        filters.append("year = %s")
+        params.append(year)
+    if their_entries is not None:
+        filters.append(f"{key} IN ({their_entries[0]})")
+        params += their_entries[1]
+    where = " AND ".join(filters)
+    rows = f"SELECT {key} AS subject_id, category_id, points FROM scoring_entry WHERE {where}"  # noqa: S608
+    proposed = f"state = 'proposed' AND id IN ({also_counting[0]})" if also_counting else "false"
+    also_params = list(also_counting[1]) if also_counting else []
+    if until is not None:
+        counted = f"(state = 'approved' OR ({proposed}))"
+        return f"{rows} AND {counted} AND occurred_on <= %s", [*params, *also_params, until]
+    balances = f"SELECT {key} AS subject_id, category_id, points FROM scoring_balance WHERE {where}"  # noqa: S608
+    if also_counting is None:
+        return balances, params
+    return f"{balances} UNION ALL {rows} AND {proposed}", [*params, *params, *also_params]
+
+
 def _score_sql(
     categories: list[Category],
     households_sql: str,
+    counted_rows: str,
     *,
     with_roles: bool,
-    only_their_entries: bool,
-    period: bool,
-    also_counting_sql: str | None,
     subject: str = "household",
-    year: bool = False,
-    until: bool = False,
 ) -> str:
-    """The statement's text: the counted entries summed per household with one FILTER per category (a parallel
-    hash aggregate over the ledger, the shape of the bare GROUP BY), then clamped per category (`s0`, `s1`, …) and
-    added with the role's change of the base (`total`) per household."""
+    """The statement's text: the counted rows (`_counted_rows`) summed per household with one FILTER per category,
+    then clamped per category (`s0`, `s1`, …) and added with the role's change of the base (`total`) per
+    household."""
     sums = [f"SUM(e.points) FILTER (WHERE e.category_id = %s) AS c{i}" for i in range(len(categories))]
     # Base, floor and ceiling per category come as parameters; GREATEST/LEAST ignore a NULL floor or ceiling.
     scores = [
         f"LEAST(GREATEST(%s + COALESCE(counted.c{i}, 0), %s::numeric), %s::numeric) AS s{i}"
         for i in range(len(categories))
     ]
-    counted = "e.state = 'approved'"
-    if also_counting_sql is not None:  # proposals counted as if approved (a round's, for its notice)
-        counted = f"(e.state = 'approved' OR (e.state = 'proposed' AND e.id IN ({also_counting_sql})))"
-    key, table = SUBJECTS[subject]
-    filters = [counted]
-    if period:
-        filters.append("e.period = %s")
-    if year:
-        filters.append("e.year = %s")
-    if until:
-        filters.append("e.occurred_on <= %s")
-    if only_their_entries:
-        filters.append(f"e.{key} IN ({households_sql})")
+    table = SUBJECTS[subject][1]
     role_join, role_term = "", "0"
     if with_roles:
         role_join = (
@@ -105,10 +129,9 @@ def _score_sql(
     # Only placeholders and this module's own SQL are composed here; every value is a parameter.
     return f"""
         WITH counted AS (
-            SELECT e.{key} AS subject_id, {", ".join(sums) or "0 AS none"}
-            FROM scoring_entry e
-            WHERE e.township_id = %s AND e.scheme_id = %s AND {" AND ".join(filters)}
-            GROUP BY e.{key}
+            SELECT e.subject_id, {", ".join(sums) or "0 AS none"}
+            FROM ({counted_rows}) e
+            GROUP BY e.subject_id
         ), scored AS (
             SELECT h.id {"".join(", " + score for score in scores)}, {role_term}::numeric AS role_delta
             FROM {table} h
@@ -166,30 +189,19 @@ def score_statement(
         and scheme.role_rules.filter(base_score__isnull=False).exists()
     )
     subquery, sub_params = _ids(households)
-    also_sql, also_params = None, ()
-    if also_counting is not None:
-        also_sql, also_params = _ids(also_counting)
-    sql = _score_sql(
-        categories,
-        subquery,
-        with_roles=with_roles,
-        only_their_entries=only_their_entries,
-        period=period is not None,
-        also_counting_sql=also_sql,
-        subject=subject,
-        year=year is not None,
-        until=until is not None,
+    rows_sql, rows_params = _counted_rows(
+        SUBJECTS[subject][0],
+        township_id=scheme.township_id,
+        scheme_id=scheme.pk,
+        period=period,
+        year=year,
+        until=until,
+        also_counting=_ids(also_counting) if also_counting is not None else None,
+        their_entries=(subquery, sub_params) if only_their_entries else None,
     )
+    sql = _score_sql(categories, subquery, rows_sql, with_roles=with_roles, subject=subject)
     params: list = [category.pk for category in categories]
-    params += [scheme.township_id, scheme.pk, *also_params]
-    if period is not None:
-        params.append(period)
-    if year is not None:
-        params.append(year)
-    if until is not None:
-        params.append(until)
-    if only_their_entries:
-        params += sub_params
+    params += rows_params
     for category in categories:
         params += [category.base_score, category.floor, category.ceiling]
     if with_roles:

@@ -43,10 +43,12 @@ from households.models import Area, Household, Village
 from review import services as review
 from review.models import ReviewRound, RoundEntry, RoundKind, RoundMove, RoundState
 from rewards import services as rewards
+from rewards.balances import spent_differences
 from rewards.models import Product, Redemption, SpendableBasis, StarRule, StockMove, StockReason
 from rewards.selectors import budget_figures, spendable_balance
 from scoring import services as scoring
-from scoring.models import Entry, EntryState
+from scoring.balances import balance_differences
+from scoring.models import Balance, Entry, EntryState
 from scoring.selectors import annual_totals, household_scores
 from tests.contract import member
 from tests.factories import store_reward_settings
@@ -524,6 +526,22 @@ class LedgerMachine(RuleBasedStateMachine):
             balance = spendable_balance(household, year=YEAR)
             assert (balance.earned, balance.spent) == (self.earned(index), self.spent(index))
             assert balance.available == self.available(index) >= 0
+
+    @invariant()
+    def kept_balances_equal_the_ledger(self):
+        """Issue 19: after every step, each balance row is its key's sum of approved entries, and what each
+        account has spent is its redemptions' sum (the database's own recomputation, `verify_balances`)."""
+        assert balance_differences() == []
+        assert spent_differences() == []
+        kept = dict(
+            Balance.objects.filter(scheme=self.scheme)
+            .order_by()
+            .values("household")
+            .annotate(s=Sum("points"))
+            .values_list("household", "s")
+        )
+        for index, household in enumerate(self.households):
+            assert kept.get(household.pk, D("0")) == self.approved_sum(index)
 
     @invariant()
     def stock_is_the_sum_of_its_moves_and_never_negative(self):

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config import embedded, media_storage
@@ -272,6 +273,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 JIFEN_HEARTBEAT_STALE_SECONDS = env.int("JIFEN_HEARTBEAT_STALE_SECONDS", default=180)
 JIFEN_MIN_FREE_DISK_MB = env.int("JIFEN_MIN_FREE_DISK_MB", default=500)
 JIFEN_EXPORT_INLINE_LIMIT = 2000  # larger roster exports run as a job with progress
+# The balances kept with the ledger, recomputed from it once a week (issue 19; `manage.py verify_balances`).
+CELERY_BEAT_SCHEDULE["verify-balances"] = {
+    "task": "rewards.tasks.verify_balances",
+    "schedule": 7 * 24 * 3600.0,
+}
 CELERY_BEAT_SCHEDULE["close-ended-notices"] = {"task": "review.tasks.close_ended_notices", "schedule": 300.0}
 JIFEN_PUBLIC_BASE_URL = env("JIFEN_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 JIFEN_OBJECTIONS_PER_HOUR = 5

@@ -256,7 +256,7 @@ def _post_entries(round_: ReviewRound, membership: Membership, comment: str) -> 
     """Every proposal of the round becomes an approved ledger entry, in the same transaction as the move."""
     entries = Entry.objects.filter(round_link__round=round_, state=EntryState.PROPOSED)
     default = _("Notice batch approved") if round_.kind == RoundKind.BATCH else _("Review round approved")
-    return scoring.approve_entries(membership=membership, entries=list(entries), reason=comment or default)
+    return scoring.approve_entries(membership=membership, entries=entries, reason=comment or default)
 
 
 def _show_corrections(round_: ReviewRound) -> int:

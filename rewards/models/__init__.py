@@ -35,11 +35,12 @@ from .stars import (
     StarVillageOverride,
     VillageRating,
 )
-from .year_end import SpendableClearing
+from .year_end import SpendableClearing, SpentBalance
 
 __all__ = [
     "MAX_STOCK",
     "SpendableClearing",
+    "SpentBalance",
     "StarRunState",
     "StaleCause",
     "StarRun",

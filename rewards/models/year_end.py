@@ -37,3 +37,28 @@ class SpendableClearing(TownshipOwned):
                 condition=Q(points__gt=0) & ~Q(reason=""), name="spendable_clearing_positive"
             ),
         ]
+
+
+class SpentBalance(TownshipOwned):
+    """What an account has spent in a year, kept with the supermarket's ledger (issue 19): the sum of its
+    redemptions (cancellations subtract) and of the points cleared at the year's close, changed by the database in
+    the same transaction as every redemption, cancellation and clearing (rewards migration 0014's triggers). The
+    counter reads it instead of summing the account's redemptions; `manage.py verify_balances` checks it."""
+
+    village_path = "account__village"
+    household_record = True
+
+    account = models.ForeignKey("scoring.Account", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "households.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    redeemed = models.DecimalField(_("points redeemed"), max_digits=12, decimal_places=2)
+    cleared = models.DecimalField(_("points cleared"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("points spent")
+        verbose_name_plural = _("points spent")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "year"], name="spent_balance_one_row_per_year")
+        ]

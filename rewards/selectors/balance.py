@@ -1,6 +1,7 @@
 """Spendable balances at the points supermarket (积分超市): one rule, for a family's, a villager's or a unit's account.
 
-Derived, never stored: spending does not lower the score the ranking uses (seed 4: 累计使用, 不清零). The year's
+Read from the balances kept with the ledgers (issue 19: scoring.Balance for what was earned, rewards.SpentBalance
+for what was redeemed or cleared); spending does not lower the score the ranking uses (seed 4: 累计使用, 不清零). The year's
 schemes say what counts (the net of bonuses and penalties, or the total score: the StarRule's spending settings)
 and whether the balance starts again each year; otherwise every earlier year's active or closed schemes count too.
 
@@ -15,14 +16,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from households.models import Household
 from scoring.accounts import account_of, open_accounts
-from scoring.models import Account, AccountKind, Entry, Scheme, SchemeState
+from scoring.models import Account, AccountKind, Scheme, SchemeState
+from scoring.models import Balance as ScoreBalance
 from scoring.selectors import account_scores, annual_totals
 
-from ..models import Redemption, SpendableBasis, SpendableClearing, StarRule
+from ..models import SpendableBasis, SpentBalance, StarRule
 from .stars import star_rule
 
 ZERO = Decimal("0")
@@ -76,15 +78,12 @@ def spendable_balances(accounts: list[Account], *, year: int) -> dict[int, Balan
         ids = [a.pk for a in accounts if resets[a.kind] == reset]
         if not ids:
             continue
-        rows = Redemption.objects.filter(account_id__in=ids)
+        # What each account spent, kept with its redemptions (cancellations subtract) and the points cleared at a
+        # year-end close (rewards.services.year_end), which count as spent in their year.
+        rows = SpentBalance.objects.filter(account_id__in=ids)
         rows = rows.filter(year=year) if reset else rows.filter(year__lte=year)
-        for row in rows.order_by().values("account_id").annotate(s=Sum("points")):
+        for row in rows.order_by().values("account_id").annotate(s=Sum(F("redeemed") + F("cleared"))):
             spent[row["account_id"]] = row["s"] or ZERO
-        # Points cleared at a year-end close count as spent in their year (rewards.services.year_end).
-        cleared = SpendableClearing.objects.filter(account_id__in=ids)
-        cleared = cleared.filter(year=year) if reset else cleared.filter(year__lte=year)
-        for row in cleared.order_by().values("account_id").annotate(s=Sum("points")):
-            spent[row["account_id"]] += row["s"] or ZERO
     return {a.pk: Balance(earned=earned[a.pk], spent=spent[a.pk]) for a in accounts}
 
 
@@ -99,7 +98,7 @@ def _earned_by_households(
             for household_id, total in annual_totals(scheme, households).items():
                 earned[account_of[household_id]] += total
     if net:
-        rows = Entry.objects.approved().filter(household_id__in=list(account_of), scheme_id__in=net)
+        rows = ScoreBalance.objects.filter(household_id__in=list(account_of), scheme_id__in=net)
         for row in rows.order_by().values("household_id").annotate(s=Sum("points")):
             earned[account_of[row["household_id"]]] += row["s"] or ZERO
 
@@ -121,7 +120,7 @@ def _earned_by_accounts(
                 earned[account_id] += score.total
     if net:
         # A yearly scheme's entries are its year's; a carried-forward scheme's count up to the year asked.
-        rows = Entry.objects.approved().filter(account_id__in=ids, scheme_id__in=net, year__lte=year)
+        rows = ScoreBalance.objects.filter(account_id__in=ids, scheme_id__in=net, year__lte=year)
         for row in rows.order_by().values("account_id").annotate(s=Sum("points")):
             earned[row["account_id"]] += row["s"] or ZERO
 

@@ -456,6 +456,7 @@ from .appeals import Appeal as Appeal  # noqa: E402
 from .appeals import AppealState as AppealState  # noqa: E402
 from .appeals import SelfDeclaration as SelfDeclaration  # noqa: E402
 from .appeals import SelfDeclarationState as SelfDeclarationState  # noqa: E402
+from .balances import Balance as Balance  # noqa: E402
 from .claims import ClaimChannel as ClaimChannel  # noqa: E402
 from .claims import ClaimDetail as ClaimDetail  # noqa: E402
 from .closes import YearClose as YearClose  # noqa: E402

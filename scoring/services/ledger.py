@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -298,7 +298,9 @@ def _dates_refusal(scheme: Scheme) -> str:
     }
 
 
-def approve_entries(*, membership: Membership, entries: Iterable[Entry], reason: str = "") -> int:
+def approve_entries(
+    *, membership: Membership, entries: Iterable[Entry] | QuerySet[Entry], reason: str = ""
+) -> int:
     """Make proposed entries count. Safe to run twice: entries already approved are left as they are.
 
     No point counts unseen: the database refuses unless every entry was posted with a round or notice batch that
@@ -308,13 +310,15 @@ def approve_entries(*, membership: Membership, entries: Iterable[Entry], reason:
     Right, on every entry: APPROVE_ENTRY (the township office); or, for entries under review in a round or notice
     batch, the right to move that round at the end of its notice — RUN_ROUND (the clerk's finish, also the beat
     finishing in the clerk's name) or APPROVE_ROUND (the township's approval).
+
+    `entries` may be a queryset (a round's thousand proposals: approved by one UPDATE over it, no list of ids).
     """
-    entries = list(entries)
+    if not isinstance(entries, QuerySet):
+        entries = Entry.objects.filter(pk__in=[e.pk for e in entries])
     _require_approver(membership, entries)
-    ids = [e.pk for e in entries]
     try:
         with transaction.atomic():
-            return Entry.objects.filter(pk__in=ids, state=EntryState.PROPOSED).update(
+            return entries.filter(state=EntryState.PROPOSED).update(
                 state=EntryState.APPROVED,
                 approved_by=membership.user,
                 approved_at=timezone.now(),
@@ -342,15 +346,24 @@ def _under_review(entries: list[Entry]) -> bool:
     return not Entry.objects.filter(pk__in=[e.pk for e in entries], round_link__isnull=True).exists()
 
 
-def _require_approver(membership: Membership, entries: list[Entry]) -> None:
-    if all(can(membership, Action.APPROVE_ENTRY, entry) for entry in entries):
+# What the permission check reads of each entry (core.permissions.can_see: its township, village, household and
+# area): a round of a thousand entries is checked without building a thousand full rows.
+_SEEN_FIELDS = ("id", "township_id", "village_id", "household_id", "account_id")
+
+
+def _require_approver(membership: Membership, entries: QuerySet[Entry]) -> None:
+    rows = list(
+        entries.select_related("account").only(*_SEEN_FIELDS, "account__area_id", "account__village_id")
+    )
+    if all(can(membership, Action.APPROVE_ENTRY, entry) for entry in rows):
         return
-    if _under_review(entries) and all(
+    under_review = not entries.filter(round_link__isnull=True).exists()
+    if under_review and all(
         can(membership, Action.RUN_ROUND, entry) or can(membership, Action.APPROVE_ROUND, entry)
-        for entry in entries
+        for entry in rows
     ):
         return
-    refused = next(entry for entry in entries if not can(membership, Action.APPROVE_ENTRY, entry))
+    refused = next(entry for entry in rows if not can(membership, Action.APPROVE_ENTRY, entry))
     require(membership, Action.APPROVE_ENTRY, refused)
 
 
