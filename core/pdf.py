@@ -1,10 +1,12 @@
 """PDF documents with WeasyPrint: Noto Sans CJK SC named explicitly, checked before rendering."""
 
 import base64
+import contextlib
 import functools
+import gc
 import io
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import segno
 from django.template.loader import render_to_string
@@ -73,10 +75,25 @@ def _print_html() -> type:
     return PrintHTML
 
 
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector every 10,000 allocations instead of 700 while WeasyPrint lays out and writes
+    (it allocates boxes by the hundred thousand, and keeps most of them to the end), then once when it is done:
+    13% less CPU for a 3,000-row sheet in parts, the same peak memory (measured, issue 19)."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(10_000, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.collect()
+
+
 def render_pdf(template: str, context: dict) -> bytes:
     require_cjk_font()
     html = render_to_string(template, {**context, "cjk_font": CJK_FONT})
-    return _print_html()(string=html).write_pdf()
+    with _fewer_collections():
+        return _print_html()(string=html).write_pdf()
 
 
 def join_pdfs(parts: list[bytes], *, overlay: Callable[[int], bytes] | None = None) -> bytes:
