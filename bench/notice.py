@@ -1,12 +1,15 @@
-"""Render the notice sheet (A4) for a village of 300 and of 1,000 households: seconds, pages, peak memory.
+"""Render the notice sheet (A4) for a village of 300, 1,000 and 3,000 households: seconds, pages, peak memory.
 
-Target: a 300-household sheet under 3 s of rendering on this machine (issue 5).
+Targets (issue 19): 300 households under 1.5 s; 3,000 in at most 10 × that, peak memory ≤ 400 MB (a sheet that big
+renders in parts joined into one PDF, publicity.documents.notice_sheet_pdf). The data is built in this process; the
+sheet is rendered in a fresh process of its own (warmed up by rendering its first 40 rows: fonts, templates,
+WeasyPrint), so its peak memory (ru_maxrss) is the rendering's, as a documents worker's would be.
 """
 
-import resource
+import os
 import subprocess
+import sys
 import tempfile
-import time
 
 from bench.common import fresh_database, setup_django
 
@@ -97,24 +100,61 @@ def _build(households: int):
     return township, round_
 
 
+RENDER = """
+import resource, sys, time
+from bench.common import setup_django
+setup_django()
+from core.pdf import render_pdf
+from core.tenancy import township_scope
+from households.models import Township
+from publicity.documents import notice_sheet_pdf
+from publicity.notice import build_notice
+from review.models import ReviewRound
+
+township = Township.objects.get(slug="bench")
+with township_scope(township):
+    round_ = ReviewRound.objects.get()
+    # Warm-up, as a documents worker is after its first sheet: fonts, templates, WeasyPrint (a page of the sheet).
+    notice = build_notice(round_)
+    render_pdf(
+        "publicity/notice_sheet.html",
+        {"notice": notice, "rows": notice.rows[:40], "part": "whole", "first": True, "last": True},
+    )
+    start, cpu = time.perf_counter(), time.process_time()
+    content, _name = notice_sheet_pdf(round_)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+with open(sys.argv[1], "wb") as pdf:
+    pdf.write(content)
+print(seconds, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
 def _run(households: int) -> None:
     setup_django()
-    from core.tenancy import township_scope
-    from publicity.documents import notice_sheet_pdf
+    from django.db import connections
 
-    township, round_ = _build(households)
-    with township_scope(township):
-        notice_sheet_pdf(round_)  # warm-up: fonts and templates loaded once per worker process
-        start = time.perf_counter()
-        content, _name = notice_sheet_pdf(round_)
-        seconds = time.perf_counter() - start
+    _build(households)
+    connections.close_all()
     with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
-        pdf.write(content)
-        pdf.flush()
+        rendered = subprocess.run(  # noqa: S603 — this interpreter, a fixed script
+            [sys.executable, "-c", RENDER, pdf.name],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=os.environ,
+        ).stdout
         info = subprocess.run(["pdfinfo", pdf.name], capture_output=True, text=True, check=True).stdout  # noqa: S607
+    seconds, cpu, peak_mb = (float(figure) for figure in rendered.split()[-3:])
     pages = next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1]
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"BENCH notice-{households} seconds={seconds:.2f} pages={pages} peak_mb={peak_mb:.0f}", flush=True)
+    # The machine is shared: the process's CPU seconds beside the wall seconds tell its own cost from the wait.
+    print(
+        f"BENCH notice-{households} seconds={seconds:.2f} pages={pages} peak_mb={peak_mb:.0f} cpu_seconds={cpu:.2f}",
+        flush=True,
+    )
 
 
-BENCHMARKS = {"notice-300": lambda: _run(300), "notice-1000": lambda: _run(1000)}
+BENCHMARKS = {
+    "notice-300": lambda: _run(300),
+    "notice-1000": lambda: _run(1000),
+    "notice-3000": lambda: _run(3000),
+}

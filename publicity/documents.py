@@ -4,8 +4,9 @@ Small documents render straight away; big ones (more than settings.JIFEN_DOCUMEN
 run as a job on the "documents" queue, with progress in the browser and the file kept for download.
 """
 
-from itertools import zip_longest
+from itertools import groupby, zip_longest
 
+from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.jobs import runner
-from core.pdf import PAGE_SIZES, qr_data_uri, render_pdf
+from core.pdf import PAGE_SIZES, join_pdfs, qr_data_uri, render_pdf
 from core.vocabulary import OrganisationKind, in_language
 from households.models import Area, Household, Resident, Village
 from households.validators import mask_name
@@ -52,11 +53,49 @@ def two_column_pages(rows: list, *, first: int, rest: int) -> list[tuple[list, l
     return pages
 
 
-def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4", archive: bool = False) -> tuple[bytes, str]:
-    """The sheet to post; with `archive`, the sheet of a round whose notice has ended (the year-end archive)."""
+def notice_parts(rows: list, size: int) -> list[list]:
+    """The sheet's rows in parts of at most `size`, cut between areas where a whole area fits (a part starts a page:
+    an area then starts on a page of its own); an area of more than `size` rows is cut every `size` rows."""
+    parts: list[list] = []
+    current: list = []
+    for _area, group in groupby(rows, key=lambda row: row.area):
+        area_rows = list(group)
+        if current and len(current) + len(area_rows) > size:
+            parts.append(current)
+            current = []
+        while len(area_rows) > size:
+            parts.append(area_rows[:size])
+            area_rows = area_rows[size:]
+        current += area_rows
+    if current:
+        parts.append(current)
+    return parts
+
+
+def notice_sheet_pdf(
+    round_: ReviewRound,
+    *,
+    size: str = "a4",
+    archive: bool = False,
+    part_rows: int | None = None,
+    progress=None,
+) -> tuple[bytes, str]:
+    """The sheet to post; with `archive`, the sheet of a round whose notice has ended (the year-end archive).
+
+    WeasyPrint's time and memory grow with the length of one document (PITFALLS: 3,000 rows in one go took ~11 s and
+    ~500 MB): a sheet of more than `part_rows` rows (settings.JIFEN_NOTICE_PART_ROWS) renders in parts, whole areas
+    where they fit, joined into one PDF; its page numbers ("第 x 页 共 y 页") are then rendered alone for all the
+    joined pages and drawn over them."""
+    part_rows = part_rows or settings.JIFEN_NOTICE_PART_ROWS
     with in_language("zh-hans"):  # the sheet goes on a Chinese village notice board
         notice = build_notice(round_, require_on_notice=not archive)
-        columns = None
+        context = {
+            "notice": notice,
+            "qr": qr_data_uri(notice.url),
+            "page_size": PAGE_SIZES.get(size, PAGE_SIZES["a4"]),
+            "a3": size == "a3",
+            "school": round_.township.kind == OrganisationKind.SCHOOL,  # a class's words on its sheet
+        }
         if size == "a3" and len(notice.categories) <= A3_MAX_CATEGORIES:
             # A batch's entries come first: its scores then start on a page of their own.
             first = A3_PAGE_ROWS if notice.entries else A3_FIRST_PAGE_ROWS
@@ -64,17 +103,39 @@ def notice_sheet_pdf(round_: ReviewRound, *, size: str = "a4", archive: bool = F
                 list(zip_longest(left, right))
                 for left, right in two_column_pages(notice.rows, first=first, rest=A3_PAGE_ROWS)
             ]
-        content = render_pdf(
-            "publicity/notice_sheet.html",
-            {
-                "notice": notice,
-                "qr": qr_data_uri(notice.url),
-                "page_size": PAGE_SIZES.get(size, PAGE_SIZES["a4"]),
-                "a3": size == "a3",
-                "columns": columns,
-                "school": round_.township.kind == OrganisationKind.SCHOOL,  # a class's words on its sheet
-            },
-        )
+            # Each A3 page is a table of its own (its page break is the sheet's): parts of whole pages.
+            per_part = max(1, part_rows // (2 * A3_PAGE_ROWS))
+            parts = [{"columns": columns[n : n + per_part]} for n in range(0, len(columns), per_part)]
+        else:
+            parts = [{"rows": rows} for rows in notice_parts(notice.rows, part_rows)]
+        if len(parts) <= 1:
+            content = render_pdf(
+                "publicity/notice_sheet.html",
+                {**context, **(parts[0] if parts else {}), "part": "whole", "first": True, "last": True},
+            )
+        else:
+            rendered = []
+            for number, part in enumerate(parts):
+                if progress:
+                    progress(number, len(parts))
+                rendered.append(
+                    render_pdf(
+                        "publicity/notice_sheet.html",
+                        {
+                            **context,
+                            **part,
+                            "part": "body",
+                            "first": number == 0,
+                            "last": number == len(parts) - 1,
+                        },
+                    )
+                )
+            content = join_pdfs(
+                rendered,
+                overlay=lambda pages: render_pdf(
+                    "publicity/notice_sheet.html", {**context, "part": "numbers", "pages": range(pages)}
+                ),
+            )
     return content, f"notice-{round_.village.name}-{round_.period}-{size}.pdf"
 
 
@@ -101,7 +162,7 @@ def run_notice_sheet(job, progress) -> tuple[bytes, str]:
     round_ = ReviewRound.objects.get(pk=job.params["round_id"])
     progress(0, 1, "")
     return notice_sheet_pdf(
-        round_, size=job.params.get("size", "a4"), archive=job.params.get("archive", False)
+        round_, size=job.params.get("size", "a4"), archive=job.params.get("archive", False), progress=progress
     )
 
 

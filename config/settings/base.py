@@ -288,6 +288,8 @@ JIFEN_OBJECTIONS_PER_HOUR = 5
 JIFEN_DOCUMENT_INLINE_ROWS = env.int(
     "JIFEN_DOCUMENT_INLINE_ROWS", default=300
 )  # bigger: a job on "documents"
+# A notice sheet of more rows renders in parts joined into one PDF (publicity.documents.notice_sheet_pdf)
+JIFEN_NOTICE_PART_ROWS = env.int("JIFEN_NOTICE_PART_ROWS", default=600)
 CELERY_BEAT_SCHEDULE["purge-import-identities"] = {
     "task": "households.tasks.purge_import_identities",
     "schedule": 3600.0,
