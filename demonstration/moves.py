@@ -98,6 +98,9 @@ APPLICATION_MOVES: dict[str, tuple[set[str], str, Level]] = {
     "select": ({ApplicationState.PRESELECTED}, ApplicationState.SELECTED, Level.CALL),
     "not_select": ({ApplicationState.PRESELECTED}, ApplicationState.NOT_SELECTED, Level.CALL),
     "award": ({ApplicationState.SELECTED}, ApplicationState.AWARDED, Level.CALL),
+    # An objection to the result upheld against a selected village (or the whole result) takes it off the result:
+    # it is not paid, and the call can close (demonstration.services.notices._check_upheld_against).
+    "deselect": ({ApplicationState.SELECTED}, ApplicationState.NOT_SELECTED, Level.CALL),
 }
 APPLICATION_MOVE_LABELS = {
     "apply": _lazy("apply"),
@@ -111,6 +114,7 @@ APPLICATION_MOVE_LABELS = {
     "select": _lazy("select"),
     "not_select": _lazy("do not select"),
     "award": _lazy("record the award"),
+    "deselect": _lazy("take off the result (objection upheld)"),
 }
 # The trails also hold the resolutions of objections to the notices (demonstration.services.notices), which are
 # not moves of the state machines.
@@ -120,7 +124,7 @@ APPLICATION_TRAIL_LABELS = {**APPLICATION_MOVE_LABELS, "resolve_objection": RESO
 TOWNSHIP_MOVES = [name for name, (*_states, level) in APPLICATION_MOVES.items() if level in TOWNSHIP_LEVELS]
 REGION_MOVES = [name for name, (*_states, level) in APPLICATION_MOVES.items() if level in REGION_LEVELS]
 SCORED_MOVES = {"score", "select", "not_select"}
-COMMENT_REQUIRED = {"reject", "not_preselect", "not_select", "withdraw"}
+COMMENT_REQUIRED = {"reject", "not_preselect", "not_select", "withdraw", "deselect"}
 # The call's state each level works in.
 CALL_STATES_FOR: dict[Level, set[str]] = {
     Level.VILLAGE: {CallState.OPEN},
@@ -142,7 +146,7 @@ def sources_of(call: Call, move: str) -> set[str]:
 
 def call_states_for(call: Call, move: str) -> set[str]:
     level = level_of(move)
-    if move == "award":
+    if move in ("award", "deselect"):
         return {CallState.RESULT_PUBLISHED}
     if level == Level.CALL:
         return {CallState.SELECTION}

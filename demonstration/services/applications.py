@@ -39,7 +39,12 @@ from ..moves import (
     level_of,
     sources_of,
 )
-from .notices import _check_application_notice_over, _check_result_notice_over, _post_application_notice
+from .notices import (
+    _check_application_notice_over,
+    _check_result_notice_over,
+    _check_upheld_against,
+    _post_application_notice,
+)
 from .survey import snapshot_evaluation
 
 
@@ -170,7 +175,8 @@ def decide_application(
     amount: Decimal | None = None,
 ) -> Application:
     """preselect / not_preselect (the township's county, at most N per county); score, select / not_select (with
-    a score), award (with an amount, within the budget) — the call's region."""
+    a score), award (with an amount, within the budget), deselect (after an objection to the result was upheld
+    against the village) — the call's region."""
     level = _level(move)
     region = selectors.acting_region(application, level) if level in REGION_LEVELS else None
     if region is None:
@@ -187,6 +193,8 @@ def decide_application(
             fields.append("score")
         if move == "select":
             _check_villages_wanted(call)
+        if move == "deselect":
+            _check_upheld_against(call, locked)
         if move == "award":
             _check_result_notice_over(call, locked)
             locked.award = _award(amount, call)

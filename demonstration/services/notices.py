@@ -193,6 +193,27 @@ def _check_result_notice_over(call: Call, application: Application) -> None:
     _check_objections(concerning)
 
 
+def _check_upheld_against(call: Call, application: Application) -> None:
+    """Before the "deselect" move: only an objection to the result upheld against this village, or against the
+    result as a whole, takes a selected village off the result."""
+    notice = ResultNotice.objects.filter(call=call).first()
+    upheld = (
+        notice is not None
+        and (
+            notice.objections.filter(state=ObjectionState.UPHELD, application__isnull=True)
+            | notice.objections.filter(state=ObjectionState.UPHELD, application=application)
+        ).exists()
+    )
+    if not upheld:
+        raise DomainError(
+            _(
+                "Only an objection to the result upheld against this village (or the whole result) takes it off "
+                "the result; record the award instead."
+            ),
+            code="no_upheld_objection",
+        )
+
+
 def file_result_objection(
     *,
     notice: ResultNotice,

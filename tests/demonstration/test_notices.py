@@ -225,10 +225,19 @@ def test_the_award_is_paid_only_after_the_result_notice_ends_without_an_upheld_o
         )
         with pytest.raises(DomainError, match="An objection to the notice was upheld"):
             award(p, first)
+        with pytest.raises(DomainError, match="Only an objection to the result upheld against this village"):
+            services.decide_application(
+                membership=region_member(p.east_officer), application=second, move="deselect", comment="x"
+            )
         award(p, second)
+        # The upheld objection takes the first village off the result (with the reason), and the call can close.
+        services.decide_application(
+            membership=region_member(p.east_officer), application=first, move="deselect", comment="异议成立"
+        )
+        services.move_call(membership=region_member(p.east_officer), call=call, move="close")
     states = dict(Application.objects.filter(call=call).values_list("village__name", "state"))
     assert states == {
-        "a东村": ApplicationState.SELECTED,
+        "a东村": ApplicationState.NOT_SELECTED,
         "a西村": ApplicationState.AWARDED,
     }
     assert ResultObjection.objects.count() == 2
