@@ -73,9 +73,9 @@ def build():
             """
             WITH areas AS (SELECT id, village_id, row_number() OVER (ORDER BY id) - 1 AS n, count(*) OVER () AS m
                            FROM households_area WHERE township_id = %(township)s)
-            INSERT INTO households_household (township_id, village_id, area_id, number, address, participation,
-                participation_reason, created_at, updated_at)
-            SELECT %(township)s, a.village_id, a.id, 'B' || lpad(k::text, 6, '0'), '',
+            INSERT INTO households_household (township_id, village_id, area_id, number, address, status,
+                participation, participation_reason, created_at, updated_at)
+            SELECT %(township)s, a.village_id, a.id, 'B' || lpad(k::text, 6, '0'), '', 'active',
                 CASE WHEN k %% 25 = 3 THEN 'not_eligible' WHEN k %% 40 = 5 THEN 'opted_out'
                      WHEN k %% 60 = 7 THEN 'elderly_opted_in' ELSE 'taking_part' END, '', now(), now()
             FROM generate_series(0, %(households)s - 1) AS k JOIN areas a ON a.n = k %% a.m
@@ -189,8 +189,8 @@ def build():
         cursor.execute(
             """
             INSERT INTO households_resident (township_id, household_id, name, is_head, gender, birth_year, id_number,
-                mobile, is_party_member, account_id, created_at)
-            SELECT h.township_id, h.id, '居民', k = 0, '', NULL, '', '', false, NULL, now()
+                mobile, is_party_member, account_id, created_at, end_reason, end_note)
+            SELECT h.township_id, h.id, '居民', k = 0, '', NULL, '', '', false, NULL, now(), '', ''
             FROM households_household h CROSS JOIN generate_series(0, 1) AS k WHERE h.township_id = %(township)s
             """,
             params,

@@ -149,9 +149,9 @@ def build():
         # 100 households per village; one in 50 does not take part (left out of N).
         cursor.execute(
             """
-            INSERT INTO households_household (township_id, village_id, area_id, number, address, participation,
-                participation_reason, created_at, updated_at)
-            SELECT a.township_id, a.village_id, a.id, 'B' || lpad((a.village_id * 1000 + k)::text, 9, '0'), '',
+            INSERT INTO households_household (township_id, village_id, area_id, number, address, status,
+                participation, participation_reason, created_at, updated_at)
+            SELECT a.township_id, a.village_id, a.id, 'B' || lpad((a.village_id * 1000 + k)::text, 9, '0'), '', 'active',
                 CASE WHEN k %% 50 = 7 THEN 'opted_out' ELSE 'taking_part' END, '', now(), now()
             FROM households_area a CROSS JOIN generate_series(0, %(per)s - 1) AS k
             WHERE a.township_id = %(township)s
