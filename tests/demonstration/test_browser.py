@@ -7,7 +7,13 @@ from playwright.sync_api import expect
 
 from demonstration import services
 from demonstration.models import Application, ApplicationState
-from tests.demonstration.conftest import AFTER_APPLICATIONS, APPLY_DAY, PDF, region_member
+from tests.demonstration.conftest import (
+    AFTER_APPLICATIONS,
+    APPLICATION_NOTICE_OVER,
+    APPLY_DAY,
+    PDF,
+    region_member,
+)
 from tests.factories import PASSWORD
 from tests.security.test_csp_browser import Watched
 
@@ -47,6 +53,13 @@ def test_a_village_applies_and_the_county_preselects_it_on_a_phone(
         office.assert_clean("application page")
         office.page.screenshot(path=str(artifacts / "demonstration-application.png"), full_page=True)
         office.page.get_by_role("button", name="在乡镇公示").click()
+        expect(office.page.locator("hgroup")).to_contain_text("乡镇公示中")
+        application_url = office.page.url
+
+    # The township forwards it once its notice has run (经所在乡镇公示审核): a new day, a new login.
+    with time_machine.travel(APPLICATION_NOTICE_OVER, tick=True):
+        office = log_in(browser, browser_context_args, live_server, world.a.admin.username)
+        office.visit(application_url)
         office.page.get_by_role("button", name="审核通过并报送县").click()
         expect(office.page.locator("hgroup")).to_contain_text("乡镇已审核报县")
 
