@@ -76,6 +76,25 @@ def seed1_scheme(*, membership, township, floor: str | None = "0"):
     return scheme, categories
 
 
+def seed1_items(*, membership, categories, bonuses=("1", "2", "3"), penalties=("1", "2")) -> None:
+    """In every category (in order): a bonus item worth each of `bonuses`, then a penalty item worth each of
+    `penalties` (named 文明新风加1 …, 文明新风减2 …); call inside the township scope, before activating."""
+    from decimal import Decimal
+
+    from scoring import services
+
+    for category in categories:
+        for kind, values, sign in (("bonus", bonuses, "加"), ("penalty", penalties, "减")):
+            for points in values:
+                services.add_item(
+                    membership=membership,
+                    category=category,
+                    name=f"{category.name}{sign}{points}",
+                    kind=kind,
+                    points=Decimal(points),
+                )
+
+
 # One route to the ledger (issue 12): the database lets an entry count (inserted approved, or moved to approved)
 # only when a review_roundentry row links it to a round or notice batch approved after its notice closed (review
 # migration 0004's trigger, checked row by row). The benchmarks seed their ledgers through it and disable nothing.

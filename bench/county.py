@@ -19,7 +19,6 @@ benchmark; peak resident memory of this process). Develop on a small county:
 import os
 import resource
 import time
-from decimal import Decimal
 
 from bench.common import (
     approved_rounds,
@@ -27,6 +26,7 @@ from bench.common import (
     fresh_database,
     insert_through_rounds,
     report,
+    seed1_items,
     seed1_scheme,
     setup_django,
 )
@@ -81,23 +81,7 @@ def township(n: int, office_user, county_user, villages: int = VILLAGES):
     Membership.objects.create(township=place, user=county_user, role=Role.COUNTY_VIEWER)
     with township_scope(place):
         scheme, categories = seed1_scheme(membership=office, township=place)
-        for category in categories:
-            for points in ("1", "2", "3"):
-                services.add_item(
-                    membership=office,
-                    category=category,
-                    name=f"{category.name}加{points}",
-                    kind="bonus",
-                    points=Decimal(points),
-                )
-            for points in ("1", "2"):
-                services.add_item(
-                    membership=office,
-                    category=category,
-                    name=f"{category.name}减{points}",
-                    kind="penalty",
-                    points=Decimal(points),
-                )
+        seed1_items(membership=office, categories=categories)
         services.activate_scheme(membership=office, scheme=scheme)
         created = Village.objects.bulk_create(
             Village(township=place, name=f"村{i:02d}") for i in range(villages)

@@ -7,7 +7,6 @@ hand-written SQL in the same run (and not rendered). Target: ratio ≤ 2.
 
 import os
 import time
-from decimal import Decimal
 
 from bench.common import (
     approved_rounds,
@@ -15,6 +14,7 @@ from bench.common import (
     fresh_database,
     insert_through_rounds,
     report,
+    seed1_items,
     seed1_scheme,
     setup_django,
 )
@@ -41,23 +41,7 @@ def build():
     office = Membership.objects.create(township=township, user=user, role=Role.TOWNSHIP_ADMIN)
     with township_scope(township):
         scheme, categories = seed1_scheme(membership=office, township=township)
-        for category in categories:
-            for points in ("1", "2", "3"):
-                services.add_item(
-                    membership=office,
-                    category=category,
-                    name=f"{category.name}加{points}",
-                    kind="bonus",
-                    points=Decimal(points),
-                )
-            for points in ("1", "2"):
-                services.add_item(
-                    membership=office,
-                    category=category,
-                    name=f"{category.name}减{points}",
-                    kind="penalty",
-                    points=Decimal(points),
-                )
+        seed1_items(membership=office, categories=categories)
         services.activate_scheme(membership=office, scheme=scheme)
         villages = Village.objects.bulk_create(
             Village(township=township, name=f"村{i:02d}") for i in range(VILLAGES)

@@ -30,7 +30,14 @@ import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
-from bench.common import approved_rounds, fresh_database, insert_through_rounds, seed1_scheme, setup_django
+from bench.common import (
+    approved_rounds,
+    fresh_database,
+    insert_through_rounds,
+    seed1_items,
+    seed1_scheme,
+    setup_django,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -194,23 +201,7 @@ def seed_township() -> dict:
         with township_scope(township):
             office = Membership.objects.create(user=admin, township=township, role=Role.TOWNSHIP_ADMIN)
             scheme, categories = seed1_scheme(membership=office, township=township)
-            for category in categories:
-                for points in ("1", "2", "3"):
-                    services.add_item(
-                        membership=office,
-                        category=category,
-                        name=f"{category.name}加{points}",
-                        kind="bonus",
-                        points=Decimal(points),
-                    )
-                for points in ("1", "2"):
-                    services.add_item(
-                        membership=office,
-                        category=category,
-                        name=f"{category.name}减{points}",
-                        kind="penalty",
-                        points=Decimal(points),
-                    )
+            seed1_items(membership=office, categories=categories)
             services.activate_scheme(membership=office, scheme=scheme)
             villages = Village.objects.bulk_create(
                 Village(township=township, name=f"{SURNAMES[i % 20]}家{'庄湾坪岭沟'[i % 5]}村{i + 1}")

@@ -19,6 +19,7 @@ from bench.common import (
     fresh_database,
     insert_through_rounds,
     report,
+    seed1_items,
     seed1_scheme,
     setup_django,
 )
@@ -113,27 +114,10 @@ def build():
     with township_scope(township):
         office = Membership.objects.create(township=township, user=user, role=Role.TOWNSHIP_ADMIN)
         scheme, categories = seed1_scheme(membership=office, township=township)
-        for category in categories:
-            name = category.name
-            for points in ("0.5", "1", "2", "3"):
-                services.add_item(
-                    membership=office,
-                    category=category,
-                    name=f"{name}加{points}",
-                    kind="bonus",
-                    points=Decimal(points),
-                )
-            for points in ("1", "2"):
-                services.add_item(
-                    membership=office,
-                    category=category,
-                    name=f"{name}减{points}",
-                    kind="penalty",
-                    points=Decimal(points),
-                )
+        seed1_items(membership=office, categories=categories, bonuses=("0.5", "1", "2", "3"))
         veto = services.add_item(
             membership=office,
-            category=category,
+            category=categories[-1],  # the last category, as the loop it followed left it
             name="违法犯罪",
             kind="penalty",
             points=Decimal("5"),

@@ -13,7 +13,6 @@ The other parts of the programme's demo (notices, award spending and checks, sur
 """
 
 import datetime
-import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -27,9 +26,9 @@ from core.tenancy import dangerously_all_townships, township_scope
 from households import services as households
 from households.demo import DEMO_PASSWORD
 from households.models import Household, Membership, Role, Township, Village
-from review.models import MIN_NOTICE_DAYS, ObjectionState, ReviewRound
+from review.models import ObjectionState, ReviewRound
 from review.selectors import direct_proposals
-from review.services import move_round, notice_end, post_notice_batch
+from review.services import move_round, post_notice_batch
 from rewards import services as rewards
 from scoring import services as scoring
 from scoring.models import Item, ItemKind, Scheme
@@ -54,6 +53,7 @@ from .models import (
     ResultObjection,
 )
 from .selectors import village_figures
+from .services.notices import _period  # the notice's dates and token, as the services post one
 
 YEAR = 2026
 CITY = ("qingzhou", "青州市")
@@ -249,21 +249,12 @@ def _seed_call(city: Region) -> None:
             _seed_application(call, Village.objects.get(name=village_name), steps, score, award)
 
 
-def _notice_period(opened: datetime.datetime, posted_by) -> dict:
-    """A notice of the programme's length posted at `opened` (long over: the demo's call is a closed one)."""
-    return {
-        "opened_at": opened,
-        "ends_at": notice_end(opened, MIN_NOTICE_DAYS, settings.TIME_ZONE),
-        "days": MIN_NOTICE_DAYS,
-        "token": secrets.token_urlsafe(32),
-        "posted_by": posted_by,
-    }
-
-
 def _seed_result_notice(call: Call, officer) -> None:
     """The city's notice of its result (经公示无异议 before the awards): posted on 1 September, one objection
     dismissed in writing by the city."""
-    notice = ResultNotice.objects.create(call=call, **_notice_period(_at((9, 1)), officer))
+    notice = ResultNotice.objects.create(
+        call=call, **_period(call, settings.TIME_ZONE, officer, now=_at((9, 1)))
+    )
     objection = ResultObjection.objects.create(
         notice=notice,
         objector_name="张先生",
@@ -338,7 +329,7 @@ def _seed_application(
         ApplicationNotice.objects.create(
             township=township,
             application=application,
-            **_notice_period(_at(STEPS["publish"][1]), office.user),
+            **_period(call, settings.TIME_ZONE, office.user, now=_at(STEPS["publish"][1])),
         )
     actors = {"apply": office.user, "publish": office.user, "forward": office.user}
     actors |= {"preselect": county, "not_preselect": county}

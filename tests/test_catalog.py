@@ -58,6 +58,7 @@ KEYWORDS = (
 PRINT_TEMPLATES = {
     "templates/demonstration/notice_sheet.html": "公示 of a demonstration-village application, posted by the township",
     "templates/demonstration/result_notice_sheet.html": "公示 of a demonstration call's result, posted by the region",
+    "templates/demonstration/_notice_sheet_style.html": "the page rules (page numbers) of the two sheets above",
     "templates/publicity/certificates.html": "star certificates handed to households",
     "templates/publicity/honour_roll.html": "光荣榜 pinned in the village",
     "templates/publicity/incentive_list.html": "incentive list stamped by the township",

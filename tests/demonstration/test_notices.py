@@ -367,32 +367,3 @@ def test_other_townships_and_regions_get_404_on_the_notice_routes(programme, log
                 == 404
             )
     assert ApplicationObjection.objects.get().state == ResultObjection.objects.get().state == "open"
-
-
-def test_the_demo_posts_an_application_and_a_result_whose_notice_has_ended(programme, world):
-    from demonstration.demo_notices import seed_programme_notices
-
-    p = programme
-    call = p.call(villages_wanted=1)
-    selected = p.forward(p.apply(call, "a东村"))
-    waiting = p.apply(p.call(), "a西村")
-    officer = region_member(p.city_officer)
-    with time_machine.travel(AFTER_APPLICATIONS, tick=False):
-        services.move_call(membership=officer, call=call, move="close_applications")
-        services.decide_application(
-            membership=region_member(p.east_officer), application=selected, move="preselect"
-        )
-        services.move_call(membership=officer, call=call, move="start_selection")
-        services.decide_application(membership=officer, application=selected, move="select", score=D("90"))
-    call.refresh_from_db()
-    seed = {"township_admin": member(world.a.admin), "application": waiting, "city_officer": officer}
-    assert seed_programme_notices(call=call, **seed) is True
-    call.refresh_from_db()
-    waiting.refresh_from_db()
-    assert seed_programme_notices(call=call, **seed) is False  # idempotent
-    assert waiting.notice.is_running() and waiting.notice.objections.get().is_open
-    assert call.result_notice.has_ended() and call.result_notice.objections.get().state == "dismissed"
-    awarded = services.decide_application(
-        membership=officer, application=selected, move="award", amount=D("50000")
-    )
-    assert awarded.state == ApplicationState.AWARDED
