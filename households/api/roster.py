@@ -149,8 +149,8 @@ class ResidentSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         """Meta.fields read straight from the row: a list of 1,000 households nests 3,000 members, and DRF's
-        field-by-field path was half the list's time (bench/list_1000.py). `generic_representation` is the same
-        through DRF's fields; tests/households/test_api_speed.py holds the two equal."""
+        field-by-field path was half the list's time (bench/list_1000.py). tests/households/test_api_speed.py holds
+        it equal to DRF's own field-by-field answer."""
         reveals = self.reveals
         return {
             "id": instance.pk,
@@ -163,13 +163,6 @@ class ResidentSerializer(serializers.ModelSerializer):
             "mobile": instance.mobile if reveals else mask_mobile(instance.mobile),
             "is_party_member": instance.is_party_member,
         }
-
-    def generic_representation(self, instance):
-        data = super().to_representation(instance)
-        if not self.reveals:
-            data["id_number"] = mask_id_number(instance.id_number)
-            data["mobile"] = mask_mobile(instance.mobile)
-        return data
 
 
 class HeadSerializer(serializers.ModelSerializer):
@@ -215,7 +208,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         """Meta.fields (readable ones) straight from the row, dates and times through their DRF fields: see
-        ResidentSerializer.to_representation; `generic_representation` is the same through DRF's fields."""
+        ResidentSerializer.to_representation (held equal to DRF's own answer by tests/households/test_api_speed.py)."""
         if not hasattr(instance, "member_list"):  # a household just written, or not fetched by the viewset
             instance.member_list = list(instance.members.current())
         fields = self.fields
@@ -239,15 +232,6 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "created_at": fields["created_at"].to_representation(instance.created_at),
             "updated_at": fields["updated_at"].to_representation(instance.updated_at),
         }
-
-    def generic_representation(self, instance):
-        if not hasattr(instance, "member_list"):
-            instance.member_list = list(instance.members.current())
-        data = super().to_representation(instance)
-        data["members"] = [
-            self.fields["members"].child.generic_representation(m) for m in instance.member_list
-        ]
-        return data
 
     def get_head_name(self, household) -> str:
         return next((member.name for member in household.member_list if member.is_head), "")

@@ -13,6 +13,27 @@ from tests.factories import HouseholdFactory, ResidentFactory
 pytestmark = pytest.mark.django_db
 
 
+def drf_answer(serializer, instance) -> dict:
+    """DRF's own field-by-field answer (ModelSerializer.to_representation), members masked as the roster masks them:
+    the oracle the fast path is held to."""
+    from rest_framework import serializers
+
+    from households.validators import mask_id_number, mask_mobile
+
+    if not hasattr(instance, "member_list"):
+        instance.member_list = list(instance.members.current())
+    data = serializers.ModelSerializer.to_representation(serializer, instance)
+    child = serializer.fields["members"].child
+    members = []
+    for member in instance.member_list:
+        row = serializers.ModelSerializer.to_representation(child, member)
+        if not child.reveals:
+            row["id_number"], row["mobile"] = mask_id_number(member.id_number), mask_mobile(member.mobile)
+        members.append(row)
+    data["members"] = members
+    return data
+
+
 def test_the_fast_household_answer_is_drfs_own_for_every_field_masked_or_not(world):
     from households.models import Membership
 
@@ -28,7 +49,7 @@ def test_the_fast_household_answer_is_drfs_own_for_every_field_masked_or_not(wor
             serializer = HouseholdSerializer(
                 household, context={"view": SimpleNamespace(membership=membership)}
             )
-            fast, generic = serializer.data, serializer.generic_representation(household)
+            fast, generic = serializer.data, drf_answer(serializer, household)
             assert dict(fast) == dict(generic)
             assert set(fast) == {n for n, f in serializer.fields.items() if not f.write_only}
         head = HouseholdSerializer(open_one, context={"view": SimpleNamespace(membership=membership)}).data
