@@ -9,11 +9,13 @@ nothing; a click that submits a form counts, and so does accepting a confirmatio
 At the desk (1366 px): the counter and the office work at a computer. Each task is checked in the database.
 Screenshots go to test-artifacts/."""
 
+import re
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from households.models import Membership
 from rewards import services
@@ -90,7 +92,9 @@ def test_the_clerk_and_the_office_do_their_daily_tasks_within_their_click_budget
         detail = link("households:household-detail", pk=household.pk)
         page.wait_for_selector(f"#household-results a[href='{detail}']")
         clicks.click(f"#household-results a[href='{detail}']")
-        assert "王秀英" in page.title()
+        expect(page).to_have_title(
+            re.compile("王秀英")
+        )  # waits for the household's page, not the click alone
         clicks.click("#record-points")
         page.select_option("select[name=item]", str(help_out.pk))
         page.fill("textarea[name=reason]", "帮邻居收麦")
