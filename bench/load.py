@@ -132,7 +132,9 @@ def _sql_seed(cursor, township, scheme, user, items) -> None:
             abs(i.points), 1, i.points, 2026,
             CASE WHEN i.quarterly THEN '2026-Q' || extract(quarter FROM DATE '2026-01-05' + ((k * 47 + h.id) %% 290)::int)
                  ELSE '2026' END,
-            DATE '2026-01-05' + ((k * 47 + h.id) %% 290)::int, 'clerk', '', 'approved', '', %(user)s, now(), %(user)s,
+            DATE '2026-01-05' + ((k * 47 + h.id) %% 290)::int, 'clerk', '', 'approved', '', %(user)s,
+            -- recorded on the day it happened (a morning at the village office), approved at its notice's end
+            (DATE '2026-01-05' + ((k * 47 + h.id) %% 290)::int + TIME '09:00') AT TIME ZONE 'Asia/Shanghai', %(user)s,
             now(), ''
         FROM households_household h
         CROSS JOIN generate_series(0, %(each)s - 1) AS k

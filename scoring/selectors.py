@@ -29,6 +29,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from core.permissions import restrict_to_visible
 from households.models import Area, Household, HouseholdQuerySet, Membership, Resident, Village
@@ -383,8 +384,17 @@ def ledger(
     if number:
         entries = entries.filter(household__number__icontains=number)
     if recorded_on is not None:
-        entries = entries.filter(recorded_at__date=recorded_on)
+        entries = recorded_on_day(entries, recorded_on)
     return entries.order_by("-occurred_on", "-id")
+
+
+def recorded_on_day(entries: QuerySet[Entry], day: datetime.date) -> QuerySet[Entry]:
+    """The entries recorded on `day`, a calendar day of the current time zone (the township's), as a range of
+    `recorded_at`: `recorded_at__date` would convert every row's time before comparing, and so read the whole
+    township's ledger instead of the day's rows on the index (entry_township_recorded)."""
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    return entries.filter(recorded_at__gte=start, recorded_at__lt=start + datetime.timedelta(days=1))
 
 
 def alerts_visible_to(membership: Membership) -> QuerySet[ThresholdAlert]:

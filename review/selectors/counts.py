@@ -21,7 +21,7 @@ from households.models import Membership, Role
 from households.selectors import households_visible_to, lacking, villages_visible_to
 from scoring.appeal_selectors import pending_appeals, pending_self_declarations
 from scoring.models import EntryState, SchemeState
-from scoring.selectors import entries_visible_to
+from scoring.selectors import entries_visible_to, recorded_on_day
 
 from ..models import Objection, ObjectionState, ReviewRound, RoundState
 from .claims import claims_to_check
@@ -246,7 +246,7 @@ def _records(membership: Membership) -> Section:
     counter (two queries)."""
     section = Section("records", _("Today in my villages"))
     today, _start, _end = _today_bounds(membership)
-    recorded = entries_visible_to(membership).filter(recorded_at__date=today).count()
+    recorded = recorded_on_day(entries_visible_to(membership), today).count()
     section.lines.append(
         Line(
             "entries-today",

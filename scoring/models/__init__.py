@@ -383,6 +383,8 @@ class Entry(TownshipOwned):
             models.Index(fields=["household", "occurred_on"], name="entry_household_date"),
             models.Index(fields=["scheme", "state", "account"], name="entry_scheme_state_account"),
             models.Index(fields=["account", "occurred_on"], name="entry_account_date"),
+            # The day's entries (the clerk's home, the ledger's "recorded on" filter): a few rows, not the ledger.
+            models.Index(fields=["township", "recorded_at"], name="entry_township_recorded"),
         ]
         constraints = [
             models.UniqueConstraint(

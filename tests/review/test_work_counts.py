@@ -169,6 +169,22 @@ def test_the_clerk_sees_todays_entries_households_lacking_a_head_or_a_phone_and_
     assert work.count("approvals") is None
 
 
+def test_todays_entries_are_the_townships_calendar_day_not_utcs(rw):
+    """Counted as a range of recording times over the township's day (Asia/Shanghai, UTC+8): five minutes before
+    its midnight is yesterday, five minutes after is today, although both fall on the same UTC day."""
+    clerk = rw.membership(rw.clerk)
+    midnight = datetime.datetime(2026, 11, 20, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    for moment in (midnight - datetime.timedelta(minutes=5), midnight + datetime.timedelta(minutes=5)):
+        with time_machine.travel(moment, tick=False):
+            scoring.record_entry(membership=clerk, household=rw.h1, item=rw.clean, occurred_on=Q4_DAY)
+    with time_machine.travel(midnight + datetime.timedelta(hours=1), tick=False):
+        assert selectors.work_counts(clerk).count("entries-today") == 1
+        today = client_for(rw.clerk).get(
+            links_on(text(client_for(rw.clerk).get(_home(rw.township))))["entries-today"]
+        )
+        assert len(today.context["page"].object_list) == 1
+
+
 def test_a_panel_member_sees_the_households_left_to_inspect_per_area(rw):
     HouseholdFactory(area=rw.area1, number="A-011")
     round_ = make_round(rw, RoundState.COLLECTING)
