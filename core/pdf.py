@@ -78,15 +78,21 @@ def _print_html() -> type:
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Python's cyclic garbage collector every 10,000 allocations instead of 700 while WeasyPrint lays out and writes
-    (it allocates boxes by the hundred thousand, and keeps most of them to the end), then once when it is done:
-    13% less CPU for a 3,000-row sheet in parts, the same peak memory (measured, issue 19)."""
+    (it allocates boxes by the hundred thousand, and keeps most of them to the end), then once when it is done: 13%
+    less CPU for a 3,000-row sheet in parts, the same peak memory (measured, issue 19).
+
+    The objects alive before rendering (the process's modules, Django, caches) are frozen meanwhile (`gc.freeze`):
+    no collection during the rendering, nor the one after it, walks them again; they are unfrozen at the end, so
+    whatever of theirs dies later is collected as usual. 16% less CPU for a 300-row sheet (measured, issue 19)."""
     threshold = gc.get_threshold()
+    gc.freeze()
     gc.set_threshold(10_000, *threshold[1:])
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
-        gc.collect()
+        gc.collect()  # the rendering's own garbage: the frozen objects are not walked
+        gc.unfreeze()
 
 
 def render_pdf(template: str, context: dict) -> bytes:
