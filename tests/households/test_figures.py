@@ -76,7 +76,9 @@ def test_the_household_list_shows_points_and_stars_per_row(rated, login):
     # Each row links to its household's page, and says its stars in words (five, none).
     for household in response.context["page"].object_list:
         assert f'href="{url("household-detail", rated.township, pk=household.pk)}"' in body
-    assert '<span class="stars" title="5星">5星</span>' in body and '<span class="muted">无星级</span>' in body
+    assert (
+        '<span class="stars" title="5星">5星</span>' in body and '<span class="muted">无星级</span>' in body
+    )
 
 
 def test_the_household_list_makes_the_same_queries_for_few_or_many_households(
