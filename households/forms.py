@@ -1,8 +1,8 @@
 """Forms of the roster pages. They check the shape of the input; the rules live in services (DomainError)."""
 
-import datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -91,7 +91,7 @@ class ResidentFieldsForm(forms.Form):
 
     def clean_birth_year(self) -> int | None:
         year = self.cleaned_data["birth_year"]
-        if year is not None and year > datetime.date.today().year:  # checked per request, not at import
+        if year is not None and year > timezone.localdate().year:  # checked per request, not at import
             raise forms.ValidationError(_("The birth year cannot be in the future."))
         return year
 
@@ -205,7 +205,7 @@ class RemoveResidentForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["reason"].choices = [(r.value, r.label) for r in REASONS_TO_END]
-        self.fields["ended_on"].initial = datetime.date.today
+        self.fields["ended_on"].initial = timezone.localdate
         self.fields["new_head"].queryset = others
 
 

@@ -4,6 +4,7 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -23,7 +24,7 @@ def id_number_problem(value: str) -> str | None:
         birth = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return _("The birth date inside the ID number (%(d)s) does not exist.") % {"d": value[6:14]}
-    if birth.year < 1900 or birth > datetime.date.today():
+    if birth.year < 1900 or birth > timezone.localdate():
         return _("The birth date inside the ID number (%(d)s) is not plausible.") % {"d": value[6:14]}
     expected = _ID_CHECK[sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS, strict=True)) % 11]
     if value[17] != expected:

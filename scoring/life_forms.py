@@ -4,6 +4,7 @@ scoring.services.life. Each asks for an explicit confirmation: these steps are n
 import datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.forms import AreaChoiceField
@@ -14,7 +15,7 @@ REASON = {"max_length": 300}
 
 
 def _today() -> datetime.date:
-    return datetime.date.today()
+    return timezone.localdate()
 
 
 class SplitForm(forms.Form):

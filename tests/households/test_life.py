@@ -4,6 +4,7 @@ households stop taking part."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from core.errors import DomainError
 from core.tenancy import no_township_scope, township_scope
@@ -14,7 +15,7 @@ from tests.contract import member
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

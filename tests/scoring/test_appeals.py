@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils import timezone
 from PIL import Image
 
 from core.errors import DomainError
@@ -160,7 +161,7 @@ def test_bad_declarations_are_refused_and_nothing_written(world):
     c = Catalogue(world)
     code = code_of(world, c.h1)
     before = counts()
-    future = datetime.date.today() + datetime.timedelta(days=3)
+    future = timezone.localdate() + datetime.timedelta(days=3)
     penalty = services.add_item(
         membership=c.office, category=c.category, name="乱堆乱放", kind="penalty", points=D("2")
     )

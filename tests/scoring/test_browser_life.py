@@ -2,10 +2,10 @@
 dies, the head changes, the household splits, another household merges into it, and one moves out of the township
 with its points transferred and its closing slip shown. Every page fits the screen; each step is checked in the DB."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from core.tenancy import no_township_scope, township_scope
 from households.models import Household, HouseholdStatus, Resident, ResidentEndReason
@@ -15,7 +15,7 @@ from tests.notices import approve_through_notice
 from tests.scoring.contract_cases import Catalogue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-TODAY = datetime.date.today().isoformat()
+TODAY = timezone.localdate().isoformat()
 
 
 def _fits(page, width) -> bool:

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from core.errors import DomainError
 from core.tenancy import no_township_scope, township_scope
@@ -37,7 +38,7 @@ def town(world):
         for name in ("张二", "张三", "张四"):
             ResidentFactory(household=h1, name=name)
         approve_through_notice([cat.record(h1) for _ in range(5)])
-        cat.today = datetime.date.today()
+        cat.today = timezone.localdate()
         yield cat
 
 
@@ -138,7 +139,7 @@ def test_split_that_leaves_the_original_without_a_head_is_refused_and_writes_not
     [
         ({"leaving": []}, "请选择分出组成新户的家庭成员"),
         ({"head": "张四"}, "新户户主必须是分出的成员之一"),
-        ({"split_on": datetime.date.today() + datetime.timedelta(days=1)}, "晚于今天"),
+        ({"split_on": timezone.localdate() + datetime.timedelta(days=1)}, "晚于今天"),
         ({"number": "A-002"}, "该户号在本乡镇已被使用"),
     ],
 )

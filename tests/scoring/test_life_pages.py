@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.tenancy import dangerously_all_townships, no_township_scope, township_scope
 from households.models import Household, HouseholdStatus, LifeEvent, Resident
@@ -12,7 +13,7 @@ from scoring.models import Entry
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def url(name, township, **kwargs):

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from core.errors import DomainError
 from core.tenancy import township_scope
@@ -145,8 +145,8 @@ def test_filing_is_the_class_committees_from_saturday_and_once(w):
             services.file_study_list(membership=w.monitor, village=w.class_3, scheme=w.scheme, monday=W41)
         with pytest.raises(PermissionDenied):
             services.file_study_list(membership=w.teacher_4, village=w.class_3, scheme=w.scheme, monday=W41)
-        this_monday = datetime.date.today() - datetime.timedelta(days=datetime.date.today().weekday())
-        if datetime.date.today().weekday() < 5:
+        this_monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+        if timezone.localdate().weekday() < 5:
             with pytest.raises(DomainError, match="Saturday|周六"):
                 services.file_study_list(
                     membership=w.teacher, village=w.class_3, scheme=w.scheme, monday=this_monday

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from PIL import Image
 
 from core import jobs
@@ -210,7 +210,7 @@ def test_a_villagers_photo_must_really_be_a_photo(world, item, content):
         services.submit_self_declaration(
             code=code,
             what_happened="做好事",
-            occurred_on=datetime.date.today(),
+            occurred_on=timezone.localdate(),
             photo=SimpleUploadedFile("x.png", content),
         )
     assert refused.value.field == "photo"
@@ -225,7 +225,7 @@ def test_a_villagers_photo_of_too_many_pixels_is_refused(world, item, settings):
     photo = SimpleUploadedFile("big.png", image_bytes("PNG", size=(20, 20)))
     with pytest.raises(DomainError):
         services.submit_self_declaration(
-            code=code, what_happened="做好事", occurred_on=datetime.date.today(), photo=photo
+            code=code, what_happened="做好事", occurred_on=timezone.localdate(), photo=photo
         )
     assert not SelfDeclaration.objects.exists()
 
@@ -235,7 +235,7 @@ def test_a_villagers_photo_is_served_to_its_township_only_with_a_safe_type(world
     declaration = services.submit_self_declaration(
         code=code,
         what_happened="做好事",
-        occurred_on=datetime.date.today(),
+        occurred_on=timezone.localdate(),
         photo=SimpleUploadedFile("g.png", PNG),
     )
     url = reverse("review:self-declaration-photo", kwargs={"township_slug": "town-a", "pk": declaration.pk})
