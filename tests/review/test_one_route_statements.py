@@ -1,4 +1,4 @@
-"""The ledger's database rules hold for a statement of many rows (review 0011, scoring 0021): one row that breaks
+"""The ledger's database rules hold for a statement of many rows (review 0011, scoring 0022): one row that breaks
 the one route or names another household's account refuses the whole statement, naming that row; the rows that
 keep the rules pass together."""
 

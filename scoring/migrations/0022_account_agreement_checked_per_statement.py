@@ -67,5 +67,5 @@ CREATE TRIGGER scoring_entry_account_agrees BEFORE INSERT OR UPDATE OF account_i
 
 
 class Migration(migrations.Migration):
-    dependencies = [("scoring", "0020_balances_kept_with_the_ledger")]
+    dependencies = [("scoring", "0021_entry_township_recorded")]
     operations = [migrations.RunSQL(FUNCTION, PREVIOUS)]
