@@ -22,7 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from core.api import MAX_ID, ErrorDetailSerializer, TownshipScopedViewSet
+from core.api import MAX_ID, ErrorDetailSerializer, FilterBackend, TownshipScopedViewSet
 from core.people import display_name
 from core.permissions import Action, restrict_to_visible
 from households.api.roster import VisiblePrimaryKeyRelatedField, _empty, _member_in, _visible
@@ -270,7 +270,7 @@ class EntryViewSet(TownshipScopedViewSet):
     queryset = _empty(Entry)
     serializer_class = EntrySerializer
     filterset_class = EntryFilter
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     write_action = Action.RECORD_ENTRY
     ordering_fields = ["occurred_on", "recorded_at", "points", "id"]
 
