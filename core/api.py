@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -109,10 +110,36 @@ class FilterBackend(DjangoFilterBackend):
         return filterset.qs
 
 
+# The furthest row a page may start at before PostgreSQL's OFFSET (a bigint) overflows: beyond it Django decides.
+LAST_OFFSET = 2**62
+
+
+class ShortPageCountingPaginator(Paginator):
+    """Django's paginator that reads the page first: a page shorter than the page size ends the list, so the rows
+    before it and on it are the count, and the COUNT query is left out (a household's ledger, a list's last page:
+    issue 19). A full page counts as before; an empty page, a page number Django would refuse and orphans take
+    Django's own path, with its answers and errors."""
+
+    def page(self, number: Any) -> Page:
+        if self.orphans or not (isinstance(number, int) or (isinstance(number, str) and number.isdecimal())):
+            return super().page(number)
+        number = int(number)
+        bottom = (number - 1) * self.per_page
+        if number < 1 or bottom > LAST_OFFSET:
+            return super().page(number)
+        rows = list(self.object_list[bottom : bottom + self.per_page])
+        if not rows:
+            return super().page(number)
+        if len(rows) < self.per_page:
+            self.count = bottom + len(rows)  # Paginator.count is a cached property: this is its value
+        return Page(rows, number, self)
+
+
 class Pagination(PageNumberPagination):
     """Every list: `page` (from 1) and `page_size` (default the PAGE_SIZE setting, 50; at most 1000: a village's whole
     roster in one request, measured by bench/list_1000.py)."""
 
+    django_paginator_class = ShortPageCountingPaginator
     page_size_query_param = "page_size"
     max_page_size = 1000
 
