@@ -154,7 +154,10 @@ def enter_township(user: Any, slug: str, *, memberships: list | None = None) -> 
     with dangerously_all_townships():
         if memberships is None:
             memberships = list(
-                membership_model().objects.filter(user=user, township__slug=slug).select_related("township")
+                membership_model()
+                .objects.filter(user=user, township__slug=slug)
+                .select_related("township")
+                .order_by()  # one membership per user and township: no sort to compile
             )
         membership = next((m for m in memberships if m.township.slug == slug), None)
         if membership is None:

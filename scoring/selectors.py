@@ -27,6 +27,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -296,6 +297,7 @@ def passbook(holder: Household | Account, scheme: Scheme) -> dict:
         # A family's account is its household's, with the household's role.
         holder = cast(Household, holder.household)
     mine = {"household": holder} if isinstance(holder, Household) else {"account": holder}
+    prefetch_related_objects([scheme], "categories")  # the base, the statement and the scores: one query
     entries = list(
         Entry.objects.filter(scheme=scheme, **mine)
         .select_related("recorded_by", "approved_by", "corrects", "claim", "claim__checked_by")

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from core.api import TownshipScopedViewSet
+from core.api import FilterBackend, TownshipScopedViewSet
 from core.permissions import Action, restrict_to_visible
 from households.api.roster import _empty, _visible
 from households.models import Household
@@ -60,7 +60,7 @@ class AlertViewSet(TownshipScopedViewSet):
     queryset = _empty(ThresholdAlert)
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     ordering_fields = ["created_at", "period"]
     write_action = Action.RECORD_ENTRY
     routed_actions = {"list", "retrieve"}

@@ -215,14 +215,7 @@ def _record(
     if (closed := limits.closed_period_message(household, item, occurred_on)) is not None:
         raise DomainError(closed, field="occurred_on")
     cap_period = period_of(item.counting_cadence, occurred_on)
-    so_far = (
-        Entry.objects.counting_towards_caps()
-        .filter(
-            account=account, item=item, occurred_on__range=period_bounds(item.counting_cadence, occurred_on)
-        )
-        .aggregate(hits=Count("id"), total=Sum("points"))
-    )
-    hits, total = so_far["hits"], abs(so_far["total"] or Decimal("0"))
+    hits, total = _counted_towards_caps(account, item, occurred_on)
     if item.cap_count is not None and hits + 1 > item.cap_count:
         raise DomainError(
             _(
@@ -268,6 +261,8 @@ def _record(
         recorded_by=membership.user,
     )
     entry.save()
+    # A new entry is no claim yet (record_claim's ClaimDetail(entry=…) sets it): its answer asks no query for one.
+    Entry._meta.get_field("claim").set_cached_value(entry, None)
     for upload, content_type in zip(files, content_types, strict=True):
         Evidence.objects.create(
             township_id=entry.township_id,
@@ -280,6 +275,21 @@ def _record(
         )
     limits.raise_alert(entry)
     return entry
+
+
+def _counted_towards_caps(account: Account, item: Item, occurred_on: datetime.date) -> tuple[int, Decimal]:
+    """How many times and how many points (unsigned) the item already counts for the account in its period; an
+    item without a cap reads nothing (most items: issue 19)."""
+    if item.cap_count is None and item.cap_points is None:
+        return 0, Decimal("0")
+    so_far = (
+        Entry.objects.counting_towards_caps()
+        .filter(
+            account=account, item=item, occurred_on__range=period_bounds(item.counting_cadence, occurred_on)
+        )
+        .aggregate(hits=Count("id"), total=Sum("points"))
+    )
+    return so_far["hits"], abs(so_far["total"] or Decimal("0"))
 
 
 def _dates_refusal(scheme: Scheme) -> str:
