@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from django.db.models import F, Sum
+from django.db.models import (
+    DecimalField,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 
 from households.models import Household
 from scoring.accounts import account_of, open_accounts
@@ -25,9 +35,10 @@ from scoring.models import Balance as ScoreBalance
 from scoring.selectors import account_scores, annual_totals
 
 from ..models import SpendableBasis, SpentBalance, StarRule
-from .stars import star_rule
+from .stars import selected_star_rule
 
 ZERO = Decimal("0")
+POINTS = DecimalField(max_digits=14, decimal_places=2)
 
 
 @dataclass(frozen=True)
@@ -58,71 +69,71 @@ def spendable_balances(accounts: list[Account], *, year: int) -> dict[int, Balan
     schemes = list(
         Scheme.objects.filter(township_id=township_id, year__lte=year)
         .exclude(state=SchemeState.DRAFT)
-        .prefetch_related("categories")
+        .select_related("star_rule")
     )
-    rules = {rule.scheme_id: rule for rule in StarRule.objects.filter(scheme__in=schemes)}
-    rules |= {s.pk: star_rule(s) for s in schemes if s.pk not in rules}  # none yet: the inherited or defaults
+    rules = {s.pk: selected_star_rule(s) for s in schemes}  # none yet: the inherited or defaults
+    # Only a total score's statement reads the categories.
+    prefetch_related_objects(
+        [s for s in schemes if rules[s.pk].spendable_basis == SpendableBasis.TOTAL], "categories"
+    )
     earned: dict[int, Decimal] = {a.pk: ZERO for a in accounts}
-    resets: dict[str, bool] = {}
+    spent: dict[int, Decimal] = {a.pk: ZERO for a in accounts}
     for kind in {a.kind for a in accounts}:
         mine = [a for a in accounts if a.kind == kind]
         if kind == AccountKind.HOUSEHOLD:
-            counted, resets[kind] = _counted(schemes, rules, year)  # every scheme, as before accounts
-            _earned_by_households(mine, counted, rules, earned)
+            counted, resets = _counted(schemes, rules, year)  # every scheme, as before accounts
         else:
-            kept = [s for s in schemes if kind in s.account_kinds]
-            counted, resets[kind] = _counted(kept, rules, year)
-            _earned_by_accounts(mine, counted, rules, year, earned)
-    spent = {a.pk: ZERO for a in accounts}
-    for reset in {True, False}:
-        ids = [a.pk for a in accounts if resets[a.kind] == reset]
-        if not ids:
-            continue
-        # What each account spent, kept with its redemptions (cancellations subtract) and the points cleared at a
-        # year-end close (rewards.services.year_end), which count as spent in their year.
-        rows = SpentBalance.objects.filter(account_id__in=ids)
-        rows = rows.filter(year=year) if reset else rows.filter(year__lte=year)
-        for row in rows.order_by().values("account_id").annotate(s=Sum(F("redeemed") + F("cleared"))):
-            spent[row["account_id"]] = row["s"] or ZERO
+            counted, resets = _counted([s for s in schemes if kind in s.account_kinds], rules, year)
+        for scheme in counted:
+            if rules[scheme.pk].spendable_basis == SpendableBasis.TOTAL:
+                for account_id, total in _totals(scheme, mine, year).items():
+                    earned[account_id] += total
+        net = [s.pk for s in counted if rules[s.pk].spendable_basis != SpendableBasis.TOTAL]
+        rows = Account.objects.filter(pk__in=[a.pk for a in mine]).order_by().values("pk")
+        for row in rows.annotate(net=_net(kind, net, year), spent=_spent(resets, year)):
+            earned[row["pk"]] += row["net"]
+            spent[row["pk"]] = row["spent"]
     return {a.pk: Balance(earned=earned[a.pk], spent=spent[a.pk]) for a in accounts}
 
 
-def _earned_by_households(
-    accounts: list[Account], schemes: list[Scheme], rules: dict[int, StarRule], earned: dict[int, Decimal]
-) -> None:
-    account_of = {a.household_id: a.pk for a in accounts}
-    households = Household.objects.filter(pk__in=list(account_of))
-    net = [s.pk for s in schemes if rules[s.pk].spendable_basis != SpendableBasis.TOTAL]
-    for scheme in schemes:
-        if rules[scheme.pk].spendable_basis == SpendableBasis.TOTAL:
-            for household_id, total in annual_totals(scheme, households).items():
-                earned[account_of[household_id]] += total
-    if net:
-        rows = ScoreBalance.objects.filter(household_id__in=list(account_of), scheme_id__in=net)
-        for row in rows.order_by().values("household_id").annotate(s=Sum("points")):
-            earned[account_of[row["household_id"]]] += row["s"] or ZERO
+def _totals(scheme: Scheme, accounts: list[Account], year: int) -> dict[int, Decimal]:
+    """{account id: its total score in the scheme} (a family's through its household's statement)."""
+    if accounts[0].kind == AccountKind.HOUSEHOLD:
+        account_of = {a.household_id: a.pk for a in accounts}
+        households = Household.objects.filter(pk__in=list(account_of))
+        return {account_of[h]: total for h, total in annual_totals(scheme, households).items()}
+    # A carried-forward scheme's total so far (its statement counts every year; a later year's entries exist only
+    # when an earlier year is asked for).
+    scores = account_scores(scheme, Account.objects.filter(pk__in=[a.pk for a in accounts]))
+    return {account_id: score.total for account_id, score in scores.items()}
 
 
-def _earned_by_accounts(
-    accounts: list[Account],
-    schemes: list[Scheme],
-    rules: dict[int, StarRule],
-    year: int,
-    earned: dict[int, Decimal],
-) -> None:
-    ids = [a.pk for a in accounts]
-    net = [s.pk for s in schemes if rules[s.pk].spendable_basis != SpendableBasis.TOTAL]
-    for scheme in schemes:
-        if rules[scheme.pk].spendable_basis == SpendableBasis.TOTAL:
-            # A carried-forward scheme's total so far (its statement counts every year; a later year's entries
-            # exist only when an earlier year is asked for).
-            for account_id, score in account_scores(scheme, Account.objects.filter(pk__in=ids)).items():
-                earned[account_id] += score.total
-    if net:
-        # A yearly scheme's entries are its year's; a carried-forward scheme's count up to the year asked.
-        rows = ScoreBalance.objects.filter(account_id__in=ids, scheme_id__in=net, year__lte=year)
-        for row in rows.order_by().values("account_id").annotate(s=Sum("points")):
-            earned[row["account_id"]] += row["s"] or ZERO
+def _net(kind: str, schemes: list[int], year: int) -> Coalesce | Value:
+    """The net approved points an account (the outer row) earned in these schemes, from the kept balances: a
+    family's through its household; a villager's or a unit's up to the year asked (a yearly scheme's entries are
+    its year's, a carried-forward scheme's count every year up to it)."""
+    if not schemes:
+        return Value(ZERO, output_field=POINTS)
+    if kind == AccountKind.HOUSEHOLD:
+        rows = ScoreBalance.objects.filter(household_id=OuterRef("household_id"), scheme_id__in=schemes)
+    else:
+        rows = ScoreBalance.objects.filter(account_id=OuterRef("pk"), scheme_id__in=schemes, year__lte=year)
+    return _summed(rows, Sum("points"))
+
+
+def _spent(resets: bool, year: int) -> Coalesce:
+    """What an account (the outer row) spent, kept with its redemptions (cancellations subtract) and the points
+    cleared at a year-end close (rewards.services.year_end), which count as spent in their year: this year's only
+    when the balance starts again each year."""
+    rows = SpentBalance.objects.filter(account_id=OuterRef("pk"))
+    rows = rows.filter(year=year) if resets else rows.filter(year__lte=year)
+    return _summed(rows, Sum(F("redeemed") + F("cleared")))
+
+
+def _summed(rows: QuerySet, total: Sum) -> Coalesce:
+    """A correlated SUM over `rows` (filtered on the outer account), 0 when none."""
+    summed = rows.order_by().values("township_id").annotate(s=total).values("s")
+    return Coalesce(Subquery(summed, output_field=POINTS), Value(ZERO, output_field=POINTS))
 
 
 def family_accounts(households: list[Household]) -> dict[int, Account]:

@@ -298,9 +298,16 @@ def inherited_settings(scheme: Scheme) -> dict:
 
 def star_rule(scheme: Scheme) -> StarRule:
     """The scheme's reward settings; unsaved when it has none yet (its source's settings, else the defaults)."""
-    return StarRule.objects.filter(scheme=scheme).first() or StarRule(
-        township_id=scheme.township_id, scheme=scheme, **inherited_settings(scheme)
-    )
+    return StarRule.objects.filter(scheme=scheme).first() or _unsaved_star_rule(scheme)
+
+
+def selected_star_rule(scheme: Scheme) -> StarRule:
+    """`star_rule` of a scheme read with `select_related("star_rule")`, without a query more."""
+    return getattr(scheme, "star_rule", None) or _unsaved_star_rule(scheme)
+
+
+def _unsaved_star_rule(scheme: Scheme) -> StarRule:
+    return StarRule(township_id=scheme.township_id, scheme=scheme, **inherited_settings(scheme))
 
 
 def stale_reason(run: StarRun) -> str:
