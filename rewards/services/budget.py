@@ -132,7 +132,8 @@ def add_funding(
 
 
 def lock_budget(budget: Budget) -> Budget:
-    """The budget's row, locked for the rest of the transaction, with its figures read after the lock."""
+    """The budget's row, locked for the rest of the transaction, with its figures read after the lock (a second
+    statement: one locking row and summing in one would sum from a snapshot taken before waiting for the lock)."""
     Budget.objects.select_for_update().filter(pk=budget.pk).first()
     return budgets_with_figures().get(pk=budget.pk)
 
@@ -158,16 +159,18 @@ def check_room(budget: Budget, amount: Decimal, what: str) -> None:
         )
 
 
-def budget_for(village_id: int, year: int) -> Budget:
-    budget = Budget.objects.filter(village_id=village_id, year=year).select_related("village").first()
-    if budget is None:
+def lock_budget_for(village_id: int, year: int) -> Budget:
+    """The village's budget for the year as `lock_budget` gives it (locked, its figures read after the lock); refused
+    when the township office has not opened it."""
+    locked = Budget.objects.select_for_update().filter(village_id=village_id, year=year).first()
+    if locked is None:
         village = Village.objects.get(pk=village_id)
         raise DomainError(
             _("%(village)s has no budget for %(year)s yet: the township office opens it on the budget page.")
             % {"village": village, "year": year},
             code="no_budget",
         )
-    return budget
+    return budgets_with_figures().get(pk=locked.pk)
 
 
 # Reward levels ----------------------------------------------------------------------------------------------------
@@ -218,7 +221,7 @@ def allocate_rewards(*, membership: Membership, run: StarRun, village: Village) 
     if not levels:
         raise DomainError(_("Set the rewards of each star level first."))
     with transaction.atomic():
-        budget = lock_budget(budget_for(village.pk, scheme.year))
+        budget = lock_budget_for(village.pk, scheme.year)
         holding = set(
             RewardAllocation.objects.filter(
                 run__scheme=scheme, budget__village=village, reverses__isnull=True, reversed_by__isnull=True

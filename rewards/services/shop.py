@@ -24,7 +24,7 @@ from scoring.models import Account, AccountKind
 
 from ..models import MAX_STOCK, Product, Redemption, RedemptionLine, Shop, StockMove, StockReason
 from ..selectors import spendable_balance
-from .budget import budget_for, check_room, lock_budget
+from .budget import check_room, lock_budget_for
 
 
 def _plain(points: Decimal) -> str:
@@ -236,7 +236,7 @@ def _redeem_locked(
     year = timezone.localdate().year
     # The budget is locked before the products, as everywhere: the unlocked read above says whether money is
     # involved; the cost drawn and recorded is the locked products' own (a price changed meanwhile counts).
-    budget = lock_budget(budget_for(shop.village_id, year)) if any(p.cost for p in products) else None
+    budget = lock_budget_for(shop.village_id, year) if any(p.cost for p in products) else None
     products = list(Product.objects.select_for_update().filter(pk__in=items).order_by("pk"))
     # What is on the shelf is checked first: a quantity beyond the stock is refused for the stock, not the budget.
     for product in products:
@@ -249,7 +249,7 @@ def _redeem_locked(
             )
     cost = sum((p.cost * items[p.pk] for p in products), Decimal("0"))
     if cost:
-        budget = budget or lock_budget(budget_for(shop.village_id, year))
+        budget = budget or lock_budget_for(shop.village_id, year)
         check_room(budget, cost, _("This redemption"))
     points = sum((p.points * items[p.pk] for p in products), Decimal("0"))
     balance = spendable_balance(account, year=year)
@@ -314,7 +314,7 @@ def cancel_redemption(*, membership: Membership, redemption: Redemption, reason:
         if Redemption.objects.filter(reverses=redemption).exists():
             raise DomainError(_("This redemption is already cancelled."))
         if redemption.cost:
-            lock_budget(budget_for(redemption.shop.village_id, redemption.year))
+            lock_budget_for(redemption.shop.village_id, redemption.year)
         returned: Counter[int] = Counter()
         for line in redemption.lines.all():
             returned[line.product_id] += line.quantity

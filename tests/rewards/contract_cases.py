@@ -18,8 +18,8 @@ EXEMPT = {
     "calling service's transaction, changes nothing",
     "rewards.services.budget.check_room": "a helper of the draws on a budget: reads the locked figures and "
     "refuses a draw, changes nothing",
-    "rewards.services.budget.budget_for": "a helper of the draws on a budget: reads the village's budget of a "
-    "year or says it is missing",
+    "rewards.services.budget.lock_budget_for": "a helper of the draws on a budget: locks the village's budget of a "
+    "year inside the calling service's transaction, or says it is missing; changes nothing",
 }
 
 
