@@ -48,13 +48,15 @@ def open_accounts(holders: Iterable[Household | Resident | Unit]) -> None:
         )
 
 
-def account_of(holder: Household | Resident | Unit) -> Account:
-    """The holder's account (opened if a holder written before accounts existed lacks one)."""
+def account_of(holder: Household | Resident | Unit, *, for_update: bool = False) -> Account:
+    """The holder's account (opened if a holder written before accounts existed lacks one); `for_update`: locked for
+    the rest of the transaction, and read under the lock."""
     field = type(holder).__name__.lower()
-    account = Account.objects.filter(**{field: holder}).first()
+    accounts = Account.objects.select_for_update() if for_update else Account.objects.all()
+    account = accounts.filter(**{field: holder}).first()
     if account is None:
         open_accounts([holder])
-        account = Account.objects.get(**{field: holder})
+        account = accounts.get(**{field: holder})
     setattr(account, field, holder)  # the holder the caller has, not a second read
     return account
 

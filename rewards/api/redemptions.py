@@ -155,6 +155,15 @@ class RedemptionViewSet(RewardsViewSet):
         fresh = self.get_queryset().get(pk=redemption.pk)
         return Response(RedemptionSerializer(fresh, context=self.get_serializer_context()).data, status=code)
 
+    def _answer_recorded(self, redemption):
+        """A redemption recorded now, answered from what is in hand (the service returns it with its account's
+        holder, its household and its lines with their products): the same answer as a fresh read, no query."""
+        self.recheck(redemption)
+        redemption.created_by = self.request.user  # its recorder: the request's user
+        redemption.cancelled = False  # nothing reverses it yet
+        data = RedemptionSerializer(redemption, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
     @extend_schema(
         request=RedeemSerializer,
         parameters=[IDEMPOTENCY_HEADER],
@@ -168,8 +177,7 @@ class RedemptionViewSet(RewardsViewSet):
         serializer = RedeemSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        replay = bool(key) and Redemption.objects.filter(idempotency_key=key).exists()
-        redemption = services.redeem(
+        redemption, recorded = services.redeem_or_replay(
             membership=self.membership,
             household=data.get("household"),
             account=data.get("account"),
@@ -177,7 +185,9 @@ class RedemptionViewSet(RewardsViewSet):
             items={item["product"]: item["quantity"] for item in data["items"]},
             idempotency_key=key,
         )
-        if replay and redemption.shop_id != data["shop"].pk:
+        if recorded:
+            return self._answer_recorded(redemption)
+        if redemption.shop_id != data["shop"].pk:
             raise exceptions.ValidationError(
                 {
                     "Idempotency-Key": [
@@ -185,7 +195,7 @@ class RedemptionViewSet(RewardsViewSet):
                     ]
                 }
             )
-        return self._answer(redemption, status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+        return self._answer(redemption, status.HTTP_200_OK)
 
     @extend_schema(request=CancelSerializer, responses={201: RedemptionSerializer})
     @action(detail=True, methods=["post"], **LIST_ACTION)

@@ -23,7 +23,16 @@ from .budget import (
     set_reward_level,
 )
 from .prizes import award_special_prize, compute_term_prizes, hand_out_prize, publish_prize_list
-from .shop import add_product, cancel_redemption, move_stock, open_shop, redeem, update_product, update_shop
+from .shop import (
+    add_product,
+    cancel_redemption,
+    move_stock,
+    open_shop,
+    redeem,
+    redeem_or_replay,
+    update_product,
+    update_shop,
+)
 from .stars import (
     override_village_round,
     publish_run,
@@ -57,6 +66,7 @@ __all__ = [
     "rate_stars",
     "recount_residents",
     "redeem",
+    "redeem_or_replay",
     "set_reward_level",
     "set_reward_settings",
     "set_star_rule",

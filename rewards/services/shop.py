@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -188,48 +188,82 @@ def redeem(
 
     With an idempotency key, a retried submission (a double tap, a lost answer) returns the first redemption.
     """
+    redemption, _recorded = redeem_or_replay(
+        membership=membership,
+        shop=shop,
+        items=items,
+        household=household,
+        account=account,
+        idempotency_key=idempotency_key,
+    )
+    return redemption
+
+
+def redeem_or_replay(
+    *,
+    membership: Membership,
+    shop: Shop,
+    items: dict[int, int],
+    household: Household | None = None,
+    account: Account | None = None,
+    idempotency_key: str = "",
+) -> tuple[Redemption, bool]:
+    """`redeem`, saying also whether the redemption was recorded now (True) or is the first one of a retried key
+    (False). One recorded now comes back with what its receipt shows in hand: the account with its holder, the
+    household, and the lines with their products."""
     if (household is None) == (account is None):
         raise TypeError("redeem takes a household or an account")
-    if account is None:
-        account = account_of(cast(Household, household))
+    holder = cast(Household | Account, household if household is not None else account)
     require(membership, Action.RUN_SHOP, shop, message=_counter_only())
     if idempotency_key and (existing := Redemption.objects.filter(idempotency_key=idempotency_key).first()):
-        return _same_redemption(existing, account)
+        return _same_redemption(existing, holder), False
     items = {int(pk): int(quantity) for pk, quantity in items.items() if int(quantity)}
     if not items:
         raise DomainError(_("Pick at least one product."), field="items")
     if any(quantity < 0 for quantity in items.values()):
         raise DomainError(_("Quantities must be positive."), field="items")
-    if account.township_id != shop.township_id or account.village_id != shop.village_id:
-        raise DomainError(
-            _another_village(account),
-            field="household" if household is not None else "account",
-        )
     try:
         with transaction.atomic():
-            return _redeem_locked(membership, account, shop, items, idempotency_key)
+            return _redeem_locked(membership, holder, shop, items, idempotency_key)
     except IntegrityError:
         if idempotency_key and (
             existing := Redemption.objects.filter(idempotency_key=idempotency_key).first()
         ):
-            return _same_redemption(existing, account)
+            return _same_redemption(existing, holder), False
         raise
 
 
-def _same_redemption(existing: Redemption, account: Account) -> Redemption:
-    if existing.account_id != account.pk:
-        if account.kind == AccountKind.HOUSEHOLD:
+def _same_redemption(existing: Redemption, holder: Household | Account) -> Redemption:
+    """The first redemption of a retried key, if it spent the same account (a family's: the same household's)."""
+    if isinstance(holder, Household):
+        if existing.household_id != holder.pk:
+            raise DomainError(_("This submission key was already used for another household."))
+    elif existing.account_id != holder.pk:
+        if holder.kind == AccountKind.HOUSEHOLD:
             raise DomainError(_("This submission key was already used for another household."))
         raise DomainError(_("This submission key was already used for another account."))
     return existing
 
 
+def _locked_account(holder: Household | Account) -> Account:
+    """The account whose points are spent, locked for the rest of the transaction and read under the lock, with its
+    holder (a family's through its household)."""
+    if isinstance(holder, Household):
+        return account_of(holder, for_update=True)
+    accounts = Account.objects.select_for_update(of=("self",)).select_related("household", "resident", "unit")
+    return accounts.get(pk=holder.pk)
+
+
 def _redeem_locked(
-    membership: Membership, account: Account, shop: Shop, items: dict[int, int], key: str
-) -> Redemption:
-    Account.objects.select_for_update().filter(pk=account.pk).first()
+    membership: Membership, holder: Household | Account, shop: Shop, items: dict[int, int], key: str
+) -> tuple[Redemption, bool]:
+    account = _locked_account(holder)
+    if account.township_id != shop.township_id or account.village_id != shop.village_id:
+        raise DomainError(
+            _another_village(account), field="household" if isinstance(holder, Household) else "account"
+        )
     if key and (existing := Redemption.objects.filter(idempotency_key=key).first()):
-        return _same_redemption(existing, account)
+        return _same_redemption(existing, holder), False
     products = list(Product.objects.filter(shop=shop, pk__in=items).order_by("pk"))
     if len(products) != len(items):
         raise DomainError(_("A product picked is not sold at this supermarket."), field="items")
@@ -263,14 +297,14 @@ def _redeem_locked(
         township_id=shop.township_id,
         shop=shop,
         account=account,
-        household_id=account.household_id,
+        household=account.household,  # a family's (its holder, in hand), else none
         year=year,
         points=points,
         cost=cost,
         idempotency_key=key,
         created_by_id=membership.user_id,  # no query for the user: the id is enough
     )
-    RedemptionLine.objects.bulk_create(
+    lines = RedemptionLine.objects.bulk_create(
         RedemptionLine(
             township_id=shop.township_id,
             redemption=redemption,
@@ -281,13 +315,24 @@ def _redeem_locked(
         )
         for p in products
     )
+    _keep_lines(redemption, lines)
     _move_for(membership, redemption, {p.pk: -items[p.pk] for p in products}, StockReason.REDEMPTION)
-    return redemption
+    return redemption, True
+
+
+def _keep_lines(redemption: Redemption, lines: list[RedemptionLine]) -> None:
+    """The lines just written (in id order, as every reader orders them) kept as the redemption's prefetched
+    `lines`, as `prefetch_related` keeps them: its receipt reads no row again."""
+    kept: Any = redemption.lines.all()  # lazy: no query
+    kept._result_cache, kept._prefetch_done = list(lines), True
+    prefetched: Any = redemption
+    prefetched._prefetched_objects_cache = {"lines": kept}
 
 
 def _move_for(membership: Membership, redemption: Redemption, changes: dict[int, int], reason: str) -> None:
-    for product_id, change in sorted(changes.items()):
-        Product.objects.filter(pk=product_id).update(stock=F("stock") + change)
+    """The stock of the products (locked by the caller) changed in one statement, each change recorded as a move."""
+    by = Case(*(When(pk=pk, then=Value(n)) for pk, n in changes.items()), output_field=IntegerField())
+    Product.objects.filter(pk__in=changes).update(stock=F("stock") + by)
     StockMove.objects.bulk_create(
         StockMove(
             township_id=redemption.township_id,

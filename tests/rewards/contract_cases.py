@@ -188,6 +188,14 @@ def redeem(world):
     )
 
 
+def redeem_or_replay(world):
+    shop, product = _shop(world, world.a.villages[0])
+    household = world.a.households[0]
+    return lambda: services.redeem_or_replay(
+        membership=member(world.a.panel), household=household, shop=shop, items={product.pk: 1}
+    )
+
+
 def cancel_redemption(world):
     stars = StarWorld(world)
     households = stars.village([150, 130, 100])  # net +50: room to spend 10
@@ -280,6 +288,7 @@ CASES = {
             update_product,
             move_stock,
             redeem,
+            redeem_or_replay,
             cancel_redemption,
         ],
     }.items()
