@@ -148,7 +148,8 @@ def request_memberships(request: Any) -> list:
 def enter_township(user: Any, slug: str, *, memberships: list | None = None) -> tuple[Any, Any]:
     """Fetch-and-check: the township and the user's membership there, or 404 (never reveal it exists). One query
     for the membership with its township (none when the caller passes the user's `memberships`, read once per
-    request by `request_memberships`), one for its villages."""
+    request by `request_memberships`), one for its villages unless the role sees the whole township (whose checks
+    never read them)."""
     if not user.is_authenticated or not user.is_active:
         raise Http404
     with dangerously_all_townships():
@@ -163,7 +164,8 @@ def enter_township(user: Any, slug: str, *, memberships: list | None = None) -> 
         if membership is None:
             raise Http404
         membership.user = user  # it is the request's user: services reading membership.user ask no query
-        prefetch_related_objects([membership], "villages")
+        if membership.role not in WHOLE_TOWNSHIP_ROLES:
+            prefetch_related_objects([membership], "villages")
         if membership.role == Role.GRID_WORKER:
             prefetch_related_objects([membership], "areas")  # only grid workers are limited to areas
     return membership.township, membership
