@@ -1,9 +1,10 @@
 """The points supermarket (积分超市): products, their stock ledger, and redemptions at the counter.
 
 A redemption spends the points of an account (issue 14): a family's (given as its household or its account), a
-villager's or a unit's. It locks, in this order, the account, the village's budget (when the goods cost money) and
-the products (by id): two clerks redeeming for the same account, or the same product, run one after the other, and
-no redemption takes the spendable balance or the stock below zero (tests/rewards/test_shop.py runs 20 at once).
+villager's or a unit's. It locks, in this order, the account, the products (by id) and the village's budget (when
+the goods cost money), as a cancellation does: two clerks redeeming for the same account, or the same product, run
+one after the other, and no redemption takes the spendable balance or the stock below zero
+(tests/rewards/test_shop.py runs 20 at once). The other draws on a budget (rewards.services.budget) lock it alone.
 """
 
 from collections import Counter
@@ -264,14 +265,10 @@ def _redeem_locked(
         )
     if key and (existing := Redemption.objects.filter(idempotency_key=key).first()):
         return _same_redemption(existing, holder), False
-    products = list(Product.objects.filter(shop=shop, pk__in=items).order_by("pk"))
+    products = list(Product.objects.select_for_update().filter(shop=shop, pk__in=items).order_by("pk"))
     if len(products) != len(items):
         raise DomainError(_("A product picked is not sold at this supermarket."), field="items")
     year = timezone.localdate().year
-    # The budget is locked before the products, as everywhere: the unlocked read above says whether money is
-    # involved; the cost drawn and recorded is the locked products' own (a price changed meanwhile counts).
-    budget = lock_budget_for(shop.village_id, year) if any(p.cost for p in products) else None
-    products = list(Product.objects.select_for_update().filter(pk__in=items).order_by("pk"))
     # What is on the shelf is checked first: a quantity beyond the stock is refused for the stock, not the budget.
     for product in products:
         if not product.active:
@@ -282,9 +279,8 @@ def _redeem_locked(
                 field="items",
             )
     cost = sum((p.cost * items[p.pk] for p in products), Decimal("0"))
-    if cost:
-        budget = budget or lock_budget_for(shop.village_id, year)
-        check_room(budget, cost, _("This redemption"))
+    if cost:  # the locked products' own prices: the cost drawn is the one recorded
+        check_room(lock_budget_for(shop.village_id, year), cost, _("This redemption"))
     points = sum((p.points * items[p.pk] for p in products), Decimal("0"))
     balance = spendable_balance(account, year=year)
     if points > balance.available:
@@ -358,12 +354,12 @@ def cancel_redemption(*, membership: Membership, redemption: Redemption, reason:
             raise DomainError(_("This is a cancellation; it cannot be cancelled."))
         if Redemption.objects.filter(reverses=redemption).exists():
             raise DomainError(_("This redemption is already cancelled."))
-        if redemption.cost:
-            lock_budget_for(redemption.shop.village_id, redemption.year)
         returned: Counter[int] = Counter()
         for line in redemption.lines.all():
             returned[line.product_id] += line.quantity
         list(Product.objects.select_for_update().filter(pk__in=returned).order_by("pk"))
+        if redemption.cost:
+            lock_budget_for(redemption.shop.village_id, redemption.year)
         reversal = Redemption.objects.create(
             township_id=redemption.township_id,
             shop=redemption.shop,

@@ -13,7 +13,7 @@ from core.errors import DomainError
 from core.tenancy import township_scope
 from rewards import services
 from rewards.models import Product, Redemption, SpendableBasis, StockMove, StockReason
-from rewards.selectors import card_code, find_households, shop_participation, spendable_balance
+from rewards.selectors import card_code, figures_of, find_households, shop_participation, spendable_balance
 from scoring import services as scoring
 from scoring.selectors import annual_totals
 from tests.contract import member
@@ -282,3 +282,66 @@ def test_twenty_parallel_redemptions_never_overspend_points_or_stock(stars, stoc
     assert soap.stock == stock - accepted >= 0
     assert sum(StockMove.objects.filter(product=soap).values_list("change", flat=True)) == soap.stock
     assert spendable_balance(household, year=2026).available == D("50") - 10 * accepted >= 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_redemptions_and_cancellations_of_goods_paid_from_the_budget_never_deadlock(stars):
+    """Ten households redeem soap and oil, both paid from the village's budget, while ten earlier redemptions of the
+    same goods are cancelled: each takes the account, then the products, then the budget, so none waits for another
+    in a circle (PostgreSQL would end one of them with a deadlock error)."""
+    households = stars.village([150] * 20)  # net +50 each
+    for household in households:
+        household.members.create(township=stars.township, name=f"户主{household.number}", is_head=True)
+    village = households[0].village
+    budget = services.open_budget(
+        membership=member(stars.admin), village=village, year=2026
+    )  # ¥40 may be drawn
+    shop = services.open_shop(membership=member(stars.admin), village=village)
+    soap = services.add_product(
+        membership=member(stars.admin), shop=shop, name="肥皂", points=D("10"), cost=D("0.50"), stock=100
+    )
+    oil = services.add_product(
+        membership=member(stars.admin), shop=shop, name="食用油", points=D("5"), cost=D("1"), stock=100
+    )
+    basket = {soap.pk: 1, oil.pk: 1}
+    with time_machine.travel(IN_2026, tick=False):
+        earlier = [
+            services.redeem(membership=member(stars.admin), household=h, shop=shop, items=basket)
+            for h in households[10:]
+        ]
+    barrier = threading.Barrier(20)
+    errors = []
+
+    def one(act):
+        try:
+            with township_scope(stars.township), time_machine.travel(IN_2026, tick=False):
+                barrier.wait()
+                act()
+        except Exception as exc:  # noqa: BLE001 — a deadlock or any other failure fails the test below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    acts = [
+        lambda h=h: services.redeem(membership=member(stars.admin), household=h, shop=shop, items=basket)
+        for h in households[:10]
+    ] + [
+        lambda r=r: services.cancel_redemption(membership=member(stars.admin), redemption=r, reason="退回")
+        for r in earlier
+    ]
+    threads = [threading.Thread(target=one, args=(act,)) for act in acts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    # Ten baskets out, ten earlier ones back: 100 − 10 − 10 + 10 of each, and ¥1.50 × 10 drawn on the budget.
+    for product in (soap, oil):
+        product.refresh_from_db()
+        assert (
+            product.stock
+            == 90
+            == sum(StockMove.objects.filter(product=product).values_list("change", flat=True))
+        )
+    assert figures_of(budget).spent == D("15.00")
