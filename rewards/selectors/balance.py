@@ -14,31 +14,20 @@ account let it spend; a scheme whose points carry forward counts its entries of 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
-from django.db.models import (
-    DecimalField,
-    F,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    prefetch_related_objects,
-)
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import prefetch_related_objects
 
 from households.models import Household
 from scoring.accounts import account_of, open_accounts
 from scoring.models import Account, AccountKind, Scheme, SchemeState
-from scoring.models import Balance as ScoreBalance
 from scoring.selectors import account_scores, annual_totals
 
-from ..models import SpendableBasis, SpentBalance, StarRule
+from ..models import SpendableBasis, StarRule
 from .stars import selected_star_rule
 
 ZERO = Decimal("0")
-POINTS = DecimalField(max_digits=14, decimal_places=2)
 
 
 @dataclass(frozen=True)
@@ -59,6 +48,25 @@ def _counted(schemes: list[Scheme], rules: dict[int, StarRule], year: int) -> tu
     """The schemes whose points count in `year`, and whether the balance starts again this year."""
     resets = any(rules[s.pk].spendable_resets_yearly for s in schemes if s.year == year)
     return ([s for s in schemes if s.year == year] if resets else schemes), resets
+
+
+# Each account's net points in the schemes counted, from the balances kept with the ledger (scoring_balance: a
+# family's through its household; a villager's or a unit's up to the year asked, a carried-forward scheme counting
+# every year up to it), and what it spent (rewards_spentbalance: its redemptions, cancellations subtracting, and the
+# points cleared at a year-end close, which count as spent in their year; only this year's when the balance starts
+# again each year). One statement per kind of account, written out: the ORM spent 2 ms building it for the counter's
+# 0.1 ms of reading. Every table is read in the accounts' township only.
+NET_AND_SPENT = """
+    SELECT a.id,
+           COALESCE((SELECT SUM(b.points) FROM scoring_balance b
+                     WHERE b.township_id = a.township_id AND b.scheme_id = ANY(%(schemes)s) AND {earned}), 0),
+           COALESCE((SELECT SUM(s.redeemed + s.cleared) FROM rewards_spentbalance s
+                     WHERE s.township_id = a.township_id AND s.account_id = a.id AND {spent}), 0)
+    FROM scoring_account a
+    WHERE a.township_id = %(township)s AND a.id = ANY(%(accounts)s)
+"""
+EARNED_BY = {True: "b.household_id = a.household_id", False: "b.account_id = a.id AND b.year <= %(year)s"}
+SPENT_IN = {True: "s.year = %(year)s", False: "s.year <= %(year)s"}
 
 
 def spendable_balances(accounts: list[Account], *, year: int) -> dict[int, Balance]:
@@ -89,10 +97,18 @@ def spendable_balances(accounts: list[Account], *, year: int) -> dict[int, Balan
                 for account_id, total in _totals(scheme, mine, year).items():
                     earned[account_id] += total
         net = [s.pk for s in counted if rules[s.pk].spendable_basis != SpendableBasis.TOTAL]
-        rows = Account.objects.filter(pk__in=[a.pk for a in mine]).order_by().values("pk")
-        for row in rows.annotate(net=_net(kind, net, year), spent=_spent(resets, year)):
-            earned[row["pk"]] += row["net"]
-            spent[row["pk"]] = row["spent"]
+        sql = NET_AND_SPENT.format(earned=EARNED_BY[kind == AccountKind.HOUSEHOLD], spent=SPENT_IN[resets])
+        params: dict[str, Any] = {
+            "township": township_id,
+            "accounts": [a.pk for a in mine],
+            "schemes": net,
+            "year": year,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for account_id, net_points, spent_points in cursor.fetchall():
+                earned[account_id] += net_points
+                spent[account_id] = spent_points
     return {a.pk: Balance(earned=earned[a.pk], spent=spent[a.pk]) for a in accounts}
 
 
@@ -106,34 +122,6 @@ def _totals(scheme: Scheme, accounts: list[Account], year: int) -> dict[int, Dec
     # when an earlier year is asked for).
     scores = account_scores(scheme, Account.objects.filter(pk__in=[a.pk for a in accounts]))
     return {account_id: score.total for account_id, score in scores.items()}
-
-
-def _net(kind: str, schemes: list[int], year: int) -> Coalesce | Value:
-    """The net approved points an account (the outer row) earned in these schemes, from the kept balances: a
-    family's through its household; a villager's or a unit's up to the year asked (a yearly scheme's entries are
-    its year's, a carried-forward scheme's count every year up to it)."""
-    if not schemes:
-        return Value(ZERO, output_field=POINTS)
-    if kind == AccountKind.HOUSEHOLD:
-        rows = ScoreBalance.objects.filter(household_id=OuterRef("household_id"), scheme_id__in=schemes)
-    else:
-        rows = ScoreBalance.objects.filter(account_id=OuterRef("pk"), scheme_id__in=schemes, year__lte=year)
-    return _summed(rows, Sum("points"))
-
-
-def _spent(resets: bool, year: int) -> Coalesce:
-    """What an account (the outer row) spent, kept with its redemptions (cancellations subtract) and the points
-    cleared at a year-end close (rewards.services.year_end), which count as spent in their year: this year's only
-    when the balance starts again each year."""
-    rows = SpentBalance.objects.filter(account_id=OuterRef("pk"))
-    rows = rows.filter(year=year) if resets else rows.filter(year__lte=year)
-    return _summed(rows, Sum(F("redeemed") + F("cleared")))
-
-
-def _summed(rows: QuerySet, total: Sum) -> Coalesce:
-    """A correlated SUM over `rows` (filtered on the outer account), 0 when none."""
-    summed = rows.order_by().values("township_id").annotate(s=total).values("s")
-    return Coalesce(Subquery(summed, output_field=POINTS), Value(ZERO, output_field=POINTS))
 
 
 def family_accounts(households: list[Household]) -> dict[int, Account]:
