@@ -70,7 +70,7 @@ def build():
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from bench.county import seed_township, township
+    from bench.county import Progress, seed_entries, seed_township, township
     from core.tenancy import township_scope
     from households.models import Household, Village
     from rewards import services
@@ -80,7 +80,9 @@ def build():
     user = users.create_user("bench")
     place, office, scheme = township(0, user, users.create_user("county"), villages=1)
     with connection.cursor() as cursor:
-        seed_township(cursor, place, scheme, user, 200, 30)
+        seeded = seed_township(cursor, place, scheme, user, 200)
+    seed_entries(seeded, 30, "redeem", Progress(200))  # on this connection, closed at its end
+    with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     with township_scope(place):
         village = Village.objects.order_by("pk").first()
