@@ -1,20 +1,22 @@
-"""Load: 50 simulated clerks and panel members for 60 s against gunicorn, PostgreSQL and Redis, on loopback.
+"""Load: 150 simulated clerks and panel members (BENCH_LOAD_USERS) for 60 s against gunicorn, PostgreSQL and Redis,
+on loopback.
 
 The bench database (BENCH_DATABASE_URL) is made afresh and seeded with a township of a realistic size: 15
 villages of 400 households (4 areas of 100), three residents each, seed 1's scheme with six approved entries per
-household, one clerk and one panel member per village, and — when the rewards app has them — a points
-supermarket per village with a donated product. gunicorn is started as production starts it (3 sync workers,
-config.settings.bench on the bench database, REDIS_URL set), with a pidfile, and stopped by that PID.
+household (recorded on the day they happened), one clerk and one panel member per village, and a points
+supermarket per village with a donated product. gunicorn is started as production starts it
+(`gunicorn -c python:config.gunicorn`: gthread workers, JIFEN_WEB_WORKERS × JIFEN_WEB_THREADS), config.settings.bench
+on the bench database with REDIS_URL set (sessions and cache in Redis, as production), with a pidfile, and stopped
+by that PID.
 
 The scenario (bench/locust/scenario.py, run headless by locust in a process of its own) mixes page and API
-reads (household lists, household pages, passbooks, the ledger), entry recording through the API and — when the
-redemption endpoint exists — a redemption at the village's supermarket counter. Every non-2xx/3xx answer counts
-as an error. The 50 are started 10 a second and log in through the login form outside the figures; the figures
-are reset once all are started (locust --reset-stats) and cover the 60 s of work that follow. Prints
-`BENCH load seconds=… users=… rps=… p50_ms=… p95_ms=… p99_ms=… errors=…`.
-
-Redis: in Jifen it is the Celery broker only (no cache, no sessions); the scenario's requests enqueue no jobs, so
-Redis runs beside the server but is not on the measured request path.
+reads (household lists, household pages, passbooks, the ledger, the township's home), entry recording through the
+API and a redemption at the village's supermarket counter, each person pausing 1–3 s between actions. Every
+non-2xx/3xx answer counts as an error. The people are started 10 a second and log in through the login form
+outside the figures; the figures are reset once all are started (locust --reset-stats) and cover the 60 s of work
+that follow. Then, unless BENCH_LOAD_STEPS=0, the capacity: runs of 50, 75, 100 … people until the p95 passes
+150 ms. Prints `BENCH load seconds=… users=… rps=… p50_ms=… p95_ms=… p99_ms=… errors=… cpu_ms_per_request=…` and
+`BENCH load-capacity held=…`.
 """
 
 import csv
