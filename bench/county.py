@@ -156,35 +156,36 @@ class Progress:
 
 
 def seed_entries(township: dict, each: int, label: str, progress: Progress) -> None:
-    """`each` approved entries per household taking part, spread over the year and the items, posted on the
-    village's notice batch: one INSERT … SELECT per chunk of CHUNK households (by id), one transaction each, on
-    this thread's own connection (closed at the end)."""
+    """`load_entries` on this thread's own connection (closed at the end): a loader of `build`."""
     from django.db import connection
 
     try:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE bench_items (township_id bigint, n int, id bigint, category_id bigint, "
-                "category_name text, name text, kind text, points numeric)"
-            )
-            cursor.executemany(
-                "INSERT INTO bench_items VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", township["items"]
-            )
-            households, first = township["households"], township["first"]
-            for start in range(0, households, CHUNK):
-                last = first + min(start + CHUNK, households) - 1
-                chunk = {**township["params"], "each": each, "first": first + start, "last": last}
-                began = time.perf_counter()
-                entries = insert_through_rounds(cursor, ENTRY_COLUMNS, ENTRIES_SQL, chunk)
-                size = last - first - start + 1
-                progress.chunk(
-                    f"{label} households {start + 1}–{start + size}",
-                    size,
-                    entries,
-                    time.perf_counter() - began,
-                )
+            load_entries(cursor, township, each, label, progress)
     finally:
         connection.close()
+
+
+def load_entries(cursor, township: dict, each: int, label: str, progress: Progress | None = None) -> None:
+    """`each` approved entries per household taking part (of a township `seed_township` returned), spread over the
+    year and the items, posted on the village's notice batch: one INSERT … SELECT per chunk of CHUNK households (by
+    id), each in a transaction of its own (a savepoint inside the caller's, as tests/test_query_plans.py calls it)."""
+    cursor.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS bench_items (township_id bigint, n int, id bigint, category_id bigint, "
+        "category_name text, name text, kind text, points numeric)"
+    )
+    cursor.executemany("INSERT INTO bench_items VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", township["items"])
+    households, first = township["households"], township["first"]
+    for start in range(0, households, CHUNK):
+        last = first + min(start + CHUNK, households) - 1
+        chunk = {**township["params"], "each": each, "first": first + start, "last": last}
+        began = time.perf_counter()
+        entries = insert_through_rounds(cursor, ENTRY_COLUMNS, ENTRIES_SQL, chunk)
+        size = last - first - start + 1
+        if progress is not None:
+            progress.chunk(
+                f"{label} households {start + 1}–{start + size}", size, entries, time.perf_counter() - began
+            )
 
 
 def build():

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bench.county import seed_township, township
+from bench.county import load_entries, seed_township, township
 from core.tenancy import dangerously_all_townships, township_scope
 from households.models import Household, Village
 from oversight.selectors import township_dashboard
@@ -58,7 +58,7 @@ def ground(django_db_setup, django_db_blocker):
         places = [township(n, user, county) for n in range(TOWNSHIPS)]
         with connection.cursor() as cursor:
             for place, _office, scheme in places:
-                seed_township(cursor, place, scheme, user, HOUSEHOLDS, EACH)
+                load_entries(cursor, seed_township(cursor, place, scheme, user, HOUSEHOLDS), EACH, place.slug)
             # The deferred foreign keys of 94k entries checked once now, not again at every test's end.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
