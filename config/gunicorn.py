@@ -23,13 +23,3 @@ timeout = 120
 graceful_timeout = 30  # SIGTERM: the requests in flight are finished first
 accesslog = "-"
 
-
-def post_fork(server, worker):
-    """A thread waiting on PostgreSQL wants the GIL back as soon as its answer comes; a busy thread of the same
-    process holds it up to the switch interval (CPython's default 5 ms) each time. JIFEN_WEB_SWITCH_INTERVAL (seconds)
-    sets it per worker process."""
-    import sys
-
-    interval = os.environ.get("JIFEN_WEB_SWITCH_INTERVAL")
-    if interval:
-        sys.setswitchinterval(float(interval))
