@@ -22,4 +22,3 @@ keepalive = 75
 timeout = 120
 graceful_timeout = 30  # SIGTERM: the requests in flight are finished first
 accesslog = "-"
-
