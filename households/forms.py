@@ -1,6 +1,5 @@
 """Forms of the roster pages. They check the shape of the input; the rules live in services (DomainError)."""
 
-
 from django import forms
 from django.utils import timezone
 from django.utils.text import capfirst
