@@ -83,7 +83,9 @@ def _fewer_collections() -> Iterator[None]:
 
     The objects alive before rendering (the process's modules, Django, caches) are frozen meanwhile (`gc.freeze`):
     no collection during the rendering, nor the one after it, walks them again; they are unfrozen at the end, so
-    whatever of theirs dies later is collected as usual. 16% less CPU for a 300-row sheet (measured, issue 19)."""
+    whatever of theirs dies later is collected as usual. ~10% less CPU for a 300-row sheet in a process that has
+    rendered before (a documents worker; measured alternating in one process, issue 19); within the noise in
+    bench/notice.py's fresh process."""
     threshold = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(10_000, *threshold[1:])

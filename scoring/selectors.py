@@ -48,8 +48,10 @@ def category_key(category: Category) -> str:
     return f"category_{category.pk}"
 
 
-def base_total(scheme: Scheme) -> Decimal:
-    return sum((c.base_score for c in scheme.categories.all()), Decimal("0"))
+def base_total(scheme: Scheme, categories: list[Category] | None = None) -> Decimal:
+    """The sum of the scheme's base scores (`categories`: the scheme's, when the caller has them in hand)."""
+    categories = list(scheme.categories.all()) if categories is None else categories
+    return sum((c.base_score for c in categories), Decimal("0"))
 
 
 # The rule: one statement --------------------------------------------------------------------------------------
@@ -167,7 +169,7 @@ def score_statement(
     for category in categories:
         params += [category.base_score, category.floor, category.ceiling]
     if with_roles:
-        params += [sum((c.base_score for c in categories), Decimal("0")), scheme.pk]  # base_total(scheme)
+        params += [base_total(scheme, categories), scheme.pk]
     params += [scheme.township_id, *sub_params]
     return Statement(sql, params, categories)
 

@@ -147,7 +147,7 @@ def _scheme_detail(request, membership, scheme: Scheme, **forms):
         "template_title": template_title(scheme.template) if scheme.template else "",
         "categories": categories,
         "role_rules": list(scheme.role_rules.order_by("code")),
-        "base_total": sum((c.base_score for c in categories), 0),
+        "base_total": selectors.base_total(scheme, categories),
         "can_edit": can_edit,
         "editable": editable,
         "split_choices": SplitPoints.choices,  # a household's life (issue 16): how points divide on a split
