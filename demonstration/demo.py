@@ -53,7 +53,7 @@ from .models import (
     ResultObjection,
 )
 from .selectors import village_figures
-from .services.notices import notice_period  # the notice's dates and token, as the services post one
+from .services.notices import _period  # the notice's dates and token, as the services post one
 
 YEAR = 2026
 CITY = ("qingzhou", "青州市")
@@ -253,7 +253,7 @@ def _seed_result_notice(call: Call, officer) -> None:
     """The city's notice of its result (经公示无异议 before the awards): posted on 1 September, one objection
     dismissed in writing by the city."""
     notice = ResultNotice.objects.create(
-        call=call, **notice_period(call, settings.TIME_ZONE, officer, now=_at((9, 1)))
+        call=call, **_period(call, settings.TIME_ZONE, officer, now=_at((9, 1)))
     )
     objection = ResultObjection.objects.create(
         notice=notice,
@@ -329,7 +329,7 @@ def _seed_application(
         ApplicationNotice.objects.create(
             township=township,
             application=application,
-            **notice_period(call, settings.TIME_ZONE, office.user, now=_at(STEPS["publish"][1])),
+            **_period(call, settings.TIME_ZONE, office.user, now=_at(STEPS["publish"][1])),
         )
     actors = {"apply": office.user, "publish": office.user, "forward": office.user}
     actors |= {"preselect": county, "not_preselect": county}

@@ -46,7 +46,7 @@ from ..moves import CALL_RIGHT, TOWNSHIP_RIGHT
 RESOLVE_MOVE = "resolve_objection"  # the trail's row of a resolution (from and to the same state)
 
 
-def notice_period(call: Call, tz: str, actor: Any, now: datetime.datetime | None = None) -> dict:
+def _period(call: Call, tz: str, actor: Any, now: datetime.datetime | None = None) -> dict:
     now = now or timezone.now()
     return {
         "opened_at": now,
@@ -71,7 +71,7 @@ def _post_application_notice(locked: Application, call: Call, *, actor: Any) -> 
     return ApplicationNotice.objects.create(
         township_id=locked.township_id,
         application=locked,
-        **notice_period(call, locked.township.timezone, actor),
+        **_period(call, locked.township.timezone, actor),
     )
 
 
@@ -169,7 +169,7 @@ def _post_result_notice(locked: Call, *, actor: Any) -> ResultNotice:
     """Inside the "publish_result" move: the result goes on notice from now (one notice per call)."""
     if ResultNotice.objects.filter(call=locked).exists():
         raise DomainError(_("This result has already been posted."), code="already_posted")
-    return ResultNotice.objects.create(call=locked, **notice_period(locked, settings.TIME_ZONE, actor))
+    return ResultNotice.objects.create(call=locked, **_period(locked, settings.TIME_ZONE, actor))
 
 
 def _check_result_notice_over(call: Call, application: Application) -> None:
