@@ -7,6 +7,7 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 from config import embedded, media_storage
+from config.settings.serving import prepared
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -95,6 +96,14 @@ DATABASES = {
     else embedded.postgres_config(embedded.RUN_POSTGRES)
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Server-side binding and prepared statements everywhere (tests included: one way of sending SQL); "none" turns the
+# preparing off for a connection pooler in transaction mode (config/settings/serving.py).
+DB_PREPARE_THRESHOLD = (
+    None
+    if env("JIFEN_DB_PREPARE_THRESHOLD", default="5").lower() in ("none", "off", "")
+    else env.int("JIFEN_DB_PREPARE_THRESHOLD", default=5)
+)
+DATABASES["default"] = prepared(DATABASES["default"], DB_PREPARE_THRESHOLD)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The tenant and a user's place in it: the roster's models, read by the platform (core) like AUTH_USER_MODEL.
 JIFEN_TOWNSHIP_MODEL = "households.Township"

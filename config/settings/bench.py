@@ -4,19 +4,22 @@ is set, as bench/load.py sets it for gunicorn)."""
 
 from . import serving
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env
-from .serving import persistent, redis_cache
+from .base import DB_PREPARE_THRESHOLD, REDIS_URL, env
+from .serving import persistent, prepared, redis_cache
 
 SECRET_KEY = "bench-only-not-secret"
 DEBUG = False
 DATABASES = {
     "default": persistent(
-        {
-            **env.db_url_config(
-                env("BENCH_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/jifen_bench")
-            ),
-            "ATOMIC_REQUESTS": True,  # as base.py: one transaction per request
-        },
+        prepared(
+            {
+                **env.db_url_config(
+                    env("BENCH_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/jifen_bench")
+                ),
+                "ATOMIC_REQUESTS": True,  # as base.py: one transaction per request
+            },
+            DB_PREPARE_THRESHOLD,
+        ),
         env.int("JIFEN_DB_CONN_MAX_AGE", default=300),
     )
 }

@@ -24,3 +24,12 @@ def persistent(database: dict, max_age: int) -> dict:
     """Connections kept open `max_age` seconds and checked before reuse: no new connection (and no login round
     trips) per request."""
     return {**database, "CONN_MAX_AGE": max_age, "CONN_HEALTH_CHECKS": True}
+
+
+def prepared(database: dict, threshold: int | None) -> dict:
+    """Parameters bound by PostgreSQL itself (psycopg 3's server-side binding), and a statement run `threshold` times
+    on a connection prepared there: parsed and planned once per connection, not once per execution. Each SELECT of a
+    request then costs the server about half (the redemption's 0.45 → 0.25 ms a statement, measured, issue 19).
+    `threshold` None: nothing prepared (a transaction-mode connection pooler that keeps no prepared statements)."""
+    options = {**database.get("OPTIONS", {}), "server_side_binding": True, "prepare_threshold": threshold}
+    return {**database, "OPTIONS": options}

@@ -26,7 +26,8 @@ from pathlib import Path
 from config import embedded
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, DB_PREPARE_THRESHOLD, env
+from .serving import prepared
 
 SECRET_KEY = "test-only-not-secret"
 DEBUG = False
@@ -76,7 +77,7 @@ if not REDIS_ANSWERS:
     _shout(f"Redis does not answer at {TEST_REDIS_URL}: using the embedded one in {_folder}.")
     TEST_REDIS_URL = embedded.redis_url(_folder, db=REDIS_DB)
 
-DATABASES = {"default": {**_database, "ATOMIC_REQUESTS": True}}
+DATABASES = {"default": prepared({**_database, "ATOMIC_REQUESTS": True}, DB_PREPARE_THRESHOLD)}
 
 # Tests run tasks eagerly unless a test starts a real worker (tests/conftest.py: celery_worker_process).
 REDIS_URL = TEST_REDIS_URL

@@ -6,7 +6,17 @@ statement, and this copy only checks it (tests/scoring/test_score_rule.py draws 
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, FilteredRelation, Q, QuerySet, Sum, Value
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from households.models import Household
@@ -55,7 +65,9 @@ def _scored(
                 condition=Q(**{f"{household}role_assignments__scheme": scheme}),
             )
         )
-        role_delta = Coalesce(F("scheme_role__role__base_score"), base) - base
+        # Max of the one assignment a household has in the scheme: an aggregate, so the expression stays out of the
+        # GROUP BY (with server-side binding PostgreSQL cannot match a repeated parameter there).
+        role_delta = Coalesce(Max("scheme_role__role__base_score"), base) - base
     else:
         role_delta = ZERO
     annotations["role_base_delta"] = ExpressionWrapper(role_delta, output_field=SCORE)
