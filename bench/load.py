@@ -9,19 +9,20 @@ supermarket per village with a donated product. gunicorn is started as productio
 on the bench database with REDIS_URL set (sessions and cache in Redis, as production), with a pidfile, and stopped
 by that PID.
 
-The scenario (bench/locust/scenario.py, run headless by locust in a process of its own) mixes page and API
-reads (household lists, household pages, passbooks, the ledger, the township's home), entry recording through the
+The scenario (bench/locust/scenario.py, run headless by locust in a process of its own, its people locust's light
+FastHttpUser) mixes page and API reads (household lists, household pages, passbooks, the ledger, the township's home), entry recording through the
 API and a redemption at the village's supermarket counter, each person pausing 1–3 s between actions. Every
 non-2xx/3xx answer counts as an error. The people are started 10 a second and log in through the login form
 outside the figures; the figures are reset once all are started (locust --reset-stats) and cover the 60 s of work
 that follow. Then, unless BENCH_LOAD_STEPS=0, the capacity: runs of 50, 75, 100 … people until the p95 passes
-150 ms. Prints `BENCH load seconds=… users=… rps=… p50_ms=… p95_ms=… p99_ms=… errors=… cpu_ms_per_request=…` and
-`BENCH load-capacity held=…`.
+150 ms. Prints gunicorn's and locust's CPU per request, `BENCH load seconds=… users=… rps=… p50_ms=… p95_ms=… p99_ms=…
+errors=… cpu_ms_per_request=…` and `BENCH load-capacity held=…`.
 """
 
 import csv
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -418,16 +419,22 @@ def main() -> None:
         cpu = {}
         ramp = threading.Timer(-(-USERS // SPAWN_RATE), lambda: cpu.setdefault("start", server.cpu_seconds()))
         ramp.start()
+        client = resource.getrusage(resource.RUSAGE_CHILDREN)
         prefix = run_locust(plan_path, port)
         ramp.cancel()
         result = summary(prefix)
         cpu_ms = (server.cpu_seconds() - cpu.get("start", 0.0)) * 1000 / max(result["requests"], 1)
+        # locust's own CPU over its whole run (the log-ins too), per request measured.
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        client_ms = (after.ru_utime + after.ru_stime - client.ru_utime - client.ru_stime) * 1000
+        client_ms /= max(result["requests"], 1)
         load_after = os.getloadavg()[0]
         steps = capacity(plan_path, port) if STEPS else None
     # The figures depend on what else the machine runs: say how busy it was.
     print(
         f"  machine: {os.cpu_count()} cores, load average {load_before:.1f} before and "
-        f"{load_after:.1f} after; {served_by()}; gunicorn's CPU {cpu_ms:.1f} ms per request"
+        f"{load_after:.1f} after; {served_by()}; gunicorn's CPU {cpu_ms:.1f} ms per request, locust's "
+        f"{client_ms:.1f} ms"
     )
     for row in result["rows"]:
         print(
