@@ -6,8 +6,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+# The Redis of the served benchmarks (sessions and cache, as production keeps them): gunicorn's in bench/load.py,
+# the in-process server's in bench/redeem.py.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
-def setup_django() -> None:
+
+def setup_django(*, served: bool = False) -> None:
+    """Django on the bench database; `served`: with sessions and the cache in Redis, as production serves requests
+    (config/settings/bench.py)."""
+    if served:
+        os.environ.setdefault("REDIS_URL", REDIS_URL)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
     import django
 

@@ -34,6 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench.common import (
+    REDIS_URL,
     approved_rounds,
     fresh_database,
     insert_through_rounds,
@@ -61,7 +62,6 @@ P95_TARGET_MS = 150
 REUSE = os.environ.get("BENCH_LOAD_REUSE", "") == "1"
 PORT = int(os.environ.get("BENCH_LOAD_PORT", "0"))  # 0: a free port on loopback
 SPAWN_RATE = 10  # simulated people started per second
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 PASSWORD = "bench-Jifen-2026"
 SLUG = "bench"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

@@ -1,5 +1,5 @@
-"""redeem: the counter's redemption endpoint (POST /api/v1/t/<township>/redemptions/, the township office's session,
-two donated products of one point each) against the same SQL transaction written by hand (lock the account, read
+"""redeem: the counter's redemption endpoint (POST /api/v1/t/<township>/redemptions/, the township office's session
+kept in Redis as production keeps it, two donated products of one point each) against the same SQL transaction written by hand (lock the account, read
 its spendable balance — approved net points of its schemes less what it has spent —, lock the products, check the
 stock, insert the redemption and its lines, move the stock and record the moves), in the same run. Target: ratio ≤ 5.
 
@@ -103,7 +103,7 @@ def build():
 
 
 def main() -> None:
-    setup_django()
+    setup_django(served=True)
     from django.conf import settings
     from django.db import connection, connections, transaction
     from django.test import Client
