@@ -28,6 +28,9 @@ HOUSEHOLD_FIELDS = (
     "area_id",
     "participation",
     "participation_reason",
+    "status",
+    "ended_on",
+    "merged_into_id",
     "created_at",
     "updated_at",
 )
@@ -76,6 +79,7 @@ def baseline(request, township_slug):
     results = []
     for row in rows:
         row["village"], row["area"] = row.pop("village_id"), row.pop("area_id")
+        row["merged_into"] = row.pop("merged_into_id")
         row["takes_part"] = row["participation"] in TAKING_PART_STATUSES
         row["members"] = members[row["id"]]
         row["head_name"] = next((m["name"] for m in row["members"] if m["is_head"]), "")
