@@ -1,7 +1,8 @@
 """redeem: the counter's redemption endpoint (POST /api/v1/t/<township>/redemptions/, the township office's session
-kept in Redis as production keeps it, two donated products of one point each) against the same SQL transaction written by hand (lock the account, read
-its spendable balance — approved net points of its schemes less what it has spent —, lock the products, check the
-stock, insert the redemption and its lines, move the stock and record the moves), in the same run. Target: ratio ≤ 5.
+kept in Redis as production keeps it, two donated products of one point each) against the same SQL transaction
+written by hand (lock the account, read its spendable balance — approved net points of its schemes less what it has
+spent —, lock the products, check the stock, insert the redemption and its lines, move the stock and record the
+moves), in the same run. Target: ratio ≤ 5.
 
 Then 20 parallel clients (threads, each with its own Django connection and session) redeem on 3 households and 2
 products of one village, 10 times each: 0 deadlocks (PostgreSQL's own count for the database, before and after),
