@@ -12,9 +12,9 @@ by that PID.
 The scenario (bench/locust/scenario.py, run headless by locust in a process of its own, its people locust's light
 FastHttpUser) mixes page and API reads (household lists, household pages, passbooks, the ledger, the township's
 home), entry recording through the API and a redemption at the village's supermarket counter, each person pausing
-1–3 s between actions. Every non-2xx/3xx answer counts as an error. The people are started 10 a second and log in through the login form
-outside the figures; the figures are reset once all are started (locust --reset-stats) and cover the 60 s of work
-that follow. Then, unless BENCH_LOAD_STEPS=0, the capacity: runs of 50, 75, 100 … people until the p95 passes
+1–3 s between actions. Every non-2xx/3xx answer counts as an error. The people are started 10 a second and log in
+through the login form outside the figures; the figures are reset once all are started (locust --reset-stats) and
+cover the 60 s of work that follow. Then, unless BENCH_LOAD_STEPS=0, the capacity: runs of 50, 75, 100 … people until the p95 passes
 150 ms. Prints gunicorn's and locust's CPU per request, `BENCH load seconds=… users=… rps=… p50_ms=… p95_ms=… p99_ms=…
 errors=… cpu_ms_per_request=…` and `BENCH load-capacity held=…`.
 """

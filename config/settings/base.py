@@ -98,11 +98,8 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 # Server-side binding and prepared statements everywhere (tests included: one way of sending SQL); "none" turns the
 # preparing off for a connection pooler in transaction mode (config/settings/serving.py).
-DB_PREPARE_THRESHOLD = (
-    None
-    if env("JIFEN_DB_PREPARE_THRESHOLD", default="5").lower() in ("none", "off", "")
-    else env.int("JIFEN_DB_PREPARE_THRESHOLD", default=5)
-)
+_prepare = env("JIFEN_DB_PREPARE_THRESHOLD", default="5")
+DB_PREPARE_THRESHOLD = None if _prepare.lower() in ("none", "off", "") else int(_prepare)
 DATABASES["default"] = prepared(DATABASES["default"], DB_PREPARE_THRESHOLD)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The tenant and a user's place in it: the roster's models, read by the platform (core) like AUTH_USER_MODEL.
