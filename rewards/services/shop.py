@@ -11,8 +11,8 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any, cast
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -325,21 +325,37 @@ def _keep_lines(redemption: Redemption, lines: list[RedemptionLine]) -> None:
     prefetched._prefetched_objects_cache = {"lines": kept}
 
 
-def _move_for(membership: Membership, redemption: Redemption, changes: dict[int, int], reason: str) -> None:
-    """The stock of the products (locked by the caller) changed in one statement, each change recorded as a move."""
-    by = Case(*(When(pk=pk, then=Value(n)) for pk, n in changes.items()), output_field=IntegerField())
-    Product.objects.filter(pk__in=changes).update(stock=F("stock") + by)
-    StockMove.objects.bulk_create(
-        StockMove(
-            township_id=redemption.township_id,
-            product_id=product_id,
-            change=change,
-            reason=reason,
-            redemption=redemption,
-            created_by_id=membership.user_id,
-        )
-        for product_id, change in sorted(changes.items())
+# The stock of the products changed and each change recorded as a move, in one statement (the UPDATE and the
+# INSERT see the same rows; every value is a parameter).
+MOVE_STOCK = """
+    WITH changed AS (
+        SELECT * FROM unnest(%(products)s::bigint[], %(changes)s::integer[]) AS c(product_id, change)
+    ), moved AS (
+        UPDATE rewards_product p SET stock = p.stock + c.change FROM changed c WHERE p.id = c.product_id
     )
+    INSERT INTO rewards_stockmove (township_id, product_id, change, reason, note, redemption_id, created_by_id,
+        created_at)
+    SELECT %(township)s, c.product_id, c.change, %(reason)s, '', %(redemption)s, %(user)s, %(at)s
+    FROM changed c ORDER BY c.product_id
+"""
+
+
+def _move_for(membership: Membership, redemption: Redemption, changes: dict[int, int], reason: str) -> None:
+    """The stock of the products (locked by the caller) changed, each change recorded as a move: one statement."""
+    products = sorted(changes)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            MOVE_STOCK,
+            {
+                "products": products,
+                "changes": [changes[pk] for pk in products],
+                "township": redemption.township_id,
+                "reason": reason,
+                "redemption": redemption.pk,
+                "user": membership.user_id,
+                "at": timezone.now(),
+            },
+        )
 
 
 def cancel_redemption(*, membership: Membership, redemption: Redemption, reason: str) -> Redemption:

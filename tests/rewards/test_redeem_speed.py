@@ -30,10 +30,10 @@ TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"
 # What one redemption costs, as the API makes it for a token or forced login (no session read) at the township
 # office: the membership with its township (a village's clerk adds its villages), the household (or account) and
 # the shop named in the body; then, in the service, the account locked, the products locked, the schemes with their
-# star rules, the balance (earned and spent in one statement), the redemption, its lines, the stock (one UPDATE) and
-# the stock moves; the answer reads nothing. Goods that cost money add the budget locked and its figures read after
-# the lock.
-QUERIES = 11
+# star rules, the balance (earned and spent in one statement), the redemption, its lines, and the stock with its
+# moves (one statement); the answer reads nothing. Goods that cost money add the budget locked and its figures read
+# after the lock.
+QUERIES = 10
 BUDGET_QUERIES = 2
 
 
