@@ -14,9 +14,10 @@ FastHttpUser) mixes page and API reads (household lists, household pages, passbo
 home), entry recording through the API and a redemption at the village's supermarket counter, each person pausing
 1–3 s between actions. Every non-2xx/3xx answer counts as an error. The people are started 10 a second and log in
 through the login form outside the figures; the figures are reset once all are started (locust --reset-stats) and
-cover the 60 s of work that follow. Then, unless BENCH_LOAD_STEPS=0, the capacity: runs of 50, 75, 100 … people until the p95 passes
-150 ms. Prints gunicorn's and locust's CPU per request, `BENCH load seconds=… users=… rps=… p50_ms=… p95_ms=… p99_ms=…
-errors=… cpu_ms_per_request=…` and `BENCH load-capacity held=…`.
+cover the 60 s of work that follow. Then, unless BENCH_LOAD_STEPS=0, the capacity: runs of 50, 75, 100 … people
+until the p95 passes 150 ms. Prints gunicorn's, locust's and (when it runs on this machine) PostgreSQL's CPU per
+request, `BENCH load seconds=… users=… rps=… p50_ms=… p95_ms=… p99_ms=… errors=… cpu_ms_per_request=…` and
+`BENCH load-capacity held=…`.
 """
 
 import csv
@@ -341,6 +342,48 @@ class Gunicorn:
             self.process.wait()
 
 
+class PostgresCpu:
+    """PostgreSQL's CPU so far (user + system) when it runs on this machine: the postmaster's own, its live
+    processes' and those of the backends that have exited (counted into the postmaster's children's times when it
+    reaps them). Found from this connection's backend; unavailable (None) when the server is on another host or its
+    processes cannot be read."""
+
+    def __init__(self):
+        import psutil
+        from django.db import connection
+
+        self.postmaster = None
+        if connection.settings_dict["HOST"] not in ("", "localhost", "127.0.0.1", "::1"):
+            return  # a pid on another host says nothing about this one
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        try:
+            postmaster = psutil.Process(backend).parent()
+            if postmaster is not None and "postgres" in postmaster.name():
+                self.postmaster = postmaster
+        except psutil.Error:
+            pass
+
+    def seconds(self) -> float | None:
+        import psutil
+
+        if self.postmaster is None:
+            return None
+        try:
+            own = self.postmaster.cpu_times()
+            total = own.user + own.system + own.children_user + own.children_system
+            for child in self.postmaster.children():
+                try:
+                    times = child.cpu_times()
+                    total += times.user + times.system
+                except psutil.Error:
+                    continue  # exited meanwhile: counted in the postmaster's children's times
+            return total
+        except psutil.Error:
+            return None
+
+
 def run_locust(plan_path: Path, port: int, users: int = USERS, seconds: int = SECONDS) -> Path:
     prefix = VAR / "bench-load"
     env = {**os.environ, "JIFEN_LOAD_PLAN": str(plan_path)}
@@ -411,19 +454,30 @@ def main() -> None:
         print("note: no redemption endpoint yet (rewards_api:redemption-list): the scenario runs without it")
     from django.db import connections
 
+    postgres = PostgresCpu()
     connections.close_all()
     port = PORT or free_port()
     load_before = os.getloadavg()[0]
     with Gunicorn(port) as server:
         # The server's CPU from the end of the ramp (the log-ins), when locust resets its figures, to the end.
         cpu = {}
-        ramp = threading.Timer(-(-USERS // SPAWN_RATE), lambda: cpu.setdefault("start", server.cpu_seconds()))
+
+        def measuring() -> None:
+            cpu.setdefault("start", server.cpu_seconds())
+            cpu.setdefault("postgres", postgres.seconds())
+
+        ramp = threading.Timer(-(-USERS // SPAWN_RATE), measuring)
         ramp.start()
         client = resource.getrusage(resource.RUSAGE_CHILDREN)
         prefix = run_locust(plan_path, port)
         ramp.cancel()
         result = summary(prefix)
         cpu_ms = (server.cpu_seconds() - cpu.get("start", 0.0)) * 1000 / max(result["requests"], 1)
+        # PostgreSQL's over the same time (its live backends are gunicorn's connections, still open here).
+        postgres_now, postgres_start = postgres.seconds(), cpu.get("postgres")
+        postgres_ms = None
+        if postgres_now is not None and postgres_start is not None:
+            postgres_ms = (postgres_now - postgres_start) * 1000 / max(result["requests"], 1)
         # locust's own CPU over its whole run (the log-ins too), per request measured.
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         client_ms = (after.ru_utime + after.ru_stime - client.ru_utime - client.ru_stime) * 1000
@@ -434,7 +488,8 @@ def main() -> None:
     print(
         f"  machine: {os.cpu_count()} cores, load average {load_before:.1f} before and "
         f"{load_after:.1f} after; {served_by()}; gunicorn's CPU {cpu_ms:.1f} ms per request, locust's "
-        f"{client_ms:.1f} ms"
+        f"{client_ms:.1f} ms, PostgreSQL's "
+        + (f"{postgres_ms:.1f} ms" if postgres_ms is not None else "not measured (not on this machine)")
     )
     for row in result["rows"]:
         print(
