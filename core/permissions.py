@@ -15,9 +15,10 @@ The concrete township and membership models are the roster's (`settings.JIFEN_TO
 import enum
 from typing import Any, Protocol
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -133,7 +134,15 @@ def memberships_of(user: Any) -> QuerySet:
     if not user.is_authenticated or not user.is_active:
         return Membership.objects.none()
     with dangerously_all_townships():
-        return Membership.objects.filter(user=user).select_related("township").order_by("township__name")
+        return with_village_ids(Membership.objects.filter(user=user).select_related("township")).order_by(
+            "township__name"
+        )
+
+
+def with_village_ids(memberships: QuerySet) -> QuerySet:
+    """The memberships with `village_ids`, the ids of their villages, read in the same query (a request's membership
+    needs them for every visibility check: no second query for its villages). None when it has none."""
+    return memberships.annotate(village_ids=ArrayAgg("villages__id", filter=Q(villages__isnull=False)))
 
 
 def request_memberships(request: Any) -> list:
@@ -147,25 +156,23 @@ def request_memberships(request: Any) -> list:
 
 def enter_township(user: Any, slug: str, *, memberships: list | None = None) -> tuple[Any, Any]:
     """Fetch-and-check: the township and the user's membership there, or 404 (never reveal it exists). One query
-    for the membership with its township (none when the caller passes the user's `memberships`, read once per
-    request by `request_memberships`), one for its villages unless the role sees the whole township (whose checks
-    never read them)."""
+    for the membership with its township and its villages' ids (none when the caller passes the user's
+    `memberships`, read once per request by `request_memberships`); a grid worker's areas in a second."""
     if not user.is_authenticated or not user.is_active:
         raise Http404
     with dangerously_all_townships():
         if memberships is None:
             memberships = list(
-                membership_model()
-                .objects.filter(user=user, township__slug=slug)
-                .select_related("township")
-                .order_by()  # one membership per user and township: no sort to compile
+                with_village_ids(
+                    membership_model()
+                    .objects.filter(user=user, township__slug=slug)
+                    .select_related("township")
+                ).order_by()  # one membership per user and township: no sort to compile
             )
         membership = next((m for m in memberships if m.township.slug == slug), None)
         if membership is None:
             raise Http404
         membership.user = user  # it is the request's user: services reading membership.user ask no query
-        if membership.role not in WHOLE_TOWNSHIP_ROLES:
-            prefetch_related_objects([membership], "villages")
         if membership.role == Role.GRID_WORKER:
             prefetch_related_objects([membership], "areas")  # only grid workers are limited to areas
     return membership.township, membership
@@ -226,10 +233,16 @@ def _area_lookup(model: Any) -> str | None:
     return "household__area__in" if "household" in fields else None
 
 
+_NOT_READ = object()
+
+
 def visible_village_ids(membership: Member) -> set[int] | None:
     """None means every village of the township."""
     if membership.role in WHOLE_TOWNSHIP_ROLES:
         return None
+    read_with_it: Any = getattr(membership, "village_ids", _NOT_READ)  # the request's: with_village_ids
+    if read_with_it is not _NOT_READ:
+        return set(read_with_it or ())
     return {village.pk for village in membership.villages.all()}
 
 

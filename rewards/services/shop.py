@@ -326,10 +326,13 @@ def _keep_lines(redemption: Redemption, lines: list[RedemptionLine]) -> None:
 
 
 # The stock of the products changed and each change recorded as a move, in one statement (the UPDATE and the
-# INSERT see the same rows; every value is a parameter).
+# INSERT see the same rows; every value is a parameter). Only the township's own products: the caller locked them
+# through the township scope, and the statement names the township too.
 MOVE_STOCK = """
     WITH changed AS (
-        SELECT * FROM unnest(%(products)s::bigint[], %(changes)s::integer[]) AS c(product_id, change)
+        SELECT c.product_id, c.change
+        FROM unnest(%(products)s::bigint[], %(changes)s::integer[]) AS c(product_id, change)
+        JOIN rewards_product p ON p.id = c.product_id AND p.township_id = %(township)s
     ), moved AS (
         UPDATE rewards_product p SET stock = p.stock + c.change FROM changed c WHERE p.id = c.product_id
     )
