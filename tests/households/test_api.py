@@ -942,7 +942,6 @@ def test_household_list_takes_seven_queries(world, api, django_assert_num_querie
         client.get(url("household-list", world.a.township))
 
 
-
 def test_a_clerks_villages_come_with_the_membership_in_one_query(world, api, django_assert_num_queries):
     # The office's seven (test above): a village's clerk's membership reads its villages' ids in the same query
     # (core.permissions.with_village_ids), and the list is still limited to them.
@@ -954,6 +953,7 @@ def test_a_clerks_villages_come_with_the_membership_in_one_query(world, api, dja
 
     seen = {row["village"] for row in response.json()["results"]}
     assert seen == {world.a.villages[0].pk}
+
 
 # Language ------------------------------------------------------------------------------------------------------
 
