@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,15 +142,9 @@ def move_stock(
             )
         if locked.stock + change > MAX_STOCK:
             raise DomainError(_too_much_stock(), field="change")
-        Product.objects.filter(pk=product.pk).update(stock=F("stock") + change)
-        return StockMove.objects.create(
-            township_id=product.township_id,
-            product=product,
-            change=change,
-            reason=reason,
-            note=note,
-            created_by=membership.user,
-        )
+        (move,) = _move_stock(membership, product.township_id, {product.pk: change}, reason, note=note)
+        move.product = product
+        return move
 
 
 def _another_village(account: Account) -> str:
@@ -312,7 +305,8 @@ def _redeem_locked(
         for p in products
     )
     _keep_lines(redemption, lines)
-    _move_for(membership, redemption, {p.pk: -items[p.pk] for p in products}, StockReason.REDEMPTION)
+    changes = {p.pk: -items[p.pk] for p in products}
+    _move_stock(membership, redemption.township_id, changes, StockReason.REDEMPTION, redemption=redemption)
     return redemption, True
 
 
@@ -326,7 +320,7 @@ def _keep_lines(redemption: Redemption, lines: list[RedemptionLine]) -> None:
 
 
 # The stock of the products changed and each change recorded as a move, in one statement (the UPDATE and the
-# INSERT see the same rows; every value is a parameter). Only the township's own products: the caller locked them
+# INSERT see the same rows; every value is a parameter). Only the township's own products: the callers locked them
 # through the township scope, and the statement names the township too.
 MOVE_STOCK = """
     WITH changed AS (
@@ -338,27 +332,55 @@ MOVE_STOCK = """
     )
     INSERT INTO rewards_stockmove (township_id, product_id, change, reason, note, redemption_id, created_by_id,
         created_at)
-    SELECT %(township)s, c.product_id, c.change, %(reason)s, '', %(redemption)s, %(user)s, %(at)s
+    SELECT %(township)s, c.product_id, c.change, %(reason)s, %(note)s, %(redemption)s, %(user)s, %(at)s
     FROM changed c ORDER BY c.product_id
+    RETURNING id, product_id
 """
 
 
-def _move_for(membership: Membership, redemption: Redemption, changes: dict[int, int], reason: str) -> None:
-    """The stock of the products (locked by the caller) changed, each change recorded as a move: one statement."""
+def _move_stock(
+    membership: Membership,
+    township_id: int,
+    changes: dict[int, int],
+    reason: str,
+    *,
+    redemption: Redemption | None = None,
+    note: str = "",
+) -> list[StockMove]:
+    """The stock of the products (locked by the caller) changed, each change recorded as a move, in one statement:
+    the one way stock changes (a clerk's stock in or out, a redemption, a cancellation). The moves written, in product
+    order."""
     products = sorted(changes)
+    at = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             MOVE_STOCK,
             {
                 "products": products,
                 "changes": [changes[pk] for pk in products],
-                "township": redemption.township_id,
+                "township": township_id,
                 "reason": reason,
-                "redemption": redemption.pk,
+                "note": note,
+                "redemption": redemption.pk if redemption is not None else None,
                 "user": membership.user_id,
-                "at": timezone.now(),
+                "at": at,
             },
         )
+        written = {product_id: pk for pk, product_id in cursor.fetchall()}
+    return [
+        StockMove(
+            pk=written[product_id],
+            township_id=township_id,
+            product_id=product_id,
+            change=changes[product_id],
+            reason=reason,
+            note=note,
+            redemption=redemption,
+            created_by_id=membership.user_id,  # no query for the user: the id is enough
+            created_at=at,
+        )
+        for product_id in products
+    ]
 
 
 def cancel_redemption(*, membership: Membership, redemption: Redemption, reason: str) -> Redemption:
@@ -391,5 +413,7 @@ def cancel_redemption(*, membership: Membership, redemption: Redemption, reason:
             reason=reason.strip(),
             created_by=membership.user,
         )
-        _move_for(membership, reversal, dict(returned), StockReason.CANCELLATION)
+        _move_stock(
+            membership, reversal.township_id, dict(returned), StockReason.CANCELLATION, redemption=reversal
+        )
         return reversal
