@@ -944,7 +944,7 @@ def test_household_list_takes_seven_queries(world, api, django_assert_num_querie
 
 def test_a_clerks_villages_come_with_the_membership_in_one_query(world, api, django_assert_num_queries):
     # The office's seven (test above): a village's clerk's membership reads its villages' ids in the same query
-    # (core.permissions.with_village_ids), and the list is still limited to them.
+    # (core.permissions._read_memberships), and the list is still limited to them.
     client = api(world.a.clerk)
     grow(world, 5)
 
