@@ -1,7 +1,10 @@
 """The deployment's shape (issue 18): read from the files, since these machines have no Docker engine. `make test`
 also runs `docker compose config` where a Docker client with compose exists."""
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -93,3 +96,17 @@ def test_the_lock_files_hold_every_declared_dependency():
     assert not {"pytest", "playwright", "hypothesis", "pyzbar"} & _locked(
         ROOT / "requirements.lock"
     )  # no test tools
+
+
+def test_gunicorn_workers_freeze_what_they_loaded_and_collect_less_often():
+    # config/gunicorn.py's post_worker_init, in a process of its own (it changes the collector of its process).
+    script = (
+        "import django, gc; django.setup(); from config import gunicorn; gunicorn.post_worker_init(None); "
+        "print(gc.get_threshold()[0], gc.get_freeze_count())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT, env=os.environ
+    ).stdout.split()
+    threshold, frozen = int(out[0]), int(out[1])
+    assert threshold == 10_000
+    assert frozen > 50_000  # Django, the models and every view module
