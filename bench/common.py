@@ -12,14 +12,18 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
 def setup_django(*, served: bool = False) -> None:
-    """Django on the bench database; `served`: with sessions and the cache in Redis, as production serves requests
-    (config/settings/bench.py)."""
+    """Django on the bench database; `served`: with sessions and the cache in Redis, and the garbage collector set
+    as a gunicorn worker sets it (config/gunicorn.py), as production serves requests (config/settings/bench.py)."""
     if served:
         os.environ.setdefault("REDIS_URL", REDIS_URL)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
     import django
 
     django.setup()
+    if served:
+        from config.gunicorn import post_worker_init
+
+        post_worker_init(None)
 
 
 def fresh_database() -> None:

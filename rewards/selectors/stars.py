@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Abs
 from django.utils.translation import gettext as _
@@ -160,18 +161,29 @@ def published_run(scheme: Scheme) -> StarRun | None:
     return StarRun.objects.filter(scheme=scheme, state=StarRunState.PUBLISHED).order_by("-version").first()
 
 
+# Each household's newest published rating: of the latest year, then the latest published, then the latest run.
+# Written out: the roster's pages show it on every list and household page, and the ORM spent 0.8 ms building it
+# for 0.1 ms of reading (issue 19). Only the households' township is read.
+LATEST_STARS = """
+    SELECT DISTINCT ON (r.household_id) r.household_id, r.stars
+    FROM rewards_starresult r
+    JOIN rewards_starrun run ON run.id = r.run_id AND run.township_id = r.township_id
+    JOIN scoring_scheme s ON s.id = run.scheme_id
+    WHERE r.township_id = %s AND r.household_id = ANY(%s) AND run.state = %s
+    ORDER BY r.household_id, s.year DESC, run.published_at DESC, run.id DESC
+"""
+
+
 def latest_stars(households: Sequence[Household]) -> dict[int, int]:
     """{household id: stars (0, 3, 4 or 5)} from each household's newest published rating, for the households
     ever rated in one (the roster's pages: `households.figures`). One query."""
-    rows = (
-        StarResult.objects.filter(
-            household_id__in=[h.pk for h in households], run__state=StarRunState.PUBLISHED
+    if not households:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LATEST_STARS, [households[0].township_id, [h.pk for h in households], StarRunState.PUBLISHED]
         )
-        .order_by("household_id", "-run__scheme__year", "-run__published_at", "-run_id")
-        .distinct("household_id")
-        .values_list("household_id", "stars")
-    )
-    return dict(rows)
+        return dict(cursor.fetchall())
 
 
 def runs_to_publish() -> QuerySet[StarRun]:

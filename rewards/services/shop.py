@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError, full_clean_or_raise
 from core.permissions import Action, require
+from core.rows import keep_prefetched
 from households.models import Household, Membership, Village
 from scoring.accounts import account_of
 from scoring.evidence import check_evidence_file
@@ -304,19 +305,11 @@ def _redeem_locked(
         )
         for p in products
     )
-    _keep_lines(redemption, lines)
+    # The lines just written (in id order, as every reader orders them): its receipt reads no row again.
+    keep_prefetched(redemption, "lines", lines)
     changes = {p.pk: -items[p.pk] for p in products}
     _move_stock(membership, redemption.township_id, changes, StockReason.REDEMPTION, redemption=redemption)
     return redemption, True
-
-
-def _keep_lines(redemption: Redemption, lines: list[RedemptionLine]) -> None:
-    """The lines just written (in id order, as every reader orders them) kept as the redemption's prefetched
-    `lines`, as `prefetch_related` keeps them: its receipt reads no row again."""
-    kept: Any = redemption.lines.all()  # lazy: no query
-    kept._result_cache, kept._prefetch_done = list(lines), True
-    prefetched: Any = redemption
-    prefetched._prefetched_objects_cache = {"lines": kept}
 
 
 # The stock of the products changed and each change recorded as a move, in one statement (the UPDATE and the

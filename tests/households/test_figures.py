@@ -102,3 +102,42 @@ def test_another_townships_member_gets_not_found_for_the_household_page(rated, l
     client = login(rated.world.b.admin)
     response = client.get(url("household-detail", rated.world.b.township, pk=rated.households[0].pk))
     assert response.status_code == 404
+
+
+def test_the_stars_shown_are_each_households_newest_published_rating(rated, world):
+    # latest_stars is written out (rewards.selectors.stars.LATEST_STARS); the rule, as the ORM read it before, is
+    # the oracle: the newest published run wins (latest year, then latest published, then latest run); a rating
+    # still proposed does not count; another township's households are never read.
+    from core.tenancy import township_scope
+    from rewards.models import StarResult, StarRunState
+    from rewards.selectors.stars import latest_stars
+
+    def oracle(households):
+        rows = (
+            StarResult.objects.filter(
+                household_id__in=[h.pk for h in households], run__state=StarRunState.PUBLISHED
+            )
+            .order_by("household_id", "-run__scheme__year", "-run__published_at", "-run_id")
+            .distinct("household_id")
+            .values_list("household_id", "stars")
+        )
+        return dict(rows)
+
+    households = rated.households
+    with township_scope(rated.township):
+        first = latest_stars(households)
+        assert first == oracle(households) and first[households[0].pk] == 5
+        # The last household climbs to the top: published, its five stars replace its none.
+        rated.record([(households[-1], Decimal("100"))])
+        with time_machine.travel("2026-06-16 10:00 +08:00", tick=False):
+            run, _, _ = rewards.rate_stars(membership=member(rated.admin), scheme=rated.scheme)
+            rewards.publish_run(membership=member(rated.admin), run=run)
+        second = latest_stars(households)
+        assert second == oracle(households)
+        assert second[households[-1].pk] == 5 and first[households[-1].pk] == 0
+        # Proposed, not yet published: nothing changes.
+        rated.record([(households[1], Decimal("200"))])
+        rewards.rate_stars(membership=member(rated.admin), scheme=rated.scheme)
+        assert latest_stars(households) == second
+    with township_scope(world.b.township):
+        assert latest_stars(world.b.households) == {}
