@@ -49,7 +49,7 @@ def _active_schemes(township_id: int, year: int) -> list[Scheme]:
         rows = cursor.fetchall()
     split = width(Scheme)
     schemes: dict[int, tuple[Scheme, list[Category]]] = {}
-    for row in rows:
+    for row in rows:  # each model's columns start with its id (its primary key comes first)
         if row[0] not in schemes:
             schemes[row[0]] = (instance(Scheme, row[:split]), [])
         if row[split] is not None:  # a scheme without a category still comes
