@@ -85,16 +85,23 @@ def _fewer_collections() -> Iterator[None]:
     no collection during the rendering, nor the one after it, walks them again; they are unfrozen at the end, so
     whatever of theirs dies later is collected as usual. ~10% less CPU for a 300-row sheet in a process that has
     rendered before (a documents worker; measured alternating in one process, issue 19); within the noise in
-    bench/notice.py's fresh process."""
+    bench/notice.py's fresh process.
+
+    A web worker froze what it loaded when it started (config/gunicorn.py) and keeps it frozen for its life: a
+    sheet rendered by a page is then rendered with that freeze as it is, neither added to (whatever the requests in
+    flight hold would stay frozen once they are gone) nor undone."""
     threshold = gc.get_threshold()
-    gc.freeze()
+    frozen_already = gc.get_freeze_count() > 0
+    if not frozen_already:
+        gc.freeze()
     gc.set_threshold(10_000, *threshold[1:])
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
         gc.collect()  # the rendering's own garbage: the frozen objects are not walked
-        gc.unfreeze()
+        if not frozen_already:
+            gc.unfreeze()
 
 
 def render_pdf(template: str, context: dict) -> bytes:

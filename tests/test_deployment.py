@@ -110,3 +110,24 @@ def test_gunicorn_workers_freeze_what_they_loaded_and_collect_less_often():
     threshold, frozen = int(out[0]), int(out[1])
     assert threshold == 10_000
     assert frozen > 50_000  # Django, the models and every view module
+
+
+def test_a_sheet_rendered_by_a_web_worker_leaves_its_freeze_as_it_was():
+    # core.pdf._fewer_collections freezes the process for a rendering and unfreezes it after; in a web worker, which
+    # froze what it loaded at start (post_worker_init), it neither adds to that freeze nor undoes it.
+    script = (
+        "import django, gc; django.setup(); from config import gunicorn; from core.pdf import _fewer_collections\n"
+        "gunicorn.post_worker_init(None); frozen = gc.get_freeze_count()\n"
+        "with _fewer_collections(): held = [[n] for n in range(1000)]\n"
+        "kept = gc.get_freeze_count(); gc.unfreeze()\n"
+        "with _fewer_collections(): during = gc.get_freeze_count()\n"
+        "print(frozen, kept, during, gc.get_freeze_count())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT, env=os.environ
+    ).stdout.split()
+    frozen, kept, during, after = map(int, out)
+    assert frozen > 0 and kept == frozen  # a worker's freeze: kept whole, nothing added
+    assert (
+        during > 0 and after == 0
+    )  # elsewhere (a documents worker): frozen for the rendering, then unfrozen
