@@ -98,16 +98,27 @@ def test_the_lock_files_hold_every_declared_dependency():
     )  # no test tools
 
 
+def _in_a_process_of_its_own(script: str) -> list[int]:
+    """The integers `script` prints, run with Django set up in a Python of its own (it changes the garbage
+    collector of its process)."""
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=os.environ,
+    ).stdout
+    return [int(n) for n in out.split()]
+
+
 def test_gunicorn_workers_freeze_what_they_loaded_and_collect_less_often():
     # config/gunicorn.py's post_worker_init, in a process of its own (it changes the collector of its process).
     script = (
-        "import django, gc; django.setup(); from config import gunicorn; gunicorn.post_worker_init(None); "
+        "import gc; from config import gunicorn; gunicorn.post_worker_init(None); "
         "print(gc.get_threshold()[0], gc.get_freeze_count())"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT, env=os.environ
-    ).stdout.split()
-    threshold, frozen = int(out[0]), int(out[1])
+    threshold, frozen = _in_a_process_of_its_own(script)
     assert threshold == 10_000
     assert frozen > 50_000  # Django, the models and every view module
 
@@ -116,17 +127,14 @@ def test_a_sheet_rendered_by_a_web_worker_leaves_its_freeze_as_it_was():
     # core.pdf._fewer_collections freezes the process for a rendering and unfreezes it after; in a web worker, which
     # froze what it loaded at start (post_worker_init), it neither adds to that freeze nor undoes it.
     script = (
-        "import django, gc; django.setup(); from config import gunicorn; from core.pdf import _fewer_collections\n"
+        "import gc; from config import gunicorn; from core.pdf import _fewer_collections\n"
         "gunicorn.post_worker_init(None); frozen = gc.get_freeze_count()\n"
         "with _fewer_collections(): held = [[n] for n in range(1000)]\n"
         "kept = gc.get_freeze_count(); gc.unfreeze()\n"
         "with _fewer_collections(): during = gc.get_freeze_count()\n"
         "print(frozen, kept, during, gc.get_freeze_count())"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT, env=os.environ
-    ).stdout.split()
-    frozen, kept, during, after = map(int, out)
+    frozen, kept, during, after = _in_a_process_of_its_own(script)
     assert frozen > 0 and kept == frozen  # a worker's freeze: kept whole, nothing added
     assert (
         during > 0 and after == 0

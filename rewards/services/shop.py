@@ -7,6 +7,7 @@ one after the other, and no redemption takes the spendable balance or the stock 
 (tests/rewards/test_shop.py runs 20 at once). The other draws on a budget (rewards.services.budget) lock it alone.
 """
 
+import functools
 from collections import Counter
 from decimal import Decimal
 from typing import Any, cast
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError, full_clean_or_raise
 from core.permissions import Action, require
-from core.rows import keep_prefetched
+from core.rows import columns, instance, keep_prefetched
 from households.models import Household, Membership, Village
 from scoring.accounts import account_of
 from scoring.evidence import check_evidence_file
@@ -327,7 +328,7 @@ MOVE_STOCK = """
         created_at)
     SELECT %(township)s, c.product_id, c.change, %(reason)s, %(note)s, %(redemption)s, %(user)s, %(at)s
     FROM changed c ORDER BY c.product_id
-    RETURNING id, product_id
+    RETURNING {moves}
 """
 
 
@@ -344,10 +345,9 @@ def _move_stock(
     the one way stock changes (a clerk's stock in or out, a redemption, a cancellation). The moves written, in product
     order."""
     products = sorted(changes)
-    at = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            MOVE_STOCK,
+            _move_stock_sql(),
             {
                 "products": products,
                 "changes": [changes[pk] for pk in products],
@@ -356,24 +356,17 @@ def _move_stock(
                 "note": note,
                 "redemption": redemption.pk if redemption is not None else None,
                 "user": membership.user_id,
-                "at": at,
+                "at": timezone.now(),
             },
         )
-        written = {product_id: pk for pk, product_id in cursor.fetchall()}
-    return [
-        StockMove(
-            pk=written[product_id],
-            township_id=township_id,
-            product_id=product_id,
-            change=changes[product_id],
-            reason=reason,
-            note=note,
-            redemption=redemption,
-            created_by_id=membership.user_id,  # no query for the user: the id is enough
-            created_at=at,
-        )
-        for product_id in products
-    ]
+        moves = [instance(StockMove, row) for row in cursor.fetchall()]
+    return sorted(moves, key=lambda move: move.product_id)
+
+
+@functools.cache
+def _move_stock_sql() -> str:
+    """MOVE_STOCK returning the moves' own columns (core.rows), built once."""
+    return MOVE_STOCK.format(moves=columns(StockMove, "rewards_stockmove"))
 
 
 def cancel_redemption(*, membership: Membership, redemption: Redemption, reason: str) -> Redemption:

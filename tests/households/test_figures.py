@@ -107,7 +107,7 @@ def test_another_townships_member_gets_not_found_for_the_household_page(rated, l
 def test_the_stars_shown_are_each_households_newest_published_rating(rated, world):
     # latest_stars is written out (rewards.selectors.stars.LATEST_STARS); the rule, as the ORM read it before, is
     # the oracle: the newest published run wins (latest year, then latest published, then latest run); a rating
-    # still proposed does not count; another township's households are never read.
+    # still proposed does not count.
     from core.tenancy import township_scope
     from rewards.models import StarResult, StarRunState
     from rewards.selectors.stars import latest_stars
@@ -139,5 +139,34 @@ def test_the_stars_shown_are_each_households_newest_published_rating(rated, worl
         rated.record([(households[1], Decimal("200"))])
         rewards.rate_stars(membership=member(rated.admin), scheme=rated.scheme)
         assert latest_stars(households) == second
+    # The statement reads the township of the households it is given only: A's rated households, asked for with a
+    # household of B first, are not read.
     with township_scope(world.b.township):
-        assert latest_stars(world.b.households) == {}
+        assert latest_stars([world.b.households[0], *households]) == {}
+
+
+def test_the_points_shown_are_only_this_townships_active_schemes(rated, login):
+    # scoring.figures._active_schemes is written out and names the households' township: another township's active
+    # scheme of the same year never shows on this township's list.
+    from core.tenancy import township_scope
+    from scoring import services as scoring
+
+    other = member(rated.world.b.admin)
+    scheme = scoring.create_scheme(
+        membership=other, township=rated.world.b.township, name="乙镇方案", year=2026
+    )
+    scoring.add_category(
+        membership=other, scheme=scheme, name="环境整治", base_score=Decimal("40"), cadence="annual"
+    )
+    scoring.activate_scheme(membership=other, scheme=scheme)
+
+    # The reader itself: a foreign scheme would otherwise only score nobody (the score statement names its own
+    # township too), so the page alone could not tell.
+    from scoring.figures import _active_schemes
+
+    with township_scope(rated.township):
+        assert [s.pk for s in _active_schemes(rated.township.pk, 2026)] == [rated.scheme.pk]
+    response = login(rated.admin).get(url("household-list", rated.township), {"q": "V01"})
+    shown = {line.scheme.name for h in response.context["page"].object_list for line in h.figures.points}
+    assert shown == {rated.scheme.name}
+    assert "乙镇方案" not in response.content.decode()
